@@ -1,0 +1,7 @@
+import type { Command } from "./command.ts";
+import { demo } from "./demo.ts";
+
+/** Every command of `deno task cli`, by name. */
+export const commands: Record<string, Command> = {
+  demo,
+};

@@ -1,0 +1,36 @@
+/**
+ * `deno task cli <command> [flags]`: the kit's one command-line entry. Each command lives in its own module
+ * under `lib/cli/` and is registered in `commands.ts`.
+ */
+import { commands } from "./commands.ts";
+import { InputError } from "../util/errors.ts";
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: deno task cli <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\n` +
+    `Run a command with --help for its flags.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof InputError || (err instanceof TypeError && String(err.message).includes("parseArgs"))) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+Deno.exit(await main(Deno.args));
