@@ -1,0 +1,72 @@
+/**
+ * Composite operations built from `ops.ts` primitives, so their gradients come from the primitive rules.
+ */
+import type { Value } from "./graph.ts";
+import * as op from "./ops.ts";
+
+/** y = x Wᵀ + b with W stored [out, in] as PyTorch and Hugging Face store it; x is [rows, in]. */
+export function linear(x: Value, weight: Value, bias?: Value): Value {
+  return op.gemm(x, weight, bias, { transB: true });
+}
+
+/** Exact GELU, 0.5 x (1 + erf(x / √2)) (Hugging Face `hidden_act: "gelu"`). */
+export function gelu(x: Value): Value {
+  const g = x.graph, t = x.dtype;
+  const phi = op.add(g.scalar(1, t), op.erf(op.mul(x, g.scalar(Math.SQRT1_2, t))));
+  return op.mul(op.mul(x, g.scalar(0.5, t)), phi);
+}
+
+/** Tanh-approximated GELU (Hugging Face `gelu_new`, `gelu_pytorch_tanh`). */
+export function geluTanh(x: Value): Value {
+  const g = x.graph, t = x.dtype;
+  const cube = op.mul(op.mul(x, x), x);
+  const inner = op.mul(g.scalar(Math.sqrt(2 / Math.PI), t), op.add(x, op.mul(g.scalar(0.044715, t), cube)));
+  return op.mul(op.mul(x, g.scalar(0.5, t)), op.add(g.scalar(1, t), op.tanh(inner)));
+}
+
+// Odd multipliers of the MurmurHash3 finaliser; indices are pre-multiplied by the golden ratio.
+const GOLDEN = 0x9e3779b1, M1 = 0x85ebca6b, M2 = 0xc2b2ae35;
+
+/**
+ * A hash of (element index, seed) into uniform uint32s, computed inside the graph. The seed is a run-time
+ * input, so every training step draws a fresh mask from one compiled session, and a step's mask depends
+ * only on (seed, site): resuming at a step reproduces its masks exactly.
+ */
+function uniformBits(seed: Value, site: number, size: number): Value {
+  const g = seed.graph;
+  const iota = g.iota(size, GOLDEN);
+  const u = (n: number) => g.scalar(n >>> 0, "uint32");
+  let x = op.bitwiseXor(iota, op.add(seed, u(Math.imul(site + 1, 0x27d4eb2d))));
+  x = op.mul(op.bitwiseXor(x, op.shiftRight(x, u(16))), u(M1));
+  x = op.mul(op.bitwiseXor(x, op.shiftRight(x, u(13))), u(M2));
+  return op.bitwiseXor(x, op.shiftRight(x, u(16)));
+}
+
+/**
+ * Inverted dropout with a seeded mask: each element kept with probability 1 - p and scaled by 1 / (1 - p).
+ *
+ * @param seed a uint32 scalar input fed per step.
+ * @param site distinguishes the dropout sites of one graph so they draw independent masks.
+ */
+export function dropout(x: Value, p: number, seed: Value, site: number): Value {
+  if (p <= 0) return x;
+  if (p >= 1) throw new Error(`dropout: probability ${p} must be below 1`);
+  if (seed.dtype !== "uint32" || seed.size !== 1) throw new Error(`dropout: seed must be a uint32 scalar, got ${seed}`);
+  const g = x.graph;
+  const keep = op.greaterOrEqual(uniformBits(seed, site, x.size), g.scalar(Math.min(2 ** 32 - 1, Math.round(p * 2 ** 32)), "uint32"));
+  const mask = op.where(keep, g.scalar(1 / (1 - p), x.dtype), g.scalar(0, x.dtype));
+  return op.mul(x, op.reshape(mask, x.shape));
+}
+
+/**
+ * Mean cross-entropy of `logits` [N, C] against integer `targets` [N]; `weights` [N] (optional, float)
+ * weighs rows, e.g. 0 for padding rows of a fixed-size bucket, and the mean is over their sum.
+ */
+export function crossEntropy(logits: Value, targets: Value, weights?: Value): Value {
+  const g = logits.graph, t = logits.dtype;
+  const [n] = logits.shape;
+  const logp = op.logSoftmax(logits, 1);
+  const picked = op.reshape(op.gatherElements(logp, op.reshape(op.cast(targets, "int64"), [n, 1]), 1), [n]);
+  if (!weights) return op.neg(op.reduceMean(picked, [0]));
+  return op.neg(op.div(op.reduceSum(op.mul(picked, weights), [0]), op.reduceSum(weights, [0])));
+}

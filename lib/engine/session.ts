@@ -1,0 +1,102 @@
+/**
+ * Compiled graphs on onnxruntime-node: one inference session per graph signature (model, shape bucket,
+ * which gradients), built once and cached, run with plain typed arrays.
+ */
+import * as ort from "onnxruntime-node";
+import type { DType, Graph, TensorData, Value } from "./graph.ts";
+import { exportOnnx } from "./onnx_export.ts";
+
+/** Intra-op threads: `PROMPTLAB_THREADS`, else every core. */
+export function threadCount(): number {
+  const env = Number(Deno.env.get("PROMPTLAB_THREADS"));
+  return Number.isInteger(env) && env > 0 ? env : navigator.hardwareConcurrency;
+}
+
+interface Signature {
+  name: string;
+  shape: readonly number[];
+  dtype: DType;
+}
+
+/** A graph compiled to an onnxruntime session, run with named typed arrays. */
+export class CompiledGraph {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** The feeds every run must provide. */
+    readonly inputs: readonly Signature[],
+    /** The outputs every run returns. */
+    readonly outputs: readonly Signature[],
+  ) {}
+
+  /** Export `graph` with the named `outputs` and create its session. */
+  static async compile(graph: Graph, outputs: Record<string, Value>): Promise<CompiledGraph> {
+    const bytes = exportOnnx(graph, outputs);
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threadCount(),
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
+    const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
+    return new CompiledGraph(
+      session,
+      graph.values.filter((v) => v.source.kind === "input").map((v) => sig(v)),
+      Object.entries(outputs).map(([name, v]) => sig(v, name)),
+    );
+  }
+
+  /** Run once. Every input must be fed with exactly its declared number of elements. */
+  async run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const { name, shape, dtype } of this.inputs) {
+      const data = feeds[name];
+      if (!data) throw new Error(`run: missing feed "${name}"`);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (data.length !== size) throw new Error(`run: feed "${name}" has ${data.length} elements, expected ${size} [${shape}]`);
+      ortFeeds[name] = new ort.Tensor(dtype, data as never, shape as number[]);
+    }
+    const result = await this.session.run(ortFeeds);
+    const out: Record<string, TensorData> = {};
+    for (const { name } of this.outputs) out[name] = result[name].data as TensorData;
+    return out;
+  }
+
+  /** Free the native session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Compiled graphs by signature key. Building a graph and creating its session are both expensive; a key
+ * names everything that changes the graph (model fingerprint, shape bucket, outputs, trainable set).
+ */
+export class SessionCache {
+  readonly #sessions = new Map<string, Promise<CompiledGraph>>();
+
+  /** The session for `key`, building it with `build` the first time. */
+  get(key: string, build: () => { graph: Graph; outputs: Record<string, Value> }): Promise<CompiledGraph> {
+    let s = this.#sessions.get(key);
+    if (!s) {
+      s = Promise.resolve().then(() => {
+        const { graph, outputs } = build();
+        return CompiledGraph.compile(graph, outputs);
+      });
+      s.catch(() => this.#sessions.delete(key));
+      this.#sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Number of compiled sessions held. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Release every session. */
+  async clear(): Promise<void> {
+    const all = [...this.#sessions.values()];
+    this.#sessions.clear();
+    for (const s of all) await (await s).release();
+  }
+}
