@@ -1,0 +1,107 @@
+/**
+ * A Hugging Face BERT model folder: `config.json`, `model.safetensors`, `tokenizer.json`,
+ * `tokenizer_config.json` (and optionally `vocab.txt`, `special_tokens_map.json`).
+ *
+ * @example
+ * ```ts
+ * const model = await loadModelFolder("../shared/models/zh-review-bert-tiny");
+ * for (const note of model.notes) console.log(note); // e.g. "no pooler stored: ..."
+ * await saveModelFolder("runs/ckpt", { config: model.config, weights: model.weights,
+ *   tokenizerFiles: model.tokenizer.files });
+ * ```
+ * @module
+ */
+import { InputError } from "../util/errors.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import type { TensorMap } from "../util/tensor.ts";
+import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";
+import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES } from "./tokenizer.ts";
+import { type LoadedWeights, loadWeights, saveWeights } from "./weights.ts";
+
+/** A loaded model folder: weights under canonical names (see weights.ts) plus what loading had to do. */
+export interface ModelFolder extends LoadedWeights {
+  dir: string;
+  config: BertConfig;
+  tokenizer: BertTokenizer;
+}
+
+/** Options of {@link loadModelFolder}. */
+export interface LoadModelOptions {
+  /** Seed for initialising a missing pooler or MLM head; default 0. */
+  seed?: number;
+}
+
+const REQUIRED = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
+
+/**
+ * Load config, weights and tokenizer of a model folder, checking each against the others.
+ * @throws InputError naming the file: a missing file (all missing ones listed), a truncated or corrupt file,
+ *   weights that do not match the config, a tokenizer without `[MASK]`, a vocabulary size the config disagrees with.
+ */
+export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<ModelFolder> {
+  dir = dir.replace(/\/+$/, "");
+  await checkPresent(dir);
+  const config = await readBertConfig(`${dir}/config.json`);
+  const tokenizer = await loadTokenizer(dir);
+  if (tokenizer.vocabSize > config.vocab_size) {
+    throw new InputError(
+      `tokenizer has ${tokenizer.vocabSize} ids but config.json has vocab_size ${config.vocab_size}`,
+      { file: `${dir}/tokenizer.json` },
+    );
+  }
+  const loaded = await loadWeights(`${dir}/model.safetensors`, config, opts);
+  return { dir, config, tokenizer, ...loaded };
+}
+
+/** What {@link saveModelFolder} writes. */
+export interface ModelFolderContents {
+  config: BertConfig;
+  /** Canonical weights (a tied decoder is not stored, as in HF). */
+  weights: TensorMap;
+  /** Tokenizer files by name, e.g. `BertTokenizer.files` or `bertTokenizerFiles(vocab)`. */
+  tokenizerFiles: Record<string, string>;
+}
+
+/**
+ * Write a model folder in HF layout, each file atomically (config.json, model.safetensors, tokenizer files).
+ * @example
+ * ```ts
+ * await saveModelFolder("runs/best", { config, weights, tokenizerFiles: tokenizer.files });
+ * ```
+ */
+export async function saveModelFolder(dir: string, contents: ModelFolderContents): Promise<void> {
+  dir = dir.replace(/\/+$/, "");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(contents.tokenizerFiles)) await writeFileAtomic(`${dir}/${name}`, text);
+  await writeBertConfig(`${dir}/config.json`, contents.config);
+  await saveWeights(dir, contents.weights);
+}
+
+async function checkPresent(dir: string): Promise<void> {
+  try {
+    if (!(await Deno.stat(dir)).isDirectory) throw new InputError("not a folder", { file: dir });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new InputError("model folder not found", { file: dir });
+    throw err;
+  }
+  const missing: string[] = [];
+  for (const name of REQUIRED) {
+    try {
+      await Deno.stat(`${dir}/${name}`);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      missing.push(name);
+    }
+  }
+  if (!missing.length) return;
+  const hint = missing.includes("model.safetensors") && (await exists(`${dir}/pytorch_model.bin`))
+    ? " (only pytorch_model.bin is there: convert it to safetensors with transformers' save_pretrained)"
+    : "";
+  throw new InputError(`missing file${missing.length > 1 ? "s" : ""} ${missing.join(", ")}${hint}`, {
+    file: `${dir}/${missing[0]}`,
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
