@@ -4,9 +4,9 @@
  * Where `PROMPTLAB_REQUIRE_SHARED=1` (set by `.ci/run`), a missing `../shared` fails the test. Elsewhere the
  * test is registered as ignored and says plainly on stderr that it did not run.
  */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 
-const repoRoot = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "");
+const repoRoot = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /** Absolute path of the shared folder (`PROMPTLAB_SHARED` or `../shared` beside the repository). */
 export const sharedDir: string = Deno.env.get("PROMPTLAB_SHARED") ?? `${repoRoot}/../shared`;
