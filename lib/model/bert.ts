@@ -4,8 +4,8 @@
  * hooks:
  *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions, and
  *    `wordEmbeddings` is exposed so a caller can take gradients with respect to it (AutoPrompt, soft prompts);
- *  - per-layer prefix keys/values: `prefixLength` adds a `prefix` input [2·layers, B or 1, heads, P, d], with
- *    the attention mask and position ids extended as Hugging Face does (P-tuning v2);
+ *  - per-layer prefix keys/values: `prefix` [2·layers, B or 1, heads, P, d], an input or a computed value,
+ *    with the attention mask and position ids extended as Hugging Face does (P-tuning v2);
  *  - trainable parameters: whichever weights the caller's {@link ParamSource} makes graph inputs.
  *
  * Hidden states are kept as 2-D [B·L, H] rows so every linear layer is one GEMM.
@@ -24,10 +24,12 @@ export interface BertGraphOptions {
   seqLen: number;
   /** Dropout on (training); adds a `dropout_seed` uint32 scalar input. */
   train: boolean;
-  /** Per-layer prefix length P (0: none). */
-  prefixLength?: number;
-  /** Prefix batch dimension: 1 to share one prefix across the batch (broadcast), else `batch`. */
-  prefixBatch?: number;
+  /**
+   * Per-layer prefix keys/values [2·layers, 1 or B, heads, P, d] (row 2i keys and 2i+1 values of layer i):
+   * a graph input, or computed in the graph (P-tuning v2's prefix encoder). A batch dimension of 1 is shared
+   * by every example.
+   */
+  prefix?: Value;
   /** Adds `embed_override` [B, L, H] and `embed_override_mask` [B, L] inputs. */
   embedOverride?: boolean;
   /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
@@ -40,7 +42,6 @@ export interface BertGraph {
   tokenTypeIds: Value;
   attentionMask: Value;
   dropoutSeed?: Value;
-  prefix?: Value;
   embedOverride?: Value;
   embedOverrideMask?: Value;
   /** Word-embedding lookup output [B, L, H] (after any override), before position/type embeddings. */
@@ -49,6 +50,8 @@ export interface BertGraph {
   hidden: Value;
   /** Pooled [CLS]: tanh(dense(h[:, 0])) [B, H]. */
   pooled(): Value;
+  /** MLM head transform (dense → act → LayerNorm) [N, H] at flat row indices `positions` [N]. */
+  mlmTransform(positions: Value): Value;
   /** MLM logits [N, V] at flat row indices `positions` [N] (b·L + l), or [N, K] for vocabulary ids [K]. */
   mlmLogits(positions: Value, vocabIds?: Value): Value;
 }
@@ -57,7 +60,15 @@ export interface BertGraph {
 export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts: BertGraphOptions): BertGraph {
   const { batch: B, seqLen: L, train } = opts;
   const H = config.hidden_size, heads = config.num_attention_heads, d = H / heads;
-  const P = opts.prefixLength ?? 0;
+  const prefix = opts.prefix;
+  const P = prefix ? prefix.shape[3] : 0;
+  if (prefix) {
+    const want = [2 * config.num_hidden_layers, heads, P, d];
+    const [rows, pb, ph, , pd] = prefix.shape;
+    if (prefix.rank !== 5 || rows !== want[0] || (pb !== 1 && pb !== B) || ph !== heads || pd !== d) {
+      throw new Error(`prefix shape [${prefix.shape}] is not [${want[0]}, 1 or ${B}, ${heads}, P, ${d}]`);
+    }
+  }
   if (P + L > config.max_position_embeddings) {
     throw new Error(`prefix ${P} + sequence ${L} exceed max_position_embeddings ${config.max_position_embeddings}`);
   }
@@ -95,8 +106,6 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     g.scalar(opts.maskValue ?? -10000),
   );
 
-  let prefix: Value | undefined;
-  if (P > 0) prefix = g.input("prefix", [2 * config.num_hidden_layers, opts.prefixBatch ?? 1, heads, P, d]);
   const scale = g.scalar(1 / Math.sqrt(d));
   for (let i = 0; i < config.num_hidden_layers; i++) {
     const pre = `bert.encoder.layer.${i}`;
@@ -118,13 +127,14 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     h = ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);
   }
   const hidden = h;
+  const mlmTransform = (rows: Value) =>
+    ln(act(dense(op.gather(hidden, rows), "cls.predictions.transform.dense")), "cls.predictions.transform");
 
   return {
     inputIds,
     tokenTypeIds,
     attentionMask,
     dropoutSeed,
-    prefix,
     embedOverride,
     embedOverrideMask,
     wordEmbeddings,
@@ -133,8 +143,9 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
       const cls = op.reshape(op.slice(op.reshape(hidden, [B, L, H]), 1, 0, 1), [B, H]);
       return op.tanh(dense(cls, "bert.pooler.dense"));
     },
+    mlmTransform,
     mlmLogits: (rows: Value, vocabIds?: Value) => {
-      const t = ln(act(dense(op.gather(hidden, rows), "cls.predictions.transform.dense")), "cls.predictions.transform");
+      const t = mlmTransform(rows);
       const decoder = param(DECODER);
       const bias = param("cls.predictions.bias");
       if (!vocabIds) return linear(t, decoder, bias);

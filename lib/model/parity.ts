@@ -131,16 +131,11 @@ async function prefixCase(model: ModelFolder, f: Fixture, entries: Record<string
   const [B, L, H] = f.last_hidden_state.shape;
   const g = new Graph();
   const params = new GraphParams(g, model.weights, () => false);
-  const bert = buildBert(g, model.config, params.get, {
-    batch: B,
-    seqLen: L,
-    train: false,
-    prefixLength: pc.prefix_shape[3],
-    prefixBatch: pc.prefix_shape[1],
-  });
+  const prefix = g.input("prefix", pc.prefix_shape);
+  const bert = buildBert(g, model.config, params.get, { batch: B, seqLen: L, train: false, prefix });
   const cls = op.reshape(op.slice(op.reshape(bert.hidden, [B, L, H]), 1, 0, 1), [B, H]);
   const loss = op.reduceMean(op.mul(cls, cls), [0, 1]);
-  const [gPrefix] = gradients(loss, [bert.prefix!]);
+  const [gPrefix] = gradients(loss, [prefix]);
   const compiled = await CompiledGraph.compile(g, { cls, loss, prefix_grad: gPrefix });
   const r = await compiled.run({ ...tokenFeeds(f), prefix: Float32Array.from(pc.prefix_values) });
   await compiled.release();
