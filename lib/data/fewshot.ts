@@ -1,0 +1,58 @@
+/**
+ * Few-shot protocols: K examples per class sampled from a task's training pool (train and dev disjoint,
+ * deterministic per seed, away from the test set), or FewCLUE's official splits.
+ */
+import { InputError } from "../util/errors.ts";
+import { Rng } from "../util/rng.ts";
+import { textKey } from "./split.ts";
+import type { Row } from "./types.ts";
+
+/** Options of {@link sampleFewShot}. */
+export interface FewShotOptions {
+  /** Examples per class in train. */
+  k: number;
+  /** Examples per class in dev; default `k`. */
+  devK?: number;
+  seed: number;
+  /** Canonical labels, in class order; every one must have enough examples. */
+  labels: readonly string[];
+  /** Texts that must not be sampled (the test set). */
+  exclude?: Iterable<string>;
+}
+
+/**
+ * Draw `k` train and `devK` dev examples per class from `pool`, stratified and deterministic for `seed`.
+ * Texts are compared after {@link textKey}, so a repeated sentence cannot land on both sides, nor any
+ * sentence of `exclude`. Throws when a class has fewer than `k + devK` usable examples.
+ */
+export function sampleFewShot(pool: readonly Row[], opts: FewShotOptions): { train: Row[]; dev: Row[] } {
+  const devK = opts.devK ?? opts.k;
+  if (!Number.isInteger(opts.k) || opts.k < 1 || !Number.isInteger(devK) || devK < 0) {
+    throw new InputError(`k must be a positive integer and devK a non-negative one, got ${opts.k} and ${devK}`);
+  }
+  const excluded = new Set([...(opts.exclude ?? [])].map(textKey));
+  const seen = new Set<string>();
+  const byLabel = new Map<string, Row[]>(opts.labels.map((l) => [l, []]));
+  for (const row of pool) {
+    const key = textKey(row.text);
+    if (excluded.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    byLabel.get(row.label)?.push(row);
+  }
+  const rng = new Rng(opts.seed);
+  const train: Row[] = [], dev: Row[] = [];
+  for (const label of opts.labels) {
+    const rows = byLabel.get(label)!;
+    if (rows.length < opts.k + devK) {
+      throw new InputError(
+        `class "${label}" has ${rows.length} usable examples, fewer than the ${opts.k + devK} needed ` +
+          `for ${opts.k} train + ${devK} dev`,
+      );
+    }
+    const shuffled = rng.fork(`class:${label}`).shuffle(rows);
+    train.push(...shuffled.slice(0, opts.k));
+    dev.push(...shuffled.slice(opts.k, opts.k + devK));
+  }
+  // Interleave classes so batches are not sorted by label.
+  return { train: rng.fork("order:train").shuffle(train), dev: rng.fork("order:dev").shuffle(dev) };
+}

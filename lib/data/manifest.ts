@@ -1,0 +1,82 @@
+/**
+ * The upstream files the registered datasets are built from, pinned by commit and sha256. Mirrors the table
+ * of the data mirror's MANIFEST.md; `path` is a file's place inside a mirror folder and inside the cache.
+ */
+
+/** One pinned upstream file. */
+export interface SourceFile {
+  /** Relative path inside a mirror or the cache, e.g. `fewclue/eprstmt/train_0.json`. */
+  path: string;
+  /** GitHub `owner/name`. */
+  repo: string;
+  /** Pinned commit. */
+  commit: string;
+  /** Path inside the repository at `commit`. */
+  upstreamPath: string;
+  bytes: number;
+  /** Lower-case hex sha256 of the file's bytes. */
+  sha256: string;
+}
+
+const FEWCLUE = { repo: "CLUEbenchmark/FewCLUE", commit: "62a02c6f31cf32814cfe522f78ef088228840f8d" };
+const NLPCORPUS = { repo: "SophonPlus/ChineseNlpCorpus", commit: "a0b781d72158bde242c0626c9e354d2b328865ff" };
+
+const EPRSTMT: [string, number, string][] = [
+  ["train_0", 4965, "c5b94c978204b7355c17391c53435fa74c8e5985ab3f5a02c6b2074d0f37016c"],
+  ["train_1", 5863, "683e0b00b7f3b268e23592d252077d2dc9fa3ac50e67e8a9686c4338d7919f32"],
+  ["train_2", 6388, "18a4c059289c482e1c3ff71f83d93922faec9161d9f7aa927001eea17a089cc2"],
+  ["train_3", 5612, "91246804c60fa5fbb698ac7c2fe4b32b8bd74ea5ae3d52933c79d517da5b00d7"],
+  ["train_4", 4908, "0659beca71eed15312be450ca92df7985b338140692ce7068af65a66abe44460"],
+  ["dev_0", 6760, "e489c661ffb2d5d48448ad54b5098ad91639b6f2d3df320bfe2c4789202db8ab"],
+  ["dev_1", 6274, "43c73a93b7101ac0c20631d2b8280db796759dbf37fa53455d3ea51d93001489"],
+  ["dev_2", 7216, "fabbdbcb104afcc6f535d717eeddc0311b012210f83c540c8fb0ba40b0926de8"],
+  ["dev_3", 4776, "03696dfd6e040126898ebe03848a0e1806c8795d4b32d0793306891228f164d4"],
+  ["dev_4", 5973, "f04439985520e12da0e3ff329f1514f57e8528e9fba5f91478085934086b51bc"],
+  ["train_few_all", 27836, "da6343ed63264304fdbf70ebc6f82d7ab43aa294daad047f450a88252a36de9d"],
+  ["dev_few_all", 31099, "859eeb8b977a5e06c13b7c4016a74aae1dc8a5ff5a8fb502fba77e551087ed96"],
+  ["test_public", 114575, "ddea92e833023adeff35070bd56331878ae9fdc57fd99229c249c2aae06bbf41"],
+  ["test", 130674, "d93000f32207172f349ed3414db367930dd6e1b961991eca786de349aca55384"],
+  ["unlabeled", 3295268, "1bf7d22da37ff652f0ce58c5d69c14680e29008a290101fbac29befe06a6fdfe"],
+];
+
+/** FewCLUE EPRSTMT files by split name, in listing order. */
+export const EPRSTMT_FILES: Record<string, SourceFile> = Object.fromEntries(
+  EPRSTMT.map(([split, bytes, sha256]) => [split, {
+    path: `fewclue/eprstmt/${split}.json`,
+    upstreamPath: `datasets/eprstmt/${split}.json`,
+    bytes,
+    sha256,
+    ...FEWCLUE,
+  }]),
+);
+
+function nlpCorpus(file: string, dir: string, bytes: number, sha256: string): SourceFile {
+  return { path: `chinesenlpcorpus/${file}`, upstreamPath: `datasets/${dir}/${file}`, bytes, sha256, ...NLPCORPUS };
+}
+
+/** ChineseNlpCorpus hotel reviews, CSV `label,review`. */
+export const HTL_FILE: SourceFile = nlpCorpus(
+  "ChnSentiCorp_htl_all.csv",
+  "ChnSentiCorp_htl_all",
+  2904858,
+  "1d414b9c65caf3a836abdb4efded621968502ad3338e1a9d885ae131c86083f0",
+);
+
+/** ChineseNlpCorpus food-delivery reviews, CSV `label,review`. */
+export const WAIMAI_FILE: SourceFile = nlpCorpus(
+  "waimai_10k.csv",
+  "waimai_10k",
+  919380,
+  "b8b5c11c00b51578d35937fca56e03a126b45381f1ea4b22893237cb377a26fe",
+);
+
+/** ChineseNlpCorpus shopping reviews: a zip holding one CSV `cat,label,review`. */
+export const SHOPPING_ZIP: SourceFile = nlpCorpus(
+  "online_shopping_10_cats.zip",
+  "online_shopping_10_cats",
+  4084428,
+  "6816ded66fde9d0927ecbd370b5e12d0174d1abac35192ec014ac2a0a8d25858",
+);
+
+/** The CSV inside {@link SHOPPING_ZIP}. */
+export const SHOPPING_ENTRY = "online_shopping_10_cats.csv";

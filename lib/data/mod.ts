@@ -1,0 +1,23 @@
+/**
+ * The data layer's public API: registered datasets and local files, splits as typed rows, few-shot
+ * protocols, unlabelled text, truncation counts. DataFrames for notebooks are in `frame.ts`.
+ */
+export type { Row, Split, Task, TextRow } from "./types.ts";
+export { getTask, listTasks } from "./registry.ts";
+export { localTask, type LocalDataOptions } from "./local.ts";
+export {
+  datasetStats,
+  type DatasetStats,
+  type FewShotData,
+  type FewShotProtocol,
+  loadFewShot,
+  loadSplit,
+  loadTexts,
+  type SplitStats,
+  type TaskRef,
+} from "./load.ts";
+export { type FewShotOptions, sampleFewShot } from "./fewshot.ts";
+export { FIXED_SPLIT_SEED, FIXED_TEST_FRACTION, fixedSplit, textKey } from "./split.ts";
+export { type UnlabeledOptions, type UnlabeledReport, type UnlabeledStream, unlabeledTexts } from "./unlabeled.ts";
+export { type TruncationReport, truncationReport } from "./truncation.ts";
+export { fetchSource, type SourceOptions, sourceUrl } from "./sources.ts";

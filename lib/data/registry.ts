@@ -1,0 +1,142 @@
+/** The registered datasets, by name. */
+import { fileURLToPath } from "node:url";
+import { InputError } from "../util/errors.ts";
+import { EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import { parseCsv } from "./parse_csv.ts";
+import type { ColumnSpec } from "./records.ts";
+import { fetchSource, type ResolvedSourceOptions } from "./sources.ts";
+import {
+  decodeUtf8,
+  fewclueSpec,
+  fewclueTask,
+  fixedSplitTask,
+  jsonlFilesTask,
+  type LabelSet,
+  SENTIMENT,
+  type SourceRows,
+} from "./tasks.ts";
+import type { Task } from "./types.ts";
+import { extractZip } from "./zip.ts";
+
+/** ChineseNlpCorpus's 1/0 sentiment labels. */
+const BINARY = { "1": "Positive", "0": "Negative" };
+
+/** online_shopping_10_cats categories: canonical label, Chinese name (as in the CSV), English name. */
+const CATEGORIES: [string, string, string][] = [
+  ["books", "书籍", "books"],
+  ["tablet", "平板", "tablets"],
+  ["phone", "手机", "mobile phones"],
+  ["fruit", "水果", "fruit"],
+  ["shampoo", "洗发水", "shampoo"],
+  ["water_heater", "热水器", "water heaters"],
+  ["mengniu", "蒙牛", "Mengniu dairy"],
+  ["clothes", "衣服", "clothes"],
+  ["computer", "计算机", "computers"],
+  ["hotel", "酒店", "hotels"],
+];
+
+const CATEGORY: LabelSet & { fromCsv: Record<string, string> } = {
+  labels: CATEGORIES.map(([l]) => l),
+  labelNamesZh: Object.fromEntries(CATEGORIES.map(([l, zh]) => [l, zh])),
+  labelNamesEn: Object.fromEntries(CATEGORIES.map(([l, , en]) => [l, en])),
+  fromCsv: Object.fromEntries(CATEGORIES.map(([l, zh]) => [zh, l])),
+};
+
+/**
+ * Upstream ChineseNlpCorpus files contain a few blank reviews (one in ChnSentiCorp_htl_all, one in
+ * online_shopping_10_cats); they are left out and counted under `dropped.empty`.
+ */
+function corpusSpec(text: string, label: string, labelMap: Record<string, string>, labels: string[]): ColumnSpec {
+  return { text, label, labelMap, labels, emptyText: "drop" };
+}
+
+async function readCsvSource(src: SourceFile, spec: ColumnSpec, opts: ResolvedSourceOptions): Promise<SourceRows> {
+  const { path, bytes } = await fetchSource(src, opts);
+  return parseCsv(decodeUtf8(bytes, path), path, spec) as SourceRows;
+}
+
+/** The shopping CSV, extracted from its verified zip into the cache once (keyed by the zip's checksum). */
+async function readShopping(spec: ColumnSpec, opts: ResolvedSourceOptions): Promise<SourceRows> {
+  const zip = await fetchSource(SHOPPING_ZIP, opts);
+  const csvPath = `${opts.cache}/extracted/${SHOPPING_ZIP.sha256.slice(0, 16)}/${SHOPPING_ENTRY}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(csvPath);
+  } catch {
+    await extractZip(zip.bytes, zip.path, csvPath.slice(0, csvPath.lastIndexOf("/")));
+    bytes = await Deno.readFile(csvPath).catch(() => {
+      throw new InputError(`zip archive has no entry ${SHOPPING_ENTRY}`, { file: zip.path });
+    });
+  }
+  return parseCsv(decodeUtf8(bytes, csvPath), csvPath, spec) as SourceRows;
+}
+
+const demoDir = fileURLToPath(new URL("../../data/demo-reviews/", import.meta.url));
+
+const TASKS: Task[] = [
+  fewclueTask(
+    {
+      name: "eprstmt",
+      description: "FewCLUE EPRSTMT: e-commerce product review sentiment",
+      ...SENTIMENT,
+      pool: ["train_few_all", "dev_few_all"],
+      test: "test_public",
+      evalSplits: ["dev_few_all", "test_public", "test"],
+      unlabeled: ["unlabeled"],
+      official: { count: 5 },
+    },
+    EPRSTMT_FILES,
+    ["test", "unlabeled"],
+  ),
+  fixedSplitTask(
+    { name: "chnsenticorp_htl", description: "ChnSentiCorp hotel review sentiment", ...SENTIMENT },
+    (o) => readCsvSource(HTL_FILE, corpusSpec("review", "label", BINARY, SENTIMENT.labels), o),
+  ),
+  fixedSplitTask(
+    { name: "waimai_10k", description: "waimai_10k food-delivery review sentiment", ...SENTIMENT },
+    (o) => readCsvSource(WAIMAI_FILE, corpusSpec("review", "label", BINARY, SENTIMENT.labels), o),
+  ),
+  fixedSplitTask(
+    {
+      name: "online_shopping_10_cats_sentiment",
+      description: "online_shopping_10_cats: review sentiment over 10 product categories",
+      ...SENTIMENT,
+    },
+    (o) => readShopping(corpusSpec("review", "label", BINARY, SENTIMENT.labels), o),
+  ),
+  fixedSplitTask(
+    {
+      name: "online_shopping_10_cats_category",
+      description: "online_shopping_10_cats: 10-way product category of a review",
+      labels: CATEGORY.labels,
+      labelNamesZh: CATEGORY.labelNamesZh,
+      labelNamesEn: CATEGORY.labelNamesEn,
+    },
+    (o) => readShopping(corpusSpec("review", "cat", CATEGORY.fromCsv, CATEGORY.labels), o),
+  ),
+  jsonlFilesTask(
+    {
+      name: "demo",
+      description: "embedded demo: short product and service reviews written for this kit (data/demo-reviews)",
+      ...SENTIMENT,
+      pool: ["train"],
+      test: "test",
+      evalSplits: ["test"],
+      unlabeled: ["train"],
+    },
+    { train: `${demoDir}train.jsonl`, test: `${demoDir}test.jsonl` },
+    fewclueSpec(true, SENTIMENT.labels),
+  ),
+];
+
+/** Every registered task, in listing order. */
+export function listTasks(): Task[] {
+  return TASKS.slice();
+}
+
+/** The registered task `name`; an input error listing the names otherwise. */
+export function getTask(name: string): Task {
+  const task = TASKS.find((t) => t.name === name);
+  if (!task) throw new InputError(`unknown dataset "${name}" (known: ${TASKS.map((t) => t.name).join(", ")})`);
+  return task;
+}

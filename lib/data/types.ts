@@ -1,0 +1,51 @@
+/** Row and dataset types shared by the data layer and its users. */
+import type { SourceOptions } from "./sources.ts";
+
+/** One text, with its source id when the file has one. */
+export interface TextRow {
+  text: string;
+  id?: string;
+}
+
+/** A labelled example; `label` is one of its task's canonical {@link Task.labels}. */
+export interface Row extends TextRow {
+  label: string;
+}
+
+/** A split as read from its source. */
+export interface Split {
+  /** Labelled splits hold {@link Row}s; unlabelled ones (e.g. FewCLUE `test`, `unlabeled`) plain texts. */
+  labelled: boolean;
+  rows: TextRow[];
+  /**
+   * Rows of the source file left out before splitting, by reason (`empty`, `duplicate`, `conflicting`), so
+   * that nothing is dropped silently. Splits made from one file share the same counts.
+   */
+  dropped: Record<string, number>;
+}
+
+/** A classification task: its labels, their names for verbalizers and display, and its splits. */
+export interface Task {
+  name: string;
+  description: string;
+  /** Canonical label strings, in a fixed order (the class index order). */
+  labels: string[];
+  /** Chinese name of each label, for verbalizers and templates. */
+  labelNamesZh: Record<string, string>;
+  /** English name of each label, for display. */
+  labelNamesEn: Record<string, string>;
+  /** Every split name, labelled or not. */
+  splits: string[];
+  /** Labelled splits whose union is the pool that few-shot train and dev sets are drawn from. */
+  pool: string[];
+  /** The labelled split scores are reported on. */
+  test: string;
+  /** Splits whose sentences must never appear in training text (decontamination). */
+  evalSplits: string[];
+  /** Splits whose texts (labels ignored) feed pre-training and PET's auxiliary MLM loss. */
+  unlabeled: string[];
+  /** Official few-shot splits `train_<i>`/`dev_<i>` for i < count (FewCLUE only). */
+  official?: { count: number };
+  /** Read one split. */
+  read(split: string, opts?: SourceOptions): Promise<Split>;
+}
