@@ -48,6 +48,8 @@ export interface BertGraph {
   wordEmbeddings: Value;
   /** Last hidden states as rows [B·L, H]. */
   hidden: Value;
+  /** Dropout with this graph's seed and a fresh site (identity when not training), for heads on top. */
+  dropout(x: Value, p: number): Value;
   /** Pooled [CLS]: tanh(dense(h[:, 0])) [B, H]. */
   pooled(): Value;
   /** MLM head transform (dense → act → LayerNorm) [N, H] at flat row indices `positions` [N]. */
@@ -139,6 +141,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     embedOverrideMask,
     wordEmbeddings,
     hidden,
+    dropout: drop,
     pooled: () => {
       const cls = op.reshape(op.slice(op.reshape(hidden, [B, L, H]), 1, 0, 1), [B, H]);
       return op.tanh(dense(cls, "bert.pooler.dense"));

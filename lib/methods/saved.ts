@@ -1,0 +1,44 @@
+/** The on-disk form of a trained predictor: `method.json` (method, options, labels, extras) and tensors. */
+import { writeFileAtomic } from "../util/atomic.ts";
+import { InputError } from "../util/errors.ts";
+import type { TensorMap } from "../util/tensor.ts";
+import { readSafetensors } from "../model/safetensors.ts";
+import { saveWeights } from "../model/weights.ts";
+
+/** Contents of `method.json`. */
+export interface SavedMethod<O = unknown> {
+  method: string;
+  options: O;
+  labels: string[];
+  /** Method-specific readable artifacts (e.g. AutoPrompt's trigger tokens). */
+  extra?: Record<string, unknown>;
+}
+
+/** Write `method.json` and, when given, `weights.safetensors` into `dir`. */
+export async function saveMethod(dir: string, meta: SavedMethod, tensors?: TensorMap): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
+  await writeFileAtomic(`${dir}/method.json`, JSON.stringify(meta, null, 2) + "\n");
+}
+
+/** Read what {@link saveMethod} wrote; checks the method name. */
+export async function loadMethod<O>(dir: string, method: string): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+  const file = `${dir}/method.json`;
+  let meta: SavedMethod<O>;
+  try {
+    meta = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    throw new InputError(`cannot read a saved method: ${(e as Error).message}`, { file });
+  }
+  if (meta.method !== method) throw new InputError(`holds method "${meta.method}", not "${method}"`, { file, field: "method" });
+  const tensors: TensorMap = new Map();
+  try {
+    await Deno.stat(`${dir}/weights.safetensors`);
+  } catch {
+    return { meta, tensors };
+  }
+  for (const [name, t] of (await readSafetensors(`${dir}/weights.safetensors`)).tensors) {
+    if (t.data instanceof Float32Array) tensors.set(name, { shape: t.shape, data: t.data });
+  }
+  return { meta, tensors };
+}

@@ -1,0 +1,72 @@
+/**
+ * The one interface every method of the comparison implements (fine-tuning, PET, AutoPrompt, P-tuning v2),
+ * so experiments can swap them: configure with a plain options object, `fit(train, dev)`, get a predictor
+ * and a record of what was trained.
+ */
+import type { Row } from "../data/types.ts";
+import type { ModelFolder } from "../model/folder.ts";
+
+/** A progress report from training or search; `phase` says which (e.g. "train", "search", "eval"). */
+export interface ProgressEvent {
+  phase: string;
+  step: number;
+  totalSteps: number;
+  loss?: number;
+  devAccuracy?: number;
+}
+
+/** Receives progress reports (a terminal bar in the CLI, a live line in notebooks). */
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+/** What a method trained and what it cost. */
+export interface TrainRecord {
+  method: string;
+  /** Number of scalars updated by training (0 for zero-shot; AutoPrompt counts its discrete trigger slots). */
+  trainableParams: number;
+  steps: number;
+  wallSeconds: number;
+  /** Training loss per step. */
+  losses: number[];
+  /** Dev accuracy at each evaluation. */
+  dev: { step: number; accuracy: number }[];
+  /** Step of the kept (best-on-dev) state; 0 when nothing was trained. */
+  bestStep: number;
+  /** Things worth telling the user (e.g. "pooler initialised randomly: the checkpoint has none"). */
+  notes: string[];
+}
+
+/** Class probabilities for texts, and persistence. */
+export interface Predictor {
+  /** Class order of the probability rows. */
+  readonly labels: readonly string[];
+  /** One row of class probabilities per text. */
+  predictProba(texts: readonly string[]): Promise<number[][]>;
+  /** Write the small artifacts this method trained (prefix and head, triggers and label words, ...). */
+  save(dir: string): Promise<void>;
+}
+
+/** Per-call options of {@link Method.fit}. */
+export interface FitOptions {
+  onProgress?: ProgressCallback;
+}
+
+/** A configured method, ready to train. */
+export interface Method {
+  readonly name: string;
+  fit(train: readonly Row[], dev: readonly Row[], opts?: FitOptions): Promise<{ predictor: Predictor; record: TrainRecord }>;
+}
+
+/**
+ * A method's entry in the registry: its defaults, a constructor validating options before any training, and
+ * a loader for what `save` wrote.
+ */
+export interface MethodFactory<O extends object = Record<string, unknown>> {
+  name: string;
+  /** One-line description for listings. */
+  summary: string;
+  defaults: O;
+  /** Validate options (clear errors before training starts) and configure the method for `labels`. */
+  create(model: ModelFolder, labels: readonly string[], options?: Partial<O>): Method;
+  /** Load a saved predictor onto `model`. */
+  load(dir: string, model: ModelFolder): Promise<Predictor>;
+}
