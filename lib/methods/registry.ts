@@ -1,10 +1,11 @@
 /** Every method of the comparison by name; experiments, the CLI and notebooks look them up here. */
 import { InputError } from "../util/errors.ts";
 import { finetune } from "./finetune.ts";
+import { pet } from "./pet.ts";
 import type { MethodFactory } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
-const factories: MethodFactory<any>[] = [finetune];
+const factories: MethodFactory<any>[] = [finetune, pet];
 
 /** Registered methods by name. */
 // deno-lint-ignore no-explicit-any
