@@ -2,10 +2,11 @@
 import { InputError } from "../util/errors.ts";
 import { finetune } from "./finetune.ts";
 import { pet } from "./pet.ts";
+import { ptuningV2 } from "./ptuning_v2.ts";
 import type { MethodFactory } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
-const factories: MethodFactory<any>[] = [finetune, pet];
+const factories: MethodFactory<any>[] = [finetune, pet, ptuningV2];
 
 /** Registered methods by name. */
 // deno-lint-ignore no-explicit-any
