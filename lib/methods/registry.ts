@@ -1,12 +1,13 @@
 /** Every method of the comparison by name; experiments, the CLI and notebooks look them up here. */
 import { InputError } from "../util/errors.ts";
+import { autoprompt } from "./autoprompt.ts";
 import { finetune } from "./finetune.ts";
 import { pet } from "./pet.ts";
 import { ptuningV2 } from "./ptuning_v2.ts";
 import type { MethodFactory } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
-const factories: MethodFactory<any>[] = [finetune, pet, ptuningV2];
+const factories: MethodFactory<any>[] = [finetune, pet, ptuningV2, autoprompt];
 
 /** Registered methods by name. */
 // deno-lint-ignore no-explicit-any
