@@ -141,3 +141,21 @@ Deno.test("a random model of bert-base-chinese's shape, with its original gamma/
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("dropout masks are uncorrelated between neighbouring elements, sites and seeds", async () => {
+  const g = new Graph();
+  const x = g.input("x", [100000]);
+  const seed = g.input("seed", [], "uint32");
+  const { dropout } = await import("../lib/engine/layers.ts");
+  const c = await CompiledGraph.compile(g, { a: dropout(x, 0.5, seed, 0), b: dropout(x, 0.5, seed, 1) });
+  const ones = new Float32Array(100000).fill(1);
+  const r1 = await c.run({ x: ones, seed: Uint32Array.of(7) }), r2 = await c.run({ x: ones, seed: Uint32Array.of(8) });
+  const kept = (v: TensorData) => Array.from(v as Float32Array, (e) => (e > 0 ? 1 : 0));
+  const [a, b, a2] = [kept(r1.a), kept(r1.b), kept(r2.a)];
+  // For independent fair coins, agreement is 0.5 with a standard deviation of about 0.0016 here.
+  const agree = (p: number[], q: number[]) => p.reduce((s, v, i) => s + (v === q[i] ? 1 : 0), 0) / p.length;
+  for (const [what, rate] of [["neighbours", agree(a.slice(1), a.slice(0, -1))], ["sites", agree(a, b)], ["seeds", agree(a, a2)]] as const) {
+    assert.ok(Math.abs(rate - 0.5) < 0.01, `${what}: agreement ${rate}`);
+  }
+  await c.release();
+});

@@ -2,10 +2,14 @@ import type { Command } from "./command.ts";
 import { demo } from "./demo.ts";
 import { data } from "./data.ts";
 import { parity } from "./parity.ts";
+import { run } from "./run.ts";
+import { pretrainCommand } from "./pretrain.ts";
 
 /** Every command of `deno task cli`, by name. */
 export const commands: Record<string, Command> = {
   demo,
   data,
   parity,
+  pretrain: pretrainCommand,
+  run,
 };

@@ -80,3 +80,12 @@ export const SHOPPING_ZIP: SourceFile = nlpCorpus(
 
 /** The CSV inside {@link SHOPPING_ZIP}. */
 export const SHOPPING_ENTRY = "online_shopping_10_cats.csv";
+
+/** FewCLUE TNEWS unlabelled news titles (JSON Lines `{"id", "sentence", ...}`), extra pre-training text. */
+export const TNEWS_UNLABELED: SourceFile = {
+  path: "fewclue/tnews/unlabeled.json",
+  upstreamPath: "datasets/tnews/unlabeled.json",
+  bytes: 3133192,
+  sha256: "8b3ecb742f611718fac1a0576cda84211052e94aa07669e2052c89d3bca6e506",
+  ...FEWCLUE,
+};

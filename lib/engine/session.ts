@@ -36,6 +36,7 @@ export class CompiledGraph {
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      ...(Deno.env.get("PROMPTLAB_ORT_PROFILE") ? { enableProfiling: true, profileFilePrefix: Deno.env.get("PROMPTLAB_ORT_PROFILE") } : {}),
     });
     const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
     return new CompiledGraph(

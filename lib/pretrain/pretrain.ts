@@ -1,0 +1,271 @@
+/**
+ * Masked-LM pre-training, from scratch (a character-level vocabulary built from the corpus) or continued
+ * from a model folder: dynamic masking, length-bucketed batches, AdamW with warmup and linear decay, a step
+ * or wall-clock budget, held-out loss and accuracy logged as it goes, and checkpoints every few minutes
+ * from which a stopped run resumes exactly.
+ *
+ * The output is a Hugging Face model folder (config.json, model.safetensors, tokenizer files) plus
+ * `training_log.json`.
+ */
+import type { SourceOptions } from "../data/sources.ts";
+import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/config.ts";
+import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
+import { randomBertWeights } from "../model/random.ts";
+import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizer.ts";
+import { AdamW } from "../train/adamw.ts";
+import { clipGradNorm } from "../train/clip.ts";
+import { linearWarmupDecay } from "../train/schedule.ts";
+import type { GradientStep } from "../train/gradient_step.ts";
+import { stepSeed } from "../methods/finetune.ts";
+import { encodeTexts } from "../methods/batch.ts";
+import type { ProgressCallback } from "../methods/types.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { InputError } from "../util/errors.ts";
+import { Rng } from "../util/rng.ts";
+import type { TensorMap } from "../util/tensor.ts";
+import { loadCheckpoint, type LoopState, saveCheckpoint } from "./checkpoint.ts";
+import { pretrainingCorpus } from "./corpus.ts";
+import { heldoutMlm, maskingVocab } from "./heldout.ts";
+import { BucketedBatches, maskBatch, maskCapacity, mixSeed, packBucket } from "./mlm_batches.ts";
+import { MlmEvaluator, mlmFeeds, mlmTrainStep } from "./mlm_graph.ts";
+import { buildVocab } from "./vocab.ts";
+
+/** Options of {@link pretrain}; sizes apply to a model built from scratch. */
+export interface PretrainOptions {
+  /** Output model folder; its `checkpoint/` holds the resumable state while training. */
+  out: string;
+  /** Continue from this model folder (its tokenizer and shape) instead of starting from scratch. */
+  from?: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  /** Longest sequence and size of the position table. */
+  maxLength: number;
+  /** Vocabulary: keep characters seen at least this often. */
+  minFreq: number;
+  tokensPerBatch: number;
+  lr: number;
+  beta2: number;
+  weightDecay: number;
+  warmupSteps: number;
+  /** Step budget; or leave undefined and give `minutes`. */
+  steps?: number;
+  /** Wall-clock budget: the step count is fixed from the measured speed once warmup ends. */
+  minutes?: number;
+  /** Held-out evaluation every this many steps. */
+  evalEvery: number;
+  /** Texts held out of training for evaluation. */
+  heldout: number;
+  checkpointMinutes: number;
+  seed: number;
+  /** Stop after this step with a checkpoint, to resume later (a scheduled pause). */
+  stopAt?: number;
+  /** Text to train on instead of the mirror's corpus (e.g. domain-adaptive pre-training). */
+  corpus?: { train: string[]; heldout: string[] };
+  source?: SourceOptions;
+  onProgress?: ProgressCallback;
+  /** Receives each log entry as it is made. */
+  onLog?: (entry: Record<string, number>) => void;
+}
+
+/** Defaults: the reference model's recipe (4 layers, hidden 256, lr 1e-3, betas 0.9/0.98, ~8k tokens a batch). */
+export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out"> = {
+  layers: 4,
+  hidden: 256,
+  heads: 4,
+  intermediate: 1024,
+  maxLength: 128,
+  minFreq: 3,
+  tokensPerBatch: 8192,
+  lr: 1e-3,
+  beta2: 0.98,
+  weightDecay: 0.01,
+  warmupSteps: 100,
+  evalEvery: 100,
+  heldout: 2000,
+  checkpointMinutes: 5,
+  seed: 42,
+};
+
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+
+function residentMb(): number {
+  return Deno.memoryUsage().rss / 2 ** 20;
+}
+
+/** Config, weights and tokenizer files of the model to train, fresh or continued. */
+async function startingPoint(o: PretrainOptions, train: readonly string[]) {
+  if (o.from) {
+    const m = await loadModelFolder(o.from);
+    return { config: m.config, weights: m.weights, tokenizerFiles: m.tokenizer.files };
+  }
+  const vocab = buildVocab(train, { minFreq: o.minFreq });
+  const config: BertConfig = parseBertConfig({
+    architectures: ["BertForMaskedLM"],
+    model_type: "bert",
+    vocab_size: vocab.length,
+    hidden_size: o.hidden,
+    num_hidden_layers: o.layers,
+    num_attention_heads: o.heads,
+    intermediate_size: o.intermediate,
+    max_position_embeddings: o.maxLength,
+    hidden_act: "gelu",
+  });
+  return { config, weights: randomBertWeights(config, o.seed), tokenizerFiles: bertTokenizerFiles(vocab, o.maxLength) };
+}
+
+/** What {@link pretrain} returns. */
+export interface PretrainResult {
+  dir: string;
+  config: BertConfig;
+  log: Record<string, number>[];
+  heldout: { loss: number; accuracy: number; masked: number; texts: number };
+  steps: number;
+  tokensSeen: number;
+  seconds: number;
+  resumedFrom: number;
+  /** True when the run paused (stopAt or Ctrl-C) with a checkpoint instead of finishing. */
+  stopped: boolean;
+}
+
+/**
+ * Pre-train (or resume pre-training) into `o.out`.
+ * @throws InputError when `o.out` already holds a finished model (nothing is overwritten) or no budget is given.
+ */
+export async function pretrain(options: Partial<PretrainOptions> & { out: string }): Promise<PretrainResult> {
+  const o: PretrainOptions = { ...PRETRAIN_DEFAULTS, ...options };
+  if (o.steps === undefined && o.minutes === undefined) throw new InputError("give a budget: steps or minutes", { field: "steps" });
+  const ckptDir = `${o.out}/checkpoint`;
+  const checkpoint = await loadCheckpoint(ckptDir);
+  if (!checkpoint && (await exists(`${o.out}/model.safetensors`))) {
+    throw new InputError("already holds a pre-trained model; choose another --out or remove it", { file: o.out });
+  }
+  const corpus = o.corpus ?? await pretrainingCorpus({ ...o.source, heldout: o.heldout });
+
+  // The tokenizer and config are written first, so a resumed run reads back exactly what it started with.
+  let config: BertConfig, weights: TensorMap;
+  if (checkpoint) {
+    config = parseBertConfig(JSON.parse(await Deno.readTextFile(`${o.out}/config.json`)), `${o.out}/config.json`);
+    weights = checkpoint.weights;
+  } else {
+    const start = await startingPoint(o, corpus.train);
+    config = start.config;
+    weights = start.weights;
+    await Deno.mkdir(o.out, { recursive: true });
+    for (const [name, text] of Object.entries(start.tokenizerFiles)) await writeFileAtomic(`${o.out}/${name}`, text);
+    await writeBertConfig(`${o.out}/config.json`, config);
+  }
+  const tokenizer = await loadTokenizer(o.out);
+  const maxLength = Math.min(o.maxLength, config.max_position_embeddings);
+  const { seqs } = encodeTexts(tokenizer, corpus.train, maxLength);
+  const data = new BucketedBatches(seqs, o.tokensPerBatch, o.seed, maxLength);
+  const vocab = maskingVocab(tokenizer);
+
+  const optimizer = new AdamW(weights, { lr: o.lr, beta2: o.beta2, weightDecay: o.weightDecay });
+  const state: LoopState = checkpoint?.state ?? {
+    step: 0,
+    totalSteps: o.steps ?? 0,
+    epoch: 0,
+    index: 0,
+    tokensSeen: 0,
+    elapsedSeconds: 0,
+    log: [],
+  };
+  if (checkpoint) optimizer.loadState(checkpoint.optimizer);
+  const resumedFrom = state.step;
+  const steps = new Map<string, Promise<GradientStep>>();
+  const evaluator = new MlmEvaluator(config, weights);
+  const began = performance.now() - state.elapsedSeconds * 1000;
+  const elapsed = () => (performance.now() - began) / 1000;
+  let lastCheckpoint = performance.now(), lossSum = 0, lossCount = 0, tokensAtLog = state.tokensSeen, timeAtLog = elapsed();
+  let interrupted = false;
+  const onSignal = () => (interrupted = true);
+  Deno.addSignalListener("SIGINT", onSignal);
+
+  const save = () => saveCheckpoint(ckptDir, { weights, optimizer: optimizer.state(), state: { ...state, elapsedSeconds: elapsed() } });
+  const logEntry = async () => {
+    const h = await heldoutMlm({ config, weights, tokenizer }, corpus.heldout, { evaluator });
+    const now = elapsed();
+    const entry = {
+      step: state.step,
+      tokens: state.tokensSeen,
+      seconds: Number(now.toFixed(1)),
+      tokens_per_s: Math.round((state.tokensSeen - tokensAtLog) / Math.max(1e-9, now - timeAtLog)),
+      train_loss: lossCount ? Number((lossSum / lossCount).toFixed(4)) : NaN,
+      heldout_loss: Number(h.loss.toFixed(4)),
+      heldout_acc: Number(h.accuracy.toFixed(4)),
+      rss_mb: Math.round(residentMb()),
+    };
+    state.log.push(entry);
+    o.onLog?.(entry);
+    [lossSum, lossCount, tokensAtLog, timeAtLog] = [0, 0, state.tokensSeen, elapsed()];
+    return h;
+  };
+
+  try {
+    let epochBatches = data.epoch(state.epoch);
+    const paused = () => interrupted || state.step === o.stopAt;
+    while (!paused() && (state.totalSteps === 0 || state.step < state.totalSteps)) {
+      if (state.index >= epochBatches.length) {
+        state.epoch++;
+        state.index = 0;
+        epochBatches = data.epoch(state.epoch);
+      }
+      const b = epochBatches[state.index];
+      const masked = maskBatch(packBucket(b.seqs, b.rows, b.length, tokenizer.specialIds.pad), new Rng(mixSeed(o.seed, state.step)), vocab);
+      const capacity = maskCapacity(b.rows, b.length);
+      const key = `${b.rows}:${b.length}`;
+      if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, b.rows, b.length, capacity));
+      const r = await (await steps.get(key)!).run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(o.seed, state.step) });
+      if (!Number.isFinite(r.loss)) throw new Error(`pre-training diverged: loss ${r.loss} at step ${state.step}`);
+      clipGradNorm(r.grads, 1);
+      // With a wall-clock budget the schedule's length is fixed once warmup has measured the speed.
+      if (state.totalSteps === 0 && state.step + 1 >= Math.max(o.warmupSteps, 10)) {
+        state.totalSteps = Math.max(state.step + 2, Math.floor(((o.minutes! * 60) / elapsed()) * (state.step + 1)));
+      }
+      const schedule = linearWarmupDecay(o.warmupSteps, Math.max(state.totalSteps, o.warmupSteps + 1));
+      optimizer.step(r.grads, o.lr * schedule(state.step));
+      state.step++;
+      state.index++;
+      state.tokensSeen += b.seqs.reduce((s, q) => s + q.ids.length, 0);
+      lossSum += r.loss;
+      lossCount++;
+      o.onProgress?.({ phase: "pretrain", step: state.step, totalSteps: state.totalSteps, loss: r.loss });
+      if (state.step % o.evalEvery === 0) await logEntry();
+      if (performance.now() - lastCheckpoint > o.checkpointMinutes * 60_000) {
+        await save();
+        lastCheckpoint = performance.now();
+      }
+    }
+    const stopped = paused() && (state.totalSteps === 0 || state.step < state.totalSteps);
+    if (stopped) await save();
+    const heldout = state.log.at(-1)?.step === state.step
+      ? await heldoutMlm({ config, weights, tokenizer }, corpus.heldout, { evaluator })
+      : await logEntry();
+    const result: PretrainResult = {
+      dir: o.out,
+      config,
+      log: state.log,
+      heldout,
+      steps: state.step,
+      tokensSeen: state.tokensSeen,
+      seconds: elapsed(),
+      resumedFrom,
+      stopped,
+    };
+    if (stopped) return result;
+    // A masked-LM checkpoint: the pooler was never trained, so it is not saved (loaders initialise it, as HF does).
+    const saved: TensorMap = new Map([...weights].filter(([n]) => !n.startsWith("bert.pooler.")));
+    await saveModelFolder(o.out, { config, weights: saved, tokenizerFiles: tokenizer.files });
+    const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
+    const { onLog: _l, onProgress: _p, corpus: _c, ...options } = o;
+    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, corpus: report, options }, null, 1) + "\n");
+    await Deno.remove(ckptDir, { recursive: true }).catch(() => {});
+    return result;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await evaluator.release();
+    for (const s of steps.values()) await (await s).release();
+  }
+}
