@@ -161,7 +161,7 @@ function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>):
   if (o.prefixLength + o.maxLength > positions) {
     throw new InputError(
       `prefix ${o.prefixLength} + maxLength ${o.maxLength} exceed the model's ${positions} position embeddings; ` +
-        `use prefixLength ≤ ${positions - o.maxLength} or a smaller maxLength`,
+        `use maxLength ≤ ${positions - o.prefixLength} or a shorter prefix`,
       { field: "prefixLength" },
     );
   }

@@ -1,0 +1,65 @@
+/**
+ * Training progress on stderr: a bar redrawn in place on a terminal, plain lines (every evaluation, the last
+ * step, and at most one train line per interval) when stderr is a file or pipe, so logs stay readable.
+ */
+import type { ProgressEvent } from "../methods/types.ts";
+
+const WIDTH = 24;
+
+/** One progress line, without terminal control characters. */
+export function progressLine(tag: string, e: ProgressEvent): string {
+  const parts = [`[${tag}] ${e.phase} ${e.step}/${e.totalSteps}`];
+  if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`);
+  if (e.devAccuracy !== undefined) parts.push(`dev ${e.devAccuracy.toFixed(4)}`);
+  return parts.join(" ");
+}
+
+/** A text bar of `WIDTH` cells for `done` out of `total`. */
+export function bar(done: number, total: number): string {
+  const filled = total > 0 ? Math.round((WIDTH * Math.min(done, total)) / total) : WIDTH;
+  return "█".repeat(filled) + "░".repeat(WIDTH - filled);
+}
+
+/** Reports progress events of tagged runs (e.g. one tag per split). */
+export interface ProgressReporter {
+  report(tag: string, e: ProgressEvent): void;
+  /** End the current bar line (before printing results). */
+  done(): void;
+}
+
+/**
+ * A reporter writing to `out` (default stderr): a live bar when `terminal` (default: whether stderr is a
+ * terminal), else plain lines with train steps throttled to one per `intervalMs`.
+ */
+export function progressReporter(
+  { out = Deno.stderr, terminal = Deno.stderr.isTerminal(), intervalMs = 10_000 }: {
+    out?: { writeSync(p: Uint8Array): number };
+    terminal?: boolean;
+    intervalMs?: number;
+  } = {},
+): ProgressReporter {
+  const enc = new TextEncoder();
+  const write = (s: string) => out.writeSync(enc.encode(s));
+  let open = false, last = -Infinity, lastDev: number | undefined;
+  return {
+    report(tag, e) {
+      if (e.devAccuracy !== undefined) lastDev = e.devAccuracy;
+      if (terminal) {
+        const dev = lastDev === undefined ? "" : ` dev ${lastDev.toFixed(4)}`;
+        const loss = e.loss === undefined ? "" : ` loss ${e.loss.toFixed(4)}`;
+        write(`\r\x1b[2K[${tag}] ${bar(e.step, e.totalSteps)} ${e.step}/${e.totalSteps}${loss}${dev}`);
+        open = true;
+        return;
+      }
+      const now = performance.now();
+      if (e.phase === "train" && e.step < e.totalSteps && now - last < intervalMs) return;
+      last = now;
+      write(progressLine(tag, e) + "\n");
+    },
+    done() {
+      if (open) write("\n");
+      open = false;
+      lastDev = undefined;
+    },
+  };
+}
