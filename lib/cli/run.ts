@@ -145,7 +145,7 @@ function splitRow(r: SplitResult): string {
 }
 
 function summaryRow(s: RunSummary): string {
-  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} splits): accuracy ${pct(s.accuracyMean)} ± ${pct(s.accuracyStd)}, ` +
+  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${pct(s.accuracyMean)} ± ${pct(s.accuracyStd)}, ` +
     `macro-F1 ${pct(s.macroF1Mean)}, ${s.trainableParams} trainable parameters, ${s.wallSeconds.toFixed(1)} s`;
 }
 

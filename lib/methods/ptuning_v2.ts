@@ -166,7 +166,7 @@ function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>):
     );
   }
   if (model.poolerInitialized) {
-    notes.push("the checkpoint has no pooler: it stays frozen at its random (HF-style) initialisation, which the head reads");
+    notes.push("P-tuning v2 keeps that random pooler frozen: the head reads a fixed random projection of [CLS]");
   }
   return { o, notes: [...model.notes, ...notes] };
 }
