@@ -36,6 +36,9 @@ export class CompiledGraph {
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      // Idle pool threads sleep instead of spinning unless asked: spinning wastes the cores when several
+      // runs share a machine, which is how experiments are run here (PROMPTLAB_SPIN=1 turns it back on).
+      extra: { session: { intra_op: { allow_spinning: Deno.env.get("PROMPTLAB_SPIN") === "1" ? "1" : "0" } } },
       ...(Deno.env.get("PROMPTLAB_ORT_PROFILE") ? { enableProfiling: true, profileFilePrefix: Deno.env.get("PROMPTLAB_ORT_PROFILE") } : {}),
     });
     const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
