@@ -1,0 +1,175 @@
+/**
+ * Experiment grids: a dataset, a few-shot protocol, methods each with a parameter grid, K values and seeds,
+ * given as a plain object or a JSON file, expanded into cells (one training run each) in a stable order.
+ *
+ * @example
+ * ```ts
+ * const grid = parseGrid({
+ *   name: "ptv2-prefix", dataset: "demo",
+ *   protocol: { kind: "sampled", k: [8], seeds: [1, 2] },
+ *   methods: [{ method: "ptuning-v2", options: { steps: 50 }, grid: { prefixLength: [1, 4, 16] } }],
+ * });
+ * expandGrid(grid).length; // 6
+ * ```
+ * @module
+ */
+import { methods } from "../methods/registry.ts";
+import { InputError } from "../util/errors.ts";
+
+/** K-per-class samples under seeds (K = 0: zero-shot, for methods with `zeroShot`), or FewCLUE's splits. */
+export type GridProtocol =
+  | { kind: "sampled"; k: number[]; seeds: number[] }
+  | { kind: "fewclue"; indices: number[] };
+
+/** One method of a grid: fixed options, a parameter grid (every combination runs), zero-shot overrides. */
+export interface GridMethod {
+  /** A registered method name. */
+  method: string;
+  /** Options every cell of this method gets. */
+  options?: Record<string, unknown>;
+  /** Option name → values; the cells cover their cartesian product. */
+  grid?: Record<string, unknown[]>;
+  /** Options that make the method zero-shot (e.g. PET's `{ mode: "zero-shot" }`); absent: K = 0 is skipped. */
+  zeroShot?: Record<string, unknown>;
+  /** A label for charts and tables (default: the method name), e.g. "PET (zero-shot)". */
+  label?: string;
+}
+
+/** A whole grid. */
+export interface Grid {
+  /** Names the results file and figures. */
+  name: string;
+  /** A registered dataset name. */
+  dataset: string;
+  protocol: GridProtocol;
+  methods: GridMethod[];
+}
+
+/** One training run of a grid. `key` identifies it across runs, shards and files. */
+export interface Cell {
+  key: string;
+  method: string;
+  label: string;
+  dataset: string;
+  /** The varied options of this cell (its point of the parameter grid). */
+  params: Record<string, unknown>;
+  /** Everything passed to the method: fixed options, params, zero-shot overrides, seed. */
+  options: Record<string, unknown>;
+  protocol: "sampled" | "fewclue";
+  /** Examples per class (0: zero-shot); null for FewCLUE splits, whose size the data decides. */
+  k: number | null;
+  seed: number | null;
+  /** FewCLUE split index; null for sampled cells. */
+  index: number | null;
+  zeroShot: boolean;
+}
+
+/**
+ * Check a grid (from an object or parsed JSON) before anything runs: known methods, integer K values, seeds and
+ * indices, non-empty value lists.
+ * @throws InputError naming the field (and `file` when given).
+ */
+export function parseGrid(raw: unknown, file?: string): Grid {
+  const bad = (field: string, problem: string) => new InputError(problem, { file, field });
+  const g = raw as Partial<Grid>;
+  if (!g || typeof g !== "object") throw bad("grid", "must be an object");
+  if (typeof g.name !== "string" || !/^[\w.-]+$/.test(g.name)) throw bad("name", "must be a file-name-safe string");
+  if (typeof g.dataset !== "string") throw bad("dataset", "must be a dataset name");
+  const p = g.protocol as GridProtocol | undefined;
+  const ints = (xs: unknown, field: string, min: number) => {
+    if (!Array.isArray(xs) || !xs.length || xs.some((x) => !Number.isInteger(x) || x < min)) {
+      throw bad(field, `must be a non-empty list of integers ≥ ${min}`);
+    }
+  };
+  if (p?.kind === "sampled") {
+    ints(p.k, "protocol.k", 0);
+    ints(p.seeds, "protocol.seeds", 0);
+  } else if (p?.kind === "fewclue") ints(p.indices, "protocol.indices", 0);
+  else throw bad("protocol.kind", `must be "sampled" or "fewclue"`);
+  if (!Array.isArray(g.methods) || !g.methods.length) throw bad("methods", "must be a non-empty list");
+  g.methods.forEach((m, i) => {
+    if (!methods.has(m?.method)) throw bad(`methods[${i}].method`, `unknown method "${m?.method}"; known: ${[...methods.keys()].join(", ")}`);
+    for (const [name, values] of Object.entries(m.grid ?? {})) {
+      if (!Array.isArray(values) || !values.length) throw bad(`methods[${i}].grid.${name}`, "must be a non-empty list");
+    }
+  });
+  return g as Grid;
+}
+
+/** Read and check a grid JSON file. */
+export async function loadGrid(path: string): Promise<Grid> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (err) {
+    throw new InputError(err instanceof SyntaxError ? `not valid JSON: ${err.message}` : (err as Error).message, { file: path });
+  }
+  return parseGrid(raw, path);
+}
+
+/** Every combination of the parameter grid, keys in insertion order. */
+function combinations(grid: Record<string, unknown[]>): Record<string, unknown>[] {
+  return Object.entries(grid).reduce<Record<string, unknown>[]>(
+    (acc, [name, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [name]: v }))),
+    [{}],
+  );
+}
+
+/** JSON with object keys sorted, so equal cells get equal keys whatever the option order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v);
+}
+
+/**
+ * The cells of a grid, in a stable order (method, parameter point, K, seed). Zero-shot cells run once (under
+ * the first seed): nothing is sampled or trained, so seeds would repeat the same number.
+ */
+export function expandGrid(grid: Grid): Cell[] {
+  const cells: Cell[] = [];
+  for (const m of grid.methods) {
+    const label = m.label ?? m.method;
+    for (const params of combinations(m.grid ?? {})) {
+      const base = { ...m.options, ...params };
+      const add = (c: Omit<Cell, "key" | "method" | "label" | "dataset" | "params">) => {
+        const id = { dataset: grid.dataset, method: m.method, label, params, options: c.options, k: c.k, seed: c.seed, index: c.index };
+        cells.push({ key: canonicalJson(id), method: m.method, label, dataset: grid.dataset, params, ...c });
+      };
+      if (grid.protocol.kind === "fewclue") {
+        for (const index of grid.protocol.indices) add({ options: base, protocol: "fewclue", k: null, seed: null, index, zeroShot: false });
+        continue;
+      }
+      for (const k of grid.protocol.k) {
+        if (k === 0 && !m.zeroShot) continue;
+        const seeds = k === 0 ? grid.protocol.seeds.slice(0, 1) : grid.protocol.seeds;
+        for (const seed of seeds) {
+          const options = k === 0 ? { ...base, ...m.zeroShot, seed } : { ...base, seed };
+          add({ options, protocol: "sampled", k, seed, index: null, zeroShot: k === 0 });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/** A shard `i/n` (0-based `i`), as a cluster array job gives it. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * Parse `--shard i/n` (0 ≤ i < n); SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX can be passed as `i`.
+ * @throws InputError on anything else.
+ */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new InputError(`must be i/n with 0 ≤ i < n, got "${text}"`, { field: "--shard" });
+  return { index, count };
+}
+
+/** The cells shard `s` runs: every `count`-th cell from `index`, so shards get similar mixes of methods. */
+export function shardCells(cells: readonly Cell[], s?: Shard): Cell[] {
+  return s ? cells.filter((_, i) => i % s.count === s.index) : [...cells];
+}

@@ -1,0 +1,86 @@
+/**
+ * Summary statistics of results: mean, sample standard deviation, count and a 95% Student-t confidence
+ * interval of the mean, per group, on plain rows (for charts) or on a `nodejs-polars` DataFrame (for tables).
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { ResultRow } from "./results.ts";
+
+/** Two-sided 95% Student-t quantiles for 1..30 degrees of freedom; beyond, the normal 1.96 is close enough. */
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** Mean, sample std (n − 1; null for one value), count and the 95% CI of the mean (null below two values). */
+export interface Summary {
+  mean: number;
+  std: number | null;
+  n: number;
+  ciLow: number | null;
+  ciHigh: number | null;
+}
+
+/** {@link Summary} of `values` (at least one). */
+export function summarizeValues(values: readonly number[]): Summary {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, std: null, n, ciLow: null, ciHigh: null };
+  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+  const half = (T95[n - 2] ?? 1.96) * std / Math.sqrt(n);
+  return { mean, std, n, ciLow: mean - half, ciHigh: mean + half };
+}
+
+/** Group plain records by the values of `by` and summarise `metric` in each group, in first-seen order. */
+export function groupSummaries<R extends Record<string, unknown>>(records: readonly R[], by: readonly string[], metric: string) {
+  const groups = new Map<string, { keys: Record<string, unknown>; values: number[] }>();
+  for (const r of records) {
+    const keys = Object.fromEntries(by.map((b) => [b, r[b] ?? null]));
+    const id = JSON.stringify(Object.values(keys));
+    const g = groups.get(id) ?? groups.set(id, { keys, values: [] }).get(id)!;
+    g.values.push(Number(r[metric]));
+  }
+  return [...groups.values()].map((g) => ({ ...g.keys, ...summarizeValues(g.values) }));
+}
+
+/** The scalar columns of a results row, with its varied parameters as columns of their own. */
+export function flatRow(r: ResultRow): Record<string, unknown> {
+  const params = Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === "object" && v ? JSON.stringify(v) : v]));
+  return {
+    /** The grid's label for the method (default its registry name). */
+    method: r.label,
+    dataset: r.dataset,
+    split: r.split,
+    k: r.k,
+    seed: r.seed,
+    zeroShot: r.zeroShot,
+    ...params,
+    accuracy: r.accuracy,
+    macroF1: r.macroF1,
+    trainableParams: r.trainableParams,
+    steps: r.steps,
+    wallSeconds: r.wallSeconds,
+    n: r.n,
+  };
+}
+
+/** Plain records as a DataFrame; a column missing from some records is null there. */
+export function toFrame(records: readonly object[]): pl.DataFrame {
+  const rs = records as readonly Record<string, unknown>[];
+  const columns = [...new Set(rs.flatMap((r) => Object.keys(r)))];
+  return pl.DataFrame(Object.fromEntries(columns.map((c) => [c, rs.map((r) => r[c] ?? null)])));
+}
+
+/** Results as a DataFrame: one row per cell, parameter columns null where a method has no such parameter. */
+export function resultsFrame(rows: readonly ResultRow[]): pl.DataFrame {
+  return toFrame(rows.map(flatRow));
+}
+
+/**
+ * Per-group mean, std, count and 95% CI of `metric` in a results DataFrame, e.g.
+ * `summarize(resultsFrame(rows), ["method", "k"])`.
+ */
+export function summarize(df: pl.DataFrame, by: readonly string[], metric = "accuracy"): pl.DataFrame {
+  const records = df.select(...by, metric).toRecords() as Record<string, unknown>[];
+  return toFrame(groupSummaries(records, by, metric));
+}

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import type { Cell } from "../lib/experiments/grid.ts";
+import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib/experiments/grid.ts";
+import { type CellRunner, runGrid } from "../lib/experiments/grid_run.ts";
+import { appendResult, loadResults, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
+import { resultsFrame, summarize, summarizeValues } from "../lib/experiments/stats.ts";
+import type { ModelFolder } from "../lib/model/folder.ts";
+import { InputError } from "../lib/util/errors.ts";
+
+const grid: Grid = parseGrid({
+  name: "t",
+  dataset: "demo",
+  protocol: { kind: "sampled", k: [0, 2, 4], seeds: [1, 2] },
+  methods: [
+    { method: "pet", grid: { template: ["fewclue", "article"] }, zeroShot: { mode: "zero-shot" } },
+    { method: "ptuning-v2", grid: { prefixLength: [1, 8] } },
+  ],
+});
+
+/** A deterministic stand-in for training: accuracy from the cell's key. */
+const fake: CellRunner = (cell) => {
+  const h = [...cell.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 1000, 7);
+  return Promise.resolve({
+    accuracy: h / 1000, macroF1: h / 1000, n: 10, trainSize: (cell.k ?? 0) * 2, trainableParams: 10, steps: 3, bestStep: 3,
+    losses: [1, 0.5, 0.25], dev: [], dataFingerprint: "d", notes: [],
+  });
+};
+
+async function fakeModel(): Promise<ModelFolder> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/config.json`, "{}");
+  await Deno.writeTextFile(`${dir}/model.safetensors`, "w");
+  return { dir } as ModelFolder;
+}
+
+/** Rows without what differs between runs (time). */
+const stable = (rows: ResultRow[]) => rows.map(({ wallSeconds: _w, finishedAt: _f, ...r }) => r);
+
+Deno.test("expandGrid: product of parameters, K and seeds; zero-shot once and only where allowed", () => {
+  const cells = expandGrid(grid);
+  // pet: 2 templates × (1 zero-shot + 2 K × 2 seeds); ptuning-v2: 2 lengths × 2 K × 2 seeds
+  assert.equal(cells.length, 2 * 5 + 2 * 4);
+  assert.equal(new Set(cells.map((c) => c.key)).size, cells.length);
+  const zero = cells.filter((c) => c.zeroShot);
+  assert.deepEqual(zero.map((c) => [c.method, c.options.mode]), [["pet", "zero-shot"], ["pet", "zero-shot"]]);
+  assert.equal(cells.find((c) => c.method === "ptuning-v2" && c.k === 4 && c.seed === 2)?.options.seed, 2);
+});
+
+Deno.test("parseGrid: errors name the field", () => {
+  assert.throws(() => parseGrid({ ...grid, methods: [{ method: "nope" }] }, "g.json"), /g\.json \(field "methods\[0\]\.method"\): unknown method/);
+  assert.throws(() => parseGrid({ ...grid, protocol: { kind: "sampled", k: [1.5], seeds: [1] } }), /protocol\.k/);
+  assert.throws(() => parseShard("2/2"), InputError);
+  assert.deepEqual(parseShard("1/3"), { index: 1, count: 3 });
+});
+
+Deno.test("shards partition the cells", () => {
+  const cells = expandGrid(grid);
+  const parts = [0, 1, 2].map((index) => shardCells(cells, { index, count: 3 }));
+  assert.deepEqual(parts.flat().map((c: Cell) => c.key).sort(), cells.map((c) => c.key).sort());
+});
+
+Deno.test("runGrid: an interrupted grid resumes to the same rows as an uninterrupted one, no duplicates", async () => {
+  const model = await fakeModel();
+  const whole = await runGrid(grid, { model, results: `${model.dir}/whole.jsonl`, runCell: fake, progress: false });
+  assert.equal(whole.length, expandGrid(grid).length);
+
+  const path = `${model.dir}/resumed.jsonl`;
+  let calls = 0;
+  const crashing: CellRunner = (cell, ...rest) => (++calls === 6 ? Promise.reject(new Error("killed")) : fake(cell, ...rest));
+  await assert.rejects(runGrid(grid, { model, results: path, runCell: crashing, progress: false }), /killed/);
+  assert.equal((await readResultsFile(path)).length, 5);
+  let rerun = 0;
+  const resumed = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (rerun++, fake(c, ...r)), progress: false });
+  assert.equal(rerun, whole.length - 5, "finished cells are skipped");
+  assert.deepEqual(stable(resumed), stable(whole));
+  const lines = await readResultsFile(path);
+  assert.equal(new Set(lines.map((r) => r.key)).size, lines.length);
+  // A third run trains nothing.
+  await runGrid(grid, { model, results: path, runCell: () => Promise.reject(new Error("ran again")), progress: false });
+});
+
+Deno.test("runGrid: shards write their own files, merged on load", async () => {
+  const model = await fakeModel();
+  const results = `${model.dir}/sharded.jsonl`;
+  for (const index of [1, 0]) await runGrid(grid, { model, results, shard: { index, count: 2 }, runCell: fake, progress: false });
+  const names = [...Deno.readDirSync(model.dir)].map((e) => e.name).filter((n) => n.endsWith(".jsonl")).sort();
+  assert.deepEqual(names, ["sharded.shard-0-of-2.jsonl", "sharded.shard-1-of-2.jsonl"]);
+  const merged = await loadResults(results);
+  const whole = await runGrid(grid, { model, results: `${model.dir}/one.jsonl`, runCell: fake, progress: false });
+  assert.deepEqual(stable(merged).sort((a, b) => a.key.localeCompare(b.key)), stable(whole).sort((a, b) => a.key.localeCompare(b.key)));
+});
+
+Deno.test("runGrid: refuses to mix rows of another model", async () => {
+  const model = await fakeModel(), other = await fakeModel();
+  await Deno.writeTextFile(`${other.dir}/model.safetensors`, "other weights");
+  const results = `${model.dir}/r.jsonl`;
+  await runGrid(grid, { model, results, runCell: fake, progress: false });
+  await assert.rejects(runGrid(grid, { model: other, results, runCell: fake, progress: false }), /holds rows of model/);
+});
+
+Deno.test("results: a corrupted line is reported with its line number, skipped only when asked", async () => {
+  const model = await fakeModel();
+  const path = `${model.dir}/c.jsonl`;
+  const rows = await runGrid(grid, { model, results: path, runCell: fake, progress: false });
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  lines[2] = lines[2].slice(0, 40); // a torn write from some other tool
+  await Deno.writeTextFile(path, lines.join("\n"));
+  await assert.rejects(loadResults(path), (e: Error) => e instanceof InputError && /c\.jsonl:3: corrupt results line.*skip-corrupt/.test(e.message));
+  const skipped: string[] = [];
+  const loaded = await loadResults(path, { skipCorrupt: true, onSkip: (e) => skipped.push(e.message) });
+  assert.equal(loaded.length, rows.length - 1);
+  assert.equal(skipped.length, 1);
+  assert.match(skipped[0], /:3: .*skipped/);
+  await appendResult(path, rows[2]);
+  assert.equal((await loadResults(path, { skipCorrupt: true })).length, rows.length);
+});
+
+Deno.test("stats: mean, std, count and t confidence interval per group, as a DataFrame", async () => {
+  const s = summarizeValues([0.6, 0.7, 0.8]);
+  assert.ok(Math.abs(s.mean - 0.7) < 1e-12 && Math.abs(s.std! - 0.1) < 1e-12 && s.n === 3);
+  assert.ok(Math.abs(s.ciHigh! - (0.7 + 4.303 * 0.1 / Math.sqrt(3))) < 1e-9);
+  assert.equal(summarizeValues([0.5]).std, null);
+  const model = await fakeModel();
+  const rows = await runGrid(grid, { model, results: `${model.dir}/s.jsonl`, runCell: fake, progress: false });
+  const df = resultsFrame(rows);
+  assert.equal(df.height, rows.length);
+  assert.ok(df.columns.includes("prefixLength") && df.columns.includes("template"));
+  const table = summarize(df, ["method", "k"]);
+  assert.deepEqual(table.columns, ["method", "k", "mean", "std", "n", "ciLow", "ciHigh"]);
+  const ptv2k2 = (table.toRecords() as Record<string, unknown>[]).find((r) => r.method === "ptuning-v2" && r.k === 2)!;
+  assert.equal(ptv2k2.n, 4);
+});
