@@ -45,6 +45,9 @@ export interface RunGridOptions {
   /** Called with each new row. */
   onRow?: (row: ResultRow) => void;
   runCell?: CellRunner;
+  /** Skip corrupt lines of existing results (reported through `onSkip`; default a warning) instead of failing. */
+  skipCorrupt?: boolean;
+  onSkip?: (error: InputError) => void;
 }
 
 /** The split name of a cell: `zero_shot`, `k8_seed1` or `fewclue_0`. */
@@ -94,7 +97,8 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
   const runCell = opts.runCell ?? trainCell;
   const fingerprint = await modelFingerprint(model.dir);
   const cells = expandGrid(grid);
-  const previous = await loadResults(results);
+  const read = { skipCorrupt: opts.skipCorrupt, onSkip: opts.onSkip ?? ((e: InputError) => console.error(`warning: ${e.message}`)) };
+  const previous = await loadResults(results, read);
   const other = previous.find((r) => r.model.fingerprint !== fingerprint);
   if (other) {
     throw new InputError(`holds rows of model ${other.model.dir} (${other.model.fingerprint}), not of ${model.dir} (${fingerprint}); use another results file`, {
@@ -127,6 +131,6 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
   } finally {
     progress?.end();
   }
-  const byKey = new Map((await loadResults(results)).map((r) => [r.key, r]));
+  const byKey = new Map((await loadResults(results, { ...read, onSkip: undefined })).map((r) => [r.key, r]));
   return cells.flatMap((c) => byKey.get(c.key) ?? []);
 }

@@ -1,0 +1,41 @@
+/**
+ * `deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt]`: run a grid,
+ * resuming from its results file. For a cluster array job give each task its shard, e.g. Slurm
+ * `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT` or a Kubernetes indexed Job
+ * `--shard $JOB_COMPLETION_INDEX/<completions>`; each shard writes its own file, merged on load.
+ */
+import { parseArgs } from "node:util";
+import { loadModelFolder } from "../model/folder.ts";
+import { loadGrid, parseShard } from "./grid.ts";
+import { runGrid } from "./grid_run.ts";
+import { defaultModelDir, resultsPath } from "./setup.ts";
+import { runScript } from "./script.ts";
+
+const USAGE = "usage: deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt]";
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      results: { type: "string" },
+      shard: { type: "string" },
+      model: { type: "string" },
+      "skip-corrupt": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const grid = await loadGrid(positionals[0]);
+  const model = await loadModelFolder(values.model ?? defaultModelDir());
+  const results = values.results ?? resultsPath(grid.name);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const rows = await runGrid(grid, { model, results, shard, skipCorrupt: values["skip-corrupt"] });
+  console.log(`${rows.length} rows in ${results}${shard ? " and its shards" : ""}`);
+  return 0;
+}
+
+if (import.meta.main) await runScript(main);

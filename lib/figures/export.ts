@@ -1,0 +1,49 @@
+/**
+ * Figure export: every chart the results support, written as `<name>.vl.json` (the Vega-Lite spec),
+ * `<name>.svg` and `<name>.png` under stable names, rendered headlessly.
+ *
+ * @example
+ * ```ts
+ * const files = await exportFigures(await loadResults("runs/full/comparison.jsonl"), "figures/comparison");
+ * ```
+ * @module
+ */
+import { fewShotCurve } from "../charts/fewshot_curve.ts";
+import { prefixLengthChart, triggerCountChart } from "../charts/param_sensitivity.ts";
+import { renderSvg, svgToPng } from "../charts/render.ts";
+import type { ChartSpec } from "../charts/spec.ts";
+import { templateSensitivity } from "../charts/template_sensitivity.ts";
+import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
+import type { ResultRow } from "../experiments/results.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+
+/** Chart name → spec for each chart `rows` have data for. */
+export function figuresFor(rows: readonly ResultRow[]): Map<string, ChartSpec> {
+  const figures = new Map<string, ChartSpec>();
+  const methods = new Set(rows.filter((r) => !r.zeroShot).map((r) => r.method));
+  const swept = (method: string, param: string) => new Set(rows.filter((r) => r.method === method).map((r) => r.params[param])).size > 1;
+  if (new Set(rows.filter((r) => !r.zeroShot).map((r) => r.k)).size > 1) figures.set("fewshot_curve", fewShotCurve(rows));
+  if (swept("ptuning-v2", "prefixLength")) figures.set("prefix_length", prefixLengthChart(rows));
+  if (swept("autoprompt", "triggers")) figures.set("trigger_count", triggerCountChart(rows));
+  if (swept("pet", "template") || swept("pet", "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
+  if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
+  if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
+  return figures;
+}
+
+/** Write one chart as `<dir>/<name>.{vl.json,svg,png}`; returns the three paths. */
+export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2 } = {}): Promise<string[]> {
+  const svg = await renderSvg(spec);
+  const paths = [`${dir}/${name}.vl.json`, `${dir}/${name}.svg`, `${dir}/${name}.png`];
+  await writeFileAtomic(paths[0], JSON.stringify(spec, null, 2) + "\n");
+  await writeFileAtomic(paths[1], svg);
+  await writeFileAtomic(paths[2], svgToPng(svg, { scale }));
+  return paths;
+}
+
+/** Export every chart of {@link figuresFor} to `dir`; returns the written paths. */
+export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number } = {}): Promise<string[]> {
+  const written: string[] = [];
+  for (const [name, spec] of figuresFor(rows)) written.push(...await exportChart(spec, dir, name, opts));
+  return written;
+}

@@ -1,0 +1,33 @@
+/**
+ * `deno task figures <results.jsonl> [--out DIR] [--skip-corrupt]`: export every chart of a grid's results
+ * (shards merged) as Vega-Lite JSON, SVG and PNG. Default output: `figures/<results name>/`.
+ */
+import { parseArgs } from "node:util";
+import { hasCjkFont } from "../charts/render.ts";
+import { loadResults } from "../experiments/results.ts";
+import { InputError } from "../util/errors.ts";
+import { exportFigures } from "./export.ts";
+import { runScript } from "../experiments/script.ts";
+
+const USAGE = "usage: deno task figures <results.jsonl> [--out DIR] [--skip-corrupt] [--scale 2]";
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string" }, "skip-corrupt": { type: "boolean" }, scale: { type: "string", default: "2" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const results = positionals[0];
+  const rows = await loadResults(results, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
+  if (!rows.length) throw new InputError("no result rows (nothing run yet?)", { file: results });
+  if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
+  const out = values.out ?? `figures/${results.replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
+  for (const path of await exportFigures(rows, out, { scale: Number(values.scale) })) console.log(path);
+  return 0;
+}
+
+if (import.meta.main) await runScript(main);

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { chartBundle } from "../lib/charts/display.ts";
+import { fewShotCurve } from "../lib/charts/fewshot_curve.ts";
+import { prefixLengthChart, triggerCountChart } from "../lib/charts/param_sensitivity.ts";
+import { compileChart, hasCjkFont, pngSize, renderSvg, svgSize } from "../lib/charts/render.ts";
+import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
+import { accuracyVsParams, trainingCurves } from "../lib/charts/training.ts";
+import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
+import type { ResultRow } from "../lib/experiments/results.ts";
+import { exportFigures, figuresFor } from "../lib/figures/export.ts";
+
+/** Synthetic results of a small comparison grid (no training). */
+function rows(): ResultRow[] {
+  const grid = parseGrid({
+    name: "charts",
+    dataset: "demo",
+    protocol: { kind: "sampled", k: [0, 4, 8], seeds: [1, 2] },
+    methods: [
+      { method: "finetune" },
+      { method: "pet", grid: { template: ["fewclue", "article"], verbalizer: ["fewclue"] }, zeroShot: { mode: "zero-shot" }, label: "PET 模板" },
+      { method: "ptuning-v2", grid: { prefixLength: [1, 4, 16] } },
+      { method: "autoprompt", grid: { triggers: [1, 3] } },
+    ],
+  });
+  return expandGrid(grid).map((c, i) => ({
+    ...c, grid: "charts", split: "s", accuracy: 0.5 + ((i * 37) % 40) / 100, macroF1: 0.5, n: 100, trainSize: (c.k ?? 0) * 2,
+    trainableParams: c.method === "finetune" ? 4e6 : c.method === "autoprompt" ? 3 : c.zeroShot ? 0 : 4000 * (Number(c.params.prefixLength) || 1),
+    steps: c.zeroShot ? 0 : 4, bestStep: 4, wallSeconds: 1, losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5], dev: [],
+    model: { dir: "m", fingerprint: "f" }, dataFingerprint: "d", notes: [], finishedAt: "",
+  }));
+}
+
+Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
+  const r = rows();
+  const specs = [fewShotCurve(r), prefixLengthChart(r), triggerCountChart(r), templateSensitivity(r), trainingCurves(r), accuracyVsParams(r)];
+  for (const spec of specs) {
+    const vega = compileChart(spec) as { marks?: unknown[] };
+    assert.ok(vega.marks?.length, `${spec.title}: no marks`);
+    const svg = await renderSvg(spec);
+    assert.match(svg, /^<svg[^>]*>/);
+    assert.ok(svgSize(svg).width >= spec.width, `${spec.title}: SVG narrower than the chart`);
+  }
+  assert.match(await renderSvg(fewShotCurve(r)), /PET 模板 \(zero-shot\)/, "zero-shot marked in the legend, Chinese kept");
+  const bundle = await chartBundle(fewShotCurve(r));
+  assert.deepEqual(Object.keys(bundle), ["application/vnd.vegalite.v5+json", "image/svg+xml"]);
+});
+
+Deno.test("figuresFor picks the charts the results support", () => {
+  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "prefix_length", "trigger_count", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
+  const finetuneOnly = rows().filter((r) => r.method === "finetune" && r.k === 8);
+  assert.deepEqual([...figuresFor(finetuneOnly).keys()], ["training_loss"]);
+});
+
+Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size × scale, under stable names", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = rows().filter((x) => x.method !== "autoprompt");
+  const paths = await exportFigures(r, dir, { scale: 2 });
+  const names = paths.map((p) => p.slice(dir.length + 1));
+  assert.ok(names.includes("fewshot_curve.png") && names.includes("fewshot_curve.svg") && names.includes("fewshot_curve.vl.json"));
+  const svg = await Deno.readTextFile(`${dir}/fewshot_curve.svg`);
+  const { width, height } = svgSize(svg);
+  assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), { width: Math.round(width * 2), height: Math.round(height * 2) });
+  assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/fewshot_curve.vl.json`)).title, "Few-shot curves");
+  assert.throws(() => pngSize(new TextEncoder().encode("not a png at all, really not")), /not a PNG/);
+});
+
+Deno.test({
+  name: "a CJK font is installed for PNG export (required in CI)",
+  ignore: Deno.env.get("PROMPTLAB_REQUIRE_SHARED") !== "1" && !hasCjkFont(),
+  fn() {
+    assert.ok(hasCjkFont(), "no CJK font: apt-get install fonts-wqy-microhei (Chinese would render as boxes)");
+  },
+});
