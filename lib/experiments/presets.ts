@@ -1,0 +1,83 @@
+/**
+ * The grids behind the notebooks, at each budget. `ci` runs on the embedded demo data with a few steps and one
+ * or two seeds; `full` runs the article's protocol on EPRSTMT with the methods' own defaults and five seeds.
+ * @module
+ */
+import type { BertConfig } from "../model/config.ts";
+import type { Budget } from "./setup.ts";
+import type { Grid, GridMethod } from "./grid.ts";
+
+/** Small training settings for `ci`: a handful of steps, short inputs. */
+const CI_LOOP = { steps: 6, evalEvery: 3, batchSize: 8, maxLength: 64 };
+const CI_AUTOPROMPT = { iterations: 2, numCand: 3, batchSize: 8, accumulationSteps: 1, maxLength: 64 };
+
+const SEEDS = { ci: [1], full: [1, 2, 3, 4, 5] };
+
+/** Dataset and K values of the sampled protocol at each budget (K = 0: zero-shot). */
+function sampled(b: Budget, k: { ci: number[]; full: number[] }, seeds = SEEDS[b]) {
+  return { dataset: b === "ci" ? "demo" : "eprstmt", protocol: { kind: "sampled" as const, k: k[b], seeds } };
+}
+
+/** Fixed options of a method at budget `b`. */
+function loop(method: string, b: Budget): Record<string, unknown> {
+  if (b === "full") return {};
+  return method === "autoprompt" ? CI_AUTOPROMPT : CI_LOOP;
+}
+
+/** A grid method entry with budget-sized options. */
+function entry(method: string, b: Budget, rest: Omit<GridMethod, "method" | "options"> = {}, options = {}): GridMethod {
+  return { method, options: { ...loop(method, b), ...options }, ...rest };
+}
+
+/** PET's zero-shot switch. */
+const PET_ZERO_SHOT = { zeroShot: { mode: "zero-shot" } };
+
+/** 01: fine-tuning across K. */
+export function finetuneGrid(b: Budget): Grid {
+  return { name: "finetune", ...sampled(b, { ci: [4, 8], full: [4, 8, 16] }), methods: [entry("finetune", b)] };
+}
+
+/** 02: PET templates × verbalizers, zero-shot and trained. */
+export function discretePromptGrid(b: Budget): Grid {
+  const grid = b === "ci"
+    ? { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }
+    : { template: ["fewclue", "article", "zongzhi", "review", "zongti"], verbalizer: ["fewclue", "good-bad", "great-rotten", "multi-char"] };
+  return { name: "discrete_prompts", ...sampled(b, { ci: [0, 4], full: [0, 16] }), methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })] };
+}
+
+/** 03: AutoPrompt trigger count. */
+export function autopromptGrid(b: Budget): Grid {
+  const triggers = b === "ci" ? [1, 3] : [1, 2, 3, 4, 5, 6, 8];
+  return { name: "autoprompt", ...sampled(b, { ci: [4], full: [16] }), methods: [entry("autoprompt", b, { grid: { triggers } })] };
+}
+
+/** Powers of two up to 128 that leave at least 16 input positions beside the prefix. */
+export function prefixLengths(config: Pick<BertConfig, "max_position_embeddings">, max = 128): number[] {
+  const out: number[] = [];
+  for (let p = 1; p <= max && p <= config.max_position_embeddings - 16; p *= 2) out.push(p);
+  return out;
+}
+
+/** 04: P-tuning v2 prefix length, with a seed spread. */
+export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_embeddings">): Grid {
+  const prefixLength = b === "ci" ? [1, 4, 16] : prefixLengths(config);
+  return {
+    name: "ptuning_v2",
+    ...sampled(b, { ci: [4], full: [16] }, b === "ci" ? [1, 2] : SEEDS.full),
+    methods: [entry("ptuning-v2", b, { grid: { prefixLength } })],
+  };
+}
+
+/** 05: every method across K on one dataset, PET also zero-shot. */
+export function comparisonGrid(b: Budget): Grid {
+  return {
+    name: "comparison",
+    ...sampled(b, { ci: [0, 4, 8], full: [0, 4, 8, 16] }),
+    methods: [
+      entry("finetune", b),
+      entry("pet", b, PET_ZERO_SHOT),
+      entry("autoprompt", b),
+      entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
+    ],
+  };
+}
