@@ -17,7 +17,8 @@ export function fewShotCurve(rows: readonly ResultRow[], { title = "Few-shot cur
   }));
   const zero = rows.filter((r) => r.zeroShot).map((r) => ({ method: `${r.label} (zero-shot)`, accuracy: r.accuracy }));
   const x = { field: "k", type: "quantitative", title: "examples per class (K)", scale: { type: "log", base: 2 }, axis: { values: [...new Set(points.map((p) => p.k))] } };
-  const color = { field: "method", type: "nominal", title: "method" };
+  // Full-opacity legend symbols: the faint band and per-seed points would otherwise set them.
+  const color = { field: "method", type: "nominal", title: "method", legend: { symbolOpacity: 1 } };
   const layer: Record<string, unknown>[] = [
     { data: { values: means }, mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { field: "low", type: "quantitative", ...ACCURACY_AXIS }, y2: { field: "high" }, color } },
     { data: { values: means }, mark: { type: "line", point: true }, encoding: { x, y: { field: "mean", type: "quantitative", ...ACCURACY_AXIS }, color } },
