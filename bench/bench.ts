@@ -163,7 +163,7 @@ async function kitInChild(name: string, flags: string[]) {
   return JSON.parse(text.split("\n").pop()!);
 }
 
-async function cases(names: string[]): Promise<Case[]> {
+function cases(names: string[]): Promise<Case[]> {
   const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
   const all: Record<string, () => Promise<Case>> = {
     tiny: async () => ({ name: "zh-review-bert-tiny", config: await readBertConfig(`${tinyDir}/config.json`), torchArgs: ["--model-dir", tinyDir] }),

@@ -62,7 +62,6 @@ export function dropout(x: Value, p: number, seed: Value, site: number): Value {
  * weighs rows, e.g. 0 for padding rows of a fixed-size bucket, and the mean is over their sum.
  */
 export function crossEntropy(logits: Value, targets: Value, weights?: Value): Value {
-  const g = logits.graph, t = logits.dtype;
   const [n] = logits.shape;
   const logp = op.logSoftmax(logits, 1);
   const picked = op.reshape(op.gatherElements(logp, op.reshape(op.cast(targets, "int64"), [n, 1]), 1), [n]);
