@@ -8,22 +8,15 @@ import type { Graph, Value } from "../engine/graph.ts";
 import { crossEntropy } from "../engine/layers.ts";
 import { buildBert, type ParamSource } from "../model/bert.ts";
 import type { ModelFolder } from "../model/folder.ts";
-import { GraphParams } from "../model/params.ts";
-import { GradientStep } from "../train/gradient_step.ts";
-import { type LoopOptions, trainLoop } from "../train/loop.ts";
-import { hash32 } from "../util/rng.ts";
+import type { LoopOptions } from "../train/loop.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { encodeTexts, packBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
+import { encodeTexts, type TokenSeq } from "./batch.ts";
 import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./classifier.ts";
 import { labelIndices } from "./labels.ts";
 import { accuracyOf, predictBatches } from "./predict.ts";
 import { saveMethod } from "./saved.ts";
+import { fitSupervised } from "./supervised_fit.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "./types.ts";
-
-/** Dropout seed of one step: a function of (seed, step) only, so a resumed run draws the same masks. */
-export function stepSeed(seed: number, step: number): Uint32Array {
-  return Uint32Array.of(hash32((hash32(seed >>> 0) ^ step) >>> 0));
-}
 
 /** Graph input of a computed prefix's dropout seed (fed the step's seed; the prefix uses its own site). */
 const PREFIX_SEED = "prefix_dropout_seed";
@@ -62,46 +55,24 @@ export async function fitClassifier(
   const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
   const enc = encodeTexts(model.tokenizer, train.map((r) => r.text), o.maxLength);
   const devSeqs = encodeTexts(model.tokenizer, dev.map((r) => r.text), o.maxLength).seqs;
-  const steps = new Map<string, Promise<GradientStep>>();
-  const used = new Set<string>();
-
-  const stepFor = (batch: number, seqLen: number) => {
-    const key = `${batch}:${seqLen}`;
-    if (!steps.has(key)) {
-      steps.set(key, GradientStep.build((g: Graph) => {
-        const params = new GraphParams(g, weights, fit.isTrainable);
-        const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
-        const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix });
-        const targets = g.input("labels", [batch], "int64");
-        return { loss: crossEntropy(classifierLogits(bert, model.config, params.get), targets), params };
-      }));
-    }
-    return steps.get(key)!;
-  };
-
-  const result = await trainLoop({
+  const result = await fitSupervised({
+    weights,
     params: fit.params,
-    examples: enc.seqs.map((seq, i) => ({ seq, label: gold[i] })),
+    isTrainable: fit.isTrainable,
+    options: o,
     onProgress,
-    step: async (batch, step) => {
-      const b = packBatch(batch.map((e) => e.seq), { maxLength: o.maxLength });
-      const s = await stepFor(b.batch, b.seqLen);
-      s.trainable.forEach((n) => used.add(n));
-      const seed = stepSeed(o.seed, step);
-      return s.run(weights, {
-        ...tokenFeeds(b),
-        labels: BigInt64Array.from(batch.map((e) => BigInt(e.label))),
-        dropout_seed: seed,
-        ...(fit.prefix ? { [PREFIX_SEED]: seed } : {}),
-      });
+    loss(g, params, batch, seqLen, targets) {
+      const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
+      const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix });
+      return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
     },
+    feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
     evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
-  }, o);
-  for (const s of steps.values()) await (await s).release();
+  }, enc.seqs, gold);
 
   return {
     method: fit.method,
-    trainableParams: [...used].reduce((sum, n) => sum + weights.get(n)!.data.length, 0),
+    trainableParams: result.trainableParams,
     steps: result.steps,
     wallSeconds: result.wallSeconds,
     losses: result.losses,

@@ -29,9 +29,6 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
   evalBatchSize: 32,
 };
 
-// Re-exported: other methods and pre-training seed their dropout the same way.
-export { stepSeed } from "./classifier_fit.ts";
-
 /** Validate the loop options every trained method shares. */
 export function checkLoopOptions(o: LoopOptions & { maxLength: number }, maxPositions: number): void {
   checkOption("steps", o.steps, (v) => Number.isInteger(v) && v >= 1, "a positive integer");

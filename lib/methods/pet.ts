@@ -20,13 +20,13 @@ import { SessionCache } from "../engine/session.ts";
 import { buildBert } from "../model/bert.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { GraphParams } from "../model/params.ts";
-import { GradientStep } from "../train/gradient_step.ts";
-import { LOOP_DEFAULTS, type LoopOptions, trainLoop } from "../train/loop.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../train/loop.ts";
 import { InputError } from "../util/errors.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
+import { type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
 import { feedsFor } from "./classifier.ts";
-import { checkLoopOptions, stepSeed } from "./finetune.ts";
+import { checkLoopOptions } from "./finetune.ts";
+import { fitSupervised } from "./supervised_fit.ts";
 import { checkOption, labelIndices } from "./labels.ts";
 import { accuracyOf, predictBatches } from "./predict.ts";
 import { loadMethod, saveMethod } from "./saved.ts";
@@ -200,7 +200,7 @@ class Pet implements Method {
   }
 }
 
-/** Prompt-based fine-tuning of one pattern's weights (in place): one gradient graph per shape bucket. */
+/** Prompt-based fine-tuning of one pattern's weights (in place). */
 async function trainPattern(
   pattern: PatternModel,
   texts: string[],
@@ -212,38 +212,17 @@ async function trainPattern(
 ) {
   const enc = pattern.encode(texts);
   const devSeqs = pattern.encode(devTexts).seqs;
-  const steps = new Map<string, Promise<GradientStep>>();
-  const used = new Set<string>();
-  const stepFor = (batch: number, seqLen: number) => {
-    const key = `${batch}:${seqLen}`;
-    if (!steps.has(key)) {
-      steps.set(key, GradientStep.build((g: Graph) => {
-        const { scores, params } = pattern.scores(g, new GraphParams(g, pattern.weights, () => true), batch, seqLen, true);
-        return { loss: crossEntropy(scores, g.input("labels", [batch], "int64")), params };
-      }));
-    }
-    return steps.get(key)!;
-  };
-  const result = await trainLoop({
+  const result = await fitSupervised({
+    weights: pattern.weights,
     params: pattern.weights,
-    examples: enc.seqs.map((seq, i) => ({ seq, label: gold[i] })),
+    isTrainable: () => true,
+    options: o,
     onProgress,
-    step: async (batch, step) => {
-      const b = packBatch(batch.map((e) => e.seq), { maxLength: o.maxLength });
-      const s = await stepFor(b.batch, b.seqLen);
-      s.trainable.forEach((n) => used.add(n));
-      return s.run(pattern.weights, {
-        ...tokenFeeds(b),
-        mask_rows: pattern.maskFeed(b),
-        labels: BigInt64Array.from(batch.map((e) => BigInt(e.label))),
-        dropout_seed: stepSeed(o.seed, step),
-      });
-    },
+    loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
+    feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
     evaluate: devTexts.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
-  }, o);
-  for (const s of steps.values()) await (await s).release();
-  const trainableParams = [...used].reduce((sum, n) => sum + pattern.weights.get(n)!.data.length, 0);
-  return { ...result, trainableParams, truncated: enc.truncated };
+  }, enc.seqs, gold);
+  return { ...result, truncated: enc.truncated };
 }
 
 /** Registry entry of PET. */

@@ -16,7 +16,7 @@ import { AdamW } from "../train/adamw.ts";
 import { clipGradNorm } from "../train/clip.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../train/gradient_step.ts";
-import { stepSeed } from "../methods/finetune.ts";
+import { stepSeed } from "../methods/supervised_fit.ts";
 import { encodeTexts } from "../methods/batch.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import { writeFileAtomic } from "../util/atomic.ts";

@@ -1,0 +1,79 @@
+/**
+ * Supervised training shared by every method that trains weights with a cross-entropy loss (fine-tuning,
+ * P-tuning v2, PET): one compiled gradient step per batch shape, the shared loop (seeded batches, best-on-dev,
+ * divergence stop), and the count of the weights that actually trained.
+ */
+import type { Graph, TensorData, Value } from "../engine/graph.ts";
+import { GraphParams } from "../model/params.ts";
+import { GradientStep } from "../train/gradient_step.ts";
+import { type LoopOptions, type LoopResult, trainLoop } from "../train/loop.ts";
+import { hash32 } from "../util/rng.ts";
+import type { TensorMap } from "../util/tensor.ts";
+import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
+import type { ProgressCallback } from "./types.ts";
+
+/** Dropout seed of one step: a function of (seed, step) only, so a resumed run draws the same masks. */
+export function stepSeed(seed: number, step: number): Uint32Array {
+  return Uint32Array.of(hash32((hash32(seed >>> 0) ^ step) >>> 0));
+}
+
+/** What one supervised run trains and how its loss is built. */
+export interface SupervisedFit {
+  /** Every weight the graphs read by name. */
+  weights: TensorMap;
+  /** The tensors the loop updates in place (restored to the best-on-dev state); a subset of `weights`. */
+  params: TensorMap;
+  /** Which weights are graph inputs with gradients; the rest are frozen graph constants. */
+  isTrainable(name: string): boolean;
+  options: LoopOptions & { maxLength: number };
+  /** The scalar loss of one batch shape; `labels` [batch] is the int64 class input. */
+  loss(g: Graph, params: GraphParams, batch: number, seqLen: number, labels: Value): Value;
+  /** Feeds the loss graph needs beyond tokens, labels and the dropout seed. */
+  feeds?(b: TokenBatch, seed: Uint32Array): Record<string, TensorData>;
+  /** Dev accuracy of the current state; without it the final state is kept. */
+  evaluate?(): Promise<number>;
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * Train on `seqs` with class indices `gold`.
+ * @returns the loop's result and the number of scalars that trained (the weights the graphs read as inputs).
+ */
+export async function fitSupervised(fit: SupervisedFit, seqs: readonly TokenSeq[], gold: readonly number[]): Promise<LoopResult & { trainableParams: number }> {
+  const { weights, options: o } = fit;
+  const steps = new Map<string, Promise<GradientStep>>();
+  const used = new Set<string>();
+  const stepFor = (batch: number, seqLen: number) => {
+    const key = `${batch}:${seqLen}`;
+    if (!steps.has(key)) {
+      steps.set(key, GradientStep.build((g: Graph) => {
+        const params = new GraphParams(g, weights, fit.isTrainable);
+        return { loss: fit.loss(g, params, batch, seqLen, g.input("labels", [batch], "int64")), params };
+      }));
+    }
+    return steps.get(key)!;
+  };
+  try {
+    const result = await trainLoop({
+      params: fit.params,
+      examples: seqs.map((seq, i) => ({ seq, label: gold[i] })),
+      onProgress: fit.onProgress,
+      step: async (batch, step) => {
+        const b = packBatch(batch.map((e) => e.seq), { maxLength: o.maxLength });
+        const s = await stepFor(b.batch, b.seqLen);
+        s.trainable.forEach((n) => used.add(n));
+        const seed = stepSeed(o.seed, step);
+        return s.run(weights, {
+          ...tokenFeeds(b),
+          ...fit.feeds?.(b, seed),
+          labels: BigInt64Array.from(batch.map((e) => BigInt(e.label))),
+          dropout_seed: seed,
+        });
+      },
+      evaluate: fit.evaluate,
+    }, o);
+    return { ...result, trainableParams: [...used].reduce((sum, n) => sum + weights.get(n)!.data.length, 0) };
+  } finally {
+    for (const s of steps.values()) await (await s).release();
+  }
+}
