@@ -3,6 +3,7 @@
  * step, and at most one train line per interval) when stderr is a file or pipe, so logs stay readable.
  */
 import type { ProgressEvent } from "../methods/types.ts";
+import { statusLine, type StatusLineOptions } from "../util/status_line.ts";
 
 const WIDTH = 24;
 
@@ -28,37 +29,22 @@ export interface ProgressReporter {
 }
 
 /**
- * A reporter writing to `out` (default stderr): a live bar when `terminal` (default: whether stderr is a
- * terminal), else plain lines with train steps throttled to one per `intervalMs`.
+ * A reporter writing a {@link statusLine}: a live bar on a terminal, else plain lines with train steps
+ * throttled to one per `intervalMs` (evaluations and the last step always shown).
  */
-export function progressReporter(
-  { out = Deno.stderr, terminal = Deno.stderr.isTerminal(), intervalMs = 10_000 }: {
-    out?: { writeSync(p: Uint8Array): number };
-    terminal?: boolean;
-    intervalMs?: number;
-  } = {},
-): ProgressReporter {
-  const enc = new TextEncoder();
-  const write = (s: string) => out.writeSync(enc.encode(s));
-  let open = false, last = -Infinity, lastDev: number | undefined;
+export function progressReporter({ intervalMs = 10_000, ...rest }: StatusLineOptions = {}): ProgressReporter {
+  const line = statusLine({ intervalMs, ...rest });
+  let lastDev: number | undefined;
   return {
     report(tag, e) {
       if (e.devAccuracy !== undefined) lastDev = e.devAccuracy;
-      if (terminal) {
-        const dev = lastDev === undefined ? "" : ` dev ${lastDev.toFixed(4)}`;
-        const loss = e.loss === undefined ? "" : ` loss ${e.loss.toFixed(4)}`;
-        write(`\r\x1b[2K[${tag}] ${bar(e.step, e.totalSteps)} ${e.step}/${e.totalSteps}${loss}${dev}`);
-        open = true;
-        return;
-      }
-      const now = performance.now();
-      if (e.phase === "train" && e.step < e.totalSteps && now - last < intervalMs) return;
-      last = now;
-      write(progressLine(tag, e) + "\n");
+      if (!line.terminal) return line.show(progressLine(tag, e), e.phase !== "train" || e.step >= e.totalSteps);
+      const dev = lastDev === undefined ? "" : ` dev ${lastDev.toFixed(4)}`;
+      const loss = e.loss === undefined ? "" : ` loss ${e.loss.toFixed(4)}`;
+      line.show(`[${tag}] ${bar(e.step, e.totalSteps)} ${e.step}/${e.totalSteps}${loss}${dev}`);
     },
     done() {
-      if (open) write("\n");
-      open = false;
+      line.end();
       lastDev = undefined;
     },
   };

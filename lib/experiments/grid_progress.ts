@@ -3,6 +3,7 @@
  * one line redrawn in place; in a log (file, pipe, notebook) a plain line per finished cell, at most one per
  * interval, plus the last.
  */
+import { statusLine, type StatusLineOptions } from "../util/status_line.ts";
 
 /** Receives grid progress (see {@link gridProgress}). */
 export interface GridProgress {
@@ -29,39 +30,23 @@ export function progressText(done: number, total: number, elapsed: number, measu
 }
 
 /**
- * A reporter writing to `out` (default stderr): in place when `terminal` (default: stderr is a terminal),
- * else plain lines throttled to one per `intervalMs` (the last cell always reported).
+ * A reporter writing a {@link statusLine}: in place on a terminal, else a plain line per finished cell
+ * throttled to one per `intervalMs` (the last cell always reported).
  */
-export function gridProgress(
-  { out = Deno.stderr, terminal = Deno.stderr.isTerminal(), intervalMs = 30_000 }: {
-    out?: { writeSync(p: Uint8Array): number };
-    terminal?: boolean;
-    intervalMs?: number;
-  } = {},
-): GridProgress {
-  const enc = new TextEncoder();
-  const write = (s: string) => out.writeSync(enc.encode(s));
+export function gridProgress({ intervalMs = 30_000, ...rest }: StatusLineOptions = {}): GridProgress {
+  const line = statusLine({ intervalMs, ...rest });
   const t0 = performance.now();
-  let measured = 0, measuredSeconds = 0, lastLine = -Infinity, open = false;
+  let measured = 0, measuredSeconds = 0;
   const text = (done: number, total: number) => progressText(done, total, (performance.now() - t0) / 1000, measured, measuredSeconds);
   return {
     start(label, done, total) {
-      if (!terminal) return;
-      write(`\r\x1b[2K${text(done, total)} | ${label}`);
-      open = true;
+      if (line.terminal) line.show(`${text(done, total)} | ${label}`);
     },
     finish(label, done, total, seconds) {
       measured++;
       measuredSeconds += seconds;
-      if (terminal) return void write(`\r\x1b[2K${text(done, total)} | ${label} ${seconds.toFixed(1)}s`);
-      const now = performance.now();
-      if (done < total && now - lastLine < intervalMs) return;
-      lastLine = now;
-      write(`${text(done, total)} | last: ${label} ${seconds.toFixed(1)}s\n`);
+      line.show(`${text(done, total)} | ${line.terminal ? "" : "last: "}${label} ${seconds.toFixed(1)}s`, done >= total);
     },
-    end() {
-      if (open) write("\n");
-      open = false;
-    },
+    end: () => line.end(),
   };
 }
