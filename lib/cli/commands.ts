@@ -4,6 +4,7 @@ import { data } from "./data.ts";
 import { parity } from "./parity.ts";
 import { run } from "./run.ts";
 import { pretrainCommand } from "./pretrain.ts";
+import { modelCardCommand } from "./model_card.ts";
 
 /** Every command of `deno task cli`, by name. */
 export const commands: Record<string, Command> = {
@@ -11,5 +12,6 @@ export const commands: Record<string, Command> = {
   data,
   parity,
   pretrain: pretrainCommand,
+  "model-card": modelCardCommand,
   run,
 };
