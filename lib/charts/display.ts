@@ -21,10 +21,19 @@ const jupyter: Jupyter | undefined = (() => {
   }
 })();
 
+/**
+ * Send a display message and give the kernel a moment to flush it before the cell ends: under nbconvert a
+ * display sent just before the cell's reply was sometimes dropped (seen in CI on a loaded machine).
+ */
+async function display(j: Jupyter, value: unknown, raw: boolean): Promise<void> {
+  await j.display(value, { raw });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 /** Display a chart in the Deno Jupyter kernel; outside a notebook, print where it would have gone. */
 export async function showChart(spec: ChartSpec): Promise<void> {
   if (!jupyter) return void console.log(`(chart "${(spec as { title?: string }).title}": run in a notebook, or export it with deno task figures)`);
-  await jupyter.display(await chartBundle(spec), { raw: true });
+  await display(jupyter, await chartBundle(spec), true);
 }
 
 /**
@@ -33,5 +42,5 @@ export async function showChart(spec: ChartSpec): Promise<void> {
  */
 export async function show(value: { toString(): string }): Promise<void> {
   if (!jupyter) return void console.log(value.toString());
-  await jupyter.display(value);
+  await display(jupyter, value, false);
 }
