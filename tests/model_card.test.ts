@@ -26,4 +26,8 @@ Deno.test("model card: training trajectory, held-out, zero-shot and few-shot tab
   assert.match(card, /\| mini \| 4,400,000 \| 3\.100 \| 0\.400 \| 1000 \|/);
   assert.match(card, /\| ref \| 75\.0 \/ 74\.0 \|/);
   assert.match(comparisonTables([row("ref", 2.9)]), /\| ref \| 80\.0 ± 2\.0 \(5 splits\) \|/);
+  // A continued run reports every stage and the totals.
+  const continued = modelCard("mini", {}, { ...log, options: { ...log.options, from: "models/a" }, stages: [log] }, []);
+  assert.match(continued, /### Stage 1[\s\S]*### Stage 2[\s\S]*continued from `models\/a`/);
+  assert.match(continued, /\*\*20 steps, 10,000 tokens,\s+3\.3 minutes\*\*/);
 });

@@ -125,14 +125,34 @@ export interface TrainingLog {
   log: Record<string, number>[];
   corpus: Record<string, unknown>;
   options: Record<string, unknown>;
+  /** Earlier stages, for a run continued from a model the kit pre-trained (`--from`), oldest first. */
+  stages?: TrainingLog[];
+}
+
+/** One stage's budget and its log as Markdown. */
+function stageSection(title: string, log: TrainingLog): string {
+  const o = log.options;
+  const rss = log.log.map((e) => e.rss_mb);
+  return `### ${title}
+
+AdamW (lr ${o.lr}, betas 0.9/${o.beta2}, weight decay ${o.weightDecay}, none on biases and LayerNorm), ${o.warmupSteps} warmup
+steps then linear decay, gradient clipping 1.0, dropout 0.1, seed ${o.seed}, about ${o.tokensPerBatch} tokens per batch;
+${o.minutes ? `a wall-clock budget of ${o.minutes} minutes fixed the step count once warmup had measured the speed` : `${o.steps} steps`}${
+    o.from ? `; continued from \`${o.from}\`` : ""
+  }. **${log.steps} steps, ${log.tokensSeen.toLocaleString("en")} tokens, ${(log.seconds / 60).toFixed(1)} minutes,
+${Math.round(log.tokensSeen / log.seconds)} tokens/s** on average; resident memory between ${Math.min(...rss)} and
+${Math.max(...rss)} MB from the first held-out evaluation to the last.
+
+| step | tokens | minutes | tokens/s | train loss | held-out loss | held-out accuracy | RSS (MB) |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${log.log.map((e) => `| ${e.step} | ${e.tokens} | ${(e.seconds / 60).toFixed(1)} | ${e.tokens_per_s} | ${e.train_loss} | ${e.heldout_loss} | ${e.heldout_acc} | ${e.rss_mb} |`).join("\n")}`;
 }
 
 /** The model card (README.md) of a model the kit pre-trained, with its comparison to others. */
 export function modelCard(name: string, config: Record<string, unknown>, log: TrainingLog, rows: readonly ModelComparison[]): string {
-  const o = log.options;
-  const corpus = log.corpus as { sources?: Record<string, number>; train?: number; heldout?: number; characters?: number; duplicates?: number; decontaminated?: number };
-  const maxRss = Math.max(...log.log.map((e) => e.rss_mb));
-  const minRss = Math.min(...log.log.map((e) => e.rss_mb));
+  const all = [...(log.stages ?? []), log];
+  const o = all[0].options;
+  const corpus = all[0].corpus as { sources?: Record<string, number>; train?: number; heldout?: number; characters?: number; duplicates?: number; decontaminated?: number };
   return `# ${name}
 
 A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), the
@@ -163,17 +183,11 @@ unlabeled first, the same rule the reference model's held-out set followed), ${c
 ## Training
 
 Dynamic masking (15% of the tokens of each batch, 80% [MASK] / 10% random / 10% kept), length buckets of 32,
-64 and 128 tokens with about ${o.tokensPerBatch} tokens per batch, AdamW (lr ${o.lr}, betas 0.9/${o.beta2}, weight decay
-${o.weightDecay}, none on biases and LayerNorm), ${o.warmupSteps} warmup steps then linear decay, gradient clipping 1.0,
-dropout 0.1, seed ${o.seed}; a wall-clock budget of ${o.minutes ?? "?"} minutes fixed the step count once warmup had
-measured the speed. Run on a 2-core CPU machine shared with other jobs, with one onnxruntime thread:
-**${log.steps} steps, ${log.tokensSeen.toLocaleString("en")} tokens, ${(log.seconds / 60).toFixed(1)} minutes,
-${Math.round(log.tokensSeen / log.seconds)} tokens/s** on average. Resident memory stayed between ${minRss} and
-${maxRss} MB from the first held-out evaluation to the last (compiled sessions for three batch shapes).
+64 and 128 tokens, on a 2-core CPU machine shared with other jobs, one onnxruntime thread. In all:
+**${all.reduce((n, l) => n + l.steps, 0)} steps, ${all.reduce((n, l) => n + l.tokensSeen, 0).toLocaleString("en")} tokens,
+${(all.reduce((n, l) => n + l.seconds, 0) / 60).toFixed(1)} minutes**.
 
-| step | tokens | minutes | tokens/s | train loss | held-out loss | held-out accuracy | RSS (MB) |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${log.log.map((e) => `| ${e.step} | ${e.tokens} | ${(e.seconds / 60).toFixed(1)} | ${e.tokens_per_s} | ${e.train_loss} | ${e.heldout_loss} | ${e.heldout_acc} | ${e.rss_mb} |`).join("\n")}
+${all.map((l, i) => stageSection(all.length > 1 ? `Stage ${i + 1}` : "The run", l)).join("\n\n")}
 
 ## Comparison with the reference model
 

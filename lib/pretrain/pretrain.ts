@@ -260,7 +260,10 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     await saveModelFolder(o.out, { config, weights: saved, tokenizerFiles: tokenizer.files });
     const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
     const { onLog: _l, onProgress: _p, corpus: _c, ...options } = o;
-    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, corpus: report, options }, null, 1) + "\n");
+    // A continued run carries the log of the stages before it, so the model's whole history stays readable.
+    const earlier = o.from ? await Deno.readTextFile(`${o.from}/training_log.json`).then(JSON.parse, () => undefined) : undefined;
+    const stages = earlier ? [...(earlier.stages ?? []), { ...earlier, stages: undefined }] : undefined;
+    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, corpus: report, options, stages }, null, 1) + "\n");
     await Deno.remove(ckptDir, { recursive: true }).catch(() => {});
     return result;
   } finally {
