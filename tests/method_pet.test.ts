@@ -176,3 +176,20 @@ sharedTest("pattern ensemble: averages the patterns' probabilities; zero-shot sa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+sharedTest("auxiliary MLM loss: the mixed loss is α·CE + (1 − α)·MLM of the same step, and bad settings fail first", "data/fewclue/eprstmt", async () => {
+  const m = await model();
+  const train = (await smallSlice()).slice(0, 8);
+  const unlabeled = (await loadSplit("demo", "train")).map((r) => r.text);
+  const base = { ...FINETUNE, steps: 2, batchSize: 8 };
+  const plain = await pet.create(m, LABELS, base).fit(train, []);
+  const pure = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 1, batchSize: 4, texts: unlabeled } }).fit(train, []);
+  assert.deepEqual(pure.record.losses, plain.record.losses, "α = 1 leaves the task loss unchanged");
+  const mixed = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.5, batchSize: 4, texts: unlabeled } }).fit(train, []);
+  // The first step starts from the same weights, so its CE part is the plain run's first loss; the MLM part of
+  // an untuned MLM on review text is a few nats, so the mixed loss is well above the task loss alone.
+  assert.ok(mixed.record.losses[0] > plain.record.losses[0] + 0.5, `mixed ${mixed.record.losses[0]} vs ${plain.record.losses[0]}`);
+  assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0, batchSize: 4, texts: unlabeled } }), /auxMlm\.alpha/);
+  assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.9, batchSize: 4 } }), /needs texts or a dataset/);
+  assert.throws(() => pet.create(m, LABELS, { ...base, mode: "zero-shot", auxMlm: { alpha: 0.9, batchSize: 4, texts: unlabeled } }), /"finetune" only/);
+});

@@ -27,6 +27,8 @@ import { type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
 import { feedsFor } from "./classifier.ts";
 import { checkLoopOptions } from "./finetune.ts";
 import { fitSupervised } from "./supervised_fit.ts";
+import { AuxMlm } from "./aux_mlm.ts";
+import { unlabeledTexts } from "../data/unlabeled.ts";
 import { checkOption, labelIndices } from "./labels.ts";
 import { accuracyOf, predictBatches } from "./predict.ts";
 import { loadMethod, saveMethod } from "./saved.ts";
@@ -53,6 +55,11 @@ export interface PetOptions extends LoopOptions {
   /** Longest input in tokens, [CLS], [SEP], template and masks included. */
   maxLength: number;
   evalBatchSize: number;
+  /**
+   * PET's auxiliary masked-LM loss on unlabelled text (`finetune` mode): α·CE + (1 − α)·MLM, with the texts
+   * given or the unlabelled texts of a registered dataset (decontaminated, through the data mirror or cache).
+   */
+  auxMlm?: { alpha: number; batchSize: number; texts?: string[]; dataset?: string } | null;
 }
 
 /**
@@ -66,6 +73,7 @@ export const PET_DEFAULTS: PetOptions = {
   verbalizer: "fewclue",
   maxLength: 128,
   evalBatchSize: 32,
+  auxMlm: null,
 };
 
 /** One pattern-verbalizer pair on one set of weights: encoding, eval-mode scores, the training loss graph. */
@@ -73,7 +81,7 @@ class PatternModel {
   readonly #cache = new SessionCache();
 
   constructor(
-    private readonly model: ModelFolder,
+    readonly model: ModelFolder,
     readonly template: Template,
     readonly verbalizer: Verbalizer,
     /** Weights read at each run (graph inputs), or baked into the graphs when `frozen`. */
@@ -212,6 +220,7 @@ async function trainPattern(
 ) {
   const enc = pattern.encode(texts);
   const devSeqs = pattern.encode(devTexts).seqs;
+  const aux = o.auxMlm ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxTexts(o.auxMlm), { ...o.auxMlm, maxLength: o.maxLength, seed: o.seed }) : undefined;
   const result = await fitSupervised({
     weights: pattern.weights,
     params: pattern.weights,
@@ -221,8 +230,17 @@ async function trainPattern(
     loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
     feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
     evaluate: devTexts.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
-  }, enc.seqs, gold);
+    mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
+  }, enc.seqs, gold).finally(() => aux?.release());
   return { ...result, truncated: enc.truncated };
+}
+
+/** The unlabelled texts of the auxiliary objective. */
+async function auxTexts(a: NonNullable<PetOptions["auxMlm"]>): Promise<string[]> {
+  if (a.texts) return a.texts;
+  const texts: string[] = [];
+  for await (const t of unlabeledTexts(a.dataset!)) texts.push(t);
+  return texts;
 }
 
 /** Registry entry of PET. */
@@ -237,6 +255,12 @@ export const pet: MethodFactory<PetOptions> = {
     }
     checkLoopOptions(o, model.config.max_position_embeddings);
     checkOption("evalBatchSize", o.evalBatchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
+    if (o.auxMlm) {
+      checkOption("auxMlm.alpha", o.auxMlm.alpha, (v) => v > 0 && v <= 1, "in (0, 1]");
+      checkOption("auxMlm.batchSize", o.auxMlm.batchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
+      if (!o.auxMlm.texts?.length && !o.auxMlm.dataset) throw new InputError("needs texts or a dataset name", { field: "auxMlm" });
+      if (o.mode !== "finetune") throw new InputError(`applies to mode "finetune" only`, { field: "auxMlm" });
+    }
     return new Pet(model, labels, o, resolvePatterns(model, labels, o));
   },
   async load(dir, model) {

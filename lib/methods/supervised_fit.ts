@@ -33,6 +33,8 @@ export interface SupervisedFit {
   /** Dev accuracy of the current state; without it the final state is kept. */
   evaluate?(): Promise<number>;
   onProgress?: ProgressCallback;
+  /** Combines a step's loss and gradients with another objective's (PET's auxiliary MLM loss). */
+  mix?(step: number, result: { loss: number; grads: TensorMap }): Promise<{ loss: number; grads: TensorMap }>;
 }
 
 /**
@@ -63,12 +65,13 @@ export async function fitSupervised(fit: SupervisedFit, seqs: readonly TokenSeq[
         const s = await stepFor(b.batch, b.seqLen);
         s.trainable.forEach((n) => used.add(n));
         const seed = stepSeed(o.seed, step);
-        return s.run(weights, {
+        const result = await s.run(weights, {
           ...tokenFeeds(b),
           ...fit.feeds?.(b, seed),
           labels: BigInt64Array.from(batch.map((e) => BigInt(e.label))),
           dropout_seed: seed,
         });
+        return fit.mix ? fit.mix(step, result) : result;
       },
       evaluate: fit.evaluate,
     }, o);
