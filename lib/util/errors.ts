@@ -25,6 +25,6 @@ export class InputError extends Error {
 function formatLocation({ file, line, field }: InputLocation): string {
   let where = file ?? "";
   if (line !== undefined) where += `${where ? ":" : "line "}${line}`;
-  if (field !== undefined) where += `${where ? " " : ""}(field "${field}")`;
+  if (field !== undefined) where += where ? ` (field "${field}")` : `field "${field}"`;
   return where ? `${where}: ` : "";
 }
