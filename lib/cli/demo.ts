@@ -22,15 +22,15 @@ export const demo: Command = {
         model: { type: "string", default: EMBEDDED_MODEL },
         dataset: { type: "string", default: "demo" },
         mirror: { type: "string" },
-        k: { type: "string", default: "4,16" },
-        seeds: { type: "string", default: "1,2" },
+        k: { type: "string", default: "4,8,16,32" },
+        seeds: { type: "string", default: "1,2,3" },
         results: { type: "string" },
         figures: { type: "string" },
         help: { type: "boolean" },
       },
     });
     if (values.help) {
-      console.log("usage: deno task demo [--model <dir>] [--dataset demo|eprstmt|...] [--mirror <dir>] [--k 4,16] [--seeds 1,2] [--results <file>] [--figures <dir>]");
+      console.log("usage: deno task demo [--model <dir>] [--dataset demo|eprstmt|...] [--mirror <dir>] [--k 4,8,16,32] [--seeds 1,2,3] [--results <file>] [--figures <dir>]");
       return 0;
     }
     const dataset = values.dataset!;
