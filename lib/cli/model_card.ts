@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { compareModels, modelCard, type TrainingLog } from "../pretrain/model_card.ts";
+import { compareModels, type ModelComparison, modelCard, type TrainingLog } from "../pretrain/model_card.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
@@ -18,11 +18,12 @@ export const modelCardCommand: Command = {
         "few-shot": { type: "string", default: "pet" },
         splits: { type: "string" },
         mirror: { type: "string" },
+        comparison: { type: "string" },
         help: { type: "boolean" },
       },
     });
     if (values.help) {
-      console.log("usage: deno task cli model-card [--model <dir>] [--reference <dir>] [--few-shot pet,ptuning-v2] [--splits 0,1] [--mirror <dir>]");
+      console.log("usage: deno task cli model-card [--model <dir>] [--reference <dir>] [--few-shot pet,ptuning-v2] [--splits 0,1] [--mirror <dir>] [--comparison <saved comparison.json>]");
       return 0;
     }
     const dir = values.model!;
@@ -33,7 +34,8 @@ export const modelCardCommand: Command = {
       if (!Number.isInteger(n)) throw new InputError(`not a list of split indices: "${values.splits}"`, { field: "--splits" });
       return n;
     });
-    const rows = await compareModels([dir, values.reference!], {
+    // A saved comparison re-renders the card without re-running the evaluations.
+    const rows = values.comparison ? await readJsonFile(values.comparison) as ModelComparison[] : await compareModels([dir, values.reference!], {
       source: values.mirror ? { mirror: values.mirror } : undefined,
       fewShotMethods: values["few-shot"] ? values["few-shot"].split(",") : [],
       splits,

@@ -125,6 +125,8 @@ export interface TrainingLog {
   log: Record<string, number>[];
   corpus: Record<string, unknown>;
   options: Record<string, unknown>;
+  /** onnxruntime intra-op threads of the run. */
+  threads?: number;
   /** Earlier stages, for a run continued from a model the kit pre-trained (`--from`), oldest first. */
   stages?: TrainingLog[];
 }
@@ -136,7 +138,8 @@ function stageSection(title: string, log: TrainingLog): string {
   return `### ${title}
 
 AdamW (lr ${o.lr}, betas 0.9/${o.beta2}, weight decay ${o.weightDecay}, none on biases and LayerNorm), ${o.warmupSteps} warmup
-steps then linear decay, gradient clipping 1.0, dropout 0.1, seed ${o.seed}, about ${o.tokensPerBatch} tokens per batch;
+steps then linear decay, gradient clipping 1.0, dropout 0.1, seed ${o.seed}, about ${o.tokensPerBatch} tokens per batch,
+${log.threads ?? "?"} onnxruntime thread(s);
 ${o.minutes ? `a wall-clock budget of ${o.minutes} minutes fixed the step count once warmup had measured the speed` : `${o.steps} steps`}${
     o.from ? `; continued from \`${o.from}\`` : ""
   }. **${log.steps} steps, ${log.tokensSeen.toLocaleString("en")} tokens, ${(log.seconds / 60).toFixed(1)} minutes,
@@ -157,7 +160,7 @@ export function modelCard(name: string, config: Record<string, unknown>, log: Tr
 
 A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), the
 kit's embedded default model: what \`deno task demo\` and the notebooks use when no other model is given.
-Hugging Face layout (config.json, model.safetensors, tokenizer.json, vocab.txt); it loads in transformers too.
+Hugging Face layout (config.json, model.safetensors, tokenizer.json, vocab.txt).
 
 ## Architecture
 
@@ -183,7 +186,7 @@ unlabeled first, the same rule the reference model's held-out set followed), ${c
 ## Training
 
 Dynamic masking (15% of the tokens of each batch, 80% [MASK] / 10% random / 10% kept), length buckets of 32,
-64 and 128 tokens, on a 2-core CPU machine shared with other jobs, one onnxruntime thread. In all:
+64 and 128 tokens, on a 2-core CPU machine. In all:
 **${all.reduce((n, l) => n + l.steps, 0)} steps, ${all.reduce((n, l) => n + l.tokensSeen, 0).toLocaleString("en")} tokens,
 ${(all.reduce((n, l) => n + l.seconds, 0) / 60).toFixed(1)} minutes**.
 

@@ -8,6 +8,7 @@
  * `training_log.json`.
  */
 import type { SourceOptions } from "../data/sources.ts";
+import { threadCount } from "../engine/session.ts";
 import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/config.ts";
 import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
 import { randomBertWeights } from "../model/random.ts";
@@ -127,6 +128,8 @@ export interface PretrainResult {
   resumedFrom: number;
   /** True when the run paused (stopAt or Ctrl-C) with a checkpoint instead of finishing. */
   stopped: boolean;
+  /** onnxruntime intra-op threads. */
+  threads: number;
 }
 
 /**
@@ -253,6 +256,7 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
       seconds: elapsed(),
       resumedFrom,
       stopped,
+      threads: threadCount(),
     };
     if (stopped) return result;
     // A masked-LM checkpoint: the pooler was never trained, so it is not saved (loaders initialise it, as HF does).
