@@ -4,6 +4,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { DType, Graph, TensorData, Value } from "./graph.ts";
+import type { TensorMap } from "../util/tensor.ts";
 import { exportOnnx } from "./onnx_export.ts";
 
 /** Intra-op threads: `PROMPTLAB_THREADS`, else every core. */
@@ -103,4 +104,15 @@ export class SessionCache {
     this.#sessions.clear();
     for (const s of all) await (await s).release();
   }
+}
+
+/** Feeds of a compiled graph: the `given` ones first, every other input from `weights` by name. */
+export function feedsFor(compiled: CompiledGraph, given: Record<string, TensorData>, weights: TensorMap): Record<string, TensorData> {
+  const feeds: Record<string, TensorData> = {};
+  for (const { name } of compiled.inputs) {
+    const data = given[name] ?? weights.get(name)?.data;
+    if (!data) throw new Error(`no feed for graph input "${name}"`);
+    feeds[name] = data;
+  }
+  return feeds;
 }

@@ -9,14 +9,13 @@
  */
 import { Graph, type TensorData, type Value } from "../engine/graph.ts";
 import * as op from "../engine/ops.ts";
-import { SessionCache } from "../engine/session.ts";
+import { feedsFor, SessionCache } from "../engine/session.ts";
 import { type BertGraph, buildBert } from "../model/bert.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { GraphParams } from "../model/params.ts";
 import { GradientStep } from "../train/gradient_step.ts";
 import type { PromptSeq } from "./autoprompt_template.ts";
 import { type TokenBatch, tokenFeeds } from "./batch.ts";
-import { feedsFor } from "./classifier.ts";
 import { predictBatches } from "./predict.ts";
 
 // Every weight is a graph constant: no graph input is fed from a weight map.

@@ -6,7 +6,7 @@
 import { Graph, type TensorData, type Value } from "../engine/graph.ts";
 import * as op from "../engine/ops.ts";
 import { linear } from "../engine/layers.ts";
-import { CompiledGraph, SessionCache } from "../engine/session.ts";
+import { feedsFor, SessionCache } from "../engine/session.ts";
 import { type BertGraph, buildBert, type ParamSource } from "../model/bert.ts";
 import type { BertConfig } from "../model/config.ts";
 import { GraphParams } from "../model/params.ts";
@@ -67,15 +67,4 @@ export class ClassifierEvaluator {
   release(): Promise<void> {
     return this.#cache.clear();
   }
-}
-
-/** Feeds of a compiled graph: token feeds first, every other input from `weights` by name. */
-export function feedsFor(compiled: CompiledGraph, tokens: Record<string, TensorData>, weights: TensorMap): Record<string, TensorData> {
-  const feeds: Record<string, TensorData> = {};
-  for (const { name } of compiled.inputs) {
-    const data = tokens[name] ?? weights.get(name)?.data;
-    if (!data) throw new Error(`no feed for graph input "${name}"`);
-    feeds[name] = data;
-  }
-  return feeds;
 }

@@ -16,7 +16,7 @@
 import type { Row } from "../data/types.ts";
 import { Graph } from "../engine/graph.ts";
 import { crossEntropy } from "../engine/layers.ts";
-import { SessionCache } from "../engine/session.ts";
+import { feedsFor, SessionCache } from "../engine/session.ts";
 import { buildBert } from "../model/bert.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { GraphParams } from "../model/params.ts";
@@ -24,7 +24,6 @@ import { LOOP_DEFAULTS, type LoopOptions } from "../train/loop.ts";
 import { InputError } from "../util/errors.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
-import { feedsFor } from "./classifier.ts";
 import { checkLoopOptions } from "./finetune.ts";
 import { fitSupervised } from "./supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";

@@ -1,14 +1,13 @@
 /** Masked-LM graphs of one batch shape: a training step (loss and every gradient) and an evaluator. */
 import { Graph } from "../engine/graph.ts";
 import { crossEntropy } from "../engine/layers.ts";
-import { SessionCache } from "../engine/session.ts";
+import { feedsFor, SessionCache } from "../engine/session.ts";
 import { buildBert } from "../model/bert.ts";
 import type { BertConfig } from "../model/config.ts";
 import { GraphParams } from "../model/params.ts";
 import { GradientStep } from "../train/gradient_step.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { argmax } from "../eval/metrics.ts";
-import { feedsFor } from "../methods/classifier.ts";
 import { tokenFeeds } from "../methods/batch.ts";
 import type { MlmBatch } from "./mlm_batches.ts";
 
