@@ -3,6 +3,7 @@ import { chartBundle } from "../lib/charts/display.ts";
 import { fewShotCurve } from "../lib/charts/fewshot_curve.ts";
 import { prefixLengthChart, triggerCountChart } from "../lib/charts/param_sensitivity.ts";
 import { compileChart, hasCjkFont, pngSize, renderSvg, svgSize } from "../lib/charts/render.ts";
+import { VIEW_SIZE } from "../lib/charts/spec.ts";
 import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../lib/charts/training.ts";
 import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
@@ -38,7 +39,7 @@ Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
     assert.ok(vega.marks?.length, `${spec.title}: no marks`);
     const svg = await renderSvg(spec);
     assert.match(svg, /^<svg[^>]*>/);
-    assert.ok(svgSize(svg).width >= spec.width, `${spec.title}: SVG narrower than the chart`);
+    assert.ok(svgSize(svg).width >= VIEW_SIZE.width, `${spec.title}: SVG narrower than the chart`);
   }
   assert.match(await renderSvg(fewShotCurve(r)), /PET 模板 \(zero-shot\)/, "zero-shot marked in the legend, Chinese kept");
   const bundle = await chartBundle(fewShotCurve(r));
@@ -70,4 +71,16 @@ Deno.test({
   fn() {
     assert.ok(hasCjkFont(), "no CJK font: apt-get install fonts-wqy-microhei (Chinese would render as boxes)");
   },
+});
+
+Deno.test("rows of two models give side-by-side panels named by model", async () => {
+  const two = [...rows(), ...rows().map((r) => ({ ...r, model: { dir: "/x/other-model/", fingerprint: "g" }, accuracy: r.accuracy - 0.1 }))];
+  for (const spec of [fewShotCurve(two), accuracyVsParams(two)]) {
+    const svg = await renderSvg(spec);
+    assert.ok(svgSize(svg).width >= 2 * VIEW_SIZE.width, `${spec.title}: not two panels wide`);
+    assert.match(svg, />m</, "panel of model m");
+    assert.match(svg, />other-model</, "panel named by the model folder");
+  }
+  const single = await renderSvg(fewShotCurve(rows()));
+  assert.ok(svgSize(single).width < 2 * VIEW_SIZE.width, "one model, one panel");
 });

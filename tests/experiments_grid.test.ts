@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import type { Cell } from "../lib/experiments/grid.ts";
 import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib/experiments/grid.ts";
-import { type CellRunner, runGrid } from "../lib/experiments/grid_run.ts";
+import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_run.ts";
+import { loadGrid } from "../lib/experiments/grid.ts";
+import { comparisonGrid, discretePromptGrid, ptuningGrid } from "../lib/experiments/presets.ts";
+import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
 import { resultsFrame, summarize, summarizeValues } from "../lib/experiments/stats.ts";
 import type { ModelFolder } from "../lib/model/folder.ts";
@@ -79,6 +82,56 @@ Deno.test("runGrid: an interrupted grid resumes to the same rows as an uninterru
   await runGrid(grid, { model, results: path, runCell: () => Promise.reject(new Error("ran again")), progress: false });
 });
 
+Deno.test("runGrid: every curve under the lowest seed runs before any cell of the next seed", async () => {
+  const model = await fakeModel();
+  const order: Cell[] = [];
+  await runGrid(grid, { model, results: `${model.dir}/r.jsonl`, runCell: (c, ...r) => (order.push(c), fake(c, ...r)), progress: false });
+  const seeds = order.map((c) => c.seed);
+  assert.deepEqual(seeds, [...seeds].sort((a, b) => (a ?? 0) - (b ?? 0)), "seed-major order");
+  assert.equal(order.filter((c) => c.seed === 1).length, 2 + 2 * 2 + 2 * 2, "zero-shot and every method × K under seed 1 first");
+});
+
+Deno.test("runGrid with train: false only reads; finishedRows gives a grid's rows from a file", async () => {
+  const model = await fakeModel();
+  const path = `${model.dir}/r.jsonl`;
+  let calls = 0;
+  const partial = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (++calls > 3 ? Promise.reject(new Error("stop")) : fake(c, ...r)), progress: false }).catch(() => null);
+  assert.equal(partial, null);
+  calls = 0;
+  const shown = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (calls++, fake(c, ...r)), progress: false, train: false });
+  assert.equal(calls, 0, "nothing trained");
+  assert.equal(shown.length, 3);
+  assert.deepEqual(stable(await finishedRows(grid, path)), stable(shown));
+  assert.deepEqual(await finishedRows(grid, `${model.dir}/missing.jsonl`), []);
+});
+
+Deno.test("resultsPath: committed results/grids at the full budget, runs/ci at ci, one file per model", () => {
+  const env = (vars: Record<string, string | undefined>, fn: () => void) => {
+    const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
+    for (const [k, v] of Object.entries(vars)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    try {
+      fn();
+    } finally {
+      for (const [k, v] of Object.entries(old)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    }
+  };
+  env({ PROMPTLAB_BUDGET: "full", PROMPTLAB_RUNS: undefined }, () => {
+    assert.match(resultsPath("comparison-eprstmt", "/m/zh-review-bert-tiny/"), /\/results\/grids\/comparison-eprstmt-zh-review-bert-tiny\.jsonl$/);
+  });
+  env({ PROMPTLAB_BUDGET: "ci", PROMPTLAB_RUNS: undefined }, () => assert.match(resultsPath("g", "/m/a"), /\/runs\/ci\/g-a\.jsonl$/));
+  env({ PROMPTLAB_BUDGET: "ci", PROMPTLAB_RUNS: "/tmp/r" }, () => assert.equal(resultsPath("g", "/m/a"), "/tmp/r/ci/g-a.jsonl"));
+});
+
+Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both models: 128 positions)", async () => {
+  const keys = (g: Grid) => expandGrid(g).map((c) => c.key);
+  const presets = [comparisonGrid("full"), discretePromptGrid("full"), ptuningGrid("full", { max_position_embeddings: 128 })];
+  for (const preset of presets) {
+    const file = await loadGrid(new URL(`../grids/${preset.name}.json`, import.meta.url).pathname);
+    assert.equal(file.name, preset.name);
+    assert.deepEqual(keys(file), keys(preset), preset.name);
+  }
+});
+
 Deno.test("runGrid: shards write their own files, merged on load", async () => {
   const model = await fakeModel();
   const results = `${model.dir}/sharded.jsonl`;
@@ -111,7 +164,8 @@ Deno.test("results: a corrupted line is reported with its line number, skipped o
   assert.equal(loaded.length, rows.length - 1);
   assert.equal(skipped.length, 1);
   assert.match(skipped[0], /:3: .*skipped/);
-  await appendResult(path, rows[2]);
+  const lost = rows.find((r) => !loaded.some((l) => l.key === r.key))!;
+  await appendResult(path, lost);
   assert.equal((await loadResults(path, { skipCorrupt: true })).length, rows.length);
 });
 

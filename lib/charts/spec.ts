@@ -5,14 +5,17 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 
-/** A Vega-Lite spec as the chart functions return it. */
-export type ChartSpec = TopLevelSpec & { width: number; height: number };
+/** A Vega-Lite spec as the chart functions return it: one view, or one panel per model. */
+export type ChartSpec = TopLevelSpec;
 
 /** A font family that has Chinese glyphs (Debian's fonts-wqy-microhei), then generic fallbacks. */
 export const CHART_FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif";
 
+/** The size of one view (of each panel when a chart is faceted). */
+export const VIEW_SIZE = { width: 480, height: 300 } as const;
+
 /** Title, size and shared configuration around the chart-specific part. */
-export function chart(title: string, body: Record<string, unknown>, size = { width: 480, height: 300 }): ChartSpec {
+export function chart(title: string, body: Record<string, unknown>, size: { width: number; height: number } = VIEW_SIZE): ChartSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
@@ -21,6 +24,17 @@ export function chart(title: string, body: Record<string, unknown>, size = { wid
     config: { font: CHART_FONT, view: { stroke: null } },
     ...body,
   } as ChartSpec;
+}
+
+/**
+ * A chart of `values` (records with a `model` field): one view when they hold one model, else one panel per
+ * model side by side, on shared axes. `view` is the view's mark/encoding or layer part (no data of its own).
+ */
+export function chartByModel(title: string, values: readonly Record<string, unknown>[], view: Record<string, unknown>): ChartSpec {
+  const data = { values };
+  if (new Set(values.map((v) => v.model)).size <= 1) return chart(title, { data, ...view });
+  const { width: _w, height: _h, ...top } = chart(title, {}) as unknown as Record<string, unknown>;
+  return { ...top, data, facet: { column: { field: "model", type: "nominal", title: "model" } }, spec: { ...VIEW_SIZE, ...view } } as ChartSpec;
 }
 
 /** A percentage axis for accuracies in [0, 1]. */

@@ -1,7 +1,7 @@
 /** Training curves (loss per step) and accuracy against trainable parameters. */
 import { groupSummaries } from "../experiments/stats.ts";
-import type { ResultRow } from "../experiments/results.ts";
-import { ACCURACY_AXIS, chart, type ChartSpec } from "./spec.ts";
+import { modelName, type ResultRow } from "../experiments/results.ts";
+import { ACCURACY_AXIS, chart, chartByModel, type ChartSpec } from "./spec.ts";
 
 /** Training loss against step, one line per trained cell, coloured by method. */
 export function trainingCurves(rows: readonly ResultRow[], { title = "Training loss" } = {}): ChartSpec {
@@ -18,17 +18,20 @@ export function trainingCurves(rows: readonly ResultRow[], { title = "Training l
   });
 }
 
-/** Mean accuracy against trainable parameters (log axis), one point per method, parameter point and K. */
+/**
+ * Mean accuracy against trainable parameters (log axis), one point per method, parameter point and K; one panel
+ * per model when the rows hold several.
+ */
 export function accuracyVsParams(rows: readonly ResultRow[], { title = "Accuracy vs trainable parameters" } = {}): ChartSpec {
   const points = rows.filter((r) => r.trainableParams > 0).map((r) => ({
+    model: modelName(r),
     method: r.label,
     setting: `${JSON.stringify(r.params)} ${r.k === null ? r.split : `K=${r.k}`}`,
     params: r.trainableParams,
     accuracy: r.accuracy,
   }));
-  const means = groupSummaries(points, ["method", "setting", "params"], "accuracy");
-  return chart(title, {
-    data: { values: means },
+  const means = groupSummaries(points, ["model", "method", "setting", "params"], "accuracy");
+  return chartByModel(title, means, {
     mark: { type: "point", filled: true, size: 80 },
     encoding: {
       x: { field: "params", type: "quantitative", title: "trainable parameters", scale: { type: "log" }, axis: { format: "~s" } },

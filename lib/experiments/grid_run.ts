@@ -45,6 +45,8 @@ export interface RunGridOptions {
   /** Called with each new row. */
   onRow?: (row: ResultRow) => void;
   runCell?: CellRunner;
+  /** False: train nothing, return only the rows the results already hold (re-plotting). Default true. */
+  train?: boolean;
   /** Skip corrupt lines of existing results (reported through `onSkip`; default a warning) instead of failing. */
   skipCorrupt?: boolean;
   onSkip?: (error: InputError) => void;
@@ -88,8 +90,17 @@ function describe(cell: Cell): string {
 }
 
 /**
+ * Run order: every method, parameter point and K under the lowest seed (or FewCLUE split) before any under the
+ * next, so a grid stopped half-way already has every curve, at fewer seeds. Stable within a seed.
+ */
+function seedFirst(cells: Cell[]): Cell[] {
+  const rank = (c: Cell) => c.seed ?? c.index ?? -Infinity;
+  return cells.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+}
+
+/**
  * Run the cells of `grid` (of `opts.shard` only, when given) that no results file has yet, appending a row
- * per finished cell. Returns every row of the grid's cells found afterwards, in cell order (all shards').
+ * per finished cell (in {@link seedFirst} order). Returns every row of the grid's cells found afterwards, in cell order (all shards').
  * @throws InputError when the results already hold rows of another model: they would be mixed.
  */
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
@@ -106,7 +117,7 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     });
   }
   const finished = new Set(previous.map((r) => r.key));
-  const todo = shardCells(cells, opts.shard).filter((c) => !finished.has(c.key));
+  const todo = opts.train === false ? [] : seedFirst(shardCells(cells, opts.shard).filter((c) => !finished.has(c.key)));
   const out = shardPath(results, opts.shard);
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
@@ -131,6 +142,14 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
   } finally {
     progress?.end();
   }
-  const byKey = new Map((await loadResults(results, { ...read, onSkip: undefined })).map((r) => [r.key, r]));
-  return cells.flatMap((c) => byKey.get(c.key) ?? []);
+  return await finishedRows(grid, results, { skipCorrupt: opts.skipCorrupt });
+}
+
+/**
+ * The rows of `grid`'s cells that `results` (and its shards) hold, in cell order; none when the file does not
+ * exist. For showing a grid run elsewhere or with another model without training anything.
+ */
+export async function finishedRows(grid: Grid, results: string, opts: { skipCorrupt?: boolean } = {}): Promise<ResultRow[]> {
+  const byKey = new Map((await loadResults(results, { skipCorrupt: opts.skipCorrupt })).map((r) => [r.key, r]));
+  return expandGrid(grid).flatMap((c) => byKey.get(c.key) ?? []);
 }

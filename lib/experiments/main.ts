@@ -1,5 +1,6 @@
 /**
- * `deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt]`: run a grid,
+ * `deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt]`: run a grid (results by
+ * default in `resultsPath(name, model)`; with `PROMPTLAB_BUDGET=full`, `results/grids/<name>-<model>.jsonl`),
  * resuming from its results file. For a cluster array job give each task its shard, e.g. Slurm
  * `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT` or a Kubernetes indexed Job
  * `--shard $JOB_COMPLETION_INDEX/<completions>`; each shard writes its own file, merged on load.
@@ -31,7 +32,7 @@ async function main(args: string[]): Promise<number> {
   }
   const grid = await loadGrid(positionals[0]);
   const model = await loadModelFolder(values.model ?? defaultModelDir());
-  const results = values.results ?? resultsPath(grid.name);
+  const results = values.results ?? resultsPath(grid.name, model.dir);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const rows = await runGrid(grid, { model, results, shard, skipCorrupt: values["skip-corrupt"] });
   console.log(`${rows.length} rows in ${results}${shard ? " and its shards" : ""}`);

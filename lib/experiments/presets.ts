@@ -1,6 +1,7 @@
 /**
  * The grids behind the notebooks, at each budget. `ci` runs on the embedded demo data with a few steps and one
- * or two seeds; `full` runs the article's protocol on EPRSTMT with the methods' own defaults and five seeds.
+ * or two seeds; `full` runs the article's protocol on EPRSTMT with the methods' own defaults and five seeds
+ * (`grids/*.json` hold the full grids for `deno task grid`; a test keeps them equal).
  * @module
  */
 import type { BertConfig } from "../model/config.ts";
@@ -13,9 +14,13 @@ const CI_AUTOPROMPT = { iterations: 2, numCand: 3, batchSize: 8, accumulationSte
 
 const SEEDS = { ci: [1], full: [1, 2, 3, 4, 5] };
 
-/** Dataset and K values of the sampled protocol at each budget (K = 0: zero-shot). */
-function sampled(b: Budget, k: { ci: number[]; full: number[] }, seeds = SEEDS[b]) {
-  return { dataset: b === "ci" ? "demo" : "eprstmt", protocol: { kind: "sampled" as const, k: k[b], seeds } };
+/**
+ * Name, dataset and K values of the sampled protocol at each budget (K = 0: zero-shot). The name carries the
+ * dataset (`comparison-eprstmt`), so the results file of each budget is its own.
+ */
+function sampled(name: string, b: Budget, k: { ci: number[]; full: number[] }, seeds = SEEDS[b]) {
+  const dataset = b === "ci" ? "demo" : "eprstmt";
+  return { name: `${name}-${dataset}`, dataset, protocol: { kind: "sampled" as const, k: k[b], seeds } };
 }
 
 /** Fixed options of a method at budget `b`. */
@@ -34,7 +39,7 @@ const PET_ZERO_SHOT = { zeroShot: { mode: "zero-shot" } };
 
 /** 01: fine-tuning across K. */
 export function finetuneGrid(b: Budget): Grid {
-  return { name: "finetune", ...sampled(b, { ci: [4, 8], full: [4, 8, 16] }), methods: [entry("finetune", b)] };
+  return { ...sampled("finetune", b, { ci: [4, 8], full: [4, 8, 16] }), methods: [entry("finetune", b)] };
 }
 
 /** 02: PET templates × verbalizers, zero-shot and trained. */
@@ -42,13 +47,13 @@ export function discretePromptGrid(b: Budget): Grid {
   const grid = b === "ci"
     ? { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }
     : { template: ["fewclue", "article", "zongzhi", "review", "zongti"], verbalizer: ["fewclue", "good-bad", "great-rotten", "multi-char"] };
-  return { name: "discrete_prompts", ...sampled(b, { ci: [0, 4], full: [0, 16] }), methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })] };
+  return { ...sampled("discrete_prompts", b, { ci: [0, 4], full: [0, 16] }), methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })] };
 }
 
 /** 03: AutoPrompt trigger count. */
 export function autopromptGrid(b: Budget): Grid {
   const triggers = b === "ci" ? [1, 3] : [1, 2, 3, 4, 5, 6, 8];
-  return { name: "autoprompt", ...sampled(b, { ci: [4], full: [16] }), methods: [entry("autoprompt", b, { grid: { triggers } })] };
+  return { ...sampled("autoprompt", b, { ci: [4], full: [16] }), methods: [entry("autoprompt", b, { grid: { triggers } })] };
 }
 
 /** Powers of two up to 128 that leave at least 16 input positions beside the prefix. */
@@ -62,8 +67,7 @@ export function prefixLengths(config: Pick<BertConfig, "max_position_embeddings"
 export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_embeddings">): Grid {
   const prefixLength = b === "ci" ? [1, 4, 16] : prefixLengths(config);
   return {
-    name: "ptuning_v2",
-    ...sampled(b, { ci: [4], full: [16] }, b === "ci" ? [1, 2] : SEEDS.full),
+    ...sampled("ptuning_v2", b, { ci: [4], full: [16] }, b === "ci" ? [1, 2] : SEEDS.full),
     methods: [entry("ptuning-v2", b, { grid: { prefixLength } })],
   };
 }
@@ -71,8 +75,7 @@ export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_em
 /** 05: every method across K on one dataset, PET also zero-shot. */
 export function comparisonGrid(b: Budget): Grid {
   return {
-    name: "comparison",
-    ...sampled(b, { ci: [0, 4, 8], full: [0, 4, 8, 16] }),
+    ...sampled("comparison", b, { ci: [0, 4, 8], full: [0, 4, 8, 16, 32, 64] }),
     methods: [
       entry("finetune", b),
       entry("pet", b, PET_ZERO_SHOT),

@@ -74,6 +74,16 @@ function stem(path: string): string {
   return path.replace(/\.jsonl$/, "");
 }
 
+/** The last part of a model folder's path, which names the model in file names and charts. */
+export function modelBaseName(dir: string): string {
+  return dir.replace(/\/+$/, "").split("/").pop() || dir;
+}
+
+/** A row's model as a short name: its folder's name (the full path and fingerprint stay in `model`). */
+export function modelName(row: Pick<ResultRow, "model">): string {
+  return modelBaseName(row.model.dir);
+}
+
 /** The file shard `s` writes for results path `base` (the base itself without a shard). */
 export function shardPath(base: string, s?: Shard): string {
   return s && s.count > 1 ? `${stem(base)}.shard-${s.index}-of-${s.count}.jsonl` : base;

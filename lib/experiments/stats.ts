@@ -4,7 +4,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { ResultRow } from "./results.ts";
+import { modelName, type ResultRow } from "./results.ts";
 
 /** Two-sided 95% Student-t quantiles for 1..30 degrees of freedom; beyond, the normal 1.96 is close enough. */
 const T95 = [
@@ -49,6 +49,7 @@ export function flatRow(r: ResultRow): Record<string, unknown> {
   return {
     /** The grid's label for the method (default its registry name). */
     method: r.label,
+    model: modelName(r),
     dataset: r.dataset,
     split: r.split,
     k: r.k,

@@ -1,6 +1,7 @@
 /**
- * `deno task figures <results.jsonl> [--out DIR] [--skip-corrupt]`: export every chart of a grid's results
- * (shards merged) as Vega-Lite JSON, SVG and PNG. Default output: `figures/<results name>/`.
+ * `deno task figures <results.jsonl>... [--out DIR] [--skip-corrupt]`: export every chart of a grid's results
+ * (shards merged; several files, e.g. one per model, side by side) as Vega-Lite JSON, SVG and PNG. Default
+ * output for one file: `figures/<results name>/`; several need `--out`.
  */
 import { parseArgs } from "node:util";
 import { hasCjkFont } from "../charts/render.ts";
@@ -9,7 +10,7 @@ import { InputError } from "../util/errors.ts";
 import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
 
-const USAGE = "usage: deno task figures <results.jsonl> [--out DIR] [--skip-corrupt] [--scale 2]";
+const USAGE = "usage: deno task figures <results.jsonl>... [--out DIR] [--skip-corrupt] [--scale 2]";
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -17,15 +18,18 @@ async function main(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { out: { type: "string" }, "skip-corrupt": { type: "boolean" }, scale: { type: "string", default: "2" }, help: { type: "boolean", short: "h" } },
   });
-  if (values.help || positionals.length !== 1) {
-    console.error(USAGE);
+  if (values.help || positionals.length === 0 || (positionals.length > 1 && !values.out)) {
+    console.error(positionals.length > 1 ? `several results files need --out\n${USAGE}` : USAGE);
     return values.help ? 0 : 2;
   }
-  const results = positionals[0];
-  const rows = await loadResults(results, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
-  if (!rows.length) throw new InputError("no result rows (nothing run yet?)", { file: results });
+  const rows = [];
+  for (const results of positionals) {
+    const found = await loadResults(results, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
+    if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: results });
+    rows.push(...found);
+  }
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
-  const out = values.out ?? `figures/${results.replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
+  const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
   for (const path of await exportFigures(rows, out, { scale: Number(values.scale) })) console.log(path);
   return 0;
 }
