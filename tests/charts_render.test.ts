@@ -47,7 +47,7 @@ Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
 });
 
 Deno.test("figuresFor picks the charts the results support", () => {
-  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "prefix_length", "trigger_count", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
+  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "fewshot_curve_macro_f1", "prefix_length", "trigger_count", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
   const finetuneOnly = rows().filter((r) => r.method === "finetune" && r.k === 8);
   assert.deepEqual([...figuresFor(finetuneOnly).keys()], ["training_loss"]);
 });
@@ -58,6 +58,7 @@ Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size 
   const paths = await exportFigures(r, dir, { scale: 2 });
   const names = paths.map((p) => p.slice(dir.length + 1));
   assert.ok(names.includes("fewshot_curve.png") && names.includes("fewshot_curve.svg") && names.includes("fewshot_curve.vl.json"));
+  assert.match(await Deno.readTextFile(`${dir}/summary.md`), /^\| model \| method /, "summary table written beside the charts");
   const svg = await Deno.readTextFile(`${dir}/fewshot_curve.svg`);
   const { width, height } = svgSize(svg);
   assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), { width: Math.round(width * 2), height: Math.round(height * 2) });

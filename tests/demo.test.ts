@@ -1,8 +1,9 @@
 /** The demo's grid and summary table. */
 import assert from "node:assert/strict";
-import { demoGrid, demoSummary } from "../lib/experiments/demo.ts";
+import { demoGrid } from "../lib/experiments/demo.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
+import { summaryMarkdown, summaryTable } from "../lib/experiments/stats.ts";
 
 Deno.test("demo grid: every method at each K and seed, PET also zero-shot once", () => {
   const cells = expandGrid(demoGrid("demo", [4, 16], [1, 2]));
@@ -15,11 +16,19 @@ Deno.test("demo grid: every method at each K and seed, PET also zero-shot once",
   assert.equal(cells.length, 17);
 });
 
-Deno.test("demo summary: mean and sample std of accuracy per method and K, in grid order", () => {
-  const row = (label: string, k: number, accuracy: number) =>
-    ({ label, k, accuracy, macroF1: accuracy, trainableParams: 10, wallSeconds: 2 }) as unknown as ResultRow;
-  const s = demoSummary([row("pet", 0, 0.7), row("finetune", 4, 0.6), row("finetune", 4, 0.8)]);
-  assert.deepEqual(s.map((r) => [r.method, r.k, r.runs]), [["pet", 0, 1], ["finetune", 4, 2]]);
-  assert.ok(Math.abs(s[1].accuracy - 0.7) < 1e-12);
-  assert.ok(Math.abs(s[1].std - Math.sqrt(0.02)) < 1e-12);
+Deno.test("summary table: mean and sample std of accuracy per model, method, parameters and K, K ascending", () => {
+  const row = (label: string, k: number, accuracy: number, dir = "/m/a", params = {}) =>
+    ({ label, k, accuracy, params, model: { dir }, macroF1: accuracy, trainableParams: 10, wallSeconds: 2 }) as unknown as ResultRow;
+  const s = summaryTable([
+    row("pet", 0, 0.7), row("finetune", 4, 0.6), row("finetune", 4, 0.8), row("finetune", 4, 0.5, "/m/b"), row("ptuning-v2", 4, 0.6, "/m/a", { prefixLength: 8 }),
+    row("finetune", 2, 0.5),
+  ]);
+  assert.deepEqual(s.map((r) => [r.model, r.method, r.params, r.k, r.runs]), [
+    ["a", "pet", "", 0, 1], ["a", "finetune", "", 2, 1], ["a", "finetune", "", 4, 2], ["a", "ptuning-v2", "prefixLength=8", 4, 1],
+    ["b", "finetune", "", 4, 1],
+  ]);
+  assert.ok(Math.abs(s[2].accuracy - 0.7) < 1e-12);
+  assert.ok(Math.abs(s[2].std - Math.sqrt(0.02)) < 1e-12);
+  const md = summaryMarkdown(s).split("\n");
+  assert.equal(md[4], "| a | finetune |  | 4 | 2 | 70.0 ± 14.1 | 70.0 | 10 | 2 |");
 });

@@ -3,8 +3,8 @@
  * trigger count. Mean line over seeds, every seed's point shown.
  */
 import { groupSummaries } from "../experiments/stats.ts";
-import type { ResultRow } from "../experiments/results.ts";
-import { ACCURACY_AXIS, chart, type ChartSpec } from "./spec.ts";
+import { modelName, type ResultRow } from "../experiments/results.ts";
+import { ACCURACY_AXIS, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
 /** Options of {@link paramSensitivity}. */
 export interface SensitivityOptions {
@@ -19,12 +19,13 @@ export interface SensitivityOptions {
   log?: boolean;
 }
 
-/** Accuracy against `param` for `method`'s trained rows, one line per K. */
+/** Accuracy against `param` for `method`'s trained rows, one line per K; a panel per model when several. */
 export function paramSensitivity(rows: readonly ResultRow[], o: SensitivityOptions): ChartSpec {
   const points = rows
     .filter((r) => r.method === o.method && !r.zeroShot && typeof r.params[o.param] === "number")
-    .map((r) => ({ value: r.params[o.param] as number, K: r.k === null ? r.split : `K=${r.k}`, seed: r.seed, accuracy: r.accuracy }));
-  const means = groupSummaries(points, ["value", "K"], "accuracy");
+    .map((r) => ({ model: modelName(r), value: r.params[o.param] as number, K: r.k === null ? r.split : `K=${r.k}`, seed: r.seed, accuracy: r.accuracy }));
+  const means = groupSummaries(points, ["model", "value", "K"], "accuracy");
+  const values = tagParts({ mean: means, seed: points });
   const x = {
     field: "value",
     type: "quantitative",
@@ -33,11 +34,11 @@ export function paramSensitivity(rows: readonly ResultRow[], o: SensitivityOptio
     axis: { values: [...new Set(points.map((p) => p.value))] },
   };
   const color = { field: "K", type: "nominal", title: "train size" };
-  return chart(o.title ?? `${o.method}: accuracy vs ${o.param}`, {
+  return chartByModel(o.title ?? `${o.method}: accuracy vs ${o.param}`, values, {
     layer: [
-      { data: { values: means }, mark: { type: "line", point: true }, encoding: { x, y: { field: "mean", type: "quantitative", ...ACCURACY_AXIS }, color } },
+      { transform: onlyPart("mean"), mark: { type: "line", point: true }, encoding: { x, y: { field: "mean", type: "quantitative", ...ACCURACY_AXIS }, color } },
       {
-        data: { values: points },
+        transform: onlyPart("seed"),
         mark: { type: "point", opacity: 0.5 },
         encoding: { x, y: { field: "accuracy", type: "quantitative" }, color, tooltip: [{ field: "seed" }, { field: "accuracy", format: ".3f" }] },
       },

@@ -39,3 +39,13 @@ export function chartByModel(title: string, values: readonly Record<string, unkn
 
 /** A percentage axis for accuracies in [0, 1]. */
 export const ACCURACY_AXIS = { title: "accuracy", axis: { format: ".0%" }, scale: { zero: false } } as const;
+
+/** Records of several layers as one data set (a facet needs a single one), each tagged with its layer's `part`. */
+export function tagParts(byPart: Record<string, readonly object[]>): Record<string, unknown>[] {
+  return Object.entries(byPart).flatMap(([part, records]) => records.map((r) => ({ ...r, part })));
+}
+
+/** The transform a layer uses to keep its own records of a {@link tagParts} data set. */
+export function onlyPart(part: string): Record<string, unknown>[] {
+  return [{ filter: `datum.part === '${part}'` }];
+}

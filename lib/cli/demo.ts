@@ -48,7 +48,7 @@ export const demo: Command = {
     for (const r of summary) {
       console.log([
         r.method.padEnd(12),
-        String(r.k).padStart(3),
+        String(r.k ?? "-").padStart(3),
         String(r.runs).padStart(5),
         `${pct(r.accuracy)} ± ${pct(r.std)}`.padStart(14),
         pct(r.macroF1).padStart(9),

@@ -9,7 +9,7 @@ import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import type { Grid } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
 import type { ResultRow } from "./results.ts";
-import { summarizeValues } from "./stats.ts";
+import { type SummaryRow, summaryTable } from "./stats.ts";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -42,45 +42,10 @@ export function demoGrid(dataset: string, k: readonly number[], seeds: readonly 
   };
 }
 
-/** One line of the summary table. */
-export interface DemoSummaryRow {
-  method: string;
-  k: number;
-  runs: number;
-  accuracy: number;
-  std: number;
-  macroF1: number;
-  trainableParams: number;
-  seconds: number;
-}
-
-/** Mean and spread of accuracy per method and K, in grid order. */
-export function demoSummary(rows: readonly ResultRow[]): DemoSummaryRow[] {
-  const groups = new Map<string, ResultRow[]>();
-  for (const r of rows) {
-    const id = `${r.label}\u0000${r.k ?? 0}`;
-    groups.set(id, [...(groups.get(id) ?? []), r]);
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return [...groups.values()].map((members) => {
-    const acc = summarizeValues(members.map((r) => r.accuracy));
-    return {
-      method: members[0].label,
-      k: members[0].k ?? 0,
-      runs: acc.n,
-      accuracy: acc.mean,
-      std: acc.std ?? 0,
-      macroF1: mean(members.map((r) => r.macroF1)),
-      trainableParams: Math.round(mean(members.map((r) => r.trainableParams))),
-      seconds: mean(members.map((r) => r.wallSeconds)),
-    };
-  });
-}
-
 /** Run (or resume) the demo grid and export its few-shot curve. */
-export async function runDemo(o: DemoOptions): Promise<{ rows: ResultRow[]; summary: DemoSummaryRow[]; figures: string[] }> {
+export async function runDemo(o: DemoOptions): Promise<{ rows: ResultRow[]; summary: SummaryRow[]; figures: string[] }> {
   const model = await loadModelFolder(o.model);
   const rows = await runGrid(demoGrid(o.dataset, o.k, o.seeds), { model, results: o.results, source: o.source });
   const figures = await exportChart(fewShotCurve(rows, { title: `Few-shot curves: ${o.dataset}, ${model.dir.replace(/^.*\//, "")}` }), o.figures, "fewshot_curve");
-  return { rows, summary: demoSummary(rows), figures };
+  return { rows, summary: summaryTable(rows), figures };
 }

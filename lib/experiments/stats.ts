@@ -85,3 +85,70 @@ export function summarize(df: pl.DataFrame, by: readonly string[], metric = "acc
   const records = df.select(...by, metric).toRecords() as Record<string, unknown>[];
   return toFrame(groupSummaries(records, by, metric));
 }
+
+/** One line of {@link summaryTable}: a model, method, parameter point and K over its seeds. */
+export interface SummaryRow {
+  model: string;
+  method: string;
+  /** The varied parameters, `name=value` joined by spaces ("" when none). */
+  params: string;
+  /** Examples per class (0: zero-shot); null for FewCLUE splits. */
+  k: number | null;
+  runs: number;
+  accuracy: number;
+  std: number;
+  macroF1: number;
+  trainableParams: number;
+  seconds: number;
+}
+
+/**
+ * Mean and spread of accuracy (and mean macro-F1, parameters, wall time) per group; models, methods and
+ * parameter points in first-seen order, K ascending within each.
+ */
+export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const id = JSON.stringify([modelName(r), r.label, r.params, r.k]);
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const seen = (values: unknown[]) => {
+    const order = [...new Set(values.map((v) => JSON.stringify(v)))];
+    return (v: unknown) => order.indexOf(JSON.stringify(v));
+  };
+  const byModel = seen(rows.map(modelName)), byMethod = seen(rows.map((r) => r.label)), byParams = seen(rows.map((r) => r.params));
+  const rank = (r: ResultRow) => [byModel(modelName(r)), byMethod(r.label), byParams(r.params), r.k ?? -1];
+  const sorted = [...groups.values()].sort((a, b) => {
+    const [x, y] = [rank(a[0]), rank(b[0])];
+    return x.map((v, i) => v - y[i]).find((d) => d !== 0) ?? 0;
+  });
+  return sorted.map((members) => {
+    const first = members[0], acc = summarizeValues(members.map((r) => r.accuracy));
+    return {
+      model: modelName(first),
+      method: first.label,
+      params: Object.entries(first.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" "),
+      k: first.k,
+      runs: acc.n,
+      accuracy: acc.mean,
+      std: acc.std ?? 0,
+      macroF1: mean(members.map((r) => r.macroF1)),
+      trainableParams: Math.round(mean(members.map((r) => r.trainableParams))),
+      seconds: mean(members.map((r) => r.wallSeconds)),
+    };
+  });
+}
+
+/** {@link summaryTable} as a Markdown table (percentages with one decimal), for write-ups. */
+export function summaryMarkdown(table: readonly SummaryRow[]): string {
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const lines = [
+    "| model | method | parameters | K | runs | accuracy % (mean ± std) | macro-F1 % | trainable | s/run |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...table.map((r) =>
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${pct(r.accuracy)} ± ${pct(r.std)} | ${pct(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -15,6 +15,7 @@ import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import type { ResultRow } from "../experiments/results.ts";
+import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** Chart name → spec for each chart `rows` have data for. */
@@ -22,7 +23,10 @@ export function figuresFor(rows: readonly ResultRow[]): Map<string, ChartSpec> {
   const figures = new Map<string, ChartSpec>();
   const methods = new Set(rows.filter((r) => !r.zeroShot).map((r) => r.method));
   const swept = (method: string, param: string) => new Set(rows.filter((r) => r.method === method).map((r) => r.params[param])).size > 1;
-  if (new Set(rows.filter((r) => !r.zeroShot).map((r) => r.k)).size > 1) figures.set("fewshot_curve", fewShotCurve(rows));
+  if (new Set(rows.filter((r) => !r.zeroShot).map((r) => r.k)).size > 1) {
+    figures.set("fewshot_curve", fewShotCurve(rows));
+    figures.set("fewshot_curve_macro_f1", fewShotCurve(rows, { title: "Few-shot curves (macro-F1)", metric: "macroF1" }));
+  }
   if (swept("ptuning-v2", "prefixLength")) figures.set("prefix_length", prefixLengthChart(rows));
   if (swept("autoprompt", "triggers")) figures.set("trigger_count", triggerCountChart(rows));
   if (swept("pet", "template") || swept("pet", "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
@@ -41,9 +45,13 @@ export async function exportChart(spec: ChartSpec, dir: string, name: string, { 
   return paths;
 }
 
-/** Export every chart of {@link figuresFor} to `dir`; returns the written paths. */
+/**
+ * Export every chart of {@link figuresFor} to `dir`, and `summary.md`, the {@link summaryTable} of `rows` as
+ * Markdown; returns the written paths.
+ */
 export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number } = {}): Promise<string[]> {
   const written: string[] = [];
   for (const [name, spec] of figuresFor(rows)) written.push(...await exportChart(spec, dir, name, opts));
-  return written;
+  await writeFileAtomic(`${dir}/summary.md`, summaryMarkdown(summaryTable(rows)));
+  return [...written, `${dir}/summary.md`];
 }
