@@ -82,13 +82,31 @@ Deno.test("runGrid: an interrupted grid resumes to the same rows as an uninterru
   await runGrid(grid, { model, results: path, runCell: () => Promise.reject(new Error("ran again")), progress: false });
 });
 
-Deno.test("runGrid: every curve under the lowest seed runs before any cell of the next seed", async () => {
+Deno.test("runGrid: zero-shot cells, then every curve under the lowest seed before any cell of the next seed", async () => {
   const model = await fakeModel();
   const order: Cell[] = [];
   await runGrid(grid, { model, results: `${model.dir}/r.jsonl`, runCell: (c, ...r) => (order.push(c), fake(c, ...r)), progress: false });
-  const seeds = order.map((c) => c.seed);
+  assert.deepEqual(order.slice(0, 2).map((c) => c.zeroShot), [true, true], "zero-shot cells first");
+  const seeds = order.slice(2).map((c) => c.seed);
   assert.deepEqual(seeds, [...seeds].sort((a, b) => (a ?? 0) - (b ?? 0)), "seed-major order");
-  assert.equal(order.filter((c) => c.seed === 1).length, 2 + 2 * 2 + 2 * 2, "zero-shot and every method × K under seed 1 first");
+  assert.equal(seeds.filter((s) => s === 1).length, 2 * 2 + 2 * 2, "every method × parameter × K under seed 1 first");
+});
+
+Deno.test("runGrid: no cell starts after the deadline; a rerun goes on", async () => {
+  const model = await fakeModel();
+  const path = `${model.dir}/r.jsonl`;
+  let now = 0;
+  const clock = Date.now;
+  Date.now = () => now;
+  try {
+    const slow: CellRunner = (c, ...r) => (now += 60_000, fake(c, ...r));
+    const first = await runGrid(grid, { model, results: path, runCell: slow, progress: false, deadline: 150_000 });
+    assert.equal(first.length, 3, "cells started at 0, 1 and 2 minutes; none at 3");
+    const rest = await runGrid(grid, { model, results: path, runCell: slow, progress: false });
+    assert.equal(rest.length, expandGrid(grid).length);
+  } finally {
+    Date.now = clock;
+  }
 });
 
 Deno.test("runGrid with train: false only reads; finishedRows gives a grid's rows from a file", async () => {

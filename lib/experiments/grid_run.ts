@@ -47,6 +47,8 @@ export interface RunGridOptions {
   runCell?: CellRunner;
   /** False: train nothing, return only the rows the results already hold (re-plotting). Default true. */
   train?: boolean;
+  /** Start no cell after this time (ms since the epoch), e.g. a batch job's time limit; a rerun resumes. */
+  deadline?: number;
   /** Skip corrupt lines of existing results (reported through `onSkip`; default a warning) instead of failing. */
   skipCorrupt?: boolean;
   onSkip?: (error: InputError) => void;
@@ -90,11 +92,12 @@ function describe(cell: Cell): string {
 }
 
 /**
- * Run order: every method, parameter point and K under the lowest seed (or FewCLUE split) before any under the
- * next, so a grid stopped half-way already has every curve, at fewer seeds. Stable within a seed.
+ * Run order: zero-shot cells first (seconds each, no training), then every method, parameter point and K under
+ * the lowest seed (or FewCLUE split) before any under the next, so a grid stopped half-way already has every
+ * curve, at fewer seeds. Stable within a seed.
  */
 function seedFirst(cells: Cell[]): Cell[] {
-  const rank = (c: Cell) => c.seed ?? c.index ?? -Infinity;
+  const rank = (c: Cell) => c.zeroShot ? -Infinity : c.seed ?? c.index ?? -Infinity;
   return cells.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
 }
 
@@ -122,6 +125,10 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
     for (const [i, cell] of todo.entries()) {
+      if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        console.error(`deadline reached: ${todo.length - i} cells left for a rerun`);
+        break;
+      }
       progress?.start(describe(cell), i, todo.length);
       const t0 = performance.now();
       const outcome = await runCell(cell, model, opts.source, opts.onProgress);
