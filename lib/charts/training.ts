@@ -1,13 +1,12 @@
 /** Training curves (loss per step) and accuracy against trainable parameters. */
 import { groupSummaries } from "../experiments/stats.ts";
 import { modelName, type ResultRow } from "../experiments/results.ts";
-import { ACCURACY_AXIS, chart, chartByModel, type ChartSpec } from "./spec.ts";
+import { ACCURACY_AXIS, chartByModel, type ChartSpec } from "./spec.ts";
 
-/** Training loss against step, one line per trained cell, coloured by method. */
+/** Training loss against step, one line per trained cell, coloured by method; a panel per model when several. */
 export function trainingCurves(rows: readonly ResultRow[], { title = "Training loss" } = {}): ChartSpec {
-  const values = rows.flatMap((r) => r.losses.map((loss, i) => ({ method: r.label, run: `${r.label} ${r.split} ${JSON.stringify(r.params)}`, step: i + 1, loss })));
-  return chart(title, {
-    data: { values },
+  const values = rows.flatMap((r) => r.losses.map((loss, i) => ({ model: modelName(r), method: r.label, run: `${r.label} ${r.split} ${JSON.stringify(r.params)}`, step: i + 1, loss })));
+  return chartByModel(title, values, {
     mark: { type: "line", opacity: 0.6, strokeWidth: 1 },
     encoding: {
       x: { field: "step", type: "quantitative", title: "step" },
