@@ -28,13 +28,21 @@ export function chart(title: string, body: Record<string, unknown>, size: { widt
 
 /**
  * A chart of `values` (records with a `model` field): one view when they hold one model, else one panel per
- * model side by side, on shared axes. `view` is the view's mark/encoding or layer part (no data of its own).
+ * model side by side, on shared axes; `row` also splits panels by that field. `view` is the view's
+ * mark/encoding or layer part (no data of its own).
  */
-export function chartByModel(title: string, values: readonly Record<string, unknown>[], view: Record<string, unknown>): ChartSpec {
+export function chartByModel(title: string, values: readonly Record<string, unknown>[], view: Record<string, unknown>,
+  { row, rowSort = "ascending" }: { row?: string; rowSort?: "ascending" | "descending" } = {},
+): ChartSpec {
   const data = { values };
-  if (new Set(values.map((v) => v.model)).size <= 1) return chart(title, { data, ...view });
+  const models = new Set(values.map((v) => v.model)).size;
+  const facet = {
+    ...(models > 1 ? { column: { field: "model", type: "nominal", title: "model" } } : {}),
+    ...(row ? { row: { field: row, type: "nominal", title: null, sort: rowSort } } : {}),
+  };
+  if (!Object.keys(facet).length) return chart(title, { data, ...view });
   const { width: _w, height: _h, ...top } = chart(title, {}) as unknown as Record<string, unknown>;
-  return { ...top, data, facet: { column: { field: "model", type: "nominal", title: "model" } }, spec: { ...VIEW_SIZE, ...view } } as ChartSpec;
+  return { ...top, data, facet, spec: { ...VIEW_SIZE, ...view } } as ChartSpec;
 }
 
 /** A percentage axis for accuracies in [0, 1]. */

@@ -140,14 +140,14 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
   });
 }
 
-/** {@link summaryTable} as a Markdown table (percentages with one decimal), for write-ups. */
+/** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   const pct = (x: number) => (100 * x).toFixed(1);
   const lines = [
     "| model | method | parameters | K | runs | accuracy % (mean ± std) | macro-F1 % | trainable | s/run |",
     "|---|---|---|---|---|---|---|---|---|",
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${pct(r.accuracy)} ± ${pct(r.std)} | ${pct(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${pct(r.accuracy)}${r.runs > 1 ? ` ± ${pct(r.std)}` : ""} | ${pct(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
     ),
   ];
   return lines.join("\n") + "\n";
