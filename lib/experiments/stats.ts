@@ -104,7 +104,7 @@ export interface SummaryRow {
 
 /**
  * Mean and spread of accuracy (and mean macro-F1, parameters, wall time) per group; models, methods and
- * parameter points in first-seen order, K ascending within each.
+ * non-numeric parameter values in first-seen order, numeric ones and K ascending.
  */
 export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
   const groups = new Map<string, ResultRow[]>();
@@ -117,11 +117,14 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     const order = [...new Set(values.map((v) => JSON.stringify(v)))];
     return (v: unknown) => order.indexOf(JSON.stringify(v));
   };
-  const byModel = seen(rows.map(modelName)), byMethod = seen(rows.map((r) => r.label)), byParams = seen(rows.map((r) => r.params));
-  const rank = (r: ResultRow) => [byModel(modelName(r)), byMethod(r.label), byParams(r.params), r.k ?? -1];
+  const byModel = seen(rows.map(modelName)), byMethod = seen(rows.map((r) => r.label));
+  // Parameter values: numbers by value (prefix lengths 1, 2, 4, …), anything else in first-seen order.
+  const byValue = seen(rows.flatMap((r) => Object.values(r.params)));
+  const paramRanks = (r: ResultRow) => Object.values(r.params).map((v) => (typeof v === "number" ? v : byValue(v)));
+  const rank = (r: ResultRow) => [byModel(modelName(r)), byMethod(r.label), ...paramRanks(r), r.k ?? -1];
   const sorted = [...groups.values()].sort((a, b) => {
     const [x, y] = [rank(a[0]), rank(b[0])];
-    return x.map((v, i) => v - y[i]).find((d) => d !== 0) ?? 0;
+    return x.map((v, i) => v - (y[i] ?? 0)).find((d) => d !== 0) ?? 0;
   });
   return sorted.map((members) => {
     const first = members[0], acc = summarizeValues(members.map((r) => r.accuracy));
