@@ -39,7 +39,8 @@ export function figuresFor(rows: readonly ResultRow[]): Map<string, ChartSpec> {
 export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2 } = {}): Promise<string[]> {
   const svg = await renderSvg(spec);
   const paths = [`${dir}/${name}.vl.json`, `${dir}/${name}.svg`, `${dir}/${name}.png`];
-  await writeFileAtomic(paths[0], JSON.stringify(spec, null, 2) + "\n");
+  // Compact: a training-loss spec of a full grid holds tens of thousands of points.
+  await writeFileAtomic(paths[0], JSON.stringify(spec) + "\n");
   await writeFileAtomic(paths[1], svg);
   await writeFileAtomic(paths[2], svgToPng(svg, { scale }));
   return paths;
