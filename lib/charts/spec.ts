@@ -14,16 +14,14 @@ export const CHART_FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif";
 /** The size of one view (of each panel when a chart is faceted). */
 export const VIEW_SIZE = { width: 480, height: 300 } as const;
 
+/** What every chart's top level carries: schema, title, background and the font with Chinese glyphs. */
+function topLevel(title: string): Record<string, unknown> {
+  return { $schema: "https://vega.github.io/schema/vega-lite/v6.json", title, background: "white", config: { font: CHART_FONT, view: { stroke: null } } };
+}
+
 /** Title, size and shared configuration around the chart-specific part. */
-export function chart(title: string, body: Record<string, unknown>, size: { width: number; height: number } = VIEW_SIZE): ChartSpec {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
-    ...size,
-    background: "white",
-    config: { font: CHART_FONT, view: { stroke: null } },
-    ...body,
-  } as ChartSpec;
+export function chart(title: string, body: Record<string, unknown>): ChartSpec {
+  return { ...topLevel(title), ...VIEW_SIZE, ...body } as ChartSpec;
 }
 
 /**
@@ -41,8 +39,7 @@ export function chartByModel(title: string, values: readonly Record<string, unkn
     ...(row ? { row: { field: row, type: "nominal", title: null, sort: rowSort } } : {}),
   };
   if (!Object.keys(facet).length) return chart(title, { data, ...view });
-  const { width: _w, height: _h, ...top } = chart(title, {}) as unknown as Record<string, unknown>;
-  return { ...top, data, facet, spec: { ...VIEW_SIZE, ...view } } as ChartSpec;
+  return { ...topLevel(title), data, facet, spec: { ...VIEW_SIZE, ...view } } as ChartSpec;
 }
 
 /** A percentage axis for accuracies in [0, 1]. */

@@ -8,7 +8,7 @@ import { exportChart } from "../figures/export.ts";
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import type { Grid } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
-import type { ResultRow } from "./results.ts";
+import { modelBaseName, type ResultRow } from "./results.ts";
 import { type SummaryRow, summaryTable } from "./stats.ts";
 
 /** Options of {@link runDemo}. */
@@ -46,6 +46,6 @@ export function demoGrid(dataset: string, k: readonly number[], seeds: readonly 
 export async function runDemo(o: DemoOptions): Promise<{ rows: ResultRow[]; summary: SummaryRow[]; figures: string[] }> {
   const model = await loadModelFolder(o.model);
   const rows = await runGrid(demoGrid(o.dataset, o.k, o.seeds), { model, results: o.results, source: o.source });
-  const figures = await exportChart(fewShotCurve(rows, { title: `Few-shot curves: ${o.dataset}, ${model.dir.replace(/^.*\//, "")}` }), o.figures, "fewshot_curve");
+  const figures = await exportChart(fewShotCurve(rows, { title: `Few-shot curves: ${o.dataset}, ${modelBaseName(model.dir)}` }), o.figures, "fewshot_curve");
   return { rows, summary: summaryTable(rows), figures };
 }

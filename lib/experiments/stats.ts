@@ -113,19 +113,20 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const seen = (values: unknown[]) => {
-    const order = [...new Set(values.map((v) => JSON.stringify(v)))];
-    return (v: unknown) => order.indexOf(JSON.stringify(v));
+  // Sort keys per group: first-seen index of model and method; each parameter by value when a number, else
+  // by first-seen index; then K.
+  const firstSeen = new Map<string, number>();
+  const seenAt = (v: unknown) => {
+    const key = JSON.stringify(v);
+    if (!firstSeen.has(key)) firstSeen.set(key, firstSeen.size);
+    return firstSeen.get(key)!;
   };
-  const byModel = seen(rows.map(modelName)), byMethod = seen(rows.map((r) => r.label));
-  // Parameter values: numbers by value (prefix lengths 1, 2, 4, …), anything else in first-seen order.
-  const byValue = seen(rows.flatMap((r) => Object.values(r.params)));
-  const paramRanks = (r: ResultRow) => Object.values(r.params).map((v) => (typeof v === "number" ? v : byValue(v)));
-  const rank = (r: ResultRow) => [byModel(modelName(r)), byMethod(r.label), ...paramRanks(r), r.k ?? -1];
-  const sorted = [...groups.values()].sort((a, b) => {
-    const [x, y] = [rank(a[0]), rank(b[0])];
-    return x.map((v, i) => v - (y[i] ?? 0)).find((d) => d !== 0) ?? 0;
+  const keyed = [...groups.values()].map((members) => {
+    const r = members[0];
+    const params = Object.values(r.params).map((v) => (typeof v === "number" ? v : seenAt(v)));
+    return { members, key: [seenAt(modelName(r)), seenAt(r.label), ...params, r.k ?? -1] };
   });
+  const sorted = keyed.sort((a, b) => a.key.map((v, i) => v - (b.key[i] ?? 0)).find((d) => d !== 0) ?? 0).map((g) => g.members);
   return sorted.map((members) => {
     const first = members[0], acc = summarizeValues(members.map((r) => r.accuracy));
     return {
