@@ -5,7 +5,7 @@ import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_
 import { loadGrid } from "../lib/experiments/grid.ts";
 import { comparisonGrid, discretePromptGrid, ptuningGrid } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
-import { appendResult, loadResults, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
+import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
 import { resultsFrame, summarize, summarizeValues } from "../lib/experiments/stats.ts";
 import type { ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
@@ -159,6 +159,21 @@ Deno.test("runGrid: shards write their own files, merged on load", async () => {
   const merged = await loadResults(results);
   const whole = await runGrid(grid, { model, results: `${model.dir}/one.jsonl`, runCell: fake, progress: false });
   assert.deepEqual(stable(merged).sort((a, b) => a.key.localeCompare(b.key)), stable(whole).sort((a, b) => a.key.localeCompare(b.key)));
+});
+
+Deno.test("loadResultSets: a base named beside its shards counts each row once; other models' rows are kept", async () => {
+  const model = await fakeModel(), other = await fakeModel();
+  await Deno.writeTextFile(`${other.dir}/model.safetensors`, "other weights");
+  const base = `${model.dir}/g-a.jsonl`, theirs = `${model.dir}/g-b.jsonl`;
+  for (const index of [0, 1]) await runGrid(grid, { model, results: base, shard: { index, count: 2 }, runCell: fake, progress: false });
+  await appendResult(base, (await readResultsFile(`${model.dir}/g-a.shard-0-of-2.jsonl`))[0]);
+  await runGrid(grid, { model: other, results: theirs, runCell: fake, progress: false });
+  const globbed = [base, `${model.dir}/g-a.shard-0-of-2.jsonl`, `${model.dir}/g-a.shard-1-of-2.jsonl`, theirs];
+  const rows = await loadResultSets(globbed);
+  const cells = expandGrid(grid).length;
+  assert.equal(rows.length, 2 * cells);
+  assert.equal(new Set(rows.map((r) => `${r.model.fingerprint} ${r.key}`)).size, 2 * cells);
+  await assert.rejects(loadResultSets([`${model.dir}/none.jsonl`]), (e: Error) => e instanceof InputError && /none\.jsonl.*no result rows/.test(e.message));
 });
 
 Deno.test("runGrid: refuses to mix rows of another model", async () => {

@@ -121,6 +121,26 @@ export async function loadResults(base: string, opts: ReadOptions = {}): Promise
   return rows;
 }
 
+/**
+ * Rows of several results files (each merged with its shards), one per model and cell: a shard named beside
+ * its base, as a shell glob (`results/grids/<grid>-*.jsonl`) names it, is not counted twice. A file without
+ * rows is an error naming it.
+ */
+export async function loadResultSets(paths: readonly string[], opts: ReadOptions = {}): Promise<ResultRow[]> {
+  const seen = new Set<string>(), rows: ResultRow[] = [];
+  for (const path of paths) {
+    const found = await loadResults(path, opts);
+    if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: path });
+    for (const row of found) {
+      const id = `${row.model.fingerprint}\u0000${row.key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
 /** Append `row` to `path`, rewriting the file atomically so a crash never leaves half a line. */
 export async function appendResult(path: string, row: ResultRow): Promise<void> {
   const old = await Deno.readTextFile(path).catch((err) => {

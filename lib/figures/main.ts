@@ -5,8 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { hasCjkFont } from "../charts/render.ts";
-import { loadResults } from "../experiments/results.ts";
-import { InputError } from "../util/errors.ts";
+import { loadResultSets } from "../experiments/results.ts";
 import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
 
@@ -22,12 +21,7 @@ async function main(args: string[]): Promise<number> {
     console.error(positionals.length > 1 ? `several results files need --out\n${USAGE}` : USAGE);
     return values.help ? 0 : 2;
   }
-  const rows = [];
-  for (const results of positionals) {
-    const found = await loadResults(results, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
-    if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: results });
-    rows.push(...found);
-  }
+  const rows = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
   for (const path of await exportFigures(rows, out, { scale: Number(values.scale) })) console.log(path);
