@@ -90,6 +90,13 @@ Deno.test("runGrid: zero-shot cells, then every curve under the lowest seed befo
   const seeds = order.slice(2).map((c) => c.seed);
   assert.deepEqual(seeds, [...seeds].sort((a, b) => (a ?? 0) - (b ?? 0)), "seed-major order");
   assert.equal(seeds.filter((s) => s === 1).length, 2 * 2 + 2 * 2, "every method × parameter × K under seed 1 first");
+  const shards = [0, 1].map(() => [] as Cell[]);
+  for (const index of [0, 1]) {
+    const results = `${model.dir}/s.jsonl`, shard = { index, count: 2 };
+    await runGrid(grid, { model, results, shard, runCell: (c, ...r) => (shards[index].push(c), fake(c, ...r)), progress: false });
+  }
+  const interleaved = order.map((_, i) => shards[i % 2][Math.floor(i / 2)]?.key);
+  assert.deepEqual(interleaved, order.map((c) => c.key), "two shards run alternate cells of the same order: seeds advance together");
 });
 
 Deno.test("runGrid: no cell starts after the deadline; a rerun goes on", async () => {

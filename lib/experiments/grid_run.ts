@@ -103,7 +103,7 @@ function seedFirst(cells: Cell[]): Cell[] {
 
 /**
  * Run the cells of `grid` (of `opts.shard` only, when given) that no results file has yet, appending a row
- * per finished cell (in {@link seedFirst} order). Returns every row of the grid's cells found afterwards, in cell order (all shards').
+ * per finished cell (in {@link seedFirst} order; shard `i/n` takes every n-th cell of that order from i). Returns every row of the grid's cells found afterwards, in cell order (all shards').
  * @throws InputError when the results already hold rows of another model: they would be mixed.
  */
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
@@ -120,7 +120,8 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     });
   }
   const finished = new Set(previous.map((r) => r.key));
-  const todo = opts.train === false ? [] : seedFirst(shardCells(cells, opts.shard).filter((c) => !finished.has(c.key)));
+  // Shards stripe the run order itself, so that together they finish every curve under a seed before the next.
+  const todo = opts.train === false ? [] : shardCells(seedFirst(cells), opts.shard).filter((c) => !finished.has(c.key));
   const out = shardPath(results, opts.shard);
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
