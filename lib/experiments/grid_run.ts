@@ -103,7 +103,8 @@ function seedFirst(cells: Cell[]): Cell[] {
 
 /**
  * Run the cells of `grid` (of `opts.shard` only, when given) that no results file has yet, appending a row
- * per finished cell (in {@link seedFirst} order; shard `i/n` takes every n-th cell of that order from i). Returns every row of the grid's cells found afterwards, in cell order (all shards').
+ * per finished cell (in {@link seedFirst} order; shard `i/n` takes every n-th cell of that order from i).
+ * Returns every row of the grid's cells found afterwards, in cell order (all shards').
  * @throws InputError when the results already hold rows of another model: they would be mixed.
  */
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {

@@ -105,33 +105,11 @@ export async function resultFiles(base: string): Promise<string[]> {
   return found.sort();
 }
 
-/**
- * Rows of `base` and its shards, merged: one row per cell key (the first found), in file then line order.
- * Missing files give no rows.
- */
-export async function loadResults(base: string, opts: ReadOptions = {}): Promise<ResultRow[]> {
+/** Rows of `files`, one per model and cell (the first found), in file then line order. */
+async function readDistinct(files: Iterable<string>, opts: ReadOptions): Promise<ResultRow[]> {
   const seen = new Set<string>(), rows: ResultRow[] = [];
-  for (const file of await resultFiles(base)) {
+  for (const file of files) {
     for (const row of await readResultsFile(file, opts)) {
-      if (seen.has(row.key)) continue;
-      seen.add(row.key);
-      rows.push(row);
-    }
-  }
-  return rows;
-}
-
-/**
- * Rows of several results files (each merged with its shards), one per model and cell: a shard named beside
- * its base, as a shell glob (`results/grids/<grid>-*.jsonl`) names it, is not counted twice. A file without
- * rows is an error naming it.
- */
-export async function loadResultSets(paths: readonly string[], opts: ReadOptions = {}): Promise<ResultRow[]> {
-  const seen = new Set<string>(), rows: ResultRow[] = [];
-  for (const path of paths) {
-    const found = await loadResults(path, opts);
-    if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: path });
-    for (const row of found) {
       const id = `${row.model.fingerprint}\u0000${row.key}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -139,6 +117,29 @@ export async function loadResultSets(paths: readonly string[], opts: ReadOptions
     }
   }
   return rows;
+}
+
+/**
+ * Rows of `base` and its shards, merged: one row per cell (the first found), in file then line order.
+ * Missing files give no rows.
+ */
+export async function loadResults(base: string, opts: ReadOptions = {}): Promise<ResultRow[]> {
+  return readDistinct(await resultFiles(base), opts);
+}
+
+/**
+ * Rows of several results files (each merged with its shards), one per model and cell: a shard named beside
+ * its base, as a shell glob (`results/grids/<grid>-*.jsonl`) names it, is read once. A path with no results
+ * file is an error naming it.
+ */
+export async function loadResultSets(paths: readonly string[], opts: ReadOptions = {}): Promise<ResultRow[]> {
+  const files = new Set<string>();
+  for (const path of paths) {
+    const found = await resultFiles(path);
+    if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: path });
+    found.forEach((f) => files.add(f));
+  }
+  return readDistinct(files, opts);
 }
 
 /** Append `row` to `path`, rewriting the file atomically so a crash never leaves half a line. */
