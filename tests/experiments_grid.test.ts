@@ -6,7 +6,8 @@ import { loadGrid } from "../lib/experiments/grid.ts";
 import { comparisonGrid, discretePromptGrid, ptuningGrid } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
-import { resultsFrame, summarize, summarizeValues } from "../lib/experiments/stats.ts";
+import { resultsFrame, summarize } from "../lib/experiments/stats.ts";
+import { summarizeValues } from "../lib/eval/summary.ts";
 import type { ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 
@@ -68,9 +69,12 @@ Deno.test("runGrid: an interrupted grid resumes to the same rows as an uninterru
   assert.equal(whole.length, expandGrid(grid).length);
 
   const path = `${model.dir}/resumed.jsonl`;
-  let calls = 0;
-  const crashing: CellRunner = (cell, ...rest) => (++calls === 6 ? Promise.reject(new Error("killed")) : fake(cell, ...rest));
-  await assert.rejects(runGrid(grid, { model, results: path, runCell: crashing, progress: false }), /killed/);
+  // The process dies after its 5th row is written (a failing cell no longer stops a grid: see below).
+  let rows = 0;
+  const killed = () => {
+    if (++rows === 5) throw new Error("killed");
+  };
+  await assert.rejects(runGrid(grid, { model, results: path, runCell: fake, progress: false, onRow: killed }), /killed/);
   assert.equal((await readResultsFile(path)).length, 5);
   let rerun = 0;
   const resumed = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (rerun++, fake(c, ...r)), progress: false });
@@ -120,7 +124,10 @@ Deno.test("runGrid with train: false only reads; finishedRows gives a grid's row
   const model = await fakeModel();
   const path = `${model.dir}/r.jsonl`;
   let calls = 0;
-  const partial = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (++calls > 3 ? Promise.reject(new Error("stop")) : fake(c, ...r)), progress: false }).catch(() => null);
+  const stop = () => {
+    if (++calls === 3) throw new Error("stop");
+  };
+  const partial = await runGrid(grid, { model, results: path, runCell: fake, progress: false, onRow: stop }).catch(() => null);
   assert.equal(partial, null);
   calls = 0;
   const shown = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (calls++, fake(c, ...r)), progress: false, train: false });

@@ -43,7 +43,7 @@ export const demo: Command = {
       figures: values.figures ?? `figures/demo/${dataset}`,
       source: values.mirror ? { mirror: values.mirror } : undefined,
     });
-    console.log(`\n${rows.length} runs on ${dataset}, test accuracy (%) as mean ± std over seeds:\n`);
+    console.log(`\n${rows.length} runs on ${dataset}, test accuracy (%) as mean ± sample std (n−1) over seeds:\n`);
     console.log(["method".padEnd(12), "K".padStart(3), "runs".padStart(5), "accuracy".padStart(14), "macro-F1".padStart(9), "trainable".padStart(10), "s/run".padStart(7)].join(" "));
     for (const r of summary) {
       console.log([

@@ -4,7 +4,9 @@
  * the same camelCase name.
  */
 import { fileURLToPath } from "node:url";
-import { type RunProtocol, runProtocol, type SplitResult, type RunSummary } from "../experiments/fewclue_run.ts";
+import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
+import type { SplitResult } from "../experiments/split_run.ts";
+import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
@@ -145,7 +147,8 @@ function splitRow(r: SplitResult): string {
 }
 
 function summaryRow(s: RunSummary): string {
-  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${pct(s.accuracyMean)} ± ${pct(s.accuracyStd)}, ` +
+  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${pct(s.accuracyMean)}` +
+    `${s.splits > 1 ? ` ± ${pct(s.accuracyStd)} (${STD_LABEL})` : ""}, ` +
     `macro-F1 ${pct(s.macroF1Mean)}, ${s.trainableParams} trainable parameters, ${s.wallSeconds.toFixed(1)} s`;
 }
 
@@ -176,7 +179,7 @@ export const run: Command = {
       onProgress: (split, e) => progress.report(split, e),
       onSplit: (r) => {
         progress.done();
-        console.log(json ? JSON.stringify({ type: "split", ...r }) : splitRow(r));
+        console.log(json ? JSON.stringify({ type: "split", method, dataset, ...r }) : splitRow(r));
       },
     });
     if (json) console.log(JSON.stringify({ type: "summary", ...summary, modelDir, date: new Date().toISOString() }));

@@ -15,6 +15,7 @@
  */
 import { methods } from "../methods/registry.ts";
 import { InputError } from "../util/errors.ts";
+import { type SplitSpec, splitName } from "./split_run.ts";
 
 /** K-per-class samples under seeds (K = 0: zero-shot, for methods with `zeroShot`), or FewCLUE's splits. */
 export type GridProtocol =
@@ -64,15 +65,28 @@ export interface Cell {
   zeroShot: boolean;
 }
 
+/** Keys each part of a grid file may have. */
+const GRID_KEYS = ["name", "dataset", "protocol", "methods"];
+const PROTOCOL_KEYS = { sampled: ["kind", "k", "seeds"], fewclue: ["kind", "indices"] };
+const METHOD_KEYS = ["method", "options", "grid", "zeroShot", "label"];
+
 /**
- * Check a grid (from an object or parsed JSON) before anything runs: known methods, integer K values, seeds and
- * indices, non-empty value lists.
+ * Check a grid (from an object or parsed JSON) whole, before anything runs: no unknown key anywhere (option
+ * names are checked against the method's defaults), known methods, integer K values, seeds and indices with
+ * none repeated, non-empty value lists without repeats, no option both fixed and varied, no cell twice. Option
+ * values and K against the data are checked with the model (`grid_check.ts`).
  * @throws InputError naming the field (and `file` when given).
  */
 export function parseGrid(raw: unknown, file?: string): Grid {
   const bad = (field: string, problem: string) => new InputError(problem, { file, field });
+  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x);
+  const onlyKeys = (obj: Record<string, unknown>, allowed: readonly string[], at: string) => {
+    const unknown = Object.keys(obj).find((k) => !allowed.includes(k));
+    if (unknown !== undefined) throw bad(at ? `${at}.${unknown}` : unknown, `unknown key; allowed: ${allowed.join(", ")}`);
+  };
+  if (!isObject(raw)) throw bad("grid", "must be an object");
+  onlyKeys(raw, GRID_KEYS, "");
   const g = raw as Partial<Grid>;
-  if (!g || typeof g !== "object") throw bad("grid", "must be an object");
   if (typeof g.name !== "string" || !/^[\w.-]+$/.test(g.name)) throw bad("name", "must be a file-name-safe string");
   if (typeof g.dataset !== "string") throw bad("dataset", "must be a dataset name");
   const p = g.protocol as GridProtocol | undefined;
@@ -80,20 +94,55 @@ export function parseGrid(raw: unknown, file?: string): Grid {
     if (!Array.isArray(xs) || !xs.length || xs.some((x) => !Number.isInteger(x) || x < min)) {
       throw bad(field, `must be a non-empty list of integers ≥ ${min}`);
     }
+    noRepeats(xs, field);
   };
-  if (p?.kind === "sampled") {
+  const noRepeats = (xs: unknown[], field: string) => {
+    const seen = new Set<string>();
+    xs.forEach((x, j) => {
+      const id = canonicalJson(x);
+      if (seen.has(id)) throw bad(`${field}[${j}]`, `${id} is listed twice: each value gives its own cells, so a repeat would run them twice`);
+      seen.add(id);
+    });
+  };
+  if (!isObject(p)) throw bad("protocol", "must be an object");
+  if (p.kind === "sampled") {
+    onlyKeys(p, PROTOCOL_KEYS.sampled, "protocol");
     ints(p.k, "protocol.k", 0);
     ints(p.seeds, "protocol.seeds", 0);
-  } else if (p?.kind === "fewclue") ints(p.indices, "protocol.indices", 0);
-  else throw bad("protocol.kind", `must be "sampled" or "fewclue"`);
+  } else if (p.kind === "fewclue") {
+    onlyKeys(p, PROTOCOL_KEYS.fewclue, "protocol");
+    ints(p.indices, "protocol.indices", 0);
+  } else throw bad("protocol.kind", `must be "sampled" or "fewclue"`);
   if (!Array.isArray(g.methods) || !g.methods.length) throw bad("methods", "must be a non-empty list");
-  g.methods.forEach((m, i) => {
-    if (!methods.has(m?.method)) throw bad(`methods[${i}].method`, `unknown method "${m?.method}"; known: ${[...methods.keys()].join(", ")}`);
-    for (const [name, values] of Object.entries(m.grid ?? {})) {
-      if (!Array.isArray(values) || !values.length) throw bad(`methods[${i}].grid.${name}`, "must be a non-empty list");
+  g.methods.forEach((m: unknown, i) => {
+    const at = `methods[${i}]`;
+    if (!isObject(m)) throw bad(at, "must be an object");
+    onlyKeys(m, METHOD_KEYS, at);
+    const factory = methods.get(m.method as string);
+    if (!factory) throw bad(`${at}.method`, `unknown method "${m.method}"; known: ${[...methods.keys()].join(", ")}`);
+    if (m.label !== undefined && typeof m.label !== "string") throw bad(`${at}.label`, "must be a string");
+    const names = Object.keys(factory.defaults);
+    for (const part of ["options", "grid", "zeroShot"] as const) {
+      if (m[part] === undefined) continue;
+      if (!isObject(m[part])) throw bad(`${at}.${part}`, "must be an object");
+      onlyKeys(m[part], names, `${at}.${part}`);
+    }
+    for (const [name, values] of Object.entries((m.grid ?? {}) as Record<string, unknown>)) {
+      if (!Array.isArray(values) || !values.length) throw bad(`${at}.grid.${name}`, "must be a non-empty list");
+      noRepeats(values, `${at}.grid.${name}`);
+      if (m.options && Object.hasOwn(m.options, name)) throw bad(`${at}.options.${name}`, `is also varied in ${at}.grid.${name}: give it in one place`);
     }
   });
-  return g as Grid;
+  const grid = g as Grid;
+  const first = new Map<string, number>();
+  for (const [i, m] of grid.methods.entries()) {
+    for (const cell of expandGrid({ ...grid, methods: [m] })) {
+      const earlier = first.get(cell.key);
+      if (earlier !== undefined && earlier !== i) throw bad(`methods[${i}]`, `repeats cells of methods[${earlier}] (same method, options and label)`);
+      first.set(cell.key, i);
+    }
+  }
+  return grid;
 }
 
 /** Read and check a grid JSON file. */
@@ -150,6 +199,18 @@ export function expandGrid(grid: Grid): Cell[] {
     }
   }
   return cells;
+}
+
+/** The split a cell runs on. */
+export function cellSplit(cell: Cell): SplitSpec {
+  if (cell.zeroShot) return { kind: "zero-shot" };
+  return cell.protocol === "fewclue" ? { kind: "official", index: cell.index! } : { kind: "sampled", k: cell.k!, seed: cell.seed! };
+}
+
+/** A cell in a few words for progress and status lines: its label, split and varied parameters. */
+export function describeCell(cell: Cell): string {
+  const params = Object.entries(cell.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return [cell.label, splitName(cellSplit(cell)), ...params].join(" ");
 }
 
 /** A shard `i/n` (0-based `i`), as a cluster array job gives it. */

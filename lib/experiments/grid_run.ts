@@ -9,24 +9,20 @@
  * ```
  * @module
  */
-import { loadFewShot, loadSplit } from "../data/load.ts";
-import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
-import { metricsFromProba } from "../eval/metrics.ts";
-import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { dataFingerprint, modelFingerprint } from "./fingerprint.ts";
-import { type Cell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
+import { modelFingerprint } from "./fingerprint.ts";
+import { type Cell, cellSplit, describeCell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
+import { checkGrid } from "./grid_check.ts";
 import { type GridProgress, gridProgress } from "./grid_progress.ts";
-import { appendResult, loadResults, type ResultRow, shardPath } from "./results.ts";
+import { appendResult, type FailedRow, isFailed, loadRecords, loadResults, type ResultRow, shardPath } from "./results.ts";
+import { lockResults } from "./results_lock.ts";
+import { runSplit, type SplitResult, splitName } from "./split_run.ts";
 
 /** What running one cell yields (the rest of its row is the cell and the run's context). */
-export type CellOutcome = Pick<
-  ResultRow,
-  "accuracy" | "macroF1" | "n" | "trainSize" | "trainableParams" | "steps" | "bestStep" | "losses" | "dev" | "dataFingerprint" | "notes"
->;
+export type CellOutcome = Omit<SplitResult, "split" | "wallSeconds" | "confusion" | "labels"> & Partial<Pick<SplitResult, "confusion" | "labels">>;
 
 /** Trains and scores one cell; replaceable (tests use a fake). */
 export type CellRunner = (cell: Cell, model: ModelFolder, source: SourceOptions | undefined, onProgress?: ProgressCallback) => Promise<CellOutcome>;
@@ -38,12 +34,21 @@ export interface RunGridOptions {
   results: string;
   shard?: Shard;
   source?: SourceOptions;
+  /** The grid's file, named in validation errors. */
+  gridFile?: string;
   /** Grid progress; default a terminal bar or log lines on stderr; false for none. */
   progress?: GridProgress | false;
   /** Training progress of the running cell. */
   onProgress?: ProgressCallback;
-  /** Called with each new row. */
+  /** Called with each new done row. */
   onRow?: (row: ResultRow) => void;
+  /** Called with each cell that failed (default: a warning on stderr); the grid goes on. */
+  onFailure?: (row: FailedRow) => void;
+  /** Run again the cells whose last record is a failure (default: leave them, as recorded). */
+  retryFailed?: boolean;
+  /** Told when another process holds the results file's lock and this one waits (default: stderr). */
+  onWait?: (message: string) => void;
+  /** Default {@link trainCell}, which also validates the whole grid on the model and data before the first cell. */
   runCell?: CellRunner;
   /** False: train nothing, return only the rows the results already hold (re-plotting). Default true. */
   train?: boolean;
@@ -55,41 +60,23 @@ export interface RunGridOptions {
 }
 
 /** The split name of a cell: `zero_shot`, `k8_seed1` or `fewclue_0`. */
-export function splitName(cell: Cell): string {
-  if (cell.zeroShot) return "zero_shot";
-  return cell.protocol === "fewclue" ? `fewclue_${cell.index}` : `k${cell.k}_seed${cell.seed}`;
+export function cellSplitName(cell: Cell): string {
+  return splitName(cellSplit(cell));
 }
 
-/** Train `cell.method` on the cell's few-shot split (nothing for zero-shot) and score it on the test set. */
+/** Train `cell.method` on the cell's split through the one run path, {@link runSplit}. */
 export const trainCell: CellRunner = async (cell, model, source, onProgress) => {
-  const task = getTask(cell.dataset);
-  const data = cell.zeroShot
-    ? { train: [], dev: [], test: await loadSplit(task, task.test, source) }
-    : await loadFewShot(task, cell.protocol === "fewclue" ? { kind: "official", index: cell.index! } : { kind: "sampled", k: cell.k!, seed: cell.seed! }, source);
-  const method = getMethod(cell.method).create(model, task.labels, cell.options);
-  const { predictor, record } = await method.fit(data.train, data.dev, { onProgress });
-  const proba = await predictor.predictProba(data.test.map((r) => r.text));
-  const m = metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels);
-  return {
-    accuracy: m.accuracy,
-    macroF1: m.macroF1,
-    n: m.n,
-    trainSize: data.train.length,
-    trainableParams: record.trainableParams,
-    steps: record.steps,
-    bestStep: record.bestStep,
-    losses: record.losses,
-    dev: record.dev,
-    dataFingerprint: await dataFingerprint(data),
-    notes: record.notes,
-  };
+  const { split: _split, wallSeconds: _wall, ...outcome } = await runSplit({
+    method: cell.method,
+    options: cell.options,
+    dataset: cell.dataset,
+    split: cellSplit(cell),
+    model,
+    source,
+    onProgress,
+  });
+  return outcome;
 };
-
-/** A short description of a cell for progress lines. */
-function describe(cell: Cell): string {
-  const params = Object.entries(cell.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-  return [cell.label, splitName(cell), ...params].join(" ");
-}
 
 /**
  * Run order: zero-shot cells first (seconds each, no training), then every method, parameter point and K under
@@ -101,62 +88,85 @@ function seedFirst(cells: Cell[]): Cell[] {
   return cells.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
 }
 
+/** The cells shard `s` runs (all without one), in run order: shard `i/n` takes every n-th cell from i. */
+export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
+  // Shards stripe the run order itself, so that together they finish every curve under a seed before the next.
+  return shardCells(seedFirst(expandGrid(grid)), s);
+}
+
 /**
  * Run the cells of `grid` (of `opts.shard` only, when given) that no results file has yet, appending a row
- * per finished cell (in {@link seedFirst} order; shard `i/n` takes every n-th cell of that order from i).
- * Returns every row of the grid's cells found afterwards, in cell order (all shards').
- * @throws InputError when the results already hold rows of another model: they would be mixed.
+ * per finished cell in {@link seedFirst} order. A cell that throws or diverges is appended as a failed row
+ * (status "failed", with the reason) and the grid goes on; a rerun retries it only with `retryFailed`. With the
+ * default runner the whole grid is validated on the model and data before the first cell (`grid_check.ts`).
+ * The file written is locked (`results_lock.ts`): a second process on it waits, then runs only what is left.
+ * Returns every done row of the grid's cells found afterwards, in cell order (all shards').
+ * @throws InputError when the grid is invalid, or the results already hold rows of another model.
  */
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
   const { model, results } = opts;
   const runCell = opts.runCell ?? trainCell;
   const fingerprint = await modelFingerprint(model.dir);
-  const cells = expandGrid(grid);
   const read = { skipCorrupt: opts.skipCorrupt, onSkip: opts.onSkip ?? ((e: InputError) => console.error(`warning: ${e.message}`)) };
-  const previous = await loadResults(results, read);
-  const other = previous.find((r) => r.model.fingerprint !== fingerprint);
-  if (other) {
-    throw new InputError(`holds rows of model ${other.model.dir} (${other.model.fingerprint}), not of ${model.dir} (${fingerprint}); use another results file`, {
-      file: results,
-    });
-  }
-  const finished = new Set(previous.map((r) => r.key));
-  // Shards stripe the run order itself, so that together they finish every curve under a seed before the next.
-  const todo = opts.train === false ? [] : shardCells(seedFirst(cells), opts.shard).filter((c) => !finished.has(c.key));
   const out = shardPath(results, opts.shard);
+  /** The cells of this shard still to run, after what the results hold now. */
+  const pending = async (warn: boolean) => {
+    const records = await loadRecords(results, warn ? read : { ...read, onSkip: undefined });
+    const other = records.find((r) => r.model.fingerprint !== fingerprint);
+    if (other) {
+      throw new InputError(`holds rows of model ${other.model.dir} (${other.model.fingerprint}), not of ${model.dir} (${fingerprint}); use another results file`, {
+        file: results,
+      });
+    }
+    const skip = new Set(records.filter((r) => !isFailed(r) || !opts.retryFailed).map((r) => r.key));
+    return opts.train === false ? [] : shardCellsOf(grid, opts.shard).filter((c) => !skip.has(c.key));
+  };
+  let todo = await pending(true);
+  const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
+    if (lock) {
+      todo = await pending(false); // another writer may have finished some while this one waited
+      if (todo.length && !opts.runCell) await checkGrid(grid, { model, source: opts.source, file: opts.gridFile });
+    }
+    const onFailure = opts.onFailure ??
+      ((r: FailedRow) => console.error(`\ncell failed: ${describeCell(r as Cell)}: ${r.error} (recorded in ${out}; the grid goes on)`));
     for (const [i, cell] of todo.entries()) {
       if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
         console.error(`deadline reached: ${todo.length - i} cells left for a rerun`);
         break;
       }
-      progress?.start(describe(cell), i, todo.length);
+      progress?.start(describeCell(cell), i, todo.length);
       const t0 = performance.now();
-      const outcome = await runCell(cell, model, opts.source, opts.onProgress);
-      const wallSeconds = (performance.now() - t0) / 1000;
-      const row: ResultRow = {
-        ...cell,
-        grid: grid.name,
-        split: splitName(cell),
-        ...outcome,
-        wallSeconds,
-        model: { dir: model.dir, fingerprint },
-        finishedAt: new Date().toISOString(),
-      };
-      await appendResult(out, row);
-      opts.onRow?.(row);
-      progress?.finish(describe(cell), i + 1, todo.length, wallSeconds);
+      const context = { grid: grid.name, split: cellSplitName(cell), model: { dir: model.dir, fingerprint } };
+      let outcome: CellOutcome | undefined, error: string | undefined;
+      try {
+        outcome = await runCell(cell, model, opts.source, opts.onProgress);
+      } catch (err) {
+        error = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      }
+      const wallSeconds = (performance.now() - t0) / 1000, finishedAt = new Date().toISOString();
+      if (outcome) {
+        const row: ResultRow = { ...cell, ...context, ...outcome, wallSeconds, finishedAt };
+        await appendResult(out, row);
+        opts.onRow?.(row);
+      } else {
+        const row: FailedRow = { ...cell, ...context, status: "failed", error: error!, wallSeconds, finishedAt };
+        await appendResult(out, row);
+        onFailure(row);
+      }
+      progress?.finish(`${describeCell(cell)}${outcome ? "" : " FAILED"}`, i + 1, todo.length, wallSeconds);
     }
   } finally {
     progress?.end();
+    await lock?.release();
   }
   return await finishedRows(grid, results, { skipCorrupt: opts.skipCorrupt });
 }
 
 /**
- * The rows of `grid`'s cells that `results` (and its shards) hold, in cell order; none when the file does not
- * exist. For showing a grid run elsewhere or with another model without training anything.
+ * The done rows of `grid`'s cells that `results` (and its shards) hold, in cell order; none when the file does
+ * not exist. For showing a grid run elsewhere or with another model without training anything.
  */
 export async function finishedRows(grid: Grid, results: string, opts: { skipCorrupt?: boolean } = {}): Promise<ResultRow[]> {
   const byKey = new Map((await loadResults(results, { skipCorrupt: opts.skipCorrupt })).map((r) => [r.key, r]));

@@ -1,64 +1,87 @@
 /**
- * Grid results files: JSON Lines, one row per finished cell, each write atomic (the whole file is rewritten
- * through a temporary file and renamed), so an interrupted run leaves a complete file. Shards write
+ * Grid results files: JSON Lines, one row per finished cell (done, with its scores, or failed, with the reason),
+ * each write atomic (the whole file is rewritten through a temporary file and renamed), so an interrupted run
+ * leaves a complete file; one writer at a time (`results_lock.ts`). Shards write
  * `<base>.shard-<i>-of-<n>.jsonl` beside `<base>.jsonl`; loading the base merges them all.
  * @module
  */
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import type { Cell, Shard } from "./grid.ts";
+import type { SplitResult } from "./split_run.ts";
 
-/** What one finished cell produced: the cell itself, its scores and cost, and where its inputs came from. */
-export interface ResultRow extends Omit<Cell, "options"> {
+/**
+ * What one finished cell produced: the cell itself, its {@link SplitResult} (scores and cost) and the run's
+ * context. Rows written before confusion matrices were recorded lack `confusion` and `labels`.
+ */
+export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "confusion" | "labels"> {
   grid: string;
   options: Record<string, unknown>;
-  /** Split name, e.g. `k8_seed1`, `zero_shot` or `fewclue_0`. */
-  split: string;
-  accuracy: number;
-  macroF1: number;
-  /** Test rows scored. */
-  n: number;
-  trainSize: number;
-  trainableParams: number;
-  steps: number;
-  bestStep: number;
-  wallSeconds: number;
-  /** Training loss per step. */
-  losses: number[];
-  /** Dev accuracy at each evaluation. */
-  dev: { step: number; accuracy: number }[];
+  confusion?: number[][];
+  labels?: string[];
   /** The model folder and a hash of its config and weights. */
   model: { dir: string; fingerprint: string };
-  /** Hash of the cell's train, dev and test rows. */
-  dataFingerprint: string;
-  notes: string[];
+  finishedAt: string;
+  /** Absent (done) on every row that has scores. */
+  status?: undefined;
+}
+
+/**
+ * A cell that failed (an exception, or a diverged run): recorded so the grid goes on and a rerun does not
+ * repeat it unless asked (`--retry-failed`). Tables and figures never see these rows.
+ */
+export interface FailedRow extends Omit<Cell, "options"> {
+  grid: string;
+  options: Record<string, unknown>;
+  split: string;
+  status: "failed";
+  /** Why, in one line. */
+  error: string;
+  wallSeconds: number;
+  model: { dir: string; fingerprint: string };
   finishedAt: string;
 }
 
-/** Options of {@link readResults}. */
+/** One line of a results file. */
+export type ResultRecord = ResultRow | FailedRow;
+
+/** Whether a record is a failed cell. */
+export function isFailed(r: ResultRecord): r is FailedRow {
+  return r.status === "failed";
+}
+
+/** Options of {@link readResultsFile}. */
 export interface ReadOptions {
   /** Skip lines that do not parse (each reported through `onSkip`) instead of failing. */
   skipCorrupt?: boolean;
   onSkip?: (error: InputError) => void;
 }
 
-const REQUIRED: (keyof ResultRow)[] = ["key", "method", "accuracy"];
+/** Fields a line needs to be a done row, or a failed one. */
+const REQUIRED = { done: ["key", "method", "accuracy"], failed: ["key", "method", "error"] } as const;
 
-/** Parse one results file. A line that is not a row is an InputError with file and line, unless skipped. */
-export async function readResultsFile(path: string, opts: ReadOptions = {}): Promise<ResultRow[]> {
-  const rows: ResultRow[] = [];
+/**
+ * Parse one results file: done and failed rows, in line order. A line that is neither is an InputError with
+ * file and line, unless skipped.
+ */
+export async function readResultsFile(path: string, opts: ReadOptions = {}): Promise<ResultRecord[]> {
+  const rows: ResultRecord[] = [];
   const lines = (await Deno.readTextFile(path)).split("\n");
   lines.forEach((line, i) => {
     if (!line.trim()) return;
-    let error: string | undefined, row: ResultRow | undefined;
+    let error: string | undefined, row: Record<string, unknown> | undefined;
     try {
       row = JSON.parse(line);
-      const missing = REQUIRED.filter((f) => row![f] === undefined);
-      if (!row || typeof row !== "object" || missing.length) error = `not a result row (missing ${missing.join(", ") || "everything"})`;
+      if (!row || typeof row !== "object" || Array.isArray(row)) error = "not a result row (not an object)";
+      else if (row.status !== undefined && row.status !== "failed") error = `not a result row (unknown status ${JSON.stringify(row.status)})`;
+      else {
+        const missing = REQUIRED[row.status === "failed" ? "failed" : "done"].filter((f) => row![f] === undefined);
+        if (missing.length) error = `not a result row (missing ${missing.join(", ")})`;
+      }
     } catch (err) {
       error = `corrupt results line: ${(err as Error).message}`;
     }
-    if (!error) return void rows.push(row!);
+    if (!error) return void rows.push(row as unknown as ResultRecord);
     const e = new InputError(`${error}${opts.skipCorrupt ? "; skipped" : "; pass skipCorrupt (--skip-corrupt) to skip it"}`, {
       file: path,
       line: i + 1,
@@ -105,32 +128,47 @@ export async function resultFiles(base: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Rows of `files`, one per model and cell (the first found), in file then line order. */
-async function readDistinct(files: Iterable<string>, opts: ReadOptions): Promise<ResultRow[]> {
-  const seen = new Set<string>(), rows: ResultRow[] = [];
-  for (const file of files) {
-    for (const row of await readResultsFile(file, opts)) {
-      const id = `${row.model.fingerprint}\u0000${row.key}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      rows.push(row);
-    }
-  }
-  return rows;
+/** The identity of a record: its model and cell (rows of several models may share a file set). */
+export function recordId(r: Pick<ResultRecord, "model" | "key">): string {
+  return `${r.model.fingerprint}\u0000${r.key}`;
 }
 
 /**
- * Rows of `base` and its shards, merged: one row per cell (the first found), in file then line order.
- * Missing files give no rows.
+ * One record per model and cell of `files`, in file then line order of first appearance: the first done row
+ * when there is one, else the cell's last failed row.
  */
-export async function loadResults(base: string, opts: ReadOptions = {}): Promise<ResultRow[]> {
+async function readDistinct(files: Iterable<string>, opts: ReadOptions): Promise<ResultRecord[]> {
+  const byId = new Map<string, ResultRecord>();
+  for (const file of files) {
+    for (const row of await readResultsFile(file, opts)) {
+      const id = recordId(row), seen = byId.get(id);
+      // A done row is final; a failed one gives way to any later record of its cell (in the first's place).
+      if (!seen || isFailed(seen)) byId.set(id, row);
+    }
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Every cell's record in `base` and its shards, merged: its done row, or its last failed row when it has none.
+ * Missing files give none.
+ */
+export async function loadRecords(base: string, opts: ReadOptions = {}): Promise<ResultRecord[]> {
   return readDistinct(await resultFiles(base), opts);
 }
 
 /**
- * Rows of several results files (each merged with its shards), one per model and cell: a shard named beside
- * its base, as a shell glob (`results/grids/<grid>-*.jsonl`) names it, is read once. A path with no results
- * file is an error naming it.
+ * Done rows of `base` and its shards, merged: one row per cell (the first found), in file then line order;
+ * failed cells left out. Missing files give no rows.
+ */
+export async function loadResults(base: string, opts: ReadOptions = {}): Promise<ResultRow[]> {
+  return doneRows(await loadRecords(base, opts));
+}
+
+/**
+ * Done rows of several results files (each merged with its shards), one per model and cell: a shard named
+ * beside its base, as a shell glob (`results/grids/<grid>-*.jsonl`) names it, is read once. A path with no
+ * results file is an error naming it. Failed cells are left out.
  */
 export async function loadResultSets(paths: readonly string[], opts: ReadOptions = {}): Promise<ResultRow[]> {
   const files = new Set<string>();
@@ -139,11 +177,18 @@ export async function loadResultSets(paths: readonly string[], opts: ReadOptions
     if (!found.length) throw new InputError("no result rows (nothing run yet?)", { file: path });
     found.forEach((f) => files.add(f));
   }
-  return readDistinct(files, opts);
+  return doneRows(await readDistinct(files, opts));
 }
 
-/** Append `row` to `path`, rewriting the file atomically so a crash never leaves half a line. */
-export async function appendResult(path: string, row: ResultRow): Promise<void> {
+function doneRows(records: readonly ResultRecord[]): ResultRow[] {
+  return records.filter((r): r is ResultRow => !isFailed(r));
+}
+
+/**
+ * Append `row` to `path`, rewriting the file atomically so a crash never leaves half a line. Only the holder
+ * of the file's lock (`results_lock.ts`) may append: two unlocked writers would lose each other's rows.
+ */
+export async function appendResult(path: string, row: ResultRecord): Promise<void> {
   const old = await Deno.readTextFile(path).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return "";
     throw err;

@@ -1,35 +1,12 @@
 /**
- * Summary statistics of results: mean, sample standard deviation, count and a 95% Student-t confidence
- * interval of the mean, per group, on plain rows (for charts) or on a `nodejs-polars` DataFrame (for tables).
+ * Summary statistics of results: mean, sample standard deviation (n − 1, the kit's one convention: see
+ * `lib/eval/summary.ts`), count and a 95% Student-t confidence interval of the mean, per group, on plain rows
+ * (for charts) or on a `nodejs-polars` DataFrame (for tables).
  * @module
  */
 import pl from "nodejs-polars";
+import { STD_LABEL, summarizeValues } from "../eval/summary.ts";
 import { modelName, type ResultRow } from "./results.ts";
-
-/** Two-sided 95% Student-t quantiles for 1..30 degrees of freedom; beyond, the normal 1.96 is close enough. */
-const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
-
-/** Mean, sample std (n − 1; null for one value), count and the 95% CI of the mean (null below two values). */
-export interface Summary {
-  mean: number;
-  std: number | null;
-  n: number;
-  ciLow: number | null;
-  ciHigh: number | null;
-}
-
-/** {@link Summary} of `values` (at least one). */
-export function summarizeValues(values: readonly number[]): Summary {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, std: null, n, ciLow: null, ciHigh: null };
-  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const half = (T95[n - 2] ?? 1.96) * std / Math.sqrt(n);
-  return { mean, std, n, ciLow: mean - half, ciHigh: mean + half };
-}
 
 /** Group plain records by the values of `by` and summarise `metric` in each group, in first-seen order. */
 export function groupSummaries<R extends Record<string, unknown>>(records: readonly R[], by: readonly string[], metric: string) {
@@ -96,6 +73,7 @@ export interface SummaryRow {
   k: number | null;
   runs: number;
   accuracy: number;
+  /** Sample standard deviation of accuracy (n − 1); 0 for a single run. */
   std: number;
   macroF1: number;
   trainableParams: number;
@@ -148,7 +126,7 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   const pct = (x: number) => (100 * x).toFixed(1);
   const lines = [
-    "| model | method | parameters | K | runs | accuracy % (mean ± std) | macro-F1 % | trainable | s/run |",
+    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |`,
     "|---|---|---|---|---|---|---|---|---|",
     ...table.map((r) =>
       `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${pct(r.accuracy)}${r.runs > 1 ? ` ± ${pct(r.std)}` : ""} | ${pct(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`

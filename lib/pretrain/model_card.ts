@@ -5,6 +5,7 @@
  */
 import type { SourceOptions } from "../data/sources.ts";
 import { runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
+import { STD_LABEL } from "../eval/summary.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { pretrainingCorpus } from "./corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "./heldout.ts";
@@ -99,7 +100,7 @@ export function comparisonTables(rows: readonly ModelComparison[]): string {
   if (methods.length) {
     lines.push(
       "",
-      "Few-shot on EPRSTMT, FewCLUE splits (train_i, selection on dev_i), test_public accuracy mean ± std (%):",
+      `Few-shot on EPRSTMT, FewCLUE splits (train_i, selection on dev_i), test_public accuracy mean ± ${STD_LABEL} (%):`,
       "",
       `| model | ${methods.join(" | ")} |`,
       `| --- | ${methods.map(() => "---").join(" | ")} |`,

@@ -1,0 +1,80 @@
+/**
+ * The checks of a grid that need the model and the data, run whole before its first cell trains: every cell's
+ * options through its method's factory (types and ranges, e.g. a prefix too long for the model's positions),
+ * FewCLUE split indices against the dataset, and the largest K against the pool it is drawn from.
+ * @module
+ */
+import { loadFewShot } from "../data/load.ts";
+import { getTask } from "../data/registry.ts";
+import type { SourceOptions } from "../data/sources.ts";
+import type { Task } from "../data/types.ts";
+import { getMethod } from "../methods/registry.ts";
+import type { ModelFolder } from "../model/folder.ts";
+import { InputError } from "../util/errors.ts";
+import { type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
+
+/** Options of {@link checkGrid}. */
+export interface CheckOptions {
+  model: ModelFolder;
+  source?: SourceOptions;
+  /** The grid's file, named in errors. */
+  file?: string;
+}
+
+/** The problem of an error without its location prefix (a new location replaces it). */
+function problemOf(err: Error): string {
+  if (!(err instanceof InputError)) return err.message;
+  const prefix = new InputError("", err.location).message;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
+/** Where in the grid file option `name` of `cell` (of `grid.methods[i]`) was set. */
+function optionPath(grid: Grid, i: number, cell: Cell, name: string | undefined): string {
+  const m = grid.methods[i], at = `methods[${i}]`;
+  if (name === undefined) return at;
+  if (Object.hasOwn(cell.params, name)) return `${at}.grid.${name}`;
+  if (cell.zeroShot && m.zeroShot && Object.hasOwn(m.zeroShot, name)) return `${at}.zeroShot.${name}`;
+  if (m.options && Object.hasOwn(m.options, name)) return `${at}.options.${name}`;
+  return `${at} (default of option "${name}")`;
+}
+
+/**
+ * Configure every cell's method on `o.model` without training, and check the protocol against the dataset.
+ * @throws InputError naming the grid file and the JSON field path of the first problem.
+ */
+export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
+  const bad = (field: string, problem: string) => new InputError(problem, { file: o.file, field });
+  let task: Task;
+  try {
+    task = getTask(grid.dataset);
+  } catch (err) {
+    throw bad("dataset", problemOf(err as Error));
+  }
+  for (const [i, m] of grid.methods.entries()) {
+    const factory = getMethod(m.method);
+    for (const cell of expandGrid({ ...grid, methods: [m] })) {
+      try {
+        factory.create(o.model, task.labels, cell.options);
+      } catch (err) {
+        const field = err instanceof InputError ? err.location.field : undefined;
+        throw bad(optionPath(grid, i, cell, field), `${problemOf(err as Error)} (cell ${describeCell(cell)})`);
+      }
+    }
+  }
+  const p = grid.protocol;
+  if (p.kind === "fewclue") {
+    const count = task.official?.count ?? 0;
+    const j = p.indices.findIndex((index) => index >= count);
+    if (j >= 0) throw bad(`protocol.indices[${j}]`, count ? `must be below ${count}: ${task.name} has FewCLUE splits 0..${count - 1}` : `${task.name} has no FewCLUE splits; use kind "sampled"`);
+    return;
+  }
+  // Every class needs K train + K dev examples; the largest K needs the most, whatever the seed.
+  const k = Math.max(...p.k);
+  if (k < 1) return;
+  try {
+    await loadFewShot(task, { kind: "sampled", k, seed: p.seeds[0] }, o.source);
+  } catch (err) {
+    if (!(err instanceof InputError) || err.location.file) throw err; // a missing or broken data file names itself
+    throw bad(`protocol.k[${p.k.indexOf(k)}]`, `K = ${k} is too large for ${task.name}'s pool (${task.pool.join(", ")}): ${problemOf(err)}`);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The kit's one run path: a method, trained on one few-shot split (nothing for zero-shot), selected on its dev
+ * set and scored on the task's full test set, giving one {@link SplitResult}. `run` (through
+ * `fewclue_run.ts`), grids (`grid_run.ts`), notebooks, the demo and the model card all train through
+ * {@link runSplit}; a grid's results row is a {@link SplitResult} plus the cell it ran.
+ * @module
+ */
+import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
+import { getTask } from "../data/registry.ts";
+import type { SourceOptions } from "../data/sources.ts";
+import type { Task } from "../data/types.ts";
+import { metricsFromProba } from "../eval/metrics.ts";
+import { getMethod } from "../methods/registry.ts";
+import type { ProgressCallback } from "../methods/types.ts";
+import type { ModelFolder } from "../model/folder.ts";
+import { dataFingerprint } from "./fingerprint.ts";
+
+/** Which split to run on: zero-shot (test set only), K per class sampled under a seed, or FewCLUE's i-th. */
+export type SplitSpec =
+  | { kind: "zero-shot" }
+  | { kind: "sampled"; k: number; seed: number }
+  | { kind: "official"; index: number };
+
+/** What one method on one split produced: scores on the test set, cost, and where the data came from. */
+export interface SplitResult {
+  /** `zero_shot`, `k8_seed1` or `fewclue_0` (see {@link splitName}). */
+  split: string;
+  accuracy: number;
+  macroF1: number;
+  /** Test rows scored. */
+  n: number;
+  /** confusion[gold][predicted], in `labels` order. */
+  confusion: number[][];
+  labels: string[];
+  trainSize: number;
+  trainableParams: number;
+  steps: number;
+  bestStep: number;
+  /** Training loss per step. */
+  losses: number[];
+  /** Dev accuracy at each evaluation. */
+  dev: { step: number; accuracy: number }[];
+  /** Hash of the split's train, dev and test rows. */
+  dataFingerprint: string;
+  notes: string[];
+  /** Data loading, training, selection and test prediction. */
+  wallSeconds: number;
+}
+
+/** What {@link runSplit} runs. */
+export interface SplitRunSpec {
+  /** A registered method's name. */
+  method: string;
+  /** The method's options (validated by its factory); unset ones take its defaults. */
+  options?: Record<string, unknown>;
+  /** A registered dataset's name, or a task. */
+  dataset: TaskRef;
+  split: SplitSpec;
+  model: ModelFolder;
+  source?: SourceOptions;
+  onProgress?: ProgressCallback;
+}
+
+/** The split's name in results and output: `zero_shot`, `k8_seed1` or `fewclue_0`. */
+export function splitName(split: SplitSpec): string {
+  if (split.kind === "zero-shot") return "zero_shot";
+  return split.kind === "official" ? `fewclue_${split.index}` : `k${split.k}_seed${split.seed}`;
+}
+
+/** The task a dataset reference names. */
+export function taskOf(dataset: TaskRef): Task {
+  return typeof dataset === "string" ? getTask(dataset) : dataset;
+}
+
+/** A run whose training or predictions left finite numbers: reported, never scored as if it had worked. */
+export class DivergedRunError extends Error {
+  constructor(problem: string) {
+    super(`diverged: ${problem}`);
+    this.name = "DivergedRunError";
+  }
+}
+
+/**
+ * Train `spec.method` on one split and score it on the test set. The method is configured (options validated)
+ * before any data is read. A non-finite training loss or predicted probability is a {@link DivergedRunError}
+ * (e.g. a learning rate far too high), not a chance-level score.
+ */
+export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
+  const start = performance.now();
+  const task = taskOf(spec.dataset);
+  const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {});
+  const { split } = spec;
+  const data = split.kind === "zero-shot"
+    ? { train: [], dev: [], test: await loadSplit(task, task.test, spec.source) }
+    : await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, spec.source);
+  const { predictor, record } = await method.fit(data.train, data.dev, { onProgress: spec.onProgress });
+  const bad = record.losses.findIndex((l) => !Number.isFinite(l));
+  if (bad >= 0) throw new DivergedRunError(`training loss ${record.losses[bad]} at step ${bad + 1}`);
+  const proba = await predictor.predictProba(data.test.map((r) => r.text));
+  if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError("non-finite predicted probabilities");
+  const m = metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels);
+  return {
+    split: splitName(split),
+    accuracy: m.accuracy,
+    macroF1: m.macroF1,
+    n: m.n,
+    confusion: m.confusion,
+    labels: m.labels,
+    trainSize: data.train.length,
+    trainableParams: record.trainableParams,
+    steps: record.steps,
+    bestStep: record.bestStep,
+    losses: record.losses,
+    dev: record.dev,
+    dataFingerprint: await dataFingerprint(data),
+    notes: record.notes,
+    wallSeconds: (performance.now() - start) / 1000,
+  };
+}
