@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { camelCase, methodOptions, parseFlags, protocolOf } from "../lib/cli/run.ts";
 import { progressReporter } from "../lib/cli/progress.ts";
 import { runProtocol } from "../lib/experiments/fewclue_run.ts";
-import { PTUNING_V2_DEFAULTS } from "../lib/methods/ptuning_v2.ts";
+import { PTUNING_V2_DEFAULTS } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { shared, sharedTest } from "./_shared.ts";

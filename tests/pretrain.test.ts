@@ -5,7 +5,8 @@ import { loadModelFolder } from "../lib/model/folder.ts";
 import { readSafetensors } from "../lib/model/safetensors.ts";
 import { pretrain, type PretrainOptions } from "../lib/pretrain/pretrain.ts";
 import { bertWords, buildVocab, SPECIAL_TOKENS } from "../lib/pretrain/vocab.ts";
-import { maskBatch, packBucket } from "../lib/pretrain/mlm_batches.ts";
+import { maskBatch } from "../lib/model/masking.ts";
+import { packBucket } from "../lib/pretrain/mlm_batches.ts";
 import { Rng } from "../lib/util/rng.ts";
 
 Deno.test("vocabulary: characters and ## pieces of Latin runs, special tokens first, deterministic", () => {

@@ -1,8 +1,8 @@
 /** Template sensitivity: PET accuracy per discrete template and verbalizer, zero-shot beside trained. */
 import { groupSummaries } from "../experiments/stats.ts";
 import { modelName, type ResultRow } from "../experiments/results.ts";
-import { TEMPLATE_PRESETS } from "../methods/template.ts";
-import { VERBALIZER_PRESETS } from "../methods/verbalizer.ts";
+import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
+import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
 import { ACCURACY_AXIS, chartByModel, type ChartSpec } from "./spec.ts";
 
 /** A template or verbalizer as written: a preset's pattern or words ("很/不"), else the value itself. */

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { runDemo } from "../experiments/demo.ts";
+import { runDemo } from "../figures/demo.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { InputError } from "../util/errors.ts";
 

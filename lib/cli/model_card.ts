@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { compareModels, type ModelComparison, modelCard, type TrainingLog } from "../pretrain/model_card.ts";
+import { compareModels, type ModelComparison, modelCard, type TrainingLog } from "../experiments/model_card.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";

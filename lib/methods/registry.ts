@@ -1,9 +1,9 @@
 /** Every method of the comparison by name; experiments, the CLI and notebooks look them up here. */
 import { InputError } from "../util/errors.ts";
-import { autoprompt } from "./autoprompt.ts";
-import { finetune } from "./finetune.ts";
-import { pet } from "./pet.ts";
-import { ptuningV2 } from "./ptuning_v2.ts";
+import { autoprompt } from "./autoprompt/autoprompt.ts";
+import { finetune } from "./classifier/finetune.ts";
+import { pet } from "./pet/pet.ts";
+import { ptuningV2 } from "./classifier/ptuning_v2.ts";
 import type { MethodFactory } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any

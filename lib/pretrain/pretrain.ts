@@ -17,18 +17,20 @@ import { AdamW } from "../train/adamw.ts";
 import { clipGradNorm } from "../train/clip.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../train/gradient_step.ts";
-import { stepSeed } from "../methods/supervised_fit.ts";
-import { encodeTexts } from "../methods/batch.ts";
-import type { ProgressCallback } from "../methods/types.ts";
+import { encodeTexts } from "../model/batch.ts";
+import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
+import { MlmEvaluator, mlmFeeds } from "../model/mlm_graph.ts";
+import { mlmTrainStep } from "../train/mlm_step.ts";
+import type { ProgressCallback } from "../train/progress.ts";
+import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
-import { Rng } from "../util/rng.ts";
+import { mixSeed, Rng } from "../util/rng.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { loadCheckpoint, type LoopState, saveCheckpoint } from "./checkpoint.ts";
 import { pretrainingCorpus } from "./corpus.ts";
-import { heldoutMlm, maskingVocab } from "./heldout.ts";
-import { BucketedBatches, maskBatch, maskCapacity, mixSeed, packBucket } from "./mlm_batches.ts";
-import { MlmEvaluator, mlmFeeds, mlmTrainStep } from "./mlm_graph.ts";
+import { heldoutMlm } from "./heldout.ts";
+import { BucketedBatches, packBucket } from "./mlm_batches.ts";
 import { buildVocab } from "./vocab.ts";
 
 /** Options of {@link pretrain}; sizes apply to a model built from scratch. */

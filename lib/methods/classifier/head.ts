@@ -3,17 +3,17 @@
  * (classifier_dropout, else hidden_dropout_prob) then a linear head. Fine-tuning trains it with the whole
  * model; P-tuning v2 with a prefix and a frozen backbone.
  */
-import { Graph, type TensorData, type Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { linear } from "../engine/layers.ts";
-import { feedsFor, SessionCache } from "../engine/session.ts";
-import { type BertGraph, buildBert, type ParamSource } from "../model/bert.ts";
-import type { BertConfig } from "../model/config.ts";
-import { GraphParams } from "../model/params.ts";
-import { initTensor } from "../model/weights.ts";
-import { Rng } from "../util/rng.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { type TokenBatch, tokenFeeds } from "./batch.ts";
+import { Graph, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { linear } from "../../engine/layers.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { type BertGraph, buildBert, type ParamSource } from "../../model/bert.ts";
+import type { BertConfig } from "../../model/config.ts";
+import { GraphParams } from "../../model/params.ts";
+import { initTensor } from "../../model/weights.ts";
+import { Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
 
 /** Canonical names of the head, as Hugging Face names them. */
 export const HEAD_WEIGHT = "classifier.weight", HEAD_BIAS = "classifier.bias";

@@ -3,17 +3,16 @@
  * the same weights, the two gradients mixed as α·CE + (1 − α)·MLM (PET's default α = 0.9999), so prompt-based
  * fine-tuning keeps the model a language model.
  */
-import type { BertConfig } from "../model/config.ts";
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import type { GradientStep } from "../train/gradient_step.ts";
-import { Rng } from "../util/rng.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { encodeTexts, type TokenSeq } from "./batch.ts";
-import { maskingVocab } from "../pretrain/heldout.ts";
-import { maskBatch, maskCapacity, mixSeed } from "../pretrain/mlm_batches.ts";
-import { mlmFeeds, mlmTrainStep } from "../pretrain/mlm_graph.ts";
-import { packBatch } from "./batch.ts";
-import { stepSeed } from "./supervised_fit.ts";
+import type { BertConfig } from "../../model/config.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { GradientStep } from "../../train/gradient_step.ts";
+import { encodeTexts, packBatch, type TokenSeq } from "../../model/batch.ts";
+import { maskBatch, maskCapacity, maskingVocab } from "../../model/masking.ts";
+import { mlmFeeds } from "../../model/mlm_graph.ts";
+import { mlmTrainStep } from "../../train/mlm_step.ts";
+import { stepSeed } from "../../train/step_seed.ts";
+import { mixSeed, Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
 
 /** Options of the auxiliary objective. */
 export interface AuxMlmOptions {

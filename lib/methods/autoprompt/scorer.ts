@@ -7,16 +7,16 @@
  * A class score is log Σ_{t ∈ label tokens} p(t | [MASK]), the softmax taken over the whole vocabulary;
  * the loss is its negative at the gold class (ucinlp/autoprompt `get_loss`).
  */
-import { Graph, type TensorData, type Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { feedsFor, SessionCache } from "../engine/session.ts";
-import { type BertGraph, buildBert } from "../model/bert.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import { GraphParams } from "../model/params.ts";
-import { GradientStep } from "../train/gradient_step.ts";
-import type { PromptSeq } from "./autoprompt_template.ts";
-import { type TokenBatch, tokenFeeds } from "./batch.ts";
-import { predictBatches } from "./predict.ts";
+import { Graph, type TensorData, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { type BertGraph, buildBert } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { GraphParams } from "../../model/params.ts";
+import { GradientStep } from "../../train/gradient_step.ts";
+import type { PromptSeq } from "./template.ts";
+import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
+import { predictBatches } from "../predict.ts";
 
 // Every weight is a graph constant: no graph input is fed from a weight map.
 const NO_WEIGHTS = new Map();

@@ -19,11 +19,11 @@
  * ```
  * @module
  */
-import type { Graph, Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import type { BertGraph } from "../model/bert.ts";
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import { InputError } from "../util/errors.ts";
+import type { Graph, Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import type { BertGraph } from "../../model/bert.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
 
 /** Label → its word (or words), as users write it. */
 export type VerbalizerSpec = Readonly<Record<string, string | readonly string[]>>;

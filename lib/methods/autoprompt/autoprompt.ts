@@ -12,19 +12,19 @@
  * ```
  * @module
  */
-import type { Row } from "../data/types.ts";
-import { DECODER } from "../model/bert.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import { InputError } from "../util/errors.ts";
-import { FrozenScorer } from "./autoprompt_scorer.ts";
-import { blockedTokens, type PromptExample, searchTriggers, type SearchOptions } from "./autoprompt_search.ts";
-import { type AutoTemplate, defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt, withTriggers } from "./autoprompt_template.ts";
-import { checkOption, labelIndices } from "./labels.ts";
+import type { Row } from "../../data/types.ts";
+import { DECODER } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
+import { FrozenScorer } from "./scorer.ts";
+import { blockedTokens, type PromptExample, searchTriggers, type SearchOptions } from "./search.ts";
+import { type AutoTemplate, defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt, withTriggers } from "./template.ts";
+import { checkOption, labelIndices } from "../checks.ts";
 import { searchLabelWords } from "./label_search.ts";
-import { buildVerbalizer, type VerbalizerSpec } from "./verbalizer.ts";
-import { loadMethod, saveMethod } from "./saved.ts";
-import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "./types.ts";
+import { buildVerbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
+import { loadMethod, saveMethod } from "../saved.ts";
+import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "../types.ts";
 
 /** Options of AutoPrompt: the trigger search's, the template, and how label words are chosen. */
 export interface AutoPromptOptions extends SearchOptions {

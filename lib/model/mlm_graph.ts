@@ -1,17 +1,23 @@
-/** Masked-LM graphs of one batch shape: a training step (loss and every gradient) and an evaluator. */
+/**
+ * Masked-LM graphs of one batch shape: the loss on the masked positions (trained by `train/mlm_step.ts`) and an
+ * eval-mode evaluator of held-out loss and accuracy.
+ */
 import { Graph } from "../engine/graph.ts";
 import { crossEntropy } from "../engine/layers.ts";
 import { feedsFor, SessionCache } from "../engine/session.ts";
-import { buildBert } from "../model/bert.ts";
-import type { BertConfig } from "../model/config.ts";
-import { GraphParams } from "../model/params.ts";
-import { GradientStep } from "../train/gradient_step.ts";
+import { buildBert } from "./bert.ts";
+import type { BertConfig } from "./config.ts";
+import { GraphParams } from "./params.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { argmax } from "../eval/metrics.ts";
-import { tokenFeeds } from "../methods/batch.ts";
-import type { MlmBatch } from "./mlm_batches.ts";
+import { tokenFeeds } from "./batch.ts";
+import type { MlmBatch } from "./masking.ts";
 
-function mlmLoss(g: Graph, config: BertConfig, weights: TensorMap, rows: number, length: number, capacity: number, train: boolean) {
+/**
+ * The masked-LM loss graph of `rows` x `length` batches with `capacity` masked positions, every weight a graph
+ * input; its inputs are the token feeds and `rows`, `targets`, `weights` of {@link mlmFeeds}.
+ */
+export function mlmLoss(g: Graph, config: BertConfig, weights: TensorMap, rows: number, length: number, capacity: number, train: boolean) {
   const params = new GraphParams(g, weights, () => true);
   const bert = buildBert(g, config, params.get, { batch: rows, seqLen: length, train });
   const logits = bert.mlmLogits(g.input("rows", [capacity], "int64"));
@@ -22,14 +28,6 @@ function mlmLoss(g: Graph, config: BertConfig, weights: TensorMap, rows: number,
 /** Feeds of a masked batch (the weights are fed by the caller). */
 export function mlmFeeds(b: MlmBatch) {
   return { ...tokenFeeds(b.tokens), rows: b.rows, targets: b.targets, weights: b.weights };
-}
-
-/** The training step of one shape: every weight trainable, dropout on. */
-export function mlmTrainStep(config: BertConfig, weights: TensorMap, rows: number, length: number, capacity: number): Promise<GradientStep> {
-  return GradientStep.build((g) => {
-    const { params, loss } = mlmLoss(g, config, weights, rows, length, capacity, true);
-    return { loss, params };
-  });
 }
 
 /** Held-out masked-LM loss and accuracy with the current weights (eval mode). */

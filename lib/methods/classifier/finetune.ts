@@ -2,15 +2,15 @@
  * Fine-tuning (Hugging Face `BertForSequenceClassification`): dropout on the pooled [CLS], a linear head,
  * cross-entropy; every parameter trained with AdamW, linear warmup and decay.
  */
-import type { Row } from "../data/types.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import { LOOP_DEFAULTS, type LoopOptions } from "../train/loop.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { initHead } from "./classifier.ts";
-import { ClassifierPredictor, fitClassifier } from "./classifier_fit.ts";
-import { checkOption } from "./labels.ts";
-import { loadMethod } from "./saved.ts";
-import type { FitOptions, Method, MethodFactory } from "./types.ts";
+import type { Row } from "../../data/types.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { initHead } from "./head.ts";
+import { ClassifierPredictor, fitClassifier } from "./fit.ts";
+import { checkLoopOptions } from "../checks.ts";
+import { loadMethod } from "../saved.ts";
+import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
 /** Options of fine-tuning: the loop's plus input length and evaluation batch size. */
 export interface FinetuneOptions extends LoopOptions {
@@ -28,15 +28,6 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
   maxLength: 128,
   evalBatchSize: 32,
 };
-
-/** Validate the loop options every trained method shares. */
-export function checkLoopOptions(o: LoopOptions & { maxLength: number }, maxPositions: number): void {
-  checkOption("steps", o.steps, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
-  checkOption("batchSize", o.batchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
-  checkOption("lr", o.lr, (v) => v > 0, "positive");
-  checkOption("warmupRatio", o.warmupRatio, (v) => v >= 0 && v < 1, "in [0, 1)");
-  checkOption("maxLength", o.maxLength, (v) => Number.isInteger(v) && v >= 8 && v <= maxPositions, `an integer in [8, ${maxPositions}]`);
-}
 
 class Finetune implements Method {
   readonly name = "finetune";

@@ -13,27 +13,26 @@
  * ```
  * @module
  */
-import type { Row } from "../data/types.ts";
-import { Graph } from "../engine/graph.ts";
-import { crossEntropy } from "../engine/layers.ts";
-import { feedsFor, SessionCache } from "../engine/session.ts";
-import { buildBert } from "../model/bert.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import { GraphParams } from "../model/params.ts";
-import { LOOP_DEFAULTS, type LoopOptions } from "../train/loop.ts";
-import { InputError } from "../util/errors.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
-import { checkLoopOptions } from "./finetune.ts";
-import { fitSupervised } from "./supervised_fit.ts";
+import type { Row } from "../../data/types.ts";
+import { Graph } from "../../engine/graph.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { buildBert } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { GraphParams } from "../../model/params.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
+import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
-import { unlabeledTexts } from "../data/unlabeled.ts";
-import { checkOption, labelIndices } from "./labels.ts";
-import { accuracyOf, predictBatches } from "./predict.ts";
-import { loadMethod, saveMethod } from "./saved.ts";
+import { unlabeledTexts } from "../../data/unlabeled.ts";
+import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
+import { accuracyOf, predictBatches } from "../predict.ts";
+import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
-import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "./types.ts";
+import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
 export interface PetPattern {
@@ -253,7 +252,6 @@ export const pet: MethodFactory<PetOptions> = {
       throw new InputError(`must be "zero-shot" or "finetune", got "${o.mode}"`, { field: "mode" });
     }
     checkLoopOptions(o, model.config.max_position_embeddings);
-    checkOption("evalBatchSize", o.evalBatchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
     if (o.auxMlm) {
       checkOption("auxMlm.alpha", o.auxMlm.alpha, (v) => v > 0 && v <= 1, "in (0, 1]");
       checkOption("auxMlm.batchSize", o.auxMlm.batchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");

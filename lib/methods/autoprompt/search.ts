@@ -5,15 +5,15 @@
  * best of the top candidates only if it strictly beats the current trigger on the same fresh batches. The
  * trigger set with the best dev accuracy is kept.
  */
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import { argmax } from "../eval/metrics.ts";
-import { Rng } from "../util/rng.ts";
-import type { HostTensor } from "../util/tensor.ts";
-import type { FrozenScorer } from "./autoprompt_scorer.ts";
-import { type PromptSeq, withTriggers } from "./autoprompt_template.ts";
-import { chunks, packBatch } from "./batch.ts";
-import { accuracyOf } from "./predict.ts";
-import type { ProgressCallback } from "./types.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { argmax } from "../../eval/metrics.ts";
+import { Rng } from "../../util/rng.ts";
+import type { HostTensor } from "../../util/tensor.ts";
+import type { FrozenScorer } from "./scorer.ts";
+import { type PromptSeq, withTriggers } from "./template.ts";
+import { chunks, packBatch } from "../../model/batch.ts";
+import { accuracyOf } from "../predict.ts";
+import type { ProgressCallback } from "../types.ts";
 
 /** Settings of {@link searchTriggers}. */
 export interface SearchOptions {

@@ -12,9 +12,9 @@
  * ```
  * @module
  */
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import { InputError } from "../util/errors.ts";
-import type { TokenSeq } from "./batch.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TokenSeq } from "../../model/batch.ts";
 
 /** One piece of a parsed template. */
 export type AutoTemplatePart = { kind: "sentence" } | { kind: "trigger" } | { kind: "predict" } | { kind: "literal"; text: string };

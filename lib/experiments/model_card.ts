@@ -4,10 +4,10 @@
  * few patterns, and few-shot results over FewCLUE's official splits.
  */
 import type { SourceOptions } from "../data/sources.ts";
-import { runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
+import { runProtocol, type RunSummary } from "./fewclue_run.ts";
 import { loadModelFolder } from "../model/folder.ts";
-import { pretrainingCorpus } from "./corpus.ts";
-import { heldoutMlm, type HeldoutResult } from "./heldout.ts";
+import { pretrainingCorpus } from "../pretrain/corpus.ts";
+import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
 
 /** Zero-shot PET patterns of the comparison (presets of `lib/methods/template.ts` and `verbalizer.ts`). */
 export const CARD_PATTERNS = [

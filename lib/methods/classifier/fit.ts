@@ -3,20 +3,20 @@
  * gradient step per shape bucket, the shared loop with best-on-dev selection, the record, and the predictor.
  * The methods differ only in which weights train, what is saved, and whether a prefix is computed in the graph.
  */
-import type { Row } from "../data/types.ts";
-import type { Graph, Value } from "../engine/graph.ts";
-import { crossEntropy } from "../engine/layers.ts";
-import { buildBert, type ParamSource } from "../model/bert.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import type { LoopOptions } from "../train/loop.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { encodeTexts, type TokenSeq } from "./batch.ts";
-import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./classifier.ts";
-import { labelIndices } from "./labels.ts";
-import { accuracyOf, predictBatches } from "./predict.ts";
-import { saveMethod } from "./saved.ts";
-import { fitSupervised } from "./supervised_fit.ts";
-import type { Predictor, ProgressCallback, TrainRecord } from "./types.ts";
+import type { Row } from "../../data/types.ts";
+import type { Graph, Value } from "../../engine/graph.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { buildBert, type ParamSource } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import type { LoopOptions } from "../../train/loop.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { encodeTexts, type TokenSeq } from "../../model/batch.ts";
+import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
+import { labelIndices } from "../checks.ts";
+import { accuracyOf, predictBatches } from "../predict.ts";
+import { saveMethod } from "../saved.ts";
+import { fitSupervised } from "../supervised_fit.ts";
+import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
 
 /** Graph input of a computed prefix's dropout seed (fed the step's seed; the prefix uses its own site). */
 const PREFIX_SEED = "prefix_dropout_seed";

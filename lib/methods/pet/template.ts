@@ -12,9 +12,9 @@
  * ```
  * @module
  */
-import type { BertTokenizer } from "../model/tokenizer.ts";
-import { InputError } from "../util/errors.ts";
-import type { TokenBatch, TokenSeq } from "./batch.ts";
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TokenBatch, TokenSeq } from "../../model/batch.ts";
 
 /** One piece of a parsed template. */
 export type TemplatePart =

@@ -4,14 +4,14 @@
  * vocabulary token d (a row of the decoder, tied to the word embeddings) is scored per class as softmax_c(W·d),
  * and each class takes its top-k tokens as label words.
  */
-import { argmax } from "../eval/metrics.ts";
-import { AdamW } from "../train/adamw.ts";
-import { Rng } from "../util/rng.ts";
-import type { HostTensor, TensorMap } from "../util/tensor.ts";
-import type { PromptExample } from "./autoprompt_search.ts";
-import type { FrozenScorer } from "./autoprompt_scorer.ts";
-import { chunks, packBatch } from "./batch.ts";
-import { softmaxRow } from "./predict.ts";
+import { argmax } from "../../eval/metrics.ts";
+import { AdamW } from "../../train/adamw.ts";
+import { Rng } from "../../util/rng.ts";
+import type { HostTensor, TensorMap } from "../../util/tensor.ts";
+import type { PromptExample } from "./search.ts";
+import type { FrozenScorer } from "./scorer.ts";
+import { chunks, packBatch } from "../../model/batch.ts";
+import { softmaxRow } from "../predict.ts";
 
 /** Settings of {@link searchLabelWords}. */
 export interface LabelSearchOptions {

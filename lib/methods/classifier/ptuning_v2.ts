@@ -8,24 +8,23 @@
  * parameters, so one backward pass gives their gradients. Every BERT weight is a graph constant (frozen);
  * BERT's dropout stays on in training, as in the reference.
  */
-import type { Row } from "../data/types.ts";
-import type { Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { dropout, linear } from "../engine/layers.ts";
-import type { ParamSource } from "../model/bert.ts";
-import type { BertConfig } from "../model/config.ts";
-import type { ModelFolder } from "../model/folder.ts";
-import { initTensor } from "../model/weights.ts";
-import { LOOP_DEFAULTS, type LoopOptions } from "../train/loop.ts";
-import { InputError } from "../util/errors.ts";
-import { Rng } from "../util/rng.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { initHead } from "./classifier.ts";
-import { ClassifierPredictor, fitClassifier } from "./classifier_fit.ts";
-import { checkLoopOptions } from "./finetune.ts";
-import { checkOption } from "./labels.ts";
-import { loadMethod } from "./saved.ts";
-import type { FitOptions, Method, MethodFactory } from "./types.ts";
+import type { Row } from "../../data/types.ts";
+import type { Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { dropout, linear } from "../../engine/layers.ts";
+import type { ParamSource } from "../../model/bert.ts";
+import type { BertConfig } from "../../model/config.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { initTensor } from "../../model/weights.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
+import { InputError } from "../../util/errors.ts";
+import { Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { initHead } from "./head.ts";
+import { ClassifierPredictor, fitClassifier } from "./fit.ts";
+import { checkLoopOptions, checkOption } from "../checks.ts";
+import { loadMethod } from "../saved.ts";
+import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
 /** Options of P-tuning v2: the loop's plus the prefix encoder's, input length and evaluation batch size. */
 export interface PtuningV2Options extends LoopOptions {
@@ -151,7 +150,6 @@ function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>):
   const notes: string[] = [];
   checkOption("prefixLength", o.prefixLength, (v) => Number.isInteger(v) && v >= 1 && v <= 128, "an integer in [1, 128]");
   checkOption("prefixHiddenSize", o.prefixHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
-  checkOption("evalBatchSize", o.evalBatchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   if (options.maxLength === undefined && o.prefixLength + o.maxLength > positions) {
     o.maxLength = positions - o.prefixLength;
     notes.push(`maxLength ${o.maxLength}: prefix ${o.prefixLength} and input share the ${positions} positions`);
