@@ -21,6 +21,7 @@ import { bertBaseChineseConfig, randomBertWeights } from "../lib/model/random.ts
 import { GradientStep } from "../lib/train/gradient_step.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipGradNorm } from "../lib/train/clip.ts";
+import { python } from "../lib/util/config.ts";
 import { Rng } from "../lib/util/rng.ts";
 
 const MASK_RATE = 0.15;
@@ -146,7 +147,7 @@ async function torchRun(c: Case, batch: number, seq: number, steps: number, warm
     "--threads", `${threadCount()}`,
     "--peak-gflops", `${peak}`,
   ];
-  const out = await new Deno.Command(Deno.env.get("PROMPTLAB_PYTHON") ?? "/usr/bin/python3", {
+  const out = await new Deno.Command(python(), {
     args,
     // MALLOC_ARENA_MAX bounds glibc's memory; an mmap threshold would re-fault every activation each step.
     env: { MALLOC_ARENA_MAX: "2" },

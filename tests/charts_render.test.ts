@@ -9,6 +9,7 @@ import { accuracyVsParams, trainingCurves } from "../lib/charts/training.ts";
 import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
+import { requireShared } from "../lib/util/config.ts";
 
 /** Synthetic results of a small comparison grid (no training). */
 function rows(): ResultRow[] {
@@ -68,7 +69,7 @@ Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size 
 
 Deno.test({
   name: "a CJK font is installed for PNG export (required in CI)",
-  ignore: Deno.env.get("PROMPTLAB_REQUIRE_SHARED") !== "1" && !hasCjkFont(),
+  ignore: !requireShared() && !hasCjkFont(),
   fn() {
     assert.ok(hasCjkFont(), "no CJK font: apt-get install fonts-wqy-microhei (Chinese would render as boxes)");
   },

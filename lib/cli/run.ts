@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type RunProtocol, runProtocol, type SplitResult, type RunSummary } from "../experiments/fewclue_run.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
+import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
 import { progressReporter } from "./progress.ts";
@@ -166,7 +167,7 @@ export const run: Command = {
     const modelDir = stringFlag(flags, "model") ?? (exists(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
     if (!modelDir) throw new InputError(`no model at ${DEFAULT_MODEL}: pass --model DIR`, { field: "--model" });
     const mirror = stringFlag(flags, "mirror") ??
-      (!Deno.env.get("PROMPTLAB_DATA_MIRROR") && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+      (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
     const json = flags.get("json") === true || flags.get("json") === "true";
 
     const model = await loadModelFolder(modelDir);

@@ -4,8 +4,8 @@
  * only written (atomically) after it passed, so a failure leaves nothing in the cache.
  */
 import { createHash } from "node:crypto";
-import { homedir } from "node:os";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { cacheDir, dataMirror, offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import type { SourceFile } from "./manifest.ts";
 
@@ -31,11 +31,10 @@ export interface ResolvedSourceOptions {
 
 /** Apply environment variables and defaults to `opts`. */
 export function resolveSourceOptions(opts: SourceOptions = {}): ResolvedSourceOptions {
-  const env = (k: string) => Deno.env.get(k) || undefined;
   return {
-    mirror: opts.mirror === undefined ? env("PROMPTLAB_DATA_MIRROR") ?? null : opts.mirror,
-    cache: opts.cache ?? env("PROMPTLAB_CACHE") ?? `${homedir()}/.cache/promptlab`,
-    download: opts.download ?? env("PROMPTLAB_OFFLINE") !== "1",
+    mirror: opts.mirror === undefined ? dataMirror() ?? null : opts.mirror,
+    cache: opts.cache ?? cacheDir(),
+    download: opts.download ?? !offline(),
     baseUrl: (opts.baseUrl ?? "https://raw.githubusercontent.com").replace(/\/$/, ""),
   };
 }
