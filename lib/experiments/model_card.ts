@@ -9,7 +9,7 @@ import { loadModelFolder } from "../model/folder.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
 
-/** Zero-shot PET patterns of the comparison (presets of `lib/methods/template.ts` and `verbalizer.ts`). */
+/** Zero-shot PET patterns of the comparison (presets of `lib/methods/pet/template.ts` and `verbalizer.ts`). */
 export const CARD_PATTERNS = [
   { template: "fewclue", verbalizer: "fewclue" },
   { template: "review", verbalizer: "multi-char" },
