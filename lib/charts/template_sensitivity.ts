@@ -42,9 +42,16 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = "p
   const chanceRows = settings.flatMap((setting) => chanceRecords(ctx.models, chance).map((c) => ({ ...c, setting })));
   const values = tagParts({ mean: means, chance: chanceRows });
   const x = { field: "template", type: "nominal", title: "template", axis: { labelAngle: -30, labelLimit: 240 } };
-  const offset = { xOffset: { field: "verbalizer", type: "nominal" } };
+  const verbalizers = [...new Set(points.map((p) => p.verbalizer))];
+  const offset = { xOffset: { field: "verbalizer", type: "nominal", sort: verbalizers } };
   const color = methodColourEncoding(usable, points.map((p) => p.method));
-  const shape = { field: "verbalizer", type: "nominal", title: "verbalizer (label words)", legend: { symbolFillColor: "#444", symbolStrokeColor: "#444" } };
+  const shape = {
+    field: "verbalizer",
+    type: "nominal",
+    title: "verbalizer (label words)",
+    sort: verbalizers, // legend order = left-to-right order within each template
+    legend: { symbolFillColor: "#444", symbolStrokeColor: "#444", titleLimit: 300 },
+  };
   const tooltip = [{ field: "template" }, { field: "verbalizer" }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
   const lines = [
     `${settings.join(" / ")} · trained: ${seedsText(ctx)}, zero-shot: one run`,

@@ -45,8 +45,9 @@ export function trainingCurves(allRows: readonly ResultRow[], { title = "Trainin
   const steps = [...new Set(rows.map((r) => r.losses.length))].sort((a, b) => a - b);
   const window = Math.max(...rows.map((r) => Math.ceil(r.losses.length / MAX_CURVE_POINTS)), 1);
   const lines = [
-    `one line per run · colour: examples per class (K) · dash: seed (${seedsText(ctx)}) · rows: method, each on its own scale`,
-    `loss averaged over windows of up to ${window} steps (≤ ${MAX_CURVE_POINTS} points per run) · no band: single runs`,
+    `one line per run · colour: examples per class (K) · dash: seed (${seedsText(ctx)})`,
+    "a row per method, each on its own scales · no band: single runs",
+    `loss averaged over windows of up to ${window} steps (≤ ${MAX_CURVE_POINTS} points per run)`,
   ];
   const caption: Caption = {
     what: "Training loss per step of every trained run, a row of panels per method, each on its own scales. " +
