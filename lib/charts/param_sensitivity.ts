@@ -66,7 +66,8 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
   const tooltip = [{ field: "K" }, { field: "value", title: axisTitle }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
   const what = o.title ?? `${o.method}: accuracy vs ${o.param}`;
   const lines = [
-    `${sizes.length === 1 ? `${sizes[0]} examples per class · ` : ""}${seedsText(ctx)} per point · line: mean · band: ${STD_BAND}`,
+    `${sizes.length === 1 ? `${sizes[0]} examples per class · ` : ""}${seedsText(ctx)} per point`,
+    `line: mean · band: ${STD_BAND}`,
     ["faint dots: single seeds", chance ? `dotted: chance = 1/${ctx.classes}` : "", flagged.length ? `×: ${NO_TRIGGER_MARK}` : ""].filter(Boolean).join(" · "),
   ];
   const caption: Caption = {
