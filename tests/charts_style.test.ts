@@ -166,3 +166,18 @@ Deno.test("export writes a PDF beside SVG and PNG (same page size, fonts embedde
   assert.match(caption, /\*\*n per point\.\*\* 2–6 seeds per point, each run scored on 100 test rows/, "seeds × parameter points per K");
   assert.match(caption, /\*\*Flagged\.\*\*[\s\S]*no trigger accepted/);
 });
+
+Deno.test("edge cases still give charts that compile and render: one seed, only zero-shot, no rows, a local dataset", async () => {
+  const oneSeed = chartRows().filter((r) => r.seed !== 2);
+  const zeroOnly = chartRows().filter((r) => r.zeroShot);
+  const local = chartRows().map((r) => ({ ...r, dataset: "my_reviews" }));
+  for (const rows of [oneSeed, zeroOnly, [], local]) {
+    for (const spec of [fewShotCurve(rows), trainingCurves(rows), accuracyVsParams(rows), ...figuresFor(rows).values()]) {
+      assert.match(await renderSvg(spec), /^<svg/, titleText(spec));
+    }
+  }
+  assert.match(captionOf(fewShotCurve(oneSeed))!.perPoint, /^1–3 seeds per point/);
+  assert.doesNotMatch(await renderSvg(fewShotCurve(local)), /chance \(/, "no chance line when the class count is unknown");
+  assert.equal(titleText(fewShotCurve(local)), "Few-shot curves — my_reviews");
+  assert.equal(titleText(fewShotCurve(local, { title: "Few-shot curves: my_reviews, m" })), "Few-shot curves: my_reviews, m", "named once");
+});

@@ -88,7 +88,7 @@ export function chanceLevel(ctx: ChartContext): number | null {
 
 /** "eprstmt" or "eprstmt, waimai_10k": what a title names. */
 export function datasetNames(ctx: ChartContext): string {
-  return ctx.datasets.join(", ");
+  return ctx.datasets.join(", ") || "no results";
 }
 
 /** "test_public (n = 610)": the split scores are on and its size. */
@@ -108,9 +108,13 @@ export function dataLine(ctx: ChartContext): string {
   return `${datasetNames(ctx)} · scored on ${testSplitText(ctx)} · ${models}`;
 }
 
-/** A title naming what is shown and the dataset, with subtitle lines (the data line first). */
+/**
+ * A title naming what is shown and the dataset (unless `what` already names every dataset), with subtitle
+ * lines (the data line first).
+ */
 export function chartTitle(what: string, ctx: ChartContext, lines: readonly string[]): { text: string; subtitle: string[] } {
-  return { text: `${what} — ${datasetNames(ctx)}`, subtitle: [dataLine(ctx), ...lines] };
+  const named = ctx.datasets.length > 0 && ctx.datasets.every((d) => what.includes(d));
+  return { text: named ? what : `${what} — ${datasetNames(ctx)}`, subtitle: [dataLine(ctx), ...lines] };
 }
 
 /**
