@@ -78,6 +78,7 @@ Deno.test("folder: missing file named; truncated model.safetensors named", async
   await rejects(() => loadModelFolder(dir), `${dir}/model.safetensors`, /truncated data/);
   await Deno.remove(`${dir}/model.safetensors`);
   await Deno.remove(`${dir}/tokenizer.json`);
+  await Deno.remove(`${dir}/vocab.txt`); // with vocab.txt the folder still has a tokenizer
   await rejects(() => loadModelFolder(dir), dir, /missing files model\.safetensors, tokenizer\.json/);
   await rejects(() => loadModelFolder(`${dir}/nope`), `${dir}/nope`, /model folder not found/);
   await rejects(() => readSafetensors(`${dir}/model.safetensors`), `${dir}/model.safetensors`, /missing file/);
