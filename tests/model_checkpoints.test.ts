@@ -1,6 +1,7 @@
 // Checkpoints as they ship: pytorch_model.bin (zip and legacy), sharded indexes, F16/BF16, vocab.txt-only
 // tokenizers. Fixtures: tests/fixtures/make_fixtures.py (PyTorch-written, one random tiny BERT saved many ways).
 import assert from "node:assert/strict";
+import { rejects } from "./_assert.ts";
 import { Graph } from "../lib/engine/graph.ts";
 import { CompiledGraph } from "../lib/engine/session.ts";
 import { buildBert } from "../lib/model/bert.ts";
@@ -42,16 +43,6 @@ async function forward(model: ModelFolder, texts: string[]): Promise<Record<stri
   });
   await compiled.release();
   return out as Record<string, Float32Array>;
-}
-
-/** Assert an InputError whose message names `file` and matches `problem`. */
-async function rejects(fn: () => unknown, file: string, problem: RegExp): Promise<void> {
-  await assert.rejects(async () => await fn(), (err: unknown) => {
-    assert.ok(err instanceof InputError, `expected InputError, got ${err}`);
-    assert.ok(err.message.includes(file), `"${err.message}" does not name ${file}`);
-    assert.match(err.message, problem);
-    return true;
-  });
 }
 
 Deno.test("pytorch_model.bin + vocab.txt folder: same weights, tokens and outputs as its safetensors + tokenizer.json twin", async () => {

@@ -12,6 +12,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { readModelFile } from "./files.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { numel, type TensorMap } from "../util/tensor.ts";
 import { decodeStored, DTYPE_BYTES, type StoredDtype, type StoredTensor } from "./stored.ts";
@@ -63,13 +64,7 @@ export function parseSafetensors(bytes: Uint8Array, file = "<memory>"): Safetens
 
 /** Read and decode a safetensors file; see {@link parseSafetensors}. A missing file is an InputError too. */
 export async function readSafetensors(path: string): Promise<SafetensorsContents> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new InputError("missing file", { file: path });
-    throw err;
-  }
+  const bytes = await readModelFile(path);
   return parseSafetensors(bytes, path);
 }
 

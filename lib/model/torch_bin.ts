@@ -16,6 +16,7 @@
  */
 import { unzipSync } from "fflate";
 import { InputError } from "../util/errors.ts";
+import { readModelFile } from "./files.ts";
 import { numel } from "../util/tensor.ts";
 import { type PickleGlobal, type PickleValue, unpickle } from "./pickle.ts";
 import { decodeStored, type StoredDtype, type StoredTensor } from "./stored.ts";
@@ -64,13 +65,7 @@ const LEGACY_PROTOCOL = 1001;
 
 /** Read a `pytorch_model.bin` (either layout) into tensors by name; see {@link parseTorchCheckpoint}. */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, StoredTensor>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new InputError("missing file", { file: path });
-    throw err;
-  }
+  const bytes = await readModelFile(path);
   return parseTorchCheckpoint(bytes, path);
 }
 
