@@ -206,9 +206,19 @@ Deno.test("the test writer of torch.save zips reproduces what PyTorch wrote (so 
   for (const [name, t] of ours) assert.deepEqual(t, pytorch.get(name), name);
 });
 
-Deno.test("bert-base-chinese as published (pytorch_model.bin, original names, F16, vocab.txt 21128) loads", async () => {
+Deno.test("bert-base-chinese / RoBERTa-wwm-ext as published (pytorch_model.bin, original names, F16, vocab.txt 21128) load", async () => {
   // One layer keeps the test to seconds; every name, the embedding and head shapes are bert-base-chinese's.
-  const config = bertBaseChineseConfig({ num_hidden_layers: 1 });
+  // The extra keys are those of hfl/chinese-roberta-wwm-ext's config.json, a BERT by architecture.
+  const config = bertBaseChineseConfig({
+    num_hidden_layers: 1,
+    directionality: "bidi",
+    output_past: true,
+    pooler_fc_size: 768,
+    pooler_num_attention_heads: 12,
+    pooler_num_fc_layers: 3,
+    pooler_size_per_head: 128,
+    pooler_type: "first_token_transform",
+  });
   const weights = randomBertWeights(config, 3);
   const state = new Map<string, SaveTensor>();
   const original = (n: string) => n.replace(/LayerNorm\.weight$/, "LayerNorm.gamma").replace(/LayerNorm\.bias$/, "LayerNorm.beta");
@@ -223,6 +233,7 @@ Deno.test("bert-base-chinese as published (pytorch_model.bin, original names, F1
   await Deno.writeTextFile(`${dir}/tokenizer_config.json`, JSON.stringify({ do_lower_case: false }));
   const m = await loadModelFolder(dir);
   assert.equal(m.weightsFile, `${dir}/pytorch_model.bin`);
+  assert.equal(m.config.extra.pooler_type, "first_token_transform");
   assert.equal(m.tokenizer.vocabSize, 21128);
   assert.deepEqual(m.weights.get("bert.embeddings.word_embeddings.weight")!.shape, [21128, 768]);
   assert.deepEqual(m.weights.get("bert.encoder.layer.0.intermediate.dense.weight")!.shape, [3072, 768]);
