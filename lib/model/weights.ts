@@ -17,7 +17,9 @@ import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
 import { type HostTensor, numel, type TensorMap } from "../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
-import { readSafetensors, type StoredTensor, writeSafetensors } from "./safetensors.ts";
+import { writeSafetensors } from "./safetensors.ts";
+import type { StoredTensor } from "./stored.ts";
+import { readWeightsFile } from "./weight_files.ts";
 
 /** Name of the (untied) decoder weight; absent from the canonical map when tied to the word embeddings. */
 export const DECODER_WEIGHT = "cls.predictions.decoder.weight";
@@ -119,6 +121,11 @@ export function normalizeWeights(
   const weights: TensorMap = new Map();
   const ignored: string[] = [];
   const notes: string[] = [];
+  const narrow = [...stored.values()].filter((t) => t.dtype === "F16" || t.dtype === "BF16");
+  if (narrow.length) {
+    const kinds = [...new Set(narrow.map((t) => t.dtype))].join("/");
+    notes.push(`${narrow.length} tensors stored as ${kinds}: widened to float32`);
+  }
   for (const [rawName, t] of stored) {
     const name = canonicalName(rawName);
     if (name === "bert.embeddings.position_ids" || name.startsWith("cls.seq_relationship.")) {
@@ -160,10 +167,9 @@ export function normalizeWeights(
   return { weights, poolerInitialized, mlmHeadInitialized, decoderTied, ignored, notes };
 }
 
-/** Read a safetensors file and {@link normalizeWeights} it. */
+/** Read a weights file (safetensors, PyTorch `.bin`, or a sharded index of either) and {@link normalizeWeights} it. */
 export async function loadWeights(path: string, config: BertConfig, opts: { seed?: number } = {}): Promise<LoadedWeights> {
-  const { tensors } = await readSafetensors(path);
-  return normalizeWeights(tensors, config, { file: path, seed: opts.seed });
+  return normalizeWeights(await readWeightsFile(path), config, { file: path, seed: opts.seed });
 }
 
 /**

@@ -140,7 +140,7 @@ export class AutoPromptPredictor implements Predictor {
   /** `method.json` only: the model is frozen, triggers and label words are stored as readable tokens. */
   save(dir: string): Promise<void> {
     const extra = { prompt: this.prompt(), triggers: this.triggerTokens(), labelWords: this.labelWords() };
-    return saveMethod(dir, { method: "autoprompt", options: this.options, labels: [...this.labels], extra });
+    return saveMethod(dir, { method: "autoprompt", options: this.options, labels: [...this.labels], extra }, this.model);
   }
 }
 
@@ -244,7 +244,7 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     return new AutoPrompt(model, labels, o, template, blocked, labelTokens);
   },
   async load(dir, model) {
-    const { meta } = await loadMethod<AutoPromptOptions>(dir, "autoprompt");
+    const { meta } = await loadMethod<AutoPromptOptions>(dir, "autoprompt", model);
     const file = `${dir}/method.json`;
     const extra = meta.extra as { triggers?: string[]; labelWords?: Record<string, string[]> } | undefined;
     if (!extra?.triggers || !extra.labelWords) throw new InputError("no triggers or label words saved", { file, field: "extra" });

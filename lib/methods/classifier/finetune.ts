@@ -57,7 +57,7 @@ export const finetune: MethodFactory<FinetuneOptions> = {
     return new Finetune(model, labels, o);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, "finetune");
+    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, "finetune", model);
     return new ClassifierPredictor(model, meta.labels, "finetune", meta.options, tensors);
   },
 };

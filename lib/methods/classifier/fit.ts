@@ -113,6 +113,6 @@ export class ClassifierPredictor implements Predictor {
   }
 
   save(dir: string): Promise<void> {
-    return saveMethod(dir, { method: this.method, options: this.options, labels: [...this.labels] }, this.saved);
+    return saveMethod(dir, { method: this.method, options: this.options, labels: [...this.labels] }, this.model, this.saved);
   }
 }

@@ -179,7 +179,7 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     return new PtuningV2(model, labels, o, notes);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name);
+    const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name, model);
     for (const [name, shape] of prefixShapes(model.config, meta.options)) {
       const t = tensors.get(name);
       if (!t || t.shape.join() !== shape.join()) {

@@ -137,7 +137,7 @@ class PetPredictor implements Predictor {
     const tensors: TensorMap = new Map();
     if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
     const patterns = this.patterns.map((p) => ({ template: p.template.source, verbalizer: p.verbalizer.spec }));
-    return saveMethod(dir, { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels] }, trained ? tensors : undefined);
+    return saveMethod(dir, { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels] }, this.patterns[0].model, trained ? tensors : undefined);
   }
 }
 
@@ -261,7 +261,7 @@ export const pet: MethodFactory<PetOptions> = {
     return new Pet(model, labels, o, resolvePatterns(model, labels, o));
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet");
+    const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);
     const o = meta.options;
     const patterns = resolvePatterns(model, meta.labels, o).map(({ template, verbalizer }, i) => {
       if (!tensors.size) return new PatternModel(model, template, verbalizer, model.weights, true, o);
