@@ -147,9 +147,12 @@ const FIXED_ON_RESUME = ["from", "layers", "hidden", "heads", "intermediate", "m
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
 const STAGE_OPTIONS = ["seed", "lr", "beta2", "weightDecay", "warmupSteps", "tokensPerBatch", "maxLength", "steps", "minutes"] as const;
 
-/** The recorded options: those a stage is made of, without the unset ones. */
-function stageOptions(o: PretrainOptions): Record<string, unknown> {
-  return Object.fromEntries([...FIXED_ON_RESUME, ...STAGE_OPTIONS].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+/** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
+const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
+
+/** The recorded options, without the unset ones. */
+function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptions)[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /**
@@ -253,9 +256,9 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     elapsedSeconds: 0,
     log: [],
   };
-  const stage = { fromStep: state.step, options: stageOptions(o), changed };
-  if (!checkpoint) state.stages = [stage];
-  else if (changed.length) state.stages = [...(state.stages ?? []), stage];
+  const recorded = recordedOptions(o, [...FIXED_ON_RESUME, ...STAGE_OPTIONS, ...FREE_ON_RESUME]);
+  if (!checkpoint || changed.length) state.stages = [...(state.stages ?? []), { fromStep: state.step, options: recorded, changed }];
+  else state.stages!.at(-1)!.options = recorded; // only bookkeeping options may differ: the next resume keeps them
   if (checkpoint) optimizer.loadState(checkpoint.optimizer);
   const resumedFrom = state.step;
   const steps = new Map<string, Promise<GradientStep>>();
