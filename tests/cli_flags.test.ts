@@ -113,10 +113,10 @@ const CLI = "lib/cli/main.ts";
 
 Deno.test("every command: an unknown flag is exit 2 and one line naming it, no stack trace", async () => {
   for (const command of ["data", "demo", "parity", "pretrain", "model-card"]) {
-    await usageError(CLI, [command, "--stepz", "3"], /field "--stepz": unknown flag.*`deno task (cli )?\S+ --help` lists the flags/);
+    await usageError(CLI, [command, "--stepz", "3"], /^error: --stepz: unknown flag.*`deno task (cli )?\S+ --help` lists the flags/);
   }
   // run's own flags are declared; any other flag is a method option, checked against the method's.
-  await usageError(CLI, ["run", "--stepz", "3"], /field "--method": required/);
+  await usageError(CLI, ["run", "--stepz", "3"], /--method: required/);
   await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--stepz", "3"], /"--stepz": not an option of method "pet"; its options: .*--steps/);
   await usageError("lib/experiments/main.ts", ["g.json", "--stepz"], /"--stepz": unknown flag/);
   await usageError("lib/figures/main.ts", ["r.jsonl", "--stepz"], /"--stepz": unknown flag/);

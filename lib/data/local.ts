@@ -39,6 +39,8 @@ async function readLabelled(path: string, spec: ColumnSpec): Promise<Row[]> {
 
 /** A task over local files; labels name themselves in both languages. */
 export async function localTask(opts: LocalDataOptions): Promise<Task> {
+  const repeated = opts.labels?.find((l, i) => opts.labels!.indexOf(l) !== i);
+  if (repeated !== undefined) throw new InputError(`label "${repeated}" listed twice`, { field: "labels" });
   const spec: ColumnSpec = { text: opts.text, label: opts.label, id: opts.id, labels: opts.labels };
   const train = await readLabelled(opts.train, spec);
   const labels = opts.labels ?? [...new Set(train.map((r) => r.label))];

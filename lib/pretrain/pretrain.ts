@@ -215,7 +215,7 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
   checkOptions(o);
   if (checkpoint && (changed.includes("steps") || changed.includes("minutes"))) {
     if (o.steps !== undefined && o.steps <= checkpoint.state.step) {
-      throw new InputError(`${o.steps} is not beyond the checkpoint's step ${checkpoint.state.step}`, { field: "steps" });
+      throw new InputError(`must be beyond the checkpoint's step ${checkpoint.state.step}, got ${o.steps}`, { field: "steps" });
     }
     // A new budget: a step count is the new length, a time budget fixes it again from the speed measured so far.
     checkpoint.state.totalSteps = o.steps ?? 0;
@@ -305,7 +305,10 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
       const key = `${b.rows}:${b.length}`;
       if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, b.rows, b.length, capacity));
       const r = await (await steps.get(key)!).run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(o.seed, state.step) });
-      if (!Number.isFinite(r.loss)) throw new Error(`pre-training diverged: loss ${r.loss} at step ${state.step}`);
+      if (!Number.isFinite(r.loss)) {
+        // Almost always a learning rate too high for the model: the user's to change, so an input error.
+        throw new InputError(`pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`, { field: "lr" });
+      }
       clipGradNorm(r.grads, 1);
       // With a wall-clock budget the schedule's length is fixed once warmup has measured the speed.
       if (state.totalSteps === 0 && state.step + 1 >= Math.max(o.warmupSteps, 10)) {
