@@ -117,30 +117,30 @@ Deno.test("every command: an unknown flag is exit 2 and one line naming it, no s
   }
   // run's own flags are declared; any other flag is a method option, checked against the method's.
   await usageError(CLI, ["run", "--stepz", "3"], /--method: required/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--stepz", "3"], /"--stepz": not an option of method "pet"; its options: .*--steps/);
-  await usageError("lib/experiments/main.ts", ["g.json", "--stepz"], /"--stepz": unknown flag/);
-  await usageError("lib/figures/main.ts", ["r.jsonl", "--stepz"], /"--stepz": unknown flag/);
-  await usageError("bench/bench.ts", ["--stepz", "3"], /"--stepz": unknown flag \(did you mean --steps\?\)/);
+  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--stepz", "3"], /--stepz: not an option of method "pet"; its options: .*--steps/);
+  await usageError("lib/experiments/main.ts", ["g.json", "--stepz"], /--stepz: unknown flag/);
+  await usageError("lib/figures/main.ts", ["r.jsonl", "--stepz"], /--stepz: unknown flag/);
+  await usageError("bench/bench.ts", ["--stepz", "3"], /--stepz: unknown flag \(did you mean --steps\?\)/);
 });
 
 Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", async () => {
-  await usageError(CLI, ["data", "--lst"], /"--lst": unknown flag \(did you mean --list\?\)/);
-  await usageError(CLI, ["demo", "--kk"], /"--kk": unknown flag \(did you mean --k\?\)/);
-  await usageError(CLI, ["pretrain", "--stepz"], /"--stepz": unknown flag/);
-  await usageError(CLI, ["pretrain", "--out", "x", "--steps=-5"], /"--steps": must be at least 1, got -5/);
-  await usageError(CLI, ["pretrain", "--out", "x", "--steps", "2.5"], /"--steps": must be an integer, got "2.5"/);
-  await usageError(CLI, ["pretrain", "--out", "x", "--steps", "0"], /"--steps": must be at least 1, got 0/);
-  await usageError(CLI, ["demo", "--k", "4,x"], /"--k": must be integers/);
-  await usageError(CLI, ["demo", "--seeds", "1,1"], /"--seeds": lists 1 twice/);
-  await usageError(CLI, ["demo", "--k", "4,4"], /"--k": lists 4 twice/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4,8"], /"--k": takes one integer, got the list "4,8"/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--seeds", "1,1"], /"--seeds": lists 1 twice/);
-  await usageError(CLI, ["model-card", "--splits", "0,0"], /"--splits": lists 0 twice/);
-  await usageError(CLI, ["parity", "--model"], /"--model": needs a value/);
+  await usageError(CLI, ["data", "--lst"], /--lst: unknown flag \(did you mean --list\?\)/);
+  await usageError(CLI, ["demo", "--kk"], /--kk: unknown flag \(did you mean --k\?\)/);
+  await usageError(CLI, ["pretrain", "--stepz"], /--stepz: unknown flag/);
+  await usageError(CLI, ["pretrain", "--out", "x", "--steps=-5"], /--steps: must be at least 1, got -5/);
+  await usageError(CLI, ["pretrain", "--out", "x", "--steps", "2.5"], /--steps: must be an integer, got "2.5"/);
+  await usageError(CLI, ["pretrain", "--out", "x", "--steps", "0"], /--steps: must be at least 1, got 0/);
+  await usageError(CLI, ["demo", "--k", "4,x"], /--k: must be integers/);
+  await usageError(CLI, ["demo", "--seeds", "1,1"], /--seeds: lists 1 twice/);
+  await usageError(CLI, ["demo", "--k", "4,4"], /--k: lists 4 twice/);
+  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4,8"], /--k: takes one integer, got the list "4,8"/);
+  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--seeds", "1,1"], /--seeds: lists 1 twice/);
+  await usageError(CLI, ["model-card", "--splits", "0,0"], /--splits: lists 0 twice/);
+  await usageError(CLI, ["parity", "--model"], /--model: needs a value/);
   await usageError(CLI, ["data", "eprstmt", "more", "--stats"], /unexpected argument "more"/);
-  await usageError("lib/experiments/main.ts", ["g.json", "--minutes", "0"], /"--minutes": must be greater than 0/);
-  await usageError("lib/figures/main.ts", ["r.jsonl", "--scale", "big"], /"--scale": must be a number/);
-  await usageError("bench/bench.ts", ["--models", "tiny,tiny"], /"--models": lists tiny twice/);
+  await usageError("lib/experiments/main.ts", ["g.json", "--minutes", "0"], /--minutes: must be greater than 0/);
+  await usageError("lib/figures/main.ts", ["r.jsonl", "--scale", "big"], /--scale: must be a number/);
+  await usageError("bench/bench.ts", ["--models", "tiny,tiny"], /--models: lists tiny twice/);
 });
 
 Deno.test("every command: --help is its flag list on stdout, exit 0", async () => {
