@@ -21,7 +21,7 @@ import { GradientStep } from "../lib/train/gradient_step.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipGradNorm } from "../lib/train/clip.ts";
 import { Rng } from "../lib/util/rng.ts";
-import { type CommandSpec, helpText, parseFlags } from "../lib/util/flags.ts";
+import { commandFlags, type CommandSpec } from "../lib/util/flags.ts";
 import { runScript } from "../lib/experiments/script.ts";
 
 const MASK_RATE = 0.15;
@@ -195,11 +195,8 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 async function main(args: string[]): Promise<number> {
-  const p = parseFlags(SPEC, args);
-  if (p.help) {
-    console.log(helpText(SPEC));
-    return 0;
-  }
+  const p = commandFlags(SPEC, args);
+  if (!p) return 0;
   const { values } = p;
   const { steps, warmup, batch, seq } = values;
   if (values.child) {

@@ -1,7 +1,8 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
 import { datasetStats, getTask, listTasks, localTask, type SourceOptions, type Task } from "../data/mod.ts";
 import { InputError } from "../util/errors.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 import type { Command } from "./command.ts";
 
 const SPEC = {
@@ -14,7 +15,7 @@ const SPEC = {
   flags: {
     list: { type: "boolean", help: "list every dataset" },
     stats: { type: "boolean", help: "print one dataset's split statistics" },
-    mirror: { type: "string", value: "DIR", help: "data mirror (else PROMPTLAB_DATA_MIRROR)" },
+    mirror: MIRROR_FLAG,
     cache: { type: "string", value: "DIR", help: "download cache (else PROMPTLAB_CACHE or ~/.cache/promptlab)" },
     text: { type: "string", value: "COL", help: "a local file's text column" },
     label: { type: "string", value: "COL", help: "a local file's label column" },
@@ -32,11 +33,8 @@ function describe(task: Task) {
 export const data: Command = {
   summary: "list datasets; print a dataset's splits with row and label counts (JSON)",
   async run(args: string[]): Promise<number> {
-    const p = parseFlags(SPEC, args);
-    if (p.help) {
-      console.log(helpText(SPEC));
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
     const { values, positionals } = p;
     const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
     if (values.list) {

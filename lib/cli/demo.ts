@@ -1,7 +1,8 @@
 import type { Command } from "./command.ts";
 import { runDemo } from "../experiments/demo.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
@@ -11,7 +12,7 @@ const SPEC = {
   flags: {
     model: { type: "string", value: "DIR", default: EMBEDDED_MODEL, help: "BERT model folder" },
     dataset: { type: "string", value: "NAME", default: "demo", help: "registered dataset" },
-    mirror: { type: "string", value: "DIR", help: "data mirror (else PROMPTLAB_DATA_MIRROR)" },
+    mirror: MIRROR_FLAG,
     k: { type: "ints", min: 1, default: [4, 8, 16, 32], help: "examples per class, one grid column each" },
     seeds: { type: "ints", min: 0, default: [1, 2, 3], help: "sampling and training seeds" },
     results: { type: "string", value: "FILE", help: "results file (default runs/demo/<dataset>.jsonl)" },
@@ -23,11 +24,8 @@ const SPEC = {
 export const demo: Command = {
   summary: "all four methods on a small grid (embedded model and demo data by default): table + few-shot figure",
   async run(args) {
-    const p = parseFlags(SPEC, args);
-    if (p.help) {
-      console.log(helpText(SPEC));
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
     const { values } = p;
     const dataset = values.dataset;
     const { summary, figures, rows } = await runDemo({

@@ -3,7 +3,8 @@ import { compareModels, type ModelComparison, modelCard, type TrainingLog } from
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { readJsonFile } from "../model/config.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 
 const SPEC = {
   name: "cli model-card",
@@ -13,7 +14,7 @@ const SPEC = {
     reference: { type: "string", value: "DIR", default: REFERENCE_MODEL, help: "the model to compare with" },
     "few-shot": { type: "strings", allowEmpty: true, default: ["pet"], help: "methods for the few-shot rows (\"\" for none)" },
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (default all)" },
-    mirror: { type: "string", value: "DIR", help: "data mirror (else PROMPTLAB_DATA_MIRROR)" },
+    mirror: MIRROR_FLAG,
     comparison: { type: "string", value: "FILE", help: "a saved comparison.json: re-render the card without evaluating" },
   },
 } as const satisfies CommandSpec;
@@ -22,11 +23,8 @@ const SPEC = {
 export const modelCardCommand: Command = {
   summary: "compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md",
   async run(args) {
-    const p = parseFlags(SPEC, args);
-    if (p.help) {
-      console.log(helpText(SPEC));
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
     const { values } = p;
     const dir = values.model;
     const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;

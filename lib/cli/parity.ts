@@ -1,6 +1,6 @@
 import type { Command } from "./command.ts";
 import { checkParity } from "../model/parity.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {
   name: "cli parity",
@@ -15,11 +15,8 @@ const SPEC = {
 export const parity: Command = {
   summary: "compare a model folder with PyTorch reference outputs; JSON errors, non-zero exit above tolerance",
   async run(args) {
-    const p = parseFlags(SPEC, args);
-    if (p.help) {
-      console.log(helpText(SPEC));
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
     const report = await checkParity(p.values.model, p.values.fixture);
     const worst = (kind: "abs" | "gradRelNorm", key: "maxAbs" | "maxRel" | "relToNorm") =>
       Math.max(...Object.values(report.entries).filter((e) => e.criterion === kind).map((e) => e[key] ?? 0));

@@ -1,6 +1,7 @@
 import type { Command } from "./command.ts";
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
-import { camelCase, type CommandSpec, type Flag, helpText, parseFlags } from "../util/flags.ts";
+import { camelCase, commandFlags, type CommandSpec, type Flag } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 
 /** A help line with the library's default, which applies to a fresh run (a resume keeps the checkpoint's). */
 const help = (flag: string, text: string) => {
@@ -36,7 +37,7 @@ const SPEC = {
   flags: {
     out: { type: "string", value: "DIR", required: true, help: "output model folder; a run resumes from its checkpoint/" },
     from: { type: "string", value: "DIR", help: "continue from this model folder instead of starting from scratch" },
-    mirror: { type: "string", value: "DIR", help: "data mirror (else PROMPTLAB_DATA_MIRROR)" },
+    mirror: MIRROR_FLAG,
     ...NUMERIC,
     "allow-changes": { type: "boolean", help: "let a resume change the checkpoint's training options (a new stage of the log)" },
   },
@@ -48,11 +49,8 @@ const SPEC = {
 export const pretrainCommand: Command = {
   summary: "masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
   async run(args) {
-    const p = parseFlags(SPEC, args);
-    if (p.help) {
-      console.log(helpText(SPEC));
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
     const { values } = p;
     const numbers: Partial<PretrainOptions> = {};
     for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {

@@ -8,7 +8,7 @@ import { type RunProtocol, runProtocol, type SplitResult, type RunSummary } from
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { camelCase, type CommandSpec, type FlagValues, helpText, parseFlags } from "../util/flags.ts";
+import { camelCase, commandFlags, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import type { Command } from "./command.ts";
 import { progressReporter } from "./progress.ts";
 
@@ -121,11 +121,8 @@ function summaryRow(s: RunSummary): string {
 export const run: Command = {
   summary: "train and score a method over a few-shot protocol's splits (FewCLUE or sampled)",
   async run(args: string[]): Promise<number> {
-    const p = parseFlags(RUN_SPEC, args);
-    if (p.help) {
-      console.log(helpText(RUN_SPEC));
-      return 0;
-    }
+    const p = commandFlags(RUN_SPEC, args);
+    if (!p) return 0;
     const { values, extra } = p;
     const method = values.method, dataset = values.dataset;
     const factory = getMethod(method);

@@ -11,7 +11,7 @@ import { loadGrid, parseShard } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
 import { defaultModelDir, resultsPath } from "./setup.ts";
 import { runScript } from "./script.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {
   name: "grid",
@@ -27,11 +27,8 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 async function main(args: string[]): Promise<number> {
-  const p = parseFlags(SPEC, args);
-  if (p.help) {
-    console.log(helpText(SPEC));
-    return 0;
-  }
+  const p = commandFlags(SPEC, args);
+  if (!p) return 0;
   const { values, positionals } = p;
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const grid = await loadGrid(positionals[0]);

@@ -8,7 +8,7 @@ import { loadResultSets } from "../experiments/results.ts";
 import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
 import { InputError } from "../util/errors.ts";
-import { type CommandSpec, helpText, parseFlags } from "../util/flags.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {
   name: "figures",
@@ -22,11 +22,8 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 async function main(args: string[]): Promise<number> {
-  const p = parseFlags(SPEC, args);
-  if (p.help) {
-    console.log(helpText(SPEC));
-    return 0;
-  }
+  const p = commandFlags(SPEC, args);
+  if (!p) return 0;
   const { values, positionals } = p;
   if (positionals.length > 1 && !values.out) throw new InputError("several results files need --out", { field: "--out" });
   const rows = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });

@@ -14,11 +14,11 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { checkWeights } from "./check_weights.ts";
 import { Rng } from "../util/rng.ts";
 import { type HostTensor, numel, type TensorMap } from "../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
 import { readSafetensors, type StoredTensor, writeSafetensors } from "./safetensors.ts";
-import { checkWeights } from "./check_weights.ts";
 
 /** Name of the (untied) decoder weight; absent from the canonical map when tied to the word embeddings. */
 export const DECODER_WEIGHT = "cls.predictions.decoder.weight";

@@ -173,6 +173,17 @@ export function parseFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: read
   return { help: false, values: values as FlagValues<S>, positionals, extra };
 }
 
+/**
+ * {@link parseFlags} at a command's entry: on `--help` it prints {@link helpText} to stdout and returns null,
+ * and the command exits 0.
+ */
+export function commandFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: readonly string[]): Exclude<ParsedFlags<S>, { help: true }> | null {
+  const p = parseFlags(spec, args);
+  if (!p.help) return p;
+  console.log(helpText(spec));
+  return null;
+}
+
 /** The `--help` text of `spec`: usage, every flag with its value, default and help, then the notes. */
 export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, f]) => {
