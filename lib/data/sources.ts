@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { cacheDir, dataMirror, offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import type { SourceFile } from "./manifest.ts";
+import type { Pin, SourceFile } from "./manifest.ts";
 
 /** Where data comes from; every field falls back to an environment variable, then a default. */
 export interface SourceOptions {
@@ -49,8 +49,8 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Why `bytes` are not `src`, or null when size and checksum match. */
-function mismatch(src: SourceFile, bytes: Uint8Array): string | null {
+/** Why `bytes` are not the pinned file `src`, or null when size and checksum match. */
+export function mismatch(src: Pin, bytes: Uint8Array): string | null {
   if (bytes.length !== src.bytes) return `size ${bytes.length} bytes, expected ${src.bytes}`;
   const got = sha256Hex(bytes);
   return got === src.sha256 ? null : `checksum mismatch: sha256 ${got}, expected ${src.sha256}`;

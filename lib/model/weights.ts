@@ -14,6 +14,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { checkWeights } from "./check_weights.ts";
 import { Rng } from "../util/rng.ts";
 import { type HostTensor, numel, type TensorMap } from "../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
@@ -111,7 +112,7 @@ const MLM_HEAD = "cls.predictions.";
  * Accepts names without `bert.`, `LayerNorm.gamma/beta`, `cls.predictions.decoder.bias` for
  * `cls.predictions.bias`, a missing or duplicate tied decoder, a missing pooler or MLM head.
  * @throws InputError naming `file` and the tensor: a tensor missing, a shape the config does not imply,
- *   an integer tensor where floats belong.
+ *   an integer tensor where floats belong, a non-finite value, more encoder layers than the config has.
  */
 export function normalizeWeights(
   stored: Map<string, StoredTensor>,
@@ -164,6 +165,7 @@ export function normalizeWeights(
   const decoderTied = settleDecoder(weights, config, file, ignored, notes);
   const extra = [...weights.keys()].filter((n) => !expected.has(n) && n !== DECODER_WEIGHT);
   if (extra.length) notes.push(`extra tensors kept: ${extra.join(", ")}`);
+  checkWeights(weights, config, file);
   return { weights, poolerInitialized, mlmHeadInitialized, decoderTied, ignored, notes };
 }
 
