@@ -6,9 +6,8 @@
  * kit and in `bench/torch_baseline.py` with the same threads, and prints JSON lines: tokens per second, the
  * ratio, model FLOPs utilisation against the measured matmul peak, and peak memory.
  *
- * Flags: --models tiny,base  --steps N  --warmup N  --batch B  --seq S  --no-torch
+ * Flags: --models tiny,base  --steps N  --warmup N  --batch B  --seq S  --no-torch (`deno task bench --help`)
  */
-import { parseArgs } from "node:util";
 import { Graph } from "../lib/engine/graph.ts";
 import * as op from "../lib/engine/ops.ts";
 import { crossEntropy } from "../lib/engine/layers.ts";
@@ -21,7 +20,10 @@ import { bertBaseChineseConfig, randomBertWeights } from "../lib/model/random.ts
 import { GradientStep } from "../lib/train/gradient_step.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipGradNorm } from "../lib/train/clip.ts";
+import { python } from "../lib/util/config.ts";
 import { Rng } from "../lib/util/rng.ts";
+import { commandFlags, type CommandSpec } from "../lib/util/flags.ts";
+import { runScript } from "../lib/experiments/script.ts";
 
 const MASK_RATE = 0.15;
 const here = new URL(".", import.meta.url).pathname;
@@ -146,7 +148,7 @@ async function torchRun(c: Case, batch: number, seq: number, steps: number, warm
     "--threads", `${threadCount()}`,
     "--peak-gflops", `${peak}`,
   ];
-  const out = await new Deno.Command(Deno.env.get("PROMPTLAB_PYTHON") ?? "/usr/bin/python3", {
+  const out = await new Deno.Command(python(), {
     args,
     // MALLOC_ARENA_MAX bounds glibc's memory; an mmap threshold would re-fault every activation each step.
     env: { MALLOC_ARENA_MAX: "2" },
@@ -171,57 +173,61 @@ async function kitInChild(name: string, flags: string[]) {
   return JSON.parse(text.split("\n").pop()!);
 }
 
-function cases(names: string[]): Promise<Case[]> {
-  const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
-  const all: Record<string, () => Promise<Case>> = {
-    tiny: async () => ({ name: "zh-review-bert-tiny", config: await readBertConfig(`${tinyDir}/config.json`), torchArgs: ["--model-dir", tinyDir] }),
-    base: () => Promise.resolve({ name: "bert-base-chinese-shape", config: bertBaseChineseConfig(), torchArgs: [] }),
-  };
-  return Promise.all(names.map((n) => {
-    if (!all[n]) throw new Error(`unknown model "${n}" (tiny, base)`);
-    return all[n]();
-  }));
-}
+const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
+/** The model shapes benchmarked, by flag name. */
+const CASES: Record<string, () => Promise<Case>> = {
+  tiny: async () => ({ name: "zh-review-bert-tiny", config: await readBertConfig(`${tinyDir}/config.json`), torchArgs: ["--model-dir", tinyDir] }),
+  base: () => Promise.resolve({ name: "bert-base-chinese-shape", config: bertBaseChineseConfig(), torchArgs: [] }),
+};
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    models: { type: "string", default: "tiny,base" },
-    steps: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1" },
-    batch: { type: "string", default: "16" },
-    seq: { type: "string", default: "128" },
-    peak: { type: "string" },
-    child: { type: "string" },
-    "no-torch": { type: "boolean", default: false },
+const SPEC = {
+  name: "bench",
+  usage: "deno task bench [--models tiny,base] [--steps N] [--warmup N] [--batch B] [--seq S] [--no-torch]",
+  flags: {
+    models: { type: "strings", choices: ["tiny", "base"], default: ["tiny", "base"], help: "model shapes to time" },
+    steps: { type: "int", min: 1, default: 5, help: "timed training steps" },
+    warmup: { type: "int", min: 0, default: 1, help: "untimed steps first" },
+    batch: { type: "int", min: 1, default: 16, help: "sequences per batch" },
+    seq: { type: "int", min: 1, default: 128, help: "tokens per sequence" },
+    "no-torch": { type: "boolean", help: "time the kit only" },
+    peak: { type: "number", above: 0, help: "(internal) the measured matmul peak, for a child run" },
+    child: { type: "string", choices: ["tiny", "base"], help: "(internal) time one model in this process" },
   },
-});
-const [steps, warmup, batch, seq] = [values.steps, values.warmup, values.batch, values.seq].map(Number);
+} as const satisfies CommandSpec;
 
-if (values.child) {
-  const [c] = await cases([values.child]);
-  console.log(JSON.stringify(await kitRun(c, batch, seq, steps, warmup, Number(values.peak))));
-} else {
-  const peak = await matmulPeak();
-  console.log(JSON.stringify({ matmul_peak_gflops: Number(peak.toFixed(1)), threads: threadCount(), shape: "1024x768x3072" }));
-  for (const c of await cases(values.models!.split(","))) {
-    const flags = ["--steps", `${steps}`, "--warmup", `${warmup}`, "--batch", `${batch}`, "--seq", `${seq}`, "--peak", `${peak}`];
-    const kit = await kitInChild(c.name === "zh-review-bert-tiny" ? "tiny" : "base", flags);
-    console.log(JSON.stringify(kit));
-    if (values["no-torch"]) continue;
-    const torch = await torchRun(c, batch, seq, steps, warmup, peak);
-    console.log(JSON.stringify(torch));
-    if (kit.tokens_per_s && torch.tokens_per_s) {
-      console.log(JSON.stringify({
-        model: c.name,
-        speedup_vs_pytorch: Number((kit.tokens_per_s / torch.tokens_per_s).toFixed(3)),
-        promptlab_tokens_per_s: kit.tokens_per_s,
-        pytorch_tokens_per_s: torch.tokens_per_s,
-        promptlab_mfu: kit.mfu,
-        pytorch_mfu: torch.mfu,
-        promptlab_peak_rss_mb: kit.peak_rss_mb,
-        pytorch_peak_rss_mb: torch.peak_rss_mb,
-      }));
+async function main(args: string[]): Promise<number> {
+  const p = commandFlags(SPEC, args);
+  if (!p) return 0;
+  const { values } = p;
+  const { steps, warmup, batch, seq } = values;
+  if (values.child) {
+    const c = await CASES[values.child]();
+    console.log(JSON.stringify(await kitRun(c, batch, seq, steps, warmup, values.peak ?? NaN)));
+  } else {
+    const peak = await matmulPeak();
+    console.log(JSON.stringify({ matmul_peak_gflops: Number(peak.toFixed(1)), threads: threadCount(), shape: "1024x768x3072" }));
+    for (const c of await Promise.all(values.models.map((m) => CASES[m]()))) {
+      const flags = ["--steps", `${steps}`, "--warmup", `${warmup}`, "--batch", `${batch}`, "--seq", `${seq}`, "--peak", `${peak}`];
+      const kit = await kitInChild(c.name === "zh-review-bert-tiny" ? "tiny" : "base", flags);
+      console.log(JSON.stringify(kit));
+      if (values["no-torch"]) continue;
+      const torch = await torchRun(c, batch, seq, steps, warmup, peak);
+      console.log(JSON.stringify(torch));
+      if (kit.tokens_per_s && torch.tokens_per_s) {
+        console.log(JSON.stringify({
+          model: c.name,
+          speedup_vs_pytorch: Number((kit.tokens_per_s / torch.tokens_per_s).toFixed(3)),
+          promptlab_tokens_per_s: kit.tokens_per_s,
+          pytorch_tokens_per_s: torch.tokens_per_s,
+          promptlab_mfu: kit.mfu,
+          pytorch_mfu: torch.mfu,
+          promptlab_peak_rss_mb: kit.peak_rss_mb,
+          pytorch_peak_rss_mb: torch.peak_rss_mb,
+        }));
+      }
     }
   }
+  return 0;
 }
+
+await runScript(main);

@@ -5,11 +5,12 @@
  * test is registered as ignored and says plainly on stderr that it did not run.
  */
 import { fileURLToPath } from "node:url";
+import { requireShared, sharedRoot } from "../lib/util/config.ts";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /** Absolute path of the shared folder (`PROMPTLAB_SHARED` or `../shared` beside the repository). */
-export const sharedDir: string = Deno.env.get("PROMPTLAB_SHARED") ?? `${repoRoot}/../shared`;
+export const sharedDir: string = sharedRoot() ?? `${repoRoot}/../shared`;
 
 /** True when `sharedDir/<rel>` exists. */
 export function hasShared(rel = ""): boolean {
@@ -26,7 +27,7 @@ export function shared(rel: string): string {
   return `${sharedDir}/${rel}`;
 }
 
-const required = Deno.env.get("PROMPTLAB_REQUIRE_SHARED") === "1";
+const required = requireShared();
 const warned = new Set<string>();
 
 /**

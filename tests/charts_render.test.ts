@@ -6,40 +6,20 @@ import { compileChart, hasCjkFont, pngSize, renderSvg, svgSize } from "../lib/ch
 import { VIEW_SIZE } from "../lib/charts/spec.ts";
 import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../lib/charts/training.ts";
-import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
-import type { ResultRow } from "../lib/experiments/results.ts";
+import { titleText } from "../lib/charts/caption.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
-
-/** Synthetic results of a small comparison grid (no training). */
-function rows(): ResultRow[] {
-  const grid = parseGrid({
-    name: "charts",
-    dataset: "demo",
-    protocol: { kind: "sampled", k: [0, 4, 8], seeds: [1, 2] },
-    methods: [
-      { method: "finetune" },
-      { method: "pet", grid: { template: ["fewclue", "article"], verbalizer: ["fewclue"] }, zeroShot: { mode: "zero-shot" }, label: "PET 模板" },
-      { method: "ptuning-v2", grid: { prefixLength: [1, 4, 16] } },
-      { method: "autoprompt", grid: { triggers: [1, 3] } },
-    ],
-  });
-  return expandGrid(grid).map((c, i) => ({
-    ...c, grid: "charts", split: "s", accuracy: 0.5 + ((i * 37) % 40) / 100, macroF1: 0.5, n: 100, trainSize: (c.k ?? 0) * 2,
-    trainableParams: c.method === "finetune" ? 4e6 : c.method === "autoprompt" ? 3 : c.zeroShot ? 0 : 4000 * (Number(c.params.prefixLength) || 1),
-    steps: c.zeroShot ? 0 : 4, bestStep: 4, wallSeconds: 1, losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5], dev: [],
-    model: { dir: "m", fingerprint: "f" }, dataFingerprint: "d", notes: [], finishedAt: "",
-  }));
-}
+import { requireShared } from "../lib/util/config.ts";
+import { chartRows as rows } from "./_chart_rows.ts";
 
 Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
   const r = rows();
   const specs = [fewShotCurve(r), prefixLengthChart(r), triggerCountChart(r), templateSensitivity(r), trainingCurves(r), accuracyVsParams(r)];
   for (const spec of specs) {
     const vega = compileChart(spec) as { marks?: unknown[] };
-    assert.ok(vega.marks?.length, `${spec.title}: no marks`);
+    assert.ok(vega.marks?.length, `${titleText(spec)}: no marks`);
     const svg = await renderSvg(spec);
     assert.match(svg, /^<svg[^>]*>/);
-    assert.ok(svgSize(svg).width >= VIEW_SIZE.width, `${spec.title}: SVG narrower than the chart`);
+    assert.ok(svgSize(svg).width >= VIEW_SIZE.width, `${titleText(spec)}: SVG narrower than the chart`);
   }
   assert.match(await renderSvg(fewShotCurve(r)), /PET 模板 \(zero-shot\)/, "zero-shot marked in the legend, Chinese kept");
   const bundle = await chartBundle(fewShotCurve(r));
@@ -62,13 +42,13 @@ Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size 
   const svg = await Deno.readTextFile(`${dir}/fewshot_curve.svg`);
   const { width, height } = svgSize(svg);
   assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), { width: Math.round(width * 2), height: Math.round(height * 2) });
-  assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/fewshot_curve.vl.json`)).title, "Few-shot curves");
+  assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/fewshot_curve.vl.json`)).title.text, "Few-shot curves — demo");
   assert.throws(() => pngSize(new TextEncoder().encode("not a png at all, really not")), /not a PNG/);
 });
 
 Deno.test({
   name: "a CJK font is installed for PNG export (required in CI)",
-  ignore: Deno.env.get("PROMPTLAB_REQUIRE_SHARED") !== "1" && !hasCjkFont(),
+  ignore: !requireShared() && !hasCjkFont(),
   fn() {
     assert.ok(hasCjkFont(), "no CJK font: apt-get install fonts-wqy-microhei (Chinese would render as boxes)");
   },
@@ -78,7 +58,7 @@ Deno.test("rows of two models give side-by-side panels named by model", async ()
   const two = [...rows(), ...rows().map((r) => ({ ...r, model: { dir: "/x/other-model/", fingerprint: "g" }, accuracy: r.accuracy - 0.1 }))];
   for (const spec of [fewShotCurve(two), accuracyVsParams(two), trainingCurves(two), prefixLengthChart(two), templateSensitivity(two)]) {
     const svg = await renderSvg(spec);
-    assert.ok(svgSize(svg).width >= 2 * VIEW_SIZE.width, `${spec.title}: not two panels wide`);
+    assert.ok(svgSize(svg).width >= 2 * VIEW_SIZE.width, `${titleText(spec)}: not two panels wide`);
     assert.match(svg, />m</, "panel of model m");
     assert.match(svg, />other-model</, "panel named by the model folder");
   }

@@ -3,10 +3,11 @@
  * real run of the per-split runner on the reference model.
  */
 import assert from "node:assert/strict";
-import { camelCase, methodOptions, parseFlags, protocolOf } from "../lib/cli/run.ts";
+import { methodOptions, protocolOf, RUN_SPEC } from "../lib/cli/run.ts";
+import { camelCase, parseFlags as parseSpec } from "../lib/util/flags.ts";
 import { progressReporter } from "../lib/cli/progress.ts";
 import { runProtocol } from "../lib/experiments/fewclue_run.ts";
-import { PTUNING_V2_DEFAULTS } from "../lib/methods/ptuning_v2.ts";
+import { PTUNING_V2_DEFAULTS } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { shared, sharedTest } from "./_shared.ts";
@@ -14,9 +15,18 @@ import { shared, sharedTest } from "./_shared.ts";
 const isInputError = (field: string, text: RegExp) => (e: Error) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
 
+/** `run`'s flags as before the flag layer: its own and the method options by name, raw. */
+function parseFlags(args: string[]): Map<string, string | true> {
+  const p = parseSpec(RUN_SPEC, ["--method", "m", "--dataset", "d", "--protocol", "sampled", ...args]);
+  if (p.help) throw new Error("help");
+  return p.extra;
+}
+
 Deno.test("run: flags in every form", () => {
-  const f = parseFlags(["--method", "ptuning-v2", "--prefix-length=8", "--json", "--lr", "-1e-3", "--prefix-projection"]);
-  assert.deepEqual([...f], [["method", "ptuning-v2"], ["prefix-length", "8"], ["json", true], ["lr", "-1e-3"], ["prefix-projection", true]]);
+  const p = parseSpec(RUN_SPEC, ["--method", "ptuning-v2", "--prefix-length=8", "--json", "--lr", "-1e-3", "--prefix-projection", "--dataset", "demo", "--protocol=fewclue"]);
+  assert.ok(!p.help);
+  assert.deepEqual([p.values.method, p.values.json, p.values.dataset, p.values.protocol], ["ptuning-v2", true, "demo", "fewclue"]);
+  assert.deepEqual([...p.extra], [["prefix-length", "8"], ["lr", "-1e-3"], ["prefix-projection", true]]);
   assert.throws(() => parseFlags(["eprstmt"]), /unexpected argument "eprstmt"/);
   assert.throws(() => parseFlags(["--k", "1", "--k", "2"]), isInputError("--k", /twice/));
   assert.equal(camelCase("prefix-hidden-size"), "prefixHiddenSize");
@@ -44,7 +54,11 @@ Deno.test("run: method options are parsed after their defaults' types and checke
 });
 
 Deno.test("run: protocols", () => {
-  const p = (args: string[]) => protocolOf(parseFlags(args));
+  const p = (args: string[]) => {
+    const parsed = parseSpec(RUN_SPEC, ["--method", "m", "--dataset", "d", ...args]);
+    if (parsed.help) throw new Error("help");
+    return protocolOf(parsed.values);
+  };
   assert.deepEqual(p(["--protocol", "fewclue"]), { kind: "fewclue", indices: undefined });
   assert.deepEqual(p(["--protocol", "fewclue", "--splits", "0,3"]), { kind: "fewclue", indices: [0, 3] });
   assert.deepEqual(p(["--protocol", "sampled"]), { kind: "sampled", k: 16, seeds: [1, 2, 3] });

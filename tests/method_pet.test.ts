@@ -8,10 +8,10 @@ import { metricsFromProba } from "../lib/eval/metrics.ts";
 import { buildBert } from "../lib/model/bert.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { GraphParams } from "../lib/model/params.ts";
-import { packBatch, tokenFeeds } from "../lib/methods/batch.ts";
-import { pet, type PetOptions } from "../lib/methods/pet.ts";
-import { encodePrompts, maskRows, parseTemplate } from "../lib/methods/template.ts";
-import { buildVerbalizer } from "../lib/methods/verbalizer.ts";
+import { packBatch, tokenFeeds } from "../lib/model/batch.ts";
+import { pet, type PetOptions } from "../lib/methods/pet/pet.ts";
+import { encodePrompts, maskRows, parseTemplate } from "../lib/methods/pet/template.ts";
+import { buildVerbalizer } from "../lib/methods/pet/verbalizer.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { shared, sharedTest } from "./_shared.ts";
 

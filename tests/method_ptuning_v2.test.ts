@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
 import { argmax } from "../lib/eval/metrics.ts";
-import { ptuningV2 } from "../lib/methods/ptuning_v2.ts";
+import { ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { shared, sharedTest } from "./_shared.ts";

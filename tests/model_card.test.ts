@@ -1,6 +1,6 @@
 /** The model card renders the training log and the comparison rows it is given. */
 import assert from "node:assert/strict";
-import { comparisonTables, type ModelComparison, modelCard, type TrainingLog } from "../lib/pretrain/model_card.ts";
+import { comparisonTables, type ModelComparison, modelCard, type TrainingLog } from "../lib/experiments/model_card.ts";
 
 const row = (name: string, loss: number): ModelComparison => ({
   name,

@@ -1,7 +1,8 @@
 // Model I/O on bad input: every error names the file and says what is wrong.
+import { rejects } from "./_assert.ts";
 import assert from "node:assert/strict";
 import { InputError } from "../lib/util/errors.ts";
-import { encodeSafetensors, parseSafetensors, readSafetensors } from "../lib/model/safetensors.ts";
+import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
 import { parseBertConfig } from "../lib/model/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { loadTokenizer, bertTokenizerFiles } from "../lib/model/tokenizer.ts";
@@ -22,16 +23,6 @@ async function tinyFolder(): Promise<string> {
   const dir = await Deno.makeTempDir();
   await writeRandomModelFolder(dir, tinyConfig(), { seed: 2 });
   return dir;
-}
-
-/** Assert an InputError whose message names `file` and matches `problem`. */
-async function rejects(fn: () => unknown, file: string, problem: RegExp): Promise<void> {
-  await assert.rejects(async () => await fn(), (err: unknown) => {
-    assert.ok(err instanceof InputError, `expected InputError, got ${err}`);
-    assert.ok(err.message.includes(file), `"${err.message}" does not name ${file}`);
-    assert.match(err.message, problem);
-    return true;
-  });
 }
 
 /** A valid two-tensor file whose header is then edited by `edit`. */
@@ -78,6 +69,7 @@ Deno.test("folder: missing file named; truncated model.safetensors named", async
   await rejects(() => loadModelFolder(dir), `${dir}/model.safetensors`, /truncated data/);
   await Deno.remove(`${dir}/model.safetensors`);
   await Deno.remove(`${dir}/tokenizer.json`);
+  await Deno.remove(`${dir}/vocab.txt`); // with vocab.txt the folder still has a tokenizer
   await rejects(() => loadModelFolder(dir), dir, /missing files model\.safetensors, tokenizer\.json/);
   await rejects(() => loadModelFolder(`${dir}/nope`), `${dir}/nope`, /model folder not found/);
   await rejects(() => readSafetensors(`${dir}/model.safetensors`), `${dir}/model.safetensors`, /missing file/);
@@ -125,4 +117,32 @@ Deno.test("tokenizer whose vocabulary lacks [MASK] is an InputError naming token
   await rejects(() => loadTokenizer(dir), `${dir}/tokenizer.json`, /no \[MASK\] token/);
   await Deno.remove(`${dir}/tokenizer_config.json`);
   await rejects(() => loadTokenizer(dir), `${dir}/tokenizer_config.json`, /missing file/);
+});
+
+Deno.test("a NaN or infinite weight is refused on load, naming the file and the tensor", async () => {
+  const dir = await tinyFolder();
+  const file = `${dir}/model.safetensors`;
+  const { tensors } = await readSafetensors(file);
+  const name = "bert.encoder.layer.0.attention.self.key.weight";
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const spoilt = new Map([...tensors].map(([n, t]) => [n, { shape: t.shape, data: Float32Array.from(t.data as Float32Array) }]));
+    spoilt.get(name)!.data[5] = bad;
+    await writeSafetensors(file, spoilt);
+    await rejects(() => loadModelFolder(dir), `${file} (field "${name}")`, new RegExp(`non-finite weight ${bad} at flat index 5`));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a config with fewer layers than the weights is an error, not a truncated model", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeRandomModelFolder(dir, tinyConfig({ num_hidden_layers: 2 }), { seed: 2 });
+  assert.equal((await loadModelFolder(dir)).config.num_hidden_layers, 2);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, num_hidden_layers: 1 }));
+  await rejects(
+    () => loadModelFolder(dir),
+    `${dir}/model.safetensors (field "num_hidden_layers")`,
+    /the weights hold 2 encoder layers but config.json has num_hidden_layers 1/,
+  );
+  await Deno.remove(dir, { recursive: true });
 });

@@ -5,9 +5,10 @@
  * it says plainly that notebook execution was not checked.
  */
 import assert from "node:assert/strict";
+import { requireShared } from "../lib/util/config.ts";
 import { root } from "./_shared.ts";
 
-const required = Deno.env.get("PROMPTLAB_REQUIRE_SHARED") === "1" || Deno.env.get("CI") === "true";
+const required = requireShared() || Deno.env.get("CI") === "true";
 const notebooks = [...Deno.readDirSync(`${root}/notebooks`)].map((e) => e.name).filter((n) => n.endsWith(".ipynb")).sort();
 
 function which(cmd: string): boolean {

@@ -2,6 +2,7 @@
  * Charts and tables in notebooks. Charts: a Vega-Lite output (drawn interactively by JupyterLab) with the SVG alongside, so
  * viewers without a Vega renderer (nbconvert HTML, GitHub) still show the figure.
  */
+import { titleText } from "./caption.ts";
 import { renderSvg } from "./render.ts";
 import type { ChartSpec } from "./spec.ts";
 
@@ -32,7 +33,7 @@ async function display(j: Jupyter, value: unknown, raw: boolean): Promise<void> 
 
 /** Display a chart in the Deno Jupyter kernel; outside a notebook, print where it would have gone. */
 export async function showChart(spec: ChartSpec): Promise<void> {
-  if (!jupyter) return void console.log(`(chart "${(spec as { title?: string }).title}": run in a notebook, or export it with deno task figures)`);
+  if (!jupyter) return void console.log(`(chart "${titleText(spec)}": run in a notebook, or export it with deno task figures)`);
   await display(jupyter, await chartBundle(spec), true);
 }
 

@@ -1,9 +1,12 @@
 /**
  * Headless rendering of chart specs: Vega-Lite → Vega → SVG (Vega's own SVG renderer), SVG → PNG with resvg
- * (native, so `--allow-ffi`), fed the CJK font file when one is installed so Chinese labels have glyphs.
+ * (native, so `--allow-ffi`) and SVG → PDF with pdfkit and svg-to-pdfkit (vector, text kept as text), each fed
+ * the CJK font file when one is installed so Chinese labels have glyphs.
  * @module
  */
 import { Resvg } from "@resvg/resvg-js";
+import PDFDocument from "pdfkit";
+import SVGtoPDF from "svg-to-pdfkit";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { ChartSpec } from "./spec.ts";
@@ -23,11 +26,17 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
-/** Font files with Chinese glyphs that resvg is given explicitly (system font discovery varies). */
-export const CJK_FONT_FILES = [
-  "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+/**
+ * Font files with Chinese glyphs that the renderers are given explicitly (system font discovery varies), with
+ * the PostScript name of the face to use from each collection (PDF embedding needs one face).
+ */
+const CJK_FONTS = [
+  { file: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", face: "WenQuanYiMicroHei" },
+  { file: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", face: "NotoSansCJKsc-Regular" },
 ];
+
+/** The font files of {@link CJK_FONTS}. */
+export const CJK_FONT_FILES = CJK_FONTS.map((f) => f.file);
 
 function existing(paths: readonly string[]): string[] {
   return paths.filter((p) => {
@@ -52,6 +61,41 @@ export function svgToPng(svg: string, { scale = 2 } = {}): Uint8Array {
     font: { fontFiles: existing(CJK_FONT_FILES), loadSystemFonts: true, defaultFontFamily: "WenQuanYi Micro Hei" },
   });
   return resvg.render().asPng();
+}
+
+/** CSS pixels per PDF point: SVG sizes are in px (1/96 in), PDF pages in pt (1/72 in). */
+const PT_PER_PX = 72 / 96;
+
+/**
+ * `svg` without dash arrays that hold a zero length, such as Vega's solid "1,0": they draw a solid line, but
+ * pdfkit rejects them.
+ */
+function solidDashes(svg: string): string {
+  return svg.replace(/\sstroke-dasharray="([^"]*)"/g, (attr, dashes: string) => (dashes.split(/[\s,]+/).some((d) => Number(d) === 0) ? "" : attr));
+}
+
+/**
+ * An SVG document as a one-page vector PDF of the same physical size. Every text is set in the first installed
+ * CJK font (which also covers Latin), embedded as a subset; without one, in Helvetica (Chinese is then lost).
+ * The creation date is fixed so the same figure gives the same bytes.
+ */
+export async function svgToPdf(svg: string): Promise<Uint8Array> {
+  const { width, height } = svgSize(svg);
+  const doc = new PDFDocument({ size: [width * PT_PER_PX, height * PT_PER_PX], margin: 0, info: { CreationDate: new Date(0) } });
+  const chunks: Uint8Array[] = [];
+  doc.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on("end", () => resolve());
+    doc.on("error", reject);
+  });
+  const cjk = CJK_FONTS.find((f) => existing([f.file]).length);
+  if (cjk) doc.registerFont("cjk", cjk.file, cjk.face);
+  SVGtoPDF(doc, solidDashes(svg), 0, 0, { fontCallback: () => (cjk ? "cjk" : "Helvetica") });
+  doc.end();
+  await ended;
+  const pdf = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((offset, c) => (pdf.set(c, offset), offset + c.length), 0);
+  return pdf;
 }
 
 /** Width and height of a PNG, read from its IHDR chunk; throws when the bytes are not a PNG. */

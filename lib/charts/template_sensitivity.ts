@@ -1,9 +1,15 @@
 /** Template sensitivity: PET accuracy per discrete template and verbalizer, zero-shot beside trained. */
-import { groupSummaries } from "../experiments/stats.ts";
 import { modelName, type ResultRow } from "../experiments/results.ts";
-import { TEMPLATE_PRESETS } from "../methods/template.ts";
-import { VERBALIZER_PRESETS } from "../methods/verbalizer.ts";
-import { ACCURACY_AXIS, chartByModel, type ChartSpec } from "./spec.ts";
+import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
+import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
+import type { Caption } from "./caption.ts";
+import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
+import { identicalSeedFlags } from "./degenerate.ts";
+import { methodColourEncoding, methodName } from "./palette.ts";
+import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
+
+/** Each panel's size: wide enough for five templates × four verbalizers side by side. */
+const PANEL = { width: 520, height: 220 };
 
 /** A template or verbalizer as written: a preset's pattern or words ("很/不"), else the value itself. */
 function written(kind: "template" | "verbalizer", value: unknown): string {
@@ -14,29 +20,64 @@ function written(kind: "template" | "verbalizer", value: unknown): string {
 }
 
 /**
- * Mean accuracy (bar) and ±1 std (error bar) per template (x) and verbalizer (colour), zero-shot and trained in
- * separate rows of panels (zero-shot on top); a column per model when the rows hold several. Templates and words are shown as
- * written, so the Chinese patterns can be read off the figure.
+ * Mean accuracy (dot) and ±1 sample std (error bar) per template (x) and verbalizer (shape, side by side), on an
+ * axis fitted to the data with the chance level; zero-shot and trained in separate rows of panels (zero-shot on
+ * top), in the methods' fixed colours; a column per model when the rows hold several. Templates and words are
+ * shown as written, so the Chinese patterns can be read off the figure.
  */
-export function templateSensitivity(rows: readonly ResultRow[], { method = "pet", title = "PET: template and verbalizer" } = {}): ChartSpec {
-  const points = rows.filter((r) => r.method === method).map((r) => ({
+export function templateSensitivity(allRows: readonly ResultRow[], { method = "pet", title = "PET: template and verbalizer" } = {}): ChartSpec {
+  const usable = chartRows(allRows);
+  const rows = usable.filter((r) => r.method === method), ctx = chartContext(rows);
+  const points = rows.map((r) => ({
     model: modelName(r),
+    method: methodName(r),
     template: written("template", r.params.template ?? r.options.template),
     verbalizer: written("verbalizer", r.params.verbalizer ?? r.options.verbalizer),
     setting: r.zeroShot ? "zero-shot" : `trained K=${r.k ?? r.split}`,
     accuracy: r.accuracy,
   }));
-  const means = groupSummaries(points, ["model", "template", "verbalizer", "setting"], "accuracy").map((s) => ({
-    ...s,
-    low: s.mean - (s.std ?? 0),
-    high: s.mean + (s.std ?? 0),
-  }));
+  const means = meansWithBand(points, ["model", "method", "template", "verbalizer", "setting"], "accuracy");
+  const chance = chanceLevel(ctx);
+  const settings = [...new Set(points.map((p) => p.setting))].sort((a, b) => (a === "zero-shot" ? -1 : b === "zero-shot" ? 1 : a.localeCompare(b)));
+  const chanceRows = settings.flatMap((setting) => chanceRecords(ctx.models, chance).map((c) => ({ ...c, setting })));
+  const values = tagParts({ mean: means, chance: chanceRows });
   const x = { field: "template", type: "nominal", title: "template", axis: { labelAngle: -30, labelLimit: 240 } };
-  const enc = { x, xOffset: { field: "verbalizer" }, color: { field: "verbalizer", type: "nominal", title: "verbalizer" } };
-  return chartByModel(title, means, {
+  const verbalizers = [...new Set(points.map((p) => p.verbalizer))];
+  const offset = { xOffset: { field: "verbalizer", type: "nominal", sort: verbalizers } };
+  const color = methodColourEncoding(usable, points.map((p) => p.method));
+  const shape = {
+    field: "verbalizer",
+    type: "nominal",
+    title: "verbalizer (label words)",
+    sort: verbalizers, // legend order = left-to-right order within each template
+    legend: { symbolFillColor: "#444", symbolStrokeColor: "#444", titleLimit: 300 },
+  };
+  const tooltip = [{ field: "template" }, { field: "verbalizer" }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
+  const lines = [
+    `${settings.join(" / ")} · trained: ${seedsText(ctx)}, zero-shot: one run`,
+    `dot: mean · error bar: ${STD_BAND} (none for one run)${chance ? ` · dotted: chance = 1/${ctx.classes}` : ""}`,
+  ];
+  const caption: Caption = {
+    what: `Test accuracy of ${method} per template (x axis) and verbalizer (shape), zero-shot (top) and trained (bottom).` +
+      (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
+    data: `${dataLine(ctx)}; ${seedsText(ctx)} for trained runs.`,
+    perPoint: `${runsPerPoint(means, ctx)} (zero-shot runs do not depend on a seed: one each).`,
+    band: `error bars: ${STD_BAND}.`,
+    flags: identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.setting} · ${m.template} · ${m.verbalizer}` }))),
+  };
+  return chartByModel({ title: chartTitle(title, ctx, lines), caption }, values, {
     layer: [
-      { mark: "bar", encoding: { ...enc, y: { field: "mean", type: "quantitative", ...ACCURACY_AXIS } } },
-      { mark: { type: "rule", color: "black" }, encoding: { ...enc, color: undefined, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
+      {
+        transform: onlyPart("mean"),
+        mark: { type: "rule", strokeWidth: 1.5 },
+        encoding: { x, ...offset, y: { field: "low", type: "quantitative", ...ACCURACY_AXIS }, y2: { field: "high" }, color },
+      },
+      {
+        transform: onlyPart("mean"),
+        mark: { type: "point", filled: true, size: 70, opacity: 1 },
+        encoding: { x, ...offset, y: { field: "mean", type: "quantitative" }, color, shape, tooltip },
+      },
+      ...chanceLayers(chance, PANEL.width),
     ],
-  }, { row: "setting", rowSort: "descending" }); // "zero-shot" above "trained K=…"
+  }, { row: "setting", rowSort: settings, size: PANEL });
 }

@@ -1,16 +1,28 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
-import { parseArgs } from "node:util";
 import { datasetStats, getTask, listTasks, localTask, type SourceOptions, type Task } from "../data/mod.ts";
 import { InputError } from "../util/errors.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 import type { Command } from "./command.ts";
 
-const HELP = `usage:
-  deno task cli data --list                      every dataset, one JSON line each, with split counts where
+const SPEC = {
+  name: "cli data",
+  usage: `deno task cli data --list                      every dataset, one JSON line each, with split counts where
                                                  the data is at hand (mirror, cache, embedded; no download)
   deno task cli data <name> --stats              one dataset's splits with row and label counts (downloads)
-  deno task cli data <file.jsonl|file.csv> --text COL --label COL [--test FILE] [--labels A,B] --stats
-
-flags: --mirror DIR (else PROMPTLAB_DATA_MIRROR), --cache DIR (else PROMPTLAB_CACHE or ~/.cache/promptlab)`;
+  deno task cli data <file.jsonl|file.csv> --text COL --label COL [--test FILE] [--labels A,B] --stats`,
+  positionals: { name: "dataset name or file", max: 1 },
+  flags: {
+    list: { type: "boolean", help: "list every dataset" },
+    stats: { type: "boolean", help: "print one dataset's split statistics" },
+    mirror: MIRROR_FLAG,
+    cache: { type: "string", value: "DIR", help: "download cache (else PROMPTLAB_CACHE or ~/.cache/promptlab)" },
+    text: { type: "string", value: "COL", help: "a local file's text column" },
+    label: { type: "string", value: "COL", help: "a local file's label column" },
+    test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
+    labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
+  },
+} as const satisfies CommandSpec;
 
 function describe(task: Task) {
   const { name, description, labels, labelNamesZh, labelNamesEn } = task;
@@ -21,25 +33,9 @@ function describe(task: Task) {
 export const data: Command = {
   summary: "list datasets; print a dataset's splits with row and label counts (JSON)",
   async run(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        list: { type: "boolean" },
-        stats: { type: "boolean" },
-        mirror: { type: "string" },
-        cache: { type: "string" },
-        text: { type: "string" },
-        label: { type: "string" },
-        test: { type: "string" },
-        labels: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
+    const { values, positionals } = p;
     const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
     if (values.list) {
       for (const task of listTasks()) {
@@ -54,14 +50,11 @@ export const data: Command = {
       return 0;
     }
     const [name] = positionals;
-    if (!name || positionals.length > 1 || !values.stats) {
-      console.error(HELP);
-      return 2;
-    }
+    if (!name || !values.stats) throw new InputError(`give --list, or a dataset and --stats; \`deno task cli data --help\` shows how`);
     const local = /\.(jsonl?|csv)$/i.test(name);
     if (local && (!values.text || !values.label)) throw new InputError("a local file needs --text and --label");
     const task = local
-      ? await localTask({ train: name, test: values.test, text: values.text!, label: values.label!, labels: values.labels?.split(",") })
+      ? await localTask({ train: name, test: values.test, text: values.text!, label: values.label!, labels: values.labels })
       : getTask(name);
     console.log(JSON.stringify(await datasetStats(task, opts)));
     return 0;

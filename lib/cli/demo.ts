@@ -1,44 +1,38 @@
-import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { runDemo } from "../experiments/demo.ts";
+import { runDemo } from "../figures/demo.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
-import { InputError } from "../util/errors.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
-const list = (flag: string, raw: string) =>
-  raw.split(",").map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0) throw new InputError(`not a list of non-negative integers: "${raw}"`, { field: flag });
-    return n;
-  });
+
+const SPEC = {
+  name: "demo",
+  usage: "deno task demo [--model DIR] [--dataset demo|eprstmt|...] [--mirror DIR] [--k 4,8,16,32] [--seeds 1,2,3] [--results FILE] [--figures DIR]",
+  flags: {
+    model: { type: "string", value: "DIR", default: EMBEDDED_MODEL, help: "BERT model folder" },
+    dataset: { type: "string", value: "NAME", default: "demo", help: "registered dataset" },
+    mirror: MIRROR_FLAG,
+    k: { type: "ints", min: 1, default: [4, 8, 16, 32], help: "examples per class, one grid column each" },
+    seeds: { type: "ints", min: 0, default: [1, 2, 3], help: "sampling and training seeds" },
+    results: { type: "string", value: "FILE", help: "results file (default runs/demo/<dataset>.jsonl)" },
+    figures: { type: "string", value: "DIR", help: "figure folder (default figures/demo/<dataset>)" },
+  },
+} as const satisfies CommandSpec;
 
 /** The README's main job: the four methods on the embedded model and data, a summary table and a figure. */
 export const demo: Command = {
   summary: "all four methods on a small grid (embedded model and demo data by default): table + few-shot figure",
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        model: { type: "string", default: EMBEDDED_MODEL },
-        dataset: { type: "string", default: "demo" },
-        mirror: { type: "string" },
-        k: { type: "string", default: "4,8,16,32" },
-        seeds: { type: "string", default: "1,2,3" },
-        results: { type: "string" },
-        figures: { type: "string" },
-        help: { type: "boolean" },
-      },
-    });
-    if (values.help) {
-      console.log("usage: deno task demo [--model <dir>] [--dataset demo|eprstmt|...] [--mirror <dir>] [--k 4,8,16,32] [--seeds 1,2,3] [--results <file>] [--figures <dir>]");
-      return 0;
-    }
-    const dataset = values.dataset!;
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
+    const { values } = p;
+    const dataset = values.dataset;
     const { summary, figures, rows } = await runDemo({
-      model: values.model!,
+      model: values.model,
       dataset,
-      k: list("--k", values.k!),
-      seeds: list("--seeds", values.seeds!),
+      k: values.k,
+      seeds: values.seeds,
       results: values.results ?? `runs/demo/${dataset}.jsonl`,
       figures: values.figures ?? `figures/demo/${dataset}`,
       source: values.mirror ? { mirror: values.mirror } : undefined,

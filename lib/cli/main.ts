@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof InputError || (err instanceof TypeError && String(err.message).includes("parseArgs"))) {
+    if (err instanceof InputError) {
       console.error(`error: ${err.message}`);
       return 2;
     }

@@ -1,23 +1,23 @@
-import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { checkParity } from "../model/parity.ts";
-import { InputError } from "../util/errors.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+
+const SPEC = {
+  name: "cli parity",
+  usage: "deno task cli parity --model DIR --fixture FILE",
+  flags: {
+    model: { type: "string", value: "DIR", required: true, help: "model folder" },
+    fixture: { type: "string", value: "FILE", required: true, help: "PyTorch reference outputs (fixture JSON)" },
+  },
+} as const satisfies CommandSpec;
 
 /** `deno task cli parity --model <dir> --fixture <file>`: numerical parity with PyTorch reference outputs. */
 export const parity: Command = {
   summary: "compare a model folder with PyTorch reference outputs; JSON errors, non-zero exit above tolerance",
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: { model: { type: "string" }, fixture: { type: "string" }, help: { type: "boolean" } },
-    });
-    if (values.help) {
-      console.log("usage: deno task cli parity --model <model folder> --fixture <fixture.json>");
-      return 0;
-    }
-    if (!values.model) throw new InputError("missing --model <model folder>", { field: "--model" });
-    if (!values.fixture) throw new InputError("missing --fixture <fixture.json>", { field: "--fixture" });
-    const report = await checkParity(values.model, values.fixture);
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
+    const report = await checkParity(p.values.model, p.values.fixture);
     const worst = (kind: "abs" | "gradRelNorm", key: "maxAbs" | "maxRel" | "relToNorm") =>
       Math.max(...Object.values(report.entries).filter((e) => e.criterion === kind).map((e) => e[key] ?? 0));
     console.log(JSON.stringify({

@@ -1,47 +1,67 @@
-import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { pretrain, PRETRAIN_DEFAULTS } from "../pretrain/pretrain.ts";
-import { InputError } from "../util/errors.ts";
+import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
+import { camelCase, commandFlags, type CommandSpec, type Flag } from "../util/flags.ts";
+import { MIRROR_FLAG } from "./common_flags.ts";
 
-const NUMERIC = [
-  "layers", "hidden", "heads", "intermediate", "maxLength", "minFreq", "tokensPerBatch", "lr", "beta2", "weightDecay",
-  "warmupSteps", "steps", "minutes", "evalEvery", "heldout", "checkpointMinutes", "seed", "stopAt",
-] as const;
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** A help line with the library's default, which applies to a fresh run (a resume keeps the checkpoint's). */
+const help = (flag: string, text: string) => {
+  const d = PRETRAIN_DEFAULTS[camelCase(flag) as keyof typeof PRETRAIN_DEFAULTS];
+  return d === undefined ? text : `${text} (default ${d})`;
+};
+
+/** Numeric options of {@link pretrain}, by flag; a flag left out takes the checkpoint's value or the default. */
+const NUMERIC = {
+  layers: { type: "int", min: 1, help: help("layers", "encoder layers of a new model") },
+  hidden: { type: "int", min: 1, help: help("hidden", "hidden size of a new model") },
+  heads: { type: "int", min: 1, help: help("heads", "attention heads of a new model") },
+  intermediate: { type: "int", min: 1, help: help("intermediate", "feed-forward size of a new model") },
+  "max-length": { type: "int", min: 1, help: help("max-length", "longest sequence, at least 32") },
+  "min-freq": { type: "int", min: 1, help: help("min-freq", "keep characters seen at least this often") },
+  "tokens-per-batch": { type: "int", min: 1, help: help("tokens-per-batch", "tokens per batch") },
+  lr: { type: "number", above: 0, help: help("lr", "peak learning rate") },
+  beta2: { type: "number", min: 0, below: 1, help: help("beta2", "AdamW beta2") },
+  "weight-decay": { type: "number", min: 0, help: help("weight-decay", "AdamW weight decay") },
+  "warmup-steps": { type: "int", min: 0, help: help("warmup-steps", "linear warmup steps") },
+  steps: { type: "int", min: 1, help: "step budget" },
+  minutes: { type: "number", above: 0, help: "wall-clock budget; the step count is fixed once warmup has measured the speed" },
+  "eval-every": { type: "int", min: 1, help: help("eval-every", "held-out evaluation every this many steps") },
+  heldout: { type: "int", min: 1, help: help("heldout", "texts held out for evaluation") },
+  "checkpoint-minutes": { type: "number", above: 0, help: help("checkpoint-minutes", "checkpoint every this many minutes") },
+  seed: { type: "int", help: help("seed", "seed of initialisation, batches and masks") },
+  "stop-at": { type: "int", min: 1, help: "pause with a checkpoint after this step" },
+} as const satisfies Record<string, Flag>;
+
+const SPEC = {
+  name: "cli pretrain",
+  usage: "deno task cli pretrain --out DIR (--steps N | --minutes M) [--from DIR] [--mirror DIR] [flags]",
+  flags: {
+    out: { type: "string", value: "DIR", required: true, help: "output model folder; a run resumes from its checkpoint/" },
+    from: { type: "string", value: "DIR", help: "continue from this model folder instead of starting from scratch" },
+    mirror: MIRROR_FLAG,
+    ...NUMERIC,
+    "allow-changes": { type: "boolean", help: "let a resume change the checkpoint's training options (a new stage of the log)" },
+  },
+  notes: "A resume takes the checkpoint's options; one given with another value is refused unless --allow-changes.\n" +
+    "Ctrl-C writes a checkpoint and exits with code 130; run the same command again to go on.",
+} as const satisfies CommandSpec;
 
 /** `deno task cli pretrain --out <dir> --minutes 60`: masked-LM pre-training with checkpoints and resume. */
 export const pretrainCommand: Command = {
   summary: "masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        out: { type: "string" },
-        from: { type: "string" },
-        mirror: { type: "string" },
-        help: { type: "boolean" },
-        ...Object.fromEntries(NUMERIC.map((k) => [kebab(k), { type: "string" as const }])),
-      },
-    });
-    if (values.help) {
-      const flags = NUMERIC.map((k) => `--${kebab(k)} <n>${k in PRETRAIN_DEFAULTS ? ` (${PRETRAIN_DEFAULTS[k as keyof typeof PRETRAIN_DEFAULTS]})` : ""}`);
-      console.log(`usage: deno task cli pretrain --out <dir> (--steps <n> | --minutes <m>) [--from <model>] [--mirror <dir>]\n  ${flags.join("\n  ")}`);
-      return 0;
-    }
-    if (!values.out) throw new InputError("missing --out <model folder>", { field: "--out" });
-    const numbers: Record<string, number> = {};
-    for (const k of NUMERIC) {
-      const raw = (values as Record<string, string | undefined>)[kebab(k)];
-      if (raw === undefined) continue;
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw new InputError(`not a number: "${raw}"`, { field: `--${kebab(k)}` });
-      numbers[k] = n;
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
+    const { values } = p;
+    const numbers: Partial<PretrainOptions> = {};
+    for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
+      if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
     }
     let last = 0;
     const result = await pretrain({
       ...numbers,
       out: values.out,
       from: values.from,
+      allowChanges: values["allow-changes"],
       source: values.mirror ? { mirror: values.mirror } : undefined,
       onLog: (entry) => console.log(JSON.stringify(entry)),
       onProgress: (e) => {
@@ -59,6 +79,8 @@ export const pretrainCommand: Command = {
       heldout_loss: result.heldout.loss,
       heldout_acc: result.heldout.accuracy,
     }));
-    return 0;
+    if (!result.interrupted) return 0;
+    console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
+    return 130;
   },
 };

@@ -9,53 +9,42 @@ import type { SplitResult } from "../experiments/split_run.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
+import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
+import { camelCase, commandFlags, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import type { Command } from "./command.ts";
 import { progressReporter } from "./progress.ts";
-
-const HELP = `usage: deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]
-
-  --protocol fewclue         FewCLUE's official splits train_i/dev_i (all, or --splits 0,2), scored on the test set
-  --protocol sampled         K per class drawn from the pool under each seed: --k 16 --seeds 1,2,3
-  --model DIR                a BERT model folder (default: ../shared/models/zh-review-bert-tiny when present)
-  --mirror DIR               the data mirror (default: PROMPTLAB_DATA_MIRROR, else ../shared/data when present)
-  --json                     one JSON object per split, then a summary object (default: a table)
-  --OPTION VALUE             a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true
-
-example: deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json`;
-
-/** Flags of `run` itself; every other flag is a method option. */
-const RUN_FLAGS = new Set(["method", "dataset", "protocol", "k", "seeds", "splits", "model", "mirror", "json", "help"]);
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 /** The reference model beside the repository, used when `--model` is not given. */
 export const DEFAULT_MODEL = `${repoRoot}/../shared/models/zh-review-bert-tiny`;
 const DEFAULT_MIRROR = `${repoRoot}/../shared/data`;
 
-/**
- * `--name value`, `--name=value` and bare `--name` (true) flags by name.
- * @throws InputError on a positional argument or a repeated flag.
- */
-export function parseFlags(args: readonly string[]): Map<string, string | true> {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] === "-h" ? "--help" : args[i];
-    if (!arg.startsWith("--") || arg.length === 2) throw new InputError(`unexpected argument "${arg}"; flags are --name value`);
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    let value: string | true = true;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1].startsWith("--")) value = args[++i];
-    if (flags.has(name)) throw new InputError(`given twice`, { field: `--${name}` });
-    flags.set(name, value);
-  }
-  return flags;
-}
+/** The flags of `run` itself; every other flag is a method option. */
+export const RUN_SPEC = {
+  name: "cli run",
+  usage: "deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]",
+  extraFlags: true,
+  flags: {
+    method: { type: "string", value: "NAME", required: true, help: "the method (finetune, pet, autoprompt, ptuning-v2)" },
+    dataset: { type: "string", value: "NAME", required: true, help: "a registered dataset" },
+    protocol: {
+      type: "string",
+      choices: ["fewclue", "sampled"],
+      required: true,
+      help: "fewclue: FewCLUE's splits train_i/dev_i, scored on the test set; sampled: K per class drawn under each seed",
+    },
+    splits: { type: "ints", min: 0, help: "FewCLUE split indices (fewclue; default all)" },
+    k: { type: "int", min: 1, help: "examples per class (sampled; default 16)" },
+    seeds: { type: "ints", help: "seeds, one run each (sampled; default 1,2,3)" },
+    model: { type: "string", value: "DIR", help: "a BERT model folder (default: ../shared/models/zh-review-bert-tiny when present)" },
+    mirror: { type: "string", value: "DIR", help: "the data mirror (default: PROMPTLAB_DATA_MIRROR, else ../shared/data when present)" },
+    json: { type: "boolean", help: "one JSON object per split, then a summary object (default: a table)" },
+  },
+  notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true
 
-/** `prefix-length` → `prefixLength`. */
-export function camelCase(kebab: string): string {
-  return kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+example: deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json`,
+} as const satisfies CommandSpec;
 
 /** `prefixLength` → `prefix-length`. */
 function kebabCase(camel: string): string {
@@ -100,28 +89,14 @@ export function methodOptions(method: string, defaults: object, flags: ReadonlyM
   return options;
 }
 
-/** A comma-separated list of integers. */
-function intList(raw: string | true | undefined, flag: string): number[] | undefined {
-  if (raw === undefined) return undefined;
-  const xs = raw === true ? [] : raw.split(",").map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isInteger(x))) throw new InputError(`must be integers like 1,2,3, got "${raw}"`, { field: `--${flag}` });
-  return xs;
-}
-
 /** The protocol the flags ask for. */
-export function protocolOf(flags: ReadonlyMap<string, string | true>): RunProtocol {
-  const kind = flags.get("protocol");
-  if (kind === "fewclue") {
-    if (flags.has("k") || flags.has("seeds")) throw new InputError("--k and --seeds belong to --protocol sampled", { field: "--protocol" });
-    return { kind, indices: intList(flags.get("splits"), "splits") };
+export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>): RunProtocol {
+  if (flags.protocol === "fewclue") {
+    if (flags.k !== undefined || flags.seeds) throw new InputError("--k and --seeds belong to --protocol sampled", { field: "--protocol" });
+    return { kind: "fewclue", indices: flags.splits };
   }
-  if (kind === "sampled") {
-    if (flags.has("splits")) throw new InputError("--splits belongs to --protocol fewclue", { field: "--protocol" });
-    const [k] = intList(flags.get("k") ?? "16", "k")!;
-    if (k < 1) throw new InputError(`must be at least 1, got ${k}`, { field: "--k" });
-    return { kind, k, seeds: intList(flags.get("seeds") ?? "1,2,3", "seeds")! };
-  }
-  throw new InputError(`must be fewclue or sampled, got ${kind === undefined ? "nothing" : `"${kind}"`}`, { field: "--protocol" });
+  if (flags.splits) throw new InputError("--splits belongs to --protocol fewclue", { field: "--protocol" });
+  return { kind: "sampled", k: flags.k ?? 16, seeds: flags.seeds ?? [1, 2, 3] };
 }
 
 function exists(path: string): boolean {
@@ -131,12 +106,6 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function stringFlag(flags: ReadonlyMap<string, string | true>, name: string): string | undefined {
-  const v = flags.get(name);
-  if (v === true) throw new InputError("needs a value", { field: `--${name}` });
-  return v;
 }
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -156,21 +125,17 @@ function summaryRow(s: RunSummary): string {
 export const run: Command = {
   summary: "train and score a method over a few-shot protocol's splits (FewCLUE or sampled)",
   async run(args: string[]): Promise<number> {
-    const flags = parseFlags(args);
-    if (flags.has("help")) {
-      console.log(HELP);
-      return 0;
-    }
-    const method = stringFlag(flags, "method"), dataset = stringFlag(flags, "dataset");
-    if (!method || !dataset) throw new InputError(`--method and --dataset are required\n\n${HELP}`);
+    const p = commandFlags(RUN_SPEC, args);
+    if (!p) return 0;
+    const { values, extra } = p;
+    const method = values.method, dataset = values.dataset;
     const factory = getMethod(method);
-    const protocol = protocolOf(flags);
-    const options = methodOptions(method, factory.defaults, new Map([...flags].filter(([name]) => !RUN_FLAGS.has(name))));
-    const modelDir = stringFlag(flags, "model") ?? (exists(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
+    const protocol = protocolOf(values);
+    const options = methodOptions(method, factory.defaults, extra);
+    const modelDir = values.model ?? (exists(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
     if (!modelDir) throw new InputError(`no model at ${DEFAULT_MODEL}: pass --model DIR`, { field: "--model" });
-    const mirror = stringFlag(flags, "mirror") ??
-      (!Deno.env.get("PROMPTLAB_DATA_MIRROR") && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
-    const json = flags.get("json") === true || flags.get("json") === "true";
+    const mirror = values.mirror ?? (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+    const json = values.json;
 
     const model = await loadModelFolder(modelDir);
     const progress = progressReporter();

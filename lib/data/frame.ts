@@ -3,8 +3,6 @@
  * the native polars module unless they show data.
  */
 import pl from "nodejs-polars";
-import { loadTexts, type TaskRef } from "./load.ts";
-import type { SourceOptions } from "./sources.ts";
 import type { TextRow } from "./types.ts";
 
 /** A DataFrame with columns `id`, `text` and, when the rows are labelled, `label`. */
@@ -15,9 +13,4 @@ export function toDataFrame(rows: readonly TextRow[]): pl.DataFrame {
   };
   if (rows.length > 0 && "label" in rows[0]) columns.label = rows.map((r) => (r as { label?: string }).label ?? null);
   return pl.DataFrame(columns);
-}
-
-/** One split of a dataset as a DataFrame. */
-export async function loadFrame(ref: TaskRef, split: string, opts?: SourceOptions): Promise<pl.DataFrame> {
-  return toDataFrame(await loadTexts(ref, split, opts));
 }

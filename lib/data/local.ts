@@ -18,25 +18,33 @@ export interface LocalDataOptions {
   label: string;
   /** Optional id column. */
   id?: string;
-  /** Allowed labels in class order; other values are errors. Default: the labels seen, in order of appearance. */
+  /**
+   * Allowed labels in class order; other values are errors. Default: the labels of the train file in order of
+   * appearance, so a test row with a label the train file lacks is an error naming its line.
+   */
   labels?: string[];
   /** Task name; default `local`. */
   name?: string;
 }
 
+/** The rows of a labelled file; a file without any row is an error, not an empty dataset. */
 async function readLabelled(path: string, spec: ColumnSpec): Promise<Row[]> {
+  const parse = /\.jsonl?$/i.test(path) ? parseJsonl : /\.csv$/i.test(path) ? parseCsv : null;
+  if (!parse) throw new InputError("unknown format: use a .jsonl, .json (JSON Lines) or .csv file", { file: path });
   const text = await readLocalText(path);
-  if (/\.jsonl?$/i.test(path)) return parseJsonl(text, path, spec).rows as Row[];
-  if (/\.csv$/i.test(path)) return parseCsv(text, path, spec).rows as Row[];
-  throw new InputError("unknown format: use a .jsonl, .json (JSON Lines) or .csv file", { file: path });
+  const { rows } = parse(text, path, spec);
+  if (!rows.length) throw new InputError(text.trim() ? "no data rows, only a header" : "empty file: no rows", { file: path });
+  return rows as Row[];
 }
 
 /** A task over local files; labels name themselves in both languages. */
 export async function localTask(opts: LocalDataOptions): Promise<Task> {
+  const repeated = opts.labels?.find((l, i) => opts.labels!.indexOf(l) !== i);
+  if (repeated !== undefined) throw new InputError(`label "${repeated}" listed twice`, { field: "labels" });
   const spec: ColumnSpec = { text: opts.text, label: opts.label, id: opts.id, labels: opts.labels };
   const train = await readLabelled(opts.train, spec);
-  const test = opts.test === undefined ? undefined : await readLabelled(opts.test, spec);
-  const labels = opts.labels ?? [...new Set([...train, ...(test ?? [])].map((r) => r.label))];
+  const labels = opts.labels ?? [...new Set(train.map((r) => r.label))];
+  const test = opts.test === undefined ? undefined : await readLabelled(opts.test, { ...spec, labels });
   const names = Object.fromEntries(labels.map((l) => [l, l]));
   const base = {
     name: opts.name ?? "local",

@@ -4,7 +4,7 @@
  */
 
 /** One pinned upstream file. */
-export interface SourceFile {
+export interface SourceFile extends Pin {
   /** Relative path inside a mirror or the cache, e.g. `fewclue/eprstmt/train_0.json`. */
   path: string;
   /** GitHub `owner/name`. */
@@ -13,9 +13,6 @@ export interface SourceFile {
   commit: string;
   /** Path inside the repository at `commit`. */
   upstreamPath: string;
-  bytes: number;
-  /** Lower-case hex sha256 of the file's bytes. */
-  sha256: string;
 }
 
 const FEWCLUE = { repo: "CLUEbenchmark/FewCLUE", commit: "62a02c6f31cf32814cfe522f78ef088228840f8d" };
@@ -78,8 +75,22 @@ export const SHOPPING_ZIP: SourceFile = nlpCorpus(
   "6816ded66fde9d0927ecbd370b5e12d0174d1abac35192ec014ac2a0a8d25858",
 );
 
-/** The CSV inside {@link SHOPPING_ZIP}. */
-export const SHOPPING_ENTRY = "online_shopping_10_cats.csv";
+/** A file's expected size and checksum. */
+export interface Pin {
+  bytes: number;
+  /** Lower-case hex sha256 of the file's bytes. */
+  sha256: string;
+}
+
+/**
+ * The CSV inside {@link SHOPPING_ZIP}, pinned too: its extracted copy in the cache is verified on every read,
+ * so an emptied or edited copy is extracted again instead of being read.
+ */
+export const SHOPPING_ENTRY: Pin & { name: string } = {
+  name: "online_shopping_10_cats.csv",
+  bytes: 11299695,
+  sha256: "f6c5b724122d8547b700ac4524898eb7e28abbee63f798e95a8faa408829afdb",
+};
 
 /** FewCLUE TNEWS unlabelled news titles (JSON Lines `{"id", "sentence", ...}`), extra pre-training text. */
 export const TNEWS_UNLABELED: SourceFile = {

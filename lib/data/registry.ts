@@ -4,7 +4,7 @@ import { InputError } from "../util/errors.ts";
 import { EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
-import { fetchSource, type ResolvedSourceOptions } from "./sources.ts";
+import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";
 import {
   decodeUtf8,
   fewclueSpec,
@@ -55,18 +55,21 @@ async function readCsvSource(src: SourceFile, spec: ColumnSpec, opts: ResolvedSo
   return parseCsv(decodeUtf8(bytes, path), path, spec) as SourceRows;
 }
 
-/** The shopping CSV, extracted from its verified zip into the cache once (keyed by the zip's checksum). */
+/**
+ * The shopping CSV, extracted from its verified zip into the cache (keyed by the zip's checksum) and
+ * verified against its own pin on every read: a copy that is missing, cut or edited is extracted again.
+ */
 async function readShopping(spec: ColumnSpec, opts: ResolvedSourceOptions): Promise<SourceRows> {
   const zip = await fetchSource(SHOPPING_ZIP, opts);
-  const csvPath = `${opts.cache}/extracted/${SHOPPING_ZIP.sha256.slice(0, 16)}/${SHOPPING_ENTRY}`;
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(csvPath);
-  } catch {
+  const csvPath = `${opts.cache}/extracted/${SHOPPING_ZIP.sha256.slice(0, 16)}/${SHOPPING_ENTRY.name}`;
+  let bytes = await Deno.readFile(csvPath).catch(() => null);
+  if (!bytes || mismatch(SHOPPING_ENTRY, bytes)) {
     await extractZip(zip.bytes, zip.path, csvPath.slice(0, csvPath.lastIndexOf("/")));
     bytes = await Deno.readFile(csvPath).catch(() => {
-      throw new InputError(`zip archive has no entry ${SHOPPING_ENTRY}`, { file: zip.path });
+      throw new InputError(`zip archive has no entry ${SHOPPING_ENTRY.name}`, { file: zip.path });
     });
+    const bad = mismatch(SHOPPING_ENTRY, bytes);
+    if (bad) throw new InputError(`extracted ${SHOPPING_ENTRY.name} is not the pinned file: ${bad}`, { file: csvPath });
   }
   return parseCsv(decodeUtf8(bytes, csvPath), csvPath, spec) as SourceRows;
 }

@@ -4,10 +4,10 @@
  * only written (atomically) after it passed, so a failure leaves nothing in the cache.
  */
 import { createHash } from "node:crypto";
-import { homedir } from "node:os";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { cacheDir, dataMirror, offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import type { SourceFile } from "./manifest.ts";
+import type { Pin, SourceFile } from "./manifest.ts";
 
 /** Where data comes from; every field falls back to an environment variable, then a default. */
 export interface SourceOptions {
@@ -31,11 +31,10 @@ export interface ResolvedSourceOptions {
 
 /** Apply environment variables and defaults to `opts`. */
 export function resolveSourceOptions(opts: SourceOptions = {}): ResolvedSourceOptions {
-  const env = (k: string) => Deno.env.get(k) || undefined;
   return {
-    mirror: opts.mirror === undefined ? env("PROMPTLAB_DATA_MIRROR") ?? null : opts.mirror,
-    cache: opts.cache ?? env("PROMPTLAB_CACHE") ?? `${homedir()}/.cache/promptlab`,
-    download: opts.download ?? env("PROMPTLAB_OFFLINE") !== "1",
+    mirror: opts.mirror === undefined ? dataMirror() ?? null : opts.mirror,
+    cache: opts.cache ?? cacheDir(),
+    download: opts.download ?? !offline(),
     baseUrl: (opts.baseUrl ?? "https://raw.githubusercontent.com").replace(/\/$/, ""),
   };
 }
@@ -50,8 +49,8 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Why `bytes` are not `src`, or null when size and checksum match. */
-function mismatch(src: SourceFile, bytes: Uint8Array): string | null {
+/** Why `bytes` are not the pinned file `src`, or null when size and checksum match. */
+export function mismatch(src: Pin, bytes: Uint8Array): string | null {
   if (bytes.length !== src.bytes) return `size ${bytes.length} bytes, expected ${src.bytes}`;
   const got = sha256Hex(bytes);
   return got === src.sha256 ? null : `checksum mismatch: sha256 ${got}, expected ${src.sha256}`;

@@ -10,14 +10,6 @@
 /** Element types the engine emits. */
 export type DType = "float32" | "float64" | "int64" | "int32" | "uint32" | "bool";
 
-/** A typed array of a given dtype. */
-export type DataOf<D extends DType> = D extends "float32" ? Float32Array
-  : D extends "float64" ? Float64Array
-  : D extends "int64" ? BigInt64Array
-  : D extends "int32" ? Int32Array
-  : D extends "uint32" ? Uint32Array
-  : Uint8Array;
-
 /** Any tensor payload the engine moves in and out of onnxruntime. */
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint32Array | Uint8Array;
 

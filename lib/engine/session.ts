@@ -5,12 +5,12 @@
 import * as ort from "onnxruntime-node";
 import type { DType, Graph, TensorData, Value } from "./graph.ts";
 import type { TensorMap } from "../util/tensor.ts";
+import { ortProfile, spin, threads } from "../util/config.ts";
 import { exportOnnx } from "./onnx_export.ts";
 
 /** Intra-op threads: `PROMPTLAB_THREADS`, else every core. */
 export function threadCount(): number {
-  const env = Number(Deno.env.get("PROMPTLAB_THREADS"));
-  return Number.isInteger(env) && env > 0 ? env : navigator.hardwareConcurrency;
+  return threads() ?? navigator.hardwareConcurrency;
 }
 
 interface Signature {
@@ -39,8 +39,8 @@ export class CompiledGraph {
       graphOptimizationLevel: "all",
       // Idle pool threads sleep instead of spinning unless asked: spinning wastes the cores when several
       // runs share a machine, which is how experiments are run here (PROMPTLAB_SPIN=1 turns it back on).
-      extra: { session: { intra_op: { allow_spinning: Deno.env.get("PROMPTLAB_SPIN") === "1" ? "1" : "0" } } },
-      ...(Deno.env.get("PROMPTLAB_ORT_PROFILE") ? { enableProfiling: true, profileFilePrefix: Deno.env.get("PROMPTLAB_ORT_PROFILE") } : {}),
+      extra: { session: { intra_op: { allow_spinning: spin() ? "1" : "0" } } },
+      ...(ortProfile() ? { enableProfiling: true, profileFilePrefix: ortProfile() } : {}),
     });
     const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
     return new CompiledGraph(

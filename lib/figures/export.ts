@@ -1,6 +1,7 @@
 /**
  * Figure export: every chart the results support, written as `<name>.vl.json` (the Vega-Lite spec),
- * `<name>.svg` and `<name>.png` under stable names, rendered headlessly.
+ * `<name>.svg`, `<name>.png`, `<name>.pdf` and `<name>.caption.md` (what it shows, data, n per point, band,
+ * flagged runs) under stable names, rendered headlessly.
  *
  * @example
  * ```ts
@@ -10,7 +11,9 @@
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import { prefixLengthChart, triggerCountChart } from "../charts/param_sensitivity.ts";
-import { renderSvg, svgToPng } from "../charts/render.ts";
+import { captionMarkdown } from "../charts/caption.ts";
+import { chartRows } from "../charts/context.ts";
+import { renderSvg, svgToPdf, svgToPng } from "../charts/render.ts";
 import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
@@ -19,7 +22,8 @@ import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** Chart name → spec for each chart `rows` have data for. */
-export function figuresFor(rows: readonly ResultRow[]): Map<string, ChartSpec> {
+export function figuresFor(allRows: readonly ResultRow[]): Map<string, ChartSpec> {
+  const rows = chartRows(allRows);
   const figures = new Map<string, ChartSpec>();
   const methods = new Set(rows.filter((r) => !r.zeroShot).map((r) => r.method));
   const swept = (method: string, param: string) => new Set(rows.filter((r) => r.method === method).map((r) => r.params[param])).size > 1;
@@ -35,15 +39,19 @@ export function figuresFor(rows: readonly ResultRow[]): Map<string, ChartSpec> {
   return figures;
 }
 
-/** Write one chart as `<dir>/<name>.{vl.json,svg,png}`; returns the three paths. */
+/** Write one chart as `<dir>/<name>.{vl.json,svg,png,pdf,caption.md}`; returns the five paths. */
 export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2 } = {}): Promise<string[]> {
   const svg = await renderSvg(spec);
-  const paths = [`${dir}/${name}.vl.json`, `${dir}/${name}.svg`, `${dir}/${name}.png`];
-  // Compact: a training-loss spec of a full grid holds tens of thousands of points.
-  await writeFileAtomic(paths[0], JSON.stringify(spec) + "\n");
-  await writeFileAtomic(paths[1], svg);
-  await writeFileAtomic(paths[2], svgToPng(svg, { scale }));
-  return paths;
+  const files: [string, string | Uint8Array][] = [
+    // Compact: a spec of a full grid holds thousands of records.
+    [`${dir}/${name}.vl.json`, JSON.stringify(spec) + "\n"],
+    [`${dir}/${name}.svg`, svg],
+    [`${dir}/${name}.png`, svgToPng(svg, { scale })],
+    [`${dir}/${name}.pdf`, await svgToPdf(svg)],
+    [`${dir}/${name}.caption.md`, captionMarkdown(spec)],
+  ];
+  for (const [path, content] of files) await writeFileAtomic(path, content);
+  return files.map(([path]) => path);
 }
 
 /**

@@ -3,28 +3,33 @@
  * (shards merged; several files, e.g. one per model, side by side) as Vega-Lite JSON, SVG and PNG. Default
  * output for one file: `figures/<results name>/`; several need `--out`.
  */
-import { parseArgs } from "node:util";
 import { hasCjkFont } from "../charts/render.ts";
 import { loadResultSets } from "../experiments/results.ts";
 import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
+import { InputError } from "../util/errors.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
-const USAGE = "usage: deno task figures <results.jsonl>... [--out DIR] [--skip-corrupt] [--scale 2]";
+const SPEC = {
+  name: "figures",
+  usage: "deno task figures <results.jsonl>... [--out DIR] [--skip-corrupt] [--scale 2]",
+  positionals: { name: "results file", min: 1 },
+  flags: {
+    out: { type: "string", value: "DIR", help: "output folder (default figures/<results name>; several files need it)" },
+    "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results files instead of stopping" },
+    scale: { type: "number", above: 0, default: 2, help: "PNG pixels per SVG unit" },
+  },
+} as const satisfies CommandSpec;
 
 async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { out: { type: "string" }, "skip-corrupt": { type: "boolean" }, scale: { type: "string", default: "2" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help || positionals.length === 0 || (positionals.length > 1 && !values.out)) {
-    console.error(positionals.length > 1 ? `several results files need --out\n${USAGE}` : USAGE);
-    return values.help ? 0 : 2;
-  }
+  const p = commandFlags(SPEC, args);
+  if (!p) return 0;
+  const { values, positionals } = p;
+  if (positionals.length > 1 && !values.out) throw new InputError("several results files need --out", { field: "--out" });
   const rows = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
-  for (const path of await exportFigures(rows, out, { scale: Number(values.scale) })) console.log(path);
+  for (const path of await exportFigures(rows, out, { scale: values.scale })) console.log(path);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /** Batched inference shared by the methods' predictors. */
 import { argmax } from "../eval/metrics.ts";
-import { chunks, packBatch, type TokenBatch, type TokenSeq } from "./batch.ts";
+import { chunks, packBatch, type TokenBatch, type TokenSeq } from "../model/batch.ts";
 
 /**
  * Run `run` over `seqs` in fixed-size batches (the last one padded with empty rows) and collect one row of

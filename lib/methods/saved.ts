@@ -1,9 +1,14 @@
-/** The on-disk form of a trained predictor: `method.json` (method, options, labels, extras) and tensors. */
+/**
+ * The on-disk form of a trained predictor: `method.json` (method, options, labels, extras, the base model's
+ * fingerprint) and tensors.
+ */
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { readSafetensors } from "../model/safetensors.ts";
 import { saveWeights } from "../model/weights.ts";
+import type { ModelFolder } from "../model/folder.ts";
+import { baseModelFingerprint, type BaseModelFingerprint, checkBaseModel } from "../model/fingerprint.ts";
 
 /** Contents of `method.json`. */
 export interface SavedMethod<O = unknown> {
@@ -12,17 +17,24 @@ export interface SavedMethod<O = unknown> {
   labels: string[];
   /** Method-specific readable artifacts (e.g. AutoPrompt's trigger tokens). */
   extra?: Record<string, unknown>;
+  /** The model it was trained on; absent in predictors saved before fingerprints were recorded (not checked). */
+  base?: BaseModelFingerprint;
 }
 
-/** Write `method.json` and, when given, `weights.safetensors` into `dir`. */
-export async function saveMethod(dir: string, meta: SavedMethod, tensors?: TensorMap): Promise<void> {
+/** Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`. */
+export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFolder, tensors?: TensorMap): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
-  await writeFileAtomic(`${dir}/method.json`, JSON.stringify(meta, null, 2) + "\n");
+  const saved = { ...meta, base: await baseModelFingerprint(model) };
+  await writeFileAtomic(`${dir}/method.json`, JSON.stringify(saved, null, 2) + "\n");
 }
 
-/** Read what {@link saveMethod} wrote; checks the method name. */
-export async function loadMethod<O>(dir: string, method: string): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+/**
+ * Read what {@link saveMethod} wrote for loading onto `model`; checks the method name and that `model` is the
+ * base model it was saved with.
+ * @throws InputError naming method.json: another method, another base model (the parts that differ named).
+ */
+export async function loadMethod<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const file = `${dir}/method.json`;
   let meta: SavedMethod<O>;
   try {
@@ -31,6 +43,7 @@ export async function loadMethod<O>(dir: string, method: string): Promise<{ meta
     throw new InputError(`cannot read a saved method: ${(e as Error).message}`, { file });
   }
   if (meta.method !== method) throw new InputError(`holds method "${meta.method}", not "${method}"`, { file, field: "method" });
+  if (meta.base) checkBaseModel(meta.base, await baseModelFingerprint(model), file);
   const tensors: TensorMap = new Map();
   try {
     await Deno.stat(`${dir}/weights.safetensors`);

@@ -7,15 +7,10 @@ import type { Graph, TensorData, Value } from "../engine/graph.ts";
 import { GraphParams } from "../model/params.ts";
 import { GradientStep } from "../train/gradient_step.ts";
 import { type LoopOptions, type LoopResult, trainLoop } from "../train/loop.ts";
-import { hash32 } from "../util/rng.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "./batch.ts";
-import type { ProgressCallback } from "./types.ts";
-
-/** Dropout seed of one step: a function of (seed, step) only, so a resumed run draws the same masks. */
-export function stepSeed(seed: number, step: number): Uint32Array {
-  return Uint32Array.of(hash32((hash32(seed >>> 0) ^ step) >>> 0));
-}
+import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "../model/batch.ts";
+import type { ProgressCallback } from "../train/progress.ts";
+import { stepSeed } from "../train/step_seed.ts";
 
 /** What one supervised run trains and how its loss is built. */
 export interface SupervisedFit {

@@ -5,18 +5,10 @@
  */
 import type { Row } from "../data/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
+import type { ProgressCallback } from "../train/progress.ts";
 
-/** A progress report from training or search; `phase` says which (e.g. "train", "search", "eval"). */
-export interface ProgressEvent {
-  phase: string;
-  step: number;
-  totalSteps: number;
-  loss?: number;
-  devAccuracy?: number;
-}
-
-/** Receives progress reports (a terminal bar in the CLI, a live line in notebooks). */
-export type ProgressCallback = (event: ProgressEvent) => void;
+/** The methods report progress with the training layer's types; re-exported as part of their API. */
+export type { ProgressCallback, ProgressEvent } from "../train/progress.ts";
 
 /** What a method trained and what it cost. */
 export interface TrainRecord {

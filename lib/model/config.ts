@@ -11,6 +11,7 @@
  */
 import { InputError } from "../util/errors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { readModelFile } from "./files.ts";
 
 /** Activation names accepted for `hidden_act`, and the GELU each one means. */
 const GELU_OF = { gelu: "erf", gelu_new: "tanh", gelu_pytorch_tanh: "tanh" } as const;
@@ -155,13 +156,7 @@ export async function writeBertConfig(path: string, config: BertConfig): Promise
  * ```
  */
 export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new InputError("missing file", { file: path });
-    throw err;
-  }
+  const text = new TextDecoder().decode(await readModelFile(path));
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,6 +1,7 @@
 /**
- * A Hugging Face BERT model folder: `config.json`, `model.safetensors`, `tokenizer.json`,
- * `tokenizer_config.json` (and optionally `vocab.txt`, `special_tokens_map.json`).
+ * A Hugging Face BERT model folder: `config.json`; weights as `model.safetensors`, `pytorch_model.bin` or
+ * either sharded with an `.index.json` (weight_files.ts); a tokenizer as `tokenizer.json` +
+ * `tokenizer_config.json` or as `vocab.txt` (+ `tokenizer_config.json`, `special_tokens_map.json`).
  *
  * @example
  * ```ts
@@ -12,15 +13,19 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { exists } from "./files.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";
-import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES } from "./tokenizer.ts";
+import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizer.ts";
+import { findWeightsFile, WEIGHT_FILES } from "./weight_files.ts";
 import { type LoadedWeights, loadWeights, saveWeights } from "./weights.ts";
 
 /** A loaded model folder: weights under canonical names (see weights.ts) plus what loading had to do. */
 export interface ModelFolder extends LoadedWeights {
   dir: string;
+  /** The weights file read (one of weight_files.ts's WEIGHT_FILES inside `dir`). */
+  weightsFile: string;
   config: BertConfig;
   tokenizer: BertTokenizer;
 }
@@ -31,8 +36,6 @@ export interface LoadModelOptions {
   seed?: number;
 }
 
-const REQUIRED = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
-
 /**
  * Load config, weights and tokenizer of a model folder, checking each against the others.
  * @throws InputError naming the file: a missing file (all missing ones listed), a truncated or corrupt file,
@@ -40,7 +43,7 @@ const REQUIRED = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
  */
 export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<ModelFolder> {
   dir = dir.replace(/\/+$/, "");
-  await checkPresent(dir);
+  const weightsFile = await checkPresent(dir);
   const config = await readBertConfig(`${dir}/config.json`);
   const tokenizer = await loadTokenizer(dir);
   if (tokenizer.vocabSize > config.vocab_size) {
@@ -49,8 +52,8 @@ export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}):
       { file: `${dir}/tokenizer.json` },
     );
   }
-  const loaded = await loadWeights(`${dir}/model.safetensors`, config, opts);
-  return { dir, config, tokenizer, ...loaded };
+  const loaded = await loadWeights(weightsFile, config, opts);
+  return { dir, weightsFile, config, tokenizer, ...loaded };
 }
 
 /** What {@link saveModelFolder} writes. */
@@ -77,31 +80,27 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
   await saveWeights(dir, contents.weights);
 }
 
-async function checkPresent(dir: string): Promise<void> {
+/** Check that config, weights and tokenizer are there (naming every missing one); returns the weights file. */
+async function checkPresent(dir: string): Promise<string> {
   try {
     if (!(await Deno.stat(dir)).isDirectory) throw new InputError("not a folder", { file: dir });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) throw new InputError("model folder not found", { file: dir });
     throw err;
   }
+  const weightsFile = await findWeightsFile(dir);
+  const vocabOnly = !(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`));
+  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly ? [] : TOKENIZER_FILES)];
   const missing: string[] = [];
-  for (const name of REQUIRED) {
-    try {
-      await Deno.stat(`${dir}/${name}`);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      missing.push(name);
-    }
-  }
-  if (!missing.length) return;
-  const hint = missing.includes("model.safetensors") && (await exists(`${dir}/pytorch_model.bin`))
-    ? " (only pytorch_model.bin is there: convert it to safetensors with transformers' save_pretrained)"
-    : "";
-  throw new InputError(`missing file${missing.length > 1 ? "s" : ""} ${missing.join(", ")}${hint}`, {
-    file: `${dir}/${missing[0]}`,
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+  for (const name of needed) if (!(await exists(`${dir}/${name}`))) missing.push(name);
+  if (!missing.length) return weightsFile!;
+  const alternatives = [
+    ...(weightsFile ? [] : [`weights may also be ${WEIGHT_FILES.slice(1).join(", ")}`]),
+    ...(missing.includes("tokenizer.json") ? [`a tokenizer may also be ${VOCAB_FILE}`] : []),
+  ];
+  throw new InputError(
+    `missing file${missing.length > 1 ? "s" : ""} ${missing.join(", ")}` +
+      (alternatives.length ? ` (${alternatives.join("; ")})` : ""),
+    { file: `${dir}/${missing[0]}` },
+  );
 }

@@ -12,17 +12,13 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { readModelFile } from "./files.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { numel, type TensorMap } from "../util/tensor.ts";
+import { decodeStored, DTYPE_BYTES, type StoredDtype, type StoredTensor } from "./stored.ts";
 
-/** Storage types this reader understands. */
-export type SafetensorsDtype = "F32" | "F16" | "BF16" | "I64" | "I32";
-
-/** One tensor as stored: floats decoded to float32, integers kept as integers. */
-export type StoredTensor =
-  | { dtype: "F32" | "F16" | "BF16"; shape: number[]; data: Float32Array }
-  | { dtype: "I64"; shape: number[]; data: BigInt64Array }
-  | { dtype: "I32"; shape: number[]; data: Int32Array };
+// Re-exported: callers reading safetensors get the tensor type from here.
+export type { StoredTensor };
 
 /** A decoded file: tensors in header order, plus the optional string metadata. */
 export interface SafetensorsContents {
@@ -30,16 +26,9 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
-// Float32 data is copied in bulk, which is only the file's little-endian layout on a little-endian host.
-if (new Uint8Array(new Float32Array([1]).buffer)[3] !== 0x3f) {
-  throw new Error("safetensors.ts assumes a little-endian host");
-}
-
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
-
 interface HeaderEntry {
   name: string;
-  dtype: SafetensorsDtype;
+  dtype: StoredDtype;
   shape: number[];
   begin: number;
   end: number;
@@ -69,19 +58,13 @@ export function parseSafetensors(bytes: Uint8Array, file = "<memory>"): Safetens
   const dataLen = bytes.length - dataStart;
   checkLayout(entries, dataLen, file);
   const tensors = new Map<string, StoredTensor>();
-  for (const e of entries) tensors.set(e.name, decode(view, dataStart + e.begin, e));
+  for (const e of entries) tensors.set(e.name, decodeStored(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, e.shape));
   return { tensors, metadata };
 }
 
 /** Read and decode a safetensors file; see {@link parseSafetensors}. A missing file is an InputError too. */
 export async function readSafetensors(path: string): Promise<SafetensorsContents> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new InputError("missing file", { file: path });
-    throw err;
-  }
+  const bytes = await readModelFile(path);
   return parseSafetensors(bytes, path);
 }
 
@@ -141,8 +124,8 @@ function parseHeader(raw: Uint8Array, file: string): { entries: HeaderEntry[]; m
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (value ?? {}) as Record<string, unknown>;
-    if (typeof dtype !== "string" || !(dtype in BYTES)) {
-      throw new InputError(`unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES).join(", ")})`, {
+    if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) {
+      throw new InputError(`unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(", ")})`, {
         file,
         field: name,
       });
@@ -153,7 +136,7 @@ function parseHeader(raw: Uint8Array, file: string): { entries: HeaderEntry[]; m
         field: name,
       });
     }
-    entries.push({ name, dtype: dtype as SafetensorsDtype, shape, begin: offsets[0], end: offsets[1] });
+    entries.push({ name, dtype: dtype as StoredDtype, shape, begin: offsets[0], end: offsets[1] });
   }
   return { entries, metadata };
 }
@@ -165,7 +148,7 @@ function isIntArray(x: unknown): x is number[] {
 /** Sizes must match dtype×shape, tensors must lie inside the data section and must not overlap. */
 function checkLayout(entries: HeaderEntry[], dataLen: number, file: string): void {
   for (const e of entries) {
-    const expected = numel(e.shape) * BYTES[e.dtype];
+    const expected = numel(e.shape) * DTYPE_BYTES[e.dtype];
     if (e.end < e.begin || e.end - e.begin !== expected) {
       throw new InputError(
         `header lies about sizes: data_offsets [${e.begin}, ${e.end}] span ${e.end - e.begin} bytes but ` +
@@ -189,50 +172,4 @@ function checkLayout(entries: HeaderEntry[], dataLen: number, file: string): voi
       });
     }
   }
-}
-
-function decode(view: DataView, start: number, e: HeaderEntry): StoredTensor {
-  const n = numel(e.shape);
-  const shape = e.shape;
-  switch (e.dtype) {
-    case "I64": {
-      const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = view.getBigInt64(start + 8 * i, true);
-      return { dtype: e.dtype, shape, data };
-    }
-    case "I32": {
-      const data = new Int32Array(n);
-      for (let i = 0; i < n; i++) data[i] = view.getInt32(start + 4 * i, true);
-      return { dtype: e.dtype, shape, data };
-    }
-    case "F32": {
-      // A copy (not a view): keeps alignment and lets the file's buffer be freed.
-      const data = new Float32Array(view.buffer.slice(view.byteOffset + start, view.byteOffset + start + 4 * n));
-      return { dtype: e.dtype, shape, data };
-    }
-    default: {
-      const data = new Float32Array(n);
-      const read = e.dtype === "F16" ? halfToFloat : bf16ToFloat;
-      for (let i = 0; i < n; i++) data[i] = read(view.getUint16(start + 2 * i, true));
-      return { dtype: e.dtype, shape, data };
-    }
-  }
-}
-
-const bf16Scratch = new DataView(new ArrayBuffer(4));
-
-/** bfloat16 is the top half of a float32. */
-function bf16ToFloat(bits: number): number {
-  bf16Scratch.setUint32(0, bits << 16);
-  return bf16Scratch.getFloat32(0);
-}
-
-/** IEEE 754 binary16 to a number (subnormals, infinities and NaN included). */
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

@@ -1,6 +1,7 @@
 /**
  * The BERT WordPiece tokenizer of a model folder, loaded with transformers.js from `tokenizer.json` +
- * `tokenizer_config.json`, behind a small typed wrapper.
+ * `tokenizer_config.json` or, for folders that ship only `vocab.txt` (+ `tokenizer_config.json`), from the
+ * equivalent tokenizer.json built in memory (wordpiece.ts), behind a small typed wrapper.
  *
  * Special tokens and truncation are done here, not by transformers.js: its `truncation` in 4.3.1 cuts the
  * final `[SEP]` off (`max_length: 6` gives `[CLS] a b c d e`), where HF Python keeps it.
@@ -12,12 +13,19 @@
  * ```
  * @module
  */
-import { AutoTokenizer, env } from "@huggingface/transformers";
+import { AutoTokenizer, BertTokenizer as HfBertTokenizer, env } from "@huggingface/transformers";
 import { InputError } from "../util/errors.ts";
+import { exists } from "./files.ts";
 import { readJsonFile } from "./config.ts";
+import { bertTokenizerJson, DEFAULT_WORDPIECE, readVocabTokenizer } from "./wordpiece.ts";
 
-/** Files a tokenizer needs (transformers.js refuses to load without `tokenizer_config.json`). */
+/**
+ * Files a tokenizer is read from: `tokenizer.json` with `tokenizer_config.json` (transformers.js refuses to load
+ * without it), or else `vocab.txt` (with an optional `tokenizer_config.json`).
+ */
 export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"] as const;
+/** The file of a tokenizer without `tokenizer.json`. */
+export const VOCAB_FILE = "vocab.txt";
 /** Further tokenizer files copied along when a folder is saved, if present. */
 export const OPTIONAL_TOKENIZER_FILES = ["vocab.txt", "special_tokens_map.json"] as const;
 
@@ -173,8 +181,8 @@ let loading: Promise<unknown> = Promise.resolve();
 
 /**
  * Load the tokenizer of a model folder offline (or, with `allowRemote`, of a Hub id).
- * @throws InputError naming the file: a missing or invalid tokenizer.json / tokenizer_config.json, a vocabulary
- *   without `[MASK]` (or another special token).
+ * @throws InputError naming the file: a missing or invalid tokenizer.json / tokenizer_config.json (or vocab.txt
+ *   settings), a vocabulary without `[MASK]` (or another special token).
  */
 export function loadTokenizer(dirOrId: string, opts: LoadTokenizerOptions = {}): Promise<BertTokenizer> {
   const next = loading.then(() => load(dirOrId, opts));
@@ -189,6 +197,7 @@ async function load(dirOrId: string, { allowRemote = false }: LoadTokenizerOptio
     return new BertTokenizer(hf, {}, dirOrId);
   }
   const dir = dirOrId.replace(/\/+$/, "");
+  if (!(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`))) return await loadVocabOnly(dir);
   const files = await readTokenizerFiles(dir);
   const slash = dir.lastIndexOf("/");
   env.allowRemoteModels = false;
@@ -201,6 +210,24 @@ async function load(dirOrId: string, { allowRemote = false }: LoadTokenizerOptio
   } catch (err) {
     throw new InputError(`transformers.js could not load the tokenizer: ${(err as Error).message}`, { file });
   }
+  return new BertTokenizer(hf, files, file);
+}
+
+/**
+ * A `vocab.txt` folder: its tokenizer.json is built in memory and handed to transformers.js; `files` holds it
+ * too, so a saved copy of the folder carries a tokenizer.json.
+ */
+async function loadVocabOnly(dir: string): Promise<BertTokenizer> {
+  const { tokenizerJson, tokenizerConfig, tokenizerConfigText } = await readVocabTokenizer(dir);
+  const file = `${dir}/${VOCAB_FILE}`;
+  const hf = new HfBertTokenizer(tokenizerJson, tokenizerConfig) as unknown as HfTokenizer;
+  const files: Record<string, string> = {
+    "tokenizer.json": JSON.stringify(tokenizerJson),
+    "tokenizer_config.json": tokenizerConfigText,
+    [VOCAB_FILE]: await Deno.readTextFile(file),
+  };
+  const map = `${dir}/special_tokens_map.json`;
+  if (await exists(map)) files["special_tokens_map.json"] = await Deno.readTextFile(map);
   return new BertTokenizer(hf, files, file);
 }
 
@@ -233,57 +260,16 @@ async function readTokenizerFiles(dir: string): Promise<Record<string, string>> 
  * ```
  */
 export function bertTokenizerFiles(vocab: readonly string[], modelMaxLength = 512): Record<string, string> {
-  const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
-  const specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].filter((t) => t in ids);
-  const special = (id: string, type_id: number) => ({ SpecialToken: { id, type_id } });
-  const tokenizer = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content) => ({
-      id: ids[content],
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: "BertPreTokenizer" },
-    post_processor: {
-      type: "TemplateProcessing",
-      single: [special("[CLS]", 0), { Sequence: { id: "A", type_id: 0 } }, special("[SEP]", 0)],
-      pair: [
-        special("[CLS]", 0),
-        { Sequence: { id: "A", type_id: 0 } },
-        special("[SEP]", 0),
-        { Sequence: { id: "B", type_id: 1 } },
-        special("[SEP]", 1),
-      ],
-      special_tokens: Object.fromEntries(
-        ["[CLS]", "[SEP]"].filter((t) => t in ids).map((t) => [t, { id: t, ids: [ids[t]], tokens: [t] }]),
-      ),
-    },
-    decoder: { type: "WordPiece", prefix: "##", cleanup: true },
-    model: {
-      type: "WordPiece",
-      unk_token: "[UNK]",
-      continuing_subword_prefix: "##",
-      max_input_chars_per_word: 100,
-      vocab: ids,
-    },
-  };
-  const specialMap = { unk_token: "[UNK]", sep_token: "[SEP]", pad_token: "[PAD]", cls_token: "[CLS]", mask_token: "[MASK]" };
+  const specialMap = DEFAULT_WORDPIECE.special;
   const config = {
     tokenizer_class: "BertTokenizer",
-    do_lower_case: true,
-    tokenize_chinese_chars: true,
+    do_lower_case: DEFAULT_WORDPIECE.do_lower_case,
+    tokenize_chinese_chars: DEFAULT_WORDPIECE.tokenize_chinese_chars,
     model_max_length: modelMaxLength,
     ...specialMap,
   };
   return {
-    "tokenizer.json": JSON.stringify(tokenizer),
+    "tokenizer.json": JSON.stringify(bertTokenizerJson(vocab)),
     "tokenizer_config.json": JSON.stringify(config, null, 2),
     "special_tokens_map.json": JSON.stringify(specialMap, null, 2),
     "vocab.txt": vocab.join("\n") + "\n",

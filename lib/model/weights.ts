@@ -14,10 +14,13 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
+import { checkWeights } from "./check_weights.ts";
 import { Rng } from "../util/rng.ts";
 import { type HostTensor, numel, type TensorMap } from "../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
-import { readSafetensors, type StoredTensor, writeSafetensors } from "./safetensors.ts";
+import { writeSafetensors } from "./safetensors.ts";
+import type { StoredTensor } from "./stored.ts";
+import { readWeightsFile } from "./weight_files.ts";
 
 /** Name of the (untied) decoder weight; absent from the canonical map when tied to the word embeddings. */
 export const DECODER_WEIGHT = "cls.predictions.decoder.weight";
@@ -109,7 +112,7 @@ const MLM_HEAD = "cls.predictions.";
  * Accepts names without `bert.`, `LayerNorm.gamma/beta`, `cls.predictions.decoder.bias` for
  * `cls.predictions.bias`, a missing or duplicate tied decoder, a missing pooler or MLM head.
  * @throws InputError naming `file` and the tensor: a tensor missing, a shape the config does not imply,
- *   an integer tensor where floats belong.
+ *   an integer tensor where floats belong, a non-finite value, more encoder layers than the config has.
  */
 export function normalizeWeights(
   stored: Map<string, StoredTensor>,
@@ -119,6 +122,11 @@ export function normalizeWeights(
   const weights: TensorMap = new Map();
   const ignored: string[] = [];
   const notes: string[] = [];
+  const narrow = [...stored.values()].filter((t) => t.dtype === "F16" || t.dtype === "BF16");
+  if (narrow.length) {
+    const kinds = [...new Set(narrow.map((t) => t.dtype))].join("/");
+    notes.push(`${narrow.length} tensors stored as ${kinds}: widened to float32`);
+  }
   for (const [rawName, t] of stored) {
     const name = canonicalName(rawName);
     if (name === "bert.embeddings.position_ids" || name.startsWith("cls.seq_relationship.")) {
@@ -157,13 +165,13 @@ export function normalizeWeights(
   const decoderTied = settleDecoder(weights, config, file, ignored, notes);
   const extra = [...weights.keys()].filter((n) => !expected.has(n) && n !== DECODER_WEIGHT);
   if (extra.length) notes.push(`extra tensors kept: ${extra.join(", ")}`);
+  checkWeights(weights, config, file);
   return { weights, poolerInitialized, mlmHeadInitialized, decoderTied, ignored, notes };
 }
 
-/** Read a safetensors file and {@link normalizeWeights} it. */
+/** Read a weights file (safetensors, PyTorch `.bin`, or a sharded index of either) and {@link normalizeWeights} it. */
 export async function loadWeights(path: string, config: BertConfig, opts: { seed?: number } = {}): Promise<LoadedWeights> {
-  const { tensors } = await readSafetensors(path);
-  return normalizeWeights(tensors, config, { file: path, seed: opts.seed });
+  return normalizeWeights(await readWeightsFile(path), config, { file: path, seed: opts.seed });
 }
 
 /**

@@ -9,7 +9,15 @@ import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 
-/** The loop's own state: enough, with the seed, to continue exactly where it stopped. */
+/** The training options in force from `fromStep` on; a resume allowed to change some starts a new stage. */
+export interface OptionStage {
+  fromStep: number;
+  options: Record<string, unknown>;
+  /** Options that differ from the stage before (empty for the first). */
+  changed: string[];
+}
+
+/** The loop's own state: enough, with the options of its last stage, to continue exactly where it stopped. */
 export interface LoopState {
   step: number;
   totalSteps: number;
@@ -18,6 +26,8 @@ export interface LoopState {
   tokensSeen: number;
   elapsedSeconds: number;
   log: Record<string, number>[];
+  /** Oldest first; absent in checkpoints written before options were recorded. */
+  stages?: OptionStage[];
 }
 
 /** A checkpoint in memory. */

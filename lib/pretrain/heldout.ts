@@ -6,10 +6,11 @@
 import type { BertConfig } from "../model/config.ts";
 import type { BertTokenizer } from "../model/tokenizer.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { Rng } from "../util/rng.ts";
-import { encodeTexts } from "../methods/batch.ts";
-import { BucketedBatches, maskBatch, type MaskingVocab, mixSeed, packBucket } from "./mlm_batches.ts";
-import { MlmEvaluator } from "./mlm_graph.ts";
+import { mixSeed, Rng } from "../util/rng.ts";
+import { encodeTexts } from "../model/batch.ts";
+import { maskBatch, maskingVocab } from "../model/masking.ts";
+import { MlmEvaluator } from "../model/mlm_graph.ts";
+import { BucketedBatches, packBucket } from "./mlm_batches.ts";
 
 /** Result of {@link heldoutMlm}. */
 export interface HeldoutResult {
@@ -17,12 +18,6 @@ export interface HeldoutResult {
   accuracy: number;
   masked: number;
   texts: number;
-}
-
-/** Masking vocabulary of a tokenizer. */
-export function maskingVocab(tok: BertTokenizer): MaskingVocab {
-  const { cls, sep, pad, mask, unk } = tok.specialIds;
-  return { vocabSize: tok.vocabSize, maskId: mask, special: new Set([cls, sep, pad, mask, unk]) };
 }
 
 /** Score `texts` with `evaluator` (reused during training) or a fresh one. */

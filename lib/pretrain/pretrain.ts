@@ -17,18 +17,20 @@ import { AdamW } from "../train/adamw.ts";
 import { clipGradNorm } from "../train/clip.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../train/gradient_step.ts";
-import { stepSeed } from "../methods/supervised_fit.ts";
-import { encodeTexts } from "../methods/batch.ts";
-import type { ProgressCallback } from "../methods/types.ts";
+import { encodeTexts } from "../model/batch.ts";
+import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
+import { MlmEvaluator, mlmFeeds } from "../model/mlm_graph.ts";
+import { mlmTrainStep } from "../train/mlm_step.ts";
+import type { ProgressCallback } from "../train/progress.ts";
+import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
-import { Rng } from "../util/rng.ts";
+import { mixSeed, Rng } from "../util/rng.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { loadCheckpoint, type LoopState, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, type LoopState, type OptionStage, saveCheckpoint } from "./checkpoint.ts";
 import { pretrainingCorpus } from "./corpus.ts";
-import { heldoutMlm, maskingVocab } from "./heldout.ts";
-import { BucketedBatches, maskBatch, maskCapacity, mixSeed, packBucket } from "./mlm_batches.ts";
-import { MlmEvaluator, mlmFeeds, mlmTrainStep } from "./mlm_graph.ts";
+import { heldoutMlm } from "./heldout.ts";
+import { BucketedBatches, MLM_BUCKETS, packBucket } from "./mlm_batches.ts";
 import { buildVocab } from "./vocab.ts";
 
 /** Options of {@link pretrain}; sizes apply to a model built from scratch. */
@@ -62,6 +64,12 @@ export interface PretrainOptions {
   seed: number;
   /** Stop after this step with a checkpoint, to resume later (a scheduled pause). */
   stopAt?: number;
+  /**
+   * Let a resume change training options (seed, lr, batch size, budget...) from the checkpoint's; the change
+   * starts a new stage in the training log. Without it such a resume is refused. Options left out of a resume
+   * are the checkpoint's.
+   */
+  allowChanges?: boolean;
   /** Text to train on instead of the mirror's corpus (e.g. domain-adaptive pre-training). */
   corpus?: { train: string[]; heldout: string[] };
   source?: SourceOptions;
@@ -128,21 +136,91 @@ export interface PretrainResult {
   resumedFrom: number;
   /** True when the run paused (stopAt or Ctrl-C) with a checkpoint instead of finishing. */
   stopped: boolean;
+  /** True when SIGINT (Ctrl-C) stopped the run; a checkpoint was written. */
+  interrupted: boolean;
+  /** The options of each stage of the run: one, unless a resume was allowed to change some. */
+  optionStages: OptionStage[];
   /** onnxruntime intra-op threads. */
   threads: number;
 }
 
+/** Options that fix the model's shape, vocabulary or held-out texts: a resume can never change them. */
+const FIXED_ON_RESUME = ["from", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
+/** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
+const STAGE_OPTIONS = ["seed", "lr", "beta2", "weightDecay", "warmupSteps", "tokensPerBatch", "maxLength", "steps", "minutes"] as const;
+
+/** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
+const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
+
+/** The recorded options, without the unset ones. */
+function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptions)[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+/**
+ * The options of a resumed run: the checkpoint's, overridden by those given. A given option that differs
+ * is refused (always for {@link FIXED_ON_RESUME}, without `allowChanges` for the others).
+ * @returns the options and the names of those that changed.
+ */
+function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file: string): { o: PretrainOptions; changed: string[] } {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
+  const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
+  if (!recorded) {
+    if (!options.allowChanges) {
+      throw new InputError("the checkpoint does not record its options (an older format); pass --allow-changes to resume with the options given now", { file });
+    }
+    return { o: { ...PRETRAIN_DEFAULTS, ...given } as PretrainOptions, changed: ["unrecorded"] };
+  }
+  const show = (v: unknown) => v === undefined ? "unset" : JSON.stringify(v);
+  const differs = (k: keyof PretrainOptions) => k in given && given[k] !== recorded[k];
+  const fixed = FIXED_ON_RESUME.find(differs);
+  if (fixed) {
+    throw new InputError(
+      `is ${show(recorded[fixed])} in the checkpoint, ${show(given[fixed])} now: it fixes the model's shape, vocabulary or held-out texts, so a resume cannot change it (use another --out)`,
+      { file, field: fixed },
+    );
+  }
+  const changed = STAGE_OPTIONS.filter(differs);
+  if (changed.length && !options.allowChanges) {
+    const list = changed.map((k) => `${k} from ${show(recorded[k])} to ${show(given[k])}`).join(", ");
+    throw new InputError(
+      `resuming would change ${list}; leave ${changed.length > 1 ? "them" : "it"} out to keep the checkpoint's, or pass --allow-changes to go on with the new values as a new stage of the training log`,
+      { file, field: changed[0] },
+    );
+  }
+  return { o: { ...PRETRAIN_DEFAULTS, ...recorded, ...given } as PretrainOptions, changed };
+}
+
+/** Refuse options the loop cannot run with, before the corpus is read. */
+function checkOptions(o: PretrainOptions): void {
+  if (o.steps === undefined && o.minutes === undefined) throw new InputError("give a budget: steps or minutes", { field: "steps" });
+  if (o.maxLength < MLM_BUCKETS[0]) {
+    throw new InputError(`must be at least ${MLM_BUCKETS[0]} (the shortest length bucket), got ${o.maxLength}`, { field: "maxLength" });
+  }
+  if (!o.from && o.hidden % o.heads !== 0) throw new InputError(`hidden ${o.hidden} is not divisible by heads ${o.heads}`, { field: "hidden" });
+}
+
 /**
  * Pre-train (or resume pre-training) into `o.out`.
- * @throws InputError when `o.out` already holds a finished model (nothing is overwritten) or no budget is given.
+ * @throws InputError when `o.out` already holds a finished model (nothing is overwritten), no budget is given,
+ *   an option is out of range, or a resume would change an option of the checkpoint (see `allowChanges`).
  */
 export async function pretrain(options: Partial<PretrainOptions> & { out: string }): Promise<PretrainResult> {
-  const o: PretrainOptions = { ...PRETRAIN_DEFAULTS, ...options };
-  if (o.steps === undefined && o.minutes === undefined) throw new InputError("give a budget: steps or minutes", { field: "steps" });
-  const ckptDir = `${o.out}/checkpoint`;
+  const ckptDir = `${options.out}/checkpoint`;
   const checkpoint = await loadCheckpoint(ckptDir);
-  if (!checkpoint && (await exists(`${o.out}/model.safetensors`))) {
-    throw new InputError("already holds a pre-trained model; choose another --out or remove it", { file: o.out });
+  if (!checkpoint && (await exists(`${options.out}/model.safetensors`))) {
+    throw new InputError("already holds a pre-trained model; choose another --out or remove it", { file: options.out });
+  }
+  const { o, changed } = checkpoint
+    ? resumeOptions(options, checkpoint.state, `${ckptDir}/state.json`)
+    : { o: { ...PRETRAIN_DEFAULTS, ...options } as PretrainOptions, changed: [] };
+  checkOptions(o);
+  if (checkpoint && (changed.includes("steps") || changed.includes("minutes"))) {
+    if (o.steps !== undefined && o.steps <= checkpoint.state.step) {
+      throw new InputError(`must be beyond the checkpoint's step ${checkpoint.state.step}, got ${o.steps}`, { field: "steps" });
+    }
+    // A new budget: a step count is the new length, a time budget fixes it again from the speed measured so far.
+    checkpoint.state.totalSteps = o.steps ?? 0;
   }
   const corpus = o.corpus ?? await pretrainingCorpus({ ...o.source, heldout: o.heldout });
 
@@ -161,6 +239,11 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
   }
   const tokenizer = await loadTokenizer(o.out);
   const maxLength = Math.min(o.maxLength, config.max_position_embeddings);
+  if (maxLength < MLM_BUCKETS[0]) {
+    throw new InputError(`max_position_embeddings ${config.max_position_embeddings} is below the shortest length bucket, ${MLM_BUCKETS[0]}`, {
+      file: `${o.from}/config.json`,
+    });
+  }
   const { seqs } = encodeTexts(tokenizer, corpus.train, maxLength);
   const data = new BucketedBatches(seqs, o.tokensPerBatch, o.seed, maxLength);
   const vocab = maskingVocab(tokenizer);
@@ -175,6 +258,9 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     elapsedSeconds: 0,
     log: [],
   };
+  const recorded = recordedOptions(o, [...FIXED_ON_RESUME, ...STAGE_OPTIONS, ...FREE_ON_RESUME]);
+  if (!checkpoint || changed.length) state.stages = [...(state.stages ?? []), { fromStep: state.step, options: recorded, changed }];
+  else state.stages!.at(-1)!.options = recorded; // only bookkeeping options may differ: the next resume keeps them
   if (checkpoint) optimizer.loadState(checkpoint.optimizer);
   const resumedFrom = state.step;
   const steps = new Map<string, Promise<GradientStep>>();
@@ -221,7 +307,10 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
       const key = `${b.rows}:${b.length}`;
       if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, b.rows, b.length, capacity));
       const r = await (await steps.get(key)!).run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(o.seed, state.step) });
-      if (!Number.isFinite(r.loss)) throw new Error(`pre-training diverged: loss ${r.loss} at step ${state.step}`);
+      if (!Number.isFinite(r.loss)) {
+        // Almost always a learning rate too high for the model: the user's to change, so an input error.
+        throw new InputError(`pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`, { field: "lr" });
+      }
       clipGradNorm(r.grads, 1);
       // With a wall-clock budget the schedule's length is fixed once warmup has measured the speed.
       if (state.totalSteps === 0 && state.step + 1 >= Math.max(o.warmupSteps, 10)) {
@@ -256,6 +345,8 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
       seconds: elapsed(),
       resumedFrom,
       stopped,
+      interrupted,
+      optionStages: state.stages!,
       threads: threadCount(),
     };
     if (stopped) return result;
@@ -263,11 +354,11 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     const saved: TensorMap = new Map([...weights].filter(([n]) => !n.startsWith("bert.pooler.")));
     await saveModelFolder(o.out, { config, weights: saved, tokenizerFiles: tokenizer.files });
     const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
-    const { onLog: _l, onProgress: _p, corpus: _c, ...options } = o;
+    const { onLog: _l, onProgress: _p, corpus: _c, allowChanges: _a, ...options } = o;
     // A continued run carries the log of the stages before it, so the model's whole history stays readable.
     const earlier = o.from ? await Deno.readTextFile(`${o.from}/training_log.json`).then(JSON.parse, () => undefined) : undefined;
     const stages = earlier ? [...(earlier.stages ?? []), { ...earlier, stages: undefined }] : undefined;
-    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, corpus: report, options, stages }, null, 1) + "\n");
+    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, interrupted: undefined, corpus: report, options, stages }, null, 1) + "\n");
     await Deno.remove(ckptDir, { recursive: true }).catch(() => {});
     return result;
   } finally {

@@ -8,7 +8,7 @@ import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
 import { clipGradNorm } from "./clip.ts";
 import { linearWarmupDecay } from "./schedule.ts";
-import type { ProgressCallback } from "../methods/types.ts";
+import type { ProgressCallback } from "./progress.ts";
 
 /** Optimisation settings of {@link trainLoop}. */
 export interface LoopOptions {

@@ -25,6 +25,7 @@ export class InputError extends Error {
 function formatLocation({ file, line, field }: InputLocation): string {
   let where = file ?? "";
   if (line !== undefined) where += `${where ? ":" : "line "}${line}`;
-  if (field !== undefined) where += where ? ` (field "${field}")` : `field "${field}"`;
+  // A command-line flag names itself: `--steps: must be at least 1`.
+  if (field !== undefined) where += where ? ` (field "${field}")` : field.startsWith("-") ? field : `field "${field}"`;
   return where ? `${where}: ` : "";
 }

@@ -72,3 +72,8 @@ export function hash32(x: number): number {
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
   return (x ^ (x >>> 16)) >>> 0;
 }
+
+/** Mix integers into a seed. */
+export function mixSeed(...parts: number[]): number {
+  return parts.reduce((h, p) => hash32((h ^ (p >>> 0)) >>> 0), 0x2545f491);
+}

@@ -1,0 +1,67 @@
+/**
+ * Degenerate runs, flagged so a figure does not pass them off as results: an AutoPrompt run whose search
+ * never accepted a trigger (every slot still its initial `[MASK]`, so the prompt and its score are the same
+ * whatever the seed), and groups whose seeds all scored exactly the same.
+ * @module
+ */
+import type { ResultRow } from "../experiments/results.ts";
+import { formatRange } from "./context.ts";
+
+/** The prompt an AutoPrompt row reports in its notes (`prompt: {sentence}商[MASK][MASK][MASK]。`), if any. */
+function reportedPrompt(row: Pick<ResultRow, "notes">): string | undefined {
+  return row.notes.find((n) => n.startsWith("prompt: "))?.slice("prompt: ".length);
+}
+
+/**
+ * True when an AutoPrompt row kept every trigger slot at `[MASK]`: its prompt holds one `[MASK]` per slot
+ * (`trainableParams` counts the slots) plus the prediction slot.
+ */
+export function noTriggerAccepted(row: Pick<ResultRow, "method" | "notes" | "trainableParams">): boolean {
+  const prompt = row.method === "autoprompt" ? reportedPrompt(row) : undefined;
+  return prompt !== undefined && prompt.split("[MASK]").length - 1 === row.trainableParams + 1;
+}
+
+/** The note a figure's caption carries for each group of rows with no trigger accepted. */
+export function noTriggerFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+  const groups = new Map<string, ResultRow[]>();
+  const ordered = rows.filter(noTriggerAccepted).sort((a, b) => a.model.dir.localeCompare(b.model.dir) || (a.k ?? 0) - (b.k ?? 0));
+  for (const r of ordered) {
+    const id = name(r);
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  return [...groups].map(([id, rs]) => {
+    const seeds = [...new Set(rs.map((r) => r.seed ?? r.index ?? 0))].sort((a, b) => a - b);
+    return `${id}: no trigger accepted in seed${seeds.length > 1 ? "s" : ""} ${formatRange(seeds)} (prompt left at its [MASK] start; marked ×)`;
+  });
+}
+
+/** The legend entry of a crossed-out seed. */
+export const NO_TRIGGER_MARK = "AutoPrompt seed with no trigger accepted";
+
+/** An × drawn as a path, so that its legend symbol is the same ×. */
+const CROSS = "M-1,-1L1,1M-1,1L1,-1";
+
+/**
+ * The layer crossing out seeds with no trigger accepted: records of part `flagged` with `x` and `yField`;
+ * its one-entry shape legend explains the ×. Nothing when no seed is flagged.
+ */
+export function noTriggerLayer(flaggedCount: number, x: Record<string, unknown>, yField: string): Record<string, unknown>[] {
+  if (!flaggedCount) return [];
+  const shape = {
+    datum: NO_TRIGGER_MARK,
+    type: "nominal",
+    title: null,
+    scale: { domain: [NO_TRIGGER_MARK], range: [CROSS] },
+    legend: { symbolStrokeColor: "black", symbolStrokeWidth: 2, labelLimit: 400, orient: "bottom", direction: "horizontal" },
+  };
+  return [{
+    transform: [{ filter: "datum.part === 'flagged'" }],
+    mark: { type: "point", filled: false, color: "black", strokeWidth: 2, size: 40, opacity: 0.85 },
+    encoding: { x, y: { field: yField, type: "quantitative" }, shape },
+  }];
+}
+
+/** Notes for groups of two or more seeds that all scored the same `metric` (std 0): worth a second look. */
+export function identicalSeedFlags(groups: readonly { label: string; n: number; std: number | null }[]): string[] {
+  return groups.filter((g) => g.n > 1 && g.std === 0).map((g) => `${g.label}: all ${g.n} seeds scored exactly the same (std 0)`);
+}

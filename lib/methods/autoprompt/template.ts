@@ -1,0 +1,118 @@
+/**
+ * AutoPrompt's template: `{sentence}`, trigger slots `[T]` and one prediction slot `[P]` (encoded as
+ * `[MASK]`) between literal text, e.g. `{sentence}[T][T][T][P]。`. Encoded once per example as
+ * `[CLS] parts [SEP]` with the triggers left as `[MASK]`; a trigger set is then written into the ids at the
+ * recorded slot positions, so trying a candidate trigger costs no re-tokenization.
+ *
+ * @example
+ * ```ts
+ * const t = parseAutoTemplate("{sentence}[T][T][P]。");
+ * const { seqs } = encodeAutoPrompts(tok, t, ["物流很快"], 128);
+ * const ids = withTriggers(seqs[0], [101, 102]).ids;
+ * ```
+ * @module
+ */
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TokenSeq } from "../../model/batch.ts";
+
+/** One piece of a parsed template. */
+export type AutoTemplatePart = { kind: "sentence" } | { kind: "trigger" } | { kind: "predict" } | { kind: "literal"; text: string };
+
+/** A parsed AutoPrompt template. */
+export interface AutoTemplate {
+  source: string;
+  parts: AutoTemplatePart[];
+  /** Number of `[T]` slots. */
+  triggers: number;
+}
+
+/** An encoded example: ids with `[MASK]` at the trigger slots, and where the slots are. */
+export interface PromptSeq extends TokenSeq {
+  /** Index in `ids` of each trigger slot, in template order. */
+  triggerPos: number[];
+  /** Index in `ids` of the prediction slot. */
+  predictPos: number;
+}
+
+const SLOT = /\{sentence\}|\[T\]|\[P\]/g;
+
+/**
+ * Parse a template.
+ * @throws InputError naming the template: no `{sentence}`, not exactly one `[P]`, `{sentence}` twice, or no
+ *   `[T]` (AutoPrompt with nothing to search is a manual prompt).
+ */
+export function parseAutoTemplate(source: string): AutoTemplate {
+  const bad = (problem: string) => new InputError(`template "${source}": ${problem}`, { field: "template" });
+  const parts: AutoTemplatePart[] = [];
+  let at = 0;
+  for (const m of source.matchAll(SLOT)) {
+    if (m.index! > at) parts.push({ kind: "literal", text: source.slice(at, m.index) });
+    parts.push({ kind: m[0] === "{sentence}" ? "sentence" : m[0] === "[T]" ? "trigger" : "predict" });
+    at = m.index! + m[0].length;
+  }
+  if (at < source.length) parts.push({ kind: "literal", text: source.slice(at) });
+  const count = (kind: AutoTemplatePart["kind"]) => parts.filter((p) => p.kind === kind).length;
+  if (count("sentence") !== 1) throw bad("needs exactly one {sentence} slot");
+  if (count("predict") !== 1) throw bad("needs exactly one [P] (prediction) slot");
+  if (count("trigger") === 0) throw bad("needs at least one [T] (trigger) slot");
+  return { source, parts, triggers: count("trigger") };
+}
+
+/** The default template with `n` trigger slots before the prediction slot: `{sentence}[T]…[T][P]。`. */
+export function defaultTemplate(n: number): string {
+  return `{sentence}${"[T]".repeat(n)}[P]。`;
+}
+
+/**
+ * Encode `texts` into `template`; only the sentence is cut to fit `maxLength` (special tokens included).
+ * `truncated` counts the cut ones.
+ * @throws InputError when the template alone leaves no room for the sentence.
+ */
+export function encodeAutoPrompts(
+  tok: BertTokenizer,
+  template: AutoTemplate,
+  texts: readonly string[],
+  maxLength: number,
+): { seqs: PromptSeq[]; truncated: number } {
+  const { mask } = tok.specialIds;
+  const literals = template.parts.map((p) => (p.kind === "literal" ? tok.encodeText(p.text) : []));
+  const fixed = 2 + template.parts.reduce((n, p, i) => n + (p.kind === "literal" ? literals[i].length : p.kind === "sentence" ? 0 : 1), 0);
+  const room = maxLength - fixed;
+  if (room < 1) throw new InputError(`template "${template.source}" leaves no room for the sentence in ${maxLength} tokens`, { field: "template" });
+  let truncated = 0;
+  const seqs = texts.map((text) => {
+    let sentence = tok.encodeText(text);
+    if (sentence.length > room) sentence = sentence.slice(0, room), truncated++;
+    const ids = [tok.specialIds.cls];
+    const triggerPos: number[] = [];
+    let predictPos = -1;
+    template.parts.forEach((p, i) => {
+      if (p.kind === "sentence") ids.push(...sentence);
+      else if (p.kind === "literal") ids.push(...literals[i]);
+      else {
+        if (p.kind === "trigger") triggerPos.push(ids.length);
+        else predictPos = ids.length;
+        ids.push(mask);
+      }
+    });
+    ids.push(tok.specialIds.sep);
+    return { ids, triggerPos, predictPos };
+  });
+  return { seqs, truncated };
+}
+
+/** `seq` with `triggers` (one id per slot) written into its ids. */
+export function withTriggers(seq: PromptSeq, triggers: readonly number[]): PromptSeq {
+  const ids = seq.ids.slice();
+  seq.triggerPos.forEach((p, j) => (ids[p] = triggers[j]));
+  return { ...seq, ids };
+}
+
+/** The template with its triggers written in and `[P]` as `[MASK]`, for people: `{sentence}很好吗就[MASK]。`. */
+export function renderPrompt(template: AutoTemplate, triggerTokens: readonly string[]): string {
+  let j = 0;
+  return template.parts.map((p) =>
+    p.kind === "sentence" ? "{sentence}" : p.kind === "literal" ? p.text : p.kind === "predict" ? "[MASK]" : triggerTokens[j++]
+  ).join("");
+}

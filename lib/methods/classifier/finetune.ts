@@ -1,0 +1,63 @@
+/**
+ * Fine-tuning (Hugging Face `BertForSequenceClassification`): dropout on the pooled [CLS], a linear head,
+ * cross-entropy; every parameter trained with AdamW, linear warmup and decay.
+ */
+import type { Row } from "../../data/types.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { initHead } from "./head.ts";
+import { ClassifierPredictor, fitClassifier } from "./fit.ts";
+import { checkLoopOptions } from "../checks.ts";
+import { loadMethod } from "../saved.ts";
+import type { FitOptions, Method, MethodFactory } from "../types.ts";
+
+/** Options of fine-tuning: the loop's plus input length and evaluation batch size. */
+export interface FinetuneOptions extends LoopOptions {
+  /** Longest input in tokens, [CLS] and [SEP] included. */
+  maxLength: number;
+  evalBatchSize: number;
+}
+
+/** Defaults: LM-BFF's few-shot fine-tuning baseline (lr 1e-5..2e-5, batch 16, evaluation every 50 steps). */
+export const FINETUNE_DEFAULTS: FinetuneOptions = {
+  ...LOOP_DEFAULTS,
+  lr: 2e-5,
+  warmupRatio: 0.1,
+  steps: 200,
+  maxLength: 128,
+  evalBatchSize: 32,
+};
+
+class Finetune implements Method {
+  readonly name = "finetune";
+
+  constructor(private readonly model: ModelFolder, private readonly labels: readonly string[], private readonly options: FinetuneOptions) {}
+
+  async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
+    const { model, labels, options } = this;
+    // Train a copy: the loaded model stays as it was for the next run.
+    const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
+    for (const [n, t] of initHead(model.config, labels.length, options.seed)) weights.set(n, t);
+    const predictor = new ClassifierPredictor(model, labels, this.name, options, weights);
+    const fit = { method: this.name, model, labels, options, notes: model.notes, predictor };
+    const record = await fitClassifier({ ...fit, weights, params: weights, isTrainable: () => true }, train, dev, onProgress);
+    return { predictor, record };
+  }
+}
+
+/** Registry entry of fine-tuning. */
+export const finetune: MethodFactory<FinetuneOptions> = {
+  name: "finetune",
+  summary: "fine-tuning: [CLS] pooled output, linear head, every parameter trained",
+  defaults: FINETUNE_DEFAULTS,
+  create(model, labels, options = {}) {
+    const o = { ...FINETUNE_DEFAULTS, ...options };
+    checkLoopOptions(o, model.config.max_position_embeddings);
+    return new Finetune(model, labels, o);
+  },
+  async load(dir, model) {
+    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, "finetune", model);
+    return new ClassifierPredictor(model, meta.labels, "finetune", meta.options, tensors);
+  },
+};

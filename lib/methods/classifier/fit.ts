@@ -1,0 +1,118 @@
+/**
+ * Training and prediction of the pooled-[CLS] classifier methods (fine-tuning, P-tuning v2): one compiled
+ * gradient step per shape bucket, the shared loop with best-on-dev selection, the record, and the predictor.
+ * The methods differ only in which weights train, what is saved, and whether a prefix is computed in the graph.
+ */
+import type { Row } from "../../data/types.ts";
+import type { Graph, Value } from "../../engine/graph.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { buildBert, type ParamSource } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import type { LoopOptions } from "../../train/loop.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { encodeTexts, type TokenSeq } from "../../model/batch.ts";
+import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
+import { labelIndices } from "../checks.ts";
+import { accuracyOf, predictBatches } from "../predict.ts";
+import { saveMethod } from "../saved.ts";
+import { fitSupervised } from "../supervised_fit.ts";
+import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
+
+/** Graph input of a computed prefix's dropout seed (fed the step's seed; the prefix uses its own site). */
+const PREFIX_SEED = "prefix_dropout_seed";
+
+/** What one classifier method trains. */
+export interface ClassifierFit {
+  method: string;
+  model: ModelFolder;
+  labels: readonly string[];
+  options: LoopOptions & { maxLength: number };
+  /** Every weight the graphs read by name: backbone, head and any extras. */
+  weights: TensorMap;
+  /** Tensors the loop updates in place (and restores to the best-on-dev state); a subset of `weights`. */
+  params: TensorMap;
+  /** Which weights are graph inputs with gradients; the rest are frozen graph constants. */
+  isTrainable(name: string): boolean;
+  /** A prefix computed in the training graph, with a uint32 dropout seed input. */
+  prefix?(g: Graph, param: ParamSource, batch: number, dropoutSeed: Value): Value;
+  /** Scores dev sequences with the current state. */
+  predictor: Pick<ClassifierPredictor, "predictSeqs">;
+  /** Notes for the record (model loading, derived options). */
+  notes: readonly string[];
+}
+
+/**
+ * Train with cross-entropy on the head's logits and return the record; labels are checked before any step.
+ * The trainable-parameter count covers the weights the graphs actually read as inputs.
+ */
+export async function fitClassifier(
+  fit: ClassifierFit,
+  train: readonly Row[],
+  dev: readonly Row[],
+  onProgress?: ProgressCallback,
+): Promise<TrainRecord> {
+  const { model, labels, options: o, weights } = fit;
+  const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
+  const enc = encodeTexts(model.tokenizer, train.map((r) => r.text), o.maxLength);
+  const devSeqs = encodeTexts(model.tokenizer, dev.map((r) => r.text), o.maxLength).seqs;
+  const result = await fitSupervised({
+    weights,
+    params: fit.params,
+    isTrainable: fit.isTrainable,
+    options: o,
+    onProgress,
+    loss(g, params, batch, seqLen, targets) {
+      const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
+      const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix });
+      return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
+    },
+    feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
+    evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
+  }, enc.seqs, gold);
+
+  return {
+    method: fit.method,
+    trainableParams: result.trainableParams,
+    steps: result.steps,
+    wallSeconds: result.wallSeconds,
+    losses: result.losses,
+    dev: result.dev,
+    bestStep: result.bestStep,
+    notes: [...fit.notes, ...(enc.truncated ? [`${enc.truncated} training texts truncated to ${o.maxLength} tokens`] : [])],
+  };
+}
+
+/** Predicts with a classifier head (and any prefix) over a model; saves what the method trained. */
+export class ClassifierPredictor implements Predictor {
+  readonly #evaluator: ClassifierEvaluator;
+
+  /**
+   * @param saved the method's own tensors, overriding the model's of the same name (fine-tuning: every weight;
+   *   P-tuning v2: prefix encoder and head). Read live, so training them in place shows in predictions.
+   * @param extra builds the eval graph's prefix from the weights.
+   */
+  constructor(
+    private readonly model: ModelFolder,
+    readonly labels: readonly string[],
+    private readonly method: string,
+    private readonly options: { maxLength: number; evalBatchSize: number },
+    private readonly saved: TensorMap,
+    extra?: ExtraBuilder,
+  ) {
+    this.#evaluator = new ClassifierEvaluator(model.config, new Map([...model.weights, ...saved]), extra);
+  }
+
+  /** Probabilities of already encoded sequences. */
+  predictSeqs(seqs: readonly TokenSeq[]): Promise<number[][]> {
+    const { evalBatchSize, maxLength } = this.options;
+    return predictBatches(seqs, evalBatchSize, maxLength, this.labels.length, (b) => this.#evaluator.run(b));
+  }
+
+  predictProba(texts: readonly string[]): Promise<number[][]> {
+    return this.predictSeqs(encodeTexts(this.model.tokenizer, texts, this.options.maxLength).seqs);
+  }
+
+  save(dir: string): Promise<void> {
+    return saveMethod(dir, { method: this.method, options: this.options, labels: [...this.labels] }, this.model, this.saved);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A sequence classifier on BERT's pooled [CLS] (Hugging Face `BertForSequenceClassification`): dropout
+ * (classifier_dropout, else hidden_dropout_prob) then a linear head. Fine-tuning trains it with the whole
+ * model; P-tuning v2 with a prefix and a frozen backbone.
+ */
+import { Graph, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { linear } from "../../engine/layers.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { type BertGraph, buildBert, type ParamSource } from "../../model/bert.ts";
+import type { BertConfig } from "../../model/config.ts";
+import { GraphParams } from "../../model/params.ts";
+import { initTensor } from "../../model/weights.ts";
+import { Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
+
+/** Canonical names of the head, as Hugging Face names them. */
+export const HEAD_WEIGHT = "classifier.weight", HEAD_BIAS = "classifier.bias";
+
+/** A freshly initialised head: N(0, initializer_range) weight, zero bias, from `seed`. */
+export function initHead(config: BertConfig, numClasses: number, seed: number): TensorMap {
+  const rng = new Rng(seed).fork("classifier");
+  return new Map([
+    [HEAD_WEIGHT, initTensor(HEAD_WEIGHT, [numClasses, config.hidden_size], config, rng)],
+    [HEAD_BIAS, initTensor(HEAD_BIAS, [numClasses], config, rng)],
+  ]);
+}
+
+/** Class logits [B, C] of the head on the pooled [CLS] of `bert`. */
+export function classifierLogits(bert: BertGraph, config: BertConfig, param: ParamSource): Value {
+  const p = config.classifier_dropout ?? config.hidden_dropout_prob;
+  return linear(bert.dropout(bert.pooled(), p), param(HEAD_WEIGHT), param(HEAD_BIAS));
+}
+
+/** Everything but the token feeds of a classifier graph: extra inputs such as a prefix. */
+export type ExtraBuilder = (g: Graph, config: BertConfig, param: ParamSource, batch: number, train: boolean) => { prefix?: Value };
+
+/**
+ * Eval-mode class probabilities with the weights as graph inputs, so one compiled session per shape
+ * serves every evaluation while the weights change.
+ */
+export class ClassifierEvaluator {
+  readonly #cache = new SessionCache();
+
+  constructor(
+    private readonly config: BertConfig,
+    private readonly weights: TensorMap,
+    private readonly extra: ExtraBuilder = () => ({}),
+  ) {}
+
+  /** Probabilities [batch, C], row-major. */
+  async run(b: TokenBatch): Promise<Float32Array> {
+    const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b));
+    return (await compiled.run(feedsFor(compiled, tokenFeeds(b), this.weights))).proba as Float32Array;
+  }
+
+  #build(b: TokenBatch) {
+    const g = new Graph();
+    const params = new GraphParams(g, this.weights, () => true);
+    const { prefix } = this.extra(g, this.config, params.get, b.batch, false);
+    const bert = buildBert(g, this.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, prefix });
+    return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.config, params.get), 1) } };
+  }
+
+  /** Release the compiled sessions. */
+  release(): Promise<void> {
+    return this.#cache.clear();
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * PET (Schick & Schütze): classify by what the MLM predicts at a `[MASK]` slot of a template, mapped to labels
+ * by a verbalizer (`template.ts`, `verbalizer.ts`; scoring rule in `docs/pet.md`). `zero-shot` uses the
+ * pretrained model as is; `finetune` is prompt-based fine-tuning (PET's pattern models, LM-BFF): every
+ * parameter trained with cross-entropy over the verbalizer's class scores. Several patterns form an
+ * ensemble whose class probabilities are averaged (each pattern trained on its own copy of the model).
+ *
+ * @example
+ * ```ts
+ * const pet = getMethod("pet").create(model, task.labels, { mode: "zero-shot", template: "{text}总之很[MASK]。",
+ *   verbalizer: "good-bad" });
+ * const { predictor } = await pet.fit(train, dev);
+ * ```
+ * @module
+ */
+import type { Row } from "../../data/types.ts";
+import { Graph } from "../../engine/graph.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { buildBert } from "../../model/bert.ts";
+import type { ModelFolder } from "../../model/folder.ts";
+import { GraphParams } from "../../model/params.ts";
+import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
+import { fitSupervised } from "../supervised_fit.ts";
+import { AuxMlm } from "./aux_mlm.ts";
+import { unlabeledTexts } from "../../data/unlabeled.ts";
+import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
+import { accuracyOf, predictBatches } from "../predict.ts";
+import { loadMethod, saveMethod } from "../saved.ts";
+import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
+import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "../types.ts";
+
+/** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
+export interface PetPattern {
+  template: string;
+  verbalizer: VerbalizerSpec | string;
+}
+
+/** Options of PET: the loop's (used by `finetune`), the pattern(s), the mode, input length, eval batch. */
+export interface PetOptions extends LoopOptions {
+  /** `zero-shot`: no training; `finetune`: prompt-based fine-tuning of every parameter. */
+  mode: "zero-shot" | "finetune";
+  /** Template string or preset name (`TEMPLATE_PRESETS`); ignored when `patterns` is given. */
+  template: string;
+  /** Verbalizer words or preset name (`VERBALIZER_PRESETS`); ignored when `patterns` is given. */
+  verbalizer: VerbalizerSpec | string;
+  /** Several pattern-verbalizer pairs: an ensemble averaging their class probabilities. */
+  patterns?: PetPattern[];
+  /** Longest input in tokens, [CLS], [SEP], template and masks included. */
+  maxLength: number;
+  evalBatchSize: number;
+  /**
+   * PET's auxiliary masked-LM loss on unlabelled text (`finetune` mode): α·CE + (1 − α)·MLM, with the texts
+   * given or the unlabelled texts of a registered dataset (decontaminated, through the data mirror or cache).
+   */
+  auxMlm?: { alpha: number; batchSize: number; texts?: string[]; dataset?: string } | null;
+}
+
+/**
+ * Defaults: PET's pattern-model training (lr 1e-5, AdamW weight decay 0.01, clip 1.0, linear schedule, 250
+ * steps of batch 16) and FewCLUE's EPRSTMT pattern `[MASK]满意。{text}` with 很/不.
+ */
+export const PET_DEFAULTS: PetOptions = {
+  ...LOOP_DEFAULTS,
+  mode: "finetune",
+  template: "fewclue",
+  verbalizer: "fewclue",
+  maxLength: 128,
+  evalBatchSize: 32,
+  auxMlm: null,
+};
+
+/** One pattern-verbalizer pair on one set of weights: encoding, eval-mode scores, the training loss graph. */
+class PatternModel {
+  readonly #cache = new SessionCache();
+
+  constructor(
+    readonly model: ModelFolder,
+    readonly template: Template,
+    readonly verbalizer: Verbalizer,
+    /** Weights read at each run (graph inputs), or baked into the graphs when `frozen`. */
+    readonly weights: TensorMap,
+    private readonly frozen: boolean,
+    private readonly options: PetOptions,
+  ) {}
+
+  encode(texts: readonly string[]): { seqs: TokenSeq[]; truncated: number } {
+    const { maxLength } = this.options;
+    return encodePrompts(this.model.tokenizer, this.template, texts, { maskCount: this.verbalizer.maskCount, maxLength });
+  }
+
+  /** Flat row indices of the masks of a packed batch. */
+  maskFeed(b: TokenBatch): BigInt64Array {
+    return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
+  }
+
+  /** Class probabilities of encoded sequences. */
+  proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+    const { evalBatchSize, maxLength } = this.options;
+    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
+      const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b.batch, b.seqLen));
+      const feeds = feedsFor(compiled, { ...tokenFeeds(b), mask_rows: this.maskFeed(b) }, this.weights);
+      return (await compiled.run(feeds)).scores as Float32Array;
+    }, { softmax: true });
+  }
+
+  #build(batch: number, seqLen: number) {
+    const g = new Graph();
+    const { scores } = this.scores(g, new GraphParams(g, this.weights, () => !this.frozen), batch, seqLen, false);
+    return { graph: g, outputs: { scores } };
+  }
+
+  /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
+  scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
+    const bert = buildBert(g, this.model.config, params.get, { batch, seqLen, train });
+    const rows = g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64");
+    return { scores: classScores(bert, rows, this.verbalizer), params };
+  }
+}
+
+/** Predicts with one pattern or the average of several. */
+class PetPredictor implements Predictor {
+  constructor(readonly labels: readonly string[], readonly patterns: readonly PatternModel[], private readonly options: PetOptions) {}
+
+  async predictProba(texts: readonly string[]): Promise<number[][]> {
+    const all: number[][][] = [];
+    for (const p of this.patterns) all.push(await p.proba(p.encode(texts).seqs));
+    return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
+  }
+
+  save(dir: string): Promise<void> {
+    const trained = this.options.mode === "finetune";
+    const tensors: TensorMap = new Map();
+    if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
+    const patterns = this.patterns.map((p) => ({ template: p.template.source, verbalizer: p.verbalizer.spec }));
+    return saveMethod(dir, { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels] }, this.patterns[0].model, trained ? tensors : undefined);
+  }
+}
+
+/** Name prefix of pattern `i`'s weights in a saved ensemble. */
+const prefixOf = (i: number) => `pattern${i}/`;
+
+/** The pattern list of `o`, each template parsed and verbalizer checked (errors before training). */
+function resolvePatterns(model: ModelFolder, labels: readonly string[], o: PetOptions): { template: Template; verbalizer: Verbalizer }[] {
+  const given = o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }];
+  if (given.length === 0) throw new InputError("must hold at least one pattern", { field: "patterns" });
+  return given.map((p) => {
+    const template = resolveTemplate(p.template);
+    const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
+    if (template.pair) throw new InputError(`template "${template.source}": {text_b} needs text pairs, which PET's tasks do not have`, { field: "template" });
+    templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
+    return { template, verbalizer };
+  });
+}
+
+class Pet implements Method {
+  readonly name = "pet";
+
+  constructor(
+    private readonly model: ModelFolder,
+    private readonly labels: readonly string[],
+    private readonly options: PetOptions,
+    private readonly patterns: { template: Template; verbalizer: Verbalizer }[],
+  ) {}
+
+  async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
+    const { model, labels, options: o } = this;
+    const start = performance.now();
+    const record: TrainRecord = {
+      method: this.name,
+      trainableParams: 0,
+      steps: 0,
+      wallSeconds: 0,
+      losses: [],
+      dev: [],
+      bestStep: 0,
+      notes: [...model.notes],
+    };
+    if (o.mode === "zero-shot") {
+      const patterns = this.patterns.map((p) => new PatternModel(model, p.template, p.verbalizer, model.weights, true, o));
+      record.notes.push("zero-shot: nothing trained");
+      return { predictor: new PetPredictor(labels, patterns, o), record };
+    }
+    const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
+    const trained: PatternModel[] = [];
+    for (const [i, p] of this.patterns.entries()) {
+      // Train a copy: the loaded model stays as it was for the next pattern and run.
+      const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
+      const pattern = new PatternModel(model, p.template, p.verbalizer, weights, false, o);
+      const r = await trainPattern(pattern, train.map((r) => r.text), gold, dev.map((r) => r.text), devGold, o, onProgress);
+      trained.push(pattern);
+      record.trainableParams += r.trainableParams;
+      record.dev.push(...r.dev.map((d) => ({ step: d.step + record.steps, accuracy: d.accuracy })));
+      record.bestStep = record.steps + r.bestStep;
+      record.steps += r.steps;
+      record.losses.push(...r.losses);
+      if (r.truncated) record.notes.push(`${r.truncated} training texts truncated to fit ${o.maxLength} tokens with "${p.template.source}"`);
+      if (this.patterns.length > 1) record.notes.push(`pattern ${i} "${p.template.source}": kept step ${r.bestStep}`);
+    }
+    record.wallSeconds = (performance.now() - start) / 1000;
+    return { predictor: new PetPredictor(labels, trained, o), record };
+  }
+}
+
+/** Prompt-based fine-tuning of one pattern's weights (in place). */
+async function trainPattern(
+  pattern: PatternModel,
+  texts: string[],
+  gold: number[],
+  devTexts: string[],
+  devGold: number[],
+  o: PetOptions,
+  onProgress: FitOptions["onProgress"],
+) {
+  const enc = pattern.encode(texts);
+  const devSeqs = pattern.encode(devTexts).seqs;
+  const aux = o.auxMlm ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxTexts(o.auxMlm), { ...o.auxMlm, maxLength: o.maxLength, seed: o.seed }) : undefined;
+  const result = await fitSupervised({
+    weights: pattern.weights,
+    params: pattern.weights,
+    isTrainable: () => true,
+    options: o,
+    onProgress,
+    loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
+    feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
+    evaluate: devTexts.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
+    mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
+  }, enc.seqs, gold).finally(() => aux?.release());
+  return { ...result, truncated: enc.truncated };
+}
+
+/** The unlabelled texts of the auxiliary objective. */
+async function auxTexts(a: NonNullable<PetOptions["auxMlm"]>): Promise<string[]> {
+  if (a.texts) return a.texts;
+  const texts: string[] = [];
+  for await (const t of unlabeledTexts(a.dataset!)) texts.push(t);
+  return texts;
+}
+
+/** Registry entry of PET. */
+export const pet: MethodFactory<PetOptions> = {
+  name: "pet",
+  summary: "PET: template + verbalizer on the MLM head; zero-shot or prompt-based fine-tuning, pattern ensembles",
+  defaults: PET_DEFAULTS,
+  create(model, labels, options = {}) {
+    const o = { ...PET_DEFAULTS, ...options };
+    if (o.mode !== "zero-shot" && o.mode !== "finetune") {
+      throw new InputError(`must be "zero-shot" or "finetune", got "${o.mode}"`, { field: "mode" });
+    }
+    checkLoopOptions(o, model.config.max_position_embeddings);
+    if (o.auxMlm) {
+      checkOption("auxMlm.alpha", o.auxMlm.alpha, (v) => v > 0 && v <= 1, "in (0, 1]");
+      checkOption("auxMlm.batchSize", o.auxMlm.batchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
+      if (!o.auxMlm.texts?.length && !o.auxMlm.dataset) throw new InputError("needs texts or a dataset name", { field: "auxMlm" });
+      if (o.mode !== "finetune") throw new InputError(`applies to mode "finetune" only`, { field: "auxMlm" });
+    }
+    return new Pet(model, labels, o, resolvePatterns(model, labels, o));
+  },
+  async load(dir, model) {
+    const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);
+    const o = meta.options;
+    const patterns = resolvePatterns(model, meta.labels, o).map(({ template, verbalizer }, i) => {
+      if (!tensors.size) return new PatternModel(model, template, verbalizer, model.weights, true, o);
+      const weights: TensorMap = new Map();
+      for (const [n, t] of tensors) if (n.startsWith(prefixOf(i))) weights.set(n.slice(prefixOf(i).length), t);
+      return new PatternModel(model, template, verbalizer, weights, false, o);
+    });
+    return new PetPredictor(meta.labels, patterns, o);
+  },
+};

@@ -1,0 +1,168 @@
+/**
+ * PET's template language: a pattern string with an input slot `{text}` (and `{text_b}` for pairs), one
+ * `[MASK]` slot and literal text, e.g. `{text}总之很[MASK]。` or FewCLUE's `[MASK]满意。{text}`. A template is
+ * parsed once (bad ones fail before any training) and encoded as `[CLS] parts [SEP]`: literals tokenized
+ * alone, the mask slot expanded to as many `[MASK]` tokens as the longest label word, and only the input text
+ * truncated to fit.
+ *
+ * @example
+ * ```ts
+ * const t = parseTemplate("{text}总之很[MASK]。");
+ * const { seqs, truncated } = encodePrompts(tok, t, ["物流很快"], { maskCount: 1, maxLength: 128 });
+ * ```
+ * @module
+ */
+import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TokenBatch, TokenSeq } from "../../model/batch.ts";
+
+/** One piece of a parsed template. */
+export type TemplatePart =
+  | { kind: "text" }
+  | { kind: "text_b" }
+  | { kind: "mask" }
+  | { kind: "literal"; text: string };
+
+/** A parsed template. */
+export interface Template {
+  /** The template string as written. */
+  source: string;
+  parts: TemplatePart[];
+  /** True when the template has a `{text_b}` slot (inputs are pairs). */
+  pair: boolean;
+}
+
+/** Named templates: the article's, FewCLUE's EPRSTMT pattern and a few sentiment variants. */
+export const TEMPLATE_PRESETS: Readonly<Record<string, string>> = {
+  /** The article's example prompt, "我很累，感觉很[MASK]". */
+  article: "{text}感觉很[MASK]。",
+  /** FewCLUE's PET pattern for EPRSTMT (with the 很/不 verbalizer it reads "很满意"/"不满意"). */
+  fewclue: "[MASK]满意。{text}",
+  /** "In short, it was very [MASK]." */
+  zongzhi: "{text}总之很[MASK]。",
+  /** A prefix pattern: "A [MASK] review:". */
+  review: "这是一条[MASK]评。{text}",
+  /** "Overall it is [MASK]." */
+  zongti: "{text}总体来说很[MASK]。",
+};
+
+const SLOTS = { "{text}": "text", "{text_b}": "text_b" } as const;
+
+/**
+ * Parse a template string.
+ * @throws InputError naming the template: no `{text}` slot, no `[MASK]`, more than one `[MASK]`, a slot used
+ *   twice, an unknown `{slot}`, or an unmatched brace.
+ */
+export function parseTemplate(source: string): Template {
+  const bad = (problem: string) => new InputError(`template "${source}": ${problem}`, { field: "template" });
+  const parts: TemplatePart[] = [];
+  const seen = new Set<string>();
+  let at = 0;
+  for (const m of source.matchAll(/\{[^{}]*\}|\[MASK\]/g)) {
+    if (m.index > at) parts.push(literal(source.slice(at, m.index), bad));
+    at = m.index + m[0].length;
+    const kind = m[0] === "[MASK]" ? "mask" : SLOTS[m[0] as keyof typeof SLOTS];
+    if (!kind) throw bad(`unknown slot ${m[0]}; known: {text}, {text_b}, [MASK]`);
+    if (seen.has(kind)) throw bad(`${m[0]} appears more than once`);
+    seen.add(kind);
+    parts.push({ kind });
+  }
+  if (at < source.length) parts.push(literal(source.slice(at), bad));
+  if (!seen.has("text")) throw bad("no input slot {text}");
+  if (!seen.has("mask")) throw bad("no [MASK] slot");
+  return { source, parts, pair: seen.has("text_b") };
+}
+
+function literal(text: string, bad: (problem: string) => InputError): TemplatePart {
+  if (/[{}]/.test(text)) throw bad(`unmatched brace in "${text}"`);
+  return { kind: "literal", text };
+}
+
+/** A template given as a preset name or a template string. */
+export function resolveTemplate(nameOrSource: string): Template {
+  return parseTemplate(TEMPLATE_PRESETS[nameOrSource] ?? nameOrSource);
+}
+
+/** An input of a template: a text, or a pair for templates with `{text_b}`. */
+export type PromptInput = string | { text: string; textB: string };
+
+/** Options of {@link encodePrompts}. */
+export interface PromptEncodeOptions {
+  /** `[MASK]` tokens the mask slot expands to (the longest label word's token count). */
+  maskCount: number;
+  /** Longest sequence in tokens, `[CLS]` and `[SEP]` included. */
+  maxLength: number;
+}
+
+/**
+ * Tokens a template needs besides its inputs: `[CLS]`, `[SEP]`, the literals and the masks. A template with
+ * nothing left for the input at `maxLength` is an input error.
+ */
+export function templateOverhead(tok: BertTokenizer, template: Template, { maskCount, maxLength }: PromptEncodeOptions): number {
+  const literals = template.parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encodeText(p.text).length : 0), 0);
+  const overhead = 2 + literals + maskCount;
+  if (overhead >= maxLength) {
+    throw new InputError(`template "${template.source}" with ${maskCount} mask(s) takes ${overhead} of ${maxLength} tokens, leaving none for the text`, {
+      field: "template",
+    });
+  }
+  return overhead;
+}
+
+/**
+ * Encode inputs with a template. The input text (never the template) is cut from its end to fit
+ * `maxLength`, longest first between `text` and `text_b`; `truncated` counts the inputs cut. A `[MASK]` typed
+ * in an input becomes `[UNK]`, so the template's mask slot holds the only masks of a sequence.
+ */
+export function encodePrompts(
+  tok: BertTokenizer,
+  template: Template,
+  inputs: readonly PromptInput[],
+  opts: PromptEncodeOptions,
+): { seqs: TokenSeq[]; truncated: number } {
+  const budget = opts.maxLength - templateOverhead(tok, template, opts);
+  const { cls, sep, mask, unk } = tok.specialIds;
+  const literals = template.parts.map((p) => (p.kind === "literal" ? tok.encodeText(p.text) : []));
+  const encode = (s: string) => tok.encodeText(s).map((id) => (id === mask ? unk : id));
+  let truncated = 0;
+  const seqs = inputs.map((input) => {
+    const a = encode(typeof input === "string" ? input : input.text);
+    const b = template.pair ? encode(typeof input === "string" ? "" : input.textB) : [];
+    if (template.pair && typeof input === "string") {
+      throw new InputError(`template "${template.source}" needs text pairs ({text_b}), got a single text`, { field: "template" });
+    }
+    if (a.length + b.length > budget) truncated++;
+    while (a.length + b.length > budget) (a.length >= b.length ? a : b).pop();
+    const ids = [cls];
+    template.parts.forEach((p, i) => {
+      if (p.kind === "text") ids.push(...a);
+      else if (p.kind === "text_b") ids.push(...b);
+      else if (p.kind === "mask") for (let j = 0; j < opts.maskCount; j++) ids.push(mask);
+      else ids.push(...literals[i]);
+    });
+    ids.push(sep);
+    return { ids };
+  });
+  return { seqs, truncated };
+}
+
+/**
+ * Flat row indices (b·L + l) of the `[MASK]` tokens of a packed batch, `maskCount` per row in order; padding
+ * rows point at their first token (their scores are discarded).
+ * @throws when a real row does not hold exactly `maskCount` masks (it was not encoded by {@link encodePrompts}).
+ */
+export function maskRows(b: TokenBatch, maskId: number, maskCount: number): BigInt64Array {
+  const out = new BigInt64Array(b.batch * maskCount);
+  const id = BigInt(maskId);
+  for (let r = 0; r < b.batch; r++) {
+    let found = 0;
+    for (let l = 0; l < b.seqLen && r < b.real; l++) {
+      if (b.inputIds[r * b.seqLen + l] !== id) continue;
+      if (found === maskCount) throw new Error(`maskRows: row ${r} holds more than ${maskCount} masks`);
+      out[r * maskCount + found++] = BigInt(r * b.seqLen + l);
+    }
+    if (r < b.real && found !== maskCount) throw new Error(`maskRows: row ${r} holds ${found} masks, expected ${maskCount}`);
+    for (; found < maskCount; found++) out[r * maskCount + found] = BigInt(r * b.seqLen);
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Token sequences packed into fixed-shape batches: the row count is fixed per graph and the length is
+ * padded up to a bucket, so a handful of compiled sessions serve a whole run.
+ */
+import type { TensorData } from "../engine/graph.ts";
+import type { BertTokenizer } from "./tokenizer.ts";
+
+/** Padded sequence lengths; a batch takes the smallest that fits its longest row. */
+export const LENGTH_BUCKETS = [16, 32, 64, 128, 256, 512] as const;
+
+/** One token sequence, special tokens included. */
+export interface TokenSeq {
+  ids: number[];
+  /** Token type per id; default all 0. */
+  typeIds?: number[];
+}
+
+/** A padded batch ready to feed a BERT graph. */
+export interface TokenBatch {
+  batch: number;
+  seqLen: number;
+  inputIds: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+  attentionMask: Float32Array;
+  /** Rows holding real sequences (the rest are padding rows up to `batch`). */
+  real: number;
+}
+
+/** The smallest bucket holding `length` tokens, capped at `maxLength`. */
+export function bucketFor(length: number, maxLength: number): number {
+  return Math.min(LENGTH_BUCKETS.find((b) => b >= length) ?? maxLength, maxLength);
+}
+
+/**
+ * Pad `seqs` to `batch` rows of one bucket length (or `seqLen` when given).
+ * @throws when a sequence is longer than the chosen length (callers truncate first).
+ */
+export function packBatch(
+  seqs: readonly TokenSeq[],
+  { batch = seqs.length, seqLen, maxLength = 512, padId = 0 }: { batch?: number; seqLen?: number; maxLength?: number; padId?: number } = {},
+): TokenBatch {
+  if (seqs.length > batch) throw new Error(`packBatch: ${seqs.length} sequences for ${batch} rows`);
+  const L = seqLen ?? bucketFor(Math.max(1, ...seqs.map((s) => s.ids.length)), maxLength);
+  const inputIds = new BigInt64Array(batch * L).fill(BigInt(padId));
+  const tokenTypeIds = new BigInt64Array(batch * L);
+  const attentionMask = new Float32Array(batch * L);
+  seqs.forEach((s, r) => {
+    if (s.ids.length > L) throw new Error(`packBatch: a sequence of ${s.ids.length} tokens exceeds length ${L}`);
+    s.ids.forEach((id, j) => {
+      inputIds[r * L + j] = BigInt(id);
+      tokenTypeIds[r * L + j] = BigInt(s.typeIds?.[j] ?? 0);
+      attentionMask[r * L + j] = 1;
+    });
+  });
+  return { batch, seqLen: L, inputIds, tokenTypeIds, attentionMask, real: seqs.length };
+}
+
+/** The three token feeds of a BERT graph. */
+export function tokenFeeds(b: TokenBatch): Record<string, TensorData> {
+  return { input_ids: b.inputIds, token_type_ids: b.tokenTypeIds, attention_mask: b.attentionMask };
+}
+
+/**
+ * `[CLS] text [SEP]` for each text, the text cut to fit `maxLength`; `truncated` counts the cut ones so the
+ * caller can report it (nothing is dropped silently).
+ */
+export function encodeTexts(tok: BertTokenizer, texts: readonly string[], maxLength: number): { seqs: TokenSeq[]; truncated: number } {
+  let truncated = 0;
+  const seqs = texts.map((t) => {
+    let ids = tok.encodeText(t);
+    if (ids.length > maxLength - 2) {
+      ids = ids.slice(0, maxLength - 2);
+      truncated++;
+    }
+    return { ids: [tok.specialIds.cls, ...ids, tok.specialIds.sep] };
+  });
+  return { seqs, truncated };
+}
+
+/** Split `items` into consecutive chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
