@@ -5,17 +5,22 @@
  * `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT` or a Kubernetes indexed Job
  * `--shard $JOB_COMPLETION_INDEX/<completions>`; each shard writes its own file, merged on load. `--minutes`
  * starts no cell after that many minutes (a job's time limit), so no run is cut off half-way; rerun to go on.
+ * A cell that fails is recorded as failed and the grid goes on; the command then lists the failures and exits 1
+ * (`--retry-failed` runs them again). `--status` lists done, failed and missing cells per shard and overall;
+ * `--merge` moves the shard files' rows into the results file, refusing conflicting ones.
  */
 import { loadModelFolder } from "../model/folder.ts";
-import { loadGrid, parseShard } from "./grid.ts";
+import { describeCell, loadGrid, parseShard } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
+import { formatStatus, gridStatus } from "./grid_status.ts";
+import { mergeShards } from "./results_merge.ts";
 import { defaultModelDir, resultsPath } from "./setup.ts";
 import { runScript } from "./script.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {
   name: "grid",
-  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M]",
+  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--status [--shards N]] [--merge]",
   positionals: { name: "grid file", min: 1, max: 1 },
   flags: {
     results: { type: "string", value: "FILE", help: "results file (default from the grid's name and the model)" },
@@ -23,6 +28,10 @@ const SPEC = {
     model: { type: "string", value: "DIR", help: "BERT model folder (default: the reference model, else the embedded one)" },
     "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results file instead of stopping" },
     minutes: { type: "number", above: 0, help: "start no cell after this many minutes" },
+    "retry-failed": { type: "boolean", help: "run again the cells recorded as failed (default: leave them)" },
+    status: { type: "boolean", help: "train nothing: list done, failed and missing cells per shard and overall" },
+    shards: { type: "int", min: 1, help: "with --status: the shard count (default: as the shard files say)" },
+    merge: { type: "boolean", help: "train nothing: merge the shard files into the results file, refusing conflicting rows" },
   },
 } as const satisfies CommandSpec;
 
@@ -32,12 +41,31 @@ async function main(args: string[]): Promise<number> {
   const { values, positionals } = p;
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const grid = await loadGrid(positionals[0]);
+  const skipCorrupt = values["skip-corrupt"];
+  if (values.status || values.merge) {
+    // The results path needs only the model folder's name: nothing is loaded.
+    const results = values.results ?? resultsPath(grid.name, values.model ?? defaultModelDir());
+    if (values.merge) {
+      const m = await mergeShards(results, { skipCorrupt });
+      console.log(`merged ${m.merged.length} shard files into ${results}: ${m.done} done, ${m.failed} failed cells`);
+    }
+    if (values.status) console.log(formatStatus(grid, await gridStatus(grid, results, { skipCorrupt, shards: values.shards })));
+    return 0;
+  }
   const model = await loadModelFolder(values.model ?? defaultModelDir());
   const results = values.results ?? resultsPath(grid.name, model.dir);
   const deadline = values.minutes === undefined ? undefined : Date.now() + values.minutes * 60_000;
-  const rows = await runGrid(grid, { model, results, shard, skipCorrupt: values["skip-corrupt"], deadline });
+  const retryFailed = values["retry-failed"];
+  const rows = await runGrid(grid, { model, results, shard, skipCorrupt, deadline, retryFailed, gridFile: positionals[0] });
   console.log(`${rows.length} rows in ${results}${shard ? " and its shards" : ""}`);
-  return 0;
+  // Failures of this process's cells, new or left from an earlier run.
+  const status = await gridStatus(grid, results, { skipCorrupt, shards: shard?.count });
+  const failed = (shard && shard.count > 1 ? status.shards[shard.index] : status.overall).cells.filter((c) => c.state === "failed");
+  if (!failed.length) return 0;
+  console.error(`${failed.length} cell(s) failed${retryFailed ? "" : " (now or in an earlier run)"}:`);
+  for (const f of failed) console.error(`  ${describeCell(f.cell)}: ${f.error}`);
+  console.error("rerun with --retry-failed to run them again");
+  return 1;
 }
 
 if (import.meta.main) await runScript(main);
