@@ -267,3 +267,12 @@ Deno.test("committed results load as before: every line a done row, one per mode
   assert.equal(rows.length, new Set(lines.map((r) => `${r.model.fingerprint} ${r.key}`)).size);
   for (const name of ["comparison-eprstmt", "discrete_prompts-eprstmt", "ptuning_v2-eprstmt"]) await loadGrid(`${root}/grids/${name}.json`);
 });
+
+Deno.test("`run` on a diverging learning rate: one line naming the split, exit 1, no stack trace", async () => {
+  const args = ["run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "2", "--seeds", "1,2", "--model", EMBEDDED_MODEL];
+  const { code, stdout, stderr } = await entry("lib/cli/main.ts", [...args, "--steps", "2", "--lr", "1e10", "--max-length", "32"]);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^error: k2_seed1: training diverged: loss NaN at step 1; lower the learning rate/m);
+  assert.doesNotMatch(stderr, /Uncaught|\bat .*:\d+:\d+/);
+  assert.doesNotMatch(stdout, /accuracy \d/, "no summary of a diverged run");
+});

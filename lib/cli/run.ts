@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
-import type { SplitResult } from "../experiments/split_run.ts";
+import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
@@ -140,13 +140,20 @@ export const run: Command = {
     const model = await loadModelFolder(modelDir);
     const progress = progressReporter();
     if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
-    const { splits, summary } = await runProtocol({ method, dataset, protocol, model, options, source: { mirror } }, {
+    const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror } }, {
       onProgress: (split, e) => progress.report(split, e),
       onSplit: (r) => {
         progress.done();
         console.log(json ? JSON.stringify({ type: "split", method, dataset, ...r }) : splitRow(r));
       },
+    }).catch((err) => {
+      if (!(err instanceof DivergedRunError)) throw err;
+      progress.done();
+      console.error(`error: ${err.split}: ${err.message}`);
+      return null;
     });
+    if (!ran) return 1;
+    const { splits, summary } = ran;
     if (json) console.log(JSON.stringify({ type: "summary", ...summary, modelDir, date: new Date().toISOString() }));
     else {
       console.log(summaryRow(summary));

@@ -13,6 +13,7 @@ import { metricsFromProba } from "../eval/metrics.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
+import { DivergedError } from "../train/loop.ts";
 import { dataFingerprint } from "./fingerprint.ts";
 
 /** Which split to run on: zero-shot (test set only), K per class sampled under a seed, or FewCLUE's i-th. */
@@ -74,8 +75,9 @@ export function taskOf(dataset: TaskRef): Task {
 
 /** A run whose training or predictions left finite numbers: reported, never scored as if it had worked. */
 export class DivergedRunError extends Error {
-  constructor(problem: string) {
-    super(`diverged: ${problem}`);
+  /** @param split the split's name ({@link splitName}). */
+  constructor(readonly split: string, problem: string) {
+    super(problem);
     this.name = "DivergedRunError";
   }
 }
@@ -93,14 +95,18 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const data = split.kind === "zero-shot"
     ? { train: [], dev: [], test: await loadSplit(task, task.test, spec.source) }
     : await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, spec.source);
-  const { predictor, record } = await method.fit(data.train, data.dev, { onProgress: spec.onProgress });
+  const name = splitName(split);
+  const { predictor, record } = await method.fit(data.train, data.dev, { onProgress: spec.onProgress }).catch((err) => {
+    throw err instanceof DivergedError ? new DivergedRunError(name, err.message) : err;
+  });
+  // Methods without the training loop's check (AutoPrompt's search) are checked here.
   const bad = record.losses.findIndex((l) => !Number.isFinite(l));
-  if (bad >= 0) throw new DivergedRunError(`training loss ${record.losses[bad]} at step ${bad + 1}`);
+  if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
   const proba = await predictor.predictProba(data.test.map((r) => r.text));
-  if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError("non-finite predicted probabilities");
+  if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
   const m = metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels);
   return {
-    split: splitName(split),
+    split: name,
     accuracy: m.accuracy,
     macroF1: m.macroF1,
     n: m.n,
