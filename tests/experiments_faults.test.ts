@@ -123,7 +123,7 @@ Deno.test("a grid's option values and K are checked on the model and data before
   };
   const base = { name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] } };
   // The bad value is the last cell's: a grid checked cell by cell as it runs would have trained the others.
-  await check({ ...base, methods: [{ method: "ptuning-v2", options: { steps: 1 }, grid: { prefixLength: [1, 0] } }] }, "methods[0].grid.prefixLength", /integer/);
+  await check({ ...base, methods: [{ method: "ptuning-v2", options: { steps: 1 }, grid: { prefixLength: [1, 0] } }] }, "methods[0].grid.prefixLength[1]", /integer/);
   await check({ ...base, methods: [{ method: "finetune", options: { lr: "fast" } }] }, "methods[0].options.lr", /must be/);
   await check({ ...base, methods: [{ method: "finetune", options: { maxLength: 4096 } }] }, "methods[0].options.maxLength", /\[8, 128\]/);
   await check({ ...base, protocol: { kind: "sampled", k: [2, 5000], seeds: [1] }, methods: [{ method: "finetune" }] }, "protocol.k[1]", /K = 5000 is too large for demo's pool/);

@@ -11,7 +11,7 @@ import type { Task } from "../data/types.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
+import { canonicalJson, type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
 
 /** Options of {@link checkGrid}. */
 export interface CheckOptions {
@@ -32,7 +32,10 @@ function problemOf(err: Error): string {
 function optionPath(grid: Grid, i: number, cell: Cell, name: string | undefined): string {
   const m = grid.methods[i], at = `methods[${i}]`;
   if (name === undefined) return at;
-  if (Object.hasOwn(cell.params, name)) return `${at}.grid.${name}`;
+  if (Object.hasOwn(cell.params, name)) {
+    const value = canonicalJson(cell.params[name]);
+    return `${at}.grid.${name}[${m.grid![name].findIndex((v) => canonicalJson(v) === value)}]`;
+  }
   if (cell.zeroShot && m.zeroShot && Object.hasOwn(m.zeroShot, name)) return `${at}.zeroShot.${name}`;
   if (m.options && Object.hasOwn(m.options, name)) return `${at}.options.${name}`;
   return `${at} (default of option "${name}")`;
