@@ -9,7 +9,7 @@ import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import type { Task } from "../data/types.ts";
-import { metricsFromProba } from "../eval/metrics.ts";
+import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
@@ -22,17 +22,13 @@ export type SplitSpec =
   | { kind: "sampled"; k: number; seed: number }
   | { kind: "official"; index: number };
 
-/** What one method on one split produced: scores on the test set, cost, and where the data came from. */
-export interface SplitResult {
+/**
+ * What one method on one split produced: its test-set {@link Metrics}, cost, and where the data came from. The
+ * kit's one result type: `run` prints it, a grid's results row is it plus the cell.
+ */
+export interface SplitResult extends Metrics {
   /** `zero_shot`, `k8_seed1` or `fewclue_0` (see {@link splitName}). */
   split: string;
-  accuracy: number;
-  macroF1: number;
-  /** Test rows scored. */
-  n: number;
-  /** confusion[gold][predicted], in `labels` order. */
-  confusion: number[][];
-  labels: string[];
   trainSize: number;
   trainableParams: number;
   steps: number;
@@ -104,14 +100,9 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
   const proba = await predictor.predictProba(data.test.map((r) => r.text));
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
-  const m = metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels);
   return {
     split: name,
-    accuracy: m.accuracy,
-    macroF1: m.macroF1,
-    n: m.n,
-    confusion: m.confusion,
-    labels: m.labels,
+    ...metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels),
     trainSize: data.train.length,
     trainableParams: record.trainableParams,
     steps: record.steps,
