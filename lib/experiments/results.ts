@@ -22,8 +22,6 @@ export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "con
   /** The model folder and a hash of its config and weights. */
   model: { dir: string; fingerprint: string };
   finishedAt: string;
-  /** Absent (done) on every row that has scores. */
-  status?: undefined;
 }
 
 /**
@@ -47,7 +45,7 @@ export type ResultRecord = ResultRow | FailedRow;
 
 /** Whether a record is a failed cell. */
 export function isFailed(r: ResultRecord): r is FailedRow {
-  return r.status === "failed";
+  return "status" in r && r.status === "failed";
 }
 
 /** Options of {@link readResultsFile}. */
