@@ -276,3 +276,9 @@ Deno.test("`run` on a diverging learning rate: one line naming the split, exit 1
   assert.doesNotMatch(stderr, /Uncaught|\bat .*:\d+:\d+/);
   assert.doesNotMatch(stdout, /accuracy \d/, "no summary of a diverged run");
 });
+
+Deno.test("the first run of a grid creates its results folder (and its lock beside the file)", async () => {
+  const model = await fakeModel();
+  const results = `${model.dir}/new/sub/r.jsonl`;
+  assert.equal((await runGrid(grid, { model, results, runCell: fake, progress: false })).length, expandGrid(grid).length);
+});

@@ -57,6 +57,8 @@ export async function lockResults(results: string, opts: LockOptions = {}): Prom
   const path = `${results}.lock`;
   const onWait = opts.onWait ?? ((m: string) => console.error(m));
   let told = false;
+  // The first writer of a results file may be the first in its folder too.
+  if (results.includes("/")) await Deno.mkdir(results.slice(0, results.lastIndexOf("/")) || "/", { recursive: true });
   while (true) {
     const file = await Deno.open(path, { read: true, write: true, create: true });
     const timer = told ? undefined : setTimeout(async () => {
