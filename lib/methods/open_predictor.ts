@@ -7,6 +7,7 @@ import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline }
 import { exists } from "../model/files.ts";
 import { readJsonFile } from "../model/config.ts";
 import { loadModelFolder } from "../model/folder.ts";
+import { cutText, type TextTokenizer } from "../model/text_cut.ts";
 import { InputError } from "../util/errors.ts";
 import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { getMethod } from "./registry.ts";
@@ -55,7 +56,10 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
     labels,
     kind: "export text-classification",
     async predictProba(texts) {
-      const out = await classify([...texts], { top_k: null }) as unknown as { label: string; score: number }[][];
+      // Cut as the kit cuts (transformers.js would drop the final [SEP] of a text over model_max_length).
+      const maxTokens = classify.tokenizer.model_max_length - 2;
+      const cut = texts.map((t) => cutText(classify.tokenizer as unknown as TextTokenizer, t, maxTokens));
+      const out = await classify(cut, { top_k: null }) as unknown as { label: string; score: number }[][];
       return out.map((row) => labels.map((l) => row.find((e) => e.label === l)!.score));
     },
   };

@@ -22,6 +22,7 @@
  * @module
  */
 import type { FillMaskPipeline } from "@huggingface/transformers";
+import { cutText, type TextTokenizer } from "../../model/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
 import { softmaxRow } from "../predict.ts";
 import { parseTemplate } from "./template.ts";
@@ -43,8 +44,7 @@ export interface PetExportSpec {
 }
 
 /** The slice of a transformers.js tokenizer the prompt builder needs. */
-export interface PromptTokenizer {
-  tokenize(text: string): string[];
+export interface PromptTokenizer extends TextTokenizer {
   encode(text: string, options: { add_special_tokens: boolean }): number[];
 }
 
@@ -54,9 +54,7 @@ export function petPrompt(tok: PromptTokenizer, pattern: PetExportPattern, text:
   const literals = parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encode(p.text, { add_special_tokens: false }).length : 0), 0);
   const budget = maxLength - 2 - literals - 1;
   if (budget <= 0) throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
-  const tokens = tok.tokenize(text).map((t) => (t === "[MASK]" ? "[UNK]" : t)).slice(0, budget);
-  // Tokens back to text: continuations glue to their word, words are spaced, so tokenizing it again gives them.
-  const cut = tokens.map((t) => (t.startsWith("##") ? t.slice(2) : ` ${t}`)).join("").trim();
+  const cut = cutText(tok, text, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
   return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? "[MASK]" : cut)).join(" ");
 }
 
