@@ -21,10 +21,17 @@ export interface SavedMethod<O = unknown> {
   base?: BaseModelFingerprint;
 }
 
-/** Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`. */
+/**
+ * Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`
+ * (without tensors, a `weights.safetensors` left there by an earlier save is removed).
+ */
 export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFolder, tensors?: TensorMap): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
+  // A predictor saved over another must not load that one's weights as its own.
+  else await Deno.remove(`${dir}/weights.safetensors`).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
   const saved = { ...meta, base: await baseModelFingerprint(model) };
   await writeFileAtomic(`${dir}/method.json`, JSON.stringify(saved, null, 2) + "\n");
 }
