@@ -65,3 +65,17 @@ sharedTest("a PET predictor trained on promptlab-bert-zh-mini is refused by zh-r
     /"promptlab-bert-zh-mini" \(vocabulary 4363\) but loaded onto "zh-review-bert-tiny" \(vocabulary 4578\)/.test(err.message));
   await cleanup();
 });
+
+Deno.test("a predictor saved without weights over one with weights loads as itself, not with the old weights", async () => {
+  const pet = getMethod("pet");
+  const model = await loadModelFolder(EMBEDDED);
+  const tuned = await pet.create(model, LABELS, { ...PET, mode: "finetune", steps: 1, batchSize: 2, lr: 1e-3, maxLength: 32 })
+    .fit([{ text: "很好用", label: "Positive" }, { text: "太差了", label: "Negative" }], []);
+  const zeroShot = await pet.create(model, LABELS, { ...PET, maxLength: 32 }).fit([], []);
+  const dir = await Deno.makeTempDir();
+  await tuned.predictor.save(dir);
+  await zeroShot.predictor.save(dir);
+  const texts = ["很好用", "太差了"];
+  assert.deepEqual(await (await pet.load(dir, model)).predictProba(texts), await zeroShot.predictor.predictProba(texts));
+  await Deno.remove(dir, { recursive: true });
+});

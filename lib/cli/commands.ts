@@ -5,6 +5,8 @@ import { parity } from "./parity.ts";
 import { run } from "./run.ts";
 import { pretrainCommand } from "./pretrain.ts";
 import { modelCardCommand } from "./model_card.ts";
+import { exportCommand } from "./export.ts";
+import { predictCommand } from "./predict.ts";
 
 /** Every command of `deno task cli`, by name. */
 export const commands: Record<string, Command> = {
@@ -14,4 +16,6 @@ export const commands: Record<string, Command> = {
   pretrain: pretrainCommand,
   "model-card": modelCardCommand,
   run,
+  export: exportCommand,
+  predict: predictCommand,
 };

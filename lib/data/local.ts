@@ -4,7 +4,7 @@ import { parseCsv } from "./parse_csv.ts";
 import { parseJsonl } from "./parse_jsonl.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fixedSplitTask, readLocalText } from "./tasks.ts";
-import type { Row, Task } from "./types.ts";
+import type { Row, Task, TextRow } from "./types.ts";
 
 /** Options of {@link localTask}. */
 export interface LocalDataOptions {
@@ -27,14 +27,17 @@ export interface LocalDataOptions {
   name?: string;
 }
 
-/** The rows of a labelled file; a file without any row is an error, not an empty dataset. */
-async function readLabelled(path: string, spec: ColumnSpec): Promise<Row[]> {
+/**
+ * The rows of a local file (labelled when `spec.label` is set); a file without any row is an error, not an
+ * empty dataset.
+ */
+export async function readLocalRows(path: string, spec: ColumnSpec): Promise<TextRow[]> {
   const parse = /\.jsonl?$/i.test(path) ? parseJsonl : /\.csv$/i.test(path) ? parseCsv : null;
   if (!parse) throw new InputError("unknown format: use a .jsonl, .json (JSON Lines) or .csv file", { file: path });
   const text = await readLocalText(path);
   const { rows } = parse(text, path, spec);
   if (!rows.length) throw new InputError(text.trim() ? "no data rows, only a header" : "empty file: no rows", { file: path });
-  return rows as Row[];
+  return rows;
 }
 
 /** A task over local files; labels name themselves in both languages. */
@@ -42,9 +45,9 @@ export async function localTask(opts: LocalDataOptions): Promise<Task> {
   const repeated = opts.labels?.find((l, i) => opts.labels!.indexOf(l) !== i);
   if (repeated !== undefined) throw new InputError(`label "${repeated}" listed twice`, { field: "labels" });
   const spec: ColumnSpec = { text: opts.text, label: opts.label, id: opts.id, labels: opts.labels };
-  const train = await readLabelled(opts.train, spec);
+  const train = await readLocalRows(opts.train, spec) as Row[];
   const labels = opts.labels ?? [...new Set(train.map((r) => r.label))];
-  const test = opts.test === undefined ? undefined : await readLabelled(opts.test, { ...spec, labels });
+  const test = opts.test === undefined ? undefined : await readLocalRows(opts.test, { ...spec, labels }) as Row[];
   const names = Object.fromEntries(labels.map((l) => [l, l]));
   const base = {
     name: opts.name ?? "local",

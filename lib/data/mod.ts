@@ -4,7 +4,7 @@
  */
 export type { Row, Split, Task, TextRow } from "./types.ts";
 export { getTask, listTasks } from "./registry.ts";
-export { localTask, type LocalDataOptions } from "./local.ts";
+export { localTask, type LocalDataOptions, readLocalRows } from "./local.ts";
 export {
   datasetStats,
   type DatasetStats,

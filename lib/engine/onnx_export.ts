@@ -12,11 +12,13 @@ const { onnx } = onnxProto;
 /** The opset the engine emits. */
 export const OPSET = 18;
 
-function valueInfo(name: string, v: Value) {
-  return {
-    name,
-    type: { tensorType: { elemType: onnxElemType(v.dtype), shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
-  };
+/** Per graph input or output name, a symbolic name for each dimension that varies at run time (null: fixed). */
+export type DimNames = Readonly<Record<string, readonly (string | null)[]>>;
+
+function valueInfo(name: string, v: Value, dims: DimNames) {
+  const names = dims[name];
+  const dim = v.shape.map((d, i) => (names?.[i] ? { dimParam: names[i]! } : { dimValue: d }));
+  return { name, type: { tensorType: { elemType: onnxElemType(v.dtype), shape: { dim } } } };
 }
 
 function rawBytes(data: TensorData): Uint8Array {
@@ -36,8 +38,9 @@ function attribute(name: string, a: Attr) {
  * Encode `graph` as ONNX bytes with the given named outputs.
  *
  * @param outputs output name → value; names must not clash with graph value names.
+ * @param dims symbolic dimensions of inputs and outputs (a graph built with run-time shapes, see `ops.shapeOf`).
  */
-export function exportOnnx(graph: Graph, outputs: Record<string, Value>): Uint8Array {
+export function exportOnnx(graph: Graph, outputs: Record<string, Value>, dims: DimNames = {}): Uint8Array {
   const needed = new Set<number>();
   const stack = Object.values(outputs);
   while (stack.length) {
@@ -75,8 +78,8 @@ export function exportOnnx(graph: Graph, outputs: Record<string, Value>): Uint8A
       name: "promptlab",
       node: nodes,
       initializer,
-      input: graph.values.filter((v) => v.source.kind === "input").map((v) => valueInfo(v.name, v)),
-      output: Object.entries(outputs).map(([name, v]) => valueInfo(name, v)),
+      input: graph.values.filter((v) => v.source.kind === "input").map((v) => valueInfo(v.name, v, dims)),
+      output: Object.entries(outputs).map(([name, v]) => valueInfo(name, v, dims)),
     },
   });
   return onnx.ModelProto.encode(model).finish();

@@ -276,3 +276,32 @@ export function cast(x: Value, dtype: DType): Value {
   if (x.dtype === dtype) return x;
   return single(x, "Cast", x.shape, dtype, { to: { i: onnxElemType(dtype) } });
 }
+
+// Run-time shapes. Graphs are built with static shapes; a deployable graph must accept any batch and
+// sequence length, so its shape-dependent constants are computed from `Shape` instead. The static shape
+// passed along is a placeholder for build-time checks only; these ops have no gradient rules (inference only).
+
+/** Dimensions `start..end` of `x`'s run-time shape, as a 1-D int64 value. */
+export function shapeOf(x: Value, start: number, end: number): Value {
+  return x.graph.node("Shape", [x], [{ shape: [end - start], dtype: "int64" }], { start: { i: start }, end: { i: end } })[0];
+}
+
+/** Reshape to a run-time `shape` (1-D int64); `placeholder` is the shape the builder checks against. */
+export function reshapeTo(x: Value, shape: Value, placeholder: readonly number[]): Value {
+  if (placeholder.reduce((a, b) => a * b, 1) !== x.size) fail("Reshape", `placeholder [${placeholder}] does not hold the input`, x);
+  return single(x, "Reshape", placeholder, x.dtype, {}, shape);
+}
+
+/** Broadcast to a run-time `shape` (1-D int64); `placeholder` is the shape the builder checks against. */
+export function expandTo(x: Value, shape: Value, placeholder: readonly number[]): Value {
+  return single(x, "Expand", broadcastShapes(x.shape, placeholder), x.dtype, {}, shape);
+}
+
+/** x[..., start:end, ...] along `axis` with a run-time `end` (1-D int64 [1]); `placeholderEnd` for the builder. */
+export function sliceTo(x: Value, axis: number, start: number, end: Value, placeholderEnd: number): Value {
+  const a = normAxis(axis, x.rank);
+  const shape = [...x.shape];
+  shape[a] = placeholderEnd - start;
+  const g = x.graph;
+  return g.node("Slice", [x, g.ints([start], "starts"), end, g.ints([a], "axes")], [{ shape, dtype: x.dtype }])[0];
+}

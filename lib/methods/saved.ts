@@ -21,10 +21,17 @@ export interface SavedMethod<O = unknown> {
   base?: BaseModelFingerprint;
 }
 
-/** Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`. */
+/**
+ * Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`
+ * (without tensors, a `weights.safetensors` left there by an earlier save is removed).
+ */
 export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFolder, tensors?: TensorMap): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
+  // A predictor saved over another must not load that one's weights as its own.
+  else await Deno.remove(`${dir}/weights.safetensors`).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
   const saved = { ...meta, base: await baseModelFingerprint(model) };
   await writeFileAtomic(`${dir}/method.json`, JSON.stringify(saved, null, 2) + "\n");
 }
@@ -36,12 +43,7 @@ export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFol
  */
 export async function loadMethod<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const file = `${dir}/method.json`;
-  let meta: SavedMethod<O>;
-  try {
-    meta = JSON.parse(await Deno.readTextFile(file));
-  } catch (e) {
-    throw new InputError(`cannot read a saved method: ${(e as Error).message}`, { file });
-  }
+  const meta = await readSavedMethod<O>(dir);
   if (meta.method !== method) throw new InputError(`holds method "${meta.method}", not "${method}"`, { file, field: "method" });
   if (meta.base) checkBaseModel(meta.base, await baseModelFingerprint(model), file);
   const tensors: TensorMap = new Map();
@@ -54,4 +56,14 @@ export async function loadMethod<O>(dir: string, method: string, model: ModelFol
     if (t.data instanceof Float32Array) tensors.set(name, { shape: t.shape, data: t.data });
   }
   return { meta, tensors };
+}
+
+/** The `method.json` of a saved predictor, unchecked. @throws InputError naming the file when it is missing or not JSON. */
+export async function readSavedMethod<O = unknown>(dir: string): Promise<SavedMethod<O>> {
+  const file = `${dir}/method.json`;
+  try {
+    return JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    throw new InputError(`cannot read a saved method: ${(e as Error).message}`, { file });
+  }
 }

@@ -6,7 +6,8 @@
  *    `wordEmbeddings` is exposed so a caller can take gradients with respect to it (AutoPrompt, soft prompts);
  *  - per-layer prefix keys/values: `prefix` [2·layers, B or 1, heads, P, d], an input or a computed value,
  *    with the attention mask and position ids extended as Hugging Face does (P-tuning v2);
- *  - trainable parameters: whichever weights the caller's {@link ParamSource} makes graph inputs.
+ *  - trainable parameters: whichever weights the caller's {@link ParamSource} makes graph inputs;
+ *  - run-time shapes (`runtimeShapes`): the deployable inference graph, any batch and sequence length.
  *
  * Hidden states are kept as 2-D [B·L, H] rows so every linear layer is one GEMM.
  */
@@ -34,6 +35,12 @@ export interface BertGraphOptions {
   embedOverride?: boolean;
   /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
   maskValue?: number;
+  /**
+   * The deployable form (exports): batch and sequence length are read from `input_ids` at run time (`batch`
+   * and `seqLen` are placeholders for the builder's checks) and `attention_mask` is int64, as Hugging Face
+   * ONNX exports take it. Inference only (no gradient rules for the run-time shape ops).
+   */
+  runtimeShapes?: boolean;
 }
 
 /** The inputs and main values of a built BERT graph. */
@@ -56,6 +63,40 @@ export interface BertGraph {
   mlmTransform(positions: Value): Value;
   /** MLM logits [N, V] at flat row indices `positions` [N] (b·L + l), or [N, K] for vocabulary ids [K]. */
   mlmLogits(positions: Value, vocabIds?: Value): Value;
+  /** MLM logits [B, L, V] at every position (a fill-mask head). */
+  mlmLogitsAll(): Value;
+}
+
+/** A dimension of a shape: a number, or batch B, sequence L, rows B·L, keys P + L of the graph. */
+type Dim = number | "batch" | "seq" | "rows" | "keys";
+
+/** Reshapes and broadcasts over B and L, fixed in a bucketed graph and read from `input_ids` at run time otherwise. */
+function shapeDims(inputIds: Value, B: number, L: number, P: number, runtime: boolean) {
+  const g = inputIds.graph;
+  const size = (d: Dim) => (typeof d === "number" ? d : { batch: B, seq: L, rows: B * L, keys: P + L }[d]);
+  const fixed = (dims: Dim[]) => dims.map(size);
+  const parts = new Map<Dim, Value>();
+  const part = (d: Dim): Value => {
+    if (typeof d === "number") return g.ints([d]);
+    let v = parts.get(d);
+    if (!v) {
+      v = d === "batch" ? op.shapeOf(inputIds, 0, 1) : d === "seq" ? op.shapeOf(inputIds, 1, 2)
+        : d === "rows" ? op.mul(part("batch"), part("seq")) : op.add(part("seq"), g.ints([P]));
+      parts.set(d, v);
+    }
+    return v;
+  };
+  const runtimeShape = (dims: Dim[]) => op.concat(dims.map(part), 0);
+  return {
+    reshape: (x: Value, dims: Dim[]) => (runtime ? op.reshapeTo(x, runtimeShape(dims), fixed(dims)) : op.reshape(x, fixed(dims))),
+    expand: (x: Value, dims: Dim[]) => (runtime ? op.expandTo(x, runtimeShape(dims), fixed(dims)) : op.expand(x, fixed(dims))),
+    /** Position ids P..P+L-1: a constant, or the first L of a table of every position. */
+    positionIds: (maxPositions: number): Value => {
+      if (!runtime) return g.constant("position_ids", BigInt64Array.from({ length: L }, (_, i) => BigInt(P + i)), [L]);
+      const all = g.constant("position_ids", BigInt64Array.from({ length: maxPositions - P }, (_, i) => BigInt(P + i)), [maxPositions - P]);
+      return op.sliceTo(all, 0, 0, part("seq"), L);
+    },
+  };
 }
 
 /** Build the encoder (embeddings and layers) of a BERT into `g`. */
@@ -76,7 +117,10 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
   }
   const inputIds = g.input("input_ids", [B, L], "int64");
   const tokenTypeIds = g.input("token_type_ids", [B, L], "int64");
-  const attentionMask = g.input("attention_mask", [B, L], "float32");
+  const runtime = opts.runtimeShapes ?? false;
+  const maskInput = g.input("attention_mask", [B, L], runtime ? "int64" : "float32");
+  const attentionMask = op.cast(maskInput, "float32");
+  const dims = shapeDims(inputIds, B, L, P, runtime);
   const dropoutSeed = train ? g.input("dropout_seed", [], "uint32") : undefined;
   let site = 0;
   const drop = (x: Value, p: number) => (dropoutSeed ? dropout(x, p, dropoutSeed, site++) : x);
@@ -94,43 +138,43 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const m = op.reshape(embedOverrideMask, [B, L, 1]);
     wordEmbeddings = op.add(wordEmbeddings, op.mul(m, op.sub(embedOverride, wordEmbeddings)));
   }
-  const positionIds = g.constant("position_ids", BigInt64Array.from({ length: L }, (_, i) => BigInt(P + i)), [L]);
+  const positionIds = dims.positionIds(config.max_position_embeddings);
   const positions = op.gather(param("bert.embeddings.position_embeddings.weight"), positionIds);
   const types = op.gather(param("bert.embeddings.token_type_embeddings.weight"), tokenTypeIds);
   const summed = op.add(op.add(wordEmbeddings, types), positions);
-  let h = drop(ln(op.reshape(summed, [B * L, H]), "bert.embeddings"), config.hidden_dropout_prob);
+  let h = drop(ln(dims.reshape(summed, ["rows", H]), "bert.embeddings"), config.hidden_dropout_prob);
 
   // Additive attention mask over [prefix, tokens]: the prefix part is always attended.
   let keyMask = attentionMask;
-  if (P > 0) keyMask = op.concat([op.fill(attentionMask, [B, P], 1), attentionMask], 1);
+  if (P > 0) keyMask = op.concat([dims.expand(g.scalar(1), ["batch", P]), attentionMask], 1);
   const additive = op.mul(
-    op.sub(g.scalar(1), op.reshape(keyMask, [B, 1, 1, P + L])),
+    op.sub(g.scalar(1), dims.reshape(keyMask, ["batch", 1, 1, "keys"])),
     g.scalar(opts.maskValue ?? -10000),
   );
 
   const scale = g.scalar(1 / Math.sqrt(d));
   for (let i = 0; i < config.num_hidden_layers; i++) {
     const pre = `bert.encoder.layer.${i}`;
-    const split = (x: Value) => op.reshape(x, [B, L, heads, d]);
+    const split = (x: Value) => dims.reshape(x, ["batch", "seq", heads, d]);
     const q = op.transpose(split(op.mul(dense(h, `${pre}.attention.self.query`), scale)), [0, 2, 1, 3]);
     let k = op.transpose(split(dense(h, `${pre}.attention.self.key`)), [0, 2, 1, 3]);
     let v = op.transpose(split(dense(h, `${pre}.attention.self.value`)), [0, 2, 1, 3]);
     if (prefix) {
       const row = (r: number) =>
-        op.expand(op.reshape(op.slice(prefix!, 0, r, r + 1), [prefix!.shape[1], heads, P, d]), [B, heads, P, d]);
+        dims.expand(op.reshape(op.slice(prefix!, 0, r, r + 1), [prefix!.shape[1], heads, P, d]), ["batch", heads, P, d]);
       k = op.concat([row(2 * i), k], 2);
       v = op.concat([row(2 * i + 1), v], 2);
     }
     const scores = op.add(op.matmul(q, op.transposeLast2(k)), additive);
     const probs = drop(op.softmax(scores, -1), config.attention_probs_dropout_prob);
-    const context = op.reshape(op.transpose(op.matmul(probs, v), [0, 2, 1, 3]), [B * L, H]);
+    const context = dims.reshape(op.transpose(op.matmul(probs, v), [0, 2, 1, 3]), ["rows", H]);
     const attn = ln(op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), h), `${pre}.attention.output`);
     const inter = act(dense(attn, `${pre}.intermediate.dense`));
     h = ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);
   }
   const hidden = h;
-  const mlmTransform = (rows: Value) =>
-    ln(act(dense(op.gather(hidden, rows), "cls.predictions.transform.dense")), "cls.predictions.transform");
+  const transform = (x: Value) => ln(act(dense(x, "cls.predictions.transform.dense")), "cls.predictions.transform");
+  const mlmTransform = (rows: Value) => transform(op.gather(hidden, rows));
 
   return {
     inputIds,
@@ -143,7 +187,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     hidden,
     dropout: drop,
     pooled: () => {
-      const cls = op.reshape(op.slice(op.reshape(hidden, [B, L, H]), 1, 0, 1), [B, H]);
+      const cls = dims.reshape(op.slice(dims.reshape(hidden, ["batch", "seq", H]), 1, 0, 1), ["batch", H]);
       return op.tanh(dense(cls, "bert.pooler.dense"));
     },
     mlmTransform,
@@ -153,6 +197,10 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
       const bias = param("cls.predictions.bias");
       if (!vocabIds) return linear(t, decoder, bias);
       return linear(t, op.gather(decoder, vocabIds), op.gather(bias, vocabIds));
+    },
+    mlmLogitsAll: () => {
+      const logits = linear(transform(hidden), param(DECODER), param("cls.predictions.bias"));
+      return dims.reshape(logits, ["batch", "seq", logits.shape[1]]);
     },
   };
 }

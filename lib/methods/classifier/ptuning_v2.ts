@@ -92,6 +92,12 @@ export function initPrefix(config: BertConfig, o: PrefixShape, seed: number): Te
   return new Map([...prefixShapes(config, o)].map(([n, shape]) => [n, initTensor(n, shape, config, rng)]));
 }
 
+/** The prefix as a table [P, layers·2·H] (row p: every layer's key then value of position p), before dropout. */
+export function prefixTable(param: ParamSource, o: PrefixShape): Value {
+  const kv = param(PREFIX_TABLE);
+  return o.prefixProjection ? linear(op.tanh(linear(kv, param(MLP[0]), param(MLP[1]))), param(MLP[2]), param(MLP[3])) : kv;
+}
+
 /**
  * The prefix keys/values [2·layers, B, heads, P, d] computed from the encoder's parameters. Without
  * `dropoutSeed` (evaluation) B is 1, shared by the batch; with it each of the `batch` rows draws its own
@@ -100,9 +106,7 @@ export function initPrefix(config: BertConfig, o: PrefixShape, seed: number): Te
 export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixShape, batch: number, dropoutSeed?: Value): Value {
   const layers2 = 2 * config.num_hidden_layers, heads = config.num_attention_heads;
   const d = config.hidden_size / heads, P = o.prefixLength;
-  let kv = param(PREFIX_TABLE);
-  if (o.prefixProjection) kv = linear(op.tanh(linear(kv, param(MLP[0]), param(MLP[1]))), param(MLP[2]), param(MLP[3]));
-  let x = op.reshape(kv, [1, P, layers2, heads, d]);
+  let x = op.reshape(prefixTable(param, o), [1, P, layers2, heads, d]);
   if (dropoutSeed) {
     x = dropout(op.expand(x, [batch, P, layers2, heads, d]), config.hidden_dropout_prob, dropoutSeed, PREFIX_SITE);
   }

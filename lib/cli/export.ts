@@ -1,0 +1,39 @@
+/** `deno task cli export <saved> --out DIR`: a saved predictor as a folder transformers.js loads (docs/export.md). */
+import { EMBEDDED_MODEL } from "../experiments/setup.ts";
+import { exportSaved } from "../methods/export.ts";
+import { loadModelFolder } from "../model/folder.ts";
+import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import type { Command } from "./command.ts";
+
+/** `--model DIR`: the base model a saved predictor was trained on. */
+export const BASE_MODEL_FLAG = {
+  type: "string",
+  value: "DIR",
+  default: EMBEDDED_MODEL,
+  help: "the base model the predictor was trained on (its fingerprint is checked)",
+} as const;
+
+const SPEC = {
+  name: "cli export",
+  usage: "deno task cli export <saved predictor folder> --out DIR [--model DIR]",
+  positionals: { name: "saved predictor folder", min: 1, max: 1 },
+  flags: {
+    out: { type: "string", value: "DIR", required: true, help: "the folder to write (config.json, tokenizer files, onnx/model.onnx, ...)" },
+    model: BASE_MODEL_FLAG,
+  },
+  notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
+pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).`,
+} as const satisfies CommandSpec;
+
+/** The `export` command. */
+export const exportCommand: Command = {
+  summary: "export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)",
+  async run(args) {
+    const p = commandFlags(SPEC, args);
+    if (!p) return 0;
+    const [saved] = p.positionals;
+    await exportSaved(saved, await loadModelFolder(p.values.model), p.values.out);
+    console.log(JSON.stringify({ exported: saved, out: p.values.out }));
+    return 0;
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * One way to classify texts with whatever the kit wrote: a saved predictor (`method.json`, loaded onto its
+ * base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js: a
+ * `text-classification` model, or a PET `fill-mask` model with `promptlab.json`).
+ */
+import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import { exists } from "../model/files.ts";
+import { readJsonFile } from "../model/config.ts";
+import { loadModelFolder } from "../model/folder.ts";
+import { cutText, type TextTokenizer } from "../model/text_cut.ts";
+import { InputError } from "../util/errors.ts";
+import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
+import { getMethod } from "./registry.ts";
+import { readSavedMethod } from "./saved.ts";
+
+/** Class probabilities of texts, rows in `labels` order. */
+export interface TextClassifier {
+  readonly labels: readonly string[];
+  /** What was opened: `saved <method>`, `export text-classification` or `export fill-mask (PET)`. */
+  readonly kind: string;
+  predictProba(texts: readonly string[]): Promise<number[][]>;
+}
+
+/**
+ * Open `dir` as a saved predictor or an export.
+ * @param baseModel the model folder a saved predictor was trained on (its fingerprint is checked).
+ * @throws InputError naming `dir` when it is neither, or naming the file at fault.
+ */
+export async function openPredictor(dir: string, baseModel: string): Promise<TextClassifier> {
+  dir = dir.replace(/\/+$/, "");
+  if (await exists(`${dir}/method.json`)) {
+    const { method } = await readSavedMethod(dir);
+    const predictor = await getMethod(method).load(dir, await loadModelFolder(baseModel));
+    return { labels: predictor.labels, kind: `saved ${method}`, predictProba: (texts) => predictor.predictProba(texts) };
+  }
+  if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
+    throw new InputError("neither a saved predictor (method.json) nor an export (config.json and onnx/model.onnx)", { file: dir });
+  }
+  // transformers.js finds a local model as localModelPath + id.
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const slash = dir.lastIndexOf("/");
+  env.localModelPath = slash >= 0 ? `${dir.slice(0, slash)}/` : "./";
+  const id = dir.slice(slash + 1);
+  if (await exists(`${dir}/promptlab.json`)) {
+    const spec = await readJsonFile(`${dir}/promptlab.json`) as PetExportSpec;
+    const fillMask = await pipeline("fill-mask", id, { local_files_only: true }) as FillMaskPipeline;
+    return { labels: spec.labels, kind: "export fill-mask (PET)", predictProba: (texts) => petProbabilities(fillMask, spec, texts) };
+  }
+  const config = await readJsonFile(`${dir}/config.json`) as { id2label?: Record<string, string> };
+  const id2label = config.id2label;
+  if (!id2label) throw new InputError("no id2label: not a text-classification export", { file: `${dir}/config.json`, field: "id2label" });
+  const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]);
+  const classify = await pipeline("text-classification", id, { local_files_only: true }) as TextClassificationPipeline;
+  return {
+    labels,
+    kind: "export text-classification",
+    async predictProba(texts) {
+      // Cut as the kit cuts (transformers.js would drop the final [SEP] of a text over model_max_length).
+      const maxTokens = classify.tokenizer.model_max_length - 2;
+      const cut = texts.map((t) => cutText(classify.tokenizer as unknown as TextTokenizer, t, maxTokens));
+      const out = await classify(cut, { top_k: null }) as unknown as { label: string; score: number }[][];
+      return out.map((row) => labels.map((l) => row.find((e) => e.label === l)!.score));
+    },
+  };
+}

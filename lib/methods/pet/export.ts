@@ -1,0 +1,47 @@
+/**
+ * Export of a saved PET predictor for transformers.js' `pipeline('fill-mask')`: the (prompt-fine-tuned or
+ * pretrained) model as a `BertForMaskedLM` folder with its tied decoder, and `promptlab.json` holding labels,
+ * templates, verbalizers and the input length, which `fill_mask.ts` turns fill-mask scores into class
+ * probabilities with.
+ *
+ * fill-mask scores one `[MASK]`: verbalizers with multi-token words are refused, and so are ensembles of
+ * separately fine-tuned patterns (one folder holds one model; a zero-shot ensemble shares it).
+ */
+import type { ModelFolder } from "../../model/folder.ts";
+import { writeHfExport } from "../../model/hf_export.ts";
+import { writeFileAtomic } from "../../util/atomic.ts";
+import { InputError } from "../../util/errors.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { loadMethod } from "../saved.ts";
+import type { PetExportSpec } from "./fill_mask.ts";
+import type { PetOptions } from "./pet.ts";
+import { resolveTemplate } from "./template.ts";
+import { buildVerbalizer } from "./verbalizer.ts";
+
+/** Export a saved PET predictor (`saved`, trained on `model`) to `out`. */
+export async function exportPet(saved: string, model: ModelFolder, out: string): Promise<void> {
+  const { meta, tensors } = await loadMethod<PetOptions>(saved, "pet", model);
+  const o = meta.options;
+  const file = `${saved}/method.json`;
+  const patterns = (o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }]).map((p) => {
+    const verbalizer = buildVerbalizer(model.tokenizer, meta.labels, p.verbalizer);
+    if (verbalizer.maskCount > 1) {
+      throw new InputError(`verbalizer has words of ${verbalizer.maskCount} tokens; a fill-mask export scores single-token words only`, { file, field: "verbalizer" });
+    }
+    return { template: resolveTemplate(p.template).source, verbalizer: verbalizer.spec };
+  });
+  if (tensors.size && patterns.length > 1) {
+    throw new InputError(`an ensemble of ${patterns.length} separately fine-tuned patterns is ${patterns.length} models; a fill-mask folder holds one`, { file, field: "patterns" });
+  }
+  // A fine-tuned pattern's weights are saved under "pattern0/"; zero-shot uses the base model as it is.
+  const trained: TensorMap = new Map([...tensors].map(([n, t]) => [n.slice(n.indexOf("/") + 1), t]));
+  await writeHfExport(out, {
+    model,
+    weights: new Map([...model.weights, ...trained]),
+    architecture: "BertForMaskedLM",
+    maxLength: o.maxLength,
+    logits: (bert) => bert.mlmLogitsAll(),
+  });
+  const spec: PetExportSpec = { method: "pet", labels: meta.labels, maxLength: o.maxLength, patterns };
+  await writeFileAtomic(`${out}/promptlab.json`, JSON.stringify(spec, null, 2) + "\n");
+}

@@ -1,0 +1,112 @@
+/**
+ * A deployable Hugging Face folder of a trained model, as transformers.js loads it offline: `config.json`
+ * (architecture, labels), the tokenizer files, and `onnx/model.onnx`, an inference graph built with the kit's
+ * own graph builder at run-time shapes (any batch, any length), every weight an initializer. Inputs are
+ * `input_ids`, `attention_mask`, `token_type_ids` (int64 [batch, sequence]); the output is `logits`.
+ *
+ * The methods say what sits on top of the encoder (a classifier head, the MLM head) and what is baked in
+ * (P-tuning v2's prefix); this module writes the folder.
+ *
+ * @example
+ * ```ts
+ * await writeHfExport("out/finetuned", { model, weights, architecture: "BertForSequenceClassification",
+ *   labels: ["Negative", "Positive"], maxLength: 128, logits: (bert, param) => classifierLogits(bert, config, param) });
+ * ```
+ * @module
+ */
+import { Graph, type Value } from "../engine/graph.ts";
+import { exportOnnx } from "../engine/onnx_export.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import type { TensorMap } from "../util/tensor.ts";
+import { type BertGraph, buildBert, type ParamSource } from "./bert.ts";
+import { bertConfigToJson, type BertConfig } from "./config.ts";
+import type { ModelFolder } from "./folder.ts";
+import { GraphParams } from "./params.ts";
+import type { BertTokenizer } from "./tokenizer.ts";
+
+/** Architectures an export declares (transformers' class names). */
+export type HfArchitecture = "BertForSequenceClassification" | "BertForMaskedLM";
+
+/** What {@link writeHfExport} writes. */
+export interface HfExportSpec {
+  /** The base model: its config and tokenizer are written along. */
+  model: Pick<ModelFolder, "config" | "tokenizer">;
+  /** Every weight the graph reads by canonical name (base weights merged with the trained ones). */
+  weights: TensorMap;
+  architecture: HfArchitecture;
+  /** Class names in logit order (`id2label`); a sequence classifier needs them. */
+  labels?: readonly string[];
+  /** Longest input in tokens: the tokenizer's `model_max_length`, so transformers.js truncates where the kit does. */
+  maxLength: number;
+  /** The output on top of the encoder: [B, C] class logits or [B, L, V] MLM logits. */
+  logits(bert: BertGraph, param: ParamSource): Value;
+  /** Per-layer prefix keys/values baked into the graph (P-tuning v2), shaped as the BERT `prefix` hook takes them. */
+  prefix?(g: Graph, param: ParamSource): Value;
+  /** Further config.json keys. */
+  configExtra?: Record<string, unknown>;
+}
+
+/** Names of the symbolic dimensions of the exported graph. */
+const BATCH = "batch_size", SEQUENCE = "sequence_length";
+
+/** The inference graph of `spec` as ONNX bytes: int64 token inputs of any [batch, sequence], output `logits`. */
+export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix">): Uint8Array {
+  const { config } = spec.model;
+  const g = new Graph();
+  const params = new GraphParams(g, spec.weights, () => false);
+  const prefix = spec.prefix?.(g, params.get);
+  // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
+  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, runtimeShapes: true });
+  const logits = spec.logits(bert, params.get);
+  const tokens = [BATCH, SEQUENCE];
+  return exportOnnx(g, { logits }, {
+    input_ids: tokens,
+    attention_mask: tokens,
+    token_type_ids: tokens,
+    logits: logits.rank === 3 ? [BATCH, SEQUENCE, null] : [BATCH, null],
+  });
+}
+
+/** config.json of an export: the base config with architecture, labels and transformers.js' settings. */
+export function exportConfig(config: BertConfig, spec: Pick<HfExportSpec, "architecture" | "labels" | "configExtra">): Record<string, unknown> {
+  const labels = spec.labels ? { id2label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(spec.labels.map((l, i) => [l, i])) } : {};
+  return {
+    ...bertConfigToJson(config),
+    architectures: [spec.architecture],
+    model_type: "bert",
+    ...(spec.labels ? { problem_type: "single_label_classification", ...labels } : {}),
+    // The graph is float32: transformers.js must load onnx/model.onnx, not look for a quantized variant.
+    "transformers.js_config": { dtype: "fp32" },
+    ...spec.configExtra,
+  };
+}
+
+/**
+ * Tokenizer files of an export: the base model's, with `model_max_length` set to `maxLength`, and
+ * `special_tokens_map.json` and `vocab.txt` written from the tokenizer when the base folder has none.
+ */
+export function exportTokenizerFiles(tok: BertTokenizer, maxLength: number): Record<string, string> {
+  const files = { ...tok.files };
+  const tokenizerConfig = JSON.parse(files["tokenizer_config.json"] ?? "{}");
+  files["tokenizer_config.json"] = JSON.stringify({ ...tokenizerConfig, model_max_length: maxLength }, null, 2) + "\n";
+  const special = (id: number) => tok.idToToken(id);
+  const { cls, sep, pad, mask, unk } = tok.specialIds;
+  files["special_tokens_map.json"] ??= JSON.stringify(
+    { cls_token: special(cls), mask_token: special(mask), pad_token: special(pad), sep_token: special(sep), unk_token: special(unk) },
+    null,
+    2,
+  ) + "\n";
+  files["vocab.txt"] ??= Array.from({ length: tok.vocabSize }, (_, i) => tok.idToToken(i)).join("\n") + "\n";
+  return files;
+}
+
+/** Write the folder of `spec` into `dir` (created), each file atomically. */
+export async function writeHfExport(dir: string, spec: HfExportSpec): Promise<void> {
+  dir = dir.replace(/\/+$/, "");
+  await Deno.mkdir(`${dir}/onnx`, { recursive: true });
+  await writeFileAtomic(`${dir}/onnx/model.onnx`, inferenceOnnx(spec));
+  for (const [name, text] of Object.entries(exportTokenizerFiles(spec.model.tokenizer, spec.maxLength))) {
+    await writeFileAtomic(`${dir}/${name}`, text);
+  }
+  await writeFileAtomic(`${dir}/config.json`, JSON.stringify(exportConfig(spec.model.config, spec), null, 2) + "\n");
+}

@@ -1,0 +1,223 @@
+/**
+ * Exports load in transformers.js and agree with the kit: fine-tuning and P-tuning v2 through
+ * `pipeline('text-classification')`, PET through `pipeline('fill-mask')` and `petProbabilities`, every score
+ * within 1e-4 of the kit's predictor (texts of different lengths in one batch, a text cut to the input length,
+ * a typed [MASK]); the PEFT adapter's files; `cli export` and `cli predict` as the `cli` task runs them.
+ */
+import assert from "node:assert/strict";
+import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import * as ort from "onnxruntime-node";
+import { loadFewShot } from "../lib/data/load.ts";
+import type { Row } from "../lib/data/types.ts";
+import { exportSaved } from "../lib/methods/export.ts";
+import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
+import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
+import { petProbabilities, type PetExportSpec } from "../lib/methods/pet/fill_mask.ts";
+import { getMethod, type MethodOptions } from "../lib/methods/registry.ts";
+import type { Predictor } from "../lib/methods/types.ts";
+import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { readSafetensors } from "../lib/model/safetensors.ts";
+import { cutText, type TextTokenizer } from "../lib/model/text_cut.ts";
+import { openPredictor } from "../lib/methods/open_predictor.ts";
+import { rejects } from "./_assert.ts";
+import { root } from "./_shared.ts";
+
+const MODEL = `${root}/models/promptlab-bert-zh-mini`;
+const TINY = { steps: 3, batchSize: 4, evalEvery: 0, maxLength: 32, evalBatchSize: 8, seed: 3 };
+
+let cached: Promise<{ model: ModelFolder; train: Row[]; labels: string[]; texts: string[] }> | undefined;
+function setup() {
+  cached ??= (async () => {
+    const model = await loadModelFolder(MODEL);
+    const data = await loadFewShot("demo", { kind: "sampled", k: 4, seed: 1 }, { mirror: null, download: false });
+    // Lengths differ (padding in one batch); one is cut to maxLength; one holds a typed [MASK] and Latin words.
+    const texts = [...data.test.slice(0, 4).map((r) => r.text), "好", "物流[MASK]很快 fast delivery，" + "包装完好".repeat(12)];
+    return { model, train: data.train, labels: data.task.labels, texts };
+  })();
+  return cached;
+}
+
+/** Train `method` a few steps, save it and export it; returns the predictor and the export folder. */
+async function trainAndExport(method: string, options: MethodOptions): Promise<{ predictor: Predictor; saved: string; out: string }> {
+  const { model, train, labels } = await setup();
+  const { predictor } = await getMethod(method).create(model, labels, options).fit(train, []);
+  const base = await Deno.makeTempDir();
+  const saved = `${base}/saved`, out = `${base}/${method}-export`;
+  await predictor.save(saved);
+  await exportSaved(saved, model, out);
+  return { predictor, saved, out };
+}
+
+/** transformers.js reads a local model as localModelPath + id, with no download allowed. */
+function offline(dir: string): string {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dir.slice(0, dir.lastIndexOf("/") + 1);
+  return dir.slice(dir.lastIndexOf("/") + 1);
+}
+
+function assertClose(got: number[][], want: number[][], tol = 1e-4) {
+  assert.equal(got.length, want.length);
+  got.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - want[i][c]) <= tol, `text ${i} class ${c}: ${p} vs the kit's ${want[i][c]}`)));
+}
+
+async function classifierParity(method: string, options: MethodOptions) {
+  const { texts, labels } = await setup();
+  const { predictor, out } = await trainAndExport(method, options);
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.deepEqual(config.architectures, ["BertForSequenceClassification"]);
+  assert.equal(config.model_type, "bert");
+  assert.deepEqual(config.id2label, Object.fromEntries(labels.map((l, i) => [String(i), l])));
+  assert.deepEqual(config.label2id, Object.fromEntries(labels.map((l, i) => [l, i])));
+  for (const f of ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]) assert.ok(Deno.statSync(`${out}/${f}`).isFile, f);
+  const session = await ort.InferenceSession.create(`${out}/onnx/model.onnx`);
+  assert.deepEqual([...session.inputNames].sort(), ["attention_mask", "input_ids", "token_type_ids"]);
+  assert.deepEqual([...session.outputNames], ["logits"]);
+  await session.release();
+
+  // The pipeline as a user calls it, on texts within maxLength.
+  const fit = texts.slice(0, -1);
+  const classify = await pipeline("text-classification", offline(out), { local_files_only: true }) as TextClassificationPipeline;
+  const rows = await classify(fit, { top_k: null }) as unknown as { label: string; score: number }[][];
+  const kit = await predictor.predictProba(texts);
+  assertClose(rows.map((r) => labels.map((l) => r.find((e) => e.label === l)!.score)), kit.slice(0, -1));
+  // The pipeline's top label is the kit's most probable class.
+  rows.forEach((r, i) => assert.equal(r[0].label, labels[kit[i].indexOf(Math.max(...kit[i]))]));
+  // A longer text: transformers.js alone would cut its [SEP] off; cut first as the kit cuts, it agrees.
+  const long = texts.at(-1)!;
+  const cut = await classify(cutText(classify.tokenizer as unknown as TextTokenizer, long, TINY.maxLength - 2), { top_k: null }) as unknown as { label: string; score: number }[];
+  assertClose([labels.map((l) => cut.find((e) => e.label === l)!.score)], kit.slice(-1));
+  const uncut = await classify(long, { top_k: null }) as unknown as { label: string; score: number }[];
+  assert.ok(Math.abs(uncut[0].score - Math.max(...kit.at(-1)!)) > 1e-4, "transformers.js' own truncation (no [SEP]) differs: the cut matters");
+  // openPredictor (what `cli predict` uses) cuts for itself.
+  assertClose(await (await openPredictor(out, MODEL)).predictProba(texts), kit);
+  return out;
+}
+
+Deno.test("export: fine-tuning loads in pipeline('text-classification') with the kit's labels and probabilities", async () => {
+  await classifierParity("finetune", { ...TINY, lr: 1e-3 });
+});
+
+Deno.test("export: P-tuning v2 (prefix baked in) loads in pipeline('text-classification'); its PEFT adapter holds prefix and head", async () => {
+  const { model, labels } = await setup();
+  const P = 4;
+  const out = await classifierParity("ptuning-v2", { ...TINY, prefixLength: P });
+  const { num_hidden_layers: layers, hidden_size: H, num_attention_heads: heads } = model.config;
+  const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
+  assert.deepEqual(
+    { ...adapter },
+    {
+      peft_type: "PREFIX_TUNING",
+      task_type: "SEQ_CLS",
+      base_model_name_or_path: "promptlab-bert-zh-mini",
+      inference_mode: true,
+      num_virtual_tokens: P,
+      token_dim: H,
+      num_transformer_submodules: 1,
+      num_attention_heads: heads,
+      num_layers: layers,
+      encoder_hidden_size: H,
+      prefix_projection: false,
+      modules_to_save: ["classifier"],
+    },
+  );
+  const { tensors } = await readSafetensors(`${out}/adapter_model.safetensors`);
+  assert.deepEqual(
+    Object.fromEntries([...tensors].map(([n, t]) => [n, t.shape])),
+    { [PEFT_PREFIX]: [P, layers * 2 * H], "base_model.classifier.weight": [labels.length, H], "base_model.classifier.bias": [labels.length] },
+  );
+  const saved = await readSafetensors(`${out}/../saved/weights.safetensors`);
+  assert.deepEqual(tensors.get(PEFT_PREFIX)!.data, saved.tensors.get(PREFIX_TABLE)!.data, "the adapter holds the trained prefix table");
+});
+
+Deno.test("export: P-tuning v2 with the projection MLP exports the table it computes", async () => {
+  await classifierParity("ptuning-v2", { ...TINY, steps: 2, prefixLength: 2, prefixProjection: true, prefixHiddenSize: 16 });
+});
+
+Deno.test("export: PET loads in pipeline('fill-mask'); petProbabilities gives the kit's class probabilities", async () => {
+  const { texts, labels } = await setup();
+  const { predictor, out } = await trainAndExport("pet", { ...TINY, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "multi-char" });
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.deepEqual(config.architectures, ["BertForMaskedLM"]);
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  assert.deepEqual(spec, {
+    method: "pet",
+    labels,
+    maxLength: TINY.maxLength,
+    patterns: [{ template: "{text}总之很[MASK]。", verbalizer: { Positive: ["好", "棒", "赞"], Negative: ["差", "烂", "坑"] } }],
+  });
+  const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
+  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+});
+
+Deno.test("export: a zero-shot PET ensemble exports once; its patterns average as in the kit", async () => {
+  const { texts } = await setup();
+  const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
+  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 48, patterns });
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  assert.equal(spec.patterns[0].template, "[MASK]满意。{text}", "presets are written out");
+  const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
+  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+});
+
+Deno.test("export: refused with a clear error — multi-token label words, AutoPrompt, another base model", async () => {
+  const { model, train, labels } = await setup();
+  const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
+  const dir = await Deno.makeTempDir();
+  await predictor.save(`${dir}/pet`);
+  await rejects(() => exportSaved(`${dir}/pet`, model, `${dir}/out`), "method.json", /words of 2 tokens; a fill-mask export scores single-token words only/);
+  await Deno.mkdir(`${dir}/ap`);
+  await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
+  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, ptuning-v2, pet/);
+  const other = { ...model, dir: `${dir}/other`, config: { ...model.config } };
+  await Deno.mkdir(other.dir);
+  await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
+  await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
+  await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-mini"/);
+});
+
+/** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const task = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks.cli as string;
+  const flags = task.split(/\s+/).filter((a) => a.startsWith("--allow-")).map((a) => a.replace("$HOME", Deno.env.get("HOME") ?? ""));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, `${root}/lib/cli/main.ts`, ...args],
+    cwd: root,
+    env: { NO_COLOR: "1", PROMPTLAB_OFFLINE: "1" },
+    stdin: "null",
+  }).output();
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+}
+
+Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (export) writes one row per text", async () => {
+  const { model, train, labels } = await setup();
+  const { predictor } = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
+  const dir = await Deno.makeTempDir();
+  await predictor.save(`${dir}/saved`);
+  const exported = await cli(["export", `${dir}/saved`, "--out", `${dir}/exported`]);
+  assert.equal(exported.code, 0, exported.stderr);
+
+  const texts = ["物流很快，包装完好。", "质量太差, \"退货\"了", "一般"];
+  await Deno.writeTextFile(`${dir}/in.csv`, "id,review\n" + texts.map((t, i) => `${i},"${t.replaceAll('"', '""')}"`).join("\n") + "\n");
+  await Deno.writeTextFile(`${dir}/in.jsonl`, texts.map((t) => JSON.stringify({ review: t })).join("\n") + "\n");
+  const kit = await predictor.predictProba(texts);
+  for (const [source, input, out] of [[`${dir}/saved`, "in.csv", undefined], [`${dir}/exported`, "in.jsonl", `${dir}/out.jsonl`]] as const) {
+    const r = await cli(["predict", source, "--input", `${dir}/${input}`, "--text-column", "review", "--batch-size", "2", ...(out ? ["--out", out] : [])]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = (out ? await Deno.readTextFile(out) : r.stdout).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((row) => row.text), texts);
+    rows.forEach((row, i) => {
+      assert.deepEqual(Object.keys(row), ["text", "label", "probabilities"]);
+      assertClose([labels.map((l) => row.probabilities[l])], [kit[i]]);
+      assert.equal(row.label, labels[kit[i].indexOf(Math.max(...kit[i]))]);
+    });
+    assert.match(r.stderr, /predict 3\/3 texts/, "progress on stderr");
+  }
+  const bad = await cli(["predict", `${dir}/saved`]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: --text: give either --text or --input\n$/);
+  const missing = await cli(["predict", `${dir}/saved`, "--input", `${dir}/in.csv`, "--text-column", "text"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /in\.csv:1 \(field "text"\): missing column/);
+});
