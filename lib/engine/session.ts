@@ -37,6 +37,11 @@ export class CompiledGraph {
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      // No arena and no memory pattern: a session's arena keeps the high-water mark of every run for the
+      // session's lifetime, per session and so per shape bucket, and the pattern adds a second planned block
+      // after the first run (pre-training over 3 buckets held 8.3 GB this way, 2.0 GB without).
+      enableCpuMemArena: false,
+      enableMemPattern: false,
       // Idle pool threads sleep instead of spinning unless asked: spinning wastes the cores when several
       // runs share a machine, which is how experiments are run here (PROMPTLAB_SPIN=1 turns it back on).
       extra: { session: { intra_op: { allow_spinning: Deno.env.get("PROMPTLAB_SPIN") === "1" ? "1" : "0" } } },
