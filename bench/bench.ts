@@ -114,9 +114,12 @@ function flagsFor(name: string, plan: string): Flags {
 /** Run a command; its last stdout line as JSON, or the error's last line. */
 async function jsonChild(cmd: string, args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim().split("\n").pop() ?? "";
-  if (!out.success) return { error: text(out.stderr) || `exit ${out.code}` };
-  return JSON.parse(text(out.stdout));
+  const lines = (b: Uint8Array) => new TextDecoder().decode(b).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+  if (!out.success) {
+    const err = lines(out.stderr);
+    return { error: err.find((l) => /error/i.test(l)) ?? err.pop() ?? `exit ${out.code}` };
+  }
+  return JSON.parse(lines(out.stdout).pop()!);
 }
 
 if (values.child) {

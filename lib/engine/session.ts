@@ -6,6 +6,7 @@ import * as ort from "onnxruntime-node";
 import type { DType, Graph, TensorData, Value } from "./graph.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { exportOnnx } from "./onnx_export.ts";
+import { tuneNativeHeap } from "./native_heap.ts";
 
 /** Intra-op threads: `PROMPTLAB_THREADS`, else every core. */
 export function threadCount(): number {
@@ -32,6 +33,7 @@ export class CompiledGraph {
   /** Export `graph` with the named `outputs` and create its session. */
   static async compile(graph: Graph, outputs: Record<string, Value>): Promise<CompiledGraph> {
     const bytes = exportOnnx(graph, outputs);
+    tuneNativeHeap();
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threadCount(),
       interOpNumThreads: 1,
