@@ -14,6 +14,7 @@ import type { Task } from "../data/types.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
+import { relativePaths } from "../util/paths.ts";
 import { modelFingerprint } from "./fingerprint.ts";
 import { type Cell, cellSplit, describeCell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
 import { checkGrid, gridTask } from "./grid_check.ts";
@@ -166,7 +167,8 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
       try {
         outcome = await runCell(cell, { model, task: task!, source: opts.source, onProgress: opts.onProgress });
       } catch (err) {
-        error = err instanceof Error ? err.message.split("\n")[0] : String(err);
+        // The reason is written to the results file: paths in it relative, as everywhere the kit writes.
+        error = relativePaths(err instanceof Error ? err.message.split("\n")[0] : String(err));
       }
       const wallSeconds = (performance.now() - t0) / 1000, finishedAt = new Date().toISOString();
       if (outcome) {
