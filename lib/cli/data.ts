@@ -1,5 +1,5 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
-import { datasetStats, getTask, listTasks, localTask, type SourceOptions, type Task } from "../data/mod.ts";
+import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, type SourceOptions, type Task } from "../data/mod.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
@@ -17,10 +17,7 @@ const SPEC = {
     stats: { type: "boolean", help: "print one dataset's split statistics" },
     mirror: MIRROR_FLAG,
     cache: { type: "string", value: "DIR", help: "download cache (else PROMPTLAB_CACHE or ~/.cache/promptlab)" },
-    text: { type: "string", value: "COL", help: "a local file's text column" },
-    label: { type: "string", value: "COL", help: "a local file's label column" },
-    test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
-    labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
+    ...LOCAL_DATA_FLAGS,
   },
 } as const satisfies CommandSpec;
 
@@ -51,11 +48,7 @@ export const data: Command = {
     }
     const [name] = positionals;
     if (!name || !values.stats) throw new InputError(`give --list, or a dataset and --stats; \`deno task cli data --help\` shows how`);
-    const local = /\.(jsonl?|csv)$/i.test(name);
-    if (local && (!values.text || !values.label)) throw new InputError("a local file needs --text and --label");
-    const task = local
-      ? await localTask({ train: name, test: values.test, text: values.text!, label: values.label!, labels: values.labels })
-      : getTask(name);
+    const task = await datasetTask(datasetFromFlags(name, values, "dataset"));
     console.log(JSON.stringify(await datasetStats(task, opts)));
     return 0;
   },

@@ -5,6 +5,7 @@
 export type { Row, Split, Task, TextRow } from "./types.ts";
 export { getTask, listTasks } from "./registry.ts";
 export { localTask, type LocalDataOptions, readLocalRows } from "./local.ts";
+export { datasetFromFlags, datasetName, type DatasetSpec, datasetTask, LOCAL_DATA_FLAGS } from "./dataset_spec.ts";
 export {
   datasetStats,
   type DatasetStats,

@@ -7,10 +7,13 @@
  * starts no cell after that many minutes (a job's time limit), so no run is cut off half-way; rerun to go on.
  * A cell that fails is recorded as failed and the grid goes on; the command then lists the failures and exits 1
  * (`--retry-failed` runs them again). `--status` lists done, failed and missing cells per shard and overall;
- * `--merge` moves the shard files' rows into the results file, refusing conflicting ones.
+ * `--merge` moves the shard files' rows into the results file, refusing conflicting ones. `--dataset` runs the
+ * grid on another dataset than its own, e.g. a local file (`--dataset reviews.csv --text review --label label`),
+ * as grid `<name>-<dataset>`.
  */
+import { datasetFromFlags, datasetName, LOCAL_DATA_FLAGS, type LocalDataFlags } from "../data/dataset_spec.ts";
 import { loadModelFolder } from "../model/folder.ts";
-import { describeCell, loadGrid, parseShard } from "./grid.ts";
+import { describeCell, type Grid, loadGrid, parseShard } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
 import { formatStatus, gridStatus } from "./grid_status.ts";
 import { mergeShards } from "./results_merge.ts";
@@ -20,7 +23,8 @@ import { commandFlags, type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {
   name: "grid",
-  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--status [--shards N]] [--merge]",
+  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--status [--shards N]] [--merge]\n" +
+    "  deno task grid <grid.json> --dataset file.csv|file.jsonl --text COL --label COL [--test FILE] [--labels A,B] [flags]",
   positionals: { name: "grid file", min: 1, max: 1 },
   flags: {
     results: { type: "string", value: "FILE", help: "results file (default from the grid's name and the model)" },
@@ -32,15 +36,27 @@ const SPEC = {
     status: { type: "boolean", help: "train nothing: list done, failed and missing cells per shard and overall" },
     shards: { type: "int", min: 1, help: "with --status: the shard count (default: as the shard files say)" },
     merge: { type: "boolean", help: "train nothing: merge the shard files into the results file, refusing conflicting rows" },
+    dataset: {
+      type: "string",
+      value: "NAME|FILE",
+      help: "run the grid on this dataset instead of its own (a registered name, or a .csv/.jsonl file), as grid <name>-<dataset>",
+    },
+    ...LOCAL_DATA_FLAGS,
   },
 } as const satisfies CommandSpec;
+
+/** The grid on `--dataset` when given (renamed after it, so its results get their own file), else as is. */
+function withDataset(grid: Grid, flags: LocalDataFlags & { dataset?: string }): Grid {
+  const dataset = datasetFromFlags(flags.dataset, flags);
+  return dataset === undefined ? grid : { ...grid, name: `${grid.name}-${datasetName(dataset)}`, dataset };
+}
 
 async function main(args: string[]): Promise<number> {
   const p = commandFlags(SPEC, args);
   if (!p) return 0;
   const { values, positionals } = p;
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-  const grid = await loadGrid(positionals[0]);
+  const grid = withDataset(await loadGrid(positionals[0]), values);
   const skipCorrupt = values["skip-corrupt"];
   if (values.status || values.merge) {
     // The results path needs only the model folder's name: nothing is loaded.
