@@ -11,8 +11,10 @@ import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import { camelCase, commandFlags, type CommandSpec, type FlagValues } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
+import { camelCase, commandFlags, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import type { Command } from "./command.ts";
+import { methodsHelp } from "./method_help.ts";
 import { progressReporter } from "./progress.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -43,13 +45,10 @@ export const RUN_SPEC = {
   },
   notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true
 
+${methodsHelp()}
+
 example: deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json`,
 } as const satisfies CommandSpec;
-
-/** `prefixLength` → `prefix-length`. */
-function kebabCase(camel: string): string {
-  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 /**
  * Method options from flags, each parsed after the type of its default: numbers, `true`/`false` (a bare flag
@@ -159,6 +158,11 @@ export const run: Command = {
       console.log(summaryRow(summary));
       for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
     }
+    printNextStep({
+      wrote: [],
+      nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
+      next: ["deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
+    }, json);
     return 0;
   },
 };
