@@ -30,8 +30,10 @@ export function permissionMessage(err: unknown): string | null {
   if (!e) return null;
   const sandbox = /Requires (\w+) access to "?([^",]*)"?/.exec(e.message);
   if (sandbox && sandbox[1] === "write") {
-    return `no permission to write ${sandbox[2]}: the deno tasks may write only under ${TASK_WRITE_SCOPE.join(", ")} ` +
-      `(deno.json); choose a path there (e.g. --out runs/...), or run the script with your own \`deno run --allow-write=...\``;
+    const scope = TASK_WRITE_SCOPE.map((p) => p === "." ? "the current folder" : p);
+    return `no permission to write ${sandbox[2]}: the deno tasks may write only in ${scope.slice(0, -1).join(", ")} and ` +
+      `${scope.at(-1)} (deno.json's --allow-write); choose a path there, e.g. under runs/, or run the script with your own ` +
+      `\`deno run --allow-write=...\``;
   }
   if (sandbox) {
     return `no ${sandbox[1]} permission for ${sandbox[2]}: the deno tasks grant only what deno.json lists; ` +
