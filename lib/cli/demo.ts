@@ -57,7 +57,7 @@ export const demo: Command = {
       wrote: [results, ...figures],
       next: [
         `deno task figures ${results} --out ${figureDir}   # every chart of these results, not only the few-shot curve`,
-        "jupyter lab notebooks/   # the notebooks, Deno kernel (README: Notebooks)",
+        "jupyter lab   # the notebooks in notebooks/, Deno kernel (`deno jupyter --install` once; README: Notebooks)",
       ],
     });
     return 0;
