@@ -1,5 +1,6 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
-import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, type SourceOptions, type Task } from "../data/mod.ts";
+import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, MissingSourceError, type SourceOptions, type Task } from "../data/mod.ts";
+import { offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
@@ -26,6 +27,16 @@ function describe(task: Task) {
   return { dataset: name, description, labels, labelNamesZh, labelNamesEn };
 }
 
+/** Once for every dataset the listing found neither in the mirror nor in the cache: why, and how to get them. */
+function notAtHand(names: string[]): string {
+  const get = offline()
+    ? "downloads are off (PROMPTLAB_OFFLINE=1): unset it and `deno task cli data <name> --stats` downloads one into the cache"
+    : "`deno task cli data <name> --stats` downloads one into the cache (PROMPTLAB_CACHE, else ~/.cache/promptlab)";
+  return `${names.length} dataset(s) not at hand (${names.join(", ")}; --list reads only the mirror and the cache, ` +
+    `it never downloads): ${get}, or set PROMPTLAB_DATA_MIRROR (or --mirror) to a folder laid out like the mirror's ` +
+    `MANIFEST.md. The "demo" dataset is embedded and needs neither.`;
+}
+
 /** The `data` command. */
 export const data: Command = {
   summary: "list datasets; print a dataset's splits with row and label counts (JSON)",
@@ -35,15 +46,19 @@ export const data: Command = {
     const { values, positionals } = p;
     const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
     if (values.list) {
+      const missing: string[] = [];
       for (const task of listTasks()) {
         try {
           const stats = await datasetStats(task, { ...opts, download: false });
           console.log(JSON.stringify({ ...describe(task), ...stats }));
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
-          console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err.message }));
+          // A missing file gets the short reason here and the remedy once below; other faults (a bad mirror file) in full.
+          if (err instanceof MissingSourceError) missing.push(task.name);
+          console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err instanceof MissingSourceError ? err.short : err.message }));
         }
       }
+      if (missing.length) console.error(notAtHand(missing));
       return 0;
     }
     const [name] = positionals;

@@ -15,8 +15,10 @@ import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import { camelCase, commandFlags, type CommandSpec, type FlagValues } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
+import { camelCase, commandFlags, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import type { Command } from "./command.ts";
+import { methodsHelp } from "./method_help.ts";
 import { progressReporter } from "./progress.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -49,16 +51,13 @@ export const RUN_SPEC = {
 Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
 ('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
 
+${methodsHelp()}
+
 examples:
   deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json
   deno task cli run --method pet --dataset reviews.csv --text review --label label --protocol sampled --k 8 \\
     --verbalizer '{"1":["好"],"0":["差"]}'`,
 } as const satisfies CommandSpec;
-
-/** `prefixLength` → `prefix-length`. */
-function kebabCase(camel: string): string {
-  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 /** Options holding label words: a preset name, or words per label as JSON or a JSON file ({@link labelWords}). */
 const LABEL_WORD_OPTIONS = new Set(["verbalizer", "labelWords"]);
@@ -199,6 +198,11 @@ export const run: Command = {
       console.log(summaryRow(summary));
       for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
     }
+    printNextStep({
+      wrote: [],
+      nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
+      next: ["deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
+    }, json);
     return 0;
   },
 };

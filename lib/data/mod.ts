@@ -21,4 +21,4 @@ export { type FewShotOptions, sampleFewShot } from "./fewshot.ts";
 export { FIXED_SPLIT_SEED, FIXED_TEST_FRACTION, fixedSplit, textKey } from "./split.ts";
 export { type UnlabeledOptions, type UnlabeledReport, type UnlabeledStream, unlabeledTexts } from "./unlabeled.ts";
 export { type TruncationReport, truncationReport } from "./truncation.ts";
-export { fetchSource, type SourceOptions, sourceUrl } from "./sources.ts";
+export { fetchSource, MissingSourceError, type SourceOptions, sourceUrl } from "./sources.ts";

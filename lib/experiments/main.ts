@@ -17,9 +17,11 @@ import { describeCell, type Grid, loadGrid, parseShard } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
 import { formatStatus, gridStatus } from "./grid_status.ts";
 import { mergeShards } from "./results_merge.ts";
+import { shardPath } from "./results.ts";
 import { defaultModelDir, resultsPath } from "./setup.ts";
 import { runScript } from "./script.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 
 const SPEC = {
   name: "grid",
@@ -64,6 +66,7 @@ async function main(args: string[]): Promise<number> {
     if (values.merge) {
       const m = await mergeShards(results, { skipCorrupt });
       console.log(`merged ${m.merged.length} shard files into ${results}: ${m.done} done, ${m.failed} failed cells`);
+      printNextStep({ wrote: [results], next: [`deno task figures ${results}   # every chart of the grid`] });
     }
     if (values.status) console.log(formatStatus(grid, await gridStatus(grid, results, { skipCorrupt, shards: values.shards })));
     return 0;
@@ -76,7 +79,18 @@ async function main(args: string[]): Promise<number> {
   console.log(`${rows.length} rows in ${results}${shard ? " and its shards" : ""}`);
   // Failures of this process's cells, new or left from an earlier run.
   const status = await gridStatus(grid, results, { skipCorrupt, shards: shard?.count });
-  const failed = (shard && shard.count > 1 ? status.shards[shard.index] : status.overall).cells.filter((c) => c.state === "failed");
+  const sharded = shard !== undefined && shard.count > 1;
+  const mine = sharded ? status.shards[shard.index] : status.overall;
+  const failed = mine.cells.filter((c) => c.state === "failed");
+  const missing = mine.cells.filter((c) => c.state === "missing").length;
+  printNextStep({
+    wrote: [shardPath(results, shard)],
+    next: [
+      ...(missing ? [`deno task grid ${args.join(" ")}   # the same again: ${missing} cell(s) not run yet, it goes on from here`] : []),
+      ...(sharded ? [`deno task grid ${positionals[0]} --results ${results} --status   # every shard's done, failed and missing cells; --merge once all are done`] : []),
+      `deno task figures ${results}   # every chart of the grid${sharded ? " (shards are read with it)" : ""}`,
+    ],
+  });
   if (!failed.length) return 0;
   console.error(`${failed.length} cell(s) failed${retryFailed ? "" : " (now or in an earlier run)"}:`);
   for (const f of failed) console.error(`  ${describeCell(f.cell)}: ${f.error}`);
