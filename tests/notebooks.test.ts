@@ -213,6 +213,7 @@ Deno.test("a notebook's first cell names budget, training and model without a pa
     assert.match(ci, /missing from the results file are trained/);
     assert.match(ci, /`promptlab-bert-zh-mini` \(fingerprint `[0-9a-f]{16}`\)/);
     assert.doesNotMatch(ci, ABSOLUTE_PATH);
+    assert.doesNotMatch(await notebookHeader(model, { grid: false }), /Training/);
     Deno.env.set("PROMPTLAB_BUDGET", "full");
     Deno.env.set("PROMPTLAB_TRAIN", "no");
     const full = await notebookHeader(model);

@@ -68,16 +68,17 @@ const BUDGET_NOTES: Record<config.Budget, string> = {
 
 /**
  * The Markdown a notebook's first cell shows: the budget that produced its numbers and what that budget is,
- * whether missing grid cells are trained, and the model by folder name and content fingerprint (never a path).
+ * whether missing grid cells are trained (left out with `grid: false`, for a notebook that runs no grid), and
+ * the model by folder name and content fingerprint (never a path).
  */
-export async function notebookHeader(model: Pick<ModelFolder, "dir">): Promise<string> {
+export async function notebookHeader(model: Pick<ModelFolder, "dir">, { grid = true } = {}): Promise<string> {
   const b = config.budget();
   const training = config.trainMissing()
     ? "cells missing from the results file are trained (`PROMPTLAB_TRAIN=no` only reads results)"
     : "`PROMPTLAB_TRAIN=no`: results are read, nothing is trained";
   return [
     `- **Budget \`${b}\`** (\`PROMPTLAB_BUDGET\`): ${BUDGET_NOTES[b]}`,
-    `- **Training:** ${training}.`,
+    ...(grid ? [`- **Training:** ${training}.`] : []),
     `- **Model:** \`${modelBaseName(model.dir)}\` (fingerprint \`${await modelFingerprint(model.dir)}\`).`,
   ].join("\n");
 }
