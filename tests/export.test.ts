@@ -221,3 +221,20 @@ Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (e
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /in\.csv:1 \(field "text"\): missing column/);
 });
+
+Deno.test("cli: run --save keeps each split's predictor, which predict then opens", async () => {
+  const dir = await Deno.makeTempDir();
+  const ran = await cli([
+    "run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1,2",
+    "--steps", "2", "--batch-size", "4", "--eval-every", "0", "--max-length", "32", "--save", `${dir}/saved`,
+  ]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, new RegExp(`wrote: ${dir}/saved/k4_seed1, ${dir}/saved/k4_seed2`));
+  for (const split of ["k4_seed1", "k4_seed2"]) {
+    const r = await cli(["predict", `${dir}/saved/${split}`, "--text", "物流很快，包装完好。"]);
+    assert.equal(r.code, 0, r.stderr);
+    const row = JSON.parse(r.stdout.trim());
+    assert.equal(row.text, "物流很快，包装完好。");
+    assert.ok(Math.abs(Object.values(row.probabilities as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  }
+});
