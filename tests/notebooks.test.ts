@@ -203,7 +203,7 @@ Deno.test("foundPromptRecords shows each AutoPrompt run's prompt and label words
 });
 
 Deno.test("a notebook's first cell names budget, training and model without a path; paths print repo-relative", async () => {
-  const saved = { budget: Deno.env.get("PROMPTLAB_BUDGET"), train: Deno.env.get("PROMPTLAB_TRAIN") };
+  const saved = Deno.env.toObject(); // restored below: these settings are the process's
   const model = { dir: `${root}/models/promptlab-bert-zh-mini` };
   try {
     Deno.env.set("PROMPTLAB_BUDGET", "ci");
@@ -220,9 +220,9 @@ Deno.test("a notebook's first cell names budget, training and model without a pa
     assert.match(full, /\*\*Budget `full`\*\*.*the article's protocol/);
     assert.match(full, /nothing is trained/);
   } finally {
-    for (const [name, value] of [["PROMPTLAB_BUDGET", saved.budget], ["PROMPTLAB_TRAIN", saved.train]] as const) {
-      if (value === undefined) Deno.env.delete(name);
-      else Deno.env.set(name, value);
+    for (const name of ["PROMPTLAB_BUDGET", "PROMPTLAB_TRAIN"]) {
+      if (saved[name] === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, saved[name]);
     }
   }
   assert.equal(repoRelative(`${root}/figures/x/a.svg`), "figures/x/a.svg");
