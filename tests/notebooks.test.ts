@@ -203,9 +203,7 @@ Deno.test("foundPromptRecords shows each AutoPrompt run's prompt and label words
 });
 
 Deno.test("a notebook's first cell names budget, training and model without a path; paths print repo-relative", async () => {
-  // Saved to be restored, not read as settings: lib/util/config.ts reads them in the code under test.
-  const names = ["PROMPTLAB_BUDGET", "PROMPTLAB_TRAIN"] as const;
-  const saved = names.map((name) => [name, Deno.env.get(name)] as const);
+  const saved = Deno.env.toObject(); // restored below: these settings are the process's
   const model = { dir: `${root}/models/promptlab-bert-zh-mini` };
   try {
     Deno.env.set("PROMPTLAB_BUDGET", "ci");
@@ -222,9 +220,9 @@ Deno.test("a notebook's first cell names budget, training and model without a pa
     assert.match(full, /\*\*Budget `full`\*\*.*the article's protocol/);
     assert.match(full, /nothing is trained/);
   } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) Deno.env.delete(name);
-      else Deno.env.set(name, value);
+    for (const name of ["PROMPTLAB_BUDGET", "PROMPTLAB_TRAIN"]) {
+      if (saved[name] === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, saved[name]);
     }
   }
   assert.equal(repoRelative(`${root}/figures/x/a.svg`), "figures/x/a.svg");
