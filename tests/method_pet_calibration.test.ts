@@ -6,6 +6,8 @@ import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "../lib/methods/pet/calibration.ts";
 import { pet, type PetOptions } from "../lib/methods/pet/pet.ts";
 import { InputError } from "../lib/util/errors.ts";
+import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
+import { chartRows } from "./_chart_rows.ts";
 import { root } from "./_shared.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -81,4 +83,14 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     await Deno.remove(dir, { recursive: true });
   }
   assert.throws(() => pet.create(m, LABELS, { calibrate: "yes" as unknown as boolean }), /field "calibrate"/);
+});
+
+Deno.test("template-sensitivity chart: calibrated runs get panels of their own, zero-shot ones first", () => {
+  const pet = chartRows().filter((r) => r.method === "pet");
+  const rows = [...pet, ...pet.map((r) => ({ ...r, key: `${r.key}+c`, options: { ...r.options, calibrate: true }, accuracy: 0.9 }))];
+  const spec = JSON.stringify(templateSensitivity(rows));
+  const order = ["zero-shot", "zero-shot, calibrated", "trained K=4", "trained K=4, calibrated", "trained K=8", "trained K=8, calibrated"];
+  assert.ok(spec.includes(JSON.stringify(order)), "row order of the panels");
+  const means = [...spec.matchAll(/"setting":"zero-shot, calibrated"[^}]*"mean":([\d.]+)|"mean":([\d.]+)[^}]*"setting":"zero-shot, calibrated"/g)];
+  assert.ok(means.length > 0 && means.every((m) => Number(m[1] ?? m[2]) === 0.9), "calibrated means are not averaged with uncalibrated ones");
 });
