@@ -79,7 +79,7 @@ export const AUTOPROMPT_DEFAULTS: AutoPromptOptions = {
  * rarely changes with one trigger token, still moves (`docs/autoprompt.md`).
  */
 export const AUTOPROMPT_PRESETS: Readonly<Record<string, Partial<AutoPromptOptions>>> = {
-  search: { iterations: 60, numCand: 50, batchSize: 16, accumulationSteps: 2, metric: "accuracy+loglik" },
+  search: { iterations: 40, numCand: 40, batchSize: 16, accumulationSteps: 2, metric: "accuracy+loglik", labelSearch: true },
 };
 
 const WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight";
