@@ -118,6 +118,7 @@ function flagsFor(values: Values, name: string, plan: string): Flags {
 /** Run a command; its last stdout line as JSON, or the error's last line. */
 async function jsonChild(cmd: string, args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  // deno-lint-ignore no-control-regex -- strips terminal colour codes from a child's output
   const lines = (b: Uint8Array) => new TextDecoder().decode(b).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
   if (!out.success) {
     const err = lines(out.stderr);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type CommandSpec, helpText, parseFlags } from "../lib/util/flags.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
+import { type Ran, runDeno } from "./_subprocess.ts";
 
 const SPEC = {
   name: "test",
@@ -88,15 +89,9 @@ Deno.test("flags: --help lists every flag with its value, default and help", () 
   assert.match(text, /--json +JSON\n/);
 });
 
-/** Run an entry point with `args`; its exit code and stderr. */
-async function cli(entry: string, args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}/${entry}`, ...args],
-    env: { NO_COLOR: "1", PROMPTLAB_OFFLINE: "1" },
-    stdin: "null",
-  }).output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stderr: dec(out.stderr), stdout: dec(out.stdout) };
+/** Run an entry point with `args`; its exit code and output. */
+function cli(entry: string, args: string[]): Promise<Ran> {
+  return runDeno(["run", "-A", `${root}/${entry}`, ...args], { env: { PROMPTLAB_OFFLINE: "1" } });
 }
 
 /** Exit 2 with one line `error: ...` matching `text` on stderr, and no stack trace. */

@@ -15,14 +15,13 @@ import { InputError } from "../lib/util/errors.ts";
 import { kebabCase } from "../lib/util/flags.ts";
 import { nextStepText } from "../lib/util/next_step.ts";
 import { root } from "./_shared.ts";
+import { type Ran, runDeno } from "./_subprocess.ts";
 
 const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)) as { tasks: Record<string, string> };
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** `deno task <name> ...args` from the repository root, exactly as a user types it (the task's own permissions). */
-async function task(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["task", ...args], cwd: root, env: { NO_COLOR: "1", ...env }, stdin: "null" }).output();
-  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+function task(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return runDeno(["task", ...args], { env });
 }
 
 /** stderr without the line `deno task` prints first (the command it runs). */

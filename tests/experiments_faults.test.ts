@@ -200,7 +200,7 @@ Deno.test("--status: done, failed and missing cells per shard and overall", asyn
   assert.deepEqual(tally(status.overall.cells), [cells.length / 2 + 1, 1, cells.length / 2 - 2]);
   const text = formatStatus(grid, status);
   assert.match(text, new RegExp(`^shard 0/2 \\(.*s\\.shard-0-of-2\\.jsonl\\): ${cells.length / 2} done, 0 failed, 0 missing of ${cells.length / 2}$`, "m"));
-  assert.match(text, /^shard 1\/2 .*: 1 done, 1 failed, 2 missing of 4\n {2}failed  ptuning-v2 k\d+_seed1 prefixLength=\d+: out of memory\n {2}missing /m);
+  assert.match(text, /^shard 1\/2 .*: 1 done, 1 failed, 2 missing of 4\n {2}failed {2}ptuning-v2 k\d+_seed1 prefixLength=\d+: out of memory\n {2}missing /m);
   assert.match(text, /^f overall \(.*s\.jsonl and its shards\): 5 done, 1 failed, 2 missing of 8$/m);
 
   // The same through the command, which loads no model.

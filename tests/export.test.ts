@@ -21,6 +21,7 @@ import { cutText, type TextTokenizer } from "../lib/model/text_cut.ts";
 import { openPredictor } from "../lib/methods/open_predictor.ts";
 import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
+import { type Ran, runDeno, taskFlags } from "./_subprocess.ts";
 
 const MODEL = `${root}/models/promptlab-bert-zh-mini`;
 const TINY = { steps: 3, batchSize: 4, evalEvery: 0, maxLength: 32, evalBatchSize: 8, seed: 3 };
@@ -177,17 +178,8 @@ Deno.test("export: refused with a clear error — multi-token label words, AutoP
 });
 
 /** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const task = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks.cli as string;
-  const flags = task.split(/\s+/).filter((a) => a.startsWith("--allow-")).map((a) => a.replace("$HOME", Deno.env.get("HOME") ?? ""));
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, `${root}/lib/cli/main.ts`, ...args],
-    cwd: root,
-    env: { NO_COLOR: "1", PROMPTLAB_OFFLINE: "1" },
-    stdin: "null",
-  }).output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+async function cli(args: string[]): Promise<Ran> {
+  return runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, ...args], { env: { PROMPTLAB_OFFLINE: "1" } });
 }
 
 Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (export) writes one row per text", async () => {

@@ -4,7 +4,6 @@
  * embedded model for two steps, on a CSV made from the demo reviews.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { methodOptions } from "../lib/cli/run.ts";
 import { datasetFromFlags, datasetTask } from "../lib/data/dataset_spec.ts";
 import { loadGrid, parseGrid } from "../lib/experiments/grid.ts";
@@ -15,8 +14,9 @@ import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
+import { root } from "./_shared.ts";
+import { type Ran, runDeno } from "./_subprocess.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 /** A machine path as the before-stop hook finds it: a JSON string of three or more `/`-segments. */
 const MACHINE_PATH = /"(\/[A-Za-z0-9._-]+){3,}/;
 const WORDS = { "1": ["好"], "0": ["差"] };
@@ -36,15 +36,8 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-async function cli(entry: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}/${entry}`, ...args],
-    cwd,
-    env: { NO_COLOR: "1", PROMPTLAB_OFFLINE: "1" },
-    stdin: "null",
-  }).output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+function cli(entry: string, args: string[], cwd: string): Promise<Ran> {
+  return runDeno(["run", "-A", `${root}/${entry}`, ...args], { cwd, env: { PROMPTLAB_OFFLINE: "1" } });
 }
 
 Deno.test("run: a local CSV with PET label words as JSON trains and reports the dataset and model by name, no path", async () => {

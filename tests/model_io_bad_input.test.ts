@@ -1,7 +1,6 @@
 // Model I/O on bad input: every error names the file and says what is wrong.
 import { rejects } from "./_assert.ts";
 import assert from "node:assert/strict";
-import { InputError } from "../lib/util/errors.ts";
 import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
 import { parseBertConfig } from "../lib/model/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
