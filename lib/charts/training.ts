@@ -131,7 +131,8 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
       }]
       : []),
   ]);
-  const flaggedCells = means.filter((m) => points.some((p) => p.flagged && p.model === m.model && p.method === m.method && p.K === m.K));
+  const flaggedCells = means.filter((m) => points.some((p) => p.flagged && p.model === m.model && p.method === m.method && p.K === m.K))
+    .sort((a, b) => a.model.localeCompare(b.model) || a.method.localeCompare(b.method) || Number(a.K) - Number(b.K));
   const lines = [
     `${seedsText(ctx)} per point (mean) · shape: K · colour: method${chance ? ` · dotted: chance = 1/${ctx.classes}` : ""}`,
     ...(discrete ? ["AutoPrompt trains no weights: its trigger tokens are discrete vocabulary slots, drawn apart"] : []),
