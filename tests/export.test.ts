@@ -12,7 +12,7 @@ import type { Row } from "../lib/data/types.ts";
 import { exportSaved } from "../lib/methods/export.ts";
 import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
 import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
-import { petProbabilities, type PetExportSpec } from "../lib/methods/pet/fill_mask.ts";
+import { type PetExportSpec, petProbabilities, petPrompts, type PromptTokenizer } from "../lib/methods/pet/fill_mask.ts";
 import { getMethod, type MethodOptions } from "../lib/methods/registry.ts";
 import type { Predictor } from "../lib/methods/types.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
@@ -160,12 +160,25 @@ Deno.test("export: a zero-shot PET ensemble exports once; its patterns average a
   assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
 });
 
-Deno.test("export: refused with a clear error — multi-token label words, AutoPrompt, another base model", async () => {
+Deno.test("export: PET label words of several tokens score at several masks as in the kit", async () => {
+  const { texts, model } = await setup();
+  // 满意 and 不满 are two tokens, 好 one: the slot holds two masks, 好 scores at the first only.
+  const verbalizer = { Positive: ["满意", "好"], Negative: ["不满"] };
+  assert.deepEqual(verbalizer.Positive.map((w) => model.tokenizer.encodeText(w).length), [2, 1]);
+  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer });
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
+  const tok = fillMask.tokenizer as unknown as PromptTokenizer;
+  const prompts = petPrompts(tok, spec.patterns[0], texts, spec.maxLength);
+  prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
+  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+});
+
+Deno.test("export: refused with a clear error — AutoPrompt, another base model; petPrompts refuses a pair template", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
   const dir = await Deno.makeTempDir();
   await predictor.save(`${dir}/pet`);
-  await rejects(() => exportSaved(`${dir}/pet`, model, `${dir}/out`), "method.json", /words of 2 tokens; a fill-mask export scores single-token words only/);
   await Deno.mkdir(`${dir}/ap`);
   await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
   await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, ptuning-v2, pet/);
@@ -174,6 +187,9 @@ Deno.test("export: refused with a clear error — multi-token label words, AutoP
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
   await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
   await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-mini"/);
+  // A hand-edited promptlab.json with a {text_b} slot would put the text in twice.
+  const tok = { tokenize: (t: string) => [...t], encode: (t: string) => [...t].map((c) => c.charCodeAt(0)) };
+  assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: { Positive: ["好"] } }, ["好"], 32), /takes text pairs \({text_b}\); a fill-mask export classifies single texts/);
 });
 
 /** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */

@@ -4,8 +4,8 @@
  * templates, verbalizers and the input length, which `fill_mask.ts` turns fill-mask scores into class
  * probabilities with.
  *
- * fill-mask scores one `[MASK]`: verbalizers with multi-token words are refused, and so are ensembles of
- * separately fine-tuned patterns (one folder holds one model; a zero-shot ensemble shares it).
+ * Label words of several tokens are scored at several masks as in the kit (`fill_mask.ts`). Refused: ensembles
+ * of separately fine-tuned patterns (one folder holds one model; a zero-shot ensemble shares it).
  */
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
@@ -24,11 +24,7 @@ export async function exportPet(saved: string, model: ModelFolder, out: string):
   const o = meta.options;
   const file = `${saved}/method.json`;
   const patterns = (o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }]).map((p) => {
-    const verbalizer = buildVerbalizer(model.tokenizer, meta.labels, p.verbalizer);
-    if (verbalizer.maskCount > 1) {
-      throw new InputError(`verbalizer has words of ${verbalizer.maskCount} tokens; a fill-mask export scores single-token words only`, { file, field: "verbalizer" });
-    }
-    return { template: resolveTemplate(p.template).source, verbalizer: verbalizer.spec };
+    return { template: resolveTemplate(p.template).source, verbalizer: buildVerbalizer(model.tokenizer, meta.labels, p.verbalizer).spec };
   });
   if (tensors.size && patterns.length > 1) {
     throw new InputError(`an ensemble of ${patterns.length} separately fine-tuned patterns is ${patterns.length} models; a fill-mask folder holds one`, { file, field: "patterns" });
