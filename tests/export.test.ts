@@ -206,7 +206,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
 }
 
-Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (export) writes one row per text", async () => {
+Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and repeated --text (export) writes one row per text", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
   const dir = await Deno.makeTempDir();
@@ -218,8 +218,10 @@ Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (e
   await Deno.writeTextFile(`${dir}/in.csv`, "id,review\n" + texts.map((t, i) => `${i},"${t.replaceAll('"', '""')}"`).join("\n") + "\n");
   await Deno.writeTextFile(`${dir}/in.jsonl`, texts.map((t) => JSON.stringify({ review: t })).join("\n") + "\n");
   const kit = await predictor.predictProba(texts);
-  for (const [source, input, out] of [[`${dir}/saved`, "in.csv", undefined], [`${dir}/exported`, "in.jsonl", `${dir}/out.jsonl`]] as const) {
-    const r = await cli(["predict", source, "--input", `${dir}/${input}`, "--text-column", "review", "--batch-size", "2", ...(out ? ["--out", out] : [])]);
+  // Texts from a CSV, a JSON Lines file, or --text given once per text (commas and quotes kept).
+  const inputs = { csv: ["--input", `${dir}/in.csv`, "--text-column", "review"], jsonl: ["--input", `${dir}/in.jsonl`, "--text-column", "review"], text: texts.flatMap((t) => ["--text", t]) };
+  for (const [source, input, out] of [[`${dir}/saved`, inputs.csv, undefined], [`${dir}/exported`, inputs.jsonl, `${dir}/out.jsonl`], [`${dir}/exported`, inputs.text, undefined]] as const) {
+    const r = await cli(["predict", source, ...input, "--batch-size", "2", ...(out ? ["--out", out] : [])]);
     assert.equal(r.code, 0, r.stderr);
     const rows = (out ? await Deno.readTextFile(out) : r.stdout).trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(rows.map((row) => row.text), texts);
