@@ -1,233 +1,175 @@
 /**
- * `deno task bench`: training-step throughput of the kit against eager PyTorch, side by side in one run.
+ * `deno task bench`: the kit against eager PyTorch on what users run, side by side in one run, one JSON line
+ * per case: `case`, `unit`, `promptlab` and `pytorch` (tokens/s or texts/s), `ratio`, each side's peak
+ * resident memory (`promptlab_rss_mb`, `pytorch_rss_mb`, each measured in its own child process), `threads`,
+ * and the case's own fields under `promptlab_detail` / `pytorch_detail`.
  *
- * For each model shape (the shared tiny model, and bert-base-chinese's shape with random weights) it times
- * full masked-LM training steps, batch 16 x 128 tokens (forward, backward, gradient clipping, AdamW), in the
- * kit and in `bench/torch_baseline.py` with the same threads, and prints JSON lines: tokens per second, the
- * ratio, model FLOPs utilisation against the measured matmul peak, and peak memory.
- *
- * Flags: --models tiny,base  --steps N  --warmup N  --batch B  --seq S  --no-torch (`deno task bench --help`)
+ * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, infer-base.
+ * Flags: --cases a,b  --threads N (both sides)  --steps N  --warmup N  --batch B  --seq S  --no-torch
+ * pretrain-tiny and infer-base read the data mirror (PROMPTLAB_DATA_MIRROR).
  */
-import { Graph } from "../lib/engine/graph.ts";
-import * as op from "../lib/engine/ops.ts";
-import { crossEntropy } from "../lib/engine/layers.ts";
-import { CompiledGraph, threadCount } from "../lib/engine/session.ts";
-import { buildBert } from "../lib/model/bert.ts";
-import { GraphParams } from "../lib/model/params.ts";
+import { threadCount } from "../lib/engine/session.ts";
 import type { BertConfig } from "../lib/model/config.ts";
 import { readBertConfig } from "../lib/model/config.ts";
-import { bertBaseChineseConfig, randomBertWeights } from "../lib/model/random.ts";
-import { GradientStep } from "../lib/train/gradient_step.ts";
-import { AdamW } from "../lib/train/adamw.ts";
-import { clipGradNorm } from "../lib/train/clip.ts";
+import { loadModelFolder } from "../lib/model/folder.ts";
+import { bertBaseChineseConfig } from "../lib/model/random.ts";
+import { kitInfer } from "./kit_infer.ts";
+import { kitPretrain } from "./kit_pretrain.ts";
+import { kitMlmStep, kitPtuningStep, PREFIX, type StepShape } from "./kit_train.ts";
+import { round } from "./measure.ts";
 import { python } from "../lib/util/config.ts";
-import { Rng } from "../lib/util/rng.ts";
-import { commandFlags, type CommandSpec } from "../lib/util/flags.ts";
+import { commandFlags, type CommandSpec, type FlagValues } from "../lib/util/flags.ts";
 import { runScript } from "../lib/experiments/script.ts";
 
-const MASK_RATE = 0.15;
 const here = new URL(".", import.meta.url).pathname;
+const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
+const BASE_SHAPE = ["--layers", "12", "--hidden", "768", "--heads", "12", "--intermediate", "3072", "--vocab", "21128", "--positions", "512"];
+const MINI_SHAPE = ["--layers", "4", "--hidden", "256", "--heads", "4", "--intermediate", "1024", "--positions", "128"];
+/** glibc settings of the PyTorch child: fewer malloc arenas keep its memory bounded (bench/README.md). */
+const TORCH_ENV = { MALLOC_ARENA_MAX: "2" };
 
-/** Peak resident memory of this process (VmHWM), in MB. */
-function peakRssMb(): number {
-  const m = Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : NaN;
+interface Flags extends StepShape {
+  plan: string;
 }
-
-/** Matmul FLOPs of one training step; the same formula as torch_baseline.py's `flops_per_step`. */
-function flopsPerStep(c: BertConfig, batch: number, seq: number, masked: number): number {
-  const H = c.hidden_size, L = c.num_hidden_layers;
-  const encoder = L * (4 * H * H + 2 * H * c.intermediate_size);
-  const head = (H * H + H * c.vocab_size) * masked;
-  return 6 * encoder * batch * seq + 6 * head + 12 * L * batch * seq * seq * H;
-}
-
-/**
- * GFLOP/s of fp32 [1024x768]·[768x3072] matmuls on onnxruntime: the practical peak of this machine. The right
- * operands are constants (pre-packed, as frozen weights are) and the products are reduced in the graph, so
- * the time is the GEMMs', not the copies'; four independent products per run amortise the call.
- */
-async function matmulPeak(): Promise<number> {
-  const g = new Graph();
-  const a = g.input("a", [1024, 768]);
-  const products = [0, 1, 2, 3].map((i) => {
-    const b = g.constant(`b${i}`, new Float32Array(768 * 3072).fill(0.25 + i), [768, 3072]);
-    return op.reduceSum(op.matmul(a, b), [0, 1]);
-  });
-  const c = await CompiledGraph.compile(g, { y: products.reduce((x, y) => op.add(x, y)) });
-  const feeds = { a: new Float32Array(1024 * 768).fill(0.5) };
-  for (let i = 0; i < 3; i++) await c.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = performance.now();
-    await c.run(feeds);
-    times.push(performance.now() - t);
-  }
-  await c.release();
-  return (4 * 2 * 1024 * 768 * 3072) / (median(times) / 1000) / 1e9;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Case {
-  name: string;
-  config: BertConfig;
-  /** Arguments that give torch_baseline.py the same shape. */
-  torchArgs: string[];
+  unit: "tokens/s" | "texts/s";
+  /** The kit's side, run in a child process; returns its result fields. */
+  kit(f: Flags): Promise<Record<string, unknown>>;
+  /** torch_baseline.py arguments for the same work. */
+  torch(f: Flags): string[];
+  /** Extra environment of the PyTorch child. */
+  torchEnv?: Record<string, string>;
+  /** Fields of the kit's result copied to the case line. */
+  lift?: string[];
 }
 
-async function kitRun(c: Case, batch: number, seq: number, steps: number, warmup: number, peak: number) {
-  const config = c.config;
-  const weights = randomBertWeights(config, 42);
-  const perSeq = Math.max(1, Math.round(MASK_RATE * seq));
-  const masked = batch * perSeq;
-  const rng = new Rng(42);
-  const tBuild = performance.now();
-  const step = await GradientStep.build((g) => {
-    const params = new GraphParams(g, weights, () => true);
-    const bert = buildBert(g, config, params.get, { batch, seqLen: seq, train: true });
-    const rows = g.input("rows", [masked], "int64"), targets = g.input("targets", [masked], "int64");
-    return { loss: crossEntropy(bert.mlmLogits(rows), targets), params };
-  });
-  const buildSeconds = (performance.now() - tBuild) / 1000;
-  const opt = new AdamW(weights, { lr: 1e-5, weightDecay: 0.01 });
-  const ids = BigInt64Array.from({ length: batch * seq }, () => BigInt(rng.int(config.vocab_size)));
-  const times: number[] = [];
-  let loss = NaN;
-  for (let s = 0; s < warmup + steps; s++) {
-    const rows = new BigInt64Array(masked), targets = new BigInt64Array(masked);
-    for (let b = 0; b < batch; b++) {
-      rng.shuffle([...Array(seq).keys()]).slice(0, perSeq).forEach((p, j) => (rows[b * perSeq + j] = BigInt(b * seq + p)));
-    }
-    for (let i = 0; i < masked; i++) targets[i] = BigInt(rng.int(config.vocab_size));
-    const t = performance.now();
-    const r = await step.run(weights, {
-      input_ids: ids,
-      token_type_ids: new BigInt64Array(batch * seq),
-      attention_mask: new Float32Array(batch * seq).fill(1),
-      dropout_seed: Uint32Array.of(s),
-      rows,
-      targets,
-    });
-    clipGradNorm(r.grads, 1.0);
-    opt.step(r.grads);
-    if (s >= warmup) times.push((performance.now() - t) / 1000);
-    loss = r.loss;
-  }
-  await step.release();
-  const stepS = median(times), flops = flopsPerStep(config, batch, seq, masked);
-  return {
-    impl: "promptlab",
-    model: c.name,
-    batch,
-    seq,
-    masked,
-    threads: threadCount(),
-    steps,
-    tokens_per_s: Math.round((batch * seq / stepS) * 10) / 10,
-    step_s_median: Number(stepS.toFixed(4)),
-    step_s_min: Number(Math.min(...times).toFixed(4)),
-    build_s: Number(buildSeconds.toFixed(2)),
-    flops_per_step: flops,
-    gflops_per_s: Number((flops / stepS / 1e9).toFixed(2)),
-    mfu: Number((flops / stepS / (peak * 1e9)).toFixed(4)),
-    peak_rss_mb: Math.round(peakRssMb()),
-    final_loss: Number(loss.toFixed(4)),
-  };
-}
+const stepArgs = (f: Flags) => ["--batch", `${f.batch}`, "--seq", `${f.seq}`, "--steps", `${f.steps}`, "--warmup", `${f.warmup}`];
 
-async function torchRun(c: Case, batch: number, seq: number, steps: number, warmup: number, peak: number) {
-  const args = [
-    `${here}torch_baseline.py`,
-    ...c.torchArgs,
-    "--model", c.name,
-    "--batch", `${batch}`,
-    "--seq", `${seq}`,
-    "--steps", `${steps}`,
-    "--warmup", `${warmup}`,
-    "--threads", `${threadCount()}`,
-    "--peak-gflops", `${peak}`,
-  ];
-  const out = await new Deno.Command(python(), {
-    args,
-    // MALLOC_ARENA_MAX bounds glibc's memory; an mmap threshold would re-fault every activation each step.
-    env: { MALLOC_ARENA_MAX: "2" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    return { impl: "pytorch", model: c.name, error: new TextDecoder().decode(out.stderr).trim().split("\n").pop() };
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-}
+const CASES: Record<string, Case> = {
+  "train-tiny": {
+    unit: "tokens/s",
+    kit: async (f) => kitMlmStep(await readBertConfig(`${tinyDir}/config.json`), f),
+    torch: (f) => ["--model-dir", tinyDir, ...stepArgs(f)],
+  },
+  "train-base": {
+    unit: "tokens/s",
+    kit: (f) => kitMlmStep(bertBaseChineseConfig() as BertConfig, f),
+    torch: (f) => [...BASE_SHAPE, ...stepArgs(f)],
+  },
+  "pretrain-tiny": {
+    unit: "tokens/s",
+    kit: (f) => kitPretrain(f.steps, f.plan),
+    torch: (f) => [...MINI_SHAPE, "--mode", "pretrain", "--plan", f.plan],
+    // Shapes change from step to step here: the fragmentation guard of runtime-facts.md.
+    torchEnv: { MALLOC_MMAP_THRESHOLD_: "131072" },
+    lift: ["rss_first_mb", "rss_last_mb", "rss_growth"],
+  },
+  "ptuning-v2-tiny": {
+    unit: "tokens/s",
+    kit: async (f) => {
+      const model = await loadModelFolder(tinyDir);
+      return kitPtuningStep(model.config, model.weights, f);
+    },
+    torch: (f) => ["--model-dir", tinyDir, "--mode", "ptuning", "--prefix", `${PREFIX}`, ...stepArgs(f)],
+    lift: ["vs_finetune"],
+  },
+  "infer-base": {
+    unit: "texts/s",
+    kit: (f) => kitInfer(f.plan),
+    torch: (f) => [...BASE_SHAPE, "--mode", "infer", "--plan", f.plan],
+  },
+};
 
-/** Runs the kit's side of one case in a child process, so each case's peak memory is its own. */
-async function kitInChild(name: string, flags: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", import.meta.url.replace("file://", ""), "--child", name, ...flags],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success) return { impl: "promptlab", model: name, error: `exit ${out.code}` };
-  return JSON.parse(text.split("\n").pop()!);
-}
-
-const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
-/** The model shapes benchmarked, by flag name. */
-const CASES: Record<string, () => Promise<Case>> = {
-  tiny: async () => ({ name: "zh-review-bert-tiny", config: await readBertConfig(`${tinyDir}/config.json`), torchArgs: ["--model-dir", tinyDir] }),
-  base: () => Promise.resolve({ name: "bert-base-chinese-shape", config: bertBaseChineseConfig(), torchArgs: [] }),
+/** Steps and shape of each case unless flags say otherwise (pretraining needs enough steps to show flatness). */
+const DEFAULTS: Record<string, Partial<StepShape>> = {
+  "pretrain-tiny": { steps: 30 },
+  "ptuning-v2-tiny": { seq: 128 - PREFIX },
 };
 
 const SPEC = {
   name: "bench",
-  usage: "deno task bench [--models tiny,base] [--steps N] [--warmup N] [--batch B] [--seq S] [--no-torch]",
+  usage: "deno task bench [--cases a,b] [--threads N] [--steps N] [--warmup N] [--batch B] [--seq S] [--no-torch]",
   flags: {
-    models: { type: "strings", choices: ["tiny", "base"], default: ["tiny", "base"], help: "model shapes to time" },
-    steps: { type: "int", min: 1, default: 5, help: "timed training steps" },
-    warmup: { type: "int", min: 0, default: 1, help: "untimed steps first" },
-    batch: { type: "int", min: 1, default: 16, help: "sequences per batch" },
-    seq: { type: "int", min: 1, default: 128, help: "tokens per sequence" },
+    cases: { type: "strings", choices: Object.keys(CASES), default: Object.keys(CASES), help: "cases to run" },
+    threads: { type: "int", min: 1, help: "threads of both sides (default: PROMPTLAB_THREADS or every core)" },
+    steps: { type: "int", min: 1, help: "timed steps (default per case)" },
+    warmup: { type: "int", min: 0, help: "untimed steps first (default 1)" },
+    batch: { type: "int", min: 1, help: "sequences per batch (default 16)" },
+    seq: { type: "int", min: 1, help: "tokens per sequence (default per case)" },
     "no-torch": { type: "boolean", help: "time the kit only" },
-    peak: { type: "number", above: 0, help: "(internal) the measured matmul peak, for a child run" },
-    child: { type: "string", choices: ["tiny", "base"], help: "(internal) time one model in this process" },
+    child: { type: "string", choices: Object.keys(CASES), help: "(internal) run one case's kit side in this process" },
+    plan: { type: "string", help: "(internal) the case's shared plan file" },
   },
 } as const satisfies CommandSpec;
+
+type Values = FlagValues<typeof SPEC.flags>;
+
+function flagsFor(values: Values, name: string, plan: string): Flags {
+  return {
+    batch: values.batch ?? DEFAULTS[name]?.batch ?? 16,
+    seq: values.seq ?? DEFAULTS[name]?.seq ?? 128,
+    steps: values.steps ?? DEFAULTS[name]?.steps ?? 5,
+    warmup: values.warmup ?? DEFAULTS[name]?.warmup ?? 1,
+    plan,
+  };
+}
+
+/** Run a command; its last stdout line as JSON, or the error's last line. */
+async function jsonChild(cmd: string, args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const lines = (b: Uint8Array) => new TextDecoder().decode(b).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+  if (!out.success) {
+    const err = lines(out.stderr);
+    return { error: err.find((l) => /error/i.test(l)) ?? err.pop() ?? `exit ${out.code}` };
+  }
+  return JSON.parse(lines(out.stdout).pop()!);
+}
 
 async function main(args: string[]): Promise<number> {
   const p = commandFlags(SPEC, args);
   if (!p) return 0;
   const { values } = p;
-  const { steps, warmup, batch, seq } = values;
   if (values.child) {
-    const c = await CASES[values.child]();
-    console.log(JSON.stringify(await kitRun(c, batch, seq, steps, warmup, values.peak ?? NaN)));
-  } else {
-    const peak = await matmulPeak();
-    console.log(JSON.stringify({ matmul_peak_gflops: Number(peak.toFixed(1)), threads: threadCount(), shape: "1024x768x3072" }));
-    for (const c of await Promise.all(values.models.map((m) => CASES[m]()))) {
-      const flags = ["--steps", `${steps}`, "--warmup", `${warmup}`, "--batch", `${batch}`, "--seq", `${seq}`, "--peak", `${peak}`];
-      const kit = await kitInChild(c.name === "zh-review-bert-tiny" ? "tiny" : "base", flags);
-      console.log(JSON.stringify(kit));
-      if (values["no-torch"]) continue;
-      const torch = await torchRun(c, batch, seq, steps, warmup, peak);
-      console.log(JSON.stringify(torch));
-      if (kit.tokens_per_s && torch.tokens_per_s) {
-        console.log(JSON.stringify({
-          model: c.name,
-          speedup_vs_pytorch: Number((kit.tokens_per_s / torch.tokens_per_s).toFixed(3)),
-          promptlab_tokens_per_s: kit.tokens_per_s,
-          pytorch_tokens_per_s: torch.tokens_per_s,
-          promptlab_mfu: kit.mfu,
-          pytorch_mfu: torch.mfu,
-          promptlab_peak_rss_mb: kit.peak_rss_mb,
-          pytorch_peak_rss_mb: torch.peak_rss_mb,
-        }));
-      }
-    }
+    const name = values.child;
+    console.log(JSON.stringify(await CASES[name].kit(flagsFor(values, name, values.plan!))));
+    return 0;
+  }
+  const threads = values.threads ?? threadCount();
+  for (const name of values.cases) {
+    const c = CASES[name];
+    const plan = await Deno.makeTempFile({ prefix: `bench-${name}-`, suffix: ".json" });
+    const f = flagsFor(values, name, plan);
+    const passed = ["--steps", "--warmup", "--batch", "--seq"].flatMap((k) => {
+      const v = values[k.slice(2) as "steps"];
+      return v === undefined ? [] : [k, `${v}`];
+    });
+    const kit = await jsonChild(Deno.execPath(), ["run", "-A", `${here}bench.ts`, "--child", name, "--plan", plan, ...passed], {
+      PROMPTLAB_THREADS: `${threads}`,
+    });
+    const torch = values["no-torch"] || kit.error ? undefined : await jsonChild(
+      python(),
+      [`${here}torch_baseline.py`, "--threads", `${threads}`, ...c.torch(f)],
+      { ...TORCH_ENV, ...c.torchEnv },
+    );
+    await Deno.remove(plan).catch(() => {});
+    const rate = (r?: Record<string, unknown>) => (r?.[c.unit === "texts/s" ? "texts_per_s" : "tokens_per_s"] as number | undefined) ?? null;
+    const [a, b] = [rate(kit), rate(torch)];
+    console.log(JSON.stringify({
+      case: name,
+      unit: c.unit,
+      promptlab: a,
+      pytorch: b,
+      ratio: a && b ? round(a / b, 3) : null,
+      promptlab_rss_mb: kit.peak_rss_mb ?? null,
+      pytorch_rss_mb: torch?.peak_rss_mb ?? null,
+      threads,
+      ...Object.fromEntries((c.lift ?? []).map((k) => [k, kit[k] ?? null])),
+      promptlab_detail: kit,
+      pytorch_detail: torch ?? null,
+    }));
   }
   return 0;
 }
 
-await runScript(main);
+if (import.meta.main) await runScript(main);

@@ -22,6 +22,6 @@ export function chartRows(): ResultRow[] {
     ...c, grid: "charts", split: "s", accuracy: 0.5 + ((i * 37) % 40) / 100, macroF1: 0.5, n: 100, trainSize: (c.k ?? 0) * 2,
     trainableParams: c.method === "finetune" ? 4e6 : c.method === "autoprompt" ? 3 : c.zeroShot ? 0 : 4000 * (Number(c.params.prefixLength) || 1),
     steps: c.zeroShot ? 0 : 4, bestStep: 4, wallSeconds: 1, losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5], dev: [],
-    model: { dir: "m", fingerprint: "f" }, dataFingerprint: "d", notes: [], finishedAt: "",
+    model: { name: "m", fingerprint: "f" }, dataFingerprint: "d", notes: [], finishedAt: "",
   }));
 }

@@ -55,7 +55,7 @@ Deno.test({
 });
 
 Deno.test("rows of two models give side-by-side panels named by model", async () => {
-  const two = [...rows(), ...rows().map((r) => ({ ...r, model: { dir: "/x/other-model/", fingerprint: "g" }, accuracy: r.accuracy - 0.1 }))];
+  const two = [...rows(), ...rows().map((r) => ({ ...r, model: { name: "other-model", fingerprint: "g" }, accuracy: r.accuracy - 0.1 }))];
   for (const spec of [fewShotCurve(two), accuracyVsParams(two), trainingCurves(two), prefixLengthChart(two), templateSensitivity(two)]) {
     const svg = await renderSvg(spec);
     assert.ok(svgSize(svg).width >= 2 * VIEW_SIZE.width, `${titleText(spec)}: not two panels wide`);

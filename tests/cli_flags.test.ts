@@ -154,7 +154,7 @@ Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", as
   await usageError(CLI, ["data", "eprstmt", "more", "--stats"], /unexpected argument "more"/);
   await usageError("lib/experiments/main.ts", ["g.json", "--minutes", "0"], /--minutes: must be greater than 0/);
   await usageError("lib/figures/main.ts", ["r.jsonl", "--scale", "big"], /--scale: must be a number/);
-  await usageError("bench/bench.ts", ["--models", "tiny,tiny"], /--models: lists tiny twice/);
+  await usageError("bench/bench.ts", ["--cases", "train-tiny,train-tiny"], /--cases: lists train-tiny twice/);
 });
 
 Deno.test("every command: --help is its flag list on stdout, exit 0", async () => {

@@ -247,7 +247,7 @@ Deno.test("one standard deviation: `run`'s summary, tables and figures agree (sa
   const splits = accuracies.map((accuracy, i) => ({ ...outcome(accuracy), split: `k16_seed${i + 1}`, confusion: [], labels: [], wallSeconds: 1 }) as SplitResult);
   const run = summarizeRun(splits, { method: "pet", dataset: "demo", protocol: { kind: "sampled", k: 16, seeds: [1, 2, 3, 4] } });
   const rows = expandGrid(parseGrid({ name: "s", dataset: "demo", protocol: { kind: "sampled", k: [16], seeds: [1, 2, 3, 4] }, methods: [{ method: "pet" }] }))
-    .map((cell, i) => ({ ...cell, ...splits[i], grid: "s", model: { dir: "/m", fingerprint: "f" }, finishedAt: "" }) as ResultRow);
+    .map((cell, i) => ({ ...cell, ...splits[i], grid: "s", model: { name: "m", fingerprint: "f" }, finishedAt: "" }) as ResultRow);
   const [table] = summaryTable(rows);
   const sample = Math.sqrt(accuracies.reduce((a, x) => a + (x - 0.7125) ** 2, 0) / 3);
   assert.ok(Math.abs(run.accuracyStd - sample) < 1e-12, `run: ${run.accuracyStd} vs ${sample}`);

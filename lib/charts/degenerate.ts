@@ -24,7 +24,7 @@ export function noTriggerAccepted(row: Pick<ResultRow, "method" | "notes" | "tra
 /** The note a figure's caption carries for each group of rows with no trigger accepted. */
 export function noTriggerFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
   const groups = new Map<string, ResultRow[]>();
-  const ordered = rows.filter(noTriggerAccepted).sort((a, b) => a.model.dir.localeCompare(b.model.dir) || (a.k ?? 0) - (b.k ?? 0));
+  const ordered = rows.filter(noTriggerAccepted).sort((a, b) => a.model.name.localeCompare(b.model.name) || (a.k ?? 0) - (b.k ?? 0));
   for (const r of ordered) {
     const id = name(r);
     groups.set(id, [...(groups.get(id) ?? []), r]);

@@ -1,5 +1,6 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
-import { datasetStats, getTask, listTasks, localTask, type SourceOptions, type Task } from "../data/mod.ts";
+import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, MissingSourceError, type SourceOptions, type Task } from "../data/mod.ts";
+import { offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
@@ -17,16 +18,23 @@ const SPEC = {
     stats: { type: "boolean", help: "print one dataset's split statistics" },
     mirror: MIRROR_FLAG,
     cache: { type: "string", value: "DIR", help: "download cache (else PROMPTLAB_CACHE or ~/.cache/promptlab)" },
-    text: { type: "string", value: "COL", help: "a local file's text column" },
-    label: { type: "string", value: "COL", help: "a local file's label column" },
-    test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
-    labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
+    ...LOCAL_DATA_FLAGS,
   },
 } as const satisfies CommandSpec;
 
 function describe(task: Task) {
   const { name, description, labels, labelNamesZh, labelNamesEn } = task;
   return { dataset: name, description, labels, labelNamesZh, labelNamesEn };
+}
+
+/** Once for every dataset the listing found neither in the mirror nor in the cache: why, and how to get them. */
+function notAtHand(names: string[]): string {
+  const get = offline()
+    ? "downloads are off (PROMPTLAB_OFFLINE=1): unset it and `deno task cli data <name> --stats` downloads one into the cache"
+    : "`deno task cli data <name> --stats` downloads one into the cache (PROMPTLAB_CACHE, else ~/.cache/promptlab)";
+  return `${names.length} dataset(s) not at hand (${names.join(", ")}; --list reads only the mirror and the cache, ` +
+    `it never downloads): ${get}, or set PROMPTLAB_DATA_MIRROR (or --mirror) to a folder laid out like the mirror's ` +
+    `MANIFEST.md. The "demo" dataset is embedded and needs neither.`;
 }
 
 /** The `data` command. */
@@ -38,24 +46,24 @@ export const data: Command = {
     const { values, positionals } = p;
     const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
     if (values.list) {
+      const missing: string[] = [];
       for (const task of listTasks()) {
         try {
           const stats = await datasetStats(task, { ...opts, download: false });
           console.log(JSON.stringify({ ...describe(task), ...stats }));
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
-          console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err.message }));
+          // A missing file gets the short reason here and the remedy once below; other faults (a bad mirror file) in full.
+          if (err instanceof MissingSourceError) missing.push(task.name);
+          console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err instanceof MissingSourceError ? err.short : err.message }));
         }
       }
+      if (missing.length) console.error(notAtHand(missing));
       return 0;
     }
     const [name] = positionals;
     if (!name || !values.stats) throw new InputError(`give --list, or a dataset and --stats; \`deno task cli data --help\` shows how`);
-    const local = /\.(jsonl?|csv)$/i.test(name);
-    if (local && (!values.text || !values.label)) throw new InputError("a local file needs --text and --label");
-    const task = local
-      ? await localTask({ train: name, test: values.test, text: values.text!, label: values.label!, labels: values.labels })
-      : getTask(name);
+    const task = await datasetTask(datasetFromFlags(name, values, "dataset"));
     console.log(JSON.stringify(await datasetStats(task, opts)));
     return 0;
   },

@@ -3,6 +3,7 @@ import { runDemo } from "../figures/demo.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
@@ -28,13 +29,14 @@ export const demo: Command = {
     if (!p) return 0;
     const { values } = p;
     const dataset = values.dataset;
+    const results = values.results ?? `runs/demo/${dataset}.jsonl`, figureDir = values.figures ?? `figures/demo/${dataset}`;
     const { summary, figures, rows } = await runDemo({
       model: values.model,
       dataset,
       k: values.k,
       seeds: values.seeds,
-      results: values.results ?? `runs/demo/${dataset}.jsonl`,
-      figures: values.figures ?? `figures/demo/${dataset}`,
+      results,
+      figures: figureDir,
       source: values.mirror ? { mirror: values.mirror } : undefined,
     });
     console.log(`\n${rows.length} runs on ${dataset}, test accuracy (%) as mean ± sample std (n−1) over seeds:\n`);
@@ -50,7 +52,14 @@ export const demo: Command = {
         r.seconds.toFixed(1).padStart(7),
       ].join(" "));
     }
-    console.log(`\nfigure: ${figures.join(", ")}`);
+    console.log("");
+    printNextStep({
+      wrote: [results, ...figures],
+      next: [
+        `deno task figures ${results} --out ${figureDir}   # every chart of these results, not only the few-shot curve`,
+        "jupyter lab   # the notebooks in notebooks/, Deno kernel (`deno jupyter --install` once; README: Notebooks)",
+      ],
+    });
     return 0;
   },
 };

@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import { readJsonFile } from "../model/config.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 
 const SPEC = {
   name: "cli model-card",
@@ -39,6 +40,10 @@ export const modelCardCommand: Command = {
     await writeFileAtomic(`${dir}/comparison.json`, JSON.stringify(rows, null, 1) + "\n");
     await writeFileAtomic(`${dir}/README.md`, modelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, rows));
     console.log(JSON.stringify(rows));
+    printNextStep({
+      wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
+      next: [`deno task demo --model ${dir}   # the four methods on this model (or deno task grid <grid.json> --model ${dir})`],
+    }, true);
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import type { Command } from "./command.ts";
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
 import { camelCase, commandFlags, type CommandSpec, type Flag } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 
 /** A help line with the library's default, which applies to a fresh run (a resume keeps the checkpoint's). */
 const help = (flag: string, text: string) => {
@@ -79,7 +80,15 @@ export const pretrainCommand: Command = {
       heldout_loss: result.heldout.loss,
       heldout_acc: result.heldout.accuracy,
     }));
-    if (!result.interrupted) return 0;
+    if (!result.interrupted) {
+      printNextStep({
+        wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
+        next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
+          `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
+        ],
+      }, true);
+      return 0;
+    }
     console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
     return 130;
   },

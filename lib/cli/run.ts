@@ -1,33 +1,39 @@
 /**
- * `deno task cli run`: one method on one dataset over a few-shot protocol's splits (see
- * `lib/experiments/fewclue_run.ts`); any `--kebab-case` flag beyond the run's own sets the method option of
- * the same camelCase name.
+ * `deno task cli run`: one method on one dataset (registered, or a local `.csv`/`.jsonl` file) over a few-shot
+ * protocol's splits (see `lib/experiments/fewclue_run.ts`); any `--kebab-case` flag beyond the run's own sets
+ * the method option of the same camelCase name.
  */
 import { fileURLToPath } from "node:url";
+import { datasetFromFlags, datasetTask, LOCAL_DATA_FLAGS } from "../data/dataset_spec.ts";
 import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
+import { modelFingerprint } from "../experiments/fingerprint.ts";
+import { modelBaseName } from "../experiments/results.ts";
+import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import { camelCase, commandFlags, type CommandSpec, type FlagValues } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
+import { camelCase, commandFlags, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import type { Command } from "./command.ts";
+import { methodsHelp } from "./method_help.ts";
 import { progressReporter } from "./progress.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
-/** The reference model beside the repository, used when `--model` is not given. */
-export const DEFAULT_MODEL = `${repoRoot}/../shared/models/zh-review-bert-tiny`;
 const DEFAULT_MIRROR = `${repoRoot}/../shared/data`;
 
 /** The flags of `run` itself; every other flag is a method option. */
 export const RUN_SPEC = {
   name: "cli run",
-  usage: "deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]",
+  usage: "deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]\n" +
+    "  deno task cli run --method NAME --dataset file.csv|file.jsonl --text COL --label COL [--test FILE] [--labels A,B] --protocol sampled [flags]",
   extraFlags: true,
   flags: {
     method: { type: "string", value: "NAME", required: true, help: "the method (finetune, pet, autoprompt, ptuning-v2)" },
-    dataset: { type: "string", value: "NAME", required: true, help: "a registered dataset" },
+    dataset: { type: "string", value: "NAME|FILE", required: true, help: "a registered dataset, or a .csv/.jsonl file (with --text and --label)" },
+    ...LOCAL_DATA_FLAGS,
     protocol: {
       type: "string",
       choices: ["fewclue", "sampled"],
@@ -37,23 +43,51 @@ export const RUN_SPEC = {
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (fewclue; default all)" },
     k: { type: "int", min: 1, help: "examples per class (sampled; default 16)" },
     seeds: { type: "ints", help: "seeds, one run each (sampled; default 1,2,3)" },
-    model: { type: "string", value: "DIR", help: "a BERT model folder (default: ../shared/models/zh-review-bert-tiny when present)" },
+    model: { type: "string", value: "DIR", help: "a BERT model folder (default: the embedded models/promptlab-bert-zh-mini)" },
     mirror: { type: "string", value: "DIR", help: "the data mirror (default: PROMPTLAB_DATA_MIRROR, else ../shared/data when present)" },
     json: { type: "boolean", help: "one JSON object per split, then a summary object (default: a table)" },
   },
-  notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true
+  notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true.
+Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
+('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
 
-example: deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json`,
+${methodsHelp()}
+
+examples:
+  deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json
+  deno task cli run --method pet --dataset reviews.csv --text review --label label --protocol sampled --k 8 \\
+    --verbalizer '{"1":["好"],"0":["差"]}'`,
 } as const satisfies CommandSpec;
 
-/** `prefixLength` → `prefix-length`. */
-function kebabCase(camel: string): string {
-  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Options holding label words: a preset name, or words per label as JSON or a JSON file ({@link labelWords}). */
+const LABEL_WORD_OPTIONS = new Set(["verbalizer", "labelWords"]);
+
+/**
+ * Label words from a flag: JSON (`{"Positive":["好"]}`), a JSON file (`@words.json`, or a path ending
+ * `.json`), else a preset name. Their labels and words are checked by the method against the task.
+ * @throws InputError naming the flag (and the file) when the JSON does not parse or the file cannot be read.
+ */
+export function labelWords(raw: string, field: string): unknown {
+  const file = raw.startsWith("@") ? raw.slice(1) : raw.endsWith(".json") ? raw : undefined;
+  if (file === undefined && !raw.trimStart().startsWith("{")) return raw;
+  let text = raw;
+  if (file !== undefined) {
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (err) {
+      throw new InputError(`cannot read (${(err as Error).message})`, { file, field });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`not valid JSON (${(err as Error).message}); give words per label, like {"Positive":["好"],"Negative":["差"]}`, { file, field });
+  }
 }
 
 /**
  * Method options from flags, each parsed after the type of its default: numbers, `true`/`false` (a bare flag
- * is true), strings, JSON for lists and objects.
+ * is true), strings, JSON for lists and objects; label words as {@link labelWords}.
  * @throws InputError naming a flag that is not one of the method's options or does not parse.
  */
 export function methodOptions(method: string, defaults: object, flags: ReadonlyMap<string, string | true>): Record<string, unknown> {
@@ -76,6 +110,8 @@ export function methodOptions(method: string, defaults: object, flags: ReadonlyM
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n)) throw new InputError(`must be a number, got "${raw}"`, { field });
       options[key] = n;
+    } else if (LABEL_WORD_OPTIONS.has(key)) {
+      options[key] = labelWords(raw, field);
     } else if (type === "string") {
       options[key] = raw;
     } else {
@@ -128,12 +164,13 @@ export const run: Command = {
     const p = commandFlags(RUN_SPEC, args);
     if (!p) return 0;
     const { values, extra } = p;
-    const method = values.method, dataset = values.dataset;
+    const method = values.method;
     const factory = getMethod(method);
     const protocol = protocolOf(values);
     const options = methodOptions(method, factory.defaults, extra);
-    const modelDir = values.model ?? (exists(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
-    if (!modelDir) throw new InputError(`no model at ${DEFAULT_MODEL}: pass --model DIR`, { field: "--model" });
+    const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
+    const modelDir = values.model ?? (exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
+    if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
     const mirror = values.mirror ?? (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
     const json = values.json;
 
@@ -144,7 +181,7 @@ export const run: Command = {
       onProgress: (split, e) => progress.report(split, e),
       onSplit: (r) => {
         progress.done();
-        console.log(json ? JSON.stringify({ type: "split", method, dataset, ...r }) : splitRow(r));
+        console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r }) : splitRow(r));
       },
     }).catch((err) => {
       if (!(err instanceof DivergedRunError)) throw err;
@@ -154,11 +191,18 @@ export const run: Command = {
     });
     if (!ran) return 1;
     const { splits, summary } = ran;
-    if (json) console.log(JSON.stringify({ type: "summary", ...summary, modelDir, date: new Date().toISOString() }));
+    // The model by name and fingerprint: no machine path in what is printed (and often committed).
+    const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
+    if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: modelRef, date: new Date().toISOString() }));
     else {
       console.log(summaryRow(summary));
       for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
     }
+    printNextStep({
+      wrote: [],
+      nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
+      next: ["deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
+    }, json);
     return 0;
   },
 };

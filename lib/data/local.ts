@@ -23,8 +23,13 @@ export interface LocalDataOptions {
    * appearance, so a test row with a label the train file lacks is an error naming its line.
    */
   labels?: string[];
-  /** Task name; default `local`. */
+  /** Task name, as results record it; default the train file's name ({@link localDataName}). */
   name?: string;
+}
+
+/** The name a local dataset has by default: its train file's name without folder and extension. */
+export function localDataName(train: string): string {
+  return train.slice(train.lastIndexOf("/") + 1).replace(/\.(csv|jsonl?)$/i, "");
 }
 
 /**
@@ -50,7 +55,7 @@ export async function localTask(opts: LocalDataOptions): Promise<Task> {
   const test = opts.test === undefined ? undefined : await readLocalRows(opts.test, { ...spec, labels }) as Row[];
   const names = Object.fromEntries(labels.map((l) => [l, l]));
   const base = {
-    name: opts.name ?? "local",
+    name: opts.name ?? localDataName(opts.train),
     description: `local file ${opts.train}${opts.test ? ` (test: ${opts.test})` : ""}`,
     labels,
     labelNamesZh: names,

@@ -5,6 +5,7 @@
 export type { Row, Split, Task, TextRow } from "./types.ts";
 export { getTask, listTasks } from "./registry.ts";
 export { localTask, type LocalDataOptions, readLocalRows } from "./local.ts";
+export { datasetFromFlags, datasetName, type DatasetSpec, datasetTask, LOCAL_DATA_FLAGS } from "./dataset_spec.ts";
 export {
   datasetStats,
   type DatasetStats,
@@ -20,4 +21,4 @@ export { type FewShotOptions, sampleFewShot } from "./fewshot.ts";
 export { FIXED_SPLIT_SEED, FIXED_TEST_FRACTION, fixedSplit, textKey } from "./split.ts";
 export { type UnlabeledOptions, type UnlabeledReport, type UnlabeledStream, unlabeledTexts } from "./unlabeled.ts";
 export { type TruncationReport, truncationReport } from "./truncation.ts";
-export { fetchSource, type SourceOptions, sourceUrl } from "./sources.ts";
+export { fetchSource, MissingSourceError, type SourceOptions, sourceUrl } from "./sources.ts";

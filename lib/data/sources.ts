@@ -80,6 +80,22 @@ async function checkMirror(mirror: string): Promise<void> {
   }
 }
 
+/**
+ * A pinned file that is neither in the mirror nor in the cache and was not downloaded. The message says why
+ * and how to provide it; {@link MissingSourceError.short} is the first half alone, for listings that state the
+ * remedy once for every dataset.
+ */
+export class MissingSourceError extends InputError {
+  constructor(
+    /** `<file> is not in the data mirror (...) nor in the cache (...)`. */
+    readonly short: string,
+    why: string,
+    remedy: string,
+  ) {
+    super(`${short}, and ${why}. ${remedy}`);
+  }
+}
+
 /** The verified bytes of a pinned file and where they lie on disk. */
 export interface LocalSource {
   path: string;
@@ -111,7 +127,11 @@ export async function fetchSource(src: SourceFile, opts: SourceOptions = {}): Pr
   const missing = `${src.path} is not in the data mirror (${o.mirror ?? "none set"}) nor in the cache (${path})`;
   const remedy = `Set PROMPTLAB_DATA_MIRROR (or --mirror) to a folder laid out like the mirror's MANIFEST.md, ` +
     `or put the file from ${url} (sha256 ${src.sha256}) at ${path}; the "demo" dataset needs neither.`;
-  if (!o.download) throw new InputError(`${missing}, and downloads are off (PROMPTLAB_OFFLINE=1). ${remedy}`);
+  if (!o.download) {
+    // Name the real cause: the caller's choice, or the environment variable only when it is what said no.
+    const why = opts.download === false ? "downloads are off here (this only reads what is at hand)" : "downloads are off (PROMPTLAB_OFFLINE=1)";
+    throw new MissingSourceError(missing, why, remedy);
+  }
   let bytes: Uint8Array;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
@@ -121,7 +141,7 @@ export async function fetchSource(src: SourceFile, opts: SourceOptions = {}): Pr
     }
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
-    throw new InputError(`${missing}, and downloading ${url} failed (${(err as Error).message}). ${remedy}`);
+    throw new MissingSourceError(missing, `downloading ${url} failed (${(err as Error).message})`, remedy);
   }
   const bad = mismatch(src, bytes);
   if (bad) throw new InputError(`download of ${url} rejected, nothing cached: ${bad}`, { file: src.path });

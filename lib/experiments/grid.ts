@@ -13,6 +13,8 @@
  * ```
  * @module
  */
+import { dirname, isAbsolute, join } from "node:path";
+import { datasetName, type DatasetSpec, isDataFile } from "../data/dataset_spec.ts";
 import { methods } from "../methods/registry.ts";
 import { InputError } from "../util/errors.ts";
 import { type SplitSpec, splitName } from "./split_run.ts";
@@ -40,8 +42,11 @@ export interface GridMethod {
 export interface Grid {
   /** Names the results file and figures. */
   name: string;
-  /** A registered dataset name. */
-  dataset: string;
+  /**
+   * A registered dataset's name, or local files (`{ train, test?, text, label, labels?, id?, name? }`, as
+   * `LocalDataOptions`); in a grid file the paths are relative to it, once parsed to the working folder.
+   */
+  dataset: DatasetSpec;
   protocol: GridProtocol;
   methods: GridMethod[];
 }
@@ -51,6 +56,7 @@ export interface Cell {
   key: string;
   method: string;
   label: string;
+  /** The dataset's name: registered, or a local dataset's (`datasetName`). */
   dataset: string;
   /** The varied options of this cell (its point of the parameter grid). */
   params: Record<string, unknown>;
@@ -69,15 +75,18 @@ export interface Cell {
 const GRID_KEYS = ["name", "dataset", "protocol", "methods"];
 const PROTOCOL_KEYS = { sampled: ["kind", "k", "seeds"], fewclue: ["kind", "indices"] };
 const METHOD_KEYS = ["method", "options", "grid", "zeroShot", "label"];
+const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name"];
 
 /**
  * Check a grid (from an object or parsed JSON) whole, before anything runs: no unknown key anywhere (option
  * names are checked against the method's defaults), known methods, integer K values, seeds and indices with
  * none repeated, non-empty value lists without repeats, no option both fixed and varied, no cell twice. Option
- * values and K against the data are checked with the model (`grid_check.ts`).
+ * values, K and local data files against the data are checked with the model (`grid_check.ts`). Paths of a
+ * local dataset are taken relative to `file`'s folder.
  * @throws InputError naming the field (and `file` when given).
  */
 export function parseGrid(raw: unknown, file?: string): Grid {
+  const base = file ? dirname(file) : ".";
   const bad = (field: string, problem: string) => new InputError(problem, { file, field });
   const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x);
   const onlyKeys = (obj: Record<string, unknown>, allowed: readonly string[], at: string) => {
@@ -88,7 +97,6 @@ export function parseGrid(raw: unknown, file?: string): Grid {
   onlyKeys(raw, GRID_KEYS, "");
   const g = raw as Partial<Grid>;
   if (typeof g.name !== "string" || !/^[\w.-]+$/.test(g.name)) throw bad("name", "must be a file-name-safe string");
-  if (typeof g.dataset !== "string") throw bad("dataset", "must be a dataset name");
   const p = g.protocol as GridProtocol | undefined;
   const ints = (xs: unknown, field: string, min: number) => {
     if (!Array.isArray(xs) || !xs.length || xs.some((x) => !Number.isInteger(x) || x < min)) {
@@ -104,6 +112,43 @@ export function parseGrid(raw: unknown, file?: string): Grid {
       seen.add(id);
     });
   };
+  /** A local dataset's fields checked, its paths made relative to the working folder. */
+  function localDataset(d: Record<string, unknown>): DatasetSpec {
+    onlyKeys(d, DATASET_KEYS, "dataset");
+    const text = (key: string, required: boolean, what: string) => {
+      if (d[key] === undefined && !required) return undefined;
+      if (typeof d[key] !== "string" || !d[key]) throw bad(`dataset.${key}`, `must be ${what}`);
+      return d[key] as string;
+    };
+    const file = (key: string, required: boolean) => {
+      const path = text(key, required, "a .csv or .jsonl file, relative to the grid file");
+      if (path !== undefined && !isDataFile(path)) throw bad(`dataset.${key}`, `must be a .csv or .jsonl file, got "${path}"`);
+      return path === undefined || isAbsolute(path) ? path : join(base, path);
+    };
+    const name = text("name", false, "a file-name-safe string");
+    if (name !== undefined && !/^[\w.-]+$/.test(name)) throw bad("dataset.name", "must be a file-name-safe string");
+    const labels = d.labels;
+    if (labels !== undefined) {
+      if (!Array.isArray(labels) || !labels.length || labels.some((l) => typeof l !== "string" || !l)) {
+        throw bad("dataset.labels", "must be a non-empty list of label strings, in class order");
+      }
+      const j = labels.findIndex((l, i) => labels.indexOf(l) !== i);
+      if (j >= 0) throw bad(`dataset.labels[${j}]`, `"${labels[j]}" is listed twice`);
+    }
+    return {
+      train: file("train", true)!,
+      test: file("test", false),
+      text: text("text", true, "the name of the text column")!,
+      label: text("label", true, "the name of the label column")!,
+      labels: labels as string[] | undefined,
+      id: text("id", false, "the name of the id column"),
+      name,
+    };
+  }
+  if (typeof g.dataset !== "string" && !isObject(g.dataset)) {
+    throw bad("dataset", "must be a dataset name, or an object {train, text, label, ...} naming local files");
+  }
+  const dataset = isObject(g.dataset) ? localDataset(g.dataset) : g.dataset;
   if (!isObject(p)) throw bad("protocol", "must be an object");
   if (p.kind === "sampled") {
     onlyKeys(p, PROTOCOL_KEYS.sampled, "protocol");
@@ -133,7 +178,7 @@ export function parseGrid(raw: unknown, file?: string): Grid {
       if (m.options && Object.hasOwn(m.options, name)) throw bad(`${at}.options.${name}`, `is also varied in ${at}.grid.${name}: give it in one place`);
     }
   });
-  const grid = g as Grid;
+  const grid = { ...g, dataset } as Grid;
   const first = new Map<string, number>();
   for (const [i, m] of grid.methods.entries()) {
     for (const cell of expandGrid({ ...grid, methods: [m] })) {
@@ -181,8 +226,8 @@ export function expandGrid(grid: Grid): Cell[] {
     for (const params of combinations(m.grid ?? {})) {
       const base = { ...m.options, ...params };
       const add = (c: Omit<Cell, "key" | "method" | "label" | "dataset" | "params">) => {
-        const id = { dataset: grid.dataset, method: m.method, label, params, options: c.options, k: c.k, seed: c.seed, index: c.index };
-        cells.push({ key: canonicalJson(id), method: m.method, label, dataset: grid.dataset, params, ...c });
+        const id = { dataset: datasetName(grid.dataset), method: m.method, label, params, options: c.options, k: c.k, seed: c.seed, index: c.index };
+        cells.push({ key: canonicalJson(id), method: m.method, label, dataset: id.dataset, params, ...c });
       };
       if (grid.protocol.kind === "fewclue") {
         for (const index of grid.protocol.indices) add({ options: base, protocol: "fewclue", k: null, seed: null, index, zeroShot: false });

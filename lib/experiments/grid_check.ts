@@ -1,11 +1,12 @@
 /**
- * The checks of a grid that need the model and the data, run whole before its first cell trains: every cell's
- * options through its method's factory (types and ranges, e.g. a prefix too long for the model's positions),
- * FewCLUE split indices against the dataset, and the largest K against the pool it is drawn from.
+ * The checks of a grid that need the model and the data, run whole before its first cell trains: a local
+ * dataset's files and columns, every cell's options through its method's factory (types and ranges, e.g. a
+ * prefix too long for the model's positions, a verbalizer against the task's labels), FewCLUE split indices
+ * against the dataset, and the largest K against the pool it is drawn from.
  * @module
  */
 import { loadFewShot } from "../data/load.ts";
-import { getTask } from "../data/registry.ts";
+import { datasetTask } from "../data/dataset_spec.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import type { Task } from "../data/types.ts";
 import { getMethod } from "../methods/registry.ts";
@@ -16,6 +17,8 @@ import { canonicalJson, type Cell, describeCell, expandGrid, type Grid } from ".
 /** Options of {@link checkGrid}. */
 export interface CheckOptions {
   model: ModelFolder;
+  /** The grid's task ({@link gridTask}). */
+  task: Task;
   source?: SourceOptions;
   /** The grid's file, named in errors. */
   file?: string;
@@ -28,17 +31,40 @@ function problemOf(err: Error): string {
   return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }
 
-/** Where in the grid file option `name` of `cell` (of `grid.methods[i]`) was set. */
-function optionPath(grid: Grid, i: number, cell: Cell, name: string | undefined): string {
+/**
+ * Where in the grid file option `field` of `cell` (of `grid.methods[i]`) was set; a field inside an option
+ * (`verbalizer.Positive`) is located by its option.
+ */
+function optionPath(grid: Grid, i: number, cell: Cell, field: string | undefined): string {
   const m = grid.methods[i], at = `methods[${i}]`;
-  if (name === undefined) return at;
+  if (field === undefined) return at;
+  const name = field.split(".")[0], inner = field.slice(name.length);
   if (Object.hasOwn(cell.params, name)) {
     const value = canonicalJson(cell.params[name]);
-    return `${at}.grid.${name}[${m.grid![name].findIndex((v) => canonicalJson(v) === value)}]`;
+    return `${at}.grid.${name}[${m.grid![name].findIndex((v) => canonicalJson(v) === value)}]${inner}`;
   }
-  if (cell.zeroShot && m.zeroShot && Object.hasOwn(m.zeroShot, name)) return `${at}.zeroShot.${name}`;
-  if (m.options && Object.hasOwn(m.options, name)) return `${at}.options.${name}`;
-  return `${at} (default of option "${name}")`;
+  if (cell.zeroShot && m.zeroShot && Object.hasOwn(m.zeroShot, name)) return `${at}.zeroShot.${field}`;
+  if (m.options && Object.hasOwn(m.options, name)) return `${at}.options.${field}`;
+  return `${at} (default of option "${field}")`;
+}
+
+/**
+ * The task of a grid's dataset: the registered one, or its local files read and checked.
+ * @throws InputError naming `file` and the grid field: an unknown dataset name (`dataset`), or a local file
+ *   that cannot be read or lacks a column (`dataset.train`, `.test`, `.text`, `.label`; the message names the
+ *   data file, line and column).
+ */
+export async function gridTask(grid: Grid, file?: string): Promise<Task> {
+  const spec = grid.dataset;
+  try {
+    return await datasetTask(spec);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    if (typeof spec === "string") throw new InputError(problemOf(err), { file, field: "dataset" });
+    const { file: at, field } = err.location;
+    const key = at === spec.test && at !== spec.train ? "test" : field === spec.text ? "text" : field === spec.label ? "label" : at ? "train" : "labels";
+    throw new InputError(err.message, { file, field: `dataset.${key}` });
+  }
 }
 
 /**
@@ -47,12 +73,7 @@ function optionPath(grid: Grid, i: number, cell: Cell, name: string | undefined)
  */
 export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
   const bad = (field: string, problem: string) => new InputError(problem, { file: o.file, field });
-  let task: Task;
-  try {
-    task = getTask(grid.dataset);
-  } catch (err) {
-    throw bad("dataset", problemOf(err as Error));
-  }
+  const task = o.task;
   for (const [i, m] of grid.methods.entries()) {
     const factory = getMethod(m.method);
     for (const cell of expandGrid({ ...grid, methods: [m] })) {

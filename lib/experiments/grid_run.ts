@@ -10,22 +10,43 @@
  * @module
  */
 import type { SourceOptions } from "../data/sources.ts";
+import type { Task } from "../data/types.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
+import { relativePaths } from "../util/paths.ts";
 import { modelFingerprint } from "./fingerprint.ts";
 import { type Cell, cellSplit, describeCell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
-import { checkGrid } from "./grid_check.ts";
+import { checkGrid, gridTask } from "./grid_check.ts";
 import { type GridProgress, gridProgress } from "./grid_progress.ts";
-import { appendResult, type FailedRow, isFailed, loadRecords, loadResults, type ResultRow, shardPath } from "./results.ts";
+import {
+  appendResult,
+  type FailedRow,
+  isFailed,
+  loadRecords,
+  loadResults,
+  modelBaseName,
+  type ModelRef,
+  type ResultRow,
+  shardPath,
+} from "./results.ts";
 import { lockResults } from "./results_lock.ts";
 import { runSplit, type SplitResult, splitName } from "./split_run.ts";
 
 /** What running one cell yields (the rest of its row is the cell and the run's context). */
 export type CellOutcome = Omit<SplitResult, "split" | "wallSeconds" | "confusion" | "labels"> & Partial<Pick<SplitResult, "confusion" | "labels">>;
 
+/** What a cell runs with besides itself. */
+export interface CellContext {
+  model: ModelFolder;
+  /** The grid's task (`gridTask`): a registered dataset, or local files read once for every cell. */
+  task: Task;
+  source?: SourceOptions;
+  onProgress?: ProgressCallback;
+}
+
 /** Trains and scores one cell; replaceable (tests use a fake). */
-export type CellRunner = (cell: Cell, model: ModelFolder, source: SourceOptions | undefined, onProgress?: ProgressCallback) => Promise<CellOutcome>;
+export type CellRunner = (cell: Cell, context: CellContext) => Promise<CellOutcome>;
 
 /** Options of {@link runGrid}. */
 export interface RunGridOptions {
@@ -65,11 +86,11 @@ export function cellSplitName(cell: Cell): string {
 }
 
 /** Train `cell.method` on the cell's split through the one run path, {@link runSplit}. */
-export const trainCell: CellRunner = async (cell, model, source, onProgress) => {
+export const trainCell: CellRunner = async (cell, { model, task, source, onProgress }) => {
   const { split: _split, wallSeconds: _wall, ...outcome } = await runSplit({
     method: cell.method,
     options: cell.options,
-    dataset: cell.dataset,
+    dataset: task,
     split: cellSplit(cell),
     model,
     source,
@@ -106,15 +127,16 @@ export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
   const { model, results } = opts;
   const runCell = opts.runCell ?? trainCell;
-  const fingerprint = await modelFingerprint(model.dir);
+  const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
   const read = { skipCorrupt: opts.skipCorrupt, onSkip: opts.onSkip ?? ((e: InputError) => console.error(`warning: ${e.message}`)) };
   const out = shardPath(results, opts.shard);
   /** The cells of this shard still to run, after what the results hold now. */
   const pending = async (warn: boolean) => {
     const records = await loadRecords(results, warn ? read : { ...read, onSkip: undefined });
-    const other = records.find((r) => r.model.fingerprint !== fingerprint);
+    const other = records.find((r) => r.model.fingerprint !== modelRef.fingerprint);
     if (other) {
-      throw new InputError(`holds rows of model ${other.model.dir} (${other.model.fingerprint}), not of ${model.dir} (${fingerprint}); use another results file`, {
+      const named = (m: ModelRef) => `${m.name} (${m.fingerprint})`;
+      throw new InputError(`holds rows of model ${named(other.model)}, not of ${named(modelRef)}; use another results file`, {
         file: results,
       });
     }
@@ -125,9 +147,11 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
   const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
+    let task: Task | undefined;
     if (lock) {
       todo = await pending(false); // another writer may have finished some while this one waited
-      if (todo.length && !opts.runCell) await checkGrid(grid, { model, source: opts.source, file: opts.gridFile });
+      if (todo.length) task = await gridTask(grid, opts.gridFile);
+      if (task && !opts.runCell) await checkGrid(grid, { model, task, source: opts.source, file: opts.gridFile });
     }
     const onFailure = opts.onFailure ??
       ((r: FailedRow) => console.error(`\ncell failed: ${describeCell(r as Cell)}: ${r.error} (recorded in ${out}; the grid goes on)`));
@@ -138,12 +162,13 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
       }
       progress?.start(describeCell(cell), i, todo.length);
       const t0 = performance.now();
-      const context = { grid: grid.name, split: cellSplitName(cell), model: { dir: model.dir, fingerprint } };
+      const context = { grid: grid.name, split: cellSplitName(cell), model: modelRef };
       let outcome: CellOutcome | undefined, error: string | undefined;
       try {
-        outcome = await runCell(cell, model, opts.source, opts.onProgress);
+        outcome = await runCell(cell, { model, task: task!, source: opts.source, onProgress: opts.onProgress });
       } catch (err) {
-        error = err instanceof Error ? err.message.split("\n")[0] : String(err);
+        // The reason is written to the results file: paths in it relative, as everywhere the kit writes.
+        error = relativePaths(err instanceof Error ? err.message.split("\n")[0] : String(err));
       }
       const wallSeconds = (performance.now() - t0) / 1000, finishedAt = new Date().toISOString();
       if (outcome) {

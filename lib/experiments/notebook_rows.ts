@@ -7,7 +7,7 @@
 import type { ModelFolder } from "../model/folder.ts";
 import type { Grid } from "./grid.ts";
 import { finishedRows, runGrid } from "./grid_run.ts";
-import { modelBaseName, type ResultRow } from "./results.ts";
+import { modelBaseName, modelName, type ResultRow } from "./results.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL, resultsPath, trainMissing } from "./setup.ts";
 
 /** Rows of `grid`: `model`'s (trained where missing unless PROMPTLAB_TRAIN=no), then the other model's. */
@@ -15,6 +15,6 @@ export async function notebookRows(grid: Grid, model: ModelFolder): Promise<Resu
   const own = await runGrid(grid, { model, results: resultsPath(grid.name, model.dir), train: trainMissing() });
   const others = [EMBEDDED_MODEL, REFERENCE_MODEL].filter((dir) => modelBaseName(dir) !== modelBaseName(model.dir));
   const rows = [...own, ...(await Promise.all(others.map((dir) => finishedRows(grid, resultsPath(grid.name, dir))))).flat()];
-  for (const [name, n] of Map.groupBy(rows, (r) => modelBaseName(r.model.dir))) console.log(`${name}: ${n.length} runs of ${grid.name}`);
+  for (const [name, n] of Map.groupBy(rows, modelName)) console.log(`${name}: ${n.length} runs of ${grid.name}`);
   return rows;
 }

@@ -19,9 +19,18 @@ export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "con
   options: Record<string, unknown>;
   confusion?: number[][];
   labels?: string[];
-  /** The model folder and a hash of its config and weights. */
-  model: { dir: string; fingerprint: string };
+  model: ModelRef;
   finishedAt: string;
+}
+
+/**
+ * The model a row was run with: its folder's name and a hash of its config and weights. No path: a results file
+ * reads the same on every machine. Rows written before carried `dir` (a path) instead of `name`; reading
+ * derives the name from its last part.
+ */
+export interface ModelRef {
+  name: string;
+  fingerprint: string;
 }
 
 /**
@@ -36,7 +45,7 @@ export interface FailedRow extends Omit<Cell, "options"> {
   /** Why, in one line. */
   error: string;
   wallSeconds: number;
-  model: { dir: string; fingerprint: string };
+  model: ModelRef;
   finishedAt: string;
 }
 
@@ -79,7 +88,7 @@ export async function readResultsFile(path: string, opts: ReadOptions = {}): Pro
     } catch (err) {
       error = `corrupt results line: ${(err as Error).message}`;
     }
-    if (!error) return void rows.push(row as unknown as ResultRecord);
+    if (!error) return void rows.push(withModelName(row!) as unknown as ResultRecord);
     const e = new InputError(`${error}${opts.skipCorrupt ? "; skipped" : "; pass skipCorrupt (--skip-corrupt) to skip it"}`, {
       file: path,
       line: i + 1,
@@ -88,6 +97,13 @@ export async function readResultsFile(path: string, opts: ReadOptions = {}): Pro
     opts.onSkip?.(e);
   });
   return rows;
+}
+
+/** A row written before models were named: `model.dir` becomes `model.name`, in its place. */
+function withModelName(row: Record<string, unknown>): Record<string, unknown> {
+  const model = row.model as { dir?: unknown; name?: unknown; fingerprint?: unknown } | undefined;
+  if (!model || typeof model.dir !== "string" || model.name !== undefined) return row;
+  return { ...row, model: { name: modelBaseName(model.dir), fingerprint: model.fingerprint } };
 }
 
 /** `runs/x.jsonl` → `runs/x`. */
@@ -100,9 +116,9 @@ export function modelBaseName(dir: string): string {
   return dir.replace(/\/+$/, "").split("/").pop() || dir;
 }
 
-/** A row's model as a short name: its folder's name (the full path and fingerprint stay in `model`). */
+/** A row's model as a short name: its folder's name (the fingerprint tells models of one name apart). */
 export function modelName(row: Pick<ResultRow, "model">): string {
-  return modelBaseName(row.model.dir);
+  return row.model.name;
 }
 
 /** The file shard `s` writes for results path `base` (the base itself without a shard). */

@@ -43,7 +43,7 @@ export async function mergeShards(base: string, opts: ReadOptions & { onWait?: (
     for (const file of await resultFiles(base)) {
       for (const record of await readResultsFile(file, opts)) {
         if (model && record.model.fingerprint !== model.fingerprint) {
-          throw new InputError(`holds rows of model ${record.model.dir} (${record.model.fingerprint}), ${model.file} of ${model.fingerprint}: merge only one model's files`, { file });
+          throw new InputError(`holds rows of model ${record.model.name} (${record.model.fingerprint}), ${model.file} of ${model.fingerprint}: merge only one model's files`, { file });
         }
         model ??= { fingerprint: record.model.fingerprint, file };
         const id = recordId(record), seen = kept.get(id);

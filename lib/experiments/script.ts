@@ -1,13 +1,17 @@
 /** The entry of the kit's small scripts (`deno task grid`, `deno task figures`). */
-import { InputError } from "../util/errors.ts";
+import { fatalMessage } from "../util/fatal.ts";
 
-/** Run `main` on the command-line arguments; bad input (bad flags included) prints `error: ...` and exits 2. */
+/**
+ * Run `main` on the command-line arguments; bad input (bad flags included) and refused permissions print one
+ * `error: ...` line and exit 2.
+ */
 export async function runScript(main: (args: string[]) => Promise<number>): Promise<never> {
   try {
     Deno.exit(await main(Deno.args));
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    console.error(`error: ${err.message}`);
-    Deno.exit(2);
+    const fatal = fatalMessage(err);
+    if (!fatal) throw err;
+    console.error(fatal.message);
+    Deno.exit(fatal.code);
   }
 }

@@ -9,6 +9,7 @@ import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 
 const SPEC = {
   name: "figures",
@@ -29,7 +30,12 @@ async function main(args: string[]): Promise<number> {
   const rows = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
-  for (const path of await exportFigures(rows, out, { scale: values.scale })) console.log(path);
+  const written = await exportFigures(rows, out, { scale: values.scale });
+  for (const path of written) console.log(path);
+  printNextStep({
+    wrote: [`${out}/ (the ${written.length} files above)`],
+    next: [`open ${out}/summary.md   # the table behind the charts; each <chart>.caption.md says what it shows, the data, n and the band`],
+  });
   return 0;
 }
 

@@ -94,6 +94,24 @@ export interface LoadedWeights {
   notes: string[];
 }
 
+/** A head only some methods read: the classifiers (fine-tuning, P-tuning v2) the pooler, prompts the MLM head. */
+export type ModelHead = "pooler" | "mlm-head";
+
+/** The notes saying a head was not stored and was initialised randomly. */
+const HEAD_NOTES: Record<ModelHead, string> = {
+  pooler: "no pooler stored: bert.pooler.dense initialised N(0, initializer_range), bias 0",
+  "mlm-head": "no MLM head stored (a bare BertModel): cls.predictions initialised randomly",
+};
+
+/**
+ * The notes of `loaded` that concern a method reading `head`: all but the other head's random initialisation,
+ * which such a method never uses (a PET run is not told that the pooler was missing).
+ */
+export function notesFor(loaded: Pick<LoadedWeights, "notes">, head: ModelHead): string[] {
+  const other = HEAD_NOTES[head === "pooler" ? "mlm-head" : "pooler"];
+  return loaded.notes.filter((n) => n !== other);
+}
+
 /** Options for {@link normalizeWeights}. */
 export interface NormalizeOptions {
   /** File named in errors; default "model.safetensors". */
@@ -157,9 +175,9 @@ export function normalizeWeights(
     return true;
   };
   const poolerInitialized = initMissing(POOLER);
-  if (poolerInitialized) notes.push("no pooler stored: bert.pooler.dense initialised N(0, initializer_range), bias 0");
+  if (poolerInitialized) notes.push(HEAD_NOTES.pooler);
   const mlmHeadInitialized = initMissing(MLM_HEAD);
-  if (mlmHeadInitialized) notes.push("no MLM head stored (a bare BertModel): cls.predictions initialised randomly");
+  if (mlmHeadInitialized) notes.push(HEAD_NOTES["mlm-head"]);
 
   for (const [name, shape] of expected) checkShape(weights, name, shape, file);
   const decoderTied = settleDecoder(weights, config, file, ignored, notes);

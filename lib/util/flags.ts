@@ -312,6 +312,11 @@ export function camelCase(kebab: string): string {
   return kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** `prefixLength` → `prefix-length`: an option key as a flag's name. */
+export function kebabCase(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** An unknown flag, with the nearest declared one when it looks like a typo. */
 function unknownFlag(spec: CommandSpec, rawName: string): InputError {
   const name = rawName.replace(/^-+/, "");

@@ -15,6 +15,7 @@
 import type { Row } from "../../data/types.ts";
 import { DECODER } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { notesFor } from "../../model/weights.ts";
 import type { BertTokenizer } from "../../model/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { FrozenScorer } from "./scorer.ts";
@@ -202,7 +203,7 @@ class AutoPrompt implements Method {
       dev: result.dev,
       bestStep: result.bestStep,
       notes: [
-        ...model.notes,
+        ...notesFor(model, "mlm-head"),
         `model frozen (0 weights updated); trainableParams counts the ${template.triggers} discrete trigger slots`,
         `prompt: ${predictor.prompt()}`,
         `label words${this.labelTokens ? "" : " (label search)"}: ${words}`,

@@ -4,6 +4,7 @@
  */
 import type { Row } from "../../data/types.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
@@ -40,7 +41,7 @@ class Finetune implements Method {
     const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
     for (const [n, t] of initHead(model.config, labels.length, options.seed)) weights.set(n, t);
     const predictor = new ClassifierPredictor(model, labels, this.name, options, weights);
-    const fit = { method: this.name, model, labels, options, notes: model.notes, predictor };
+    const fit = { method: this.name, model, labels, options, notes: notesFor(model, "pooler"), predictor };
     const record = await fitClassifier({ ...fit, weights, params: weights, isTrainable: () => true }, train, dev, onProgress);
     return { predictor, record };
   }

@@ -15,7 +15,7 @@ import { dropout, linear } from "../../engine/layers.ts";
 import type { ParamSource } from "../../model/bert.ts";
 import type { BertConfig } from "../../model/config.ts";
 import type { ModelFolder } from "../../model/folder.ts";
-import { initTensor } from "../../model/weights.ts";
+import { initTensor, notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
@@ -170,7 +170,7 @@ function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>):
   if (model.poolerInitialized) {
     notes.push("P-tuning v2 keeps that random pooler frozen: the head reads a fixed random projection of [CLS]");
   }
-  return { o, notes: [...model.notes, ...notes] };
+  return { o, notes: [...notesFor(model, "pooler"), ...notes] };
 }
 
 /** Registry entry of P-tuning v2. */

@@ -19,6 +19,7 @@ import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
 import { buildBert } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { notesFor } from "../../model/weights.ts";
 import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
@@ -178,7 +179,7 @@ class Pet implements Method {
       losses: [],
       dev: [],
       bestStep: 0,
-      notes: [...model.notes],
+      notes: notesFor(model, "mlm-head"),
     };
     if (o.mode === "zero-shot") {
       const patterns = this.patterns.map((p) => new PatternModel(model, p.template, p.verbalizer, model.weights, true, o));

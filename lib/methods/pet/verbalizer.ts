@@ -60,8 +60,9 @@ export interface Verbalizer {
 
 /**
  * Check a verbalizer (or a preset name) against `labels` and the tokenizer.
- * @throws InputError: an unknown preset, a label of `labels` without words, a word for a label not in
- *   `labels`, a word that tokenizes to nothing or to an unknown (`[UNK]`) token.
+ * @throws InputError: an unknown preset, words that are not a string or a list of strings per label (JSON
+ *   from a command line or grid file), a label of `labels` without words, a word for a label not in `labels`,
+ *   a word that tokenizes to nothing or to an unknown (`[UNK]`) token.
  */
 export function buildVerbalizer(tok: BertTokenizer, labels: readonly string[], specOrPreset: VerbalizerSpec | string): Verbalizer {
   let spec: VerbalizerSpec;
@@ -74,6 +75,14 @@ export function buildVerbalizer(tok: BertTokenizer, labels: readonly string[], s
     }
     spec = preset;
   } else spec = specOrPreset;
+  if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new InputError(`must be a preset name or words per label, like {"${labels[0]}":["好"]}, got ${JSON.stringify(spec)}`, { field: "verbalizer" });
+  }
+  for (const [label, given] of Object.entries(spec)) {
+    if (typeof given !== "string" && !(Array.isArray(given) && given.every((w) => typeof w === "string"))) {
+      throw new InputError(`must be a word or a list of words, got ${JSON.stringify(given)}`, { field: `verbalizer.${label}` });
+    }
+  }
   for (const label of Object.keys(spec)) {
     if (!labels.includes(label)) {
       throw new InputError(`words given for "${label}", which is not one of the labels [${labels.join(", ")}]`, { field: "verbalizer" });
