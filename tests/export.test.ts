@@ -239,3 +239,20 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /in\.csv:1 \(field "text"\): missing column/);
 });
+
+Deno.test("cli: run --save keeps each split's trained predictor, which scores as the run reported", async () => {
+  const { model } = await setup();
+  const dir = await Deno.makeTempDir();
+  const r = await cli(["run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1,2", "--steps", "2", "--max-length", "32", "--eval-every", "0", "--json", "--save", `${dir}/runs/`]);
+  assert.equal(r.code, 0, r.stderr);
+  const splits = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((row) => row.type === "split");
+  assert.deepEqual(splits.map((s) => s.split), ["k4_seed1", "k4_seed2"]);
+  assert.match(r.stderr, new RegExp(`wrote: ${dir}/runs/k4_seed1, ${dir}/runs/k4_seed2\nnext:  deno task cli export ${dir}/runs/k4_seed1 --out ${dir}/runs/export`));
+  const test = (await loadFewShot("demo", { kind: "sampled", k: 4, seed: 1 }, { mirror: null, download: false })).test;
+  for (const s of splits) {
+    const predictor = await getMethod("finetune").load(`${dir}/runs/${s.split}`, model);
+    const proba = await predictor.predictProba(test.map((row) => row.text));
+    const correct = proba.filter((p, i) => predictor.labels[p.indexOf(Math.max(...p))] === test[i].label).length;
+    assert.equal(correct / test.length, s.accuracy, `${s.split}: the saved predictor is the one scored`);
+  }
+});

@@ -30,6 +30,8 @@ export interface RunSpec {
   /** The method's options (validated by its factory); unset ones take its defaults. */
   options?: Record<string, unknown>;
   source?: SourceOptions;
+  /** Save each split's trained predictor in `saveDir/<split name>` (see {@link splitName}). */
+  saveDir?: string;
 }
 
 /** Mean and spread over the splits of a run. */
@@ -80,7 +82,8 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
   for (const { split, options } of runs) {
     const name = splitName(split);
     const onProgress = hooks.onProgress && ((e: Parameters<ProgressCallback>[0]) => hooks.onProgress!(name, e));
-    const result = await runSplit({ method: factory.name, options, dataset: task, split, model: spec.model, source: spec.source, onProgress });
+    const saveTo = spec.saveDir && `${spec.saveDir}/${name}`;
+    const result = await runSplit({ method: factory.name, options, dataset: task, split, model: spec.model, source: spec.source, onProgress, saveTo });
     results.push(result);
     hooks.onSplit?.(result);
   }

@@ -56,6 +56,8 @@ export interface SplitRunSpec {
   model: ModelFolder;
   source?: SourceOptions;
   onProgress?: ProgressCallback;
+  /** Save the trained predictor in this folder (what `cli export` and `cli predict` read). */
+  saveTo?: string;
 }
 
 /** The split's name in results and output: `zero_shot`, `k8_seed1` or `fewclue_0`. */
@@ -100,6 +102,7 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
   const proba = await predictor.predictProba(data.test.map((r) => r.text));
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
+  if (spec.saveTo) await predictor.save(spec.saveTo);
   return {
     split: name,
     ...metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels),
