@@ -213,6 +213,7 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   await predictor.save(`${dir}/saved`);
   const exported = await cli(["export", `${dir}/saved`, "--out", `${dir}/exported`]);
   assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(exported.stdout, `wrote: ${dir}/exported\nnext:  deno task cli predict ${dir}/exported --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("text-classification") (docs/export.md)\n`);
 
   const texts = ["物流很快，包装完好。", "质量太差, \"退货\"了", "一般"];
   await Deno.writeTextFile(`${dir}/in.csv`, "id,review\n" + texts.map((t, i) => `${i},"${t.replaceAll('"', '""')}"`).join("\n") + "\n");
@@ -231,6 +232,7 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
       assert.equal(row.label, labels[kit[i].indexOf(Math.max(...kit[i]))]);
     });
     assert.match(r.stderr, /predict 3\/3 texts/, "progress on stderr");
+    assert.match(r.stderr, out ? new RegExp(`wrote: ${out}\n$`) : /wrote nothing \(the rows went to stdout; --out FILE writes them to a file\)\n$/);
   }
   const bad = await cli(["predict", `${dir}/saved`]);
   assert.equal(bad.code, 2);

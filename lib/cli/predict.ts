@@ -8,6 +8,7 @@ import { openPredictor } from "../methods/open_predictor.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 import { statusLine } from "../util/status_line.ts";
 import type { Command } from "./command.ts";
 import { BASE_MODEL_FLAG } from "./export.ts";
@@ -55,6 +56,8 @@ export const predictCommand: Command = {
     }
     line.end();
     if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
+    // On stderr: stdout may carry the JSON Lines.
+    printNextStep({ wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] }, true);
     return 0;
   },
 };
