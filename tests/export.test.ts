@@ -174,7 +174,7 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
 });
 
-Deno.test("export: refused with a clear error — AutoPrompt, another base model; petPrompts refuses a pair template", async () => {
+Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses a pair template", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
   const dir = await Deno.makeTempDir();
@@ -187,6 +187,11 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
   await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
   await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-mini"/);
+  // Two separately fine-tuned patterns are two models: one fill-mask folder cannot hold them.
+  const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
+  const ensemble = await getMethod("pet").create(model, labels, { ...TINY, steps: 1, maxLength: 16, patterns }).fit(train, []);
+  await ensemble.predictor.save(`${dir}/ensemble`);
+  await rejects(() => exportSaved(`${dir}/ensemble`, model, `${dir}/out`), "method.json", /an ensemble of 2 separately fine-tuned patterns is 2 models; a fill-mask folder holds one/);
   // A hand-edited promptlab.json with a {text_b} slot would put the text in twice.
   const tok = { tokenize: (t: string) => [...t], encode: (t: string) => [...t].map((c) => c.charCodeAt(0)) };
   assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: { Positive: ["好"] } }, ["好"], 32), /takes text pairs \({text_b}\); a fill-mask export classifies single texts/);
