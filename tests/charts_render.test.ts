@@ -23,7 +23,7 @@ Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
   }
   assert.match(await renderSvg(fewShotCurve(r)), /PET 模板 \(zero-shot\)/, "zero-shot marked in the legend, Chinese kept");
   const bundle = await chartBundle(fewShotCurve(r));
-  assert.deepEqual(Object.keys(bundle), ["application/vnd.vegalite.v5+json", "image/svg+xml"]);
+  assert.deepEqual(Object.keys(bundle), ["application/vnd.vegalite.v6+json", "image/svg+xml"]);
 });
 
 Deno.test("figuresFor picks the charts the results support", () => {

@@ -6,9 +6,20 @@ import { titleText } from "./caption.ts";
 import { renderSvg } from "./render.ts";
 import type { ChartSpec } from "./spec.ts";
 
+/**
+ * The Jupyter MIME type of a Vega-Lite spec, versioned as its `$schema` says (`.../vega-lite/v6.json` →
+ * `application/vnd.vegalite.v6+json`): JupyterLab picks the renderer by this key, so it must match the spec.
+ * @throws Error when the spec names no Vega-Lite schema version.
+ */
+export function vegaLiteMime(spec: ChartSpec): string {
+  const major = /\/vega-lite\/v(\d+)(?:\.[\d.]+)?\.json$/.exec(spec.$schema ?? "")?.[1];
+  if (!major) throw new Error(`chart spec has no Vega-Lite $schema version: ${JSON.stringify(spec.$schema)}`);
+  return `application/vnd.vegalite.v${major}+json`;
+}
+
 /** The MIME bundle of a chart. */
 export async function chartBundle(spec: ChartSpec): Promise<Record<string, unknown>> {
-  return { "application/vnd.vegalite.v5+json": spec, "image/svg+xml": await renderSvg(spec) };
+  return { [vegaLiteMime(spec)]: spec, "image/svg+xml": await renderSvg(spec) };
 }
 
 type Jupyter = { display(value: unknown, o?: { raw: boolean }): Promise<void> };
@@ -44,4 +55,14 @@ export async function showChart(spec: ChartSpec): Promise<void> {
 export async function show(value: { toString(): string }): Promise<void> {
   if (!jupyter) return void console.log(value.toString());
   await display(jupyter, value, false);
+}
+
+/**
+ * Display Markdown (plain text beside it for viewers without Markdown) in a notebook, printed outside one. Used
+ * instead of `console.log` for what a cell reports: the kernel dropped the last lines a cell printed to stdout
+ * under nbconvert (seen with a list of 21 exported files, 5 of which arrived).
+ */
+export async function showText(markdown: string, plain = markdown): Promise<void> {
+  if (!jupyter) return void console.log(plain);
+  await display(jupyter, { "text/markdown": markdown, "text/plain": plain }, true);
 }

@@ -33,12 +33,14 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = "p
     method: methodName(r),
     template: written("template", r.params.template ?? r.options.template),
     verbalizer: written("verbalizer", r.params.verbalizer ?? r.options.verbalizer),
-    setting: r.zeroShot ? "zero-shot" : `trained K=${r.k ?? r.split}`,
+    // Calibrated runs (PET's `calibrate`) get panels of their own beside the uncalibrated ones.
+    setting: (r.zeroShot ? "zero-shot" : `trained K=${r.k ?? r.split}`) + (r.options.calibrate ? ", calibrated" : ""),
     accuracy: r.accuracy,
   }));
   const means = meansWithBand(points, ["model", "method", "template", "verbalizer", "setting"], "accuracy");
   const chance = chanceLevel(ctx);
-  const settings = [...new Set(points.map((p) => p.setting))].sort((a, b) => (a === "zero-shot" ? -1 : b === "zero-shot" ? 1 : a.localeCompare(b)));
+  const trained = (setting: string) => Number(!setting.startsWith("zero-shot"));
+  const settings = [...new Set(points.map((p) => p.setting))].sort((a, b) => trained(a) - trained(b) || a.localeCompare(b));
   const chanceRows = settings.flatMap((setting) => chanceRecords(ctx.models, chance).map((c) => ({ ...c, setting })));
   const values = tagParts({ mean: means, chance: chanceRows });
   const x = { field: "template", type: "nominal", title: "template", axis: { labelAngle: -30, labelLimit: 240 } };

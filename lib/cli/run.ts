@@ -11,7 +11,6 @@ import { modelBaseName } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
 import { STD_LABEL } from "../eval/summary.ts";
-import { EXPORTABLE_METHODS } from "../methods/export.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
@@ -47,7 +46,7 @@ export const RUN_SPEC = {
     model: { type: "string", value: "DIR", help: "a BERT model folder (default: the embedded models/promptlab-bert-zh-mini)" },
     mirror: { type: "string", value: "DIR", help: "the data mirror (default: PROMPTLAB_DATA_MIRROR, else ../shared/data when present)" },
     json: { type: "boolean", help: "one JSON object per split, then a summary object (default: a table)" },
-    save: { type: "string", value: "DIR", help: "save each split's trained predictor in DIR/<split> (for cli export and cli predict)" },
+    save: { type: "string", value: "DIR", help: "save each split's trained predictor in DIR/<split> (for cli export and predict)" },
   },
   notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true.
 Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
@@ -179,8 +178,7 @@ export const run: Command = {
     const model = await loadModelFolder(modelDir);
     const progress = progressReporter();
     if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
-    const saveDir = values.save?.replace(/\/+$/, "");
-    const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir }, {
+    const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
       onProgress: (split, e) => progress.report(split, e),
       onSplit: (r) => {
         progress.done();
@@ -201,14 +199,12 @@ export const run: Command = {
       console.log(summaryRow(summary));
       for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
     }
-    const saved = saveDir ? splits.map((r) => `${saveDir}/${r.split}`) : [];
+    const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
+    const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];
     printNextStep({
       wrote: saved,
       nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
-      next: [
-        ...(saved.length && EXPORTABLE_METHODS.includes(factory.name) ? [`deno task cli export ${saved[0]} --out ${saveDir}/export   # a folder transformers.js loads (docs/export.md)`] : []),
-        "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)",
-      ],
+      next: [...exportNext, "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
     }, json);
     return 0;
   },

@@ -9,6 +9,7 @@
  * Applied once, before the first session; `PROMPTLAB_MALLOC=default` leaves glibc's defaults, and without
  * FFI permission or outside glibc nothing changes.
  */
+import { mallocTuned } from "../util/config.ts";
 
 // mallopt parameters, from glibc's malloc.h.
 const M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4, M_ARENA_MAX = -8;
@@ -19,7 +20,7 @@ let applied = false;
 export function tuneNativeHeap(): void {
   if (applied) return;
   applied = true;
-  if (Deno.build.os !== "linux" || Deno.env.get("PROMPTLAB_MALLOC") === "default") return;
+  if (Deno.build.os !== "linux" || !mallocTuned()) return;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
   let libc: Deno.DynamicLibrary<{ mallopt: { parameters: ["i32", "i32"]; result: "i32" } }>;
   try {

@@ -16,7 +16,11 @@ export function demoGrid(dataset: string, k: readonly number[], seeds: readonly 
     methods: [
       { method: "finetune", options: { ...DEMO_LOOP, lr: 5e-5 } },
       { method: "pet", options: { ...DEMO_LOOP, lr: 5e-5 }, zeroShot: { mode: "zero-shot" } },
-      { method: "autoprompt", options: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64 } },
+      // Label search and accuracy ties broken by log-likelihood (as AutoPrompt's `search` preset), at a demo's budget.
+      {
+        method: "autoprompt",
+        options: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64, metric: "accuracy+loglik", labelSearch: true },
+      },
       { method: "ptuning-v2", options: { ...DEMO_LOOP, steps: 100, prefixLength: 8 } },
     ],
   };

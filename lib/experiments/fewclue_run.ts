@@ -30,7 +30,7 @@ export interface RunSpec {
   /** The method's options (validated by its factory); unset ones take its defaults. */
   options?: Record<string, unknown>;
   source?: SourceOptions;
-  /** Save each split's trained predictor in `saveDir/<split name>` (see {@link splitName}). */
+  /** Save each split's trained predictor into `<saveDir>/<split name>`. */
   saveDir?: string;
 }
 
@@ -82,7 +82,7 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
   for (const { split, options } of runs) {
     const name = splitName(split);
     const onProgress = hooks.onProgress && ((e: Parameters<ProgressCallback>[0]) => hooks.onProgress!(name, e));
-    const saveTo = spec.saveDir && `${spec.saveDir}/${name}`;
+    const saveTo = spec.saveDir === undefined ? undefined : `${spec.saveDir}/${name}`;
     const result = await runSplit({ method: factory.name, options, dataset: task, split, model: spec.model, source: spec.source, onProgress, saveTo });
     results.push(result);
     hooks.onSplit?.(result);

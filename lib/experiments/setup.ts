@@ -6,8 +6,11 @@
  * full budget, committed; `runs/ci/` at the ci budget, ignored), and whether grids train (`PROMPTLAB_TRAIN`).
  * @module
  */
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ModelFolder } from "../model/folder.ts";
 import * as config from "../util/config.ts";
+import { modelFingerprint } from "./fingerprint.ts";
 import { modelBaseName } from "./results.ts";
 
 export { type Budget, budget, trainMissing } from "../util/config.ts";
@@ -48,4 +51,34 @@ export function resultsPath(name: string, modelDir = defaultModelDir()): string 
 /** Where notebooks export figures: `figures/<name>/` at the full budget, `runs/ci/figures/<name>/` at ci. */
 export function figuresDir(name: string): string {
   return `${budgetDir(config.figuresRoot(), "figures", "runs/ci/figures")}/${name}`;
+}
+
+/** `path` relative to the repository root, as notebooks print paths (no machine's folders in committed output). */
+export function repoRelative(path: string): string {
+  return relative(repoRoot, path) || ".";
+}
+
+/** What each budget's numbers are, for the line that heads every notebook. */
+const BUDGET_NOTES: Record<config.Budget, string> = {
+  ci: "embedded demo data, a few training steps, one or two seeds: a quick check that everything runs. " +
+    "Accuracies near chance (50%) are expected; the findings the text describes are the `full` budget's " +
+    "(`PROMPTLAB_BUDGET=full`).",
+  full: "the article's protocol: EPRSTMT (FewCLUE), each method's own training defaults, five seeds per point.",
+};
+
+/**
+ * The Markdown a notebook's first cell shows: the budget that produced its numbers and what that budget is,
+ * whether missing grid cells are trained (left out with `grid: false`, for a notebook that runs no grid), and
+ * the model by folder name and content fingerprint (never a path).
+ */
+export async function notebookHeader(model: Pick<ModelFolder, "dir">, { grid = true } = {}): Promise<string> {
+  const b = config.budget();
+  const training = config.trainMissing()
+    ? "cells missing from the results file are trained (`PROMPTLAB_TRAIN=no` only reads results)"
+    : "`PROMPTLAB_TRAIN=no`: results are read, nothing is trained";
+  return [
+    `- **Budget \`${b}\`** (\`PROMPTLAB_BUDGET\`): ${BUDGET_NOTES[b]}`,
+    ...(grid ? [`- **Training:** ${training}.`] : []),
+    `- **Model:** \`${modelBaseName(model.dir)}\` (fingerprint \`${await modelFingerprint(model.dir)}\`).`,
+  ].join("\n");
 }

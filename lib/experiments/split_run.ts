@@ -56,7 +56,7 @@ export interface SplitRunSpec {
   model: ModelFolder;
   source?: SourceOptions;
   onProgress?: ProgressCallback;
-  /** Save the trained predictor in this folder (what `cli export` and `cli predict` read). */
+  /** Save the trained predictor into this folder (for `cli export` and `cli predict`). */
   saveTo?: string;
 }
 
@@ -102,7 +102,7 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
   const proba = await predictor.predictProba(data.test.map((r) => r.text));
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
-  if (spec.saveTo) await predictor.save(spec.saveTo);
+  if (spec.saveTo !== undefined) await predictor.save(spec.saveTo);
   return {
     split: name,
     ...metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels),

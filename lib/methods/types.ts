@@ -25,6 +25,8 @@ export interface TrainRecord {
   bestStep: number;
   /** Things worth telling the user (e.g. "pooler initialised randomly: the checkpoint has none"). */
   notes: string[];
+  /** AutoPrompt: search iterations that changed a trigger (absent for the other methods). */
+  acceptedFlips?: number;
 }
 
 /** Class probabilities for texts, and persistence. */

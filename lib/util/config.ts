@@ -26,6 +26,7 @@ export const ENV_VARIABLES = [
   { name: "PROMPTLAB_THREADS", description: "onnxruntime intra-op threads", default: "every core" },
   { name: "PROMPTLAB_ORT_PROFILE", description: "write onnxruntime profiles with this file prefix", default: "none" },
   { name: "PROMPTLAB_SPIN", description: "`1`: let idle onnxruntime threads spin (faster on a dedicated machine, wasteful on a shared one)", default: "`0`" },
+  { name: "PROMPTLAB_MALLOC", description: "`default`: leave glibc's heap settings alone (`tuned` keeps freed memory for reuse, so resident memory stays flat; `lib/engine/native_heap.ts`)", default: "`tuned`" },
   { name: "PROMPTLAB_BUDGET", description: "notebooks' size: `ci` (minutes, embedded demo data) or `full` (the article's protocol; hours)", default: "`ci`" },
   { name: "PROMPTLAB_MODEL", description: "notebooks' model folder", default: "the embedded model" },
   { name: "PROMPTLAB_RUNS", description: "where grid results go, a folder per budget below it", default: "`results/grids/` at `full`, `runs/ci/` at `ci`" },
@@ -88,6 +89,11 @@ export function ortProfile(): string | undefined {
 /** `PROMPTLAB_SPIN=1`: idle onnxruntime threads spin; default off (they sleep, which suits shared machines). */
 export function spin(): boolean {
   return flag("PROMPTLAB_SPIN");
+}
+
+/** `PROMPTLAB_MALLOC`: `tuned` (default) lets the engine set glibc's heap options; `default` leaves them. */
+export function mallocTuned(): boolean {
+  return choice("PROMPTLAB_MALLOC", ["tuned", "default"], "tuned") === "tuned";
 }
 
 /** How big the notebooks' experiments are. */

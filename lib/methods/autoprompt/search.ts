@@ -2,8 +2,9 @@
  * AutoPrompt's gradient-guided trigger search (ucinlp/autoprompt `create_trigger.py`), on a frozen model:
  * each iteration averages the gradient of the loss with respect to the trigger embeddings, picks one trigger
  * slot at random, ranks every vocabulary token by the first-order loss change −(E·g) (HotFlip), and keeps the
- * best of the top candidates only if it strictly beats the current trigger on the same fresh batches. The
- * trigger set with the best dev accuracy is kept.
+ * best of the top candidates only if it strictly beats the current trigger on the same fresh batches (by
+ * accuracy, gold log-likelihood, or accuracy with log-likelihood ties: {@link accepts}). The trigger set with the
+ * best dev accuracy is kept.
  */
 import type { BertTokenizer } from "../../model/tokenizer.ts";
 import { argmax } from "../../eval/metrics.ts";
@@ -12,7 +13,6 @@ import type { HostTensor } from "../../util/tensor.ts";
 import type { FrozenScorer } from "./scorer.ts";
 import { type PromptSeq, withTriggers } from "./template.ts";
 import { chunks, packBatch } from "../../model/batch.ts";
-import { accuracyOf } from "../predict.ts";
 import type { ProgressCallback } from "../types.ts";
 
 /** Settings of {@link searchTriggers}. */
@@ -25,11 +25,41 @@ export interface SearchOptions {
   accumulationSteps: number;
   /** Candidates evaluated per iteration. */
   numCand: number;
-  /** How candidates are compared: accuracy (AutoPrompt with a label map) or the mean log-likelihood of the gold class. */
-  metric: "accuracy" | "loss";
+  /**
+   * How candidates are compared on the same rows: `accuracy` (AutoPrompt with a label map), `loss` (the summed
+   * log-likelihood of the gold class), or `accuracy+loglik` (accuracy, ties broken by the gold log-likelihood,
+   * so a small batch whose count of correct rows rarely changes still moves). See {@link accepts}.
+   */
+  metric: SearchMetric;
   evalBatchSize: number;
   maxLength: number;
   seed: number;
+}
+
+/** The candidate comparisons of {@link SearchOptions.metric}. */
+export const SEARCH_METRICS = ["accuracy", "loss", "accuracy+loglik"] as const;
+export type SearchMetric = typeof SEARCH_METRICS[number];
+
+/** A trigger set's score on the drawn rows: correct rows and the summed log-likelihood of the gold class. */
+export interface CandidateScore {
+  correct: number;
+  logLik: number;
+}
+
+/**
+ * The acceptance rule: does `candidate` strictly beat `current` under `metric`? With `accuracy+loglik`, more
+ * correct rows win, and equal counts go to the higher gold log-likelihood.
+ *
+ * @example
+ * ```ts
+ * accepts({ correct: 5, logLik: -3 }, { correct: 5, logLik: -4 }, "accuracy+loglik"); // true
+ * accepts({ correct: 5, logLik: -3 }, { correct: 5, logLik: -4 }, "accuracy"); // false
+ * ```
+ */
+export function accepts(candidate: CandidateScore, current: CandidateScore, metric: SearchMetric): boolean {
+  if (metric === "loss") return candidate.logLik > current.logLik;
+  if (candidate.correct !== current.correct || metric === "accuracy") return candidate.correct > current.correct;
+  return candidate.logLik > current.logLik;
 }
 
 /** A training or dev example: its encoded prompt and gold class. */
@@ -48,6 +78,8 @@ export interface SearchResult {
   dev: { step: number; accuracy: number }[];
   /** Iteration of the kept triggers (0: the initial ones). */
   bestStep: number;
+  /** Iterations whose best candidate was accepted (a trigger slot changed). */
+  acceptedFlips: number;
 }
 
 /**
@@ -91,10 +123,15 @@ function draw<T>(items: readonly T[], n: number, rng: Rng): T[] {
   return out.slice(0, n);
 }
 
-/** Sum of the per-row metric over `examples` with `triggers`: correct rows, or gold-class log-likelihoods. */
-async function metricSum(scorer: FrozenScorer, examples: readonly PromptExample[], triggers: readonly number[], o: SearchOptions): Promise<number> {
+/** Correct rows and summed gold-class log-likelihood (the class score) of `triggers` over `examples`. */
+async function candidateScore(scorer: FrozenScorer, examples: readonly PromptExample[], triggers: readonly number[], o: SearchOptions): Promise<CandidateScore> {
   const scores = await scorer.scoreSeqs(examples.map((e) => withTriggers(e.seq, triggers)), o.evalBatchSize, o.maxLength);
-  return scores.reduce((sum, s, i) => sum + (o.metric === "accuracy" ? Number(argmax(s) === examples[i].gold) : s[examples[i].gold]), 0);
+  const score = { correct: 0, logLik: 0 };
+  scores.forEach((s, i) => {
+    score.correct += Number(argmax(s) === examples[i].gold);
+    score.logLik += s[examples[i].gold];
+  });
+  return score;
 }
 
 /**
@@ -119,15 +156,16 @@ export async function searchTriggers(
   const size = Math.min(o.batchSize, train.length);
   const triggers = new Array<number>(T).fill(maskId);
   const losses: number[] = [], history: SearchResult["dev"] = [];
-  const devAccuracy = async () =>
-    accuracyOf(await scorer.scoreSeqs(dev.map((e) => withTriggers(e.seq, triggers)), o.evalBatchSize, o.maxLength), dev.map((e) => e.gold));
-  let best = { triggers: triggers.slice(), accuracy: -Infinity, step: 0 };
+  let acceptedFlips = 0;
+  // The kept triggers: best dev accuracy (first reached); with accuracy+loglik, dev ties go to the higher gold
+  // log-likelihood, as candidate ties do.
+  const devMetric = o.metric === "accuracy+loglik" ? o.metric : "accuracy";
+  let best = { triggers: triggers.slice(), score: { correct: -Infinity, logLik: -Infinity }, step: 0 };
   const track = async (step: number) => {
-    if (!dev.length) return (best = { triggers: triggers.slice(), accuracy: 0, step });
-    const accuracy = await devAccuracy();
-    history.push({ step, accuracy });
-    if (accuracy > best.accuracy) best = { triggers: triggers.slice(), accuracy, step };
-    return best;
+    if (!dev.length) return void (best = { triggers: triggers.slice(), score: { correct: 0, logLik: 0 }, step });
+    const score = await candidateScore(scorer, dev, triggers, o);
+    history.push({ step, accuracy: score.correct / dev.length });
+    if (accepts(score, best.score, devMetric)) best = { triggers: triggers.slice(), score, step };
   };
   await track(0);
 
@@ -154,14 +192,14 @@ export async function searchTriggers(
     const candidates = hotflipCandidates(embeddings, grad.subarray(slot * H, (slot + 1) * H), o.numCand, blocked);
     // Current trigger and every candidate on the same fresh rows; replace only on a strict improvement.
     const rows = draw(train, size * o.accumulationSteps, batchRng);
-    let bestScore = await metricSum(scorer, rows, triggers, o), bestCand = -1;
+    let bestScore = await candidateScore(scorer, rows, triggers, o), bestCand = -1;
     for (const c of candidates) {
-      const score = await metricSum(scorer, rows, triggers.map((t, j) => (j === slot ? c : t)), o);
-      if (score > bestScore) [bestScore, bestCand] = [score, c];
+      const score = await candidateScore(scorer, rows, triggers.map((t, j) => (j === slot ? c : t)), o);
+      if (accepts(score, bestScore, o.metric)) [bestScore, bestCand] = [score, c];
     }
-    if (bestCand >= 0) triggers[slot] = bestCand;
+    if (bestCand >= 0) triggers[slot] = bestCand, acceptedFlips++;
     await track(it);
     onProgress?.({ phase: "search", step: it, totalSteps: o.iterations, loss, devAccuracy: history.at(-1)?.accuracy });
   }
-  return { triggers: best.triggers, losses, dev: history, bestStep: best.step };
+  return { triggers: best.triggers, losses, dev: history, bestStep: best.step, acceptedFlips };
 }

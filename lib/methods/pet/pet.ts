@@ -33,6 +33,7 @@ import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
 import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
@@ -59,6 +60,11 @@ export interface PetOptions extends LoopOptions {
    * given or the unlabelled texts of a registered dataset (decontaminated, through the data mirror or cache).
    */
   auxMlm?: { alpha: number; batchSize: number; texts?: string[]; dataset?: string } | null;
+  /**
+   * Contextual calibration (`calibration.ts`): divide each pattern's class probabilities by those of
+   * content-free inputs, estimated after training with the final weights and saved with the predictor.
+   */
+  calibrate: boolean;
 }
 
 /**
@@ -73,11 +79,14 @@ export const PET_DEFAULTS: PetOptions = {
   maxLength: 128,
   evalBatchSize: 32,
   auxMlm: null,
+  calibrate: false,
 };
 
 /** One pattern-verbalizer pair on one set of weights: encoding, eval-mode scores, the training loss graph. */
 class PatternModel {
   readonly #cache = new SessionCache();
+  /** p_cf of contextual calibration, divided out of every prediction; null: uncalibrated. */
+  bias: readonly number[] | null = null;
 
   constructor(
     readonly model: ModelFolder,
@@ -99,8 +108,18 @@ class PatternModel {
     return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
   }
 
-  /** Class probabilities of encoded sequences. */
-  proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+  /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
+  async proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+    const raw = await this.#rawProba(seqs);
+    return this.bias ? calibrate(raw, this.bias) : raw;
+  }
+
+  /** Estimate {@link bias} from the content-free inputs with the current weights. */
+  async estimateBias(): Promise<void> {
+    this.bias = contentFreeBias(await this.#rawProba(this.encode(CONTENT_FREE_INPUTS).seqs));
+  }
+
+  #rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
     return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b.batch, b.seqLen));
@@ -138,7 +157,10 @@ class PetPredictor implements Predictor {
     const tensors: TensorMap = new Map();
     if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
     const patterns = this.patterns.map((p) => ({ template: p.template.source, verbalizer: p.verbalizer.spec }));
-    return saveMethod(dir, { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels] }, this.patterns[0].model, trained ? tensors : undefined);
+    // The saved p_cf, not a re-estimate, so a loaded predictor predicts exactly as this one.
+    const extra = this.options.calibrate ? { calibration: this.patterns.map((p) => p.bias) } : undefined;
+    const meta = { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels], extra };
+    return saveMethod(dir, meta, this.patterns[0].model, trained ? tensors : undefined);
   }
 }
 
@@ -184,6 +206,7 @@ class Pet implements Method {
     if (o.mode === "zero-shot") {
       const patterns = this.patterns.map((p) => new PatternModel(model, p.template, p.verbalizer, model.weights, true, o));
       record.notes.push("zero-shot: nothing trained");
+      await calibratePatterns(patterns, labels, o, record);
       return { predictor: new PetPredictor(labels, patterns, o), record };
     }
     const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
@@ -202,8 +225,19 @@ class Pet implements Method {
       if (r.truncated) record.notes.push(`${r.truncated} training texts truncated to fit ${o.maxLength} tokens with "${p.template.source}"`);
       if (this.patterns.length > 1) record.notes.push(`pattern ${i} "${p.template.source}": kept step ${r.bestStep}`);
     }
+    await calibratePatterns(trained, labels, o, record);
     record.wallSeconds = (performance.now() - start) / 1000;
     return { predictor: new PetPredictor(labels, trained, o), record };
+  }
+}
+
+/** With `calibrate`, estimate each pattern's p_cf (with its final weights) and note it in the record. */
+async function calibratePatterns(patterns: readonly PatternModel[], labels: readonly string[], o: PetOptions, record: TrainRecord): Promise<void> {
+  if (!o.calibrate) return;
+  for (const [i, p] of patterns.entries()) {
+    await p.estimateBias();
+    const bias = p.bias!.map((b, c) => `${labels[c]} ${b.toFixed(4)}`).join(", ");
+    record.notes.push(`calibrated${patterns.length > 1 ? ` pattern ${i}` : ""}: content-free class probabilities ${bias}`);
   }
 }
 
@@ -259,17 +293,44 @@ export const pet: MethodFactory<PetOptions> = {
       if (!o.auxMlm.texts?.length && !o.auxMlm.dataset) throw new InputError("needs texts or a dataset name", { field: "auxMlm" });
       if (o.mode !== "finetune") throw new InputError(`applies to mode "finetune" only`, { field: "auxMlm" });
     }
+    if (typeof o.calibrate !== "boolean") throw new InputError(`must be true or false, got ${JSON.stringify(o.calibrate)}`, { field: "calibrate" });
     return new Pet(model, labels, o, resolvePatterns(model, labels, o));
   },
   async load(dir, model) {
     const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);
-    const o = meta.options;
+    // Predictors saved before calibration existed have no `calibrate` option.
+    const o = { ...meta.options, calibrate: meta.options.calibrate ?? false };
+    const biases = savedBiases(meta.extra, o, meta.labels.length, `${dir}/method.json`);
     const patterns = resolvePatterns(model, meta.labels, o).map(({ template, verbalizer }, i) => {
-      if (!tensors.size) return new PatternModel(model, template, verbalizer, model.weights, true, o);
-      const weights: TensorMap = new Map();
-      for (const [n, t] of tensors) if (n.startsWith(prefixOf(i))) weights.set(n.slice(prefixOf(i).length), t);
-      return new PatternModel(model, template, verbalizer, weights, false, o);
+      let weights = model.weights;
+      if (tensors.size) {
+        weights = new Map();
+        for (const [n, t] of tensors) if (n.startsWith(prefixOf(i))) weights.set(n.slice(prefixOf(i).length), t);
+      }
+      const pattern = new PatternModel(model, template, verbalizer, weights, !tensors.size, o);
+      pattern.bias = biases?.[i] ?? null;
+      return pattern;
     });
+    if (biases && biases.length !== patterns.length) {
+      throw new InputError(`${biases.length} calibrations saved for ${patterns.length} patterns`, { file: `${dir}/method.json`, field: "extra.calibration" });
+    }
     return new PetPredictor(meta.labels, patterns, o);
   },
 };
+
+/**
+ * The saved p_cf of each pattern when `o.calibrate` (null otherwise).
+ * @throws InputError naming method.json: calibrated but no calibration saved, or one that is not C positive numbers.
+ */
+function savedBiases(extra: Record<string, unknown> | undefined, o: PetOptions, classes: number, file: string): number[][] | null {
+  if (!o.calibrate) return null;
+  const saved = extra?.calibration;
+  const ok = (b: unknown) => Array.isArray(b) && b.length === classes && b.every((x) => typeof x === "number" && x > 0);
+  if (!Array.isArray(saved) || !saved.every(ok)) {
+    throw new InputError(`calibrate is true but no calibration of ${classes} positive class probabilities per pattern is saved`, {
+      file,
+      field: "extra.calibration",
+    });
+  }
+  return saved;
+}

@@ -1,0 +1,57 @@
+/** AutoPrompt's acceptance rule (accuracy, ties broken by the gold log-likelihood), flip counting and presets. */
+import assert from "node:assert/strict";
+import { loadFewShot } from "../lib/data/load.ts";
+import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { autoprompt, AUTOPROMPT_PRESETS, type AutoPromptOptions, type AutoPromptPredictor } from "../lib/methods/autoprompt/autoprompt.ts";
+import { accepts } from "../lib/methods/autoprompt/search.ts";
+import { InputError } from "../lib/util/errors.ts";
+import { root } from "./_shared.ts";
+
+let loaded: Promise<ModelFolder> | undefined;
+const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-mini`));
+
+Deno.test("acceptance rule: more correct rows win; equal counts go to the higher gold log-likelihood only with accuracy+loglik", () => {
+  const current = { correct: 5, logLik: -4 };
+  const tieBetter = { correct: 5, logLik: -3 }, tieWorse = { correct: 5, logLik: -5 };
+  assert.equal(accepts(tieBetter, current, "accuracy+loglik"), true);
+  assert.equal(accepts(tieWorse, current, "accuracy+loglik"), false);
+  assert.equal(accepts(current, current, "accuracy+loglik"), false, "equal in both: no flip");
+  assert.equal(accepts({ correct: 6, logLik: -9 }, current, "accuracy+loglik"), true, "accuracy first");
+  assert.equal(accepts({ correct: 4, logLik: 0 }, current, "accuracy+loglik"), false);
+  assert.equal(accepts(tieBetter, current, "accuracy"), false, "plain accuracy needs a strict gain in correct rows");
+  assert.equal(accepts({ correct: 6, logLik: -9 }, current, "accuracy"), true);
+  assert.equal(accepts({ correct: 4, logLik: -3 }, current, "loss"), true, "loss looks at the log-likelihood only");
+});
+
+/** Demo data, K = 4 per class, and a search small enough for seconds. */
+async function smallSearch(options: Partial<AutoPromptOptions>) {
+  const m = await model();
+  const data = await loadFewShot("demo", { kind: "sampled", k: 4, seed: 1 });
+  const small = { iterations: 3, numCand: 4, batchSize: 8, accumulationSteps: 1, evalBatchSize: 8, maxLength: 48, seed: 3, ...options };
+  return autoprompt.create(m, data.task.labels, small).fit(data.train, data.dev);
+}
+
+Deno.test("search with accuracy+loglik: triggers move on 8 examples, flips are counted, same seed same search", async () => {
+  const { predictor, record } = await smallSearch({ metric: "accuracy+loglik" });
+  assert.ok(record.acceptedFlips! >= 1, `accepted flips ${record.acceptedFlips}`);
+  assert.ok(record.notes.includes(`accepted flips: ${record.acceptedFlips} of 3 iterations (metric accuracy+loglik)`), record.notes.join("; "));
+  const again = await smallSearch({ metric: "accuracy+loglik" });
+  assert.equal(again.record.acceptedFlips, record.acceptedFlips);
+  assert.deepEqual((again.predictor as AutoPromptPredictor).triggers, (predictor as AutoPromptPredictor).triggers);
+  assert.deepEqual(again.record.dev, record.dev);
+  // The same budget with plain accuracy: a strict gain in correct rows out of 8 is rarer, so fewer flips.
+  const strict = await smallSearch({ metric: "accuracy" });
+  assert.ok(strict.record.acceptedFlips! < record.acceptedFlips!, `plain accuracy ${strict.record.acceptedFlips} vs ${record.acceptedFlips}`);
+});
+
+Deno.test("presets: `search` applies its options over the defaults, given options win, an unknown preset fails in create", async () => {
+  const m = await model(), labels = ["Positive", "Negative"];
+  assert.equal(AUTOPROMPT_PRESETS.search.metric, "accuracy+loglik");
+  assert.ok(AUTOPROMPT_PRESETS.search.numCand! >= 40 && AUTOPROMPT_PRESETS.search.iterations! >= 40, "the original's scale, not the defaults'");
+  // create validates every option; a bad value next to the preset shows which options reached it.
+  assert.throws(() => autoprompt.create(m, labels, { preset: "search", numCand: 0 }), /field "numCand"/);
+  assert.throws(() => autoprompt.create(m, labels, { preset: "no-such" }), (e) => e instanceof InputError && /unknown preset "no-such"; known: search/.test(e.message));
+  const { record } = await autoprompt.create(m, labels, { preset: "search", iterations: 0, maxLength: 48 })
+    .fit((await loadFewShot("demo", { kind: "sampled", k: 2, seed: 1 })).train, []);
+  assert.ok(record.notes.includes("accepted flips: 0 of 0 iterations (metric accuracy+loglik)"), record.notes.join("; "));
+});

@@ -1,0 +1,96 @@
+/** PET's contextual calibration: the math, its effect on a lopsided zero-shot prompt, training and saving. */
+import assert from "node:assert/strict";
+import { loadSplit } from "../lib/data/load.ts";
+import { argmax } from "../lib/eval/metrics.ts";
+import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "../lib/methods/pet/calibration.ts";
+import { pet, type PetOptions } from "../lib/methods/pet/pet.ts";
+import { InputError } from "../lib/util/errors.ts";
+import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
+import { chartRows } from "./_chart_rows.ts";
+import { root } from "./_shared.ts";
+
+const LABELS = ["Positive", "Negative"];
+let loaded: Promise<ModelFolder> | undefined;
+const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-mini`));
+const close = (a: readonly number[], b: readonly number[], what: string) =>
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-9, `${what}: ${a} vs ${b}`));
+
+/** Share of the most often predicted class. */
+const majorityShare = (proba: number[][]) => {
+  const counts = LABELS.map((_, c) => proba.filter((p) => argmax(p) === c).length);
+  return Math.max(...counts) / proba.length;
+};
+
+Deno.test("calibration math: p_cf is the renormalised mean; dividing it out makes a content-free input uniform", () => {
+  const contentFree = [[0.8, 0.2], [0.6, 0.4]];
+  const bias = contentFreeBias(contentFree);
+  close(bias, [0.7, 0.3], "p_cf");
+  close(contentFreeBias([[2, 1], [4, 1]]), [0.75, 0.25], "unnormalised rows are renormalised");
+  close(calibrate([[0.7, 0.3]], bias)[0], [0.5, 0.5], "the mean content-free input");
+  // 0.9/0.7 : 0.1/0.3 = 1.2857 : 0.3333, renormalised.
+  close(calibrate([[0.9, 0.1]], bias)[0], [(0.9 / 0.7) / (0.9 / 0.7 + 0.1 / 0.3), (0.1 / 0.3) / (0.9 / 0.7 + 0.1 / 0.3)], "W·p renormalised");
+  const three = contentFreeBias([[0.5, 0.3, 0.2]]);
+  close(calibrate([[0.5, 0.3, 0.2]], three)[0], [1 / 3, 1 / 3, 1 / 3], "three classes");
+  assert.throws(() => contentFreeBias([]), /no content-free scores/);
+  assert.throws(() => contentFreeBias([[1, 0]]), /probability 0/);
+});
+
+Deno.test("zero-shot calibration: predictions are the uncalibrated ones divided by p_cf; a lopsided prompt becomes balanced", async () => {
+  const m = await model();
+  const test = await loadSplit("demo", "test");
+  const texts = test.map((r) => r.text);
+  // On the embedded model, 感觉很[MASK] with 好/差 calls every demo review Positive.
+  const options: Partial<PetOptions> = { mode: "zero-shot", template: "article", verbalizer: "good-bad" };
+  const plain = (await pet.create(m, LABELS, options).fit([], [])).predictor;
+  const { predictor, record } = await pet.create(m, LABELS, { ...options, calibrate: true }).fit([], []);
+  const raw = await plain.predictProba(texts), calibrated = await predictor.predictProba(texts);
+
+  const bias = contentFreeBias(await plain.predictProba(CONTENT_FREE_INPUTS));
+  calibrated.forEach((row, i) => close(row, calibrate([raw[i]], bias)[0], `row ${i}`));
+  assert.ok(bias[0] > 0.5, `the prompt's bias favours Positive: ${bias}`);
+  assert.ok(record.notes.some((n) => n.startsWith("calibrated: content-free class probabilities Positive 0.")), record.notes.join("; "));
+
+  const before = majorityShare(raw), after = majorityShare(calibrated);
+  assert.ok(before >= 0.95 && after < 0.8, `majority predicted class share ${before} -> ${after}`);
+  const accuracy = (p: number[][]) => p.filter((row, i) => LABELS[argmax(row)] === test[i].label).length / p.length;
+  assert.ok(accuracy(calibrated) > accuracy(raw), `accuracy ${accuracy(raw)} -> ${accuracy(calibrated)}`);
+});
+
+Deno.test("calibration is estimated with the trained weights and saved: a loaded predictor predicts the same", async () => {
+  const m = await model();
+  const train = (await loadSplit("demo", "train")).slice(0, 16), texts = train.map((r) => r.text);
+  const options: Partial<PetOptions> = { template: "article", verbalizer: "good-bad", steps: 4, batchSize: 8, lr: 1e-4, maxLength: 48, evalEvery: 0, calibrate: true };
+  const zeroShot = (await pet.create(m, LABELS, { ...options, mode: "zero-shot" }).fit([], [])).record.notes.find((n) => n.startsWith("calibrated"));
+  const { predictor, record } = await pet.create(m, LABELS, { ...options, mode: "finetune" }).fit(train, []);
+  const trained = record.notes.find((n) => n.startsWith("calibrated"));
+  assert.ok(trained && zeroShot && trained !== zeroShot, `p_cf after training differs from the pretrained one: ${trained} / ${zeroShot}`);
+  const proba = await predictor.predictProba(texts);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    await predictor.save(dir);
+    const saved = JSON.parse(await Deno.readTextFile(`${dir}/method.json`));
+    assert.equal(saved.options.calibrate, true);
+    assert.equal(saved.extra.calibration.length, 1);
+    assert.deepEqual(await (await pet.load(dir, m)).predictProba(texts), proba);
+
+    // Calibrated but the saved p_cf is gone: refused, naming the file and field.
+    delete saved.extra;
+    await Deno.writeTextFile(`${dir}/method.json`, JSON.stringify(saved));
+    await assert.rejects(pet.load(dir, m), (e) => e instanceof InputError && /method\.json/.test(e.message) && /extra\.calibration/.test(e.message));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.throws(() => pet.create(m, LABELS, { calibrate: "yes" as unknown as boolean }), /field "calibrate"/);
+});
+
+Deno.test("template-sensitivity chart: calibrated runs get panels of their own, zero-shot ones first", () => {
+  const pet = chartRows().filter((r) => r.method === "pet");
+  const rows = [...pet, ...pet.map((r) => ({ ...r, key: `${r.key}+c`, options: { ...r.options, calibrate: true }, accuracy: 0.9 }))];
+  const spec = JSON.stringify(templateSensitivity(rows));
+  const order = ["zero-shot", "zero-shot, calibrated", "trained K=4", "trained K=4, calibrated", "trained K=8", "trained K=8, calibrated"];
+  assert.ok(spec.includes(JSON.stringify(order)), "row order of the panels");
+  const means = [...spec.matchAll(/"setting":"zero-shot, calibrated"[^}]*"mean":([\d.]+)|"mean":([\d.]+)[^}]*"setting":"zero-shot, calibrated"/g)];
+  assert.ok(means.length > 0 && means.every((m) => Number(m[1] ?? m[2]) === 0.9), "calibrated means are not averaged with uncalibrated ones");
+});
