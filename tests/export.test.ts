@@ -160,18 +160,24 @@ Deno.test("export: a zero-shot PET ensemble exports once; its patterns average a
   assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
 });
 
-Deno.test("export: PET label words of several tokens score at several masks as in the kit", async () => {
+Deno.test("export: PET label words of several tokens score at several masks as in the kit; calibration carried", async () => {
   const { texts, model } = await setup();
   // 满意 and 不满 are two tokens, 好 one: the slot holds two masks, 好 scores at the first only.
   const verbalizer = { Positive: ["满意", "好"], Negative: ["不满"] };
   assert.deepEqual(verbalizer.Positive.map((w) => model.tokenizer.encodeText(w).length), [2, 1]);
-  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer });
+  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer, calibrate: true });
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  const saved = JSON.parse(await Deno.readTextFile(`${out}/../saved/method.json`));
+  assert.deepEqual(spec.patterns.map((p) => p.calibration), saved.extra.calibration, "each pattern's saved p_cf");
   const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
   const tok = fillMask.tokenizer as unknown as PromptTokenizer;
   const prompts = petPrompts(tok, spec.patterns[0], texts, spec.maxLength);
   prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
-  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+  const kit = await predictor.predictProba(texts);
+  assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  // Without the calibration the numbers differ: it matters, and the export carries it.
+  const uncalibrated = await petProbabilities(fillMask, { ...spec, patterns: spec.patterns.map(({ calibration: _, ...p }) => p) }, texts);
+  assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
 });
 
 Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses a pair template", async () => {

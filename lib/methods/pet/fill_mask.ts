@@ -12,6 +12,8 @@
  *   the result equals the kit's softmax over mean raw logits. fill-mask scores only the first `[MASK]`, so for
  *   several masks p comes from the pipeline's own model and tokenizer at each mask (log-softmax of its
  *   logits), as the kit scores multi-token words.
+ * - Calibrated patterns (contextual calibration): the probabilities divided by the pattern's saved content-free
+ *   probabilities (`calibration`) and renormalised.
  * - Several patterns (an ensemble): the mean of their class probabilities.
  *
  * @example
@@ -29,12 +31,15 @@ import type { FillMaskPipeline } from "@huggingface/transformers";
 import { cutText, type TextTokenizer } from "../../model/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
 import { softmaxRow } from "../predict.ts";
+import { calibrate } from "./calibration.ts";
 import { parseTemplate } from "./template.ts";
 
-/** One pattern of `promptlab.json`: a template and each label's words. */
+/** One pattern of `promptlab.json`: a template, each label's words, and its calibration when it has one. */
 export interface PetExportPattern {
   template: string;
   verbalizer: Record<string, string[]>;
+  /** p_cf in label order (`calibration.ts`): the probabilities are divided by it and renormalised. */
+  calibration?: number[];
 }
 
 /** `promptlab.json` of a PET export. */
@@ -83,7 +88,8 @@ export async function petProbabilities(fillMask: FillMaskPipeline, spec: PetExpo
     const logp = await maskLogProbs(fillMask, petPrompts(tok, pattern, texts, spec.maxLength), maskCount(words.flat()));
     logp.forEach((masks, i) => {
       const scores = words.map((ws) => ws.reduce((s, ids) => s + ids.reduce((w, id, j) => w + masks[j][id], 0), 0) / ws.length);
-      softmaxRow(scores).forEach((q, c) => (sums[i][c] += q / spec.patterns.length));
+      const proba = softmaxRow(scores);
+      (pattern.calibration ? calibrate([proba], pattern.calibration)[0] : proba).forEach((q, c) => (sums[i][c] += q / spec.patterns.length));
     });
   }
   return sums;
