@@ -50,7 +50,7 @@ export async function exportFinetune(saved: string, model: ModelFolder, out: str
 export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<void> {
   const { meta, tensors } = await loadMethod<PtuningV2Options>(saved, "ptuning-v2", model);
   const o = meta.options;
-  const table = await evaluatePrefixTable(model, tensors, o);
+  const table = await evaluatePrefixTable(tensors, o);
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
   await writeClassifier(out, model, weights, meta.labels, o.maxLength, (param) => prefixValue(model.config, param, baked, 1));
@@ -58,7 +58,7 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
 }
 
 /** The prefix table [P, layers·2·H] the trained encoder computes (the projection MLP run once when there is one). */
-async function evaluatePrefixTable(model: ModelFolder, tensors: TensorMap, o: PtuningV2Options): Promise<HostTensor> {
+async function evaluatePrefixTable(tensors: TensorMap, o: PtuningV2Options): Promise<HostTensor> {
   if (!o.prefixProjection) return tensors.get(PREFIX_TABLE)!;
   const g = new Graph();
   const table = prefixTable(new GraphParams(g, tensors, () => false).get, o);
