@@ -69,6 +69,20 @@ Deno.test("flags: bad numbers are refused, never rounded or clamped", () => {
   refused(["--mode", "d"], "--mode", /must be one of a, b, c, got "d"/);
 });
 
+Deno.test("flags: a repeatable flag collects every value in order, commas kept; none given is the empty list", () => {
+  const spec = { name: "t", usage: "t", flags: { text: { type: "repeated", help: "a text" }, out: { type: "string", help: "out" } } } as const satisfies CommandSpec;
+  const parse = (args: string[]) => {
+    const p = parseFlags(spec, args);
+    assert.ok(!p.help);
+    return p.values;
+  };
+  assert.deepEqual(parse(["--text", "好,很好", "--out", "x", "--text=差"]), { text: ["好,很好", "差"], out: "x" });
+  assert.deepEqual(parse([]).text, []);
+  assert.throws(() => parse(["--text"]), (e) => e instanceof InputError && e.location.field === "--text" && /needs a value \(TEXT\)/.test(e.message));
+  assert.throws(() => parse(["--out", "a", "--out", "b"]), /given twice/);
+  assert.match(helpText(spec), /--text TEXT\s+a text \(repeatable\)/);
+});
+
 Deno.test("flags: bad lists and repeated entries are refused", () => {
   refused(["--k", "4,x"], "--k", /integers separated by commas, like 1,2,3, got "4,x"/);
   refused(["--k", "4,8.5"], "--k", /integers/);

@@ -12,7 +12,7 @@ import type { Row } from "../lib/data/types.ts";
 import { exportSaved } from "../lib/methods/export.ts";
 import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
 import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
-import { petProbabilities, type PetExportSpec } from "../lib/methods/pet/fill_mask.ts";
+import { type PetExportSpec, petProbabilities, petPrompts, type PromptTokenizer } from "../lib/methods/pet/fill_mask.ts";
 import { getMethod, type MethodOptions } from "../lib/methods/registry.ts";
 import type { Predictor } from "../lib/methods/types.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
@@ -161,12 +161,31 @@ Deno.test("export: a zero-shot PET ensemble exports once; its patterns average a
   assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
 });
 
-Deno.test("export: refused with a clear error — multi-token label words, AutoPrompt, another base model", async () => {
+Deno.test("export: PET label words of several tokens score at several masks as in the kit; calibration carried", async () => {
+  const { texts, model } = await setup();
+  // 满意 and 不满 are two tokens, 好 one: the slot holds two masks, 好 scores at the first only.
+  const verbalizer = { Positive: ["满意", "好"], Negative: ["不满"] };
+  assert.deepEqual(verbalizer.Positive.map((w) => model.tokenizer.encodeText(w).length), [2, 1]);
+  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer, calibrate: true });
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  const saved = JSON.parse(await Deno.readTextFile(`${out}/../saved/method.json`));
+  assert.deepEqual(spec.patterns.map((p) => p.calibration), saved.extra.calibration, "each pattern's saved p_cf");
+  const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
+  const tok = fillMask.tokenizer as unknown as PromptTokenizer;
+  const prompts = petPrompts(tok, spec.patterns[0], texts, spec.maxLength);
+  prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
+  const kit = await predictor.predictProba(texts);
+  assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  // Without the calibration the numbers differ: it matters, and the export carries it.
+  const uncalibrated = await petProbabilities(fillMask, { ...spec, patterns: spec.patterns.map(({ calibration: _, ...p }) => p) }, texts);
+  assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
+});
+
+Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses a pair template", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
   const dir = await Deno.makeTempDir();
   await predictor.save(`${dir}/pet`);
-  await rejects(() => exportSaved(`${dir}/pet`, model, `${dir}/out`), "method.json", /words of 2 tokens; a fill-mask export scores single-token words only/);
   await Deno.mkdir(`${dir}/ap`);
   await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
   await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, ptuning-v2, pet/);
@@ -175,6 +194,14 @@ Deno.test("export: refused with a clear error — multi-token label words, AutoP
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
   await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
   await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-mini"/);
+  // Two separately fine-tuned patterns are two models: one fill-mask folder cannot hold them.
+  const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
+  const ensemble = await getMethod("pet").create(model, labels, { ...TINY, steps: 1, maxLength: 16, patterns }).fit(train, []);
+  await ensemble.predictor.save(`${dir}/ensemble`);
+  await rejects(() => exportSaved(`${dir}/ensemble`, model, `${dir}/out`), "method.json", /an ensemble of 2 separately fine-tuned patterns is 2 models; a fill-mask folder holds one/);
+  // A hand-edited promptlab.json with a {text_b} slot would put the text in twice.
+  const tok = { tokenize: (t: string) => [...t], encode: (t: string) => [...t].map((c) => c.charCodeAt(0)) };
+  assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: { Positive: ["好"] } }, ["好"], 32), /takes text pairs \({text_b}\); a fill-mask export classifies single texts/);
 });
 
 /** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */
@@ -182,20 +209,23 @@ async function cli(args: string[]): Promise<Ran> {
   return runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, ...args], { env: { PROMPTLAB_OFFLINE: "1" } });
 }
 
-Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (export) writes one row per text", async () => {
+Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and repeated --text (export) writes one row per text", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
   const dir = await Deno.makeTempDir();
   await predictor.save(`${dir}/saved`);
   const exported = await cli(["export", `${dir}/saved`, "--out", `${dir}/exported`]);
   assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(exported.stdout, `wrote: ${dir}/exported\nnext:  deno task cli predict ${dir}/exported --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("text-classification") (docs/export.md)\n`);
 
   const texts = ["物流很快，包装完好。", "质量太差, \"退货\"了", "一般"];
   await Deno.writeTextFile(`${dir}/in.csv`, "id,review\n" + texts.map((t, i) => `${i},"${t.replaceAll('"', '""')}"`).join("\n") + "\n");
   await Deno.writeTextFile(`${dir}/in.jsonl`, texts.map((t) => JSON.stringify({ review: t })).join("\n") + "\n");
   const kit = await predictor.predictProba(texts);
-  for (const [source, input, out] of [[`${dir}/saved`, "in.csv", undefined], [`${dir}/exported`, "in.jsonl", `${dir}/out.jsonl`]] as const) {
-    const r = await cli(["predict", source, "--input", `${dir}/${input}`, "--text-column", "review", "--batch-size", "2", ...(out ? ["--out", out] : [])]);
+  // Texts from a CSV, a JSON Lines file, or --text given once per text (commas and quotes kept).
+  const inputs = { csv: ["--input", `${dir}/in.csv`, "--text-column", "review"], jsonl: ["--input", `${dir}/in.jsonl`, "--text-column", "review"], text: texts.flatMap((t) => ["--text", t]) };
+  for (const [source, input, out] of [[`${dir}/saved`, inputs.csv, undefined], [`${dir}/exported`, inputs.jsonl, `${dir}/out.jsonl`], [`${dir}/exported`, inputs.text, undefined]] as const) {
+    const r = await cli(["predict", source, ...input, "--batch-size", "2", ...(out ? ["--out", out] : [])]);
     assert.equal(r.code, 0, r.stderr);
     const rows = (out ? await Deno.readTextFile(out) : r.stdout).trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(rows.map((row) => row.text), texts);
@@ -205,6 +235,7 @@ Deno.test("cli: export, then predict over a CSV (saved) and a JSON Lines file (e
       assert.equal(row.label, labels[kit[i].indexOf(Math.max(...kit[i]))]);
     });
     assert.match(r.stderr, /predict 3\/3 texts/, "progress on stderr");
+    assert.match(r.stderr, out ? new RegExp(`wrote: ${out}\n$`) : /wrote nothing \(the rows went to stdout; --out FILE writes them to a file\)\n$/);
   }
   const bad = await cli(["predict", `${dir}/saved`]);
   assert.equal(bad.code, 2);

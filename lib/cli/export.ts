@@ -3,6 +3,7 @@ import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { exportSaved } from "../methods/export.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 import type { Command } from "./command.ts";
 
 /** `--model DIR`: the base model a saved predictor was trained on. */
@@ -32,8 +33,12 @@ export const exportCommand: Command = {
     const p = commandFlags(SPEC, args);
     if (!p) return 0;
     const [saved] = p.positionals;
-    await exportSaved(saved, await loadModelFolder(p.values.model), p.values.out);
-    console.log(JSON.stringify({ exported: saved, out: p.values.out }));
+    const { out } = p.values;
+    const pipeline = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+    printNextStep({
+      wrote: [out],
+      next: [`deno task cli predict ${out} --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
+    });
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 /**
- * `deno task cli predict <saved or exported folder>`: class probabilities of `--text` or of a file's text
- * column, as JSON Lines `{text, label, probabilities}` on stdout or in `--out`, with progress on stderr.
+ * `deno task cli predict <saved or exported folder>`: class probabilities of `--text` (given once per text) or
+ * of a file's text column, as JSON Lines `{text, label, probabilities}` on stdout or in `--out`, with progress on stderr.
  */
 import { readLocalRows } from "../data/mod.ts";
 import { argmax } from "../eval/metrics.ts";
@@ -8,16 +8,17 @@ import { openPredictor } from "../methods/open_predictor.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { printNextStep } from "../util/next_step.ts";
 import { statusLine } from "../util/status_line.ts";
 import type { Command } from "./command.ts";
 import { BASE_MODEL_FLAG } from "./export.ts";
 
 const SPEC = {
   name: "cli predict",
-  usage: "deno task cli predict <saved or exported folder> (--text TEXT | --input FILE --text-column COL) [--out FILE] [--model DIR]",
+  usage: "deno task cli predict <saved or exported folder> (--text TEXT [--text TEXT ...] | --input FILE --text-column COL) [--out FILE] [--model DIR]",
   positionals: { name: "saved predictor or export folder", min: 1, max: 1 },
   flags: {
-    text: { type: "string", help: "one text to classify" },
+    text: { type: "repeated", help: "a text to classify; give it once per text" },
     input: { type: "string", value: "FILE", help: "texts to classify: a .jsonl (JSON Lines) or .csv file" },
     "text-column": { type: "string", value: "COL", default: "text", help: "the input file's text column" },
     out: { type: "string", value: "FILE", help: "write the JSON Lines here (default: stdout)" },
@@ -34,9 +35,9 @@ export const predictCommand: Command = {
     const p = commandFlags(SPEC, args);
     if (!p) return 0;
     const { values } = p;
-    if ((values.text === undefined) === (values.input === undefined)) throw new InputError("give either --text or --input", { field: "--text" });
-    const texts = values.text !== undefined
-      ? [values.text]
+    if ((values.text.length > 0) === (values.input !== undefined)) throw new InputError("give either --text or --input", { field: "--text" });
+    const texts = values.text.length > 0
+      ? values.text
       : (await readLocalRows(values.input!, { text: values["text-column"] })).map((r) => r.text);
     const predictor = await openPredictor(p.positionals[0], values.model);
     const line = statusLine();
@@ -55,6 +56,8 @@ export const predictCommand: Command = {
     }
     line.end();
     if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
+    // On stderr: stdout may carry the JSON Lines.
+    printNextStep({ wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] }, true);
     return 0;
   },
 };

@@ -2,7 +2,7 @@
  * The kit's one command-line flag layer. Each command (`deno task cli <command>`, `grid`, `figures`, `bench`)
  * declares its flags once — type, range, default, help text — and gets typed values and a generated `--help`.
  * Anything else is an {@link InputError} naming the flag, one line, which the entry points print and turn
- * into exit code 2: an unknown flag, a flag given twice, a value missing, a number that is not one (or out
+ * into exit code 2: an unknown flag, a flag given twice (unless declared repeatable), a value missing, a number that is not one (or out
  * of range), a list with a bad or repeated entry, one value where a list was given.
  *
  * Tokenising is `node:util` parseArgs; this module adds the types, the checks and the messages.
@@ -77,13 +77,18 @@ export interface StringListFlag extends FlagCommon {
   allowEmpty?: boolean;
 }
 
+/** Free text given any number of times (`--text a --text b`), e.g. texts that may hold commas; default none. */
+export interface RepeatedFlag extends FlagCommon {
+  type: "repeated";
+}
+
 /** Present or not; takes no value. */
 export interface BooleanFlag extends FlagCommon {
   type: "boolean";
 }
 
 /** One declared flag. */
-export type Flag = StringFlag | IntFlag | NumberFlag | IntListFlag | StringListFlag | BooleanFlag;
+export type Flag = StringFlag | IntFlag | NumberFlag | IntListFlag | StringListFlag | RepeatedFlag | BooleanFlag;
 
 /** Flags by name as typed on the command line (kebab-case, without `--`). */
 export type FlagSpecs = Readonly<Record<string, Flag>>;
@@ -106,12 +111,12 @@ export interface CommandSpec<S extends FlagSpecs = FlagSpecs> {
 type ValueOf<F> = F extends { type: "string" } ? string
   : F extends { type: "int" | "number" } ? number
   : F extends { type: "ints" } ? number[]
-  : F extends { type: "strings" } ? string[]
+  : F extends { type: "strings" | "repeated" } ? string[]
   : boolean;
 
 /** Typed values: defined where the flag has a default, is required or is a boolean. */
 export type FlagValues<S extends FlagSpecs> = {
-  -readonly [K in keyof S]: S[K] extends { type: "boolean" } | { default: unknown } | { required: true } ? ValueOf<S[K]>
+  -readonly [K in keyof S]: S[K] extends { type: "boolean" | "repeated" } | { default: unknown } | { required: true } ? ValueOf<S[K]>
     : ValueOf<S[K]> | undefined;
 };
 
@@ -141,6 +146,7 @@ export function parseFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: read
     tokens: true,
   });
   const raw = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
   const positionals: string[] = [];
   for (const t of tokens) {
     if (t.kind === "positional") positionals.push(t.value);
@@ -157,18 +163,19 @@ export function parseFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: read
       if (t.value === undefined || (!t.inlineValue && t.value.startsWith("--"))) {
         throw new InputError(`needs a value (${placeholder(f)})`, { field: t.rawName });
       }
-      raw.set(t.name, t.value);
+      if (f.type === "repeated") repeated.set(t.name, [...repeated.get(t.name) ?? [], t.value]);
+      else raw.set(t.name, t.value);
     }
   }
   checkPositionals(spec, positionals);
   const values: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(spec.flags)) {
-    const given = raw.get(name);
+    const given = f.type === "repeated" ? repeated.get(name) : raw.get(name);
     if (given === undefined && f.required) {
       const want = f.type === "string" && f.choices ? `must be ${oneOf(f.choices)}, got nothing` : `required: give --${name} ${placeholder(f)}`;
       throw new InputError(want, { field: `--${name}` });
     }
-    values[name] = given === undefined ? defaultOf(f) : convert(f, given, `--${name}`);
+    values[name] = given === undefined ? defaultOf(f) : Array.isArray(given) ? given : convert(f, given, `--${name}`);
   }
   return { help: false, values: values as FlagValues<S>, positionals, extra };
 }
@@ -189,8 +196,8 @@ export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, f]) => {
     const left = `--${name}${f.type === "boolean" ? "" : ` ${placeholder(f)}`}`;
     const d = defaultOf(f);
-    const shown = d === undefined || d === false ? "" : ` (default ${Array.isArray(d) ? d.join(",") : d})`;
-    return [left, `${f.help}${shown}${f.required ? " (required)" : ""}`];
+    const shown = d === undefined || d === false || (Array.isArray(d) && d.length === 0) ? "" : ` (default ${Array.isArray(d) ? d.join(",") : d})`;
+    return [left, `${f.help}${shown}${f.required ? " (required)" : ""}${f.type === "repeated" ? " (repeatable)" : ""}`];
   });
   rows.push(["--help, -h", "this text"]);
   const width = Math.min(28, Math.max(...rows.map(([l]) => l.length)) + 2);
@@ -276,13 +283,14 @@ function oneOf(choices: readonly string[]): string {
 
 function defaultOf(f: Flag): unknown {
   if (f.type === "boolean") return false;
+  if (f.type === "repeated") return [];
   return Array.isArray(f.default) ? [...f.default] : f.default;
 }
 
 function placeholder(f: Flag): string {
   if (f.value) return f.value;
   if (f.type === "string" && f.choices) return f.choices.join("|");
-  return { string: "TEXT", int: "N", number: "X", ints: "N,N,...", strings: "A,B,...", boolean: "" }[f.type];
+  return { string: "TEXT", int: "N", number: "X", ints: "N,N,...", strings: "A,B,...", repeated: "TEXT", boolean: "" }[f.type];
 }
 
 function checkPositionals(spec: CommandSpec, positionals: string[]): void {

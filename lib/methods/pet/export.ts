@@ -1,11 +1,11 @@
 /**
  * Export of a saved PET predictor for transformers.js' `pipeline('fill-mask')`: the (prompt-fine-tuned or
  * pretrained) model as a `BertForMaskedLM` folder with its tied decoder, and `promptlab.json` holding labels,
- * templates, verbalizers and the input length, which `fill_mask.ts` turns fill-mask scores into class
+ * templates, verbalizers, calibrations and the input length, which `fill_mask.ts` turns fill-mask scores into class
  * probabilities with.
  *
- * fill-mask scores one `[MASK]`: verbalizers with multi-token words are refused, and so are ensembles of
- * separately fine-tuned patterns (one folder holds one model; a zero-shot ensemble shares it).
+ * Label words of several tokens are scored at several masks as in the kit (`fill_mask.ts`). Refused: ensembles
+ * of separately fine-tuned patterns (one folder holds one model; a zero-shot ensemble shares it).
  */
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
@@ -14,7 +14,7 @@ import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { loadMethod } from "../saved.ts";
 import type { PetExportSpec } from "./fill_mask.ts";
-import type { PetOptions } from "./pet.ts";
+import { type PetOptions, savedBiases } from "./pet.ts";
 import { resolveTemplate } from "./template.ts";
 import { buildVerbalizer } from "./verbalizer.ts";
 
@@ -23,13 +23,14 @@ export async function exportPet(saved: string, model: ModelFolder, out: string):
   const { meta, tensors } = await loadMethod<PetOptions>(saved, "pet", model);
   const o = meta.options;
   const file = `${saved}/method.json`;
-  const patterns = (o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }]).map((p) => {
-    const verbalizer = buildVerbalizer(model.tokenizer, meta.labels, p.verbalizer);
-    if (verbalizer.maskCount > 1) {
-      throw new InputError(`verbalizer has words of ${verbalizer.maskCount} tokens; a fill-mask export scores single-token words only`, { file, field: "verbalizer" });
-    }
-    return { template: resolveTemplate(p.template).source, verbalizer: verbalizer.spec };
-  });
+  const given = o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }];
+  // A calibrated predictor divides each pattern's probabilities by its saved p_cf: the export must too.
+  const biases = savedBiases(meta.extra, o, meta.labels.length, given.length, file);
+  const patterns = given.map((p, i) => ({
+    template: resolveTemplate(p.template).source,
+    verbalizer: buildVerbalizer(model.tokenizer, meta.labels, p.verbalizer).spec,
+    ...(biases ? { calibration: biases[i] } : {}),
+  }));
   if (tensors.size && patterns.length > 1) {
     throw new InputError(`an ensemble of ${patterns.length} separately fine-tuned patterns is ${patterns.length} models; a fill-mask folder holds one`, { file, field: "patterns" });
   }

@@ -3,11 +3,17 @@
  * probabilities exactly as the kit's PET predictor computes them, from the `promptlab.json` an export writes.
  *
  * - Prompt: the template filled as the kit encodes it: `[CLS]`, the template's parts in order (literals and
- *   the text tokenized apart, which whitespace between them reproduces), one `[MASK]`, `[SEP]`; only the text
- *   is cut (from its end, at a token boundary) to fit `maxLength`; a `[MASK]` typed in the text becomes `[UNK]`.
- * - Scores: class score = mean over the class's words of log p(word at the mask). fill-mask's p is a softmax
- *   over the vocabulary, so log p = logit − log Z with Z shared by every word, and the softmax over class
- *   scores equals the kit's softmax over mean raw logits.
+ *   the text tokenized apart, which whitespace between them reproduces), the mask slot as m `[MASK]`s (m: the
+ *   pattern's longest label word in tokens), `[SEP]`; only the text is cut (from its end, at a token boundary)
+ *   to fit `maxLength`; a `[MASK]` typed in the text becomes `[UNK]`.
+ * - Scores: a word of k tokens scores the sum of log p(token j at mask j), j < k; a class scores the mean over
+ *   its words; a softmax over classes gives the probabilities. For one mask (single-token words) p is
+ *   fill-mask's score, a softmax over the vocabulary, so log p = logit − log Z with Z shared by every word and
+ *   the result equals the kit's softmax over mean raw logits. fill-mask scores only the first `[MASK]`, so for
+ *   several masks p comes from the pipeline's own model and tokenizer at each mask (log-softmax of its
+ *   logits), as the kit scores multi-token words.
+ * - Calibrated patterns (contextual calibration): the probabilities divided by the pattern's saved content-free
+ *   probabilities (`calibration`) and renormalised.
  * - Several patterns (an ensemble): the mean of their class probabilities.
  *
  * @example
@@ -25,12 +31,15 @@ import type { FillMaskPipeline } from "@huggingface/transformers";
 import { cutText, type TextTokenizer } from "../../model/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
 import { softmaxRow } from "../predict.ts";
+import { calibrate } from "./calibration.ts";
 import { parseTemplate } from "./template.ts";
 
-/** One pattern of `promptlab.json`: a template and each label's words. */
+/** One pattern of `promptlab.json`: a template, each label's words, and its calibration when it has one. */
 export interface PetExportPattern {
   template: string;
   verbalizer: Record<string, string[]>;
+  /** p_cf in label order (`calibration.ts`): the probabilities are divided by it and renormalised. */
+  calibration?: number[];
 }
 
 /** `promptlab.json` of a PET export. */
@@ -48,37 +57,87 @@ export interface PromptTokenizer extends TextTokenizer {
   encode(text: string, options: { add_special_tokens: boolean }): number[];
 }
 
-/** The fill-mask input of `text` under `pattern`, cut to `maxLength` tokens as the kit's PET cuts it. */
-export function petPrompt(tok: PromptTokenizer, pattern: PetExportPattern, text: string, maxLength: number): string {
-  const parts = parseTemplate(pattern.template).parts;
+/**
+ * The fill-mask inputs of `texts` under `pattern`, each cut to `maxLength` tokens as the kit's PET cuts it.
+ * @throws InputError for a pair template ({text_b}), or one that leaves no room for the text.
+ */
+export function petPrompts(tok: PromptTokenizer, pattern: PetExportPattern, texts: readonly string[], maxLength: number): string[] {
+  const { parts, pair } = parseTemplate(pattern.template);
+  if (pair) throw new InputError(`template "${pattern.template}" takes text pairs ({text_b}); a fill-mask export classifies single texts`, { field: "template" });
+  const masks = maskCount(Object.values(pattern.verbalizer).flat().map((w) => wordIds(tok, w)));
   const literals = parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encode(p.text, { add_special_tokens: false }).length : 0), 0);
-  const budget = maxLength - 2 - literals - 1;
+  const budget = maxLength - 2 - literals - masks;
   if (budget <= 0) throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
-  const cut = cutText(tok, text, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
-  return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? "[MASK]" : cut)).join(" ");
+  const slot = Array(masks).fill("[MASK]").join(" ");
+  return texts.map((text) => {
+    const cut = cutText(tok, text, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
+    return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? slot : cut)).join(" ");
+  });
 }
 
 /** Class probabilities (rows in `spec.labels` order) of `texts` from a fill-mask pipeline over a PET export. */
 export async function petProbabilities(fillMask: FillMaskPipeline, spec: PetExportSpec, texts: readonly string[]): Promise<number[][]> {
   const tok = fillMask.tokenizer as unknown as PromptTokenizer;
-  const vocabSize = (fillMask.model.config as unknown as { vocab_size: number }).vocab_size;
   const sums = texts.map(() => spec.labels.map(() => 0));
   for (const pattern of spec.patterns) {
-    const wordIds = spec.labels.map((label) => pattern.verbalizer[label].map((w) => singleToken(tok, w, label)));
-    const prompts = texts.map((t) => petPrompt(tok, pattern, t, spec.maxLength));
-    // Every vocabulary entry, so each label word has its score.
-    const results = await fillMask(prompts, { top_k: vocabSize }) as unknown as { score: number; token: number }[][];
-    results.forEach((entries, i) => {
-      const p = new Map(entries.map((e) => [e.token, e.score]));
-      const scores = wordIds.map((ids) => ids.reduce((s, id) => s + Math.log(p.get(id)!), 0) / ids.length);
-      softmaxRow(scores).forEach((q, c) => (sums[i][c] += q / spec.patterns.length));
+    const words = spec.labels.map((label) => {
+      const list = pattern.verbalizer[label];
+      if (!list?.length) throw new InputError(`label "${label}" has no words`, { field: `verbalizer.${label}` });
+      return list.map((w) => wordIds(tok, w));
+    });
+    const logp = await maskLogProbs(fillMask, petPrompts(tok, pattern, texts, spec.maxLength), maskCount(words.flat()));
+    logp.forEach((masks, i) => {
+      const scores = words.map((ws) => ws.reduce((s, ids) => s + ids.reduce((w, id, j) => w + masks[j][id], 0), 0) / ws.length);
+      const proba = softmaxRow(scores);
+      (pattern.calibration ? calibrate([proba], pattern.calibration)[0] : proba).forEach((q, c) => (sums[i][c] += q / spec.patterns.length));
     });
   }
   return sums;
 }
 
-function singleToken(tok: PromptTokenizer, word: string, label: string): number {
+/**
+ * log p over the vocabulary at each `[MASK]` of each prompt ([prompt][mask][token id]), all prompts holding
+ * `masks` masks: fill-mask's own scores for one mask, the pipeline's model at every mask for several.
+ */
+async function maskLogProbs(fillMask: FillMaskPipeline, prompts: string[], masks: number): Promise<Float64Array[][]> {
+  const vocabSize = (fillMask.model.config as unknown as { vocab_size: number }).vocab_size;
+  if (masks === 1) {
+    // Every vocabulary entry, so each label word has its score.
+    const results = await fillMask(prompts, { top_k: vocabSize }) as unknown as { score: number; token: number }[][];
+    return results.map((entries) => {
+      const logp = new Float64Array(vocabSize);
+      for (const e of entries) logp[e.token] = Math.log(e.score);
+      return [logp];
+    });
+  }
+  const tokenize = fillMask.tokenizer as unknown as (texts: string[], o: object) => { input_ids: { tolist(): bigint[][] } };
+  const inputs = tokenize(prompts, { padding: true, truncation: true });
+  const { logits } = await fillMask.model(inputs) as { logits: { dims: number[]; data: Float32Array } };
+  const [, L, V] = logits.dims;
+  const maskId = (fillMask.tokenizer as unknown as { mask_token_id: number }).mask_token_id;
+  return inputs.input_ids.tolist().map((ids, b) => {
+    const at = ids.flatMap((id, l) => (Number(id) === maskId ? [logSoftmax(logits.data.subarray((b * L + l) * V, (b * L + l + 1) * V))] : []));
+    if (at.length !== masks) throw new Error(`prompt ${b} holds ${at.length} masks, expected ${masks}`);
+    return at;
+  });
+}
+
+function logSoftmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const x of logits) max = Math.max(max, x);
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  const logZ = max + Math.log(sum);
+  return Float64Array.from(logits, (x) => x - logZ);
+}
+
+/** Masks a slot expands to: the longest word's token count. */
+function maskCount(words: readonly number[][]): number {
+  return Math.max(...words.map((ids) => ids.length));
+}
+
+function wordIds(tok: PromptTokenizer, word: string): number[] {
   const ids = tok.encode(word, { add_special_tokens: false });
-  if (ids.length !== 1) throw new InputError(`word "${word}" is ${ids.length} tokens; fill-mask scores one`, { field: `verbalizer.${label}` });
-  return ids[0];
+  if (ids.length === 0) throw new InputError(`word "${word}" has no tokens`, { field: "verbalizer" });
+  return ids;
 }

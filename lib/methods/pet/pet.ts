@@ -300,8 +300,9 @@ export const pet: MethodFactory<PetOptions> = {
     const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);
     // Predictors saved before calibration existed have no `calibrate` option.
     const o = { ...meta.options, calibrate: meta.options.calibrate ?? false };
-    const biases = savedBiases(meta.extra, o, meta.labels.length, `${dir}/method.json`);
-    const patterns = resolvePatterns(model, meta.labels, o).map(({ template, verbalizer }, i) => {
+    const resolved = resolvePatterns(model, meta.labels, o);
+    const biases = savedBiases(meta.extra, o, meta.labels.length, resolved.length, `${dir}/method.json`);
+    const patterns = resolved.map(({ template, verbalizer }, i) => {
       let weights = model.weights;
       if (tensors.size) {
         weights = new Map();
@@ -311,18 +312,16 @@ export const pet: MethodFactory<PetOptions> = {
       pattern.bias = biases?.[i] ?? null;
       return pattern;
     });
-    if (biases && biases.length !== patterns.length) {
-      throw new InputError(`${biases.length} calibrations saved for ${patterns.length} patterns`, { file: `${dir}/method.json`, field: "extra.calibration" });
-    }
     return new PetPredictor(meta.labels, patterns, o);
   },
 };
 
 /**
- * The saved p_cf of each pattern when `o.calibrate` (null otherwise).
- * @throws InputError naming method.json: calibrated but no calibration saved, or one that is not C positive numbers.
+ * The saved p_cf of each of `patterns` patterns when `o.calibrate` (null otherwise); a PET export carries them.
+ * @throws InputError naming method.json: calibrated but no calibration saved, one that is not C positive
+ *   numbers, or not one per pattern.
  */
-function savedBiases(extra: Record<string, unknown> | undefined, o: PetOptions, classes: number, file: string): number[][] | null {
+export function savedBiases(extra: Record<string, unknown> | undefined, o: Pick<PetOptions, "calibrate">, classes: number, patterns: number, file: string): number[][] | null {
   if (!o.calibrate) return null;
   const saved = extra?.calibration;
   const ok = (b: unknown) => Array.isArray(b) && b.length === classes && b.every((x) => typeof x === "number" && x > 0);
@@ -332,5 +331,6 @@ function savedBiases(extra: Record<string, unknown> | undefined, o: PetOptions, 
       field: "extra.calibration",
     });
   }
+  if (saved.length !== patterns) throw new InputError(`${saved.length} calibrations saved for ${patterns} patterns`, { file, field: "extra.calibration" });
   return saved;
 }
