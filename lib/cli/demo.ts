@@ -46,7 +46,7 @@ export const demo: Command = {
         r.method.padEnd(12),
         String(r.k ?? "-").padStart(3),
         String(r.runs).padStart(5),
-        `${pct(r.accuracy)} ± ${pct(r.std)}`.padStart(14),
+        `${pct(r.accuracy)}${r.runs > 1 ? ` ± ${pct(r.std)}` : ""}`.padStart(14),
         pct(r.macroF1).padStart(9),
         String(r.trainableParams).padStart(10),
         r.seconds.toFixed(1).padStart(7),
