@@ -2,9 +2,9 @@
 import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, MissingSourceError, type SourceOptions, type Task } from "../data/mod.ts";
 import { offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
-import type { Command } from "./command.ts";
+import { type Command, flagCommand } from "./command.ts";
 
 const SPEC = {
   name: "cli data",
@@ -38,33 +38,28 @@ function notAtHand(names: string[]): string {
 }
 
 /** The `data` command. */
-export const data: Command = {
-  summary: "list datasets; print a dataset's splits with row and label counts (JSON)",
-  async run(args: string[]): Promise<number> {
-    const p = commandFlags(SPEC, args);
-    if (!p) return 0;
-    const { values, positionals } = p;
-    const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
-    if (values.list) {
-      const missing: string[] = [];
-      for (const task of listTasks()) {
-        try {
-          const stats = await datasetStats(task, { ...opts, download: false });
-          console.log(JSON.stringify({ ...describe(task), ...stats }));
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          // A missing file gets the short reason here and the remedy once below; other faults (a bad mirror file) in full.
-          if (err instanceof MissingSourceError) missing.push(task.name);
-          console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err instanceof MissingSourceError ? err.short : err.message }));
-        }
+export const data: Command = flagCommand("list datasets; print a dataset's splits with row and label counts (JSON)", SPEC, async (p) => {
+  const { values, positionals } = p;
+  const opts: SourceOptions = { mirror: values.mirror, cache: values.cache };
+  if (values.list) {
+    const missing: string[] = [];
+    for (const task of listTasks()) {
+      try {
+        const stats = await datasetStats(task, { ...opts, download: false });
+        console.log(JSON.stringify({ ...describe(task), ...stats }));
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        // A missing file gets the short reason here and the remedy once below; other faults (a bad mirror file) in full.
+        if (err instanceof MissingSourceError) missing.push(task.name);
+        console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err instanceof MissingSourceError ? err.short : err.message }));
       }
-      if (missing.length) console.error(notAtHand(missing));
-      return 0;
     }
-    const [name] = positionals;
-    if (!name || !values.stats) throw new InputError(`give --list, or a dataset and --stats; \`deno task cli data --help\` shows how`);
-    const task = await datasetTask(datasetFromFlags(name, values, "dataset"));
-    console.log(JSON.stringify(await datasetStats(task, opts)));
+    if (missing.length) console.error(notAtHand(missing));
     return 0;
-  },
-};
+  }
+  const [name] = positionals;
+  if (!name || !values.stats) throw new InputError(`give --list, or a dataset and --stats; \`deno task cli data --help\` shows how`);
+  const task = await datasetTask(datasetFromFlags(name, values, "dataset"));
+  console.log(JSON.stringify(await datasetStats(task, opts)));
+  return 0;
+});

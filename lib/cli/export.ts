@@ -2,9 +2,9 @@
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { exportSaved } from "../methods/export.ts";
 import { loadModelFolder } from "../model/folder.ts";
-import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { type CommandSpec } from "../util/flags.ts";
 import { printNextStep } from "../util/next_step.ts";
-import type { Command } from "./command.ts";
+import { type Command, flagCommand } from "./command.ts";
 
 /** `--model DIR`: the base model a saved predictor was trained on. */
 export const BASE_MODEL_FLAG = {
@@ -27,18 +27,13 @@ pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).`
 } as const satisfies CommandSpec;
 
 /** The `export` command. */
-export const exportCommand: Command = {
-  summary: "export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)",
-  async run(args) {
-    const p = commandFlags(SPEC, args);
-    if (!p) return 0;
-    const [saved] = p.positionals;
-    const { out } = p.values;
-    const pipeline = await exportSaved(saved, await loadModelFolder(p.values.model), out);
-    printNextStep({
-      wrote: [out],
-      next: [`deno task cli predict ${out} --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
-    });
-    return 0;
-  },
-};
+export const exportCommand: Command = flagCommand("export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)", SPEC, async (p) => {
+  const [saved] = p.positionals;
+  const { out } = p.values;
+  const pipeline = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+  printNextStep({
+    wrote: [out],
+    next: [`deno task cli predict ${out} --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
+  });
+  return 0;
+});

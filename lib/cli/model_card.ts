@@ -1,9 +1,9 @@
-import type { Command } from "./command.ts";
+import { type Command, flagCommand } from "./command.ts";
 import { compareModels, type ModelComparison, modelCard, type TrainingLog } from "../experiments/model_card.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { readJsonFile } from "../model/config.ts";
-import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 
@@ -21,29 +21,24 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 /** `deno task cli model-card`: compare a pre-trained model with a reference and write its model card. */
-export const modelCardCommand: Command = {
-  summary: "compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md",
-  async run(args) {
-    const p = commandFlags(SPEC, args);
-    if (!p) return 0;
-    const { values } = p;
-    const dir = values.model;
-    const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
-    const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
-    // A saved comparison re-renders the card without re-running the evaluations.
-    const rows = values.comparison ? await readJsonFile(values.comparison) as ModelComparison[] : await compareModels([dir, values.reference], {
-      source: values.mirror ? { mirror: values.mirror } : undefined,
-      fewShotMethods: values["few-shot"],
-      splits: values.splits,
-      onStatus: (s) => console.error(s),
-    });
-    await writeFileAtomic(`${dir}/comparison.json`, JSON.stringify(rows, null, 1) + "\n");
-    await writeFileAtomic(`${dir}/README.md`, modelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, rows));
-    console.log(JSON.stringify(rows));
-    printNextStep({
-      wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
-      next: [`deno task demo --model ${dir}   # the four methods on this model (or deno task grid <grid.json> --model ${dir})`],
-    }, true);
-    return 0;
-  },
-};
+export const modelCardCommand: Command = flagCommand("compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md", SPEC, async (p) => {
+  const { values } = p;
+  const dir = values.model;
+  const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
+  const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
+  // A saved comparison re-renders the card without re-running the evaluations.
+  const rows = values.comparison ? await readJsonFile(values.comparison) as ModelComparison[] : await compareModels([dir, values.reference], {
+    source: values.mirror ? { mirror: values.mirror } : undefined,
+    fewShotMethods: values["few-shot"],
+    splits: values.splits,
+    onStatus: (s) => console.error(s),
+  });
+  await writeFileAtomic(`${dir}/comparison.json`, JSON.stringify(rows, null, 1) + "\n");
+  await writeFileAtomic(`${dir}/README.md`, modelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, rows));
+  console.log(JSON.stringify(rows));
+  printNextStep({
+    wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
+    next: [`deno task demo --model ${dir}   # the four methods on this model (or deno task grid <grid.json> --model ${dir})`],
+  }, true);
+  return 0;
+});

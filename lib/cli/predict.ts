@@ -7,10 +7,10 @@ import { argmax } from "../eval/metrics.ts";
 import { openPredictor } from "../methods/open_predictor.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
-import { commandFlags, type CommandSpec } from "../util/flags.ts";
+import { type CommandSpec } from "../util/flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { statusLine } from "../util/status_line.ts";
-import type { Command } from "./command.ts";
+import { type Command, flagCommand } from "./command.ts";
 import { BASE_MODEL_FLAG } from "./export.ts";
 
 const SPEC = {
@@ -29,35 +29,30 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 /** The `predict` command. */
-export const predictCommand: Command = {
-  summary: "classify texts (--text or a .jsonl/.csv file) with a saved predictor or an export; JSON Lines out",
-  async run(args) {
-    const p = commandFlags(SPEC, args);
-    if (!p) return 0;
-    const { values } = p;
-    if ((values.text.length > 0) === (values.input !== undefined)) throw new InputError("give either --text or --input", { field: "--text" });
-    const texts = values.text.length > 0
-      ? values.text
-      : (await readLocalRows(values.input!, { text: values["text-column"] })).map((r) => r.text);
-    const predictor = await openPredictor(p.positionals[0], values.model);
-    const line = statusLine();
-    const lines: string[] = [];
-    for (let start = 0; start < texts.length; start += values["batch-size"]) {
-      const batch = texts.slice(start, start + values["batch-size"]);
-      const proba = await predictor.predictProba(batch);
-      batch.forEach((text, i) => {
-        const probabilities = Object.fromEntries(predictor.labels.map((l, c) => [l, proba[i][c]]));
-        const row = JSON.stringify({ text, label: predictor.labels[argmax(proba[i])], probabilities });
-        if (values.out) lines.push(row);
-        else console.log(row);
-      });
-      const done = Math.min(start + batch.length, texts.length);
-      if (texts.length > values["batch-size"]) line.show(`predict ${done}/${texts.length} texts`, done === texts.length);
-    }
-    line.end();
-    if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
-    // On stderr: stdout may carry the JSON Lines.
-    printNextStep({ wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] }, true);
-    return 0;
-  },
-};
+export const predictCommand: Command = flagCommand("classify texts (--text or a .jsonl/.csv file) with a saved predictor or an export; JSON Lines out", SPEC, async (p) => {
+  const { values } = p;
+  if ((values.text.length > 0) === (values.input !== undefined)) throw new InputError("give either --text or --input", { field: "--text" });
+  const texts = values.text.length > 0
+    ? values.text
+    : (await readLocalRows(values.input!, { text: values["text-column"] })).map((r) => r.text);
+  const predictor = await openPredictor(p.positionals[0], values.model);
+  const line = statusLine();
+  const lines: string[] = [];
+  for (let start = 0; start < texts.length; start += values["batch-size"]) {
+    const batch = texts.slice(start, start + values["batch-size"]);
+    const proba = await predictor.predictProba(batch);
+    batch.forEach((text, i) => {
+      const probabilities = Object.fromEntries(predictor.labels.map((l, c) => [l, proba[i][c]]));
+      const row = JSON.stringify({ text, label: predictor.labels[argmax(proba[i])], probabilities });
+      if (values.out) lines.push(row);
+      else console.log(row);
+    });
+    const done = Math.min(start + batch.length, texts.length);
+    if (texts.length > values["batch-size"]) line.show(`predict ${done}/${texts.length} texts`, done === texts.length);
+  }
+  line.end();
+  if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
+  // On stderr: stdout may carry the JSON Lines.
+  printNextStep({ wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] }, true);
+  return 0;
+});

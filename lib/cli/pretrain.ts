@@ -1,6 +1,6 @@
-import type { Command } from "./command.ts";
+import { type Command, flagCommand } from "./command.ts";
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
-import { camelCase, commandFlags, type CommandSpec, type Flag } from "../util/flags.ts";
+import { camelCase, type CommandSpec, type Flag } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 
@@ -47,49 +47,44 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 /** `deno task cli pretrain --out <dir> --minutes 60`: masked-LM pre-training with checkpoints and resume. */
-export const pretrainCommand: Command = {
-  summary: "masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
-  async run(args) {
-    const p = commandFlags(SPEC, args);
-    if (!p) return 0;
-    const { values } = p;
-    const numbers: Partial<PretrainOptions> = {};
-    for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
-      if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
-    }
-    let last = 0;
-    const result = await pretrain({
-      ...numbers,
-      out: values.out,
-      from: values.from,
-      allowChanges: values["allow-changes"],
-      source: values.mirror ? { mirror: values.mirror } : undefined,
-      onLog: (entry) => console.log(JSON.stringify(entry)),
-      onProgress: (e) => {
-        if (performance.now() - last < 30_000) return;
-        last = performance.now();
-        console.error(`pretrain step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
-      },
-    });
-    console.log(JSON.stringify({
-      done: !result.stopped,
-      dir: result.dir,
-      steps: result.steps,
-      tokens: result.tokensSeen,
-      seconds: Math.round(result.seconds),
-      heldout_loss: result.heldout.loss,
-      heldout_acc: result.heldout.accuracy,
-    }));
-    if (!result.interrupted) {
-      printNextStep({
-        wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
-        next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
-          `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
-        ],
-      }, true);
-      return 0;
-    }
-    console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
-    return 130;
-  },
-};
+export const pretrainCommand: Command = flagCommand("masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint", SPEC, async (p) => {
+  const { values } = p;
+  const numbers: Partial<PretrainOptions> = {};
+  for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
+    if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
+  }
+  let last = 0;
+  const result = await pretrain({
+    ...numbers,
+    out: values.out,
+    from: values.from,
+    allowChanges: values["allow-changes"],
+    source: values.mirror ? { mirror: values.mirror } : undefined,
+    onLog: (entry) => console.log(JSON.stringify(entry)),
+    onProgress: (e) => {
+      if (performance.now() - last < 30_000) return;
+      last = performance.now();
+      console.error(`pretrain step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
+    },
+  });
+  console.log(JSON.stringify({
+    done: !result.stopped,
+    dir: result.dir,
+    steps: result.steps,
+    tokens: result.tokensSeen,
+    seconds: Math.round(result.seconds),
+    heldout_loss: result.heldout.loss,
+    heldout_acc: result.heldout.accuracy,
+  }));
+  if (!result.interrupted) {
+    printNextStep({
+      wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
+      next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
+        `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
+      ],
+    }, true);
+    return 0;
+  }
+  console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
+  return 130;
+});

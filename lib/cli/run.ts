@@ -16,8 +16,8 @@ import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import { printNextStep } from "../util/next_step.ts";
-import { camelCase, commandFlags, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
-import type { Command } from "./command.ts";
+import { camelCase, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
+import { type Command, flagCommand } from "./command.ts";
 import { methodsHelp } from "./method_help.ts";
 import { progressReporter } from "./progress.ts";
 
@@ -159,53 +159,48 @@ function summaryRow(s: RunSummary): string {
 }
 
 /** The `run` command. */
-export const run: Command = {
-  summary: "train and score a method over a few-shot protocol's splits (FewCLUE or sampled)",
-  async run(args: string[]): Promise<number> {
-    const p = commandFlags(RUN_SPEC, args);
-    if (!p) return 0;
-    const { values, extra } = p;
-    const method = values.method;
-    const factory = getMethod(method);
-    const protocol = protocolOf(values);
-    const options = methodOptions(method, factory.defaults, extra);
-    const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
-    const modelDir = values.model ?? (exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
-    if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
-    const mirror = values.mirror ?? (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
-    const json = values.json;
+export const run: Command = flagCommand("train and score a method over a few-shot protocol's splits (FewCLUE or sampled)", RUN_SPEC, async (p) => {
+  const { values, extra } = p;
+  const method = values.method;
+  const factory = getMethod(method);
+  const protocol = protocolOf(values);
+  const options = methodOptions(method, factory.defaults, extra);
+  const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
+  const modelDir = values.model ?? (exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
+  if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
+  const mirror = values.mirror ?? (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+  const json = values.json;
 
-    const model = await loadModelFolder(modelDir);
-    const progress = progressReporter();
-    if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
-    const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
-      onProgress: (split, e) => progress.report(split, e),
-      onSplit: (r) => {
-        progress.done();
-        console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r }) : splitRow(r));
-      },
-    }).catch((err) => {
-      if (!(err instanceof DivergedRunError)) throw err;
+  const model = await loadModelFolder(modelDir);
+  const progress = progressReporter();
+  if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
+  const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
+    onProgress: (split, e) => progress.report(split, e),
+    onSplit: (r) => {
       progress.done();
-      console.error(`error: ${err.split}: ${err.message}`);
-      return null;
-    });
-    if (!ran) return 1;
-    const { splits, summary } = ran;
-    // The model by name and fingerprint: no machine path in what is printed (and often committed).
-    const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
-    if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: modelRef, date: new Date().toISOString() }));
-    else {
-      console.log(summaryRow(summary));
-      for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
-    }
-    const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
-    const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];
-    printNextStep({
-      wrote: saved,
-      nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
-      next: [...exportNext, "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
-    }, json);
-    return 0;
-  },
-};
+      console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r }) : splitRow(r));
+    },
+  }).catch((err) => {
+    if (!(err instanceof DivergedRunError)) throw err;
+    progress.done();
+    console.error(`error: ${err.split}: ${err.message}`);
+    return null;
+  });
+  if (!ran) return 1;
+  const { splits, summary } = ran;
+  // The model by name and fingerprint: no machine path in what is printed (and often committed).
+  const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
+  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: modelRef, date: new Date().toISOString() }));
+  else {
+    console.log(summaryRow(summary));
+    for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
+  }
+  const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
+  const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];
+  printNextStep({
+    wrote: saved,
+    nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
+    next: [...exportNext, "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
+  }, json);
+  return 0;
+});
