@@ -40,7 +40,7 @@ export async function kitInfer(planPath: string) {
     const words = v.words.map((ws) => ws.map((w) => w.ids));
     await Deno.writeTextFile(planPath, JSON.stringify({ batch: o.evalBatchSize, mask_count: v.maskCount, words, batches }));
     return {
-      texts_per_s: round(texts.length / seconds),
+      texts_per_s: round(texts.length / seconds, 3),
       seconds: round(seconds, 2),
       texts: texts.length,
       batches: batches.length,

@@ -327,7 +327,7 @@ def run_infer(a, c, plan):
     proba = score()
     seconds = time.perf_counter() - t0
     return {"texts": len(proba), "batches": len(batches), "seconds": round(seconds, 2),
-            "texts_per_s": round(len(proba) / seconds, 1)}
+            "texts_per_s": round(len(proba) / seconds, 3)}
 
 
 def main():
