@@ -141,6 +141,18 @@ Deno.test("pretrain: options too small to run are refused before any work", () =
     assert.equal((await pretrain({ ...TINY, out: `${dir}/e`, maxLength: 32, steps: 1 })).steps, 1);
   }));
 
+Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; with --from it is refused", () =>
+  withDir(async (dir) => {
+    const given = `${root}/models/promptlab-bert-zh-mini`;
+    const r = await pretrain({ ...TINY, out: `${dir}/a`, tokenizer: given, steps: 2 });
+    const [made, source] = await Promise.all([loadModelFolder(`${dir}/a`), loadModelFolder(given)]);
+    assert.equal(r.config.vocab_size, source.tokenizer.vocabSize);
+    assert.equal(made.tokenizer.files["tokenizer.json"], source.tokenizer.files["tokenizer.json"]);
+    // A vocabulary built from the tiny corpus would be far smaller.
+    assert.ok(buildVocab(TINY.corpus!.train, { minFreq: 1 }).length < source.tokenizer.vocabSize / 2);
+    await assert.rejects(pretrain({ ...TINY, out: `${dir}/b`, tokenizer: given, from: `${dir}/a` }), inputError("tokenizer", /give --from or --tokenizer, not both/));
+  }));
+
 sharedTest("pretrain CLI: Ctrl-C writes a checkpoint and exits 130", "data", () =>
   withDir(async (dir) => {
     const args = [

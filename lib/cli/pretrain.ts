@@ -19,6 +19,7 @@ const NUMERIC = {
   "max-length": { type: "int", min: 1, help: help("max-length", "longest sequence, at least 32") },
   "min-freq": { type: "int", min: 1, help: help("min-freq", "keep characters seen at least this often") },
   "tokens-per-batch": { type: "int", min: 1, help: help("tokens-per-batch", "tokens per batch") },
+  "micro-batch-tokens": { type: "int", min: 1, help: help("micro-batch-tokens", "most tokens one forward/backward pass holds; a batch runs as passes with summed gradients (memory)") },
   lr: { type: "number", above: 0, help: help("lr", "peak learning rate") },
   beta2: { type: "number", min: 0, below: 1, help: help("beta2", "AdamW beta2") },
   "weight-decay": { type: "number", min: 0, help: help("weight-decay", "AdamW weight decay") },
@@ -38,6 +39,7 @@ const SPEC = {
   flags: {
     out: { type: "string", value: "DIR", required: true, help: "output model folder; a run resumes from its checkpoint/" },
     from: { type: "string", value: "DIR", help: "continue from this model folder instead of starting from scratch" },
+    tokenizer: { type: "string", value: "DIR", help: "a new model takes this folder's tokenizer instead of a vocabulary built from the corpus" },
     mirror: MIRROR_FLAG,
     ...NUMERIC,
     "allow-changes": { type: "boolean", help: "let a resume change the checkpoint's training options (a new stage of the log)" },
@@ -58,6 +60,7 @@ export const pretrainCommand: Command = flagCommand("masked-LM pre-training from
     ...numbers,
     out: values.out,
     from: values.from,
+    tokenizer: values.tokenizer,
     allowChanges: values["allow-changes"],
     source: values.mirror ? { mirror: values.mirror } : undefined,
     onLog: (entry) => console.log(JSON.stringify(entry)),

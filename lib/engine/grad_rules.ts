@@ -79,6 +79,7 @@ export const gradRules: Record<string, GradRule> = {
     const dydx = op.mul(gr.scalar(2 / Math.sqrt(Math.PI), x.dtype), op.exp(op.neg(op.mul(x, x))));
     return [op.mul(g!, dydx)];
   },
+  Gelu: (n, [g]) => [op.mul(g!, geluSlope(first(n), (n.attrs.approximate as { s: string }).s))],
   MatMul: (n, [g]) => matmulGrads(n, g!),
   Gemm: (n, [g]) => [...gemmGrads(n, g!), g],
   Reshape: (n, [g]) => [op.reshape(g!, first(n).shape), undefined],
@@ -133,3 +134,24 @@ export const gradRules: Record<string, GradRule> = {
   },
   Cast: (n, [g]) => [first(n).isFloat ? op.cast(g!, first(n).dtype) : undefined],
 };
+
+/**
+ * d GELU / dx recomputed from x alone, so that backward keeps only GELU's input alive rather than the
+ * intermediates of a decomposed forward. Exact: Φ(x) + x φ(x). Tanh form, with t = tanh(k (x + c x³)):
+ * ½ (1 + t) + ½ x (1 - t²) k (1 + 3 c x²).
+ */
+function geluSlope(x: Value, approximate: string): Value {
+  const g = x.graph, t = x.dtype, c = (v: number) => g.scalar(v, t);
+  const half = c(0.5), one = c(1);
+  if (approximate === "tanh") {
+    const k = Math.sqrt(2 / Math.PI), a = 0.044715;
+    const x2 = op.mul(x, x);
+    const th = op.tanh(op.mul(op.mul(x, c(k)), op.add(one, op.mul(c(a), x2))));
+    const outer = op.mul(half, op.add(one, th));
+    const inner = op.mul(op.mul(op.mul(half, x), op.sub(one, op.mul(th, th))), op.mul(c(k), op.add(one, op.mul(c(3 * a), x2))));
+    return op.add(outer, inner);
+  }
+  const cdf = op.mul(half, op.add(one, op.erf(op.mul(x, c(Math.SQRT1_2)))));
+  const pdf = op.mul(c(1 / Math.sqrt(2 * Math.PI)), op.exp(op.mul(op.mul(x, x), c(-0.5))));
+  return op.add(cdf, op.mul(x, pdf));
+}

@@ -10,19 +10,10 @@ export function linear(x: Value, weight: Value, bias?: Value): Value {
 }
 
 /** Exact GELU, 0.5 x (1 + erf(x / √2)) (Hugging Face `hidden_act: "gelu"`). */
-export function gelu(x: Value): Value {
-  const g = x.graph, t = x.dtype;
-  const phi = op.add(g.scalar(1, t), op.erf(op.mul(x, g.scalar(Math.SQRT1_2, t))));
-  return op.mul(op.mul(x, g.scalar(0.5, t)), phi);
-}
+export const gelu = (x: Value): Value => op.gelu(x, "none");
 
 /** Tanh-approximated GELU (Hugging Face `gelu_new`, `gelu_pytorch_tanh`). */
-export function geluTanh(x: Value): Value {
-  const g = x.graph, t = x.dtype;
-  const cube = op.mul(op.mul(x, x), x);
-  const inner = op.mul(g.scalar(Math.sqrt(2 / Math.PI), t), op.add(x, op.mul(g.scalar(0.044715, t), cube)));
-  return op.mul(op.mul(x, g.scalar(0.5, t)), op.add(g.scalar(1, t), op.tanh(inner)));
-}
+export const geluTanh = (x: Value): Value => op.gelu(x, "tanh");
 
 // Odd multipliers of the MurmurHash3 finaliser; indices are pre-multiplied by the golden ratio.
 const GOLDEN = 0x9e3779b1, M1 = 0x85ebca6b, M2 = 0xc2b2ae35;
@@ -53,8 +44,9 @@ export function dropout(x: Value, p: number, seed: Value, site: number): Value {
   if (seed.dtype !== "uint32" || seed.size !== 1) throw new Error(`dropout: seed must be a uint32 scalar, got ${seed}`);
   const g = x.graph;
   const keep = op.greaterOrEqual(uniformBits(seed, site, x.size), g.scalar(Math.min(2 ** 32 - 1, Math.round(p * 2 ** 32)), "uint32"));
-  const mask = op.where(keep, g.scalar(1 / (1 - p), x.dtype), g.scalar(0, x.dtype));
-  return op.mul(x, op.reshape(mask, x.shape));
+  // Selecting with the bool mask (rather than multiplying by a float one) leaves backward a 1-byte mask to
+  // keep instead of a 4-byte one; a dropped element is +0 where the product gave -0 for negative x.
+  return op.where(op.reshape(keep, x.shape), op.mul(x, g.scalar(1 / (1 - p), x.dtype)), g.scalar(0, x.dtype));
 }
 
 /**

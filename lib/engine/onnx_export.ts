@@ -1,5 +1,5 @@
 /**
- * Serialise a {@link Graph} to a standard ONNX model (default domain only, opset 18), keeping just the nodes
+ * Serialise a {@link Graph} to a standard ONNX model (default domain only, opset 20), keeping just the nodes
  * the requested outputs need. Every graph input is declared, used or not, so a graph's feed signature does
  * not change with the outputs asked of it.
  */
@@ -10,7 +10,7 @@ import { onnxElemType } from "./ops.ts";
 const { onnx } = onnxProto;
 
 /** The opset the engine emits. */
-export const OPSET = 18;
+export const OPSET = 20;
 
 /** Per graph input or output name, a symbolic name for each dimension that varies at run time (null: fixed). */
 export type DimNames = Readonly<Record<string, readonly (string | null)[]>>;

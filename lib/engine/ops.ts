@@ -85,6 +85,15 @@ export const tanh = unary("Tanh");
 /** error function (float32 only on onnxruntime's CPU provider) */
 export const erf = unary("Erf");
 
+/**
+ * GELU as one ONNX `Gelu` node (opset 20): exact, 0.5 x (1 + erf(x / √2)), or its tanh approximation.
+ * One node keeps only x for backward, where a decomposition keeps every intermediate (see `grad_rules.ts`).
+ */
+export function gelu(x: Value, approximate: "none" | "tanh" = "none"): Value {
+  if (!x.isFloat) fail("Gelu", "input must be float", x);
+  return single(x, "Gelu", x.shape, x.dtype, { approximate: { s: approximate } });
+}
+
 /** Numpy matmul of rank >= 2 operands with broadcast batch dimensions. */
 export function matmul(a: Value, b: Value): Value {
   sameDtype("MatMul", a, b);

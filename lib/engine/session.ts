@@ -5,7 +5,8 @@
 import * as ort from "onnxruntime-node";
 import type { DType, Graph, TensorData, Value } from "./graph.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { ortProfile, spin, threads } from "../util/config.ts";
+import { executionProvider, ortProfile, spin, threads } from "../util/config.ts";
+import { InputError } from "../util/errors.ts";
 import { exportOnnx } from "./onnx_export.ts";
 import { tuneNativeHeap } from "./native_heap.ts";
 
@@ -18,6 +19,37 @@ interface Signature {
   name: string;
   shape: readonly number[];
   dtype: DType;
+}
+
+/**
+ * An onnxruntime session for a serialized graph, on the execution provider of `PROMPTLAB_EP` (CPU unless set;
+ * another provider runs the nodes it supports and leaves the rest to the CPU).
+ * @throws InputError naming `PROMPTLAB_EP` when a non-CPU provider cannot start here.
+ */
+async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  const ep = executionProvider();
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: ep === "cpu" ? ["cpu"] : [ep, "cpu"],
+    intraOpNumThreads: threadCount(),
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+    // No arena and no memory pattern: a session's arena keeps the high-water mark of every run for the
+    // session's lifetime, per session and so per shape bucket, and the pattern adds a second planned block
+    // after the first run (pre-training over 3 buckets held 8.3 GB this way, 2.0 GB without).
+    enableCpuMemArena: false,
+    enableMemPattern: false,
+    // Idle pool threads sleep instead of spinning unless asked: spinning wastes the cores when several
+    // runs share a machine, which is how experiments are run here (PROMPTLAB_SPIN=1 turns it back on).
+    extra: { session: { intra_op: { allow_spinning: spin() ? "1" : "0" } } },
+    ...(ortProfile() ? { enableProfiling: true, profileFilePrefix: ortProfile() } : {}),
+  };
+  if (ep === "cpu") return await ort.InferenceSession.create(bytes, options);
+  try {
+    return await ort.InferenceSession.create(bytes, options);
+  } catch (e) {
+    throw new InputError(`execution provider "${ep}" could not start a session here: ${(e as Error).message.split("\n")[0]}`, { field: "PROMPTLAB_EP" });
+  }
 }
 
 /** A graph compiled to an onnxruntime session, run with named typed arrays. */
@@ -34,21 +66,7 @@ export class CompiledGraph {
   static async compile(graph: Graph, outputs: Record<string, Value>): Promise<CompiledGraph> {
     const bytes = exportOnnx(graph, outputs);
     tuneNativeHeap();
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threadCount(),
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-      // No arena and no memory pattern: a session's arena keeps the high-water mark of every run for the
-      // session's lifetime, per session and so per shape bucket, and the pattern adds a second planned block
-      // after the first run (pre-training over 3 buckets held 8.3 GB this way, 2.0 GB without).
-      enableCpuMemArena: false,
-      enableMemPattern: false,
-      // Idle pool threads sleep instead of spinning unless asked: spinning wastes the cores when several
-      // runs share a machine, which is how experiments are run here (PROMPTLAB_SPIN=1 turns it back on).
-      extra: { session: { intra_op: { allow_spinning: spin() ? "1" : "0" } } },
-      ...(ortProfile() ? { enableProfiling: true, profileFilePrefix: ortProfile() } : {}),
-    });
+    const session = await createSession(bytes);
     const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
     return new CompiledGraph(
       session,

@@ -47,3 +47,15 @@ export class BucketedBatches {
 export function packBucket(seqs: readonly TokenSeq[], rows: number, length: number, padId: number): TokenBatch {
   return packBatch(seqs, { batch: rows, seqLen: length, padId });
 }
+
+/**
+ * A batch of `rows` rows cut into passes of at most `maxTokens` padded tokens (at least one row each), all
+ * of one row count so that they share one compiled graph; a part may end with empty rows.
+ */
+export function microBatches<T>(seqs: readonly T[], rows: number, length: number, maxTokens: number): { parts: T[][]; rows: number } {
+  const count = Math.ceil(rows / Math.max(1, Math.floor(maxTokens / length)));
+  const partRows = Math.ceil(rows / count);
+  const parts: T[][] = [];
+  for (let at = 0; at < seqs.length; at += partRows) parts.push(seqs.slice(at, at + partRows));
+  return { parts, rows: partRows };
+}

@@ -15,9 +15,10 @@ import { randomBertWeights } from "../model/random.ts";
 import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { clipGradNorm } from "../train/clip.ts";
+import { GradAccumulator } from "../train/grad_accumulator.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../train/gradient_step.ts";
-import { encodeTexts } from "../model/batch.ts";
+import { encodeTexts, type TokenSeq } from "../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
 import { MlmEvaluator, mlmFeeds } from "../model/mlm_graph.ts";
 import { mlmTrainStep } from "../train/mlm_step.ts";
@@ -30,7 +31,7 @@ import type { TensorMap } from "../util/tensor.ts";
 import { loadCheckpoint, type LoopState, type OptionStage, saveCheckpoint } from "./checkpoint.ts";
 import { pretrainingCorpus } from "./corpus.ts";
 import { heldoutMlm } from "./heldout.ts";
-import { BucketedBatches, MLM_BUCKETS, packBucket } from "./mlm_batches.ts";
+import { BucketedBatches, microBatches, MLM_BUCKETS, packBucket } from "./mlm_batches.ts";
 import { buildVocab } from "./vocab.ts";
 
 /** Options of {@link pretrain}; sizes apply to a model built from scratch. */
@@ -47,7 +48,17 @@ export interface PretrainOptions {
   maxLength: number;
   /** Vocabulary: keep characters seen at least this often. */
   minFreq: number;
+  /**
+   * A new model takes this folder's tokenizer (vocabulary and rules) instead of a vocabulary built from the
+   * corpus: to pre-train on a known vocabulary, e.g. to compare with a model made elsewhere.
+   */
+  tokenizer?: string;
   tokensPerBatch: number;
+  /**
+   * Most padded tokens one forward/backward pass holds: a larger batch runs as several passes whose
+   * gradients are summed, the same update with a fraction of the activation memory.
+   */
+  microBatchTokens: number;
   lr: number;
   beta2: number;
   weightDecay: number;
@@ -87,6 +98,7 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out"> = {
   maxLength: 128,
   minFreq: 3,
   tokensPerBatch: 8192,
+  microBatchTokens: 2048,
   lr: 1e-3,
   beta2: 0.98,
   weightDecay: 0.01,
@@ -109,11 +121,13 @@ async function startingPoint(o: PretrainOptions, train: readonly string[]) {
     const m = await loadModelFolder(o.from);
     return { config: m.config, weights: m.weights, tokenizerFiles: m.tokenizer.files };
   }
-  const vocab = buildVocab(train, { minFreq: o.minFreq });
+  const given = o.tokenizer ? await loadTokenizer(o.tokenizer) : undefined;
+  const vocabSize = given?.vocabSize ?? 0;
+  const vocab = given ? [] : buildVocab(train, { minFreq: o.minFreq });
   const config: BertConfig = parseBertConfig({
     architectures: ["BertForMaskedLM"],
     model_type: "bert",
-    vocab_size: vocab.length,
+    vocab_size: given ? vocabSize : vocab.length,
     hidden_size: o.hidden,
     num_hidden_layers: o.layers,
     num_attention_heads: o.heads,
@@ -121,7 +135,7 @@ async function startingPoint(o: PretrainOptions, train: readonly string[]) {
     max_position_embeddings: o.maxLength,
     hidden_act: "gelu",
   });
-  return { config, weights: randomBertWeights(config, o.seed), tokenizerFiles: bertTokenizerFiles(vocab, o.maxLength) };
+  return { config, weights: randomBertWeights(config, o.seed), tokenizerFiles: given?.files ?? bertTokenizerFiles(vocab, o.maxLength) };
 }
 
 /** What {@link pretrain} returns. */
@@ -145,9 +159,9 @@ export interface PretrainResult {
 }
 
 /** Options that fix the model's shape, vocabulary or held-out texts: a resume can never change them. */
-const FIXED_ON_RESUME = ["from", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
+const FIXED_ON_RESUME = ["from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
-const STAGE_OPTIONS = ["seed", "lr", "beta2", "weightDecay", "warmupSteps", "tokensPerBatch", "maxLength", "steps", "minutes"] as const;
+const STAGE_OPTIONS = ["seed", "lr", "beta2", "weightDecay", "warmupSteps", "tokensPerBatch", "microBatchTokens", "maxLength", "steps", "minutes"] as const;
 
 /** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
 const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
@@ -197,6 +211,7 @@ function checkOptions(o: PretrainOptions): void {
   if (o.maxLength < MLM_BUCKETS[0]) {
     throw new InputError(`must be at least ${MLM_BUCKETS[0]} (the shortest length bucket), got ${o.maxLength}`, { field: "maxLength" });
   }
+  if (o.from && o.tokenizer) throw new InputError("a continued model keeps its own tokenizer; give --from or --tokenizer, not both", { field: "tokenizer" });
   if (!o.from && o.hidden % o.heads !== 0) throw new InputError(`hidden ${o.hidden} is not divisible by heads ${o.heads}`, { field: "hidden" });
 }
 
@@ -292,6 +307,26 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     return h;
   };
 
+  /**
+   * Loss and gradients of one batch, in passes of at most `microBatchTokens` tokens whose gradients are
+   * summed: memory holds one pass's activations. The first pass draws what a single pass would.
+   */
+  const trainingPasses = async (b: { seqs: TokenSeq[]; rows: number; length: number }, step: number) => {
+    const { parts, rows } = microBatches(b.seqs, b.rows, b.length, o.microBatchTokens);
+    const capacity = maskCapacity(rows, b.length);
+    const key = `${rows}:${b.length}`;
+    if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, rows, b.length, capacity));
+    const run = await steps.get(key)!;
+    const sum = new GradAccumulator();
+    for (const [i, part] of parts.entries()) {
+      const rng = new Rng(i ? mixSeed(o.seed, step, i) : mixSeed(o.seed, step));
+      const masked = maskBatch(packBucket(part, rows, b.length, tokenizer.specialIds.pad), rng, vocab);
+      const r = await run.run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(i ? mixSeed(o.seed, i) : o.seed, step) });
+      sum.add(r.loss, r.grads, masked.masked);
+    }
+    return sum.result();
+  };
+
   try {
     let epochBatches = data.epoch(state.epoch);
     const paused = () => interrupted || state.step === o.stopAt;
@@ -302,11 +337,7 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
         epochBatches = data.epoch(state.epoch);
       }
       const b = epochBatches[state.index];
-      const masked = maskBatch(packBucket(b.seqs, b.rows, b.length, tokenizer.specialIds.pad), new Rng(mixSeed(o.seed, state.step)), vocab);
-      const capacity = maskCapacity(b.rows, b.length);
-      const key = `${b.rows}:${b.length}`;
-      if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, b.rows, b.length, capacity));
-      const r = await (await steps.get(key)!).run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(o.seed, state.step) });
+      const r = await trainingPasses(b, state.step);
       if (!Number.isFinite(r.loss)) {
         // Almost always a learning rate too high for the model: the user's to change, so an input error.
         throw new InputError(`pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`, { field: "lr" });

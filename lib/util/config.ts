@@ -25,6 +25,7 @@ export const ENV_VARIABLES = [
   { name: "PROMPTLAB_OFFLINE", description: "`1`: never download", default: "`0`" },
   { name: "PROMPTLAB_THREADS", description: "onnxruntime intra-op threads", default: "every core" },
   { name: "PROMPTLAB_ORT_PROFILE", description: "write onnxruntime profiles with this file prefix", default: "none" },
+  { name: "PROMPTLAB_EP", description: "onnxruntime execution provider: `cpu`, `webgpu` (bundled in onnxruntime-node's Linux build) or `cuda` (needs onnxruntime's CUDA libraries); nodes a provider lacks run on the CPU. Only `cpu` is tested", default: "`cpu`" },
   { name: "PROMPTLAB_SPIN", description: "`1`: let idle onnxruntime threads spin (faster on a dedicated machine, wasteful on a shared one)", default: "`0`" },
   { name: "PROMPTLAB_MALLOC", description: "`default`: leave glibc's heap settings alone (`tuned` keeps freed memory for reuse, so resident memory stays flat; `lib/engine/native_heap.ts`)", default: "`tuned`" },
   { name: "PROMPTLAB_BUDGET", description: "notebooks' size: `ci` (minutes, embedded demo data) or `full` (the article's protocol; hours)", default: "`ci`" },
@@ -84,6 +85,14 @@ export function threads(): number | undefined {
 /** `PROMPTLAB_ORT_PROFILE`: file prefix of onnxruntime profiles; undefined (no profiling) when unset. */
 export function ortProfile(): string | undefined {
   return read("PROMPTLAB_ORT_PROFILE");
+}
+
+/** Execution providers the kit can ask onnxruntime-node 1.30 for. */
+export const EXECUTION_PROVIDERS = ["cpu", "webgpu", "cuda"] as const;
+
+/** `PROMPTLAB_EP`: the onnxruntime execution provider; default `cpu`. */
+export function executionProvider(): (typeof EXECUTION_PROVIDERS)[number] {
+  return choice("PROMPTLAB_EP", EXECUTION_PROVIDERS, "cpu");
 }
 
 /** `PROMPTLAB_SPIN=1`: idle onnxruntime threads spin; default off (they sleep, which suits shared machines). */
