@@ -1,22 +1,27 @@
 /** The registered datasets, by name. */
 import { fileURLToPath } from "node:url";
 import { InputError } from "../util/errors.ts";
-import { EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import { BUSTM_FILES, EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";
 import {
   decodeUtf8,
+  fewcluePairSpec,
   fewclueSpec,
   fewclueTask,
   fixedSplitTask,
   jsonlFilesTask,
   type LabelSet,
+  PARAPHRASE,
   SENTIMENT,
   type SourceRows,
 } from "./tasks.ts";
 import type { Task } from "./types.ts";
 import { extractZip } from "./zip.ts";
+
+/** BUSTM's 1/0: the two sentences mean the same, or not. */
+const BUSTM_LABELS = { "1": "Same", "0": "Different" };
 
 /** ChineseNlpCorpus's 1/0 sentiment labels. */
 const BINARY = { "1": "Positive", "0": "Negative" };
@@ -90,6 +95,22 @@ const TASKS: Task[] = [
     },
     EPRSTMT_FILES,
     ["test", "unlabeled"],
+  ),
+  fewclueTask(
+    {
+      name: "bustm",
+      description: "FewCLUE BUSTM: do two short assistant queries mean the same (sentence pairs)",
+      ...PARAPHRASE,
+      pair: true,
+      pool: ["train_few_all", "dev_few_all"],
+      test: "test_public",
+      evalSplits: ["dev_few_all", "test_public", "test"],
+      unlabeled: ["unlabeled"],
+      official: { count: 5 },
+    },
+    BUSTM_FILES,
+    ["test", "unlabeled"],
+    (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
   ),
   fixedSplitTask(
     { name: "chnsenticorp_htl", description: "ChnSentiCorp hotel review sentiment", ...SENTIMENT },
