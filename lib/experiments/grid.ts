@@ -139,7 +139,7 @@ export function parseGrid(raw: unknown, file?: string): Grid {
       train: file("train", true)!,
       test: file("test", false),
       text: text("text", true, "the name of the text column")!,
-      textB: text("textB", false, "the name of the second text column (sentence pairs)"),
+      ...(d.textB === undefined ? {} : { textB: text("textB", true, "the name of the second text column (sentence pairs)") }),
       label: text("label", true, "the name of the label column")!,
       labels: labels as string[] | undefined,
       id: text("id", false, "the name of the id column"),
