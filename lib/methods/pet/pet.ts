@@ -179,8 +179,8 @@ function resolvePatterns(model: ModelFolder, labels: readonly string[], o: PetOp
   if (given.length === 0) throw new InputError("must hold at least one pattern", { field: "patterns" });
   return given.map((p) => {
     const template = resolveTemplate(p.template);
-    const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
     if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
+    const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
     templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
     return { template, verbalizer };
   });
