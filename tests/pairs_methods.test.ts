@@ -9,14 +9,14 @@ import { loadFewShot } from "../lib/data/load.ts";
 import { getTask } from "../lib/data/registry.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { runSplit } from "../lib/experiments/split_run.ts";
-import { checkGrid } from "../lib/experiments/grid_check.ts";
-import { parseGrid } from "../lib/experiments/grid.ts";
+import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
+import { expandGrid, loadGrid, parseGrid } from "../lib/experiments/grid.ts";
 import { defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt } from "../lib/methods/autoprompt/template.ts";
 import { encodePrompts, parseTemplate, resolveTemplate } from "../lib/methods/pet/template.ts";
 import { getMethod } from "../lib/methods/registry.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
-import { root } from "./_shared.ts";
+import { root, shared, sharedTest } from "./_shared.ts";
 
 const PAIRS = `${root}/tests/fixtures/paraphrase_pairs.jsonl`;
 const WORDS = { "1": ["是"], "0": ["不"] };
@@ -118,4 +118,17 @@ Deno.test("bustm defaults: a PET run on BUSTM without a pair template fails befo
     () => runSplit({ method: "pet", dataset: getTask("bustm"), split: { kind: "official", index: 0 }, model, source: { mirror: null, download: false } }),
     templateError(SINGLE_ON_PAIRS),
   );
+});
+
+sharedTest("grids/*-bustm.json: the BUSTM comparison (four methods, K 0-64, 5 seeds) and pair-prompt grids pass the grid checker", "data/fewclue/bustm", async () => {
+  const source = { mirror: shared("data"), download: false };
+  const comparison = await loadGrid(`${root}/grids/comparison-bustm.json`);
+  assert.deepEqual([...new Set(expandGrid(comparison).map((c) => c.method))], ["finetune", "pet", "autoprompt", "ptuning-v2"]);
+  assert.deepEqual(comparison.protocol, { kind: "sampled", k: [0, 4, 8, 16, 32, 64], seeds: [1, 2, 3, 4, 5] });
+  const prompts = await loadGrid(`${root}/grids/pair_prompts-bustm.json`);
+  // 4 templates × 4 verbalizers, each zero-shot once and at K = 16 under 5 seeds.
+  assert.equal(expandGrid(prompts).length, 16 * (1 + 5));
+  for (const [name, grid] of [["comparison-bustm", comparison], ["pair_prompts-bustm", prompts]] as const) {
+    await checkGrid(grid, { model, task: await gridTask(grid), source, file: `grids/${name}.json` });
+  }
 });
