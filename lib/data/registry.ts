@@ -79,6 +79,20 @@ async function readShopping(spec: ColumnSpec, opts: ResolvedSourceOptions): Prom
   return parseCsv(decodeUtf8(bytes, csvPath), csvPath, spec) as SourceRows;
 }
 
+/**
+ * How a FewCLUE task's splits are used: few-shot sampling from the union of the official train and dev sets,
+ * scores on `test_public`, no training text from any evaluation split, five official train/dev splits.
+ */
+const FEWCLUE_SPLITS = {
+  pool: ["train_few_all", "dev_few_all"],
+  test: "test_public",
+  evalSplits: ["dev_few_all", "test_public", "test"],
+  unlabeled: ["unlabeled"],
+  official: { count: 5 },
+};
+/** FewCLUE splits without labels. */
+const FEWCLUE_UNLABELLED = ["test", "unlabeled"];
+
 const demoDir = fileURLToPath(new URL("../../data/demo-reviews/", import.meta.url));
 
 const TASKS: Task[] = [
@@ -87,14 +101,10 @@ const TASKS: Task[] = [
       name: "eprstmt",
       description: "FewCLUE EPRSTMT: e-commerce product review sentiment",
       ...SENTIMENT,
-      pool: ["train_few_all", "dev_few_all"],
-      test: "test_public",
-      evalSplits: ["dev_few_all", "test_public", "test"],
-      unlabeled: ["unlabeled"],
-      official: { count: 5 },
+      ...FEWCLUE_SPLITS,
     },
     EPRSTMT_FILES,
-    ["test", "unlabeled"],
+    FEWCLUE_UNLABELLED,
   ),
   fewclueTask(
     {
@@ -102,14 +112,10 @@ const TASKS: Task[] = [
       description: "FewCLUE BUSTM: do two short assistant queries mean the same (sentence pairs)",
       ...PARAPHRASE,
       pair: true,
-      pool: ["train_few_all", "dev_few_all"],
-      test: "test_public",
-      evalSplits: ["dev_few_all", "test_public", "test"],
-      unlabeled: ["unlabeled"],
-      official: { count: 5 },
+      ...FEWCLUE_SPLITS,
     },
     BUSTM_FILES,
-    ["test", "unlabeled"],
+    FEWCLUE_UNLABELLED,
     (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
   ),
   fixedSplitTask(
