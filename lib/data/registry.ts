@@ -106,18 +106,6 @@ const TASKS: Task[] = [
     EPRSTMT_FILES,
     FEWCLUE_UNLABELLED,
   ),
-  fewclueTask(
-    {
-      name: "bustm",
-      description: "FewCLUE BUSTM: do two short assistant queries mean the same (sentence pairs)",
-      ...PARAPHRASE,
-      pair: true,
-      ...FEWCLUE_SPLITS,
-    },
-    BUSTM_FILES,
-    FEWCLUE_UNLABELLED,
-    (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
-  ),
   fixedSplitTask(
     { name: "chnsenticorp_htl", description: "ChnSentiCorp hotel review sentiment", ...SENTIMENT },
     (o) => readCsvSource(HTL_FILE, corpusSpec("review", "label", BINARY, SENTIMENT.labels), o),
@@ -156,6 +144,18 @@ const TASKS: Task[] = [
     },
     { train: `${demoDir}train.jsonl`, test: `${demoDir}test.jsonl` },
     fewclueSpec(true, SENTIMENT.labels),
+  ),
+  fewclueTask(
+    {
+      name: "bustm",
+      description: "FewCLUE BUSTM: do two short assistant queries mean the same (sentence pairs)",
+      ...PARAPHRASE,
+      pair: true,
+      ...FEWCLUE_SPLITS,
+    },
+    BUSTM_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
   ),
 ];
 

@@ -75,7 +75,7 @@ export interface Cell {
 const GRID_KEYS = ["name", "dataset", "protocol", "methods"];
 const PROTOCOL_KEYS = { sampled: ["kind", "k", "seeds"], fewclue: ["kind", "indices"] };
 const METHOD_KEYS = ["method", "options", "grid", "zeroShot", "label"];
-const DATASET_KEYS = ["train", "test", "text", "textB", "label", "labels", "id", "name"];
+const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name", "textB"];
 
 /**
  * Check a grid (from an object or parsed JSON) whole, before anything runs: no unknown key anywhere (option

@@ -16,7 +16,7 @@ export interface SlottedTemplate {
 
 function mismatch(template: SlottedTemplate, secondSlot: string): InputError {
   const problem = template.pair
-    ? `has a second input slot ${secondSlot} for sentence pairs, but the inputs are single texts; use a template without ${secondSlot}`
+    ? `has a second input slot ${secondSlot}: it needs text pairs, but the inputs are single texts; use a template without ${secondSlot}`
     : `has one input slot, but the inputs are sentence pairs; use a template with a ${secondSlot} slot for the second sentence`;
   return new InputError(`template "${template.source}" ${problem}`, { field: "template" });
 }

@@ -76,7 +76,7 @@ export function parseTemplate(source: string): Template {
     at = m.index + m[0].length;
     const kind = m[0] === "[MASK]" ? "mask" : SLOTS[m[0] as keyof typeof SLOTS];
     if (!kind) throw bad(`unknown slot ${m[0]}; known: {text} (or {text_a}), {text_b}, [MASK]`);
-    if (seen.has(kind)) throw bad(`${kind === "text" ? "the {text} slot" : m[0]} appears more than once`);
+    if (seen.has(kind)) throw bad(`${kind === "text" ? "{text}" : m[0]} appears more than once`);
     seen.add(kind);
     parts.push({ kind });
   }
