@@ -1,12 +1,14 @@
 /**
- * Every registered method keeps the method contract on the embedded model and demo data: create validates,
+ * Every registered method keeps the method contract on the embedded model, on the demo data (single texts) and
+ * on a sentence-pair task (tests/fixtures/paraphrase_pairs.jsonl, read as a local file with a second text column): create validates,
  * fit trains a copy (the loaded model is untouched) and records what it did, predictions are probability rows
  * in the predictor's label order, and a saved predictor loads back predicting the same probabilities.
  * Also: the registry is typed and refuses malformed or duplicate entries.
  */
 import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
-import type { Row } from "../lib/data/types.ts";
+import type { InputKind, Row } from "../lib/data/types.ts";
+import { localTask } from "../lib/data/local.ts";
 import { FINETUNE_DEFAULTS, finetune } from "../lib/methods/classifier/finetune.ts";
 import { getMethod, MethodRegistry, type MethodOptions, methods } from "../lib/methods/registry.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
@@ -31,7 +33,36 @@ const CASES: Readonly<Record<string, readonly { label: string; options: MethodOp
   "autoprompt": [{ label: "", options: { iterations: 1, batchSize: 4, accumulationSteps: 1, numCand: 2, evalBatchSize: 8, maxLength: 32, seed: 3 } }],
 };
 
-let cached: Promise<{ model: ModelFolder; train: Row[]; dev: Row[]; test: Row[]; labels: string[] }> | undefined;
+/** Each method on sentence pairs (labels "1" same meaning, "0" different): pair templates for the prompt methods. */
+const PAIR_WORDS = { "1": ["是"], "0": ["不"] };
+const PAIR_CASES: Readonly<Record<string, readonly { label: string; options: MethodOptions }[]>> = {
+  "finetune": [{ label: "pairs", options: { ...TINY_LOOP, lr: 1e-4 } }],
+  "pet": [
+    { label: "pairs", options: { ...TINY_LOOP, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS } },
+    { label: "pairs, zero-shot", options: { mode: "zero-shot", maxLength: 32, template: "pair-same", verbalizer: { "1": ["相"], "0": ["不"] } } },
+    {
+      label: "pairs, auxiliary MLM on pairs",
+      options: {
+        ...TINY_LOOP,
+        template: "{text_a}？[MASK]，{text_b}",
+        verbalizer: PAIR_WORDS,
+        auxMlm: { alpha: 0.5, batchSize: 2, texts: [{ text: "几点了", textB: "现在几点" }, { text: "放首歌", textB: "关掉音乐" }] },
+      },
+    },
+  ],
+  "ptuning-v2": [{ label: "pairs", options: { ...TINY_LOOP, prefixLength: 4 } }],
+  "autoprompt": [{ label: "pairs", options: { iterations: 1, batchSize: 4, accumulationSteps: 1, numCand: 2, evalBatchSize: 8, maxLength: 32, seed: 3, labelWords: PAIR_WORDS } }],
+};
+
+interface Setup {
+  model: ModelFolder;
+  train: Row[];
+  dev: Row[];
+  test: Row[];
+  labels: string[];
+}
+
+let cached: Promise<Setup> | undefined;
 function setup() {
   cached ??= (async () => {
     const model = await loadModelFolder(MODEL);
@@ -39,6 +70,17 @@ function setup() {
     return { model, train: data.train, dev: data.dev, test: data.test.slice(0, 12), labels: data.task.labels };
   })();
   return cached;
+}
+
+let cachedPairs: Promise<Setup> | undefined;
+function pairSetup() {
+  cachedPairs ??= (async () => {
+    const { model } = await setup();
+    const task = await localTask({ train: `${root}/tests/fixtures/paraphrase_pairs.jsonl`, text: "sentence1", textB: "sentence2", label: "label" });
+    const data = await loadFewShot(task, { kind: "sampled", k: 4, seed: 1 });
+    return { model, train: data.train, dev: data.dev, test: data.test, labels: data.task.labels };
+  })();
+  return cachedPairs;
 }
 
 function assertProbabilities(proba: number[][], rows: number, labels: readonly string[]) {
@@ -55,42 +97,52 @@ for (const name of methods.keys()) {
     assert.ok(CASES[name]?.length, `add tiny options for method "${name}" to CASES in tests/methods_conformance.test.ts`);
   });
   for (const { label, options } of CASES[name] ?? []) {
-    Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, async () => {
-      const { model, train, dev, test, labels } = await setup();
-      const factory = getMethod(name);
-      for (const key of Object.keys(options)) assert.ok(Object.hasOwn(factory.defaults, key), `"${key}" is not among ${name}'s defaults`);
-      const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
+    Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, () => conform(name, options, setup, "text"));
+  }
+  Deno.test(`conformance: "${name}" has tiny sentence-pair options here`, () => {
+    assert.ok(PAIR_CASES[name]?.length, `add tiny pair options for method "${name}" to PAIR_CASES in tests/methods_conformance.test.ts`);
+  });
+  for (const { label, options } of PAIR_CASES[name] ?? []) {
+    Deno.test(`conformance: ${name} (${label}): create, fit, predict, save, load`, () => conform(name, options, pairSetup, "pair"));
+  }
+}
 
-      const method = factory.create(model, labels, options);
-      assert.equal(method.name, name);
-      const { predictor, record } = await method.fit(train, dev);
+/** The method contract for `name` with `options` on the data of `load`, created for `inputs`. */
+async function conform(name: string, options: MethodOptions, load: () => Promise<Setup>, inputs: InputKind) {
+  const { model, train, dev, test, labels } = await load();
+  const factory = getMethod(name);
+  for (const key of Object.keys(options)) assert.ok(Object.hasOwn(factory.defaults, key), `"${key}" is not among ${name}'s defaults`);
+  const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
 
-      assert.equal(record.method, name);
-      assert.ok(Number.isInteger(record.trainableParams) && record.trainableParams >= 0);
-      assert.equal(record.losses.length, record.steps);
-      assert.ok(record.losses.every(Number.isFinite), `losses ${record.losses}`);
-      assert.ok(record.bestStep >= 0 && record.bestStep <= record.steps);
-      assert.ok(record.dev.every((d) => d.accuracy >= 0 && d.accuracy <= 1));
-      assert.ok(record.wallSeconds >= 0);
-      assert.deepEqual([...predictor.labels], labels);
-      for (const [n, data] of before) assert.deepEqual(model.weights.get(n)!.data, data, `fit changed the loaded model's ${n}`);
+  const method = factory.create(model, labels, options, inputs);
+  assert.equal(method.name, name);
+  const { predictor, record } = await method.fit(train, dev);
 
-      const texts = test.map((r) => r.text);
-      const proba = await predictor.predictProba(texts);
-      assertProbabilities(proba, texts.length, labels);
+  assert.equal(record.method, name);
+  assert.ok(Number.isInteger(record.trainableParams) && record.trainableParams >= 0);
+  assert.equal(record.losses.length, record.steps);
+  assert.ok(record.losses.every(Number.isFinite), `losses ${record.losses}`);
+  assert.ok(record.bestStep >= 0 && record.bestStep <= record.steps);
+  assert.ok(record.dev.every((d) => d.accuracy >= 0 && d.accuracy <= 1));
+  assert.ok(record.wallSeconds >= 0);
+  assert.deepEqual([...predictor.labels], labels);
+  for (const [n, data] of before) assert.deepEqual(model.weights.get(n)!.data, data, `fit changed the loaded model's ${n}`);
 
-      const dir = await Deno.makeTempDir();
-      try {
-        await predictor.save(dir);
-        assert.ok(Deno.statSync(`${dir}/method.json`).isFile);
-        const loaded = await factory.load(dir, model);
-        assert.deepEqual([...loaded.labels], labels);
-        assert.deepEqual(await loaded.predictProba(texts), proba);
-        await assert.rejects(() => getMethod(name === "pet" ? "finetune" : "pet").load(dir, model), InputError, "loading as another method");
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    });
+  // Single texts as strings; pairs as the rows themselves ({ text, textB }).
+  const texts = inputs === "pair" ? test : test.map((r) => r.text);
+  const proba = await predictor.predictProba(texts);
+  assertProbabilities(proba, texts.length, labels);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    await predictor.save(dir);
+    assert.ok(Deno.statSync(`${dir}/method.json`).isFile);
+    const loaded = await factory.load(dir, model);
+    assert.deepEqual([...loaded.labels], labels);
+    assert.deepEqual(await loaded.predictProba(texts), proba);
+    await assert.rejects(() => getMethod(name === "pet" ? "finetune" : "pet").load(dir, model), InputError, "loading as another method");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 }
 

@@ -11,7 +11,7 @@ const SPEC = {
   usage: `deno task cli data --list                      every dataset, one JSON line each, with split counts where
                                                  the data is at hand (mirror, cache, embedded; no download)
   deno task cli data <name> --stats              one dataset's splits with row and label counts (downloads)
-  deno task cli data <file.jsonl|file.csv> --text COL --label COL [--test FILE] [--labels A,B] --stats`,
+  deno task cli data <file.jsonl|file.csv> --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] --stats`,
   positionals: { name: "dataset name or file", max: 1 },
   flags: {
     list: { type: "boolean", help: "list every dataset" },

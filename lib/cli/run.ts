@@ -28,7 +28,7 @@ const DEFAULT_MIRROR = `${repoRoot}/../shared/data`;
 export const RUN_SPEC = {
   name: "cli run",
   usage: "deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]\n" +
-    "  deno task cli run --method NAME --dataset file.csv|file.jsonl --text COL --label COL [--test FILE] [--labels A,B] --protocol sampled [flags]",
+    "  deno task cli run --method NAME --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] --protocol sampled [flags]",
   extraFlags: true,
   flags: {
     method: { type: "string", value: "NAME", required: true, help: "the method (finetune, pet, autoprompt, ptuning-v2)" },
@@ -51,13 +51,16 @@ export const RUN_SPEC = {
   notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true.
 Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
 ('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
+Sentence pairs (bustm, or --text-b COL): PET and AutoPrompt need a template with a second slot
+({text_b}, {sentence_b}; presets pair-question, pair-same, pair-semantic, pair-fewclue).
 
 ${methodsHelp()}
 
 examples:
   deno task cli run --method ptuning-v2 --dataset eprstmt --protocol fewclue --prefix-length 8 --json
   deno task cli run --method pet --dataset reviews.csv --text review --label label --protocol sampled --k 8 \\
-    --verbalizer '{"1":["好"],"0":["差"]}'`,
+    --verbalizer '{"1":["好"],"0":["差"]}'
+  deno task cli run --method pet --dataset bustm --protocol fewclue --template pair-question --verbalizer yes-no`,
 } as const satisfies CommandSpec;
 
 /** Options holding label words: a preset name, or words per label as JSON or a JSON file ({@link labelWords}). */

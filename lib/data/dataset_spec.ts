@@ -1,6 +1,7 @@
 /**
  * A dataset as users name it, on the command line (`run`, `grid`, `data`) and in grid files: a registered
- * dataset's name, or a local `.csv`/`.jsonl` file with its text and label columns ({@link LocalDataOptions}).
+ * dataset's name, or a local `.csv`/`.jsonl` file with its text (and, for sentence pairs, second text) and label
+ * columns ({@link LocalDataOptions}).
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ export type DatasetSpec = string | LocalDataOptions;
 /** The flags that describe a local dataset file, beside the flag (or argument) naming it. */
 export const LOCAL_DATA_FLAGS = {
   text: { type: "string", value: "COL", help: "a local dataset file's text column" },
+  "text-b": { type: "string", value: "COL", help: "a local dataset file's second text column: rows are sentence pairs" },
   label: { type: "string", value: "COL", help: "a local dataset file's label column" },
   test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
   labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
@@ -30,6 +32,7 @@ export const LOCAL_DATA_FLAGS = {
 /** Values of {@link LOCAL_DATA_FLAGS}. */
 export interface LocalDataFlags {
   text?: string;
+  "text-b"?: string;
   label?: string;
   test?: string;
   labels?: string[];
@@ -62,7 +65,8 @@ export function datasetFromFlags(arg: string | undefined, flags: LocalDataFlags,
   if (!isFile(arg)) throw new InputError(`no such file "${arg}" (a dataset file must exist; a registered dataset is a name)`, { field });
   const missing = (["text", "label"] as const).find((f) => flags[f] === undefined);
   if (missing) throw new InputError(`required with a local dataset file: give --${missing} COL, its ${missing} column`, { field: `--${missing}` });
-  return { train: arg, test: flags.test, text: flags.text!, label: flags.label!, labels: flags.labels };
+  const textB = flags["text-b"] === undefined ? {} : { textB: flags["text-b"] };
+  return { train: arg, test: flags.test, text: flags.text!, ...textB, label: flags.label!, labels: flags.labels };
 }
 
 /** The task `spec` names: the registered dataset, or the local files read and checked. */

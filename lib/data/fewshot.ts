@@ -4,8 +4,8 @@
  */
 import { InputError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
-import { textKey } from "./split.ts";
-import type { Row } from "./types.ts";
+import { rowKey, textKey } from "./split.ts";
+import type { Row, TextRow } from "./types.ts";
 
 /** Options of {@link sampleFewShot}. */
 export interface FewShotOptions {
@@ -16,25 +16,25 @@ export interface FewShotOptions {
   seed: number;
   /** Canonical labels, in class order; every one must have enough examples. */
   labels: readonly string[];
-  /** Texts that must not be sampled (the test set). */
-  exclude?: Iterable<string>;
+  /** Texts or rows that must not be sampled (the test set), compared by {@link textKey} and {@link rowKey}. */
+  exclude?: Iterable<string | TextRow>;
 }
 
 /**
  * Draw `k` train and `devK` dev examples per class from `pool`, stratified and deterministic for `seed`.
- * Texts are compared after {@link textKey}, so a repeated sentence cannot land on both sides, nor any
- * sentence of `exclude`. Throws when a class has fewer than `k + devK` usable examples.
+ * Rows are compared after {@link rowKey}, so a repeated sentence (or pair) cannot land on both sides, nor any
+ * row of `exclude`. Throws when a class has fewer than `k + devK` usable examples.
  */
 export function sampleFewShot(pool: readonly Row[], opts: FewShotOptions): { train: Row[]; dev: Row[] } {
   const devK = opts.devK ?? opts.k;
   if (!Number.isInteger(opts.k) || opts.k < 1 || !Number.isInteger(devK) || devK < 0) {
     throw new InputError(`k must be a positive integer and devK a non-negative one, got ${opts.k} and ${devK}`);
   }
-  const excluded = new Set([...(opts.exclude ?? [])].map(textKey));
+  const excluded = new Set([...(opts.exclude ?? [])].map((x) => (typeof x === "string" ? textKey(x) : rowKey(x))));
   const seen = new Set<string>();
   const byLabel = new Map<string, Row[]>(opts.labels.map((l) => [l, []]));
   for (const row of pool) {
-    const key = textKey(row.text);
+    const key = rowKey(row);
     if (excluded.has(key) || seen.has(key)) continue;
     seen.add(key);
     byLabel.get(row.label)?.push(row);

@@ -65,7 +65,7 @@ export async function loadFewShot(ref: TaskRef, protocol: FewShotProtocol, opts?
     devK: protocol.devK,
     seed: protocol.seed,
     labels: task.labels,
-    exclude: test.map((r) => r.text),
+    exclude: test,
   });
   return { task, train, dev, test };
 }

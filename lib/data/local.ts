@@ -1,4 +1,4 @@
-/** Bring-your-own data: a JSON Lines or CSV file with named text and label columns. */
+/** Bring-your-own data: a JSON Lines or CSV file with named text (or two texts of a pair) and label columns. */
 import { InputError } from "../util/errors.ts";
 import { parseCsv } from "./parse_csv.ts";
 import { parseJsonl } from "./parse_jsonl.ts";
@@ -12,8 +12,10 @@ export interface LocalDataOptions {
   train: string;
   /** Optional labelled test file; without it, `train` is cut by the fixed split rule (split.ts). */
   test?: string;
-  /** Text column. */
+  /** Text column (a pair's first sentence). */
   text: string;
+  /** Second text column: rows are sentence pairs, encoded `[CLS] text [SEP] textB [SEP]`. */
+  textB?: string;
   /** Label column. */
   label: string;
   /** Optional id column. */
@@ -49,7 +51,7 @@ export async function readLocalRows(path: string, spec: ColumnSpec): Promise<Tex
 export async function localTask(opts: LocalDataOptions): Promise<Task> {
   const repeated = opts.labels?.find((l, i) => opts.labels!.indexOf(l) !== i);
   if (repeated !== undefined) throw new InputError(`label "${repeated}" listed twice`, { field: "labels" });
-  const spec: ColumnSpec = { text: opts.text, label: opts.label, id: opts.id, labels: opts.labels };
+  const spec: ColumnSpec = { text: opts.text, textB: opts.textB, label: opts.label, id: opts.id, labels: opts.labels };
   const train = await readLocalRows(opts.train, spec) as Row[];
   const labels = opts.labels ?? [...new Set(train.map((r) => r.label))];
   const test = opts.test === undefined ? undefined : await readLocalRows(opts.test, { ...spec, labels }) as Row[];
@@ -57,6 +59,7 @@ export async function localTask(opts: LocalDataOptions): Promise<Task> {
   const base = {
     name: opts.name ?? localDataName(opts.train),
     description: `local file ${opts.train}${opts.test ? ` (test: ${opts.test})` : ""}`,
+    ...(opts.textB === undefined ? {} : { pair: true }),
     labels,
     labelNamesZh: names,
     labelNamesEn: names,

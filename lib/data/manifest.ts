@@ -36,16 +36,42 @@ const EPRSTMT: [string, number, string][] = [
   ["unlabeled", 3295268, "1bf7d22da37ff652f0ce58c5d69c14680e29008a290101fbac29befe06a6fdfe"],
 ];
 
+const BUSTM: [string, number, string][] = [
+  ["train_0", 3140, "f54181936e380d38b1d2a37d143ff01b6468465654f759bf6d8763155aac5023"],
+  ["train_1", 3326, "2a84c91045d7898f779fb88b720044b281bdba37a91c51d8d72c46c59069d29f"],
+  ["train_2", 3271, "2b9662abec8a614a624fbc42f9568f0c9bb05641968b32529793c8aabf1a6b9d"],
+  ["train_3", 3245, "f9ccd0353ee36fca022a44e10b2554c23d687bbf24794b704d72a478056e8377"],
+  ["train_4", 3335, "05f43095af4e26ee7928b0efd059f7e13f3ad01abbdcc7bc2db88b9f31144297"],
+  ["dev_0", 3233, "7996802c6e3f7d038ea35152eb9599b426a205ce5c2a89eeb0a849098feb8483"],
+  ["dev_1", 3214, "50000df61e0f8d68cdc96359a244d6d200c719b8a3f70955ab3a826644d1157f"],
+  ["dev_2", 3348, "b39ecbb614501ecd2c4a5b8d76aba0fa2c115167fe1c0d7868dbf832a0f79d34"],
+  ["dev_3", 3301, "c700da85b731591c3e4a9cdbbbfc2ff157e99a11e486861bc87413541a68b973"],
+  ["dev_4", 3276, "3efb99b9d13a2376c91c8b9526a08ace4cb05ede52a91054669e9b6732f155d0"],
+  ["train_few_all", 16417, "2afb8f94aed370d07b2e69ae63af1592f224ea2e093a7ff8fa7aff2ec860192e"],
+  ["dev_few_all", 16472, "64969aad594d5222f0e0e1a53ceeb1b2c473ac3d7349a999c3e06e7c601aa860"],
+  ["test_public", 184793, "85329a99b1854da74ef9a42dd343e6819e015832c1d91726bcfc6046e042def5"],
+  ["test", 179733, "38d3ada146ea3426fb4afed1f790f021943c3334d6007540483a87f565bb99d8"],
+  ["unlabeled", 381544, "f41283a52f09281946e9cadbf35be6a868be99e3a5786c9d8225667361e6f94c"],
+];
+
+/** The pinned files of FewCLUE task `task` (its folder name), by split name in listing order. */
+function fewclueFiles(task: string, table: [string, number, string][]): Record<string, SourceFile> {
+  return Object.fromEntries(
+    table.map(([split, bytes, sha256]) => [split, {
+      path: `fewclue/${task}/${split}.json`,
+      upstreamPath: `datasets/${task}/${split}.json`,
+      bytes,
+      sha256,
+      ...FEWCLUE,
+    }]),
+  );
+}
+
 /** FewCLUE EPRSTMT files by split name, in listing order. */
-export const EPRSTMT_FILES: Record<string, SourceFile> = Object.fromEntries(
-  EPRSTMT.map(([split, bytes, sha256]) => [split, {
-    path: `fewclue/eprstmt/${split}.json`,
-    upstreamPath: `datasets/eprstmt/${split}.json`,
-    bytes,
-    sha256,
-    ...FEWCLUE,
-  }]),
-);
+export const EPRSTMT_FILES: Record<string, SourceFile> = fewclueFiles("eprstmt", EPRSTMT);
+
+/** FewCLUE BUSTM (sentence pairs, JSON Lines `{"id", "sentence1", "sentence2", "label"}`) files by split name. */
+export const BUSTM_FILES: Record<string, SourceFile> = fewclueFiles("bustm", BUSTM);
 
 function nlpCorpus(file: string, dir: string, bytes: number, sha256: string): SourceFile {
   return { path: `chinesenlpcorpus/${file}`, upstreamPath: `datasets/${dir}/${file}`, bytes, sha256, ...NLPCORPUS };

@@ -6,7 +6,7 @@ import type { TextRow } from "./types.ts";
 
 /** Parse CSV `text` read from `file` into rows per `spec`; the header must name the spec's columns. */
 export function parseCsv(text: string, file: string, spec: ColumnSpec): ParsedRows<TextRow> {
-  const required = [spec.text, spec.label].filter((c): c is string => c !== undefined);
+  const required = [spec.text, spec.textB, spec.label].filter((c): c is string => c !== undefined);
   let parsed: { record: Record<string, string>; info: { lines: number } }[];
   try {
     parsed = parse(text, {

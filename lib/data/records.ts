@@ -1,6 +1,6 @@
 /**
- * Turning parsed records (a JSON line, a CSV row) into typed rows, with one set of checks for every format:
- * missing column, empty text, unknown label, each reported with file, line and field.
+ * Turning parsed records (a JSON line, a CSV row) into typed rows (one text, or a sentence pair), with one set
+ * of checks for every format: missing column, empty text, unknown label, each reported with file, line and field.
  */
 import { InputError } from "../util/errors.ts";
 import type { Row, TextRow } from "./types.ts";
@@ -14,6 +14,8 @@ export interface RawRecord {
 /** Which fields hold what, and how labels map to canonical ones. */
 export interface ColumnSpec {
   text: string;
+  /** Second text of a sentence pair; rows then carry `textB`. */
+  textB?: string;
   /** Label field; absent for unlabelled files. */
   label?: string;
   id?: string;
@@ -41,29 +43,30 @@ function field(rec: RawRecord, name: string, file: string): unknown {
   return rec.values[name];
 }
 
+function textField(rec: RawRecord, name: string, file: string): string {
+  const raw = field(rec, name, file);
+  if (typeof raw !== "string") throw new InputError(`text must be a string, got ${JSON.stringify(raw)}`, { file, line: rec.line, field: name });
+  return raw;
+}
+
 /** Convert records to rows (labelled when `spec.label` is set), checking each. */
 export function recordsToRows(records: Iterable<RawRecord>, file: string, spec: ColumnSpec): ParsedRows<Row | TextRow> {
   const allowed = spec.labels ? new Set(spec.labels) : null;
   const rows: (Row | TextRow)[] = [];
+  const columns = spec.textB === undefined ? [spec.text] : [spec.text, spec.textB];
   let empty = 0;
   for (const rec of records) {
-    const rawText = field(rec, spec.text, file);
-    if (typeof rawText !== "string") {
-      throw new InputError(`text must be a string, got ${JSON.stringify(rawText)}`, {
-        file,
-        line: rec.line,
-        field: spec.text,
-      });
-    }
-    const text = cleanText(rawText);
-    if (!text) {
+    const texts = columns.map((name) => cleanText(textField(rec, name, file)));
+    const blank = columns.find((_, i) => !texts[i]);
+    if (blank !== undefined) {
       if (spec.emptyText === "drop") {
         empty++;
         continue;
       }
-      throw new InputError("empty text", { file, line: rec.line, field: spec.text });
+      throw new InputError("empty text", { file, line: rec.line, field: blank });
     }
-    const row: Row | TextRow = { text };
+    const row: Row | TextRow = { text: texts[0] };
+    if (spec.textB !== undefined) row.textB = texts[1];
     if (spec.id !== undefined && rec.values[spec.id] !== undefined) row.id = String(rec.values[spec.id]);
     if (spec.label !== undefined) {
       const raw = String(field(rec, spec.label, file) ?? "").trim();

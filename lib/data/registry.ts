@@ -1,22 +1,27 @@
 /** The registered datasets, by name. */
 import { fileURLToPath } from "node:url";
 import { InputError } from "../util/errors.ts";
-import { EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import { BUSTM_FILES, EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";
 import {
   decodeUtf8,
+  fewcluePairSpec,
   fewclueSpec,
   fewclueTask,
   fixedSplitTask,
   jsonlFilesTask,
   type LabelSet,
+  PARAPHRASE,
   SENTIMENT,
   type SourceRows,
 } from "./tasks.ts";
 import type { Task } from "./types.ts";
 import { extractZip } from "./zip.ts";
+
+/** BUSTM's 1/0: the two sentences mean the same, or not. */
+const BUSTM_LABELS = { "1": "Same", "0": "Different" };
 
 /** ChineseNlpCorpus's 1/0 sentiment labels. */
 const BINARY = { "1": "Positive", "0": "Negative" };
@@ -74,6 +79,20 @@ async function readShopping(spec: ColumnSpec, opts: ResolvedSourceOptions): Prom
   return parseCsv(decodeUtf8(bytes, csvPath), csvPath, spec) as SourceRows;
 }
 
+/**
+ * How a FewCLUE task's splits are used: few-shot sampling from the union of the official train and dev sets,
+ * scores on `test_public`, no training text from any evaluation split, five official train/dev splits.
+ */
+const FEWCLUE_SPLITS = {
+  pool: ["train_few_all", "dev_few_all"],
+  test: "test_public",
+  evalSplits: ["dev_few_all", "test_public", "test"],
+  unlabeled: ["unlabeled"],
+  official: { count: 5 },
+};
+/** FewCLUE splits without labels. */
+const FEWCLUE_UNLABELLED = ["test", "unlabeled"];
+
 const demoDir = fileURLToPath(new URL("../../data/demo-reviews/", import.meta.url));
 
 const TASKS: Task[] = [
@@ -82,14 +101,10 @@ const TASKS: Task[] = [
       name: "eprstmt",
       description: "FewCLUE EPRSTMT: e-commerce product review sentiment",
       ...SENTIMENT,
-      pool: ["train_few_all", "dev_few_all"],
-      test: "test_public",
-      evalSplits: ["dev_few_all", "test_public", "test"],
-      unlabeled: ["unlabeled"],
-      official: { count: 5 },
+      ...FEWCLUE_SPLITS,
     },
     EPRSTMT_FILES,
-    ["test", "unlabeled"],
+    FEWCLUE_UNLABELLED,
   ),
   fixedSplitTask(
     { name: "chnsenticorp_htl", description: "ChnSentiCorp hotel review sentiment", ...SENTIMENT },
@@ -129,6 +144,18 @@ const TASKS: Task[] = [
     },
     { train: `${demoDir}train.jsonl`, test: `${demoDir}test.jsonl` },
     fewclueSpec(true, SENTIMENT.labels),
+  ),
+  fewclueTask(
+    {
+      name: "bustm",
+      description: "FewCLUE BUSTM: do two short assistant queries mean the same (sentence pairs)",
+      ...PARAPHRASE,
+      pair: true,
+      ...FEWCLUE_SPLITS,
+    },
+    BUSTM_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
   ),
 ];
 

@@ -2,14 +2,14 @@
  * The fixed train/test split of datasets that have no official one (ChnSentiCorp_htl, waimai_10k,
  * online_shopping_10_cats, local files without a test file).
  *
- * Rule: texts are de-duplicated first (a text seen with two different labels is dropped entirely, repeated
- * copies with one label are kept once, both counted), so no text can be on both sides. Then, per label,
+ * Rule: texts (or pairs, {@link rowKey}) are de-duplicated first (a text seen with two different labels is
+ * dropped entirely, repeated copies with one label are kept once, both counted), so no text can be on both sides. Then, per label,
  * the rows are shuffled by `new Rng(FIXED_SPLIT_SEED).fork("<salt>:<label>")` and the first
  * `round(FIXED_TEST_FRACTION * n)` go to test. The seed is a constant of the kit, unrelated to the seeds
  * of few-shot sampling, so every run and every K-shot seed scores on the same test rows.
  */
 import { Rng } from "../util/rng.ts";
-import type { Row } from "./types.ts";
+import type { Row, TextRow } from "./types.ts";
 
 /** Seed of the fixed split; changing it changes every reported number on these datasets. */
 export const FIXED_SPLIT_SEED = 20240517;
@@ -19,6 +19,14 @@ export const FIXED_TEST_FRACTION = 0.2;
 /** Key under which two texts count as the same sentence: Unicode-normalised, whitespace removed. */
 export function textKey(text: string): string {
   return text.normalize("NFKC").replace(/\s+/g, "");
+}
+
+/**
+ * Key under which two rows count as the same example: the {@link textKey} of the text, or of both sentences of
+ * a pair (a pair is one example; its sentences may recur in other pairs).
+ */
+export function rowKey(row: TextRow): string {
+  return row.textB === undefined ? textKey(row.text) : `${textKey(row.text)}\u241E${textKey(row.textB)}`;
 }
 
 /** `items` grouped by `key`, groups and their members in first-seen order. */
@@ -33,9 +41,9 @@ export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<st
   return groups;
 }
 
-/** Rows with unique texts, plus how many were dropped as `duplicate` or `conflicting`. */
+/** Rows with unique texts (or pairs), plus how many were dropped as `duplicate` or `conflicting`. */
 export function dedupeRows(rows: readonly Row[]): { rows: Row[]; dropped: Record<string, number> } {
-  const groups = groupBy(rows, (r) => textKey(r.text));
+  const groups = groupBy(rows, rowKey);
   const out: Row[] = [];
   let duplicate = 0, conflicting = 0;
   for (const group of groups.values()) {

@@ -13,6 +13,13 @@ import type { Row, Split, Task } from "./types.ts";
 /** Labels of a task and their names. */
 export type LabelSet = Pick<Task, "labels" | "labelNamesZh" | "labelNamesEn">;
 
+/** Same/Different meaning, BUSTM's 1/0: the labels of paraphrase tasks, so pair prompts transfer between them. */
+export const PARAPHRASE: LabelSet = {
+  labels: ["Same", "Different"],
+  labelNamesZh: { Same: "相同", Different: "不同" },
+  labelNamesEn: { Same: "same meaning", Different: "different meaning" },
+};
+
 /** Positive/Negative, as in EPRSTMT, so prompts written for one sentiment task transfer to the others. */
 export const SENTIMENT: LabelSet = {
   labels: ["Positive", "Negative"],
@@ -44,16 +51,25 @@ function unknownSplit(task: string, split: string, splits: string[]): InputError
   return new InputError(`dataset "${task}" has no split "${split}" (splits: ${splits.join(", ")})`);
 }
 
-/** The FewCLUE JSON Lines layout: `{"id", "sentence", "label"?}`. */
+/** The FewCLUE JSON Lines layout of a single-text task: `{"id", "sentence", "label"?}`. */
 export function fewclueSpec(labelled: boolean, labels: readonly string[]): ColumnSpec {
   return { text: "sentence", id: "id", ...(labelled ? { label: "label", labels } : {}) };
 }
 
-/** A FewCLUE task: each split is one pinned file; `unlabelledSplits` have no labels. */
+/** The FewCLUE JSON Lines layout of a sentence-pair task: `{"id", "sentence1", "sentence2", "label"?}`. */
+export function fewcluePairSpec(labelled: boolean, labels: readonly string[], labelMap: Record<string, string>): ColumnSpec {
+  return { text: "sentence1", textB: "sentence2", id: "id", ...(labelled ? { label: "label", labels, labelMap } : {}) };
+}
+
+/**
+ * A FewCLUE task: each split is one pinned file, read with `spec(labelled)`; `unlabelledSplits` have no
+ * labels. Rows are single texts unless `base.pair`.
+ */
 export function fewclueTask(
-  base: Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official"> & LabelSet,
+  base: Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official" | "pair"> & LabelSet,
   files: Record<string, SourceFile>,
   unlabelledSplits: string[],
+  spec: (labelled: boolean) => ColumnSpec = (labelled) => fewclueSpec(labelled, base.labels),
 ): Task {
   const splits = Object.keys(files);
   return {
@@ -64,7 +80,7 @@ export function fewclueTask(
       if (!file) throw unknownSplit(base.name, split, splits);
       const src = await fetchSource(file, opts);
       const labelled = !unlabelledSplits.includes(split);
-      const { rows, dropped } = parseJsonl(decodeUtf8(src.bytes, src.path), src.path, fewclueSpec(labelled, base.labels));
+      const { rows, dropped } = parseJsonl(decodeUtf8(src.bytes, src.path), src.path, spec(labelled));
       return { labelled, rows, dropped };
     },
   };
@@ -81,7 +97,7 @@ export interface SourceRows {
  * The file is read and split once per set of source options.
  */
 export function fixedSplitTask(
-  base: Pick<Task, "name" | "description"> & LabelSet,
+  base: Pick<Task, "name" | "description" | "pair"> & LabelSet,
   readRows: (opts: ResolvedSourceOptions) => Promise<SourceRows>,
 ): Task {
   const memo = new Map<string, Promise<{ train: Row[]; test: Row[]; dropped: Record<string, number> }>>();

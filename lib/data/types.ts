@@ -1,11 +1,16 @@
 /** Row and dataset types shared by the data layer and its users. */
 import type { SourceOptions } from "./sources.ts";
 
-/** One text, with its source id when the file has one. */
+/** One text, or a sentence pair (`textB` set), with its source id when the file has one. */
 export interface TextRow {
   text: string;
+  /** The second sentence of a pair task's row (BUSTM's `sentence2`); absent for single-text tasks. */
+  textB?: string;
   id?: string;
 }
+
+/** What a task's rows hold: one text each, or a sentence pair each. */
+export type InputKind = "text" | "pair";
 
 /** A labelled example; `label` is one of its task's canonical {@link Task.labels}. */
 export interface Row extends TextRow {
@@ -44,8 +49,15 @@ export interface Task {
   evalSplits: string[];
   /** Splits whose texts (labels ignored) feed pre-training and PET's auxiliary MLM loss. */
   unlabeled: string[];
+  /** True when every row is a sentence pair ({@link TextRow.textB} set); absent or false: single texts. */
+  pair?: boolean;
   /** Official few-shot splits `train_<i>`/`dev_<i>` for i < count (FewCLUE only). */
   official?: { count: number };
   /** Read one split. */
   read(split: string, opts?: SourceOptions): Promise<Split>;
+}
+
+/** Whether `task`'s rows are single texts or sentence pairs. */
+export function inputKind(task: Pick<Task, "pair">): InputKind {
+  return task.pair ? "pair" : "text";
 }

@@ -6,7 +6,7 @@
  */
 import type { TaskRef } from "../data/load.ts";
 import type { SourceOptions } from "../data/sources.ts";
-import type { Task } from "../data/types.ts";
+import { inputKind, type Task } from "../data/types.ts";
 import { summarizeValues } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
@@ -77,7 +77,7 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
     split,
     options: seed === undefined || "seed" in options ? options : { ...options, seed },
   }));
-  for (const r of runs) factory.create(spec.model, task.labels, r.options);
+  for (const r of runs) factory.create(spec.model, task.labels, r.options, inputKind(task));
   const results: SplitResult[] = [];
   for (const { split, options } of runs) {
     const name = splitName(split);

@@ -5,8 +5,9 @@ import { shortHash } from "../model/fingerprint.ts";
 // The model's fingerprint belongs to the model layer; re-exported for the experiments that name models by it.
 export { modelFingerprint } from "../model/fingerprint.ts";
 
-/** Hash of a cell's rows (text and label of train, dev and test, in order). */
+/** Hash of a cell's rows (text, a pair's second text, and label of train, dev and test, in order). */
 export function dataFingerprint(splits: { train: readonly Row[]; dev: readonly Row[]; test: readonly Row[] }): Promise<string> {
-  const pick = (rows: readonly Row[]) => rows.map((r) => [r.text, r.label]);
+  // Single-text rows hash as they always have, so recorded fingerprints stay valid.
+  const pick = (rows: readonly Row[]) => rows.map((r) => (r.textB === undefined ? [r.text, r.label] : [r.text, r.textB, r.label]));
   return shortHash(JSON.stringify([pick(splits.train), pick(splits.dev), pick(splits.test)]));
 }

@@ -43,7 +43,7 @@ export interface Grid {
   /** Names the results file and figures. */
   name: string;
   /**
-   * A registered dataset's name, or local files (`{ train, test?, text, label, labels?, id?, name? }`, as
+   * A registered dataset's name, or local files (`{ train, test?, text, textB?, label, labels?, id?, name? }`, as
    * `LocalDataOptions`); in a grid file the paths are relative to it, once parsed to the working folder.
    */
   dataset: DatasetSpec;
@@ -75,7 +75,7 @@ export interface Cell {
 const GRID_KEYS = ["name", "dataset", "protocol", "methods"];
 const PROTOCOL_KEYS = { sampled: ["kind", "k", "seeds"], fewclue: ["kind", "indices"] };
 const METHOD_KEYS = ["method", "options", "grid", "zeroShot", "label"];
-const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name"];
+const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name", "textB"];
 
 /**
  * Check a grid (from an object or parsed JSON) whole, before anything runs: no unknown key anywhere (option
@@ -139,6 +139,7 @@ export function parseGrid(raw: unknown, file?: string): Grid {
       train: file("train", true)!,
       test: file("test", false),
       text: text("text", true, "the name of the text column")!,
+      ...(d.textB === undefined ? {} : { textB: text("textB", true, "the name of the second text column (sentence pairs)") }),
       label: text("label", true, "the name of the label column")!,
       labels: labels as string[] | undefined,
       id: text("id", false, "the name of the id column"),

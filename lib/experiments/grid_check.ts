@@ -8,7 +8,7 @@
 import { loadFewShot } from "../data/load.ts";
 import { datasetTask } from "../data/dataset_spec.ts";
 import type { SourceOptions } from "../data/sources.ts";
-import type { Task } from "../data/types.ts";
+import { inputKind, type Task } from "../data/types.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
@@ -51,7 +51,7 @@ function optionPath(grid: Grid, i: number, cell: Cell, field: string | undefined
 /**
  * The task of a grid's dataset: the registered one, or its local files read and checked.
  * @throws InputError naming `file` and the grid field: an unknown dataset name (`dataset`), or a local file
- *   that cannot be read or lacks a column (`dataset.train`, `.test`, `.text`, `.label`; the message names the
+ *   that cannot be read or lacks a column (`dataset.train`, `.test`, `.text`, `.textB`, `.label`; the message names the
  *   data file, line and column).
  */
 export async function gridTask(grid: Grid, file?: string): Promise<Task> {
@@ -62,7 +62,8 @@ export async function gridTask(grid: Grid, file?: string): Promise<Task> {
     if (!(err instanceof InputError)) throw err;
     if (typeof spec === "string") throw new InputError(problemOf(err), { file, field: "dataset" });
     const { file: at, field } = err.location;
-    const key = at === spec.test && at !== spec.train ? "test" : field === spec.text ? "text" : field === spec.label ? "label" : at ? "train" : "labels";
+    const column = (["text", "textB", "label"] as const).find((c) => spec[c] !== undefined && field === spec[c]);
+    const key = at === spec.test && at !== spec.train ? "test" : column ?? (at ? "train" : "labels");
     throw new InputError(err.message, { file, field: `dataset.${key}` });
   }
 }
@@ -78,7 +79,7 @@ export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
     const factory = getMethod(m.method);
     for (const cell of expandGrid({ ...grid, methods: [m] })) {
       try {
-        factory.create(o.model, task.labels, cell.options);
+        factory.create(o.model, task.labels, cell.options, inputKind(task));
       } catch (err) {
         const field = err instanceof InputError ? err.location.field : undefined;
         throw bad(optionPath(grid, i, cell, field), `${problemOf(err as Error)} (cell ${describeCell(cell)})`);

@@ -26,7 +26,7 @@ import { printNextStep } from "../util/next_step.ts";
 const SPEC = {
   name: "grid",
   usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--status [--shards N]] [--merge]\n" +
-    "  deno task grid <grid.json> --dataset file.csv|file.jsonl --text COL --label COL [--test FILE] [--labels A,B] [flags]",
+    "  deno task grid <grid.json> --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] [flags]",
   positionals: { name: "grid file", min: 1, max: 1 },
   flags: {
     results: { type: "string", value: "FILE", help: "results file (default from the grid's name and the model)" },

@@ -8,7 +8,7 @@
 import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
-import type { Task } from "../data/types.ts";
+import { inputKind, type Task } from "../data/types.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
@@ -88,7 +88,7 @@ export class DivergedRunError extends Error {
 export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const start = performance.now();
   const task = taskOf(spec.dataset);
-  const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {});
+  const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {}, inputKind(task));
   const { split } = spec;
   const data = split.kind === "zero-shot"
     ? { train: [], dev: [], test: await loadSplit(task, task.test, spec.source) }
@@ -100,7 +100,7 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   // Methods without the training loop's check (AutoPrompt's search) are checked here.
   const bad = record.losses.findIndex((l) => !Number.isFinite(l));
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
-  const proba = await predictor.predictProba(data.test.map((r) => r.text));
+  const proba = await predictor.predictProba(data.test);
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
   if (spec.saveTo !== undefined) await predictor.save(spec.saveTo);
   return {

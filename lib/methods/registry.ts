@@ -4,6 +4,7 @@
  * The registry holds each method with its options type erased: options reach it as parsed JSON or flags, and
  * the method's own `create` validates them before any training.
  */
+import type { InputKind } from "../data/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { autoprompt } from "./autoprompt/autoprompt.ts";
@@ -22,8 +23,11 @@ export interface RegisteredMethod {
   readonly summary: string;
   /** Every option the method takes, with its default. */
   readonly defaults: MethodOptions;
-  /** Validate `options` (an input error naming the option otherwise) and configure the method for `labels`. */
-  create(model: ModelFolder, labels: readonly string[], options?: MethodOptions): Method;
+  /**
+   * Validate `options` (an input error naming the option otherwise) and configure the method for `labels` and
+   * the task's `inputs` (default single texts).
+   */
+  create(model: ModelFolder, labels: readonly string[], options?: MethodOptions, inputs?: InputKind): Method;
   /** Load a saved predictor onto `model`. */
   load(dir: string, model: ModelFolder): Promise<Predictor>;
 }
@@ -50,7 +54,7 @@ export class MethodRegistry {
       summary,
       defaults: Object.freeze(Object.fromEntries(Object.entries(defaults))),
       // The method checks every option it reads (types and ranges) before configuring anything.
-      create: (model, labels, options = {}) => factory.create(model, labels, options as Partial<O>),
+      create: (model, labels, options = {}, inputs) => factory.create(model, labels, options as Partial<O>, inputs),
       load: (dir, model) => factory.load(dir, model),
     };
     this.#methods.set(name, entry);

@@ -3,7 +3,8 @@
  * so experiments can swap them: configure with a plain options object, `fit(train, dev)`, get a predictor
  * and a record of what was trained.
  */
-import type { Row } from "../data/types.ts";
+import type { InputKind, Row } from "../data/types.ts";
+import type { TextInput } from "../model/batch.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 
@@ -29,12 +30,12 @@ export interface TrainRecord {
   acceptedFlips?: number;
 }
 
-/** Class probabilities for texts, and persistence. */
+/** Class probabilities for texts (or sentence pairs), and persistence. */
 export interface Predictor {
   /** Class order of the probability rows. */
   readonly labels: readonly string[];
-  /** One row of class probabilities per text. */
-  predictProba(texts: readonly string[]): Promise<number[][]>;
+  /** One row of class probabilities per input: a text, or a pair `{ text, textB }` (data rows are both). */
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
   /** Write the small artifacts this method trained (prefix and head, triggers and label words, ...). */
   save(dir: string): Promise<void>;
 }
@@ -59,8 +60,12 @@ export interface MethodFactory<O extends object = Record<string, unknown>> {
   /** One-line description for listings. */
   summary: string;
   defaults: O;
-  /** Validate options (clear errors before training starts) and configure the method for `labels`. */
-  create(model: ModelFolder, labels: readonly string[], options?: Partial<O>): Method;
+  /**
+   * Validate options (clear errors before training starts) and configure the method for `labels` and the
+   * task's `inputs` (default single texts): a prompt written for single texts on a pair task, or the reverse,
+   * is an input error here.
+   */
+  create(model: ModelFolder, labels: readonly string[], options?: Partial<O>, inputs?: InputKind): Method;
   /** Load a saved predictor onto `model`. */
   load(dir: string, model: ModelFolder): Promise<Predictor>;
 }

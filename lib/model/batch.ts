@@ -3,7 +3,7 @@
  * padded up to a bucket, so a handful of compiled sessions serve a whole run.
  */
 import type { TensorData } from "../engine/graph.ts";
-import type { BertTokenizer } from "./tokenizer.ts";
+import { type BertTokenizer, truncateLongestFirst } from "./tokenizer.ts";
 
 /** Padded sequence lengths; a batch takes the smallest that fits its longest row. */
 export const LENGTH_BUCKETS = [16, 32, 64, 128, 256, 512] as const;
@@ -60,19 +60,29 @@ export function tokenFeeds(b: TokenBatch): Record<string, TensorData> {
   return { input_ids: b.inputIds, token_type_ids: b.tokenTypeIds, attention_mask: b.attentionMask };
 }
 
+/** One input of a method: a text, or a sentence pair (`textB` set), as data rows carry them. */
+export type TextInput = string | { readonly text: string; readonly textB?: string };
+
+/** The first text of `input` and its second one (undefined for a single text). */
+export function inputTexts(input: TextInput): [string, string | undefined] {
+  return typeof input === "string" ? [input, undefined] : [input.text, input.textB];
+}
+
 /**
- * `[CLS] text [SEP]` for each text, the text cut to fit `maxLength`; `truncated` counts the cut ones so the
- * caller can report it (nothing is dropped silently).
+ * BERT's input for each text or pair: `[CLS] a [SEP]`, or `[CLS] a [SEP] b [SEP]` with token type 0 up to
+ * the first `[SEP]` and 1 after it, as Hugging Face encodes pairs. Inputs over `maxLength` are cut
+ * longest-first ({@link truncateLongestFirst}); `truncated` counts the cut ones so the caller can report it
+ * (nothing is dropped silently).
  */
-export function encodeTexts(tok: BertTokenizer, texts: readonly string[], maxLength: number): { seqs: TokenSeq[]; truncated: number } {
+export function encodeTexts(tok: BertTokenizer, inputs: readonly TextInput[], maxLength: number): { seqs: TokenSeq[]; truncated: number } {
   let truncated = 0;
-  const seqs = texts.map((t) => {
-    let ids = tok.encodeText(t);
-    if (ids.length > maxLength - 2) {
-      ids = ids.slice(0, maxLength - 2);
-      truncated++;
-    }
-    return { ids: [tok.specialIds.cls, ...ids, tok.specialIds.sep] };
+  const { cls, sep } = tok.specialIds;
+  const seqs = inputs.map((input): TokenSeq => {
+    const [text, textB] = inputTexts(input);
+    const a = tok.encodeText(text), b = textB === undefined ? [] : tok.encodeText(textB);
+    if (truncateLongestFirst(a, b, maxLength - (textB === undefined ? 2 : 3))) truncated++;
+    if (textB === undefined) return { ids: [cls, ...a, sep] };
+    return { ids: [cls, ...a, sep, ...b, sep], typeIds: [...a.map(() => 0), 0, 0, ...b.map(() => 1), 1] };
   });
   return { seqs, truncated };
 }

@@ -156,8 +156,7 @@ export class BertTokenizer {
     const rows = texts.map((text, i) => {
       const a = this.encodeText(text);
       const b = textPairs ? this.encodeText(textPairs[i]) : [];
-      if (a.length + b.length > budget) truncated++;
-      while (a.length + b.length > budget) (a.length > b.length ? a : b).pop();
+      if (truncateLongestFirst(a, b, budget)) truncated++;
       const ids = [cls, ...a, sep];
       const types = ids.map(() => 0);
       if (textPairs) for (const id of [...b, sep]) ids.push(id), types.push(1);
@@ -174,6 +173,16 @@ export class BertTokenizer {
       truncated,
     };
   }
+}
+
+/**
+ * Cut `a` and `b` (token ids, in place) to `budget` tokens together, Hugging Face's `longest_first`: one token
+ * at a time from the end of the longer, of `b` when they are as long. Returns whether anything was cut.
+ */
+export function truncateLongestFirst(a: number[], b: number[], budget: number): boolean {
+  if (a.length + b.length <= budget) return false;
+  while (a.length + b.length > budget) (a.length > b.length ? a : b).pop();
+  return true;
 }
 
 // transformers.js reads its location from the global `env`: loads run one at a time so they cannot mix.

@@ -12,7 +12,9 @@
  * ```
  * @module
  */
-import type { Row } from "../../data/types.ts";
+import type { InputKind, Row } from "../../data/types.ts";
+import type { TextInput } from "../../model/batch.ts";
+import { checkTemplateInputs } from "../prompt_inputs.ts";
 import { DECODER } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { notesFor } from "../../model/weights.ts";
@@ -31,7 +33,10 @@ import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "
 export interface AutoPromptOptions extends SearchOptions {
   /** A named option set of {@link AUTOPROMPT_PRESETS}, applied over the defaults; options given beside it win. */
   preset: string | null;
-  /** Template with `{sentence}`, `[T]` trigger slots and one `[P]`; null: `{sentence}` + `triggers`×`[T]` + `[P]。`. */
+  /**
+   * Template with `{sentence}` (and `{sentence_b}` for pairs), `[T]` trigger slots and one `[P]`; null:
+   * `{sentence}` + `triggers`×`[T]` + `[P]。`, or for a pair task `{sentence}[P]` + `triggers`×`[T]` + `{sentence_b}`.
+   */
   template: string | null;
   /** Trigger slots of the default template (must match the template's `[T]` count when both are given). */
   triggers: number;
@@ -85,11 +90,15 @@ export const AUTOPROMPT_PRESETS: Readonly<Record<string, Partial<AutoPromptOptio
 
 const WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight";
 
-/** The parsed template of `o`. @throws InputError for a bad template or a trigger count that disagrees. */
-function templateOf(o: AutoPromptOptions, explicitTriggers: boolean): AutoTemplate {
+/**
+ * The parsed template of `o` for the task's `inputs` (null: the default template of that kind).
+ * @throws InputError for a bad template, one written for the other kind of input, or a trigger count that disagrees.
+ */
+function templateOf(o: AutoPromptOptions, explicitTriggers: boolean, inputs: InputKind): AutoTemplate {
   checkOption("triggers", o.triggers, (v) => Number.isInteger(v) && v >= 1, "a positive integer (AutoPrompt needs trigger slots)");
-  if (o.template === null) return parseAutoTemplate(defaultTemplate(o.triggers));
+  if (o.template === null) return parseAutoTemplate(defaultTemplate(o.triggers, inputs));
   const t = parseAutoTemplate(o.template);
+  checkTemplateInputs(t, inputs, "{sentence_b}");
   if (explicitTriggers && t.triggers !== o.triggers) {
     throw new InputError(`template has ${t.triggers} [T] slots but triggers is ${o.triggers}`, { field: "triggers" });
   }
@@ -145,9 +154,9 @@ export class AutoPromptPredictor implements Predictor {
   }
 
   /** Softmax over classes of log Σ p(label tokens | [MASK]). */
-  predictProba(texts: readonly string[]): Promise<number[][]> {
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
-    const seqs = encodeAutoPrompts(this.model.tokenizer, this.template, texts, maxLength).seqs.map((s) => withTriggers(s, this.triggers));
+    const seqs = encodeAutoPrompts(this.model.tokenizer, this.template, inputs, maxLength).seqs.map((s) => withTriggers(s, this.triggers));
     return this.scorer.scoreSeqs(seqs, evalBatchSize, maxLength, true);
   }
 
@@ -175,7 +184,7 @@ class AutoPrompt implements Method {
     const start = performance.now();
     if (!train.length) throw new InputError("AutoPrompt needs training examples", { field: "train" });
     const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
-    const encode = (rows: readonly Row[]) => encodeAutoPrompts(model.tokenizer, template, rows.map((r) => r.text), o.maxLength);
+    const encode = (rows: readonly Row[]) => encodeAutoPrompts(model.tokenizer, template, rows, o.maxLength);
     const enc = encode(train);
     const trainEx: PromptExample[] = enc.seqs.map((seq, i) => ({ seq, gold: gold[i] }));
     const devEx: PromptExample[] = encode(dev).seqs.map((seq, i) => ({ seq, gold: devGold[i] }));
@@ -230,8 +239,8 @@ class AutoPrompt implements Method {
 }
 
 /** Validate every option (before any work) and return the parsed template and label tokens. */
-function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptOptions, explicitTriggers: boolean) {
-  const template = templateOf(o, explicitTriggers);
+function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptOptions, explicitTriggers: boolean, inputs: InputKind) {
+  const template = templateOf(o, explicitTriggers, inputs);
   const positive = (name: keyof AutoPromptOptions) =>
     checkOption(name, o[name] as number, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   for (const k of ["batchSize", "accumulationSteps", "numCand", "evalBatchSize"] as const) positive(k);
@@ -254,11 +263,11 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
   name: "autoprompt",
   summary: "AutoPrompt: frozen MLM, gradient-guided discrete trigger search, given or searched label words",
   defaults: AUTOPROMPT_DEFAULTS,
-  create(model, labels, options = {}) {
+  create(model, labels, options = {}, inputs = "text") {
     const preset = options.preset ? AUTOPROMPT_PRESETS[options.preset] : {};
     if (!preset) throw new InputError(`unknown preset "${options.preset}"; known: ${Object.keys(AUTOPROMPT_PRESETS).join(", ")}`, { field: "preset" });
     const o = { ...AUTOPROMPT_DEFAULTS, ...preset, ...options };
-    const { template, blocked, labelTokens } = configure(model, labels, o, options.triggers !== undefined);
+    const { template, blocked, labelTokens } = configure(model, labels, o, options.triggers !== undefined, inputs);
     return new AutoPrompt(model, labels, o, template, blocked, labelTokens);
   },
   async load(dir, model) {

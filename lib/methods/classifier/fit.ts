@@ -10,7 +10,7 @@ import { buildBert, type ParamSource } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import type { LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { encodeTexts, type TokenSeq } from "../../model/batch.ts";
+import { encodeTexts, type TextInput, type TokenSeq } from "../../model/batch.ts";
 import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
 import { labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
@@ -53,8 +53,9 @@ export async function fitClassifier(
 ): Promise<TrainRecord> {
   const { model, labels, options: o, weights } = fit;
   const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
-  const enc = encodeTexts(model.tokenizer, train.map((r) => r.text), o.maxLength);
-  const devSeqs = encodeTexts(model.tokenizer, dev.map((r) => r.text), o.maxLength).seqs;
+  // Rows are texts or sentence pairs (`[CLS] a [SEP] b [SEP]`, token types 0/1).
+  const enc = encodeTexts(model.tokenizer, train, o.maxLength);
+  const devSeqs = encodeTexts(model.tokenizer, dev, o.maxLength).seqs;
   const result = await fitSupervised({
     weights,
     params: fit.params,
@@ -108,8 +109,8 @@ export class ClassifierPredictor implements Predictor {
     return predictBatches(seqs, evalBatchSize, maxLength, this.labels.length, (b) => this.#evaluator.run(b));
   }
 
-  predictProba(texts: readonly string[]): Promise<number[][]> {
-    return this.predictSeqs(encodeTexts(this.model.tokenizer, texts, this.options.maxLength).seqs);
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
+    return this.predictSeqs(encodeTexts(this.model.tokenizer, inputs, this.options.maxLength).seqs);
   }
 
   save(dir: string): Promise<void> {

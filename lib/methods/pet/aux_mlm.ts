@@ -1,12 +1,12 @@
 /**
- * PET's auxiliary masked-LM objective: alongside each labelled step, a masked-LM step on unlabelled text with
- * the same weights, the two gradients mixed as α·CE + (1 − α)·MLM (PET's default α = 0.9999), so prompt-based
- * fine-tuning keeps the model a language model.
+ * PET's auxiliary masked-LM objective: alongside each labelled step, a masked-LM step on unlabelled text (or
+ * sentence pairs, encoded as BERT pairs) with the same weights, the two gradients mixed as α·CE + (1 − α)·MLM
+ * (PET's default α = 0.9999), so prompt-based fine-tuning keeps the model a language model.
  */
 import type { BertConfig } from "../../model/config.ts";
 import type { BertTokenizer } from "../../model/tokenizer.ts";
 import type { GradientStep } from "../../train/gradient_step.ts";
-import { encodeTexts, packBatch, type TokenSeq } from "../../model/batch.ts";
+import { encodeTexts, packBatch, type TextInput, type TokenSeq } from "../../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../../model/masking.ts";
 import { mlmFeeds } from "../../model/mlm_graph.ts";
 import { mlmTrainStep } from "../../train/mlm_step.ts";
@@ -31,7 +31,7 @@ export class AuxMlm {
   constructor(
     private readonly config: BertConfig,
     private readonly tokenizer: BertTokenizer,
-    texts: readonly string[],
+    texts: readonly TextInput[],
     private readonly options: AuxMlmOptions & { maxLength: number; seed: number },
   ) {
     if (texts.length === 0) throw new Error("auxiliary MLM: no unlabelled texts");

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { Row } from "../../data/types.ts";
+import type { InputKind, Row } from "../../data/types.ts";
 import { Graph } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
@@ -24,10 +24,11 @@ import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
+import { type TextInput, type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
-import { unlabeledTexts } from "../../data/unlabeled.ts";
+import { unlabeledRows } from "../../data/unlabeled.ts";
+import { checkTemplateInputs } from "../prompt_inputs.ts";
 import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
@@ -59,7 +60,7 @@ export interface PetOptions extends LoopOptions {
    * PET's auxiliary masked-LM loss on unlabelled text (`finetune` mode): α·CE + (1 − α)·MLM, with the texts
    * given or the unlabelled texts of a registered dataset (decontaminated, through the data mirror or cache).
    */
-  auxMlm?: { alpha: number; batchSize: number; texts?: string[]; dataset?: string } | null;
+  auxMlm?: { alpha: number; batchSize: number; texts?: TextInput[]; dataset?: string } | null;
   /**
    * Contextual calibration (`calibration.ts`): divide each pattern's class probabilities by those of
    * content-free inputs, estimated after training with the final weights and saved with the predictor.
@@ -98,9 +99,9 @@ class PatternModel {
     private readonly options: PetOptions,
   ) {}
 
-  encode(texts: readonly string[]): { seqs: TokenSeq[]; truncated: number } {
+  encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
     const { maxLength } = this.options;
-    return encodePrompts(this.model.tokenizer, this.template, texts, { maskCount: this.verbalizer.maskCount, maxLength });
+    return encodePrompts(this.model.tokenizer, this.template, inputs, { maskCount: this.verbalizer.maskCount, maxLength });
   }
 
   /** Flat row indices of the masks of a packed batch. */
@@ -116,7 +117,9 @@ class PatternModel {
 
   /** Estimate {@link bias} from the content-free inputs with the current weights. */
   async estimateBias(): Promise<void> {
-    this.bias = contentFreeBias(await this.#rawProba(this.encode(CONTENT_FREE_INPUTS).seqs));
+    // A pair template gets the content-free text in both slots.
+    const inputs = CONTENT_FREE_INPUTS.map((text) => (this.template.pair ? { text, textB: text } : text));
+    this.bias = contentFreeBias(await this.#rawProba(this.encode(inputs).seqs));
   }
 
   #rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
@@ -146,9 +149,9 @@ class PatternModel {
 class PetPredictor implements Predictor {
   constructor(readonly labels: readonly string[], readonly patterns: readonly PatternModel[], private readonly options: PetOptions) {}
 
-  async predictProba(texts: readonly string[]): Promise<number[][]> {
+  async predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
     const all: number[][][] = [];
-    for (const p of this.patterns) all.push(await p.proba(p.encode(texts).seqs));
+    for (const p of this.patterns) all.push(await p.proba(p.encode(inputs).seqs));
     return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
   }
 
@@ -167,14 +170,17 @@ class PetPredictor implements Predictor {
 /** Name prefix of pattern `i`'s weights in a saved ensemble. */
 const prefixOf = (i: number) => `pattern${i}/`;
 
-/** The pattern list of `o`, each template parsed and verbalizer checked (errors before training). */
-function resolvePatterns(model: ModelFolder, labels: readonly string[], o: PetOptions): { template: Template; verbalizer: Verbalizer }[] {
+/**
+ * The pattern list of `o`, each template parsed (and checked against the task's `inputs` when given) and
+ * verbalizer checked: errors before training.
+ */
+function resolvePatterns(model: ModelFolder, labels: readonly string[], o: PetOptions, inputs?: InputKind): { template: Template; verbalizer: Verbalizer }[] {
   const given = o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }];
   if (given.length === 0) throw new InputError("must hold at least one pattern", { field: "patterns" });
   return given.map((p) => {
     const template = resolveTemplate(p.template);
+    if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
     const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
-    if (template.pair) throw new InputError(`template "${template.source}": {text_b} needs text pairs, which PET's tasks do not have`, { field: "template" });
     templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
     return { template, verbalizer };
   });
@@ -215,7 +221,7 @@ class Pet implements Method {
       // Train a copy: the loaded model stays as it was for the next pattern and run.
       const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
       const pattern = new PatternModel(model, p.template, p.verbalizer, weights, false, o);
-      const r = await trainPattern(pattern, train.map((r) => r.text), gold, dev.map((r) => r.text), devGold, o, onProgress);
+      const r = await trainPattern(pattern, train, gold, dev, devGold, o, onProgress);
       trained.push(pattern);
       record.trainableParams += r.trainableParams;
       record.dev.push(...r.dev.map((d) => ({ step: d.step + record.steps, accuracy: d.accuracy })));
@@ -244,16 +250,16 @@ async function calibratePatterns(patterns: readonly PatternModel[], labels: read
 /** Prompt-based fine-tuning of one pattern's weights (in place). */
 async function trainPattern(
   pattern: PatternModel,
-  texts: string[],
+  inputs: readonly TextInput[],
   gold: number[],
-  devTexts: string[],
+  devInputs: readonly TextInput[],
   devGold: number[],
   o: PetOptions,
   onProgress: FitOptions["onProgress"],
 ) {
-  const enc = pattern.encode(texts);
-  const devSeqs = pattern.encode(devTexts).seqs;
-  const aux = o.auxMlm ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxTexts(o.auxMlm), { ...o.auxMlm, maxLength: o.maxLength, seed: o.seed }) : undefined;
+  const enc = pattern.encode(inputs);
+  const devSeqs = pattern.encode(devInputs).seqs;
+  const aux = o.auxMlm ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxInputs(o.auxMlm), { ...o.auxMlm, maxLength: o.maxLength, seed: o.seed }) : undefined;
   const result = await fitSupervised({
     weights: pattern.weights,
     params: pattern.weights,
@@ -262,18 +268,18 @@ async function trainPattern(
     onProgress,
     loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
     feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
-    evaluate: devTexts.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
+    evaluate: devInputs.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
     mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
   }, enc.seqs, gold).finally(() => aux?.release());
   return { ...result, truncated: enc.truncated };
 }
 
-/** The unlabelled texts of the auxiliary objective. */
-async function auxTexts(a: NonNullable<PetOptions["auxMlm"]>): Promise<string[]> {
+/** The unlabelled inputs of the auxiliary objective: the texts given, or a dataset's unlabelled texts or pairs. */
+async function auxInputs(a: NonNullable<PetOptions["auxMlm"]>): Promise<TextInput[]> {
   if (a.texts) return a.texts;
-  const texts: string[] = [];
-  for await (const t of unlabeledTexts(a.dataset!)) texts.push(t);
-  return texts;
+  const rows: TextInput[] = [];
+  for await (const r of unlabeledRows(a.dataset!)) rows.push(r);
+  return rows;
 }
 
 /** Registry entry of PET. */
@@ -281,7 +287,7 @@ export const pet: MethodFactory<PetOptions> = {
   name: "pet",
   summary: "PET: template + verbalizer on the MLM head; zero-shot or prompt-based fine-tuning, pattern ensembles",
   defaults: PET_DEFAULTS,
-  create(model, labels, options = {}) {
+  create(model, labels, options = {}, inputs = "text") {
     const o = { ...PET_DEFAULTS, ...options };
     if (o.mode !== "zero-shot" && o.mode !== "finetune") {
       throw new InputError(`must be "zero-shot" or "finetune", got "${o.mode}"`, { field: "mode" });
@@ -294,7 +300,7 @@ export const pet: MethodFactory<PetOptions> = {
       if (o.mode !== "finetune") throw new InputError(`applies to mode "finetune" only`, { field: "auxMlm" });
     }
     if (typeof o.calibrate !== "boolean") throw new InputError(`must be true or false, got ${JSON.stringify(o.calibrate)}`, { field: "calibrate" });
-    return new Pet(model, labels, o, resolvePatterns(model, labels, o));
+    return new Pet(model, labels, o, resolvePatterns(model, labels, o, inputs));
   },
   async load(dir, model) {
     const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);

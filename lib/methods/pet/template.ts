@@ -1,9 +1,10 @@
 /**
- * PET's template language: a pattern string with an input slot `{text}` (and `{text_b}` for pairs), one
- * `[MASK]` slot and literal text, e.g. `{text}总之很[MASK]。` or FewCLUE's `[MASK]满意。{text}`. A template is
- * parsed once (bad ones fail before any training) and encoded as `[CLS] parts [SEP]`: literals tokenized
- * alone, the mask slot expanded to as many `[MASK]` tokens as the longest label word, and only the input text
- * truncated to fit.
+ * PET's template language: a pattern string with an input slot `{text}` (`{text_a}` is the same slot) and, for
+ * sentence pairs, `{text_b}`, one `[MASK]` slot and literal text, e.g. `{text}总之很[MASK]。`, FewCLUE's
+ * `[MASK]满意。{text}` or PET's inference pattern `{text}？[MASK]，{text_b}`. A template is parsed once (bad
+ * ones fail before any training) and encoded as one segment `[CLS] parts [SEP]` (token type 0 throughout, as
+ * LM-BFF's templates are): literals tokenized alone, the mask slot expanded to as many `[MASK]` tokens as the
+ * longest label word, and only the input texts truncated to fit, longest first.
  *
  * @example
  * ```ts
@@ -12,9 +13,10 @@
  * ```
  * @module
  */
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import { type BertTokenizer, truncateLongestFirst } from "../../model/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
-import type { TokenBatch, TokenSeq } from "../../model/batch.ts";
+import type { TextInput, TokenBatch, TokenSeq } from "../../model/batch.ts";
+import { templateTexts } from "../prompt_inputs.ts";
 
 /** One piece of a parsed template. */
 export type TemplatePart =
@@ -32,7 +34,10 @@ export interface Template {
   pair: boolean;
 }
 
-/** Named templates: the article's, FewCLUE's EPRSTMT pattern and a few sentiment variants. */
+/**
+ * Named templates: the article's, FewCLUE's EPRSTMT pattern and a few sentiment variants for single texts; for
+ * sentence pairs (`pair-*`, paraphrase tasks such as BUSTM), PET's inference pattern and FewCLUE's.
+ */
 export const TEMPLATE_PRESETS: Readonly<Record<string, string>> = {
   /** The article's example prompt, "我很累，感觉很[MASK]". */
   article: "{text}感觉很[MASK]。",
@@ -44,9 +49,17 @@ export const TEMPLATE_PRESETS: Readonly<Record<string, string>> = {
   review: "这是一条[MASK]评。{text}",
   /** "Overall it is [MASK]." */
   zongti: "{text}总体来说很[MASK]。",
+  /** PET's pattern for inference, "a? [MASK], b"; with `yes-no` it reads "a？是，b" / "a？不，b". */
+  "pair-question": "{text}？[MASK]，{text_b}",
+  /** "The two sentences mean [MASK]同: a; b", one mask: with `same-not` it reads 相同 (same) / 不同 (different). */
+  "pair-same": "下面两个句子语义[MASK]同：{text}；{text_b}",
+  /** FewCLUE's BUSTM pattern "The two sentences mean [MASK][MASK]: a; b", for the two-token `same-different`. */
+  "pair-semantic": "下面两个句子语义[MASK]：{text}；{text_b}",
+  /** PaddleNLP's FewCLUE BUSTM pattern 0 "[MASK]是一句话。a，b" ("is [very much] one sentence"), with `very-not`. */
+  "pair-fewclue": "[MASK]是一句话。{text}，{text_b}",
 };
 
-const SLOTS = { "{text}": "text", "{text_b}": "text_b" } as const;
+const SLOTS = { "{text}": "text", "{text_a}": "text", "{text_b}": "text_b" } as const;
 
 /**
  * Parse a template string.
@@ -62,8 +75,8 @@ export function parseTemplate(source: string): Template {
     if (m.index > at) parts.push(literal(source.slice(at, m.index), bad));
     at = m.index + m[0].length;
     const kind = m[0] === "[MASK]" ? "mask" : SLOTS[m[0] as keyof typeof SLOTS];
-    if (!kind) throw bad(`unknown slot ${m[0]}; known: {text}, {text_b}, [MASK]`);
-    if (seen.has(kind)) throw bad(`${m[0]} appears more than once`);
+    if (!kind) throw bad(`unknown slot ${m[0]}; known: {text} (or {text_a}), {text_b}, [MASK]`);
+    if (seen.has(kind)) throw bad(`${kind === "text" ? "{text}" : m[0]} appears more than once`);
     seen.add(kind);
     parts.push({ kind });
   }
@@ -82,9 +95,6 @@ function literal(text: string, bad: (problem: string) => InputError): TemplatePa
 export function resolveTemplate(nameOrSource: string): Template {
   return parseTemplate(TEMPLATE_PRESETS[nameOrSource] ?? nameOrSource);
 }
-
-/** An input of a template: a text, or a pair for templates with `{text_b}`. */
-export type PromptInput = string | { text: string; textB: string };
 
 /** Options of {@link encodePrompts}. */
 export interface PromptEncodeOptions {
@@ -110,14 +120,15 @@ export function templateOverhead(tok: BertTokenizer, template: Template, { maskC
 }
 
 /**
- * Encode inputs with a template. The input text (never the template) is cut from its end to fit
+ * Encode inputs with a template. The input texts (never the template) are cut from their end to fit
  * `maxLength`, longest first between `text` and `text_b`; `truncated` counts the inputs cut. A `[MASK]` typed
  * in an input becomes `[UNK]`, so the template's mask slot holds the only masks of a sequence.
+ * @throws InputError naming the template: a pair for a template without `{text_b}`, or a single text for one with it.
  */
 export function encodePrompts(
   tok: BertTokenizer,
   template: Template,
-  inputs: readonly PromptInput[],
+  inputs: readonly TextInput[],
   opts: PromptEncodeOptions,
 ): { seqs: TokenSeq[]; truncated: number } {
   const budget = opts.maxLength - templateOverhead(tok, template, opts);
@@ -126,13 +137,8 @@ export function encodePrompts(
   const encode = (s: string) => tok.encodeText(s).map((id) => (id === mask ? unk : id));
   let truncated = 0;
   const seqs = inputs.map((input) => {
-    const a = encode(typeof input === "string" ? input : input.text);
-    const b = template.pair ? encode(typeof input === "string" ? "" : input.textB) : [];
-    if (template.pair && typeof input === "string") {
-      throw new InputError(`template "${template.source}" needs text pairs ({text_b}), got a single text`, { field: "template" });
-    }
-    if (a.length + b.length > budget) truncated++;
-    while (a.length + b.length > budget) (a.length >= b.length ? a : b).pop();
+    const [a, b] = templateTexts(input, template, "{text_b}").map(encode);
+    if (truncateLongestFirst(a, b, budget)) truncated++;
     const ids = [cls];
     template.parts.forEach((p, i) => {
       if (p.kind === "text") ids.push(...a);

@@ -28,7 +28,7 @@ import { InputError } from "../../util/errors.ts";
 /** Label → its word (or words), as users write it. */
 export type VerbalizerSpec = Readonly<Record<string, string | readonly string[]>>;
 
-/** Named verbalizers for the sentiment tasks (labels Positive/Negative, as EPRSTMT's). */
+/** Named verbalizers for the sentiment tasks (labels Positive/Negative, as EPRSTMT's) and paraphrase (Same/Different). */
 export const VERBALIZER_PRESETS: Readonly<Record<string, VerbalizerSpec>> = {
   /** 好/差: good/bad, one character each. */
   "good-bad": { Positive: ["好"], Negative: ["差"] },
@@ -40,6 +40,14 @@ export const VERBALIZER_PRESETS: Readonly<Record<string, VerbalizerSpec>> = {
   fewclue: { Positive: ["很"], Negative: ["不"] },
   /** Two-character words (two masks): 满意/不满, satisfied/dissatisfied. */
   satisfied: { Positive: ["满意"], Negative: ["不满"] },
+  /** Paraphrase (labels Same/Different, as BUSTM's): 是/不, yes/no, for the `pair-question` template. */
+  "yes-no": { Same: ["是"], Different: ["不"] },
+  /** 相/不 before 同: 相同/不同 (same/different) in one mask, for the `pair-same` template. */
+  "same-not": { Same: ["相"], Different: ["不"] },
+  /** 相同/不同 whole (two masks), FewCLUE's BUSTM words, for the `pair-semantic` template. */
+  "same-different": { Same: ["相同"], Different: ["不同"] },
+  /** 很/不, PaddleNLP's FewCLUE BUSTM words, for the `pair-fewclue` template. */
+  "very-not": { Same: ["很"], Different: ["不"] },
 };
 
 /** One label word and its token ids. */

@@ -1,0 +1,37 @@
+/**
+ * How a prompt template (PET's, AutoPrompt's) meets a task's inputs: a template with one input slot takes single
+ * texts, one with a second slot (`{text_b}`, `{sentence_b}`) takes sentence pairs. The other kind is an input
+ * error: when the method is created for a task (before any data is read), and for each input when it is encoded.
+ */
+import type { InputKind } from "../data/types.ts";
+import { inputTexts, type TextInput } from "../model/batch.ts";
+import { InputError } from "../util/errors.ts";
+
+/** What the checks need of a parsed template. */
+export interface SlottedTemplate {
+  source: string;
+  /** Whether the template has a second input slot. */
+  pair: boolean;
+}
+
+function mismatch(template: SlottedTemplate, secondSlot: string): InputError {
+  const problem = template.pair
+    ? `has a second input slot ${secondSlot}: it needs text pairs, but the inputs are single texts; use a template without ${secondSlot}`
+    : `has one input slot, but the inputs are sentence pairs; use a template with a ${secondSlot} slot for the second sentence`;
+  return new InputError(`template "${template.source}" ${problem}`, { field: "template" });
+}
+
+/** @throws InputError naming the template when it is written for the other kind of input than `inputs`. */
+export function checkTemplateInputs(template: SlottedTemplate, inputs: InputKind, secondSlot: string): void {
+  if (template.pair !== (inputs === "pair")) throw mismatch(template, secondSlot);
+}
+
+/**
+ * The two texts of `input` for `template` (the second empty for a single-text template).
+ * @throws InputError naming the template when the input is a pair and the template is not, or the reverse.
+ */
+export function templateTexts(input: TextInput, template: SlottedTemplate, secondSlot: string): [string, string] {
+  const [text, textB] = inputTexts(input);
+  checkTemplateInputs(template, textB === undefined ? "text" : "pair", secondSlot);
+  return [text, textB ?? ""];
+}
