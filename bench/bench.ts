@@ -38,8 +38,6 @@ interface Case {
   kit(f: Flags): Promise<Record<string, unknown>>;
   /** torch_baseline.py arguments for the same work. */
   torch(f: Flags): string[];
-  /** Extra environment of the PyTorch child. */
-  torchEnv?: Record<string, string>;
   /** Fields of the kit's result copied to the case line. */
   lift?: string[];
 }
@@ -61,8 +59,6 @@ const CASES: Record<string, Case> = {
     unit: "tokens/s",
     kit: (f) => kitPretrain(f.steps, f.plan),
     torch: (f) => [...MINI_SHAPE, "--mode", "pretrain", "--plan", f.plan],
-    // Shapes change from step to step here: the fragmentation guard of runtime-facts.md.
-    torchEnv: { MALLOC_MMAP_THRESHOLD_: "131072" },
     lift: ["rss_first_mb", "rss_last_mb", "rss_growth"],
   },
   "ptuning-v2-tiny": {
@@ -151,7 +147,7 @@ async function main(args: string[]): Promise<number> {
     const torch = values["no-torch"] || kit.error ? undefined : await jsonChild(
       python(),
       [`${here}torch_baseline.py`, "--threads", `${threads}`, ...c.torch(f)],
-      { ...TORCH_ENV, ...c.torchEnv },
+      TORCH_ENV,
     );
     await Deno.remove(plan).catch(() => {});
     const rate = (r?: Record<string, unknown>) => (r?.[c.unit === "texts/s" ? "texts_per_s" : "tokens_per_s"] as number | undefined) ?? null;

@@ -10,7 +10,7 @@ post-LN blocks, erf GELU, tied MLM decoder with its own bias; P-tuning v2's pref
 Modes: `mlm` / `cls` (random tokens, fixed shape), `pretrain` (the kit's pre-training batches from `--plan`),
 `ptuning` (prefix + head trained, backbone frozen), `infer` (zero-shot PET scoring of `--plan`'s batches
 under no_grad). Prints one JSON line. Example:
-    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 python3 bench/torch_baseline.py \
+    MALLOC_ARENA_MAX=2 python3 bench/torch_baseline.py \
         --model-dir ../shared/models/zh-review-bert-tiny --threads 2 --steps 10 --peak-gflops 226
 """
 import argparse

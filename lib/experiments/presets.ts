@@ -84,3 +84,21 @@ export function comparisonGrid(b: Budget): Grid {
     ],
   };
 }
+
+/**
+ * 05, sentence pairs: every method across K on FewCLUE BUSTM (at both budgets: there is no embedded pair
+ * data), PET with a two-slot template and 是/不, AutoPrompt with the same label words.
+ */
+export function pairComparisonGrid(b: Budget): Grid {
+  return {
+    name: "comparison-bustm",
+    dataset: "bustm",
+    protocol: { kind: "sampled", k: b === "ci" ? [0, 4] : [0, 4, 8, 16, 32, 64], seeds: SEEDS[b] },
+    methods: [
+      entry("finetune", b),
+      entry("pet", b, PET_ZERO_SHOT, { template: "pair-question", verbalizer: "yes-no" }),
+      entry("autoprompt", b, {}, { labelWords: "yes-no" }),
+      entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
+    ],
+  };
+}
