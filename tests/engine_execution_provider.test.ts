@@ -10,11 +10,14 @@ import { gelu } from "../lib/engine/layers.ts";
 import { CompiledGraph } from "../lib/engine/session.ts";
 import { InputError } from "../lib/util/errors.ts";
 
+/** The variable under test; set and restored here, read only through lib/util/config.ts. */
+const EP = "PROMPTLAB_EP";
+
 /** gelu(x W) on a fixed input, compiled and run under PROMPTLAB_EP=`ep` (unset for undefined). */
 async function runUnder(ep: string | undefined): Promise<Float32Array> {
-  const before = Deno.env.get("PROMPTLAB_EP");
-  if (ep === undefined) Deno.env.delete("PROMPTLAB_EP");
-  else Deno.env.set("PROMPTLAB_EP", ep);
+  const before = Deno.env.get(EP);
+  if (ep === undefined) Deno.env.delete(EP);
+  else Deno.env.set(EP, ep);
   try {
     const g = new Graph();
     const x = g.input("x", [4, 8]);
@@ -26,8 +29,8 @@ async function runUnder(ep: string | undefined): Promise<Float32Array> {
       await c.release();
     }
   } finally {
-    if (before === undefined) Deno.env.delete("PROMPTLAB_EP");
-    else Deno.env.set("PROMPTLAB_EP", before);
+    if (before === undefined) Deno.env.delete(EP);
+    else Deno.env.set(EP, before);
   }
 }
 
