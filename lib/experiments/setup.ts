@@ -17,8 +17,11 @@ export { type Budget, budget, trainMissing } from "../util/config.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 
+/** The folder of the kit's own pre-trained models: the embedded default and the model family (`model_family.ts`). */
+export const MODELS_DIR = `${repoRoot}/models`;
+
 /** The kit's own pre-trained model, and the reference model beside the repository. */
-export const EMBEDDED_MODEL = `${repoRoot}/models/promptlab-bert-zh-mini`;
+export const EMBEDDED_MODEL = `${MODELS_DIR}/promptlab-bert-zh-mini`;
 export const REFERENCE_MODEL = `${repoRoot}/../shared/models/zh-review-bert-tiny`;
 
 /** `PROMPTLAB_MODEL`, else the embedded model when its weights exist, else the reference model. */
