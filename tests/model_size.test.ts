@@ -15,7 +15,7 @@ import { runGrid } from "../lib/experiments/grid_run.ts";
 import { lookUpModelSizes, modelFamily, modelSizeModels } from "../lib/experiments/model_family.ts";
 import { modelSizeGrid } from "../lib/experiments/presets.ts";
 import { loadResults, type ResultRow } from "../lib/experiments/results.ts";
-import { REFERENCE_MODEL } from "../lib/experiments/setup.ts";
+import { notebookHeader, REFERENCE_MODEL } from "../lib/experiments/setup.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
 import type { BertConfig } from "../lib/model/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
@@ -129,6 +129,12 @@ Deno.test("accuracy vs model size: log x, a point per model size and method in e
   assert.ok(row && Math.abs((mean.mean as number) - seeds.reduce((a, b) => a + b) / 5) < 1e-12, "the mean of the seeds");
   const xs = objects(spec).filter((o) => o.field === "parameters" && o.scale);
   assert.ok(xs.length >= 3 && xs.every((x) => (x.scale as { type: string }).type === "log"), "x on a log scale in every layer");
+  const [domainLow, domainHigh] = (xs[0].scale as { domain: number[] }).domain;
+  assert.ok(Math.abs(domainLow - 1_234_567) < 1e-3 && Math.abs(domainHigh - 21_000_000) < 1e-3, "the sizes' range, not rounded to decades");
+  assert.deepEqual((xs[0].axis as { values: number[] }).values, [1_234_567, 4_380_427, 21_000_000], "a tick per size");
+  const close = accuracyVsModelSize(rows, { sizes: new Map([["s4x256", 1_300_000]]) });
+  const closeX = objects(close).find((o) => o.field === "parameters" && o.scale)!;
+  assert.deepEqual((closeX.axis as { values: number[] }).values, [1_234_567, 21_000_000], "no second label on top of a close size");
   assert.ok(objects(spec).some((o) => o.field === "low" && objects(spec).some((p) => p.field === "high")), "a band from low to high");
   assert.equal((spec as unknown as { facet: { column: { field: string } } }).facet.column.field, "panel", "a panel per K");
   const palette = objects(spec).filter((o) => o.field === "method" && o.scale).map((o) => (o.scale as { domain: string[] }).domain.slice(0, METHOD_PALETTE.length));
@@ -171,4 +177,12 @@ Deno.test("figures: accuracy vs model size only when rows span several sizes; ex
   const sizes = new Set(data(spec).filter((d) => d.part === "mean").map((d) => d.parameters));
   assert.deepEqual([...sizes].sort((a, b) => Number(a) - Number(b)), [expectedParameters(smallConfig(1, 16)), 1_234_567], "the unsized model's size read from its folder");
   assert.match(await Deno.readTextFile(`${out}/accuracy_vs_model_size.caption.md`), /^# Accuracy vs model size — eprstmt\n[\s\S]*\*\*Band\.\*\* mean ± 1 sample std/);
+});
+
+Deno.test("a family notebook's first cell names every model by folder name and fingerprint, no path", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const name of ["small", "large"]) await writeRandomModelFolder(`${dir}/${name}`, smallConfig(1, name === "small" ? 16 : 32));
+  const header = await notebookHeader(await modelFamily(dir));
+  assert.match(header, /- \*\*Models:\*\* `small` \(fingerprint `[0-9a-f]{16}`\), `large` \(fingerprint `[0-9a-f]{16}`\)\.$/);
+  assert.ok(!header.includes(dir));
 });

@@ -46,6 +46,25 @@ function panelOf(r: ResultRow): string {
   return r.zeroShot ? "zero-shot" : r.k === null ? r.split : `K = ${r.k}`;
 }
 
+/**
+ * The x domain: the sizes' range, widened about its middle to at least a factor of two, not rounded to powers
+ * of ten. A family spread over a decade fills the panel; models of nearly one size (4.38M and 4.44M) are drawn
+ * nearly at one place, as they are, instead of at the panel's two edges.
+ */
+function sizeDomain(sizes: readonly number[]): Record<string, unknown> {
+  if (!sizes.length) return {};
+  const lo = Math.min(...sizes), hi = Math.max(...sizes);
+  const mid = Math.sqrt(lo * hi), half = Math.max(Math.sqrt(hi / lo), Math.SQRT2);
+  return { domain: [mid / half, mid * half], nice: false };
+}
+
+/** Sizes to label on the axis: ascending, each at least 1.3 times the last kept, so labels do not overlap. */
+function spacedTicks(sizes: readonly number[]): number[] {
+  const ticks: number[] = [];
+  for (const n of [...sizes].sort((a, b) => a - b)) if (!ticks.length || n >= 1.3 * ticks[ticks.length - 1]) ticks.push(n);
+  return ticks;
+}
+
 /** 4,380,427 → "4.38M". */
 function shortCount(n: number): string {
   return n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))}M` : n >= 1e3 ? `${Number((n / 1e3).toPrecision(3))}k` : String(n);
@@ -83,8 +102,8 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     field: "parameters",
     type: "quantitative",
     title: "base model parameters (log scale)",
-    scale: { type: "log", padding: 16 },
-    axis: { values: [...new Set(sizes.values())], format: ".3~s", labelAngle: 0 },
+    scale: { type: "log", padding: 16, ...sizeDomain([...sizes.values()]) },
+    axis: { values: spacedTicks([...sizes.values()]), format: ".3~s", labelAngle: 0 },
   };
   const color = methodColourEncoding(usable, points.map((p) => p.method), { symbols: "stroke" });
   const tooltip = [{ field: "model" }, { field: "parameters", format: "," }, { field: "method" }, { field: "setting" }, { field: "panel", title: "K" }, { field: "mean", format: ".1%" }, {

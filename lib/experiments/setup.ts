@@ -72,16 +72,21 @@ const BUDGET_NOTES: Record<config.Budget, string> = {
 /**
  * The Markdown a notebook's first cell shows: the budget that produced its numbers and what that budget is,
  * whether missing grid cells are trained (left out with `grid: false`, for a notebook that runs no grid), and
- * the model by folder name and content fingerprint (never a path).
+ * the model (or each of several, e.g. a model family) by folder name and content fingerprint (never a path).
  */
-export async function notebookHeader(model: Pick<ModelFolder, "dir">, { grid = true } = {}): Promise<string> {
+export async function notebookHeader(
+  model: Pick<ModelFolder, "dir"> | readonly Pick<ModelFolder, "dir">[],
+  { grid = true } = {},
+): Promise<string> {
   const b = config.budget();
+  const models = "dir" in model ? [model] : model;
+  const named = await Promise.all(models.map(async (m) => `\`${modelBaseName(m.dir)}\` (fingerprint \`${await modelFingerprint(m.dir)}\`)`));
   const training = config.trainMissing()
     ? "cells missing from the results file are trained (`PROMPTLAB_TRAIN=no` only reads results)"
     : "`PROMPTLAB_TRAIN=no`: results are read, nothing is trained";
   return [
     `- **Budget \`${b}\`** (\`PROMPTLAB_BUDGET\`): ${BUDGET_NOTES[b]}`,
     ...(grid ? [`- **Training:** ${training}.`] : []),
-    `- **Model:** \`${modelBaseName(model.dir)}\` (fingerprint \`${await modelFingerprint(model.dir)}\`).`,
+    `- **Model${models.length > 1 ? "s" : ""}:** ${named.join(", ")}.`,
   ].join("\n");
 }
