@@ -20,7 +20,7 @@ if (import.meta.main) {
   await Deno.writeTextFile(`${dir}/ready-${name}`, "");
   while (!(await Deno.stat(`${dir}/go`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 10));
   await runGrid(WORKER_GRID, {
-    model: { dir: `${dir}/model` } as ModelFolder,
+    model: { dir: `${dir}/model`, weights: new Map() } as ModelFolder,
     results: `${dir}/results.jsonl`,
     progress: false,
     onWait: (m) => console.error(m),

@@ -37,7 +37,7 @@ async function fakeModel(): Promise<ModelFolder> {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/config.json`, "{}");
   await Deno.writeTextFile(`${dir}/model.safetensors`, "w");
-  return { dir } as ModelFolder;
+  return { dir, weights: new Map() } as ModelFolder; // no weights: a size of 0 parameters
 }
 
 /** Run an entry point of the kit; exit code, stdout and stderr. */

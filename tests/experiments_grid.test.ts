@@ -3,7 +3,7 @@ import type { Cell } from "../lib/experiments/grid.ts";
 import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib/experiments/grid.ts";
 import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_run.ts";
 import { loadGrid } from "../lib/experiments/grid.ts";
-import { comparisonGrid, discretePromptGrid, pairComparisonGrid, ptuningGrid } from "../lib/experiments/presets.ts";
+import { comparisonGrid, discretePromptGrid, modelSizeGrid, pairComparisonGrid, ptuningGrid } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
 import { resultsFrame, summarize } from "../lib/experiments/stats.ts";
@@ -34,7 +34,7 @@ async function fakeModel(): Promise<ModelFolder> {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/config.json`, "{}");
   await Deno.writeTextFile(`${dir}/model.safetensors`, "w");
-  return { dir } as ModelFolder;
+  return { dir, weights: new Map() } as ModelFolder; // no weights: a size of 0 parameters
 }
 
 /** Rows without what differs between runs (time). */
@@ -156,7 +156,13 @@ Deno.test("resultsPath: committed results/grids at the full budget, runs/ci at c
 
 Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both models: 128 positions)", async () => {
   const keys = (g: Grid) => expandGrid(g).map((c) => c.key);
-  const presets = [comparisonGrid("full"), pairComparisonGrid("full"), discretePromptGrid("full"), ptuningGrid("full", { max_position_embeddings: 128 })];
+  const presets = [
+    comparisonGrid("full"),
+    pairComparisonGrid("full"),
+    discretePromptGrid("full"),
+    ptuningGrid("full", { max_position_embeddings: 128 }),
+    modelSizeGrid("full"),
+  ];
   for (const preset of presets) {
     const file = await loadGrid(new URL(`../grids/${preset.name}.json`, import.meta.url).pathname);
     assert.equal(file.name, preset.name);

@@ -13,6 +13,7 @@ import { readResultsFile } from "../lib/experiments/results.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
+import { baseParameterCount } from "../lib/model/parameter_count.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 import { type Ran, runDeno } from "./_subprocess.ts";
@@ -127,7 +128,7 @@ Deno.test("grid: a local dataset in grid JSON (paths relative to the grid file) 
   const written = await Deno.readTextFile(results);
   assert.doesNotMatch(written, MACHINE_PATH);
   const [first] = written.trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(first.model, { name: "promptlab-bert-zh-mini", fingerprint: first.model.fingerprint });
+  assert.deepEqual(first.model, { name: "promptlab-bert-zh-mini", fingerprint: first.model.fingerprint, parameters: baseParameterCount(model.weights) });
 });
 
 Deno.test("grid: --dataset runs a grid on a local file, as grid <name>-<dataset>", async () => {

@@ -54,7 +54,7 @@ Deno.test("a failed cell's reason is recorded with its paths relative to the wor
   const results = `${dir}/r.jsonl`;
   const missing = `${Deno.cwd()}/data/reviews.csv`;
   await runGrid(grid, {
-    model: { dir } as ModelFolder,
+    model: { dir, weights: new Map() } as ModelFolder,
     results,
     progress: false,
     onFailure: () => {},

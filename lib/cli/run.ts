@@ -6,8 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { datasetFromFlags, datasetTask, LOCAL_DATA_FLAGS } from "../data/dataset_spec.ts";
 import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
-import { modelFingerprint } from "../experiments/fingerprint.ts";
-import { modelBaseName } from "../experiments/results.ts";
+import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
 import { STD_LABEL } from "../eval/summary.ts";
@@ -191,9 +190,8 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   });
   if (!ran) return 1;
   const { splits, summary } = ran;
-  // The model by name and fingerprint: no machine path in what is printed (and often committed).
-  const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
-  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: modelRef, date: new Date().toISOString() }));
+  // The model by name, fingerprint and size: no machine path in what is printed (and often committed).
+  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString() }));
   else {
     console.log(summaryRow(summary));
     for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);

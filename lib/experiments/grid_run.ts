@@ -15,7 +15,6 @@ import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { relativePaths } from "../util/paths.ts";
-import { modelFingerprint } from "./fingerprint.ts";
 import { type Cell, cellSplit, describeCell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
 import { checkGrid, gridTask } from "./grid_check.ts";
 import { type GridProgress, gridProgress } from "./grid_progress.ts";
@@ -25,8 +24,8 @@ import {
   isFailed,
   loadRecords,
   loadResults,
-  modelBaseName,
   type ModelRef,
+  modelRef,
   type ResultRow,
   shardPath,
 } from "./results.ts";
@@ -127,16 +126,16 @@ export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
   const { model, results } = opts;
   const runCell = opts.runCell ?? trainCell;
-  const modelRef = { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir) };
+  const ref = await modelRef(model);
   const read = { skipCorrupt: opts.skipCorrupt, onSkip: opts.onSkip ?? ((e: InputError) => console.error(`warning: ${e.message}`)) };
   const out = shardPath(results, opts.shard);
   /** The cells of this shard still to run, after what the results hold now. */
   const pending = async (warn: boolean) => {
     const records = await loadRecords(results, warn ? read : { ...read, onSkip: undefined });
-    const other = records.find((r) => r.model.fingerprint !== modelRef.fingerprint);
+    const other = records.find((r) => r.model.fingerprint !== ref.fingerprint);
     if (other) {
       const named = (m: ModelRef) => `${m.name} (${m.fingerprint})`;
-      throw new InputError(`holds rows of model ${named(other.model)}, not of ${named(modelRef)}; use another results file`, {
+      throw new InputError(`holds rows of model ${named(other.model)}, not of ${named(ref)}; use another results file`, {
         file: results,
       });
     }
@@ -162,7 +161,7 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
       }
       progress?.start(describeCell(cell), i, todo.length);
       const t0 = performance.now();
-      const context = { grid: grid.name, split: cellSplitName(cell), model: modelRef };
+      const context = { grid: grid.name, split: cellSplitName(cell), model: ref };
       let outcome: CellOutcome | undefined, error: string | undefined;
       try {
         outcome = await runCell(cell, { model, task: task!, source: opts.source, onProgress: opts.onProgress });

@@ -7,6 +7,7 @@ import type { SourceOptions } from "../data/sources.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { runProtocol, type RunSummary } from "./fewclue_run.ts";
 import { loadModelFolder } from "../model/folder.ts";
+import { baseParameterCount } from "../model/parameter_count.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
 
@@ -48,7 +49,7 @@ export async function compareModels(dirs: readonly string[], o: CompareOptions):
     const row: ModelComparison = {
       name,
       dir,
-      parameters: [...model.weights].filter(([n]) => !n.startsWith("bert.pooler.")).reduce((s, [, t]) => s + t.data.length, 0),
+      parameters: baseParameterCount(model.weights),
       heldout: await heldoutMlm(model, heldout),
       zeroShot: [],
       fewShot: [],

@@ -72,17 +72,19 @@ export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_em
   };
 }
 
+/** The four methods with their defaults (P-tuning v2 with an 8-token prefix, 4 at ci), PET zero-shot too if asked. */
+function everyMethod(b: Budget, { zeroShot }: { zeroShot: boolean }): GridMethod[] {
+  return [
+    entry("finetune", b),
+    entry("pet", b, zeroShot ? PET_ZERO_SHOT : {}),
+    entry("autoprompt", b),
+    entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
+  ];
+}
+
 /** 05: every method across K on one dataset, PET also zero-shot. */
 export function comparisonGrid(b: Budget): Grid {
-  return {
-    ...sampled("comparison", b, { ci: [0, 4, 8], full: [0, 4, 8, 16, 32, 64] }),
-    methods: [
-      entry("finetune", b),
-      entry("pet", b, PET_ZERO_SHOT),
-      entry("autoprompt", b),
-      entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
-    ],
-  };
+  return { ...sampled("comparison", b, { ci: [0, 4, 8], full: [0, 4, 8, 16, 32, 64] }), methods: everyMethod(b, { zeroShot: true }) };
 }
 
 /**
@@ -101,4 +103,12 @@ export function pairComparisonGrid(b: Budget): Grid {
       entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
     ],
   };
+}
+
+/**
+ * 06: the model-size axis, run once per model of the family (`model_family.ts`): every method as in the
+ * comparison at K 4, 16 and 64 (ci: 4 and 8), without zero-shot cells.
+ */
+export function modelSizeGrid(b: Budget): Grid {
+  return { ...sampled("model_size", b, { ci: [4, 8], full: [4, 16, 64] }), methods: everyMethod(b, { zeroShot: false }) };
 }

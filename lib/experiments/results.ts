@@ -5,8 +5,11 @@
  * `<base>.shard-<i>-of-<n>.jsonl` beside `<base>.jsonl`; loading the base merges them all.
  * @module
  */
+import type { ModelFolder } from "../model/folder.ts";
+import { baseParameterCount } from "../model/parameter_count.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
+import { modelFingerprint } from "./fingerprint.ts";
 import type { Cell, Shard } from "./grid.ts";
 import type { SplitResult } from "./split_run.ts";
 
@@ -24,13 +27,23 @@ export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "con
 }
 
 /**
- * The model a row was run with: its folder's name and a hash of its config and weights. No path: a results file
- * reads the same on every machine. Rows written before carried `dir` (a path) instead of `name`; reading
- * derives the name from its last part.
+ * The model a row was run with: its folder's name, a hash of its config and weights, and its size. No path: a
+ * results file reads the same on every machine. Rows written before carried `dir` (a path) instead of `name`;
+ * reading derives the name from its last part.
  */
 export interface ModelRef {
   name: string;
   fingerprint: string;
+  /**
+   * The base model's parameters, pooler excluded (`baseParameterCount`). Rows written before sizes were
+   * recorded lack it: readers look it up (`model_family.ts`) or leave the row out of size charts.
+   */
+  parameters?: number;
+}
+
+/** The {@link ModelRef} new rows record for `model`. */
+export async function modelRef(model: Pick<ModelFolder, "dir" | "weights">): Promise<ModelRef> {
+  return { name: modelBaseName(model.dir), fingerprint: await modelFingerprint(model.dir), parameters: baseParameterCount(model.weights) };
 }
 
 /**

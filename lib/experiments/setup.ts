@@ -17,8 +17,11 @@ export { type Budget, budget, trainMissing } from "../util/config.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 
+/** The folder of the kit's own pre-trained models: the embedded default and the model family (`model_family.ts`). */
+export const MODELS_DIR = `${repoRoot}/models`;
+
 /** The kit's own pre-trained model, and the reference model beside the repository. */
-export const EMBEDDED_MODEL = `${repoRoot}/models/promptlab-bert-zh-mini`;
+export const EMBEDDED_MODEL = `${MODELS_DIR}/promptlab-bert-zh-mini`;
 export const REFERENCE_MODEL = `${repoRoot}/../shared/models/zh-review-bert-tiny`;
 
 /** `PROMPTLAB_MODEL`, else the embedded model when its weights exist, else the reference model. */
@@ -69,16 +72,21 @@ const BUDGET_NOTES: Record<config.Budget, string> = {
 /**
  * The Markdown a notebook's first cell shows: the budget that produced its numbers and what that budget is,
  * whether missing grid cells are trained (left out with `grid: false`, for a notebook that runs no grid), and
- * the model by folder name and content fingerprint (never a path).
+ * the model (or each of several, e.g. a model family) by folder name and content fingerprint (never a path).
  */
-export async function notebookHeader(model: Pick<ModelFolder, "dir">, { grid = true } = {}): Promise<string> {
+export async function notebookHeader(
+  model: Pick<ModelFolder, "dir"> | readonly Pick<ModelFolder, "dir">[],
+  { grid = true } = {},
+): Promise<string> {
   const b = config.budget();
+  const models = "dir" in model ? [model] : model;
+  const named = await Promise.all(models.map(async (m) => `\`${modelBaseName(m.dir)}\` (fingerprint \`${await modelFingerprint(m.dir)}\`)`));
   const training = config.trainMissing()
     ? "cells missing from the results file are trained (`PROMPTLAB_TRAIN=no` only reads results)"
     : "`PROMPTLAB_TRAIN=no`: results are read, nothing is trained";
   return [
     `- **Budget \`${b}\`** (\`PROMPTLAB_BUDGET\`): ${BUDGET_NOTES[b]}`,
     ...(grid ? [`- **Training:** ${training}.`] : []),
-    `- **Model:** \`${modelBaseName(model.dir)}\` (fingerprint \`${await modelFingerprint(model.dir)}\`).`,
+    `- **Model${models.length > 1 ? "s" : ""}:** ${named.join(", ")}.`,
   ].join("\n");
 }

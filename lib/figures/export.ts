@@ -10,6 +10,7 @@
  * @module
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
+import { accuracyVsModelSize, modelSizes, type ModelSizes } from "../charts/model_size.ts";
 import { prefixLengthChart, triggerCountChart } from "../charts/param_sensitivity.ts";
 import { captionMarkdown } from "../charts/caption.ts";
 import { chartRows } from "../charts/context.ts";
@@ -17,12 +18,16 @@ import { renderSvg, svgToPdf, svgToPng } from "../charts/render.ts";
 import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
+import { lookUpModelSizes } from "../experiments/model_family.ts";
 import type { ResultRow } from "../experiments/results.ts";
 import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
-/** Chart name → spec for each chart `rows` have data for. */
-export function figuresFor(allRows: readonly ResultRow[]): Map<string, ChartSpec> {
+/**
+ * Chart name → spec for each chart `rows` have data for. `sizes` gives the sizes of models whose rows record
+ * none (`lookUpModelSizes`); accuracy against model size is drawn when the rows span more than one size.
+ */
+export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as ModelSizes } = {}): Map<string, ChartSpec> {
   const rows = chartRows(allRows);
   const figures = new Map<string, ChartSpec>();
   const methods = new Set(rows.filter((r) => !r.zeroShot).map((r) => r.method));
@@ -36,6 +41,7 @@ export function figuresFor(allRows: readonly ResultRow[]): Map<string, ChartSpec
   if (swept("pet", "template") || swept("pet", "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
   if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
   if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
+  if (new Set(modelSizes(rows, sizes).values()).size > 1) figures.set("accuracy_vs_model_size", accuracyVsModelSize(rows, { sizes }));
   return figures;
 }
 
@@ -56,11 +62,13 @@ export async function exportChart(spec: ChartSpec, dir: string, name: string, { 
 
 /**
  * Export every chart of {@link figuresFor} to `dir`, and `summary.md`, the {@link summaryTable} of `rows` as
- * Markdown; returns the written paths.
+ * Markdown; returns the written paths. Models whose rows record no size are looked up by name under
+ * `opts.modelsDir` (default `models/`).
  */
-export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number } = {}): Promise<string[]> {
+export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number; modelsDir?: string } = {}): Promise<string[]> {
   const written: string[] = [];
-  for (const [name, spec] of figuresFor(rows)) written.push(...await exportChart(spec, dir, name, opts));
+  const sizes = await lookUpModelSizes(chartRows(rows), opts.modelsDir);
+  for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, opts));
   await writeFileAtomic(`${dir}/summary.md`, summaryMarkdown(summaryTable(rows)));
   return [...written, `${dir}/summary.md`];
 }
