@@ -159,6 +159,7 @@ Deno.test("accuracy vs model size: rows of a model with no known size are left o
   assert.match(subtitle(spec), /left out \(model size unknown\): s4x256/);
   assert.match(captionOf(spec)!.flags.join("\n"), /^s4x256: left out, its rows record no model size/);
   assert.deepEqual([...modelSizes(sizeRows())], [["s2x128", 1_234_567], ["s6x384", 21_000_000]]);
+  assert.deepEqual([...modelSizes(sizeRows(), new Map([["s4x256", 0]]))], [["s2x128", 1_234_567], ["s6x384", 21_000_000]], "no size 0 on a log axis");
 });
 
 Deno.test("figures: accuracy vs model size only when rows span several sizes; export looks sizes up under models/", async () => {

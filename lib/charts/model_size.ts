@@ -26,9 +26,13 @@ export interface ModelSizeChartOptions {
 /** Width of each K panel: three side by side stay readable on a page. */
 const PANEL_WIDTH = 260;
 
-/** The size of `r`'s model: as recorded, else from `sizes`; undefined when neither knows it. */
+/**
+ * The size of `r`'s model: as recorded, else from `sizes`; undefined when neither knows it, or when it is no
+ * positive count (a model without weights, as test stand-ins are, has no place on a log axis).
+ */
 function sizeOf(r: ResultRow, sizes: ModelSizes): number | undefined {
-  return r.model.parameters ?? sizes.get(r.model.name);
+  const size = r.model.parameters ?? sizes.get(r.model.name);
+  return size !== undefined && size > 0 ? size : undefined;
 }
 
 /** Each model's size as `rows` (recorded or from `sizes`) give it, for the models with one, smallest first. */
