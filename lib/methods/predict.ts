@@ -3,26 +3,31 @@ import { argmax } from "../eval/metrics.ts";
 import { chunks, packBatch, type TokenBatch, type TokenSeq } from "../model/batch.ts";
 
 /**
- * Run `run` over `seqs` in fixed-size batches (the last one padded with empty rows) and collect one row of
- * class probabilities per sequence.
+ * Run `run` over `seqs` in fixed-size batches and collect one row of class probabilities per sequence, in input
+ * order. Batches are cut from the sequences sorted by length (stable), so short ones share a short length
+ * bucket instead of padding to the longest text of an input-order batch; the last batch is padded with empty
+ * rows so every batch has `batchSize` rows.
  *
- * @param run returns row-major class probabilities (or logits, with `softmax: true`) for a whole batch.
+ * @param run returns row-major class probabilities (or logits, with `softmax: true`) for a whole batch;
+ *   `part` holds the batch's sequences, row by row.
  */
-export async function predictBatches(
-  seqs: readonly TokenSeq[],
+export async function predictBatches<S extends TokenSeq>(
+  seqs: readonly S[],
   batchSize: number,
   maxLength: number,
   numClasses: number,
-  run: (batch: TokenBatch) => Promise<Float32Array>,
+  run: (batch: TokenBatch, part: readonly S[]) => Promise<Float32Array>,
   { softmax = false } = {},
 ): Promise<number[][]> {
-  const out: number[][] = [];
-  for (const part of chunks(seqs, batchSize)) {
-    const values = await run(packBatch(part, { batch: batchSize, maxLength }));
-    for (let r = 0; r < part.length; r++) {
+  const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].ids.length - seqs[b].ids.length);
+  const out: number[][] = new Array(seqs.length);
+  for (const idx of chunks(order, batchSize)) {
+    const part = idx.map((i) => seqs[i]);
+    const values = await run(packBatch(part, { batch: batchSize, maxLength }), part);
+    idx.forEach((i, r) => {
       const row = Array.from(values.subarray(r * numClasses, (r + 1) * numClasses));
-      out.push(softmax ? softmaxRow(row) : row);
-    }
+      out[i] = softmax ? softmaxRow(row) : row;
+    });
   }
   return out;
 }

@@ -120,20 +120,9 @@ export class FrozenScorer {
     return { loss: r.loss, grad: r.grads.get("embeddings")!.data };
   }
 
-  /**
-   * Class scores per sequence, in input order (softmax over classes with `softmax: true`). Batches are cut
-   * from the sequences sorted by length, so short ones share a short length bucket.
-   */
-  async scoreSeqs(seqs: readonly PromptSeq[], batchSize: number, maxLength: number, softmax = false): Promise<number[][]> {
-    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].ids.length - seqs[b].ids.length);
-    const sorted = order.map((i) => seqs[i]);
-    // predictBatches packs consecutive chunks in order: `next` follows which sequences a batch holds.
-    let next = 0;
-    const run = (b: TokenBatch) => this.scores(b, sorted.slice(next, (next += b.real)));
-    const scores = await predictBatches(sorted, batchSize, maxLength, this.labelTokens.length, run, { softmax });
-    const out: number[][] = [];
-    order.forEach((i, k) => (out[i] = scores[k]));
-    return out;
+  /** Class scores per sequence, in input order (softmax over classes with `softmax: true`). */
+  scoreSeqs(seqs: readonly PromptSeq[], batchSize: number, maxLength: number, softmax = false): Promise<number[][]> {
+    return predictBatches(seqs, batchSize, maxLength, this.labelTokens.length, (b, part) => this.scores(b, part), { softmax });
   }
 
   /** Release the gradient sessions (the search is over; scoring sessions stay for prediction). */
