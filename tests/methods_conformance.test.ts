@@ -172,7 +172,8 @@ Deno.test("registry: refuses a duplicate name, a malformed name, an empty summar
 Deno.test("registry: options are validated by the method before anything trains", async () => {
   const { model, labels } = await setup();
   const bad: [string, MethodOptions, RegExp][] = [
-    ["finetune", { steps: 0 }, /field "steps": must be a positive integer, got 0/],
+    ["finetune", { steps: 2.5 }, /field "steps": must be an integer ≥ 0 \(0: from epochs\), got 2.5/],
+    ["ptuning-v2", { minSteps: 0 }, /field "minSteps": must be a positive integer, got 0/],
     ["finetune", { evalBatchSize: 0 }, /field "evalBatchSize": must be a positive integer/],
     ["finetune", { weightDecay: -1 }, /field "weightDecay": must be ≥ 0/],
     ["pet", { patience: 1.5 }, /field "patience": must be an integer ≥ 0/],

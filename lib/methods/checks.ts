@@ -31,7 +31,10 @@ export function checkOption(name: string, value: number, ok: (v: number) => bool
 /** Validate the options every trained method shares: the loop's, input length and evaluation batch size. */
 export function checkLoopOptions(o: LoopOptions & { maxLength: number; evalBatchSize: number }, maxPositions: number): void {
   const count = (v: number) => Number.isInteger(v) && v >= 1, nonNegative = (v: number) => v >= 0;
-  checkOption("steps", o.steps, count, "a positive integer");
+  checkOption("steps", o.steps, (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (0: from epochs)");
+  checkOption("epochs", o.epochs, (v) => v > 0, "positive");
+  checkOption("minSteps", o.minSteps, count, "a positive integer");
+  checkOption("maxSteps", o.maxSteps, (v) => Number.isInteger(v) && v >= o.minSteps, `an integer ≥ minSteps (${o.minSteps})`);
   checkOption("batchSize", o.batchSize, count, "a positive integer");
   checkOption("lr", o.lr, (v) => v > 0, "positive");
   checkOption("warmupRatio", o.warmupRatio, (v) => v >= 0 && v < 1, "in [0, 1)");

@@ -12,8 +12,14 @@ import type { ProgressCallback } from "./progress.ts";
 
 /** Optimisation settings of {@link trainLoop}. */
 export interface LoopOptions {
-  /** Optimizer steps in all. */
+  /** Optimizer steps in all, exactly; 0: from `epochs` between `minSteps` and `maxSteps` ({@link loopSteps}). */
   steps: number;
+  /** Passes over the training examples when `steps` is 0, so a larger training set gets a longer run. */
+  epochs: number;
+  /** The fewest steps `epochs` may give (the budget's floor: what a few-shot set trains for). */
+  minSteps: number;
+  /** The most steps `epochs` may give (the budget's cap). */
+  maxSteps: number;
   /** Examples per step (capped at the number of examples). */
   batchSize: number;
   lr: number;
@@ -31,7 +37,10 @@ export interface LoopOptions {
 
 /** Defaults shared by the methods; each overrides what its paper uses. */
 export const LOOP_DEFAULTS: LoopOptions = {
-  steps: 250,
+  steps: 0,
+  epochs: 10,
+  minSteps: 250,
+  maxSteps: 2000,
   batchSize: 16,
   lr: 1e-5,
   warmupRatio: 0,
@@ -41,6 +50,18 @@ export const LOOP_DEFAULTS: LoopOptions = {
   patience: 0,
   seed: 42,
 };
+
+/**
+ * The steps a run of `opts` takes on `examples` training examples: `steps` when set; else enough steps for
+ * `epochs` passes, never fewer than `minSteps` nor more than `maxSteps`. With 10 epochs of batch 16 and a floor
+ * of 200-300 steps, few-shot sets up to 320-480 examples train for the floor; 2,048 examples (K = 1,024, two
+ * classes) get 1,280 steps.
+ */
+export function loopSteps(opts: Pick<LoopOptions, "steps" | "epochs" | "minSteps" | "maxSteps" | "batchSize">, examples: number): number {
+  if (opts.steps > 0) return opts.steps;
+  const wanted = Math.ceil((opts.epochs * examples) / Math.min(opts.batchSize, examples));
+  return Math.max(opts.minSteps, Math.min(opts.maxSteps, wanted));
+}
 
 /** What the loop needs from a method. */
 export interface LoopHooks<T> {
@@ -91,16 +112,17 @@ function* batches<T>(examples: readonly T[], size: number, rng: Rng): Generator<
 }
 
 /**
- * Train `hooks.params` for `opts.steps` steps.
+ * Train `hooks.params` for {@link loopSteps} steps.
  *
  * @throws DivergedError on a non-finite loss (the parameters keep their last finite state's best snapshot).
  */
 export async function trainLoop<T>(hooks: LoopHooks<T>, opts: LoopOptions): Promise<LoopResult> {
   if (hooks.examples.length === 0) throw new Error("trainLoop: no training examples");
   const start = performance.now();
+  const total = loopSteps(opts, hooks.examples.length);
   const rng = new Rng(opts.seed).fork("batches");
   const optimizer = new AdamW(hooks.params, { lr: opts.lr, weightDecay: opts.weightDecay, noDecay: hooks.noDecay });
-  const schedule = linearWarmupDecay(Math.round(opts.warmupRatio * opts.steps), opts.steps);
+  const schedule = linearWarmupDecay(Math.round(opts.warmupRatio * total), total);
   const size = Math.min(opts.batchSize, hooks.examples.length);
   const stream = batches(hooks.examples, size, rng);
   const losses: number[] = [], dev: { step: number; accuracy: number }[] = [];
@@ -111,7 +133,7 @@ export async function trainLoop<T>(hooks: LoopHooks<T>, opts: LoopOptions): Prom
     if (!hooks.evaluate) return false;
     const accuracy = await hooks.evaluate();
     dev.push({ step, accuracy });
-    hooks.onProgress?.({ phase: "eval", step, totalSteps: opts.steps, devAccuracy: accuracy });
+    hooks.onProgress?.({ phase: "eval", step, totalSteps: total, devAccuracy: accuracy });
     if (accuracy > best.accuracy) {
       best = { accuracy, step, state: snapshot(hooks.params) };
       sinceBest = 0;
@@ -120,15 +142,15 @@ export async function trainLoop<T>(hooks: LoopHooks<T>, opts: LoopOptions): Prom
   };
 
   let step = 0;
-  while (step < opts.steps) {
+  while (step < total) {
     const { loss, grads } = await hooks.step(stream.next().value as T[], step);
     if (!Number.isFinite(loss)) throw new DivergedError(step, loss);
     if (opts.maxGradNorm > 0) clipGradNorm(grads, opts.maxGradNorm);
     optimizer.step(grads, opts.lr * schedule(step));
     losses.push(loss);
     step++;
-    hooks.onProgress?.({ phase: "train", step, totalSteps: opts.steps, loss });
-    const due = opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < opts.steps;
+    hooks.onProgress?.({ phase: "train", step, totalSteps: total, loss });
+    const due = opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < total;
     if (due && (await evaluate(step))) break;
   }
   if (hooks.evaluate && dev.at(-1)?.step !== step) await evaluate(step);

@@ -25,7 +25,7 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
   ...LOOP_DEFAULTS,
   lr: 2e-5,
   warmupRatio: 0.1,
-  steps: 200,
+  minSteps: 200,
   maxLength: 128,
   evalBatchSize: 32,
 };

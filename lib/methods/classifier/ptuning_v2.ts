@@ -44,8 +44,8 @@ export interface PtuningV2Options extends LoopOptions {
 
 /**
  * Defaults from the reference runs (§2): AdamW lr 5e-3, weight decay 0, no warmup, linear decay, clip 1.0,
- * prefix 4, inputs of 128 tokens. Steps: the reference trains 20..120 epochs; 300 steps of 16 is ~150 epochs
- * of a 32-example FewCLUE train set, with best-on-dev selection every 50.
+ * prefix 4, inputs of 128 tokens. Steps: the reference trains 20..120 epochs; 10 epochs with a floor of 300
+ * steps of 16 (~150 epochs of a 32-example FewCLUE train set), with best-on-dev selection every 50.
  */
 export const PTUNING_V2_DEFAULTS: PtuningV2Options = {
   ...LOOP_DEFAULTS,
@@ -53,7 +53,7 @@ export const PTUNING_V2_DEFAULTS: PtuningV2Options = {
   weightDecay: 0,
   warmupRatio: 0,
   maxGradNorm: 1,
-  steps: 300,
+  minSteps: 300,
   evalEvery: 50,
   prefixLength: 4,
   prefixProjection: false,

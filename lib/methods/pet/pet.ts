@@ -69,8 +69,8 @@ export interface PetOptions extends LoopOptions {
 }
 
 /**
- * Defaults: PET's pattern-model training (lr 1e-5, AdamW weight decay 0.01, clip 1.0, linear schedule, 250
- * steps of batch 16) and FewCLUE's EPRSTMT pattern `[MASK]满意。{text}` with 很/不.
+ * Defaults: PET's pattern-model training (lr 1e-5, AdamW weight decay 0.01, clip 1.0, linear schedule, batch
+ * 16, 10 epochs but at least 250 steps) and FewCLUE's EPRSTMT pattern `[MASK]满意。{text}` with 很/不.
  */
 export const PET_DEFAULTS: PetOptions = {
   ...LOOP_DEFAULTS,
