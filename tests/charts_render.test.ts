@@ -54,6 +54,21 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "text is laid out at the installed font's widths: a chart is as wide as what it draws",
+  ignore: !hasCjkFont(),
+  async fn() {
+    // Vega's canvas-free estimate (0.8 × font size per character) puts this 176-character subtitle at 1,549 px;
+    // measured, its 40 Chinese characters take ~11 px each and its Latin ones about half that.
+    const spec = fewShotCurve(rows());
+    const long = "x".repeat(40) + " · " + "中文标题".repeat(10) + " · " + "K = 16, seeds 1–5 ".repeat(5);
+    const wide = { ...spec, title: { ...(spec.title as object), subtitle: [long] } };
+    const { width } = svgSize(await renderSvg(wide as typeof spec));
+    assert.ok(width < 0.8 * 11 * long.length, `width ${width}: the 0.8 × size estimate is in use`);
+    assert.ok(width > 10 * 40 * 0.4 + 10 * 11 * 4, `width ${width}: narrower than the subtitle's 40 Chinese characters and Latin text`);
+  },
+});
+
 Deno.test("rows of two models give side-by-side panels named by model", async () => {
   const two = [...rows(), ...rows().map((r) => ({ ...r, model: { name: "other-model", fingerprint: "g" }, accuracy: r.accuracy - 0.1 }))];
   for (const spec of [fewShotCurve(two), accuracyVsParams(two), trainingCurves(two), prefixLengthChart(two), templateSensitivity(two)]) {

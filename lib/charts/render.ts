@@ -10,6 +10,7 @@ import SVGtoPDF from "svg-to-pdfkit";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { ChartSpec } from "./spec.ts";
+import { measureTextWith } from "./text_metrics.ts";
 
 /** Compile a Vega-Lite spec to Vega (throws on an invalid spec). */
 export function compileChart(spec: ChartSpec): vega.Spec {
@@ -52,6 +53,10 @@ function existing(paths: readonly string[]): string[] {
 export function hasCjkFont(): boolean {
   return existing(CJK_FONT_FILES).length > 0;
 }
+
+// Lay text out with the installed CJK font's widths, the font every renderer below draws with.
+const measuredFont = CJK_FONTS.find((f) => existing([f.file]).length);
+if (measuredFont) measureTextWith(measuredFont.file, measuredFont.face);
 
 /** Rasterise an SVG document to PNG bytes at `scale` × its own size. */
 export function svgToPng(svg: string, { scale = 2 } = {}): Uint8Array {
