@@ -3,7 +3,7 @@ import type { Cell } from "../lib/experiments/grid.ts";
 import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib/experiments/grid.ts";
 import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_run.ts";
 import { loadGrid } from "../lib/experiments/grid.ts";
-import { comparisonGrid, discretePromptGrid, modelSizeGrid, pairComparisonGrid, ptuningGrid } from "../lib/experiments/presets.ts";
+import { comparisonGrid, discretePromptGrid, modelSizeGrid, pairComparisonGrid, pairPromptGrid, ptuningGrid } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
 import { resultsFrame, summarize } from "../lib/experiments/stats.ts";
@@ -160,6 +160,7 @@ Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both 
     comparisonGrid("full"),
     pairComparisonGrid("full"),
     discretePromptGrid("full"),
+    pairPromptGrid("full"),
     ptuningGrid("full", { max_position_embeddings: 128 }),
     modelSizeGrid("full"),
   ];

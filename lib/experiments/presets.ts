@@ -50,6 +50,22 @@ export function discretePromptGrid(b: Budget): Grid {
   return { ...sampled("discrete_prompts", b, { ci: [0, 4], full: [0, 16] }), methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })] };
 }
 
+/**
+ * 02, sentence pairs: PET's pair templates × verbalizers on BUSTM, zero-shot and trained (K = 16; ci: two of
+ * each at K = 4). Pairs have no embedded data: every budget reads BUSTM.
+ */
+export function pairPromptGrid(b: Budget): Grid {
+  const grid = b === "ci"
+    ? { template: ["pair-question", "pair-same"], verbalizer: ["yes-no", "same-not"] }
+    : { template: ["pair-question", "pair-same", "pair-semantic", "pair-fewclue"], verbalizer: ["yes-no", "same-not", "same-different", "very-not"] };
+  return {
+    name: "pair_prompts-bustm",
+    dataset: "bustm",
+    protocol: { kind: "sampled", k: b === "ci" ? [0, 4] : [0, 16], seeds: SEEDS[b] },
+    methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })],
+  };
+}
+
 /** 03: AutoPrompt trigger count. */
 export function autopromptGrid(b: Budget): Grid {
   const triggers = b === "ci" ? [1, 3] : [1, 2, 3, 4, 5, 6, 8];
