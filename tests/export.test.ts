@@ -3,11 +3,12 @@
  * `pipeline('text-classification')`, PET through `pipeline('fill-mask')` and `petProbabilities`, every score
  * within 1e-4 of the kit's predictor (texts of different lengths in one batch, a text cut to the input length,
  * a typed [MASK]); models trained on sentence pairs likewise on pairs (cut longest-first); the PEFT adapter's
- * files; `cli export` and `cli predict` as the `cli` task runs them.
+ * files; `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
  */
 import assert from "node:assert/strict";
 import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
+import { predictCommand } from "../lib/cli/predict.ts";
 import { loadFewShot } from "../lib/data/load.ts";
 import { readLocalRows } from "../lib/data/local.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
@@ -21,6 +22,7 @@ import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { readSafetensors } from "../lib/model/safetensors.ts";
 import { cutText, type TextTokenizer } from "../lib/model/text_cut.ts";
 import { openPredictor } from "../lib/methods/open_predictor.ts";
+import { InputError } from "../lib/util/errors.ts";
 import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
 import { type Ran, runDeno, taskFlags } from "./_subprocess.ts";
@@ -309,6 +311,51 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   const missing = await cli(["predict", `${dir}/saved`, "--input", `${dir}/in.csv`, "--text-column", "text"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /in\.csv:1 \(field "text"\): missing column/);
+});
+
+Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved predictor and both export kinds; a model of the other kind or unpaired counts are refused", async () => {
+  const { model } = await setup();
+  const { train, labels, pairs } = await pairSetup();
+  const dir = await Deno.makeTempDir();
+  const ft = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }, "pair").fit(train, []);
+  await ft.predictor.save(`${dir}/ft`);
+  await exportSaved(`${dir}/ft`, model, `${dir}/ft-export`);
+  const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "pair-question", verbalizer: PAIR_WORDS }, "pair").fit([], []);
+  await pet.predictor.save(`${dir}/pet`);
+  const exported = await cli(["export", `${dir}/pet`, "--out", `${dir}/pet-export`]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("fill-mask"\)/, "the next step gives a pair");
+
+  const few = pairs.slice(0, 3);
+  await Deno.writeTextFile(`${dir}/pairs.csv`, "a,b\n" + few.map((p) => `${p.text},${p.textB}`).join("\n") + "\n");
+  await Deno.writeTextFile(`${dir}/pairs.jsonl`, few.map((p) => JSON.stringify({ a: p.text, b: p.textB })).join("\n") + "\n");
+  const byFlags = few.flatMap((p) => ["--text", p.text, "--text-b", p.textB]);
+  const byFile = (file: string) => ["--input", file, "--text-column", "a", "--text-b-column", "b"];
+  const ftKit = await ft.predictor.predictProba(few), petKit = await pet.predictor.predictProba(few);
+  for (const [source, input, kit] of [[`${dir}/ft`, byFlags, ftKit], [`${dir}/ft-export`, byFile(`${dir}/pairs.csv`), ftKit], [`${dir}/pet-export`, byFile(`${dir}/pairs.jsonl`), petKit]] as const) {
+    const r = await cli(["predict", source, ...input, "--batch-size", "2"]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((row) => [row.text, row.text_b]), few.map((p) => [p.text, p.textB]), source);
+    rows.forEach((row, i) => {
+      assert.deepEqual(Object.keys(row), ["text", "text_b", "label", "probabilities"]);
+      assertClose([labels.map((l) => row.probabilities[l])], [kit[i]]);
+    });
+  }
+  // A pair model given single texts: exit 2 and one line naming the flag.
+  const single = await cli(["predict", `${dir}/pet-export`, "--text", "几点了"]);
+  assert.equal(single.code, 2);
+  assert.equal(single.stderr, "error: --text-b: the model (export fill-mask (PET)) takes sentence pairs, its template having a second input slot: give --text-b\n");
+  // The other refusals, in process.
+  const refused = (args: string[], field: string, problem: RegExp) =>
+    assert.rejects(() => predictCommand.run(args), (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message));
+  await refused([`${dir}/ft`, "--text", "一", "--text", "二", "--text-b", "三"], "--text-b", /^--text-b: 1 given for 2 --text: give one per --text, in the same order$/);
+  await refused([`${dir}/ft`, ...byFile(`${dir}/pairs.csv`).slice(0, 4), "--text-b", "三"], "--text-b", /goes with --text; with --input give --text-b-column/);
+  await refused([`${dir}/ft`, "--text", "一", "--text-b-column", "b"], "--text-b-column", /goes with --input; with --text give --text-b/);
+  await refused([`${dir}/pet`, ...byFile(`${dir}/pairs.csv`).slice(0, 4)], "--text-b-column", /the model \(saved pet\) takes sentence pairs, .*: give --text-b-column$/);
+  const sentiment = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "{text}总之[MASK]。", verbalizer: PAIR_WORDS }).fit([], []);
+  await sentiment.predictor.save(`${dir}/single`);
+  await refused([`${dir}/single`, ...byFlags], "--text-b", /the model \(saved pet\) takes single texts, its template having one input slot: drop --text-b$/);
 });
 
 Deno.test("cli: run --save keeps each split's predictor, which predict then opens", async () => {
