@@ -2,23 +2,27 @@
  * Exports load in transformers.js and agree with the kit: fine-tuning and P-tuning v2 through
  * `pipeline('text-classification')`, PET through `pipeline('fill-mask')` and `petProbabilities`, every score
  * within 1e-4 of the kit's predictor (texts of different lengths in one batch, a text cut to the input length,
- * a typed [MASK]); the PEFT adapter's files; `cli export` and `cli predict` as the `cli` task runs them.
+ * a typed [MASK]); models trained on sentence pairs likewise on pairs (cut longest-first); the PEFT adapter's
+ * files; `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
  */
 import assert from "node:assert/strict";
 import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
+import { predictCommand } from "../lib/cli/predict.ts";
 import { loadFewShot } from "../lib/data/load.ts";
-import type { Row } from "../lib/data/types.ts";
+import { readLocalRows } from "../lib/data/local.ts";
+import type { InputKind, Row } from "../lib/data/types.ts";
 import { exportSaved } from "../lib/methods/export.ts";
 import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
+import { classifierProbabilities } from "../lib/methods/classifier/text_classification.ts";
 import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
 import { type PetExportSpec, petProbabilities, petPrompts, type PromptTokenizer } from "../lib/methods/pet/fill_mask.ts";
 import { getMethod, type MethodOptions } from "../lib/methods/registry.ts";
-import type { Predictor } from "../lib/methods/types.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { readSafetensors } from "../lib/model/safetensors.ts";
 import { cutText, type TextTokenizer } from "../lib/model/text_cut.ts";
 import { openPredictor } from "../lib/methods/open_predictor.ts";
+import { InputError } from "../lib/util/errors.ts";
 import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
 import { type Ran, runDeno, taskFlags } from "./_subprocess.ts";
@@ -38,15 +42,38 @@ function setup() {
   return cached;
 }
 
-/** Train `method` a few steps, save it and export it; returns the predictor and the export folder. */
-async function trainAndExport(method: string, options: MethodOptions): Promise<{ predictor: Predictor; saved: string; out: string }> {
-  const { model, train, labels } = await setup();
-  const { predictor } = await getMethod(method).create(model, labels, options).fit(train, []);
+const PAIRS = `${root}/tests/fixtures/paraphrase_pairs.jsonl`;
+/** The paraphrase fixture's labels (1: same meaning) as words for a pair template. */
+const PAIR_WORDS = { "1": ["是"], "0": ["不"] };
+
+let pairsCached: Promise<{ train: Row[]; labels: string[]; pairs: { text: string; textB: string }[] }> | undefined;
+/** BUSTM-like pairs: 16 to train on, and pairs to predict. */
+function pairSetup() {
+  pairsCached ??= (async () => {
+    const rows = await readLocalRows(PAIRS, { text: "sentence1", textB: "sentence2", label: "label" }) as Row[];
+    const long = "包装完好".repeat(10);
+    // Lengths differ; over 32 tokens, cut longest-first: from the first text, from the second (holding a typed
+    // [MASK] and Latin words), from both.
+    const pairs = [...rows.slice(16, 20), { text: long, textB: "好" }, { text: "几点了", textB: `物流[MASK]很快 fast delivery，${long}` }, { text: long, textB: `${long}很快` }]
+      .map(({ text, textB }) => ({ text, textB: textB! }));
+    return { train: rows.slice(0, 16), labels: ["1", "0"], pairs };
+  })();
+  return pairsCached;
+}
+
+/**
+ * Train `method` a few steps (on the paraphrase pairs for `inputs` "pair"), save it and export it; returns the
+ * predictor, the saved and export folders and what the export says it wrote.
+ */
+async function trainAndExport(method: string, options: MethodOptions, inputs: InputKind = "text") {
+  const { model } = await setup();
+  const { train, labels } = inputs === "pair" ? await pairSetup() : await setup();
+  const { predictor } = await getMethod(method).create(model, labels, options, inputs).fit(train, []);
   const base = await Deno.makeTempDir();
   const saved = `${base}/saved`, out = `${base}/${method}-export`;
   await predictor.save(saved);
-  await exportSaved(saved, model, out);
-  return { predictor, saved, out };
+  const exported = await exportSaved(saved, model, out);
+  return { predictor, saved, out, exported };
 }
 
 /** transformers.js reads a local model as localModelPath + id, with no download allowed. */
@@ -181,7 +208,46 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
 });
 
-Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses a pair template", async () => {
+Deno.test("export: fine-tuning and P-tuning v2 trained on pairs: the export, given them as the tokenizer's text_pair, gives the saved predictor's probabilities", async () => {
+  const { model } = await setup();
+  const { pairs } = await pairSetup();
+  // A single text in the same batch is encoded alone.
+  const inputs = [...pairs, "好"];
+  for (const [method, options] of [["finetune", { ...TINY, lr: 1e-3 }], ["ptuning-v2", { ...TINY, prefixLength: 4 }]] as const) {
+    const { predictor, saved, out, exported } = await trainAndExport(method, options, "pair");
+    assert.deepEqual(exported, { pipeline: "text-classification" }, "a classifier export cannot tell it was trained on pairs");
+    const kit = await predictor.predictProba(inputs);
+    assertClose(await (await getMethod(method).load(saved, model)).predictProba(inputs), kit);
+    const classify = await pipeline("text-classification", offline(out), { local_files_only: true }) as TextClassificationPipeline;
+    assertClose(await classifierProbabilities(classify, inputs), kit);
+    // The pairs matter: their first texts alone score otherwise.
+    const firsts = await classifierProbabilities(classify, pairs.map((p) => p.text));
+    assert.ok(firsts.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-4));
+    const opened = await openPredictor(out, MODEL);
+    assert.equal(opened.inputs, undefined);
+    assertClose(await opened.predictProba(inputs), kit);
+  }
+});
+
+Deno.test("export: PET with a pair template exports; petProbabilities fills both slots as the kit (cut longest-first, a typed [MASK] as [UNK])", async () => {
+  const { pairs } = await pairSetup();
+  const { predictor, saved, out, exported } = await trainAndExport("pet", { ...TINY, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS }, "pair");
+  assert.deepEqual(exported, { pipeline: "fill-mask", inputs: "pair" });
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  assert.equal(spec.patterns[0].template, "{text}？[MASK]，{text_b}");
+  const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
+  const tok = fillMask.tokenizer as unknown as PromptTokenizer;
+  assert.deepEqual(petPrompts(tok, spec.patterns[0], [{ text: "几点了", textB: "现在几点" }], spec.maxLength), ["几点了 ？ [MASK] ， 现在几点"]);
+  const kit = await predictor.predictProba(pairs);
+  assertClose(await petProbabilities(fillMask, spec, pairs), kit);
+  for (const dir of [saved, out]) {
+    const opened = await openPredictor(dir, MODEL);
+    assert.equal(opened.inputs, "pair", dir);
+    assertClose(await opened.predictProba(pairs), kit);
+  }
+});
+
+Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses inputs of the other kind", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
   const dir = await Deno.makeTempDir();
@@ -199,9 +265,11 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   const ensemble = await getMethod("pet").create(model, labels, { ...TINY, steps: 1, maxLength: 16, patterns }).fit(train, []);
   await ensemble.predictor.save(`${dir}/ensemble`);
   await rejects(() => exportSaved(`${dir}/ensemble`, model, `${dir}/out`), "method.json", /an ensemble of 2 separately fine-tuned patterns is 2 models; a fill-mask folder holds one/);
-  // A hand-edited promptlab.json with a {text_b} slot would put the text in twice.
+  // Inputs of the other kind than the template takes.
   const tok = { tokenize: (t: string) => [...t], encode: (t: string) => [...t].map((c) => c.charCodeAt(0)) };
-  assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: { Positive: ["好"] } }, ["好"], 32), /takes text pairs \({text_b}\); a fill-mask export classifies single texts/);
+  const words = { Positive: ["好"] };
+  assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: words }, ["好"], 32), /has a second input slot \{text_b\}: it needs text pairs/);
+  assert.throws(() => petPrompts(tok, { template: "{text}很[MASK]", verbalizer: words }, [{ text: "好", textB: "棒" }], 32), /has one input slot, but the inputs are sentence pairs/);
 });
 
 /** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */
@@ -243,6 +311,51 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   const missing = await cli(["predict", `${dir}/saved`, "--input", `${dir}/in.csv`, "--text-column", "text"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /in\.csv:1 \(field "text"\): missing column/);
+});
+
+Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved predictor and both export kinds; a model of the other kind or unpaired counts are refused", async () => {
+  const { model } = await setup();
+  const { train, labels, pairs } = await pairSetup();
+  const dir = await Deno.makeTempDir();
+  const ft = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }, "pair").fit(train, []);
+  await ft.predictor.save(`${dir}/ft`);
+  await exportSaved(`${dir}/ft`, model, `${dir}/ft-export`);
+  const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "pair-question", verbalizer: PAIR_WORDS }, "pair").fit([], []);
+  await pet.predictor.save(`${dir}/pet`);
+  const exported = await cli(["export", `${dir}/pet`, "--out", `${dir}/pet-export`]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("fill-mask"\)/, "the next step gives a pair");
+
+  const few = pairs.slice(0, 3);
+  await Deno.writeTextFile(`${dir}/pairs.csv`, "a,b\n" + few.map((p) => `${p.text},${p.textB}`).join("\n") + "\n");
+  await Deno.writeTextFile(`${dir}/pairs.jsonl`, few.map((p) => JSON.stringify({ a: p.text, b: p.textB })).join("\n") + "\n");
+  const byFlags = few.flatMap((p) => ["--text", p.text, "--text-b", p.textB]);
+  const byFile = (file: string) => ["--input", file, "--text-column", "a", "--text-b-column", "b"];
+  const ftKit = await ft.predictor.predictProba(few), petKit = await pet.predictor.predictProba(few);
+  for (const [source, input, kit] of [[`${dir}/ft`, byFlags, ftKit], [`${dir}/ft-export`, byFile(`${dir}/pairs.csv`), ftKit], [`${dir}/pet-export`, byFile(`${dir}/pairs.jsonl`), petKit]] as const) {
+    const r = await cli(["predict", source, ...input, "--batch-size", "2"]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((row) => [row.text, row.text_b]), few.map((p) => [p.text, p.textB]), source);
+    rows.forEach((row, i) => {
+      assert.deepEqual(Object.keys(row), ["text", "text_b", "label", "probabilities"]);
+      assertClose([labels.map((l) => row.probabilities[l])], [kit[i]]);
+    });
+  }
+  // A pair model given single texts: exit 2 and one line naming the flag.
+  const single = await cli(["predict", `${dir}/pet-export`, "--text", "几点了"]);
+  assert.equal(single.code, 2);
+  assert.equal(single.stderr, "error: --text-b: the model (export fill-mask (PET)) takes sentence pairs, its template having a second input slot: give --text-b\n");
+  // The other refusals, in process.
+  const refused = (args: string[], field: string, problem: RegExp) =>
+    assert.rejects(() => predictCommand.run(args), (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message));
+  await refused([`${dir}/ft`, "--text", "一", "--text", "二", "--text-b", "三"], "--text-b", /^--text-b: 1 given for 2 --text: give one per --text, in the same order$/);
+  await refused([`${dir}/ft`, ...byFile(`${dir}/pairs.csv`).slice(0, 4), "--text-b", "三"], "--text-b", /goes with --text; with --input give --text-b-column/);
+  await refused([`${dir}/ft`, "--text", "一", "--text-b-column", "b"], "--text-b-column", /goes with --input; with --text give --text-b/);
+  await refused([`${dir}/pet`, ...byFile(`${dir}/pairs.csv`).slice(0, 4)], "--text-b-column", /the model \(saved pet\) takes sentence pairs, .*: give --text-b-column$/);
+  const sentiment = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "{text}总之[MASK]。", verbalizer: PAIR_WORDS }).fit([], []);
+  await sentiment.predictor.save(`${dir}/single`);
+  await refused([`${dir}/single`, ...byFlags], "--text-b", /the model \(saved pet\) takes single texts, its template having one input slot: drop --text-b$/);
 });
 
 Deno.test("cli: run --save keeps each split's predictor, which predict then opens", async () => {

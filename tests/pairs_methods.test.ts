@@ -91,7 +91,7 @@ Deno.test("pair templates: PET puts both texts in their slots ({text_a} = {text}
   assert.equal(renderPrompt(at, ["是", "不", "对"]), "{sentence}[MASK]是不对{sentence_b}");
 });
 
-Deno.test("run path: each method trains on a local pair file and its test predictions change with the second text", async () => {
+Deno.test("run path: each method trains on a local pair file, its test predictions change with the second text, a loaded prompt method says it takes pairs", async () => {
   const task = await pairTask();
   const tiny = { steps: 2, batchSize: 4, evalEvery: 1, maxLength: 32, evalBatchSize: 8 };
   const cases: [string, Record<string, unknown>][] = [
@@ -107,6 +107,8 @@ Deno.test("run path: each method trains on a local pair file and its test predic
     assert.equal(result.trainSize, 8, method);
     assert.ok(result.accuracy >= 0 && result.accuracy <= 1, method);
     const predictor = await getMethod(method).load(dir, model);
+    // A loaded prompt method says it takes pairs (its template's slots); the classifiers cannot tell.
+    assert.equal(predictor.inputs, method === "pet" || method === "autoprompt" ? "pair" : undefined, method);
     const swapped = test.map((r, i) => ({ text: r.text, textB: test[(i + 1) % test.length].textB }));
     assert.notDeepEqual(await predictor.predictProba(swapped), await predictor.predictProba(test), `${method} ignores the second text`);
     await Deno.remove(dir, { recursive: true });

@@ -23,17 +23,19 @@ const SPEC = {
     model: BASE_MODEL_FLAG,
   },
   notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
-pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).`,
+pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).
+models trained on sentence pairs export as they are; cli predict takes their pairs with --text-b.`,
 } as const satisfies CommandSpec;
 
 /** The `export` command. */
 export const exportCommand: Command = flagCommand("export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)", SPEC, async (p) => {
   const [saved] = p.positionals;
   const { out } = p.values;
-  const pipeline = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+  const { pipeline, inputs } = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+  const example = inputs === "pair" ? `--text "今天天气怎么样" --text-b "今天的天气如何"` : `--text "物流很快，包装完好。"`;
   printNextStep({
     wrote: [out],
-    next: [`deno task cli predict ${out} --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
+    next: [`deno task cli predict ${out} ${example}   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
   });
   return 0;
 });

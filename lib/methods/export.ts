@@ -2,6 +2,7 @@
  * Export of a saved predictor as a folder transformers.js loads offline (`docs/export.md`): fine-tuning and
  * P-tuning v2 for `pipeline('text-classification')`, PET for `pipeline('fill-mask')` with `promptlab.json`.
  */
+import type { InputKind } from "../data/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { exportFinetune, exportPtuningV2 } from "./classifier/export.ts";
@@ -11,8 +12,19 @@ import { readSavedMethod } from "./saved.ts";
 /** The transformers.js pipeline an export runs in. */
 export type ExportPipeline = "text-classification" | "fill-mask";
 
-/** Exporters by method name, with the pipeline their folders load in. */
-const EXPORTERS: Readonly<Record<string, { pipeline: ExportPipeline; write(saved: string, model: ModelFolder, out: string): Promise<void> }>> = {
+/** What {@link exportSaved} wrote. */
+export interface ExportResult {
+  /** The transformers.js pipeline the folder loads in. */
+  pipeline: ExportPipeline;
+  /** The kind of input the export takes where it tells (PET's template); undefined for classifiers. */
+  inputs?: InputKind;
+}
+
+/**
+ * Exporters by method name, with the pipeline their folders load in; `write` resolves to the kind of input
+ * the export takes where it knows.
+ */
+const EXPORTERS: Readonly<Record<string, { pipeline: ExportPipeline; write(saved: string, model: ModelFolder, out: string): Promise<InputKind | void> }>> = {
   finetune: { pipeline: "text-classification", write: exportFinetune },
   "ptuning-v2": { pipeline: "text-classification", write: exportPtuningV2 },
   pet: { pipeline: "fill-mask", write: exportPet },
@@ -23,15 +35,14 @@ export const EXPORTABLE_METHODS: readonly string[] = Object.keys(EXPORTERS);
 
 /**
  * Export the predictor saved in `saved` (trained on `model`, which its fingerprint must match) to `out`.
- * @returns the transformers.js pipeline the folder loads in.
  * @throws InputError naming method.json for a method without an export (AutoPrompt) or another base model.
  */
-export async function exportSaved(saved: string, model: ModelFolder, out: string): Promise<ExportPipeline> {
+export async function exportSaved(saved: string, model: ModelFolder, out: string): Promise<ExportResult> {
   const { method } = await readSavedMethod(saved);
   const exporter = EXPORTERS[method];
   if (!exporter) {
     throw new InputError(`method "${method}" has no export; exportable: ${EXPORTABLE_METHODS.join(", ")}`, { file: `${saved}/method.json`, field: "method" });
   }
-  await exporter.write(saved, model, out);
-  return exporter.pipeline;
+  const inputs = await exporter.write(saved, model, out);
+  return { pipeline: exporter.pipeline, ...(inputs ? { inputs } : {}) };
 }

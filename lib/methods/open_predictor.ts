@@ -1,24 +1,34 @@
 /**
- * One way to classify texts with whatever the kit wrote: a saved predictor (`method.json`, loaded onto its
- * base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js: a
- * `text-classification` model, or a PET `fill-mask` model with `promptlab.json`).
+ * One way to classify texts and sentence pairs with whatever the kit wrote: a saved predictor (`method.json`,
+ * loaded onto its base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js:
+ * a `text-classification` model, or a PET `fill-mask` model with `promptlab.json`).
  */
 import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import type { InputKind } from "../data/types.ts";
+import type { TextInput } from "../model/batch.ts";
 import { exists } from "../model/files.ts";
 import { readJsonFile } from "../model/config.ts";
 import { loadModelFolder } from "../model/folder.ts";
-import { cutText, type TextTokenizer } from "../model/text_cut.ts";
 import { InputError } from "../util/errors.ts";
+import { classifierProbabilities } from "./classifier/text_classification.ts";
 import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
+import { parseTemplate } from "./pet/template.ts";
+import { templateInputs } from "./prompt_inputs.ts";
 import { getMethod } from "./registry.ts";
 import { readSavedMethod } from "./saved.ts";
 
-/** Class probabilities of texts, rows in `labels` order. */
+/** Class probabilities of texts or sentence pairs, rows in `labels` order. */
 export interface TextClassifier {
   readonly labels: readonly string[];
   /** What was opened: `saved <method>`, `export text-classification` or `export fill-mask (PET)`. */
   readonly kind: string;
-  predictProba(texts: readonly string[]): Promise<number[][]>;
+  /**
+   * The kind of input the model takes where its folder tells: a PET or AutoPrompt template's slots. Undefined
+   * for fine-tuning and P-tuning v2 (saved or exported): nothing records whether they were trained on pairs.
+   */
+  readonly inputs?: InputKind;
+  /** One row per input: a text, or a pair `{ text, textB }`. */
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
 }
 
 /**
@@ -31,7 +41,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   if (await exists(`${dir}/method.json`)) {
     const { method } = await readSavedMethod(dir);
     const predictor = await getMethod(method).load(dir, await loadModelFolder(baseModel));
-    return { labels: predictor.labels, kind: `saved ${method}`, predictProba: (texts) => predictor.predictProba(texts) };
+    return { labels: predictor.labels, kind: `saved ${method}`, inputs: predictor.inputs, predictProba: (inputs) => predictor.predictProba(inputs) };
   }
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
     throw new InputError("neither a saved predictor (method.json) nor an export (config.json and onnx/model.onnx)", { file: dir });
@@ -45,22 +55,18 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   if (await exists(`${dir}/promptlab.json`)) {
     const spec = await readJsonFile(`${dir}/promptlab.json`) as PetExportSpec;
     const fillMask = await pipeline("fill-mask", id, { local_files_only: true }) as FillMaskPipeline;
-    return { labels: spec.labels, kind: "export fill-mask (PET)", predictProba: (texts) => petProbabilities(fillMask, spec, texts) };
+    return {
+      labels: spec.labels,
+      kind: "export fill-mask (PET)",
+      // The first pattern says: an ensemble mixing kinds could classify nothing.
+      inputs: templateInputs(parseTemplate(spec.patterns[0].template)),
+      predictProba: (inputs) => petProbabilities(fillMask, spec, inputs),
+    };
   }
   const config = await readJsonFile(`${dir}/config.json`) as { id2label?: Record<string, string> };
   const id2label = config.id2label;
   if (!id2label) throw new InputError("no id2label: not a text-classification export", { file: `${dir}/config.json`, field: "id2label" });
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]);
   const classify = await pipeline("text-classification", id, { local_files_only: true }) as TextClassificationPipeline;
-  return {
-    labels,
-    kind: "export text-classification",
-    async predictProba(texts) {
-      // Cut as the kit cuts (transformers.js would drop the final [SEP] of a text over model_max_length).
-      const maxTokens = classify.tokenizer.model_max_length - 2;
-      const cut = texts.map((t) => cutText(classify.tokenizer as unknown as TextTokenizer, t, maxTokens));
-      const out = await classify(cut, { top_k: null }) as unknown as { label: string; score: number }[][];
-      return out.map((row) => labels.map((l) => row.find((e) => e.label === l)!.score));
-    },
-  };
+  return { labels, kind: "export text-classification", predictProba: (inputs) => classifierProbabilities(classify, inputs) };
 }

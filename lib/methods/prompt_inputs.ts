@@ -21,9 +21,19 @@ function mismatch(template: SlottedTemplate, secondSlot: string): InputError {
   return new InputError(`template "${template.source}" ${problem}`, { field: "template" });
 }
 
+/** Whether `input` is a single text or a sentence pair. */
+export function inputKindOf(input: TextInput): InputKind {
+  return inputTexts(input)[1] === undefined ? "text" : "pair";
+}
+
+/** What `template` takes: sentence pairs when it has a second input slot, single texts otherwise. */
+export function templateInputs(template: SlottedTemplate): InputKind {
+  return template.pair ? "pair" : "text";
+}
+
 /** @throws InputError naming the template when it is written for the other kind of input than `inputs`. */
 export function checkTemplateInputs(template: SlottedTemplate, inputs: InputKind, secondSlot: string): void {
-  if (template.pair !== (inputs === "pair")) throw mismatch(template, secondSlot);
+  if (templateInputs(template) !== inputs) throw mismatch(template, secondSlot);
 }
 
 /**
@@ -31,7 +41,7 @@ export function checkTemplateInputs(template: SlottedTemplate, inputs: InputKind
  * @throws InputError naming the template when the input is a pair and the template is not, or the reverse.
  */
 export function templateTexts(input: TextInput, template: SlottedTemplate, secondSlot: string): [string, string] {
+  checkTemplateInputs(template, inputKindOf(input), secondSlot);
   const [text, textB] = inputTexts(input);
-  checkTemplateInputs(template, textB === undefined ? "text" : "pair", secondSlot);
   return [text, textB ?? ""];
 }

@@ -34,6 +34,11 @@ export interface TrainRecord {
 export interface Predictor {
   /** Class order of the probability rows. */
   readonly labels: readonly string[];
+  /**
+   * The kind of input it takes when it can tell: a prompt method's template has one input slot (`"text"`) or
+   * two (`"pair"`). Undefined for fine-tuning and P-tuning v2, which encode either kind.
+   */
+  readonly inputs?: InputKind;
   /** One row of class probabilities per input: a text, or a pair `{ text, textB }` (data rows are both). */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
   /** Write the small artifacts this method trained (prefix and head, triggers and label words, ...). */

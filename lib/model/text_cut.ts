@@ -4,6 +4,8 @@
  * (like Hugging Face Python) cuts the text and keeps it. Handing such a runtime text already cut the kit's way
  * makes its truncation a no-op.
  */
+import { inputTexts, type TextInput } from "./batch.ts";
+import { truncateLongestFirst } from "./tokenizer.ts";
 
 /** The tokenizer calls {@link cutText} needs (transformers.js' `PreTrainedTokenizer` has them). */
 export interface TextTokenizer {
@@ -21,4 +23,17 @@ export function cutText(tok: TextTokenizer, text: string, maxTokens: number, map
   const tokens = raw.map(map);
   if (tokens.length <= maxTokens && tokens.every((t, i) => t === raw[i])) return text;
   return tokens.slice(0, maxTokens).map((t) => (t.startsWith("##") ? t.slice(2) : ` ${t}`)).join("").trim();
+}
+
+/**
+ * The text of `input`, or both texts of a pair, cut to `maxTokens` WordPiece tokens in all as the kit cuts
+ * them: a pair longest-first ({@link truncateLongestFirst}), each text written as {@link cutText} writes it.
+ * @returns the first text and the second (undefined for a single text).
+ */
+export function cutInput(tok: TextTokenizer, input: TextInput, maxTokens: number, map?: (token: string) => string): [string, string | undefined] {
+  const [a, b] = inputTexts(input);
+  if (b === undefined) return [cutText(tok, a, maxTokens, map), undefined];
+  const ta = tok.tokenize(a), tb = tok.tokenize(b);
+  truncateLongestFirst(ta, tb, maxTokens);
+  return [cutText(tok, a, ta.length, map), cutText(tok, b, tb.length, map)];
 }

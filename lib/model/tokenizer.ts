@@ -176,10 +176,10 @@ export class BertTokenizer {
 }
 
 /**
- * Cut `a` and `b` (token ids, in place) to `budget` tokens together, Hugging Face's `longest_first`: one token
- * at a time from the end of the longer, of `b` when they are as long. Returns whether anything was cut.
+ * Cut `a` and `b` (tokens or their ids, in place) to `budget` tokens together, Hugging Face's `longest_first`:
+ * one token at a time from the end of the longer, of `b` when they are as long. Returns whether anything was cut.
  */
-export function truncateLongestFirst(a: number[], b: number[], budget: number): boolean {
+export function truncateLongestFirst<T>(a: T[], b: T[], budget: number): boolean {
   if (a.length + b.length <= budget) return false;
   while (a.length + b.length > budget) (a.length > b.length ? a : b).pop();
   return true;

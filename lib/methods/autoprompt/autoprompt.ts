@@ -14,7 +14,7 @@
  */
 import type { InputKind, Row } from "../../data/types.ts";
 import type { TextInput } from "../../model/batch.ts";
-import { checkTemplateInputs } from "../prompt_inputs.ts";
+import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
 import { DECODER } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { notesFor } from "../../model/weights.ts";
@@ -136,6 +136,10 @@ export class AutoPromptPredictor implements Predictor {
     private readonly scorer: FrozenScorer,
     private readonly options: AutoPromptOptions,
   ) {}
+
+  get inputs(): InputKind {
+    return templateInputs(this.template);
+  }
 
   /** The prompt with its triggers, for people: e.g. `{sentence}很好吗就[MASK]。`. */
   prompt(): string {

@@ -3,9 +3,10 @@
  * probabilities exactly as the kit's PET predictor computes them, from the `promptlab.json` an export writes.
  *
  * - Prompt: the template filled as the kit encodes it: `[CLS]`, the template's parts in order (literals and
- *   the text tokenized apart, which whitespace between them reproduces), the mask slot as m `[MASK]`s (m: the
- *   pattern's longest label word in tokens), `[SEP]`; only the text is cut (from its end, at a token boundary)
- *   to fit `maxLength`; a `[MASK]` typed in the text becomes `[UNK]`.
+ *   texts tokenized apart, which whitespace between them reproduces), the mask slot as m `[MASK]`s (m: the
+ *   pattern's longest label word in tokens), `[SEP]`; only the texts are cut (from their end, at a token
+ *   boundary, a pair's two longest-first) to fit `maxLength`; a `[MASK]` typed in a text becomes `[UNK]`. A
+ *   pair template (`{text_b}`) takes sentence pairs `{ text, textB }`, one without it single texts.
  * - Scores: a word of k tokens scores the sum of log p(token j at mask j), j < k; a class scores the mean over
  *   its words; a softmax over classes gives the probabilities. For one mask (single-token words) p is
  *   fill-mask's score, a softmax over the vocabulary, so log p = logit − log Z with Z shared by every word and
@@ -24,13 +25,16 @@
  * const fillMask = await pipeline("fill-mask", "pet-eprstmt", { local_files_only: true });
  * const spec = JSON.parse(await Deno.readTextFile("exports/pet-eprstmt/promptlab.json"));
  * const [proba] = await petProbabilities(fillMask, spec, ["物流很快，包装完好。"]); // in spec.labels order
+ * // A pair template's export: await petProbabilities(fillMask, spec, [{ text: "几点了", textB: "现在几点" }]);
  * ```
  * @module
  */
 import type { FillMaskPipeline } from "@huggingface/transformers";
-import { cutText, type TextTokenizer } from "../../model/text_cut.ts";
+import type { TextInput } from "../../model/batch.ts";
+import { cutInput, type TextTokenizer } from "../../model/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
 import { softmaxRow } from "../predict.ts";
+import { checkTemplateInputs, inputKindOf } from "../prompt_inputs.ts";
 import { calibrate } from "./calibration.ts";
 import { parseTemplate } from "./template.ts";
 
@@ -58,34 +62,39 @@ export interface PromptTokenizer extends TextTokenizer {
 }
 
 /**
- * The fill-mask inputs of `texts` under `pattern`, each cut to `maxLength` tokens as the kit's PET cuts it.
- * @throws InputError for a pair template ({text_b}), or one that leaves no room for the text.
+ * The fill-mask inputs of `inputs` (texts, or pairs for a `{text_b}` template) under `pattern`, each cut to
+ * `maxLength` tokens as the kit's PET cuts it.
+ * @throws InputError naming the template: inputs of the other kind than it takes, or no room for the text.
  */
-export function petPrompts(tok: PromptTokenizer, pattern: PetExportPattern, texts: readonly string[], maxLength: number): string[] {
-  const { parts, pair } = parseTemplate(pattern.template);
-  if (pair) throw new InputError(`template "${pattern.template}" takes text pairs ({text_b}); a fill-mask export classifies single texts`, { field: "template" });
+export function petPrompts(tok: PromptTokenizer, pattern: PetExportPattern, inputs: readonly TextInput[], maxLength: number): string[] {
+  const template = parseTemplate(pattern.template);
+  const { parts } = template;
+  for (const input of inputs) checkTemplateInputs(template, inputKindOf(input), "{text_b}");
   const masks = maskCount(Object.values(pattern.verbalizer).flat().map((w) => wordIds(tok, w)));
   const literals = parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encode(p.text, { add_special_tokens: false }).length : 0), 0);
   const budget = maxLength - 2 - literals - masks;
   if (budget <= 0) throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
   const slot = Array(masks).fill("[MASK]").join(" ");
-  return texts.map((text) => {
-    const cut = cutText(tok, text, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
-    return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? slot : cut)).join(" ");
+  return inputs.map((input) => {
+    const [a, b] = cutInput(tok, input, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
+    return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? slot : p.kind === "text" ? a : b)).join(" ");
   });
 }
 
-/** Class probabilities (rows in `spec.labels` order) of `texts` from a fill-mask pipeline over a PET export. */
-export async function petProbabilities(fillMask: FillMaskPipeline, spec: PetExportSpec, texts: readonly string[]): Promise<number[][]> {
+/**
+ * Class probabilities (rows in `spec.labels` order) of `inputs` from a fill-mask pipeline over a PET export:
+ * single texts, or pairs `{ text, textB }` for a pair template.
+ */
+export async function petProbabilities(fillMask: FillMaskPipeline, spec: PetExportSpec, inputs: readonly TextInput[]): Promise<number[][]> {
   const tok = fillMask.tokenizer as unknown as PromptTokenizer;
-  const sums = texts.map(() => spec.labels.map(() => 0));
+  const sums = inputs.map(() => spec.labels.map(() => 0));
   for (const pattern of spec.patterns) {
     const words = spec.labels.map((label) => {
       const list = pattern.verbalizer[label];
       if (!list?.length) throw new InputError(`label "${label}" has no words`, { field: `verbalizer.${label}` });
       return list.map((w) => wordIds(tok, w));
     });
-    const logp = await maskLogProbs(fillMask, petPrompts(tok, pattern, texts, spec.maxLength), maskCount(words.flat()));
+    const logp = await maskLogProbs(fillMask, petPrompts(tok, pattern, inputs, spec.maxLength), maskCount(words.flat()));
     logp.forEach((masks, i) => {
       const scores = words.map((ws) => ws.reduce((s, ids) => s + ids.reduce((w, id, j) => w + masks[j][id], 0), 0) / ws.length);
       const proba = softmaxRow(scores);

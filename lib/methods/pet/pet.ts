@@ -28,7 +28,7 @@ import { type TextInput, type TokenBatch, type TokenSeq, tokenFeeds } from "../.
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
 import { unlabeledRows } from "../../data/unlabeled.ts";
-import { checkTemplateInputs } from "../prompt_inputs.ts";
+import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
 import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
@@ -148,6 +148,10 @@ class PatternModel {
 /** Predicts with one pattern or the average of several. */
 class PetPredictor implements Predictor {
   constructor(readonly labels: readonly string[], readonly patterns: readonly PatternModel[], private readonly options: PetOptions) {}
+
+  get inputs(): InputKind {
+    return templateInputs(this.patterns[0].template);
+  }
 
   async predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
     const all: number[][][] = [];
