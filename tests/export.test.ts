@@ -2,8 +2,9 @@
  * Exports load in transformers.js and agree with the kit: fine-tuning and P-tuning v2 through
  * `pipeline('text-classification')`, PET through `pipeline('fill-mask')` and `petProbabilities`, every score
  * within 1e-4 of the kit's predictor (texts of different lengths in one batch, a text cut to the input length,
- * a typed [MASK]); models trained on sentence pairs likewise on pairs (cut longest-first); the PEFT adapter's
- * files; `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
+ * a typed [MASK]); models trained on sentence pairs likewise on pairs (cut longest-first), and saved and exported
+ * they say they take pairs (a classifier saved before that was recorded still loads); the PEFT adapter's files;
+ * `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
  */
 import assert from "node:assert/strict";
 import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
@@ -208,25 +209,65 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
 });
 
-Deno.test("export: fine-tuning and P-tuning v2 trained on pairs: the export, given them as the tokenizer's text_pair, gives the saved predictor's probabilities", async () => {
+Deno.test("export: fine-tuning and P-tuning v2 trained on pairs say so (saved, loaded, exported); the export, given them as the tokenizer's text_pair, gives the saved predictor's probabilities", async () => {
   const { model } = await setup();
   const { pairs } = await pairSetup();
   // A single text in the same batch is encoded alone.
   const inputs = [...pairs, "好"];
   for (const [method, options] of [["finetune", { ...TINY, lr: 1e-3 }], ["ptuning-v2", { ...TINY, prefixLength: 4 }]] as const) {
     const { predictor, saved, out, exported } = await trainAndExport(method, options, "pair");
-    assert.deepEqual(exported, { pipeline: "text-classification" }, "a classifier export cannot tell it was trained on pairs");
+    assert.equal(predictor.inputs, "pair", "the kind of its training rows");
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${saved}/method.json`)).extra, { inputs: "pair" });
+    assert.deepEqual(exported, { pipeline: "text-classification", inputs: "pair" });
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${out}/config.json`)).promptlab, { inputs: "pair" });
     const kit = await predictor.predictProba(inputs);
-    assertClose(await (await getMethod(method).load(saved, model)).predictProba(inputs), kit);
+    const loaded = await getMethod(method).load(saved, model);
+    assert.equal(loaded.inputs, "pair");
+    assertClose(await loaded.predictProba(inputs), kit);
     const classify = await pipeline("text-classification", offline(out), { local_files_only: true }) as TextClassificationPipeline;
     assertClose(await classifierProbabilities(classify, inputs), kit);
     // The pairs matter: their first texts alone score otherwise.
     const firsts = await classifierProbabilities(classify, pairs.map((p) => p.text));
     assert.ok(firsts.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-4));
-    const opened = await openPredictor(out, MODEL);
-    assert.equal(opened.inputs, undefined);
+    for (const dir of [saved, out]) {
+      const opened = await openPredictor(dir, MODEL);
+      assert.deepEqual([opened.inputs, opened.inputsFrom], ["pair", "training"], dir);
+      assertClose(await opened.predictProba(inputs), kit);
+    }
+  }
+});
+
+Deno.test("export: a fine-tuning predictor saved before the kind was recorded (no extra.inputs) loads, exports and predicts either kind; a bad kind is an error naming it", async () => {
+  const { model } = await setup();
+  const { pairs } = await pairSetup();
+  const { predictor, saved } = await trainAndExport("finetune", { ...TINY, lr: 1e-3 }, "pair");
+  const meta = JSON.parse(await Deno.readTextFile(`${saved}/method.json`));
+  const { extra: _, ...old } = meta;
+  await Deno.writeTextFile(`${saved}/method.json`, JSON.stringify(old, null, 2) + "\n");
+  const inputs = [...pairs.slice(0, 3), "好"];
+  const kit = await predictor.predictProba(inputs);
+  const loaded = await getMethod("finetune").load(saved, model);
+  assert.equal(loaded.inputs, undefined, "unknown, as before the kind was recorded");
+  assertClose(await loaded.predictProba(inputs), kit);
+  const out = `${saved}/../old-export`;
+  assert.deepEqual(await exportSaved(saved, model, out), { pipeline: "text-classification" });
+  assert.ok(!("promptlab" in JSON.parse(await Deno.readTextFile(`${out}/config.json`))), "nothing recorded, nothing exported");
+  for (const dir of [saved, out]) {
+    const opened = await openPredictor(dir, MODEL);
+    assert.equal(opened.inputs, undefined, dir);
     assertClose(await opened.predictProba(inputs), kit);
   }
+  // Either kind through cli predict, as before.
+  for (const args of [["--text", "几点了"], ["--text", "几点了", "--text-b", "现在几点"]]) {
+    const r = await cli(["predict", saved, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  // A kind the kit never writes.
+  await Deno.writeTextFile(`${saved}/method.json`, JSON.stringify({ ...meta, extra: { inputs: "pairs" } }));
+  await rejects(() => getMethod("finetune").load(saved, model), "method.json", /field "extra\.inputs"\): must be "text" \(single texts\) or "pair" \(sentence pairs\), got "pairs"/);
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  await Deno.writeTextFile(`${out}/config.json`, JSON.stringify({ ...config, promptlab: { inputs: 2 } }));
+  await rejects(() => openPredictor(out, MODEL), "config.json", /field "promptlab\.inputs"\): must be "text" .*, got 2/);
 });
 
 Deno.test("export: PET with a pair template exports; petProbabilities fills both slots as the kit (cut longest-first, a typed [MASK] as [UNK])", async () => {
@@ -277,7 +318,7 @@ async function cli(args: string[]): Promise<Ran> {
   return runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, ...args], { env: { PROMPTLAB_OFFLINE: "1" } });
 }
 
-Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and repeated --text (export) writes one row per text", async () => {
+Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and repeated --text (export) writes one row per text; pairs are refused", async () => {
   const { model, train, labels } = await setup();
   const { predictor } = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
   const dir = await Deno.makeTempDir();
@@ -305,6 +346,14 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
     assert.match(r.stderr, /predict 3\/3 texts/, "progress on stderr");
     assert.match(r.stderr, out ? new RegExp(`wrote: ${out}\n$`) : /wrote nothing \(the rows went to stdout; --out FILE writes them to a file\)\n$/);
   }
+  // A model trained on single texts refuses pairs (exit 2, one line naming the flag), saved or exported.
+  const paired = await cli(["predict", `${dir}/exported`, "--text", "物流很快", "--text-b", "包装完好"]);
+  assert.equal(paired.code, 2);
+  assert.equal(paired.stderr, "error: --text-b: the model (export text-classification) was trained on single texts: drop --text-b\n");
+  await assert.rejects(
+    () => predictCommand.run([`${dir}/saved`, "--input", `${dir}/in.csv`, "--text-column", "review", "--text-b-column", "id"]),
+    (e: Error) => e instanceof InputError && e.location.field === "--text-b-column" && /the model \(saved finetune\) was trained on single texts: drop --text-b-column$/.test(e.message),
+  );
   const bad = await cli(["predict", `${dir}/saved`]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^error: --text: give either --text or --input\n$/);
@@ -319,7 +368,9 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   const dir = await Deno.makeTempDir();
   const ft = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }, "pair").fit(train, []);
   await ft.predictor.save(`${dir}/ft`);
-  await exportSaved(`${dir}/ft`, model, `${dir}/ft-export`);
+  const ftExported = await cli(["export", `${dir}/ft`, "--out", `${dir}/ft-export`]);
+  assert.equal(ftExported.code, 0, ftExported.stderr);
+  assert.match(ftExported.stdout, /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("text-classification"\)/, "the next step gives a pair");
   const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "pair-question", verbalizer: PAIR_WORDS }, "pair").fit([], []);
   await pet.predictor.save(`${dir}/pet`);
   const exported = await cli(["export", `${dir}/pet`, "--out", `${dir}/pet-export`]);
@@ -346,6 +397,12 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   const single = await cli(["predict", `${dir}/pet-export`, "--text", "几点了"]);
   assert.equal(single.code, 2);
   assert.equal(single.stderr, "error: --text-b: the model (export fill-mask (PET)) takes sentence pairs, its template having a second input slot: give --text-b\n");
+  // Fine-tuning on pairs, saved or exported, likewise.
+  for (const [source, kind] of [[`${dir}/ft`, "saved finetune"], [`${dir}/ft-export`, "export text-classification"]]) {
+    const r = await cli(["predict", source, "--text", "几点了"]);
+    assert.equal(r.code, 2, source);
+    assert.equal(r.stderr, `error: --text-b: the model (${kind}) was trained on sentence pairs: give --text-b\n`);
+  }
   // The other refusals, in process.
   const refused = (args: string[], field: string, problem: RegExp) =>
     assert.rejects(() => predictCommand.run(args), (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message));

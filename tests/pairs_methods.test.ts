@@ -1,12 +1,14 @@
 /**
  * Methods on sentence pairs: a prompt written for single texts on a pair task, or the reverse, is an input error
  * naming the template before anything trains (create, a grid check, a run); pair templates encode both texts;
- * a run on a local pair file trains and scores through the one run path with the second text used.
+ * a run on a local pair file trains and scores through the one run path with the second text used, and its
+ * loaded predictor says it takes pairs; fine-tuning and P-tuning v2 refuse training rows mixing the two kinds.
  */
 import assert from "node:assert/strict";
 import { localTask } from "../lib/data/local.ts";
 import { loadFewShot } from "../lib/data/load.ts";
 import { getTask } from "../lib/data/registry.ts";
+import type { Row } from "../lib/data/types.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { runSplit } from "../lib/experiments/split_run.ts";
 import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
@@ -68,6 +70,20 @@ Deno.test("mismatch: a grid and a run refuse the wrong template before training;
   await assert.rejects(() => single.predictor.predictProba([{ text: "一", textB: "二" }]), templateError(SINGLE_ON_PAIRS));
 });
 
+Deno.test("mixed kinds: fine-tuning or P-tuning v2 on train rows mixing pairs and single texts, or a dev set of the other kind, is an input error naming the row before anything trains", async () => {
+  const pairs = (await (await pairTask()).read("train")).rows.slice(0, 4) as Row[];
+  const single: Row = { text: "只有一句", label: pairs[0].label };
+  const mixed = (field: string, problem: RegExp) => (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message);
+  for (const name of ["finetune", "ptuning-v2"]) {
+    let progressed = false;
+    const fit = (train: Row[], dev: Row[]) => getMethod(name).create(model, ["1", "0"], { steps: 1, maxLength: 32 }, "pair").fit(train, dev, { onProgress: () => (progressed = true) });
+    await assert.rejects(() => fit([...pairs.slice(0, 2), single, ...pairs.slice(2)], []), mixed("train[2].textB", /is a single text, but train\[0\] is a sentence pair: a model trains and evaluates on one kind of input/));
+    await assert.rejects(() => fit(pairs, [single]), mixed("dev[0].textB", /is a single text, but train\[0\] is a sentence pair/));
+    await assert.rejects(() => fit([single], pairs), mixed("dev[0].textB", /is a sentence pair, but train\[0\] is a single text/));
+    assert.equal(progressed, false, name);
+  }
+});
+
 Deno.test("pair templates: PET puts both texts in their slots ({text_a} = {text}), cut longest-first; AutoPrompt's default puts the triggers between", () => {
   const tok = model.tokenizer;
   const t = resolveTemplate("pair-question");
@@ -91,7 +107,7 @@ Deno.test("pair templates: PET puts both texts in their slots ({text_a} = {text}
   assert.equal(renderPrompt(at, ["是", "不", "对"]), "{sentence}[MASK]是不对{sentence_b}");
 });
 
-Deno.test("run path: each method trains on a local pair file, its test predictions change with the second text, a loaded prompt method says it takes pairs", async () => {
+Deno.test("run path: each method trains on a local pair file, its test predictions change with the second text, its loaded predictor says it takes pairs", async () => {
   const task = await pairTask();
   const tiny = { steps: 2, batchSize: 4, evalEvery: 1, maxLength: 32, evalBatchSize: 8 };
   const cases: [string, Record<string, unknown>][] = [
@@ -107,8 +123,8 @@ Deno.test("run path: each method trains on a local pair file, its test predictio
     assert.equal(result.trainSize, 8, method);
     assert.ok(result.accuracy >= 0 && result.accuracy <= 1, method);
     const predictor = await getMethod(method).load(dir, model);
-    // A loaded prompt method says it takes pairs (its template's slots); the classifiers cannot tell.
-    assert.equal(predictor.inputs, method === "pet" || method === "autoprompt" ? "pair" : undefined, method);
+    // A loaded predictor says it takes pairs: a prompt method by its template's slots, a classifier by its training rows.
+    assert.equal(predictor.inputs, "pair", method);
     const swapped = test.map((r, i) => ({ text: r.text, textB: test[(i + 1) % test.length].textB }));
     assert.notDeepEqual(await predictor.predictProba(swapped), await predictor.predictProba(test), `${method} ignores the second text`);
     await Deno.remove(dir, { recursive: true });

@@ -24,7 +24,7 @@ const SPEC = {
   },
   notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
 pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).
-models trained on sentence pairs export as they are; cli predict takes their pairs with --text-b.`,
+an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.`,
 } as const satisfies CommandSpec;
 
 /** The `export` command. */

@@ -31,8 +31,9 @@ const SPEC = {
     "batch-size": { type: "int", min: 1, default: 64, help: "texts per batch (progress is reported per batch)" },
   },
   notes: `each output line: {"text": ..., "text_b": ... (pairs only), "label": the most probable label, "probabilities": {label: p, ...}}
-a PET or AutoPrompt model takes pairs when its template has a second slot, single texts otherwise, and refuses the
-other kind; a fine-tuning or P-tuning v2 model cannot tell: give it the kind it was trained on (docs/export.md).`,
+the other kind of input than the model takes is refused: a PET or AutoPrompt model takes pairs when its template
+has a second slot, single texts otherwise; a fine-tuning or P-tuning v2 model, the kind it was trained on (one
+saved before the kit recorded that encodes either: give it the kind it was trained on; docs/export.md).`,
 } as const satisfies CommandSpec;
 
 type Values = FlagValues<typeof SPEC.flags>;
@@ -55,9 +56,11 @@ async function readInputs(values: Values): Promise<{ inputs: TextInput[]; pairFl
 /** @throws InputError naming `pairFlag` when the model says it takes the other kind of input than `inputs`. */
 function checkInputKind(predictor: TextClassifier, inputs: readonly TextInput[], pairFlag: string): void {
   if (!predictor.inputs || predictor.inputs === inputKindOf(inputs[0])) return;
-  const problem = predictor.inputs === "pair"
-    ? `the model (${predictor.kind}) takes sentence pairs, its template having a second input slot: give ${pairFlag}`
-    : `the model (${predictor.kind}) takes single texts, its template having one input slot: drop ${pairFlag}`;
+  const pair = predictor.inputs === "pair", fix = `${pair ? "give" : "drop"} ${pairFlag}`;
+  const what = pair ? "sentence pairs" : "single texts";
+  const problem = predictor.inputsFrom === "training"
+    ? `the model (${predictor.kind}) was trained on ${what}: ${fix}`
+    : `the model (${predictor.kind}) takes ${what}, its template having ${pair ? "a second input slot" : "one input slot"}: ${fix}`;
   throw new InputError(problem, { field: pairFlag });
 }
 

@@ -1,10 +1,11 @@
 /**
- * Checks shared by the methods, run before any training: options in range (the loop's in one place) and the
- * labels of the data against those a method was configured for.
+ * Checks shared by the methods, run before any training: options in range (the loop's in one place), the
+ * labels of the data against those a method was configured for, and rows of one kind of input.
  */
-import type { Row } from "../data/types.ts";
+import type { InputKind, Row, TextRow } from "../data/types.ts";
 import type { LoopOptions } from "../train/loop.ts";
 import { InputError } from "../util/errors.ts";
+import { inputKindOf } from "./prompt_inputs.ts";
 
 /**
  * Class index of each row's label.
@@ -21,6 +22,29 @@ export function labelIndices(rows: readonly Row[], labels: readonly string[], wh
     }
     return c;
   });
+}
+
+const KIND_NAMES: Record<InputKind, string> = { text: "a single text", pair: "a sentence pair" };
+
+/**
+ * The kind of input of the rows a method trains and evaluates on: single texts, or sentence pairs (`textB`
+ * set); undefined when there are none.
+ * @throws InputError naming the first row of another kind than the first row (`train[i]`, then `dev[i]`).
+ */
+export function rowsInputKind(sets: Readonly<Record<string, readonly TextRow[]>>): InputKind | undefined {
+  let first: { kind: InputKind; at: string } | undefined;
+  for (const [what, rows] of Object.entries(sets)) {
+    rows.forEach((row, i) => {
+      const kind = inputKindOf(row), at = `${what}[${i}]`;
+      first ??= { kind, at };
+      if (kind !== first.kind) {
+        throw new InputError(`is ${KIND_NAMES[kind]}, but ${first.at} is ${KIND_NAMES[first.kind]}: a model trains and evaluates on one kind of input`, {
+          field: `${at}.textB`,
+        });
+      }
+    });
+  }
+  return first?.kind;
 }
 
 /** Validate a numeric option before training. */

@@ -16,7 +16,10 @@ export type ExportPipeline = "text-classification" | "fill-mask";
 export interface ExportResult {
   /** The transformers.js pipeline the folder loads in. */
   pipeline: ExportPipeline;
-  /** The kind of input the export takes where it tells (PET's template); undefined for classifiers. */
+  /**
+   * The kind of input the export takes where it tells: PET's template; what a fine-tuning or P-tuning v2
+   * predictor was trained on (undefined when its `method.json` predates that record).
+   */
   inputs?: InputKind;
 }
 

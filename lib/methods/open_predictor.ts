@@ -10,12 +10,17 @@ import { exists } from "../model/files.ts";
 import { readJsonFile } from "../model/config.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
+import { EXPORT_CONFIG_KEY } from "./classifier/export.ts";
+import { ClassifierPredictor } from "./classifier/fit.ts";
 import { classifierProbabilities } from "./classifier/text_classification.ts";
 import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
-import { templateInputs } from "./prompt_inputs.ts";
+import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
 import { getMethod } from "./registry.ts";
 import { readSavedMethod } from "./saved.ts";
+
+/** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */
+export type InputsFrom = "template" | "training";
 
 /** Class probabilities of texts or sentence pairs, rows in `labels` order. */
 export interface TextClassifier {
@@ -23,10 +28,13 @@ export interface TextClassifier {
   /** What was opened: `saved <method>`, `export text-classification` or `export fill-mask (PET)`. */
   readonly kind: string;
   /**
-   * The kind of input the model takes where its folder tells: a PET or AutoPrompt template's slots. Undefined
-   * for fine-tuning and P-tuning v2 (saved or exported): nothing records whether they were trained on pairs.
+   * The kind of input the model takes where its folder tells: a PET or AutoPrompt template's slots; the rows a
+   * fine-tuning or P-tuning v2 model was trained on (saved in `method.json`, exported in `config.json`).
+   * Undefined for those saved before the kind was recorded (and exports of them).
    */
   readonly inputs?: InputKind;
+  /** Where {@link inputs} comes from: the template's input slots, or the training rows. */
+  readonly inputsFrom?: InputsFrom;
   /** One row per input: a text, or a pair `{ text, textB }`. */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
 }
@@ -41,7 +49,12 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   if (await exists(`${dir}/method.json`)) {
     const { method } = await readSavedMethod(dir);
     const predictor = await getMethod(method).load(dir, await loadModelFolder(baseModel));
-    return { labels: predictor.labels, kind: `saved ${method}`, inputs: predictor.inputs, predictProba: (inputs) => predictor.predictProba(inputs) };
+    return {
+      labels: predictor.labels,
+      kind: `saved ${method}`,
+      ...(predictor.inputs ? { inputs: predictor.inputs, inputsFrom: predictor instanceof ClassifierPredictor ? "training" : "template" } as const : {}),
+      predictProba: (inputs) => predictor.predictProba(inputs),
+    };
   }
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
     throw new InputError("neither a saved predictor (method.json) nor an export (config.json and onnx/model.onnx)", { file: dir });
@@ -60,13 +73,21 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
       kind: "export fill-mask (PET)",
       // The first pattern says: an ensemble mixing kinds could classify nothing.
       inputs: templateInputs(parseTemplate(spec.patterns[0].template)),
+      inputsFrom: "template",
       predictProba: (inputs) => petProbabilities(fillMask, spec, inputs),
     };
   }
-  const config = await readJsonFile(`${dir}/config.json`) as { id2label?: Record<string, string> };
+  const config = await readJsonFile(`${dir}/config.json`) as { id2label?: Record<string, string>; [EXPORT_CONFIG_KEY]?: { inputs?: unknown } };
   const id2label = config.id2label;
   if (!id2label) throw new InputError("no id2label: not a text-classification export", { file: `${dir}/config.json`, field: "id2label" });
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]);
+  // Absent in exports of predictors saved before the kind was recorded.
+  const inputs = recordedInputKind(config[EXPORT_CONFIG_KEY]?.inputs, { file: `${dir}/config.json`, field: `${EXPORT_CONFIG_KEY}.inputs` });
   const classify = await pipeline("text-classification", id, { local_files_only: true }) as TextClassificationPipeline;
-  return { labels, kind: "export text-classification", predictProba: (inputs) => classifierProbabilities(classify, inputs) };
+  return {
+    labels,
+    kind: "export text-classification",
+    ...(inputs ? { inputs, inputsFrom: "training" } as const : {}),
+    predictProba: (inputs) => classifierProbabilities(classify, inputs),
+  };
 }

@@ -2,10 +2,11 @@
  * How a prompt template (PET's, AutoPrompt's) meets a task's inputs: a template with one input slot takes single
  * texts, one with a second slot (`{text_b}`, `{sentence_b}`) takes sentence pairs. The other kind is an input
  * error: when the method is created for a task (before any data is read), and for each input when it is encoded.
+ * Also the kind of one input, and a kind read back from a file.
  */
 import type { InputKind } from "../data/types.ts";
 import { inputTexts, type TextInput } from "../model/batch.ts";
-import { InputError } from "../util/errors.ts";
+import { InputError, type InputLocation } from "../util/errors.ts";
 
 /** What the checks need of a parsed template. */
 export interface SlottedTemplate {
@@ -24,6 +25,17 @@ function mismatch(template: SlottedTemplate, secondSlot: string): InputError {
 /** Whether `input` is a single text or a sentence pair. */
 export function inputKindOf(input: TextInput): InputKind {
   return inputTexts(input)[1] === undefined ? "text" : "pair";
+}
+
+/**
+ * A recorded kind of input (`method.json`'s `extra.inputs`, an export's `config.json` `promptlab.inputs`);
+ * undefined when absent (written before the kind was recorded).
+ * @throws InputError at `where` for anything but `"text"` or `"pair"`.
+ */
+export function recordedInputKind(value: unknown, where: InputLocation): InputKind | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "text" && value !== "pair") throw new InputError(`must be "text" (single texts) or "pair" (sentence pairs), got ${JSON.stringify(value)}`, where);
+  return value;
 }
 
 /** What `template` takes: sentence pairs when it has a second input slot, single texts otherwise. */

@@ -36,7 +36,8 @@ export interface Predictor {
   readonly labels: readonly string[];
   /**
    * The kind of input it takes when it can tell: a prompt method's template has one input slot (`"text"`) or
-   * two (`"pair"`). Undefined for fine-tuning and P-tuning v2, which encode either kind.
+   * two (`"pair"`); fine-tuning and P-tuning v2 take the kind of their training rows (saved with them).
+   * Undefined for a fine-tuning or P-tuning v2 predictor saved before the kind was recorded, which encodes either.
    */
   readonly inputs?: InputKind;
   /** One row of class probabilities per input: a text, or a pair `{ text, textB }` (data rows are both). */

@@ -9,7 +9,12 @@
  * every layer's key then value of virtual token p, PEFT's `past_key_values` order) and the head as
  * `base_model.classifier.weight` / `.bias`. A prefix trained through the projection MLP is saved as the table
  * the MLP computes (`prefix_projection: false`): at inference the two are the same.
+ *
+ * Both record in `config.json` the kind of input the predictor was trained on, `"promptlab": { "inputs": "text" }`
+ * or `"pair"` (absent when its `method.json` predates the record), so the export refuses the other kind in
+ * `cli predict` as the saved predictor does.
  */
+import type { InputKind } from "../../data/types.ts";
 import { Graph, type Value } from "../../engine/graph.ts";
 import { CompiledGraph } from "../../engine/session.ts";
 import type { ParamSource } from "../../model/bert.ts";
@@ -21,41 +26,64 @@ import { writeFileAtomic } from "../../util/atomic.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
 import { loadMethod } from "../saved.ts";
 import type { FinetuneOptions } from "./finetune.ts";
+import { savedInputs } from "./fit.ts";
 import { classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
 import { PREFIX_TABLE, prefixTable, prefixValue, type PtuningV2Options } from "./ptuning_v2.ts";
 
-/** Write a `text-classification` folder of a classifier over `weights`, with an optional baked prefix. */
-function writeClassifier(out: string, model: ModelFolder, weights: TensorMap, labels: readonly string[], maxLength: number, prefix?: (param: ParamSource) => Value) {
+/**
+ * Write a `text-classification` folder of a classifier over `weights`, with an optional baked prefix; the kind
+ * of input it was trained on, where known, goes into config.json as `promptlab.inputs` (transformers.js
+ * ignores the key; `open_predictor.ts` reads it).
+ */
+function writeClassifier(
+  out: string,
+  model: ModelFolder,
+  weights: TensorMap,
+  saved: { labels: readonly string[]; maxLength: number; inputs?: InputKind },
+  prefix?: (param: ParamSource) => Value,
+) {
   return writeHfExport(out, {
     model,
     weights,
     architecture: "BertForSequenceClassification",
-    labels,
-    maxLength,
+    labels: saved.labels,
+    maxLength: saved.maxLength,
     logits: (bert, param) => classifierLogits(bert, model.config, param),
     prefix: prefix ? (_g, param) => prefix(param) : undefined,
+    configExtra: saved.inputs ? { [EXPORT_CONFIG_KEY]: { inputs: saved.inputs } } : undefined,
   });
 }
 
-/** Export a saved fine-tuning predictor (`saved`, trained on `model`) to `out`. */
-export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<void> {
+/**
+ * Export a saved fine-tuning predictor (`saved`, trained on `model`) to `out`.
+ * @returns the kind of input it was trained on; undefined for a predictor saved before the kind was recorded.
+ */
+export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadMethod<FinetuneOptions>(saved, "finetune", model);
-  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), meta.labels, meta.options.maxLength);
+  const inputs = savedInputs(meta, saved);
+  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), { labels: meta.labels, maxLength: meta.options.maxLength, inputs });
+  return inputs;
 }
 
 /**
  * Export a saved P-tuning v2 predictor to `out`: the classifier folder with the prefix baked in, and the PEFT
  * adapter (`adapter_config.json`, `adapter_model.safetensors`) beside it.
+ * @returns as {@link exportFinetune}.
  */
-export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<void> {
+export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadMethod<PtuningV2Options>(saved, "ptuning-v2", model);
   const o = meta.options;
+  const inputs = savedInputs(meta, saved);
   const table = await evaluatePrefixTable(tensors, o);
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
-  await writeClassifier(out, model, weights, meta.labels, o.maxLength, (param) => prefixValue(model.config, param, baked, 1));
+  await writeClassifier(out, model, weights, { labels: meta.labels, maxLength: o.maxLength, inputs }, (param) => prefixValue(model.config, param, baked, 1));
   await writePeftAdapter(out, model, table, tensors);
+  return inputs;
 }
+
+/** The config.json key of what the kit records about a classifier export: `{ inputs: "text" | "pair" }`. */
+export const EXPORT_CONFIG_KEY = "promptlab";
 
 /** The prefix table [P, layers·2·H] the trained encoder computes (the projection MLP run once when there is one). */
 async function evaluatePrefixTable(tensors: TensorMap, o: PtuningV2Options): Promise<HostTensor> {

@@ -8,8 +8,8 @@ import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
-import { ClassifierPredictor, fitClassifier } from "./fit.ts";
-import { checkLoopOptions } from "../checks.ts";
+import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
+import { checkLoopOptions, rowsInputKind } from "../checks.ts";
 import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
@@ -37,10 +37,12 @@ class Finetune implements Method {
 
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
     const { model, labels, options } = this;
+    // One kind of input throughout; the predictor records it (a pair model refuses single texts in cli predict).
+    const inputs = rowsInputKind({ train, dev });
     // Train a copy: the loaded model stays as it was for the next run.
     const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
     for (const [n, t] of initHead(model.config, labels.length, options.seed)) weights.set(n, t);
-    const predictor = new ClassifierPredictor(model, labels, this.name, options, weights);
+    const predictor = new ClassifierPredictor(model, labels, this.name, options, weights, inputs);
     const fit = { method: this.name, model, labels, options, notes: notesFor(model, "pooler"), predictor };
     const record = await fitClassifier({ ...fit, weights, params: weights, isTrainable: () => true }, train, dev, onProgress);
     return { predictor, record };
@@ -59,6 +61,6 @@ export const finetune: MethodFactory<FinetuneOptions> = {
   },
   async load(dir, model) {
     const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, "finetune", model);
-    return new ClassifierPredictor(model, meta.labels, "finetune", meta.options, tensors);
+    return new ClassifierPredictor(model, meta.labels, "finetune", meta.options, tensors, savedInputs(meta, dir));
   },
 };

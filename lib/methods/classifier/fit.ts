@@ -3,7 +3,7 @@
  * gradient step per shape bucket, the shared loop with best-on-dev selection, the record, and the predictor.
  * The methods differ only in which weights train, what is saved, and whether a prefix is computed in the graph.
  */
-import type { Row } from "../../data/types.ts";
+import type { InputKind, Row } from "../../data/types.ts";
 import type { Graph, Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { buildBert, type ParamSource } from "../../model/bert.ts";
@@ -14,7 +14,8 @@ import { encodeTexts, type TextInput, type TokenSeq } from "../../model/batch.ts
 import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
 import { labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
-import { saveMethod } from "../saved.ts";
+import { recordedInputKind } from "../prompt_inputs.ts";
+import { saveMethod, type SavedMethod } from "../saved.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
 
@@ -83,6 +84,15 @@ export async function fitClassifier(
   };
 }
 
+/**
+ * The kind of input a saved classifier was trained on (`extra.inputs` of its `method.json`); undefined for one
+ * saved before the kind was recorded.
+ * @throws InputError naming method.json's `extra.inputs` for another value.
+ */
+export function savedInputs(meta: Pick<SavedMethod, "extra">, dir: string): InputKind | undefined {
+  return recordedInputKind(meta.extra?.inputs, { file: `${dir}/method.json`, field: "extra.inputs" });
+}
+
 /** Predicts with a classifier head (and any prefix) over a model; saves what the method trained. */
 export class ClassifierPredictor implements Predictor {
   readonly #evaluator: ClassifierEvaluator;
@@ -90,6 +100,8 @@ export class ClassifierPredictor implements Predictor {
   /**
    * @param saved the method's own tensors, overriding the model's of the same name (fine-tuning: every weight;
    *   P-tuning v2: prefix encoder and head). Read live, so training them in place shows in predictions.
+   * @param inputs the kind of input it was trained on (its training rows'), saved with it; undefined when
+   *   unknown (a predictor saved before the kind was recorded, or trained on no rows).
    * @param extra builds the eval graph's prefix from the weights.
    */
   constructor(
@@ -98,6 +110,7 @@ export class ClassifierPredictor implements Predictor {
     private readonly method: string,
     private readonly options: { maxLength: number; evalBatchSize: number },
     private readonly saved: TensorMap,
+    readonly inputs?: InputKind,
     extra?: ExtraBuilder,
   ) {
     this.#evaluator = new ClassifierEvaluator(model.config, new Map([...model.weights, ...saved]), extra);
@@ -114,6 +127,7 @@ export class ClassifierPredictor implements Predictor {
   }
 
   save(dir: string): Promise<void> {
-    return saveMethod(dir, { method: this.method, options: this.options, labels: [...this.labels] }, this.model, this.saved);
+    const extra = this.inputs ? { inputs: this.inputs } : undefined;
+    return saveMethod(dir, { method: this.method, options: this.options, labels: [...this.labels], extra }, this.model, this.saved);
   }
 }

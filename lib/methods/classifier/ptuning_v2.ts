@@ -8,7 +8,7 @@
  * parameters, so one backward pass gives their gradients. Every BERT weight is a graph constant (frozen);
  * BERT's dropout stays on in training, as in the reference.
  */
-import type { Row } from "../../data/types.ts";
+import type { InputKind, Row } from "../../data/types.ts";
 import type { Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { dropout, linear } from "../../engine/layers.ts";
@@ -21,8 +21,8 @@ import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
-import { ClassifierPredictor, fitClassifier } from "./fit.ts";
-import { checkLoopOptions, checkOption } from "../checks.ts";
+import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
+import { checkLoopOptions, checkOption, rowsInputKind } from "../checks.ts";
 import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
@@ -113,9 +113,9 @@ export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixSha
   return op.transpose(x, [2, 0, 3, 1, 4]);
 }
 
-/** The predictor of a trained prefix and head on the frozen `model`. */
-function prefixPredictor(model: ModelFolder, labels: readonly string[], trained: TensorMap, o: PtuningV2Options) {
-  return new ClassifierPredictor(model, labels, ptuningV2.name, o, trained, (_g, config, param) => ({
+/** The predictor of a trained prefix and head on the frozen `model`, trained on `inputs` where known. */
+function prefixPredictor(model: ModelFolder, labels: readonly string[], trained: TensorMap, o: PtuningV2Options, inputs: InputKind | undefined) {
+  return new ClassifierPredictor(model, labels, ptuningV2.name, o, trained, inputs, (_g, config, param) => ({
     prefix: prefixValue(config, param, o, 1),
   }));
 }
@@ -132,8 +132,10 @@ class PtuningV2 implements Method {
 
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
     const { model, labels, options: o } = this;
+    // One kind of input throughout; the predictor records it.
+    const inputs = rowsInputKind({ train, dev });
     const trained: TensorMap = new Map([...initPrefix(model.config, o, o.seed), ...initHead(model.config, labels.length, o.seed)]);
-    const predictor = prefixPredictor(model, labels, trained, o);
+    const predictor = prefixPredictor(model, labels, trained, o, inputs);
     const fit = { method: this.name, model, labels, options: o, notes: this.notes, predictor };
     const record = await fitClassifier({
       ...fit,
@@ -192,6 +194,6 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
         });
       }
     }
-    return prefixPredictor(model, meta.labels, tensors, meta.options);
+    return prefixPredictor(model, meta.labels, tensors, meta.options, savedInputs(meta, dir));
   },
 };
