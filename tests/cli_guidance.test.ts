@@ -101,7 +101,7 @@ Deno.test("a write outside the tasks' scope: one line and exit 2 from both entry
       methods: [{ method: "pet", zeroShot: { mode: "zero-shot" } }],
     }));
     const runs = [
-      await task(["grid", grid, "--results", `${outside}/g.jsonl`, "--model", "models/promptlab-bert-zh-mini"]),
+      await task(["grid", grid, "--results", `${outside}/g.jsonl`, "--model", "models/promptlab-bert-zh-L4-H256"]),
       await task(["cli", "demo", "--results", `${outside}/d.jsonl`, "--k", "1", "--seeds", "1"]),
     ];
     for (const r of runs) {

@@ -106,7 +106,7 @@ Deno.test("the examples' commands on this machine: two shards (Slurm task 0, Kub
       name: "tiny", dataset: "demo", protocol: { kind: "sampled", k: [0], seeds: [1] },
       methods: [{ method: "pet", grid: { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }, zeroShot: { mode: "zero-shot" } }],
     }));
-    const common = { DENO: Deno.execPath(), MODEL: "models/promptlab-bert-zh-mini", PROMPTLAB_THREADS: "1" };
+    const common = { DENO: Deno.execPath(), MODEL: "models/promptlab-bert-zh-L4-H256", PROMPTLAB_THREADS: "1" };
 
     // Slurm: array task 0 of 0-1, 1 h 12 min left, a 10-minute margin.
     const log = `${dir}/scontrol.log`;
@@ -116,7 +116,7 @@ Deno.test("the examples' commands on this machine: two shards (Slurm task 0, Kub
       SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "1",
     });
     assert.equal(slurm.code, 0, slurm.out + slurm.err);
-    assert.match(slurm.out, new RegExp(`^\\+ \\S+ task grid ${grid} --results ${results} --shard 0/2 --model models/promptlab-bert-zh-mini --minutes 62$`, "m"));
+    assert.match(slurm.out, new RegExp(`^\\+ \\S+ task grid ${grid} --results ${results} --shard 0/2 --model models/promptlab-bert-zh-L4-H256 --minutes 62$`, "m"));
     assert.match(slurm.out, /^shard 0\/2: 2 cells missing before, 0 after \(exit 0\)$/m);
     assert.match(slurm.out, new RegExp(`^wrote: ${results.replace(".jsonl", "")}\\.shard-0-of-2\\.jsonl$`, "m"));
     assert.equal(await Deno.stat(log).then(() => true, () => false), false, "a finished shard is not requeued");

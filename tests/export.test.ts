@@ -28,7 +28,7 @@ import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
 import { type Ran, runDeno, taskFlags } from "./_subprocess.ts";
 
-const MODEL = `${root}/models/promptlab-bert-zh-mini`;
+const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;
 const TINY = { steps: 3, batchSize: 4, evalEvery: 0, maxLength: 32, evalBatchSize: 8, seed: 3 };
 
 let cached: Promise<{ model: ModelFolder; train: Row[]; labels: string[]; texts: string[] }> | undefined;
@@ -138,7 +138,7 @@ Deno.test("export: P-tuning v2 (prefix baked in) loads in pipeline('text-classif
     {
       peft_type: "PREFIX_TUNING",
       task_type: "SEQ_CLS",
-      base_model_name_or_path: "promptlab-bert-zh-mini",
+      base_model_name_or_path: "promptlab-bert-zh-L4-H256",
       inference_mode: true,
       num_virtual_tokens: P,
       token_dim: H,
@@ -300,7 +300,7 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   await Deno.mkdir(other.dir);
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
   await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
-  await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-mini"/);
+  await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-L4-H256"/);
   // Two separately fine-tuned patterns are two models: one fill-mask folder cannot hold them.
   const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
   const ensemble = await getMethod("pet").create(model, labels, { ...TINY, steps: 1, maxLength: 16, patterns }).fit(train, []);

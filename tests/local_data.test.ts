@@ -54,7 +54,7 @@ Deno.test("run: a local CSV with PET label words as JSON trains and reports the 
   assert.equal(split.trainSize, 4);
   assert.equal(summary.dataset, "reviews");
   // The default model is the embedded one, named by folder and fingerprint.
-  assert.equal(summary.model.name, "promptlab-bert-zh-mini");
+  assert.equal(summary.model.name, "promptlab-bert-zh-L4-H256");
   assert.match(summary.model.fingerprint, /^[0-9a-f]{16}$/);
   assert.equal(summary.modelDir, undefined);
   assert.doesNotMatch(stdout, MACHINE_PATH);
@@ -128,7 +128,7 @@ Deno.test("grid: a local dataset in grid JSON (paths relative to the grid file) 
   const written = await Deno.readTextFile(results);
   assert.doesNotMatch(written, MACHINE_PATH);
   const [first] = written.trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(first.model, { name: "promptlab-bert-zh-mini", fingerprint: first.model.fingerprint, parameters: baseParameterCount(model.weights) });
+  assert.deepEqual(first.model, { name: "promptlab-bert-zh-L4-H256", fingerprint: first.model.fingerprint, parameters: baseParameterCount(model.weights) });
 });
 
 Deno.test("grid: --dataset runs a grid on a local file, as grid <name>-<dataset>", async () => {
@@ -141,7 +141,7 @@ Deno.test("grid: --dataset runs a grid on a local file, as grid <name>-<dataset>
   const { code, stderr } = await cli("lib/experiments/main.ts", args, dir);
   assert.equal(code, 0, stderr);
   const [row] = await readResultsFile(`${dir}/r.jsonl`);
-  assert.deepEqual([row.grid, row.dataset, row.model.name], ["g-reviews", "reviews", "promptlab-bert-zh-mini"]);
+  assert.deepEqual([row.grid, row.dataset, row.model.name], ["g-reviews", "reviews", "promptlab-bert-zh-L4-H256"]);
   const stray = await cli("lib/experiments/main.ts", ["g.json", "--text", "review"], dir);
   assert.equal(stray.code, 2);
   assert.match(stray.stderr, /^error: --text: belongs to a local dataset file: give --dataset FILE too\n$/);

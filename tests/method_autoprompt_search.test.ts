@@ -8,7 +8,7 @@ import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 
 let loaded: Promise<ModelFolder> | undefined;
-const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-mini`));
+const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`));
 
 Deno.test("acceptance rule: more correct rows win; equal counts go to the higher gold log-likelihood only with accuracy+loglik", () => {
   const current = { correct: 5, logLik: -4 };

@@ -12,7 +12,7 @@ import { root } from "./_shared.ts";
 
 const LABELS = ["Positive", "Negative"];
 let loaded: Promise<ModelFolder> | undefined;
-const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-mini`));
+const model = () => (loaded ??= loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`));
 const close = (a: readonly number[], b: readonly number[], what: string) =>
   a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-9, `${what}: ${a} vs ${b}`));
 

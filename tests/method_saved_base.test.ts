@@ -6,7 +6,7 @@ import { baseModelFingerprint, modelFingerprint } from "../lib/model/fingerprint
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 
-const EMBEDDED = `${root}/models/promptlab-bert-zh-mini`;
+const EMBEDDED = `${root}/models/promptlab-bert-zh-L4-H256`;
 const LABELS = ["Positive", "Negative"];
 const PET = { mode: "zero-shot", template: "{text}总之很[MASK]。", verbalizer: { Positive: ["好"], Negative: ["差"] } };
 
@@ -30,12 +30,12 @@ Deno.test("method.json records the base model's fingerprint; a predictor refuses
   const tiny = `${root}/tests/fixtures/tiny-bert`;
   const { dir, meta, attempt, cleanup } = await saveThenLoad(EMBEDDED, tiny);
   assert.deepEqual(meta.base, await baseModelFingerprint(await loadModelFolder(EMBEDDED)));
-  assert.equal(meta.base.name, "promptlab-bert-zh-mini");
+  assert.equal(meta.base.name, "promptlab-bert-zh-L4-H256");
   assert.equal(meta.base.vocab_size, 4363);
   await assert.rejects(attempt, (err: unknown) => {
     assert.ok(err instanceof InputError);
     assert.ok(err.message.startsWith(`${dir}/method.json (field "base"): `), err.message);
-    assert.match(err.message, /saved on base model "promptlab-bert-zh-mini" \(vocabulary 4363\) but loaded onto "tiny-bert" \(vocabulary 245\): their config, tokenizer, weights differ/);
+    assert.match(err.message, /saved on base model "promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "tiny-bert" \(vocabulary 245\): their config, tokenizer, weights differ/);
     return true;
   });
   await cleanup();
@@ -55,14 +55,14 @@ Deno.test("fingerprints: a changed tokenizer changes that part alone; the result
   assert.notEqual(b.tokenizer, a.tokenizer);
   assert.equal(await modelFingerprint(dir), before, "the results id covers config and weights only");
   await Deno.remove(dir, { recursive: true });
-  assert.equal(await modelFingerprint(EMBEDDED), "c2354d68e2d243c5", "the id the committed results/ rows carry");
+  assert.equal(await modelFingerprint(EMBEDDED), "133cf46bd83f85c8", "the id results rows of the embedded model carry");
 });
 
-sharedTest("a PET predictor trained on promptlab-bert-zh-mini is refused by zh-review-bert-tiny (4363 vs 4578 words)", "models/zh-review-bert-tiny", async () => {
+sharedTest("a PET predictor trained on promptlab-bert-zh-L4-H256 is refused by zh-review-bert-tiny (4363 vs 4578 words)", "models/zh-review-bert-tiny", async () => {
   const { attempt, cleanup } = await saveThenLoad(EMBEDDED, shared("models/zh-review-bert-tiny"));
   await assert.rejects(attempt, (err: unknown) =>
     err instanceof InputError &&
-    /"promptlab-bert-zh-mini" \(vocabulary 4363\) but loaded onto "zh-review-bert-tiny" \(vocabulary 4578\)/.test(err.message));
+    /"promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "zh-review-bert-tiny" \(vocabulary 4578\)/.test(err.message));
   await cleanup();
 });
 

@@ -15,7 +15,7 @@ import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 
-const MODEL = `${root}/models/promptlab-bert-zh-mini`;
+const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;
 
 /** Options small enough that every case runs in a few seconds; each registered method needs at least one. */
 const TINY_LOOP = { steps: 2, batchSize: 4, evalEvery: 1, maxLength: 32, evalBatchSize: 8, seed: 3 };

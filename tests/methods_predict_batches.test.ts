@@ -24,7 +24,7 @@ Deno.test("predictBatches: batches cut from the length-sorted texts, rows return
 });
 
 Deno.test("predictBatches: a zero-shot PET's probabilities do not depend on batch size or order (embedded model)", async () => {
-  const model = await loadModelFolder("models/promptlab-bert-zh-mini");
+  const model = await loadModelFolder("models/promptlab-bert-zh-L4-H256");
   const texts = (await loadSplit("demo", "test")).slice(0, 24).map((r) => r.text);
   const predict = async (evalBatchSize: number, inputs: string[]) =>
     (await (await pet.create(model, ["Positive", "Negative"], { mode: "zero-shot", evalBatchSize }).fit([], [])).predictor).predictProba(inputs);

@@ -55,7 +55,7 @@ Deno.test("new grid rows record the base model's parameters (pooler excluded); c
   assert.equal(expectedParameters(config), 30_284, "11,776 embedding + 2 × 8,544 layer + 1,420 head weights");
   assert.equal(rows[0].model.parameters, expectedParameters(config));
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/r.jsonl`)).model.parameters, expectedParameters(config), "written to the file");
-  const embedded = await loadModelFolder(`${root}/models/promptlab-bert-zh-mini`);
+  const embedded = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
   const rerun = await runGrid(grid, { model: embedded, results: `${dir}/e.jsonl`, progress: false, runCell: () => Promise.reject(new Error("x")), onFailure: () => {} });
   assert.equal(rerun.length, 0);
   const failed = JSON.parse(await Deno.readTextFile(`${dir}/e.jsonl`));

@@ -204,14 +204,14 @@ Deno.test("foundPromptRecords shows each AutoPrompt run's prompt and label words
 
 Deno.test("a notebook's first cell names budget, training and model without a path; paths print repo-relative", async () => {
   const saved = Deno.env.toObject(); // restored below: these settings are the process's
-  const model = { dir: `${root}/models/promptlab-bert-zh-mini` };
+  const model = { dir: `${root}/models/promptlab-bert-zh-L4-H256` };
   try {
     Deno.env.set("PROMPTLAB_BUDGET", "ci");
     Deno.env.delete("PROMPTLAB_TRAIN");
     const ci = await notebookHeader(model);
     assert.match(ci, /\*\*Budget `ci`\*\*.*near chance/);
     assert.match(ci, /missing from the results file are trained/);
-    assert.match(ci, /`promptlab-bert-zh-mini` \(fingerprint `[0-9a-f]{16}`\)/);
+    assert.match(ci, /`promptlab-bert-zh-L4-H256` \(fingerprint `[0-9a-f]{16}`\)/);
     assert.doesNotMatch(ci, ABSOLUTE_PATH);
     assert.doesNotMatch(await notebookHeader(model, { grid: false }), /Training/);
     Deno.env.set("PROMPTLAB_BUDGET", "full");

@@ -22,7 +22,7 @@ async function hfTokenizer() {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = EMBEDDED_MODEL.slice(0, EMBEDDED_MODEL.lastIndexOf("/") + 1);
-  return await AutoTokenizer.from_pretrained("promptlab-bert-zh-mini");
+  return await AutoTokenizer.from_pretrained("promptlab-bert-zh-L4-H256");
 }
 
 const rowsOf = (t: { tolist(): unknown } | undefined) => (t!.tolist() as bigint[][]).map((r) => r.map(Number));

@@ -143,7 +143,7 @@ Deno.test("pretrain: options too small to run are refused before any work", () =
 
 Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; with --from it is refused", () =>
   withDir(async (dir) => {
-    const given = `${root}/models/promptlab-bert-zh-mini`;
+    const given = `${root}/models/promptlab-bert-zh-L4-H256`;
     const r = await pretrain({ ...TINY, out: `${dir}/a`, tokenizer: given, steps: 2 });
     const [made, source] = await Promise.all([loadModelFolder(`${dir}/a`), loadModelFolder(given)]);
     assert.equal(r.config.vocab_size, source.tokenizer.vocabSize);

@@ -10,6 +10,7 @@ import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
+import { repoRelative } from "./setup.ts";
 
 /** Zero-shot PET patterns of the comparison (presets of `lib/methods/pet/template.ts` and `verbalizer.ts`). */
 export const CARD_PATTERNS = [
@@ -48,7 +49,7 @@ export async function compareModels(dirs: readonly string[], o: CompareOptions):
     o.onStatus?.(`${name}: held-out masked LM on ${heldout.length} texts`);
     const row: ModelComparison = {
       name,
-      dir,
+      dir: repoRelative(dir), // committed beside the model: no machine's folders
       parameters: baseParameterCount(model.weights),
       heldout: await heldoutMlm(model, heldout),
       zeroShot: [],

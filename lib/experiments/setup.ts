@@ -1,7 +1,7 @@
 /**
  * Settings notebooks and scripts share, from the environment (`lib/util/config.ts` reads and documents it):
  * the budget (`PROMPTLAB_BUDGET`), the model (`PROMPTLAB_MODEL`: default the kit's own
- * `models/promptlab-bert-zh-mini` once its weights exist, else the reference `../shared/models/zh-review-bert-tiny`),
+ * `models/promptlab-bert-zh-L4-H256` once its weights exist, else the reference `../shared/models/zh-review-bert-tiny`),
  * where grid results and figures go (`PROMPTLAB_RUNS`, `PROMPTLAB_FIGURES`: `results/grids/` and `figures/` at the
  * full budget, committed; `runs/ci/` at the ci budget, ignored), and whether grids train (`PROMPTLAB_TRAIN`).
  * @module
@@ -21,7 +21,7 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/,
 export const MODELS_DIR = `${repoRoot}/models`;
 
 /** The kit's own pre-trained model, and the reference model beside the repository. */
-export const EMBEDDED_MODEL = `${MODELS_DIR}/promptlab-bert-zh-mini`;
+export const EMBEDDED_MODEL = `${MODELS_DIR}/promptlab-bert-zh-L4-H256`;
 export const REFERENCE_MODEL = `${repoRoot}/../shared/models/zh-review-bert-tiny`;
 
 /** `PROMPTLAB_MODEL`, else the embedded model when its weights exist, else the reference model. */
