@@ -10,7 +10,8 @@ import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
-import { repoRelative } from "./setup.ts";
+import { modelBaseName } from "./results.ts";
+import { EMBEDDED_MODEL, repoRelative } from "./setup.ts";
 
 /** Zero-shot PET patterns of the comparison (presets of `lib/methods/pet/template.ts` and `verbalizer.ts`). */
 export const CARD_PATTERNS = [
@@ -154,6 +155,14 @@ ${Math.max(...rss)} MB from the first held-out evaluation to the last.
 ${log.log.map((e) => `| ${e.step} | ${e.tokens} | ${(e.seconds / 60).toFixed(1)} | ${e.tokens_per_s} | ${e.train_loss} | ${e.heldout_loss} | ${e.heldout_acc} | ${e.rss_mb} |`).join("\n")}`;
 }
 
+/** What the model is to the kit: the embedded default, or one size of the family beside it. */
+function role(name: string): string {
+  const embedded = modelBaseName(EMBEDDED_MODEL);
+  return name === embedded
+    ? "the\nkit's embedded default model: what `deno task demo` and the notebooks use when no other model is given."
+    : `one size\nof the kit's model family (the folders under \`models/\`; the embedded default is \`${embedded}\`).`;
+}
+
 /** The model card (README.md) of a model the kit pre-trained, with its comparison to others. */
 export function modelCard(name: string, config: Record<string, unknown>, log: TrainingLog, rows: readonly ModelComparison[]): string {
   const all = [...(log.stages ?? []), log];
@@ -161,8 +170,7 @@ export function modelCard(name: string, config: Record<string, unknown>, log: Tr
   const corpus = all[0].corpus as { sources?: Record<string, number>; train?: number; heldout?: number; characters?: number; duplicates?: number; decontaminated?: number };
   return `# ${name}
 
-A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), the
-kit's embedded default model: what \`deno task demo\` and the notebooks use when no other model is given.
+A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), ${role(name)}
 Hugging Face layout (config.json, model.safetensors, tokenizer.json, vocab.txt).
 
 ## Architecture
