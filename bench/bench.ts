@@ -141,8 +141,10 @@ async function main(args: string[]): Promise<number> {
       const v = values[k.slice(2) as "steps"];
       return v === undefined ? [] : [k, `${v}`];
     });
+    // Idle pool threads spin, as PyTorch's OpenMP threads do by default: the bench measures a dedicated machine.
     const kit = await jsonChild(Deno.execPath(), ["run", "-A", `${here}bench.ts`, "--child", name, "--plan", plan, ...passed], {
       PROMPTLAB_THREADS: `${threads}`,
+      PROMPTLAB_SPIN: "1",
     });
     const torch = values["no-torch"] || kit.error ? undefined : await jsonChild(
       python(),
