@@ -60,6 +60,7 @@ export function checkLoopOptions(o: LoopOptions & { maxLength: number; evalBatch
   checkOption("minSteps", o.minSteps, count, "a positive integer");
   checkOption("maxSteps", o.maxSteps, (v) => Number.isInteger(v) && v >= o.minSteps, `an integer ≥ minSteps (${o.minSteps})`);
   checkOption("batchSize", o.batchSize, count, "a positive integer");
+  checkOption("passes", o.passes, count, "a positive integer");
   checkOption("lr", o.lr, (v) => v > 0, "positive");
   checkOption("warmupRatio", o.warmupRatio, (v) => v >= 0 && v < 1, "in [0, 1)");
   checkOption("weightDecay", o.weightDecay, nonNegative, "≥ 0");

@@ -11,6 +11,9 @@ import type { TensorMap } from "../util/tensor.ts";
 import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "../model/batch.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
+import { GradAccumulator } from "../train/grad_accumulator.ts";
+import { lengthPasses } from "../train/length_passes.ts";
+import { mixSeed } from "../util/rng.ts";
 
 /** What one supervised run trains and how its loss is built. */
 export interface SupervisedFit {
@@ -21,7 +24,7 @@ export interface SupervisedFit {
   /** Which weights are graph inputs with gradients; the rest are frozen graph constants. */
   isTrainable(name: string): boolean;
   options: LoopOptions & { maxLength: number };
-  /** The scalar loss of one batch shape; `labels` [batch] is the int64 class input. */
+  /** The scalar loss (a mean over the batch's rows) of one batch shape; `labels` [batch] is the int64 class input. */
   loss(g: Graph, params: GraphParams, batch: number, seqLen: number, labels: Value): Value;
   /** Feeds the loss graph needs beyond tokens, labels and the dropout seed. */
   feeds?(b: TokenBatch, seed: Uint32Array): Record<string, TensorData>;
@@ -56,16 +59,24 @@ export async function fitSupervised(fit: SupervisedFit, seqs: readonly TokenSeq[
       examples: seqs.map((seq, i) => ({ seq, label: gold[i] })),
       onProgress: fit.onProgress,
       step: async (batch, step) => {
-        const b = packBatch(batch.map((e) => e.seq), { maxLength: o.maxLength });
-        const s = await stepFor(b.batch, b.seqLen);
-        s.trainable.forEach((n) => used.add(n));
-        const seed = stepSeed(o.seed, step);
-        const result = await s.run(weights, {
-          ...tokenFeeds(b),
-          ...fit.feeds?.(b, seed),
-          labels: BigInt64Array.from(batch.map((e) => BigInt(e.label))),
-          dropout_seed: seed,
-        });
+        // Passes over the batch sorted by length, each padded to its own bucket; the loss is a mean over rows,
+        // so weighting each pass by its rows gives the whole batch's mean and gradient.
+        const sum = new GradAccumulator();
+        for (const [i, part] of lengthPasses(batch, (e) => e.seq.ids.length, o.passes).entries()) {
+          const b = packBatch(part.map((e) => e.seq), { maxLength: o.maxLength });
+          const s = await stepFor(b.batch, b.seqLen);
+          s.trainable.forEach((n) => used.add(n));
+          // Each pass draws its own dropout masks: same-shaped passes with one seed would share them.
+          const seed = stepSeed(i ? mixSeed(o.seed, i) : o.seed, step);
+          const r = await s.run(weights, {
+            ...tokenFeeds(b),
+            ...fit.feeds?.(b, seed),
+            labels: BigInt64Array.from(part.map((e) => BigInt(e.label))),
+            dropout_seed: seed,
+          });
+          sum.add(r.loss, r.grads, part.length);
+        }
+        const result = sum.result();
         return fit.mix ? fit.mix(step, result) : result;
       },
       evaluate: fit.evaluate,

@@ -22,6 +22,12 @@ export interface LoopOptions {
   maxSteps: number;
   /** Examples per step (capped at the number of examples). */
   batchSize: number;
+  /**
+   * Forward/backward passes per step: the batch, sorted by length, runs as this many parts, each padded to its
+   * own length bucket, their gradients summed (`train/length_passes.ts`). The update is the batch's, up to float
+   * rounding and each part's own dropout masks; 1 pads the whole batch to its longest text in one pass.
+   */
+  passes: number;
   lr: number;
   /** Fraction of `steps` spent warming up linearly (0: none). */
   warmupRatio: number;
@@ -42,6 +48,7 @@ export const LOOP_DEFAULTS: LoopOptions = {
   minSteps: 250,
   maxSteps: 2000,
   batchSize: 16,
+  passes: 4,
   lr: 1e-5,
   warmupRatio: 0,
   weightDecay: 0.01,
