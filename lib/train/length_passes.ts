@@ -12,9 +12,9 @@
  */
 export function lengthPasses<T>(batch: readonly T[], length: (item: T) => number, passes: number): T[][] {
   if (!Number.isInteger(passes) || passes < 1) throw new RangeError(`lengthPasses: passes must be a positive integer, got ${passes}`);
-  const sorted = batch.map((item, i) => ({ item, i, n: length(item) })).sort((a, b) => a.n - b.n || a.i - b.i);
+  const sorted = [...batch].sort((a, b) => length(a) - length(b)); // Array sort is stable
   const rows = Math.ceil(batch.length / passes);
   const out: T[][] = [];
-  for (let at = 0; at < sorted.length; at += rows) out.push(sorted.slice(at, at + rows).map((s) => s.item));
+  for (let at = 0; at < sorted.length; at += rows) out.push(sorted.slice(at, at + rows));
   return out;
 }
