@@ -116,8 +116,13 @@ async function classifierParity(method: string, options: MethodOptions) {
   const long = texts.at(-1)!;
   const cut = await classify(cutText(classify.tokenizer as unknown as TextTokenizer, long, TINY.maxLength - 2), { top_k: null }) as unknown as { label: string; score: number }[];
   assertClose([labels.map((l) => cut.find((e) => e.label === l)!.score)], kit.slice(-1));
+  // The premise: the pipeline's own encoding of the long text ends without [SEP], and the model sees it (more
+  // than float noise; how much depends on the trained weights, little for a barely trained frozen-backbone head).
+  const encoded = (classify.tokenizer as unknown as (t: string, o: object) => { input_ids: { data: BigInt64Array } })(long, { truncation: true });
+  const [sep] = (classify.tokenizer as unknown as { convert_tokens_to_ids(t: string[]): number[] }).convert_tokens_to_ids(["[SEP]"]).map(BigInt);
+  assert.notEqual(encoded.input_ids.data.at(-1), sep, "transformers.js' own truncation drops [SEP]");
   const uncut = await classify(long, { top_k: null }) as unknown as { label: string; score: number }[];
-  assert.ok(Math.abs(uncut[0].score - Math.max(...kit.at(-1)!)) > 1e-4, "transformers.js' own truncation (no [SEP]) differs: the cut matters");
+  assert.ok(Math.abs(uncut[0].score - Math.max(...kit.at(-1)!)) > 1e-5, "transformers.js' own truncation (no [SEP]) differs: the cut matters");
   // openPredictor (what `cli predict` uses) cuts for itself.
   assertClose(await (await openPredictor(out, MODEL)).predictProba(texts), kit);
   return out;
@@ -130,7 +135,7 @@ Deno.test("export: fine-tuning loads in pipeline('text-classification') with the
 Deno.test("export: P-tuning v2 (prefix baked in) loads in pipeline('text-classification'); its PEFT adapter holds prefix and head", async () => {
   const { model, labels } = await setup();
   const P = 4;
-  const out = await classifierParity("ptuning-v2", { ...TINY, prefixLength: P });
+  const out = await classifierParity("ptuning-v2", { ...TINY, prefixLength: P, lr: 3e-2 }) // a head trained enough to read the [CLS] state;
   const { num_hidden_layers: layers, hidden_size: H, num_attention_heads: heads } = model.config;
   const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
   assert.deepEqual(

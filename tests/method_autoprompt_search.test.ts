@@ -4,6 +4,7 @@ import { loadFewShot } from "../lib/data/load.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { autoprompt, AUTOPROMPT_PRESETS, type AutoPromptOptions, type AutoPromptPredictor } from "../lib/methods/autoprompt/autoprompt.ts";
 import { accepts } from "../lib/methods/autoprompt/search.ts";
+import { FrozenScorer } from "../lib/methods/autoprompt/scorer.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 
@@ -54,4 +55,23 @@ Deno.test("presets: `search` applies its options over the defaults, given option
   const { record } = await autoprompt.create(m, labels, { preset: "search", iterations: 0, maxLength: 48 })
     .fit((await loadFewShot("demo", { kind: "sampled", k: 2, seed: 1 })).train, []);
   assert.ok(record.notes.includes("accepted flips: 0 of 0 iterations (metric accuracy+loglik)"), record.notes.join("; "));
+});
+
+Deno.test("search: the dev set is scored once per distinct trigger set, not again after an iteration without a flip", async () => {
+  const original = FrozenScorer.prototype.scoreSeqs;
+  let calls = 0;
+  FrozenScorer.prototype.scoreSeqs = function (...args) {
+    calls++;
+    return original.apply(this, args);
+  };
+  try {
+    const iterations = 6, numCand = 2;
+    const { record } = await smallSearch({ metric: "accuracy", iterations, numCand });
+    assert.equal(record.dev!.length, iterations + 1, "one dev accuracy per iteration and the start");
+    assert.ok(record.acceptedFlips! < iterations, `the case needs iterations without a flip (${record.acceptedFlips} of ${iterations})`);
+    // Per iteration the current triggers and each candidate on fresh rows; the dev set at the start and after each flip.
+    assert.equal(calls, iterations * (1 + numCand) + 1 + record.acceptedFlips!);
+  } finally {
+    FrozenScorer.prototype.scoreSeqs = original;
+  }
 });

@@ -62,6 +62,31 @@ Deno.test("whole-model gradient check on a tiny random BERT: MLM + pooler loss, 
   assert.ok(report.passed, JSON.stringify(report.worst));
 });
 
+Deno.test("the last layer run on a few rows equals the full last layer at those rows (prefix, padding, rows of several examples)", async () => {
+  const weights = randomBertWeights(tiny, 3);
+  const B = 3, L = 5, P = 2;
+  const rows = BigInt64Array.from([0n, 7n, 3n, 14n, 7n, 10n]); // rows of all three examples, out of order, one twice
+  const g = new Graph();
+  const params = new GraphParams(g, weights, () => false);
+  const prefix = g.input("prefix", [4, 1, 2, P, 4]);
+  const bert = buildBert(g, tiny, params.get, { batch: B, seqLen: L, train: false, prefix });
+  const at = g.constant("rows", rows, [rows.length]);
+  const compiled = await CompiledGraph.compile(g, { pruned: bert.hiddenAt(at), full: op.gather(bert.hidden, at) });
+  const r = await compiled.run({
+    input_ids: ids(B, L, 20),
+    token_type_ids: new BigInt64Array(B * L),
+    attention_mask: Float32Array.from([1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
+    prefix: Float32Array.from({ length: 2 * 2 * 2 * P * 4 }, (_, i) => Math.sin(i)),
+  });
+  await compiled.release();
+  const pruned = r.pruned as Float32Array, full = r.full as Float32Array;
+  assert.equal(pruned.length, rows.length * 8);
+  const worst = Math.max(...pruned.map((x, i) => Math.abs(x - full[i])));
+  assert.ok(worst < 1e-5, `max |pruned - full| = ${worst}`);
+  // Not trivially equal: the rows differ from each other.
+  assert.ok(Math.abs(pruned[0] - pruned[8]) > 1e-3);
+});
+
 Deno.test("dropout: seeded masks, fresh per seed, keep rate 1 - p, scaled by 1 / (1 - p)", async () => {
   const g = new Graph();
   const x = g.input("x", [200, 100]);

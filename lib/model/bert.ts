@@ -53,8 +53,10 @@ export interface BertGraph {
   embedOverrideMask?: Value;
   /** Word-embedding lookup output [B, L, H] (after any override), before position/type embeddings. */
   wordEmbeddings: Value;
-  /** Last hidden states as rows [B·L, H]. */
-  hidden: Value;
+  /** Last hidden states as rows [B·L, H] (the last layer in full: a head reading a few rows should use those rows). */
+  readonly hidden: Value;
+  /** Last hidden states [R, H] at flat row indices `rows` [R] (b·L + l): the last layer run on those rows only. */
+  hiddenAt(rows: Value): Value;
   /** Dropout with this graph's seed and a fresh site (identity when not training), for heads on top. */
   dropout(x: Value, p: number): Value;
   /** Pooled [CLS]: tanh(dense(h[:, 0])) [B, H]. */
@@ -153,28 +155,57 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
   );
 
   const scale = g.scalar(1 / Math.sqrt(d));
-  for (let i = 0; i < config.num_hidden_layers; i++) {
+  /**
+   * Encoder layer `i` over `h` [B·L, H]. With `rows` (flat indices b·L + l, [R]) only those rows are queries,
+   * attending to keys and values of every row of their own example: [R, H] comes out. The last layer needs
+   * outputs only where a head reads them ([CLS], [MASK] slots), so its query, output and feed-forward GEMMs
+   * run on R rows instead of B·L (a quarter of a 4-layer encoder's work in fine-tuning and prompt scoring).
+   */
+  const encoderLayer = (i: number, h: Value, rows?: Value): Value => {
     const pre = `bert.encoder.layer.${i}`;
     const split = (x: Value) => dims.reshape(x, ["batch", "seq", heads, d]);
-    const q = op.transpose(split(op.mul(dense(h, `${pre}.attention.self.query`), scale)), [0, 2, 1, 3]);
-    let k = op.transpose(split(dense(h, `${pre}.attention.self.key`)), [0, 2, 1, 3]);
+    let kT = op.transposeLast2(op.transpose(split(dense(h, `${pre}.attention.self.key`)), [0, 2, 1, 3]));
     let v = op.transpose(split(dense(h, `${pre}.attention.self.value`)), [0, 2, 1, 3]);
     if (prefix) {
       const row = (r: number) =>
         dims.expand(op.reshape(op.slice(prefix!, 0, r, r + 1), [prefix!.shape[1], heads, P, d]), ["batch", heads, P, d]);
-      k = op.concat([row(2 * i), k], 2);
+      kT = op.concat([op.transposeLast2(row(2 * i)), kT], 3);
       v = op.concat([row(2 * i + 1), v], 2);
     }
-    const scores = op.add(op.matmul(q, op.transposeLast2(k)), additive);
-    const probs = drop(op.softmax(scores, -1), config.attention_probs_dropout_prob);
-    const context = dims.reshape(op.transpose(op.matmul(probs, v), [0, 2, 1, 3]), ["rows", H]);
-    const attn = ln(op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), h), `${pre}.attention.output`);
+    let x = h, mask = additive, q: Value;
+    if (rows) {
+      // Each query row takes its own example's keys, values and mask (example = row div L).
+      const example = op.div(rows, g.scalar(L, "int64"));
+      [kT, v, mask] = [kT, v, additive].map((t) => op.gather(t, example));
+      x = op.gather(h, rows);
+      q = op.reshape(op.mul(dense(x, `${pre}.attention.self.query`), scale), [rows.shape[0], heads, 1, d]);
+    } else {
+      q = op.transpose(split(op.mul(dense(h, `${pre}.attention.self.query`), scale)), [0, 2, 1, 3]);
+    }
+    const probs = drop(op.softmax(op.add(op.matmul(q, kT), mask), -1), config.attention_probs_dropout_prob);
+    const heads2rows = op.matmul(probs, v);
+    const context = rows ? op.reshape(heads2rows, [rows.shape[0], H]) : dims.reshape(op.transpose(heads2rows, [0, 2, 1, 3]), ["rows", H]);
+    const attn = ln(op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), x), `${pre}.attention.output`);
     const inter = act(dense(attn, `${pre}.intermediate.dense`));
-    h = ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);
-  }
-  const hidden = h;
+    return ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);
+  };
+  const last = config.num_hidden_layers - 1;
+  for (let i = 0; i < last; i++) h = encoderLayer(i, h);
+  const beforeLast = h;
+  // The last layer is built on demand: in full for `hidden`, on the rows a head reads otherwise (once per rows value).
+  let hidden: Value | undefined;
+  const full = () => (hidden ??= encoderLayer(last, beforeLast));
+  const atRows = new Map<Value, Value>();
+  const finalAt = (rows: Value): Value => {
+    // Run-time shapes (exports) keep the plain form: the row split needs L as a constant.
+    if (runtime) return op.gather(full(), rows);
+    let out = atRows.get(rows);
+    if (!out) atRows.set(rows, out = encoderLayer(last, beforeLast, rows));
+    return out;
+  };
   const transform = (x: Value) => ln(act(dense(x, "cls.predictions.transform.dense")), "cls.predictions.transform");
-  const mlmTransform = (rows: Value) => transform(op.gather(hidden, rows));
+  const mlmTransform = (rows: Value) => transform(finalAt(rows));
+  let clsRows: Value | undefined;
 
   return {
     inputIds,
@@ -184,10 +215,15 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     embedOverride,
     embedOverrideMask,
     wordEmbeddings,
-    hidden,
+    get hidden() {
+      return full();
+    },
+    hiddenAt: finalAt,
     dropout: drop,
     pooled: () => {
-      const cls = dims.reshape(op.slice(dims.reshape(hidden, ["batch", "seq", H]), 1, 0, 1), ["batch", H]);
+      const cls = runtime
+        ? dims.reshape(op.slice(dims.reshape(full(), ["batch", "seq", H]), 1, 0, 1), ["batch", H])
+        : finalAt(clsRows ??= g.constant("cls_rows", BigInt64Array.from({ length: B }, (_, b) => BigInt(b * L)), [B]));
       return op.tanh(dense(cls, "bert.pooler.dense"));
     },
     mlmTransform,
@@ -199,7 +235,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
       return linear(t, op.gather(decoder, vocabIds), op.gather(bias, vocabIds));
     },
     mlmLogitsAll: () => {
-      const logits = linear(transform(hidden), param(DECODER), param("cls.predictions.bias"));
+      const logits = linear(transform(full()), param(DECODER), param("cls.predictions.bias"));
       return dims.reshape(logits, ["batch", "seq", logits.shape[1]]);
     },
   };

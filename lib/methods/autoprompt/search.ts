@@ -161,9 +161,13 @@ export async function searchTriggers(
   // log-likelihood, as candidate ties do.
   const devMetric = o.metric === "accuracy+loglik" ? o.metric : "accuracy";
   let best = { triggers: triggers.slice(), score: { correct: -Infinity, logLik: -Infinity }, step: 0 };
+  // An iteration that accepts no flip leaves the triggers, and so their dev score, as they were: not re-scored.
+  let scored: { triggers: string; score: CandidateScore } | undefined;
   const track = async (step: number) => {
     if (!dev.length) return void (best = { triggers: triggers.slice(), score: { correct: 0, logLik: 0 }, step });
-    const score = await candidateScore(scorer, dev, triggers, o);
+    const key = triggers.join(",");
+    if (scored?.triggers !== key) scored = { triggers: key, score: await candidateScore(scorer, dev, triggers, o) };
+    const score = scored.score;
     history.push({ step, accuracy: score.correct / dev.length });
     if (accepts(score, best.score, devMetric)) best = { triggers: triggers.slice(), score, step };
   };
