@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { loadSplit } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
 import { Graph } from "../lib/engine/graph.ts";
-import { CompiledGraph } from "../lib/engine/session.ts";
+import { CompiledGraph, feedsFor } from "../lib/engine/session.ts";
 import { metricsFromProba } from "../lib/eval/metrics.ts";
 import { buildBert } from "../lib/model/bert.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
@@ -90,7 +90,7 @@ sharedTest("multi-character label words: class score = sum of per-position log-p
   const bert = buildBert(g, m.config, new GraphParams(g, m.weights, () => false).get, { batch: b.batch, seqLen: b.seqLen, train: false });
   const rows = g.input("rows", [b.batch * 2], "int64");
   const compiled = await CompiledGraph.compile(g, { logits: bert.mlmLogits(rows) });
-  const logits = (await compiled.run({ ...tokenFeeds(b), rows: maskRows(b, m.tokenizer.specialIds.mask, 2) })).logits as Float32Array;
+  const logits = (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), rows: maskRows(b, m.tokenizer.specialIds.mask, 2) }, m.weights))).logits as Float32Array;
   await compiled.release();
   const V = logits.length / (b.batch * 2);
   const logProb = (r: number, j: number, id: number) => {

@@ -108,13 +108,15 @@ Deno.test("dropout: seeded masks, fresh per seed, keep rate 1 - p, scaled by 1 /
   await c.release();
 });
 
-Deno.test("frozen weights become graph constants: a prefix-only step returns no backbone gradients", async () => {
-  const weights = randomBertWeights(tiny, 2);
+/** A prefix-only step on a frozen tiny BERT: its graph's inputs, loss and gradients. */
+async function prefixOnlyStep(weights: ReturnType<typeof randomBertWeights>) {
+  let frozenInputs: string[] = [];
   const step = await GradientStep.build((g) => {
     const params = new GraphParams(g, weights, () => false);
     const prefix = g.input("prefix", [4, 1, 2, 3, 4]);
     const bert = buildBert(g, tiny, params.get, { batch: 2, seqLen: 4, train: true, prefix });
     const loss = op.reduceMean(op.mul(bert.pooled(), bert.pooled()), [0, 1]);
+    frozenInputs = [...params.frozenInputs.keys()];
     return { loss, params, wrt: { prefix } };
   });
   assert.deepEqual(step.trainable, []);
@@ -125,9 +127,32 @@ Deno.test("frozen weights become graph constants: a prefix-only step returns no 
     dropout_seed: Uint32Array.of(1),
     prefix: new Float32Array(4 * 2 * 3 * 4).fill(0.1),
   });
+  await step.release();
+  return { frozenInputs, r };
+}
+
+Deno.test("frozen weights become graph constants: a prefix-only step returns no backbone gradients", async () => {
+  const { frozenInputs, r } = await prefixOnlyStep(randomBertWeights(tiny, 2));
+  assert.deepEqual(frozenInputs, []);
   assert.deepEqual([...r.grads.keys()], ["prefix"]);
   assert.ok(r.grads.get("prefix")!.data.some((v) => v !== 0));
-  await step.release();
+});
+
+Deno.test("a model over PROMPTLAB_CONSTANT_WEIGHTS_MB feeds its frozen weights as inputs: same loss and gradients, still none for them", async () => {
+  const weights = randomBertWeights(tiny, 2);
+  const asConstants = await prefixOnlyStep(weights);
+  Deno.env.set("PROMPTLAB_CONSTANT_WEIGHTS_MB", "0");
+  try {
+    const asInputs = await prefixOnlyStep(weights);
+    assert.ok(asInputs.frozenInputs.includes("bert.encoder.layer.1.output.dense.weight"), asInputs.frozenInputs.join(", "));
+    assert.deepEqual([...asInputs.r.grads.keys()], ["prefix"]);
+    assert.equal(asInputs.r.loss, asConstants.r.loss);
+    assert.deepEqual(asInputs.r.grads.get("prefix")!.data, asConstants.r.grads.get("prefix")!.data);
+    Deno.env.set("PROMPTLAB_CONSTANT_WEIGHTS_MB", "lots");
+    assert.throws(() => new GraphParams(new Graph(), weights, () => false), /PROMPTLAB_CONSTANT_WEIGHTS_MB.*"lots"/);
+  } finally {
+    Deno.env.delete("PROMPTLAB_CONSTANT_WEIGHTS_MB");
+  }
 });
 
 Deno.test("a random model of bert-base-chinese's shape, with its original gamma/beta names, loads and trains", async () => {

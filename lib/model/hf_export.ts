@@ -53,7 +53,7 @@ const BATCH = "batch_size", SEQUENCE = "sequence_length";
 export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix">): Uint8Array {
   const { config } = spec.model;
   const g = new Graph();
-  const params = new GraphParams(g, spec.weights, () => false);
+  const params = new GraphParams(g, spec.weights, () => false, "constants");
   const prefix = spec.prefix?.(g, params.get);
   // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
   const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, runtimeShapes: true });

@@ -130,7 +130,7 @@ async function prefixCase(model: ModelFolder, f: Fixture, entries: Record<string
   const pc = f.prefix_case!;
   const [B, L, H] = f.last_hidden_state.shape;
   const g = new Graph();
-  const params = new GraphParams(g, model.weights, () => false);
+  const params = new GraphParams(g, model.weights, () => false, "constants");
   const prefix = g.input("prefix", pc.prefix_shape);
   const bert = buildBert(g, model.config, params.get, { batch: B, seqLen: L, train: false, prefix });
   const cls = op.reshape(op.slice(op.reshape(bert.hidden, [B, L, H]), 1, 0, 1), [B, H]);

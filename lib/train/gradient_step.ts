@@ -44,6 +44,8 @@ export class GradientStep {
     private readonly shapes: Map<string, readonly number[]>,
     /** Names of the trainable weights, in feed order. */
     readonly trainable: readonly string[],
+    /** Names of the frozen weights the graph takes as inputs (a large model's, see `GraphParams`). */
+    private readonly frozen: readonly string[],
   ) {}
 
   /** Build the loss graph, append its gradient graph, and compile both as one session. */
@@ -57,13 +59,13 @@ export class GradientStep {
     const outputs: Record<string, Value> = { loss, ...extra };
     names.forEach((n, i) => (outputs[GRAD + n] = grads[i]));
     const shapes = new Map(names.map((n) => [n, targets[n].shape]));
-    return new GradientStep(await CompiledGraph.compile(g, outputs), shapes, [...params.trainable.keys()]);
+    return new GradientStep(await CompiledGraph.compile(g, outputs), shapes, [...params.trainable.keys()], [...params.frozenInputs.keys()]);
   }
 
-  /** Run with the trainable weights taken from `weights` and the rest of the inputs from `feeds`. */
+  /** Run with the weights the graph takes as inputs taken from `weights` and the rest of the inputs from `feeds`. */
   async run(weights: TensorMap, feeds: Record<string, TensorData>): Promise<StepResult> {
     const all: Record<string, TensorData> = { ...feeds };
-    for (const name of this.trainable) {
+    for (const name of [...this.trainable, ...this.frozen]) {
       const w = weights.get(name);
       if (!w) throw new Error(`GradientStep: no weight "${name}" to feed`);
       all[name] = w.data;

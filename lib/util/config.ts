@@ -27,6 +27,7 @@ export const ENV_VARIABLES = [
   { name: "PROMPTLAB_ORT_PROFILE", description: "write onnxruntime profiles with this file prefix", default: "none" },
   { name: "PROMPTLAB_EP", description: "onnxruntime execution provider: `cpu`, `webgpu` (bundled in onnxruntime-node's Linux build) or `cuda` (needs onnxruntime's CUDA libraries); nodes a provider lacks run on the CPU. Only `cpu` is tested", default: "`cpu`" },
   { name: "PROMPTLAB_SPIN", description: "`1`: let idle onnxruntime threads spin (faster on a dedicated machine, wasteful on a shared one)", default: "`0`" },
+  { name: "PROMPTLAB_CONSTANT_WEIGHTS_MB", description: "frozen weights of a model up to this size are baked into each compiled graph (onnxruntime pre-packs them: faster, one copy per length bucket); a larger model's are fed from one copy (`lib/model/params.ts`)", default: "`128`" },
   { name: "PROMPTLAB_MALLOC", description: "`default`: leave glibc's heap settings alone (`tuned` keeps freed memory for reuse, so resident memory stays flat; `lib/engine/native_heap.ts`)", default: "`tuned`" },
   { name: "PROMPTLAB_BUDGET", description: "notebooks' size: `ci` (minutes, embedded demo data) or `full` (the article's protocol; hours)", default: "`ci`" },
   { name: "PROMPTLAB_MODEL", description: "notebooks' model folder", default: "the embedded model" },
@@ -79,6 +80,15 @@ export function threads(): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InputError(`must be a positive integer, got "${v}"`, { field: "PROMPTLAB_THREADS" });
+  return n;
+}
+
+/** `PROMPTLAB_CONSTANT_WEIGHTS_MB`: the size, in MB, up to which frozen weights are graph constants (default 128). */
+export function constantWeightsMb(): number {
+  const v = read("PROMPTLAB_CONSTANT_WEIGHTS_MB");
+  if (v === undefined) return 128;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new InputError(`must be a number of MB (0 or more), got "${v}"`, { field: "PROMPTLAB_CONSTANT_WEIGHTS_MB" });
   return n;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The frozen masked LM as AutoPrompt uses it: every weight a graph constant, eval mode (no dropout). Three
+ * The frozen masked LM as AutoPrompt uses it: no weight trained, eval mode (no dropout). Three
  * compiled graphs per shape bucket: class scores at the prediction slot, the MLM-transform features there
  * (for label search), and the gradient of the loss with respect to the word-embedding output (for the
  * trigger search).
@@ -17,9 +17,6 @@ import { GradientStep } from "../../train/gradient_step.ts";
 import type { PromptSeq } from "./template.ts";
 import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
 import { predictBatches } from "../predict.ts";
-
-// Every weight is a graph constant: no graph input is fed from a weight map.
-const NO_WEIGHTS = new Map();
 
 // Added to the padding slots of the [C, K] label-token table: exp() of it is exactly 0 in float32.
 const PAD_LOGIT = -1e9;
@@ -85,7 +82,7 @@ export class FrozenScorer {
       const g = new Graph();
       return { graph: g, outputs: { scores: this.#build(b, g).scores() } };
     });
-    return (await compiled.run(feedsFor(compiled, this.#feeds(b, seqs), NO_WEIGHTS))).scores as Float32Array;
+    return (await compiled.run(feedsFor(compiled, this.#feeds(b, seqs), this.model.weights))).scores as Float32Array;
   }
 
   /** MLM-transform output [B·H] at the prediction slot (no gradient anywhere: label search's features). */
@@ -95,7 +92,7 @@ export class FrozenScorer {
       const { bert, rows } = this.#build(b, g);
       return { graph: g, outputs: { features: bert.mlmTransform(rows) } };
     });
-    return (await compiled.run(feedsFor(compiled, this.#feeds(b, seqs), NO_WEIGHTS))).features as Float32Array;
+    return (await compiled.run(feedsFor(compiled, this.#feeds(b, seqs), this.model.weights))).features as Float32Array;
   }
 
   /**

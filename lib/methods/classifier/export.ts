@@ -89,7 +89,7 @@ export const EXPORT_CONFIG_KEY = "promptlab";
 async function evaluatePrefixTable(tensors: TensorMap, o: PtuningV2Options): Promise<HostTensor> {
   if (!o.prefixProjection) return tensors.get(PREFIX_TABLE)!;
   const g = new Graph();
-  const table = prefixTable(new GraphParams(g, tensors, () => false).get, o);
+  const table = prefixTable(new GraphParams(g, tensors, () => false, "constants").get, o);
   const compiled = await CompiledGraph.compile(g, { table });
   try {
     return { shape: [...table.shape], data: (await compiled.run({})).table as Float32Array };
