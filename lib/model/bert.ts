@@ -159,7 +159,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
    * Encoder layer `i` over `h` [B·L, H]. With `rows` (flat indices b·L + l, [R]) only those rows are queries,
    * attending to keys and values of every row of their own example: [R, H] comes out. The last layer needs
    * outputs only where a head reads them ([CLS], [MASK] slots), so its query, output and feed-forward GEMMs
-   * run on R rows instead of B·L (a quarter of a 4-layer encoder's work in fine-tuning and prompt scoring).
+   * run on R rows instead of B·L (about a fifth of a 4-layer encoder's work in fine-tuning and prompt scoring).
    */
   const encoderLayer = (i: number, h: Value, rows?: Value): Value => {
     const pre = `bert.encoder.layer.${i}`;
@@ -183,8 +183,8 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
       q = op.transpose(split(op.mul(dense(h, `${pre}.attention.self.query`), scale)), [0, 2, 1, 3]);
     }
     const probs = drop(op.softmax(op.add(op.matmul(q, kT), mask), -1), config.attention_probs_dropout_prob);
-    const heads2rows = op.matmul(probs, v);
-    const context = rows ? op.reshape(heads2rows, [rows.shape[0], H]) : dims.reshape(op.transpose(heads2rows, [0, 2, 1, 3]), ["rows", H]);
+    const perHead = op.matmul(probs, v);
+    const context = rows ? op.reshape(perHead, [rows.shape[0], H]) : dims.reshape(op.transpose(perHead, [0, 2, 1, 3]), ["rows", H]);
     const attn = ln(op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), x), `${pre}.attention.output`);
     const inter = act(dense(attn, `${pre}.intermediate.dense`));
     return ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);

@@ -2,8 +2,7 @@
  * Which weights of a model are graph inputs (trainable, fed each step, gradients taken) and how the frozen ones
  * enter a graph: as constants (initializers onnxruntime pre-packs: faster GEMMs, but every compiled graph, one
  * per length bucket, holds its own copy and a packed one) while the model is small, as inputs fed from the one
- * host copy once it is large. bert-base-chinese's zero-shot PET over four length buckets, measured on one
- * thread: 3,380 MB peak as constants, 1,691 MB as inputs, 12 % slower.
+ * host copy once it is large (docs/engine.md has the measurements).
  */
 import type { Graph, Value } from "../engine/graph.ts";
 import type { TensorMap } from "../util/tensor.ts";
