@@ -11,7 +11,7 @@ import type { BertConfig } from "../lib/model/config.ts";
 import { GraphParams } from "../lib/model/params.ts";
 import { randomBertWeights } from "../lib/model/random.ts";
 import { AdamW } from "../lib/train/adamw.ts";
-import { clipGradNorm } from "../lib/train/clip.ts";
+import { clipScale, gradNorm } from "../lib/train/clip.ts";
 import { GradientStep, type LossGraph } from "../lib/train/gradient_step.ts";
 import type { Graph } from "../lib/engine/graph.ts";
 import { classifierLogits, initHead } from "../lib/methods/classifier/head.ts";
@@ -57,8 +57,7 @@ async function timeTraining(weights: TensorMap, build: (g: Graph) => LossGraph, 
   let loss = NaN;
   const times = await timeSteps(s.warmup, s.steps, async (i) => {
     const r = await step.run(weights, { ...feeds(i), dropout_seed: Uint32Array.of(i) });
-    clipGradNorm(r.grads, 1.0);
-    opt.step(r.grads);
+    opt.step(r.grads, opt.lr, clipScale(gradNorm(r.grads), 1.0));
     loss = r.loss;
   });
   await step.release();

@@ -129,6 +129,27 @@ Deno.test("AdamW: state() then loadState() on a fresh optimizer continues bit fo
   assert.deepEqual(c.state(), a.state());
 });
 
+Deno.test("AdamW: gradScale gives the update of gradients scaled in place first, bit for bit, and leaves them as they were", () => {
+  const rng = new Rng(11);
+  const values = (n: number) => Array.from({ length: n }, () => rng.normal());
+  const params = tensors({ w: values(9), "b.bias": values(3) });
+  const grads = [tensors({ w: values(9), "b.bias": values(3) }), tensors({ w: values(9), "b.bias": values(3) })];
+  const [a, b] = [copy(params), copy(params)];
+  const optA = new AdamW(a, { lr: 0.01, weightDecay: 0.1 }), optB = new AdamW(b, { lr: 0.01, weightDecay: 0.1 });
+  for (const [t, g] of grads.entries()) {
+    const scale = [0.37, 1][t];
+    const before = copy(g);
+    optA.step(g, 0.01, scale);
+    assert.deepEqual(g, before, "the gradients are read, not rewritten");
+    const scaled = copy(g);
+    for (const { data } of scaled.values()) data.forEach((x, i) => (data[i] = x * scale));
+    optB.step(scaled, 0.01);
+  }
+  assert.deepEqual(a, b);
+  assert.throws(() => optA.step(grads[0], 0.01, -1), /gradScale must be a finite number >= 0/);
+  assert.throws(() => optA.step(grads[0], 0.01, NaN), RangeError);
+});
+
 Deno.test("AdamW: rejects unknown or mis-sized gradients and state, and bad settings", () => {
   const opt = new AdamW(tensors({ a: [1, 2] }), { lr: 0.1 });
   assert.throws(() => opt.step(tensors({ b: [1] })), /unknown parameter "b"/);

@@ -96,6 +96,24 @@ Deno.test("gradient accumulation: one pass goes through bit for bit", () => {
   assert.throws(() => new GradAccumulator().add(1, new Map(), 0), /weight must be > 0/);
 });
 
+Deno.test("gradient accumulation: several parts give the arithmetic of scaling and summing pass by pass, bit for bit", () => {
+  const rng = new Rng(5);
+  const part = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  const parts = [[part(7), part(3)], [part(7)], [part(7), part(3)]]; // the second part has no gradient for "b"
+  const weights = [3, 5, 2];
+  // The reference: the first part scaled by its weight in a pass of its own, each later part added times its
+  // weight, the sum divided by the total weight; every pass stores float32.
+  const ref = parts[0].map((g) => Float32Array.from(g, (x) => x * weights[0]));
+  parts.slice(1).forEach((p, k) => p.forEach((g, t) => g.forEach((x, i) => (ref[t][i] += weights[k + 1] * x))));
+  ref.forEach((g) => g.forEach((x, i) => (g[i] = x * (1 / 10))));
+  const sum = new GradAccumulator();
+  parts.forEach((p, k) => sum.add(k, new Map(p.map((g, t) => [["a", "b"][t], { shape: [g.length], data: g.slice() }])), weights[k]));
+  const r = sum.result();
+  assert.deepEqual([r.grads.get("a")!.data, r.grads.get("b")!.data], ref);
+  assert.equal(r.loss, (0 * 3 + 1 * 5 + 2 * 2) / 10);
+  assert.throws(() => sum.add(1, new Map([["c", { shape: [1], data: part(1) }]]), 1), /"c" missing from the first part/);
+});
+
 Deno.test("micro-batches: a batch cut into passes of one row count, at most maxTokens each", () => {
   const rows = (n: number) => Array.from({ length: n }, (_, i) => i);
   assert.deepEqual(microBatches(rows(256), 256, 32, 2048).parts.map((p) => p.length), [64, 64, 64, 64]);

@@ -14,7 +14,7 @@ import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
 import { randomBertWeights } from "../model/random.ts";
 import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
-import { clipGradNorm } from "../train/clip.ts";
+import { clipScale, gradNorm } from "../train/clip.ts";
 import { GradAccumulator } from "../train/grad_accumulator.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../train/gradient_step.ts";
@@ -342,13 +342,12 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
         // Almost always a learning rate too high for the model: the user's to change, so an input error.
         throw new InputError(`pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`, { field: "lr" });
       }
-      clipGradNorm(r.grads, 1);
       // With a wall-clock budget the schedule's length is fixed once warmup has measured the speed.
       if (state.totalSteps === 0 && state.step + 1 >= Math.max(o.warmupSteps, 10)) {
         state.totalSteps = Math.max(state.step + 2, Math.floor(((o.minutes! * 60) / elapsed()) * (state.step + 1)));
       }
       const schedule = linearWarmupDecay(o.warmupSteps, Math.max(state.totalSteps, o.warmupSteps + 1));
-      optimizer.step(r.grads, o.lr * schedule(state.step));
+      optimizer.step(r.grads, o.lr * schedule(state.step), clipScale(gradNorm(r.grads), 1));
       state.step++;
       state.index++;
       state.tokensSeen += b.seqs.reduce((s, q) => s + q.ids.length, 0);

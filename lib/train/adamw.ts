@@ -117,8 +117,11 @@ export class AdamW {
   /**
    * One update. Parameters absent from `grads` are left alone, moments and step count included (PyTorch's
    * `grad is None`); a gradient for an unknown parameter or of the wrong size is an error.
+   *
+   * @param gradScale multiplies each gradient as it is read, rounded to float32 as an in-place scaling would
+   *   have stored it (gradient clipping's factor, `clipScale`); `grads` themselves are not changed.
    */
-  step(grads: TensorMap, lr: number = this.lr): void {
+  step(grads: TensorMap, lr: number = this.lr, gradScale = 1): void {
     checkLr(lr);
     for (const [name, g] of grads) {
       const slot = this.#slots.get(name);
@@ -127,12 +130,14 @@ export class AdamW {
         throw new Error(`AdamW: gradient "${name}" has ${g.data.length} elements, parameter ${slot.param.data.length}`);
       }
     }
+    if (!(gradScale >= 0) || !Number.isFinite(gradScale)) throw new RangeError(`AdamW: gradScale must be a finite number >= 0, got ${gradScale}`);
     this.#step++;
-    for (const [name, g] of grads) this.#update(this.#slots.get(name)!, g.data, lr);
+    for (const [name, g] of grads) this.#update(this.#slots.get(name)!, g.data, lr, gradScale);
   }
 
-  // One fused pass per tensor: decay, both moments and the parameter update read and write each element once.
-  #update(slot: Slot, g: Float32Array, lr: number): void {
+  // One fused pass per tensor: the gradient's scale, decay, both moments and the parameter update read and
+  // write each element once.
+  #update(slot: Slot, g: Float32Array, lr: number, scale: number): void {
     const n = g.length;
     slot.m ??= new Float32Array(n);
     slot.v ??= new Float32Array(n);
@@ -143,7 +148,7 @@ export class AdamW {
     const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** t); // a multiply in the loop, not a second division
     const keep = slot.decay ? 1 - lr * this.weightDecay : 1;
     for (let i = 0; i < n; i++) {
-      const gi = g[i];
+      const gi = Math.fround(g[i] * scale);
       const mi = b1 * m[i] + c1 * gi;
       const vi = b2 * v[i] + c2 * gi * gi;
       m[i] = mi;

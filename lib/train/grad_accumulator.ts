@@ -23,12 +23,16 @@ export class GradAccumulator {
       this.#sum = grads;
       this.#firstLoss = loss;
     } else {
-      // The first part is scaled only once a second arrives, so a single part passes through bit for bit.
-      if (this.#parts === 1) scale(this.#sum, this.#weight);
-      for (const [name, g] of grads) {
-        const sum = this.#sum.get(name);
-        if (!sum) throw new Error(`GradAccumulator: gradient "${name}" missing from the first part`);
-        for (let i = 0; i < g.data.length; i++) sum.data[i] += weight * g.data[i];
+      // The first part is scaled only once a second arrives, so a single part passes through bit for bit; that
+      // scaling is folded into the second part's sum (rounded to float32 in between, as a pass of its own would).
+      const first = this.#parts === 1 ? this.#weight : 1;
+      for (const name of grads.keys()) {
+        if (!this.#sum.has(name)) throw new Error(`GradAccumulator: gradient "${name}" missing from the first part`);
+      }
+      for (const [name, sum] of this.#sum) {
+        const s = sum.data, d = grads.get(name)?.data;
+        if (d) for (let i = 0; i < d.length; i++) s[i] = Math.fround(s[i] * first) + weight * d[i];
+        else if (first !== 1) for (let i = 0; i < s.length; i++) s[i] *= first;
       }
     }
     this.#parts++;

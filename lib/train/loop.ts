@@ -6,7 +6,7 @@
 import type { TensorMap } from "../util/tensor.ts";
 import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
-import { clipGradNorm } from "./clip.ts";
+import { clipScale, gradNorm } from "./clip.ts";
 import { linearWarmupDecay } from "./schedule.ts";
 import type { ProgressCallback } from "./progress.ts";
 
@@ -152,8 +152,8 @@ export async function trainLoop<T>(hooks: LoopHooks<T>, opts: LoopOptions): Prom
   while (step < total) {
     const { loss, grads } = await hooks.step(stream.next().value as T[], step);
     if (!Number.isFinite(loss)) throw new DivergedError(step, loss);
-    if (opts.maxGradNorm > 0) clipGradNorm(grads, opts.maxGradNorm);
-    optimizer.step(grads, opts.lr * schedule(step));
+    const scale = opts.maxGradNorm > 0 ? clipScale(gradNorm(grads), opts.maxGradNorm) : 1;
+    optimizer.step(grads, opts.lr * schedule(step), scale);
     losses.push(loss);
     step++;
     hooks.onProgress?.({ phase: "train", step, totalSteps: total, loss });

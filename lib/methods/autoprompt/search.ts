@@ -123,15 +123,24 @@ function draw<T>(items: readonly T[], n: number, rng: Rng): T[] {
   return out.slice(0, n);
 }
 
-/** Correct rows and summed gold-class log-likelihood (the class score) of `triggers` over `examples`. */
-async function candidateScore(scorer: FrozenScorer, examples: readonly PromptExample[], triggers: readonly number[], o: SearchOptions): Promise<CandidateScore> {
-  const scores = await scorer.scoreSeqs(examples.map((e) => withTriggers(e.seq, triggers)), o.evalBatchSize, o.maxLength);
-  const score = { correct: 0, logLik: 0 };
-  scores.forEach((s, i) => {
-    score.correct += Number(argmax(s) === examples[i].gold);
-    score.logLik += s[examples[i].gold];
+/**
+ * Correct rows and summed gold-class log-likelihood (the class score) of each trigger set over the same
+ * `examples`. All sets' rows are scored in one length-sorted pass, so each batch holds rows of nearly one length
+ * (every length recurs once per set) instead of each set padding its own longest rows; a row's scores do not
+ * depend on the rows it shares a batch with.
+ */
+async function candidateScores(scorer: FrozenScorer, examples: readonly PromptExample[], triggerSets: readonly (readonly number[])[], o: SearchOptions): Promise<CandidateScore[]> {
+  const seqs = triggerSets.flatMap((triggers) => examples.map((e) => withTriggers(e.seq, triggers)));
+  const scores = await scorer.scoreSeqs(seqs, o.evalBatchSize, o.maxLength);
+  return triggerSets.map((_, set) => {
+    const score = { correct: 0, logLik: 0 };
+    examples.forEach((e, i) => {
+      const s = scores[set * examples.length + i];
+      score.correct += Number(argmax(s) === e.gold);
+      score.logLik += s[e.gold];
+    });
+    return score;
   });
-  return score;
 }
 
 /**
@@ -166,7 +175,7 @@ export async function searchTriggers(
   const track = async (step: number) => {
     if (!dev.length) return void (best = { triggers: triggers.slice(), score: { correct: 0, logLik: 0 }, step });
     const key = triggers.join(",");
-    if (scored?.triggers !== key) scored = { triggers: key, score: await candidateScore(scorer, dev, triggers, o) };
+    if (scored?.triggers !== key) scored = { triggers: key, score: (await candidateScores(scorer, dev, [triggers], o))[0] };
     const score = scored.score;
     history.push({ step, accuracy: score.correct / dev.length });
     if (accepts(score, best.score, devMetric)) best = { triggers: triggers.slice(), score, step };
@@ -196,11 +205,11 @@ export async function searchTriggers(
     const candidates = hotflipCandidates(embeddings, grad.subarray(slot * H, (slot + 1) * H), o.numCand, blocked);
     // Current trigger and every candidate on the same fresh rows; replace only on a strict improvement.
     const rows = draw(train, size * o.accumulationSteps, batchRng);
-    let bestScore = await candidateScore(scorer, rows, triggers, o), bestCand = -1;
-    for (const c of candidates) {
-      const score = await candidateScore(scorer, rows, triggers.map((t, j) => (j === slot ? c : t)), o);
-      if (accepts(score, bestScore, o.metric)) [bestScore, bestCand] = [score, c];
-    }
+    const [current, ...scores] = await candidateScores(scorer, rows, [triggers, ...candidates.map((c) => triggers.map((t, j) => (j === slot ? c : t)))], o);
+    let bestScore = current, bestCand = -1;
+    candidates.forEach((c, i) => {
+      if (accepts(scores[i], bestScore, o.metric)) [bestScore, bestCand] = [scores[i], c];
+    });
     if (bestCand >= 0) triggers[slot] = bestCand, acceptedFlips++;
     await track(it);
     onProgress?.({ phase: "search", step: it, totalSteps: o.iterations, loss, devAccuracy: history.at(-1)?.accuracy });
