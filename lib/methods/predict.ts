@@ -1,12 +1,13 @@
 /** Batched inference shared by the methods' predictors. */
 import { argmax } from "../eval/metrics.ts";
-import { chunks, packBatch, type TokenBatch, type TokenSeq } from "../model/batch.ts";
+import { chunks, packBatch, SCORING_LENGTH_BUCKETS, type TokenBatch, type TokenSeq } from "../model/batch.ts";
 
 /**
  * Run `run` over `seqs` in fixed-size batches and collect one row of class probabilities per sequence, in input
  * order. Batches are cut from the sequences sorted by length (stable), so short ones share a short length
- * bucket instead of padding to the longest text of an input-order batch; the last batch is padded with empty
- * rows so every batch has `batchSize` rows.
+ * bucket instead of padding to the longest text of an input-order batch, and padded to the finer
+ * `SCORING_LENGTH_BUCKETS` (scoring has no dropout); the last batch is padded with empty rows so every batch
+ * has `batchSize` rows.
  *
  * @param run returns row-major class probabilities (or logits, with `softmax: true`) for a whole batch;
  *   `part` holds the batch's sequences, row by row.
@@ -23,7 +24,7 @@ export async function predictBatches<S extends TokenSeq>(
   const out: number[][] = new Array(seqs.length);
   for (const idx of chunks(order, batchSize)) {
     const part = idx.map((i) => seqs[i]);
-    const values = await run(packBatch(part, { batch: batchSize, maxLength }), part);
+    const values = await run(packBatch(part, { batch: batchSize, maxLength, buckets: SCORING_LENGTH_BUCKETS }), part);
     idx.forEach((i, r) => {
       const row = Array.from(values.subarray(r * numClasses, (r + 1) * numClasses));
       out[i] = softmax ? softmaxRow(row) : row;

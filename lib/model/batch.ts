@@ -8,6 +8,13 @@ import { type BertTokenizer, truncateLongestFirst } from "./tokenizer.ts";
 /** Padded sequence lengths; a batch takes the smallest that fits its longest row. */
 export const LENGTH_BUCKETS = [16, 32, 64, 128, 256, 512] as const;
 
+/**
+ * The finer lengths of forward-only scoring batches (`predictBatches`). Without dropout a row's outputs do not
+ * depend on how far it is padded, so scoring can pad less at the cost of a few more compiled sessions;
+ * training keeps {@link LENGTH_BUCKETS}, since its dropout masks are drawn over the padded shape.
+ */
+export const SCORING_LENGTH_BUCKETS = [16, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
+
 /** One token sequence, special tokens included. */
 export interface TokenSeq {
   ids: number[];
@@ -26,21 +33,22 @@ export interface TokenBatch {
   real: number;
 }
 
-/** The smallest bucket holding `length` tokens, capped at `maxLength`. */
-export function bucketFor(length: number, maxLength: number): number {
-  return Math.min(LENGTH_BUCKETS.find((b) => b >= length) ?? maxLength, maxLength);
+/** The smallest of `buckets` holding `length` tokens, capped at `maxLength`. */
+export function bucketFor(length: number, maxLength: number, buckets: readonly number[] = LENGTH_BUCKETS): number {
+  return Math.min(buckets.find((b) => b >= length) ?? maxLength, maxLength);
 }
 
 /**
- * Pad `seqs` to `batch` rows of one bucket length (or `seqLen` when given).
+ * Pad `seqs` to `batch` rows of one bucket length (or `seqLen` when given); the buckets are
+ * {@link LENGTH_BUCKETS} unless `buckets` says otherwise.
  * @throws when a sequence is longer than the chosen length (callers truncate first).
  */
 export function packBatch(
   seqs: readonly TokenSeq[],
-  { batch = seqs.length, seqLen, maxLength = 512, padId = 0 }: { batch?: number; seqLen?: number; maxLength?: number; padId?: number } = {},
+  { batch = seqs.length, seqLen, maxLength = 512, padId = 0, buckets }: { batch?: number; seqLen?: number; maxLength?: number; padId?: number; buckets?: readonly number[] } = {},
 ): TokenBatch {
   if (seqs.length > batch) throw new Error(`packBatch: ${seqs.length} sequences for ${batch} rows`);
-  const L = seqLen ?? bucketFor(Math.max(1, ...seqs.map((s) => s.ids.length)), maxLength);
+  const L = seqLen ?? bucketFor(Math.max(1, ...seqs.map((s) => s.ids.length)), maxLength, buckets);
   const inputIds = new BigInt64Array(batch * L).fill(BigInt(padId));
   const tokenTypeIds = new BigInt64Array(batch * L);
   const attentionMask = new Float32Array(batch * L);
