@@ -44,6 +44,10 @@ Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size 
   assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), { width: Math.round(width * 2), height: Math.round(height * 2) });
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/fewshot_curve.vl.json`)).title.text, "Few-shot curves — demo");
   assert.throws(() => pngSize(new TextEncoder().encode("not a png at all, really not")), /not a PNG/);
+  // No rows (a grid not run yet for this model): nothing written, the export already there kept.
+  const before = await Deno.readTextFile(`${dir}/summary.md`);
+  assert.deepEqual(await exportFigures([], dir), []);
+  assert.equal(await Deno.readTextFile(`${dir}/summary.md`), before);
 });
 
 Deno.test({

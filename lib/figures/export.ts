@@ -63,9 +63,11 @@ export async function exportChart(spec: ChartSpec, dir: string, name: string, { 
 /**
  * Export every chart of {@link figuresFor} to `dir`, and `summary.md`, the {@link summaryTable} of `rows` as
  * Markdown; returns the written paths. Models whose rows record no size are looked up by name under
- * `opts.modelsDir` (default `models/`).
+ * `opts.modelsDir` (default `models/`). No rows write nothing, so a grid not yet run for this model leaves an
+ * earlier export of the folder as it was instead of an empty table beside charts of other rows.
  */
 export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number; modelsDir?: string } = {}): Promise<string[]> {
+  if (!rows.length) return [];
   const written: string[] = [];
   const sizes = await lookUpModelSizes(chartRows(rows), opts.modelsDir);
   for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, opts));
