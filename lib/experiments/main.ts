@@ -31,7 +31,7 @@ const SPEC = {
   flags: {
     results: { type: "string", value: "FILE", help: "results file (default from the grid's name and the model)" },
     shard: { type: "string", value: "i/n", help: "run every n-th cell from the i-th, into its own file" },
-    model: { type: "string", value: "DIR", help: "BERT model folder (default: the reference model, else the embedded one)" },
+    model: { type: "string", value: "DIR", help: "BERT model folder (default: PROMPTLAB_MODEL, else the embedded models/promptlab-bert-zh-L4-H256)" },
     "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results file instead of stopping" },
     minutes: { type: "number", above: 0, help: "start no cell after this many minutes" },
     "retry-failed": { type: "boolean", help: "run again the cells recorded as failed (default: leave them)" },
