@@ -8,6 +8,7 @@ import { pet, type PetOptions } from "../lib/methods/pet/pet.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
 import { chartRows } from "./_chart_rows.ts";
+import { runSplit } from "../lib/experiments/split_run.ts";
 import { root } from "./_shared.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -74,6 +75,12 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     const saved = JSON.parse(await Deno.readTextFile(`${dir}/method.json`));
     assert.equal(saved.options.calibrate, true);
     assert.equal(saved.extra.calibration.length, 1);
+    // Its one variant reads the same trained weights uncalibrated: those divided by p_cf are its predictions.
+    const [variant, ...more] = predictor.variants ?? [];
+    assert.deepEqual([variant.name, variant.options, more.length], ["uncalibrated", { calibrate: false }, 0]);
+    const uncalibrated = await variant.predictProba(texts);
+    uncalibrated.forEach((row, i) => close(calibrate([row], saved.extra.calibration[0])[0], proba[i], `row ${i}`));
+    assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - proba[i][0]) > 1e-3), "calibration changed the probabilities");
     assert.deepEqual(await (await pet.load(dir, m)).predictProba(texts), proba);
 
     // Calibrated but the saved p_cf is gone: refused, naming the file and field.
@@ -84,6 +91,18 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     await Deno.remove(dir, { recursive: true });
   }
   assert.throws(() => pet.create(m, LABELS, { calibrate: "yes" as unknown as boolean }), /field "calibrate"/);
+});
+
+Deno.test("a calibrated run also scores its uncalibrated reading: exactly what a run without calibration gives", async () => {
+  const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
+  const run = (calibrate: boolean) =>
+    runSplit({ method: "pet", options: { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate }, dataset: "demo", split: { kind: "zero-shot" }, model });
+  const [calibrated, plain] = [await run(true), await run(false)];
+  const { options, ...scores } = calibrated.variants!.uncalibrated;
+  assert.deepEqual(options, { calibrate: false });
+  assert.deepEqual(scores, { accuracy: plain.accuracy, macroF1: plain.macroF1, confusion: plain.confusion, labels: plain.labels, n: plain.n });
+  assert.notEqual(calibrated.accuracy, plain.accuracy);
+  assert.equal(plain.variants, undefined);
 });
 
 Deno.test("template-sensitivity chart: calibrated runs get panels of their own, zero-shot ones first", () => {

@@ -1,13 +1,15 @@
 /**
  * What a notebook does with its grid: run it with the chosen model (or only read it, `PROMPTLAB_TRAIN=no`),
  * then add the rows of the same grid run with the kit's other model, where its results exist, so charts show
- * the two side by side; or run it with every model of a family in turn (the model-size notebook).
+ * the two side by side; or run it with every model of a family in turn (the model-size notebook). Rows with
+ * predictor variants come with a row per variant (`variant_rows.ts`).
  * @module
  */
 import { loadModelFolder, type ModelFolder } from "../model/folder.ts";
 import type { Grid } from "./grid.ts";
 import { finishedRows, runGrid } from "./grid_run.ts";
 import { modelBaseName, modelName, type ResultRow } from "./results.ts";
+import { withVariantRows } from "./variant_rows.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL, repoRelative, resultsPath, trainMissing } from "./setup.ts";
 
 /** Rows of `grid` with `model`, from its own results file: trained where missing unless PROMPTLAB_TRAIN=no. */
@@ -19,7 +21,7 @@ function modelRows(grid: Grid, model: ModelFolder): Promise<ResultRow[]> {
 export async function notebookRows(grid: Grid, model: ModelFolder): Promise<ResultRow[]> {
   const own = await modelRows(grid, model);
   const others = [EMBEDDED_MODEL, REFERENCE_MODEL].filter((dir) => modelBaseName(dir) !== modelBaseName(model.dir));
-  return [...own, ...(await Promise.all(others.map((dir) => finishedRows(grid, resultsPath(grid.name, dir))))).flat()];
+  return withVariantRows([...own, ...(await Promise.all(others.map((dir) => finishedRows(grid, resultsPath(grid.name, dir))))).flat()]);
 }
 
 /**
@@ -29,7 +31,7 @@ export async function notebookRows(grid: Grid, model: ModelFolder): Promise<Resu
 export async function familyRows(grid: Grid, dirs: readonly string[]): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   for (const dir of dirs) rows.push(...await modelRows(grid, await loadModelFolder(dir))); // one model in memory at a time
-  return rows;
+  return withVariantRows(rows);
 }
 
 /**
@@ -37,7 +39,7 @@ export async function familyRows(grid: Grid, dirs: readonly string[]): Promise<R
  * and the model's size where its rows record it.
  */
 export function describeRows(grid: Grid, rows: readonly ResultRow[]): string {
-  const lines = [...Map.groupBy(rows, modelName)].map(([name, runs]) => {
+  const lines = [...Map.groupBy(rows.filter((r) => !r.variant), modelName)].map(([name, runs]) => {
     const size = runs[0].model.parameters === undefined ? "" : `, ${runs[0].model.parameters.toLocaleString("en")} parameters`;
     return `- \`${name}\`${size}: ${runs.length} runs of \`${grid.name}\` (\`${repoRelative(resultsPath(grid.name, name))}\`)`;
   });

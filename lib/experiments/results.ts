@@ -24,6 +24,8 @@ export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "con
   labels?: string[];
   model: ModelRef;
   finishedAt: string;
+  /** Set on a row derived from another's predictor variant (`variant_rows.ts`): the variant's name. */
+  variant?: string;
 }
 
 /**

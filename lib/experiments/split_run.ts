@@ -42,6 +42,13 @@ export interface SplitResult extends Metrics {
   notes: string[];
   /** Data loading, training, selection and test prediction. */
   wallSeconds: number;
+  /** The predictor's variants (`PredictorVariant`) by name: their options and test-set metrics. */
+  variants?: Record<string, VariantResult>;
+}
+
+/** A predictor variant's scores on the test set, and the options a run would need to give them. */
+export interface VariantResult extends Metrics {
+  options: Record<string, unknown>;
 }
 
 /** What {@link runSplit} runs. */
@@ -103,9 +110,14 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const proba = await predictor.predictProba(data.test);
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
   if (spec.saveTo !== undefined) await predictor.save(spec.saveTo);
+  const gold = data.test.map((r) => r.label);
+  const variants: Record<string, VariantResult> = {};
+  for (const v of predictor.variants ?? []) {
+    variants[v.name] = { options: { ...v.options }, ...metricsFromProba(gold, await v.predictProba(data.test), predictor.labels) };
+  }
   return {
     split: name,
-    ...metricsFromProba(data.test.map((r) => r.label), proba, predictor.labels),
+    ...metricsFromProba(gold, proba, predictor.labels),
     trainSize: data.train.length,
     trainableParams: record.trainableParams,
     steps: record.steps,
@@ -115,5 +127,6 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
     dataFingerprint: await dataFingerprint(data),
     notes: record.notes,
     wallSeconds: (performance.now() - start) / 1000,
+    ...(Object.keys(variants).length ? { variants } : {}),
   };
 }

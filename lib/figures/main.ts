@@ -5,6 +5,7 @@
  */
 import { hasCjkFont } from "../charts/render.ts";
 import { loadResultSets } from "../experiments/results.ts";
+import { withVariantRows } from "../experiments/variant_rows.ts";
 import { exportFigures } from "./export.ts";
 import { runScript } from "../experiments/script.ts";
 import { InputError } from "../util/errors.ts";
@@ -27,7 +28,8 @@ async function main(args: string[]): Promise<number> {
   if (!p) return 0;
   const { values, positionals } = p;
   if (positionals.length > 1 && !values.out) throw new InputError("several results files need --out", { field: "--out" });
-  const rows = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
+  const read = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
+  const rows = withVariantRows(read);
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
   const written = await exportFigures(rows, out, { scale: values.scale });

@@ -30,6 +30,19 @@ export interface TrainRecord {
   acceptedFlips?: number;
 }
 
+/**
+ * The same trained model read another way, scored beside its predictor on the same test set: exactly what a
+ * run with `options` would have predicted, at no extra training (PET's calibrated predictor without its
+ * calibration: `{ calibrate: false }`).
+ */
+export interface PredictorVariant {
+  /** Names the variant in results. */
+  readonly name: string;
+  /** The options under which a run gives these predictions. */
+  readonly options: Readonly<Record<string, unknown>>;
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
+}
+
 /** Class probabilities for texts (or sentence pairs), and persistence. */
 export interface Predictor {
   /** Class order of the probability rows. */
@@ -42,6 +55,8 @@ export interface Predictor {
   readonly inputs?: InputKind;
   /** One row of class probabilities per input: a text, or a pair `{ text, textB }` (data rows are both). */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
+  /** Other readings of the same trained model, each scored beside this one (`PredictorVariant`). */
+  readonly variants?: readonly PredictorVariant[];
   /** Write the small artifacts this method trained (prefix and head, triggers and label words, ...). */
   save(dir: string): Promise<void>;
 }

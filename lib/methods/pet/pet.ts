@@ -35,7 +35,7 @@ import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
-import type { FitOptions, Method, MethodFactory, Predictor, TrainRecord } from "../types.ts";
+import type { FitOptions, Method, MethodFactory, Predictor, PredictorVariant, TrainRecord } from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
 export interface PetPattern {
@@ -109,10 +109,10 @@ class PatternModel {
     return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
   }
 
-  /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
-  async proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+  /** Class probabilities of encoded sequences, calibrated when {@link bias} is set and `calibrated`. */
+  async proba(seqs: readonly TokenSeq[], calibrated = true): Promise<number[][]> {
     const raw = await this.#rawProba(seqs);
-    return this.bias ? calibrate(raw, this.bias) : raw;
+    return this.bias && calibrated ? calibrate(raw, this.bias) : raw;
   }
 
   /** Estimate {@link bias} from the content-free inputs with the current weights. */
@@ -153,9 +153,19 @@ class PetPredictor implements Predictor {
     return templateInputs(this.patterns[0].template);
   }
 
-  async predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
+  predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
+    return this.#average(inputs, true);
+  }
+
+  /** A calibrated predictor also reads its scores uncalibrated: the same training, so the pair isolates calibration. */
+  get variants(): PredictorVariant[] {
+    if (!this.patterns.some((p) => p.bias)) return [];
+    return [{ name: "uncalibrated", options: { calibrate: false }, predictProba: (inputs) => this.#average(inputs, false) }];
+  }
+
+  async #average(inputs: readonly TextInput[], calibrated: boolean): Promise<number[][]> {
     const all: number[][][] = [];
-    for (const p of this.patterns) all.push(await p.proba(p.encode(inputs).seqs));
+    for (const p of this.patterns) all.push(await p.proba(p.encode(inputs).seqs, calibrated));
     return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
   }
 
