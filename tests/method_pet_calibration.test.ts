@@ -9,6 +9,7 @@ import { InputError } from "../lib/util/errors.ts";
 import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
 import { chartRows } from "./_chart_rows.ts";
 import { runSplit } from "../lib/experiments/split_run.ts";
+import { runDeno } from "./_subprocess.ts";
 import { root } from "./_shared.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -103,6 +104,19 @@ Deno.test("a calibrated run also scores its uncalibrated reading: exactly what a
   assert.deepEqual(scores, { accuracy: plain.accuracy, macroF1: plain.macroF1, confusion: plain.confusion, labels: plain.labels, n: plain.n });
   assert.notEqual(calibrated.accuracy, plain.accuracy);
   assert.equal(plain.variants, undefined);
+});
+
+Deno.test("cli run prints a calibrated run's uncalibrated reading beside its own scores", async () => {
+  const run = (calibrate: boolean) =>
+    runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1", "--mode", "zero-shot", "--template", "article", "--verbalizer", "good-bad", "--calibrate", String(calibrate)], { env: { PROMPTLAB_OFFLINE: "1" } });
+  const [calibrated, plain] = [await run(true), await run(false)];
+  assert.equal(calibrated.code, 0, calibrated.stderr);
+  const accuracy = (out: string) => out.match(/\): accuracy ([\d.]+)/)![1];
+  const line = calibrated.stdout.match(/^variant uncalibrated \(calibrate=false, the same weights\): accuracy ([\d.]+), macro-F1 [\d.]+$/m);
+  assert.ok(line, calibrated.stdout);
+  assert.equal(line[1], accuracy(plain.stdout));
+  assert.notEqual(accuracy(calibrated.stdout), accuracy(plain.stdout));
+  assert.doesNotMatch(plain.stdout, /^variant/m);
 });
 
 Deno.test("template-sensitivity chart: calibrated runs get panels of their own, zero-shot ones first", () => {

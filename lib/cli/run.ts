@@ -154,6 +154,17 @@ function splitRow(r: SplitResult): string {
     String(r.bestStep).padStart(6), String(r.trainableParams).padStart(10), r.wallSeconds.toFixed(1).padStart(8)].join(" ");
 }
 
+/** One line per predictor variant (`variants` of the splits): its options and its scores, averaged over the splits. */
+function variantRows(splits: readonly SplitResult[]): string[] {
+  const names = [...new Set(splits.flatMap((r) => Object.keys(r.variants ?? {})))];
+  return names.map((name) => {
+    const scores = splits.map((r) => r.variants?.[name]).filter((v) => v !== undefined);
+    const mean = (f: (v: (typeof scores)[number]) => number) => scores.reduce((a, v) => a + f(v), 0) / scores.length;
+    const options = Object.entries(scores[0].options).map(([k, v]) => `${k}=${v}`).join(" ");
+    return `variant ${name} (${options}, the same weights): accuracy ${pct(mean((v) => v.accuracy))}, macro-F1 ${pct(mean((v) => v.macroF1))}`;
+  });
+}
+
 function summaryRow(s: RunSummary): string {
   return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${pct(s.accuracyMean)}` +
     `${s.splits > 1 ? ` ± ${pct(s.accuracyStd)} (${STD_LABEL})` : ""}, ` +
@@ -194,6 +205,7 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString() }));
   else {
     console.log(summaryRow(summary));
+    for (const line of variantRows(splits)) console.log(line);
     for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
   }
   const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
