@@ -125,6 +125,9 @@ Deno.test("template-sensitivity chart: calibrated runs get panels of their own, 
   const spec = JSON.stringify(templateSensitivity(rows));
   const order = ["zero-shot", "zero-shot, calibrated", "trained K=4", "trained K=4, calibrated", "trained K=8", "trained K=8, calibrated"];
   assert.ok(spec.includes(JSON.stringify(order)), "row order of the panels");
+  assert.ok(spec.includes(`one row of panels per setting, top to bottom: ${order.join("; ")}.`), "the caption names the panels in order");
+  const plain = pet.filter((r) => r.k === 0 || r.k === 4);
+  assert.ok(JSON.stringify(templateSensitivity(plain)).includes("zero-shot (top) and trained (bottom)."), "the plain grid's caption");
   const means = [...spec.matchAll(/"setting":"zero-shot, calibrated"[^}]*"mean":([\d.]+)|"mean":([\d.]+)[^}]*"setting":"zero-shot, calibrated"/g)];
   assert.ok(means.length > 0 && means.every((m) => Number(m[1] ?? m[2]) === 0.9), "calibrated means are not averaged with uncalibrated ones");
 });

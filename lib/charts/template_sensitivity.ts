@@ -21,9 +21,9 @@ function written(kind: "template" | "verbalizer", value: unknown): string {
 
 /**
  * Mean accuracy (dot) and ±1 sample std (error bar) per template (x) and verbalizer (shape, side by side), on an
- * axis fitted to the data with the chance level; zero-shot and trained in separate rows of panels (zero-shot on
- * top), in the methods' fixed colours; a column per model when the rows hold several. Templates and words are
- * shown as written, so the Chinese patterns can be read off the figure.
+ * axis fitted to the data with the chance level; one row of panels per setting (zero-shot, then trained; each
+ * calibrated setting after its uncalibrated one), in the methods' fixed colours; a column per model when the
+ * rows hold several. Templates and words are shown as written, so the Chinese patterns can be read off the figure.
  */
 export function templateSensitivity(allRows: readonly ResultRow[], { method = "pet", title = "PET: template and verbalizer" } = {}): ChartSpec {
   const usable = chartRows(allRows);
@@ -55,15 +55,23 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = "p
     legend: { symbolFillColor: "#444", symbolStrokeColor: "#444", titleLimit: 300 },
   };
   const tooltip = [{ field: "template" }, { field: "verbalizer" }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
+  const hasZeroShot = settings.some((s) => !trained(s)), hasTrained = settings.some(trained);
+  const runs = [hasTrained ? `trained: ${seedsText(ctx)}` : "", hasZeroShot ? "zero-shot: one run" : ""].filter(Boolean).join(", ");
+  // Zero-shot over trained is the plain grid; calibrated panels, or one kind alone, are named in order.
+  const plain = settings.length === 2 && hasZeroShot && hasTrained && !settings.some((s) => s.endsWith("calibrated"));
+  const layout = plain ? "zero-shot (top) and trained (bottom)" : `one row of panels per setting, top to bottom: ${settings.join("; ")}`;
+  const variants = rows.some((r) => r.variant)
+    ? " Some panels read a run's predictor variant (the same trained weights read another way, as without calibration), not runs of their own."
+    : "";
   const lines = [
-    `${settings.join(" / ")} · trained: ${seedsText(ctx)}, zero-shot: one run`,
+    `${settings.join(" / ")} · ${runs}`,
     `dot: mean · error bar: ${STD_BAND} (none for one run)${chance ? ` · dotted: chance = 1/${ctx.classes}` : ""}`,
   ];
   const caption: Caption = {
-    what: `Test accuracy of ${method} per template (x axis) and verbalizer (shape), zero-shot (top) and trained (bottom).` +
+    what: `Test accuracy of ${method} per template (x axis) and verbalizer (shape), ${layout}.` +
       (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
-    data: `${dataLine(ctx)}; ${seedsText(ctx)} for trained runs.`,
-    perPoint: `${runsPerPoint(means, ctx)} (zero-shot runs do not depend on a seed: one each).`,
+    data: `${dataLine(ctx)}${hasTrained ? `; ${seedsText(ctx)} for trained runs` : ""}.${variants}`,
+    perPoint: `${runsPerPoint(means, ctx)}${hasZeroShot ? " (zero-shot runs do not depend on a seed: one each)" : ""}.`,
     band: `error bars: ${STD_BAND}.`,
     flags: identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.setting} · ${m.template} · ${m.verbalizer}` }))),
   };
