@@ -109,20 +109,25 @@ class PatternModel {
     return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
   }
 
-  /** Class probabilities of encoded sequences, calibrated when {@link bias} is set and `calibrated`. */
-  async proba(seqs: readonly TokenSeq[], calibrated = true): Promise<number[][]> {
-    const raw = await this.#rawProba(seqs);
-    return this.bias && calibrated ? calibrate(raw, this.bias) : raw;
+  /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
+  async proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+    return this.calibrated(await this.rawProba(seqs));
+  }
+
+  /** `raw` probabilities calibrated when {@link bias} is set. */
+  calibrated(raw: number[][]): number[][] {
+    return this.bias ? calibrate(raw, this.bias) : raw;
   }
 
   /** Estimate {@link bias} from the content-free inputs with the current weights. */
   async estimateBias(): Promise<void> {
     // A pair template gets the content-free text in both slots.
     const inputs = CONTENT_FREE_INPUTS.map((text) => (this.template.pair ? { text, textB: text } : text));
-    this.bias = contentFreeBias(await this.#rawProba(this.encode(inputs).seqs));
+    this.bias = contentFreeBias(await this.rawProba(this.encode(inputs).seqs));
   }
 
-  #rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
+  /** Class probabilities of encoded sequences, never calibrated. */
+  rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
     return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b.batch, b.seqLen));
@@ -147,6 +152,9 @@ class PatternModel {
 
 /** Predicts with one pattern or the average of several. */
 class PetPredictor implements Predictor {
+  /** Each pattern's raw probabilities of the last inputs: a variant read on the same array scores nothing again. */
+  #last?: { inputs: readonly TextInput[]; raw: number[][][] };
+
   constructor(readonly labels: readonly string[], readonly patterns: readonly PatternModel[], private readonly options: PetOptions) {}
 
   get inputs(): InputKind {
@@ -164,8 +172,12 @@ class PetPredictor implements Predictor {
   }
 
   async #average(inputs: readonly TextInput[], calibrated: boolean): Promise<number[][]> {
-    const all: number[][][] = [];
-    for (const p of this.patterns) all.push(await p.proba(p.encode(inputs).seqs, calibrated));
+    if (this.#last?.inputs !== inputs) {
+      const raw: number[][][] = [];
+      for (const p of this.patterns) raw.push(await p.rawProba(p.encode(inputs).seqs));
+      this.#last = { inputs, raw };
+    }
+    const all = this.#last.raw.map((raw, i) => (calibrated ? this.patterns[i].calibrated(raw) : raw));
     return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
   }
 
