@@ -12,7 +12,7 @@ import { GraphParams } from "../lib/model/params.ts";
 import { randomBertWeights } from "../lib/model/random.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipScale, gradNorm } from "../lib/train/clip.ts";
-import { GradientStep, type LossGraph } from "../lib/train/gradient_step.ts";
+import { GradientStep, type LossGraph } from "../lib/engine/gradient_step.ts";
 import type { Graph } from "../lib/engine/graph.ts";
 import { classifierLogits, initHead } from "../lib/methods/classifier/head.ts";
 import { initPrefix, prefixValue } from "../lib/methods/classifier/ptuning_v2.ts";

@@ -11,7 +11,7 @@ import { parseBertConfig } from "../lib/model/config.ts";
 import { bertBaseChineseConfig, randomBertWeights, writeRandomModelFolder } from "../lib/model/random.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { checkParity } from "../lib/model/parity.ts";
-import { GradientStep } from "../lib/train/gradient_step.ts";
+import { GradientStep } from "../lib/engine/gradient_step.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { shared, sharedTest } from "./_shared.ts";
 

@@ -9,7 +9,7 @@ import { maskBatch, maskCapacity, type MlmBatch } from "../lib/model/masking.ts"
 import { packBatch } from "../lib/model/batch.ts";
 import { parseBertConfig } from "../lib/model/config.ts";
 import { randomBertWeights } from "../lib/model/random.ts";
-import { GradientStep } from "../lib/train/gradient_step.ts";
+import { GradientStep } from "../lib/engine/gradient_step.ts";
 import { GradAccumulator } from "../lib/train/grad_accumulator.ts";
 import { microBatches } from "../lib/pretrain/mlm_batches.ts";
 import { Rng } from "../lib/util/rng.ts";

@@ -5,7 +5,7 @@
  */
 import type { Graph, TensorData, Value } from "../engine/graph.ts";
 import { GraphParams } from "../model/params.ts";
-import { GradientStep } from "../train/gradient_step.ts";
+import { GradientStep } from "../engine/gradient_step.ts";
 import { type LoopOptions, type LoopResult, trainLoop } from "../train/loop.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "../model/batch.ts";

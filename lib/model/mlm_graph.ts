@@ -1,5 +1,5 @@
 /**
- * Masked-LM graphs of one batch shape: the loss on the masked positions (trained by `train/mlm_step.ts`) and an
+ * Masked-LM graphs of one batch shape: the loss on the masked positions (trained by `model/mlm_step.ts`) and an
  * eval-mode evaluator of held-out loss and accuracy.
  */
 import { Graph } from "../engine/graph.ts";

@@ -5,6 +5,7 @@
  * host copy once it is large (docs/engine.md has the measurements).
  */
 import type { Graph, Value } from "../engine/graph.ts";
+import type { WeightInputs } from "../engine/gradient_step.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { constantWeightsMb } from "../util/config.ts";
 import { DECODER } from "./bert.ts";
@@ -26,7 +27,7 @@ export function frozenAsConstants(weights: TensorMap): boolean {
 }
 
 /** Resolves weight names to graph values for one graph, recording the trainable ones. */
-export class GraphParams {
+export class GraphParams implements WeightInputs {
   /** Trainable weights by canonical name, as graph inputs named after them. */
   readonly trainable = new Map<string, Value>();
   /** Frozen weights fed as graph inputs named after them (no gradients): a large model's. */

@@ -13,7 +13,7 @@ import { feedsFor, SessionCache } from "../../engine/session.ts";
 import { type BertGraph, buildBert } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";
-import { GradientStep } from "../../train/gradient_step.ts";
+import { GradientStep } from "../../engine/gradient_step.ts";
 import type { PromptSeq } from "./template.ts";
 import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
 import { predictBatches } from "../predict.ts";

@@ -5,11 +5,11 @@
  */
 import type { BertConfig } from "../../model/config.ts";
 import type { BertTokenizer } from "../../model/tokenizer.ts";
-import type { GradientStep } from "../../train/gradient_step.ts";
+import type { GradientStep } from "../../engine/gradient_step.ts";
 import { encodeTexts, packBatch, type TextInput, type TokenSeq } from "../../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../../model/masking.ts";
 import { mlmFeeds } from "../../model/mlm_graph.ts";
-import { mlmTrainStep } from "../../train/mlm_step.ts";
+import { mlmTrainStep } from "../../model/mlm_step.ts";
 import { stepSeed } from "../../train/step_seed.ts";
 import { mixSeed, Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";

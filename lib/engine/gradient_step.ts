@@ -2,17 +2,27 @@
  * One compiled forward-and-backward pass: a scalar loss, the gradients of the trainable weights, and any
  * extra outputs, computed by a single onnxruntime session.
  */
-import { Graph, type TensorData, type Value } from "../engine/graph.ts";
-import { gradients } from "../engine/autodiff.ts";
-import { CompiledGraph } from "../engine/session.ts";
-import type { GraphParams } from "../model/params.ts";
+import { Graph, type TensorData, type Value } from "./graph.ts";
+import { gradients } from "./autodiff.ts";
+import { CompiledGraph } from "./session.ts";
 import type { TensorMap } from "../util/tensor.ts";
+
+/**
+ * The weights a graph takes as inputs, by name: what a step feeds each run. `model/params.ts`'s `GraphParams`
+ * fills these maps while a model's graph is built.
+ */
+export interface WeightInputs {
+  /** Trainable weights: fed each step, gradients taken. */
+  readonly trainable: ReadonlyMap<string, Value>;
+  /** Frozen weights fed as inputs (no gradients). */
+  readonly frozenInputs: ReadonlyMap<string, Value>;
+}
 
 /** What a loss builder returns. */
 export interface LossGraph {
   loss: Value;
   /** The weights of the graph; its trainable ones get gradients. */
-  params: GraphParams;
+  params: WeightInputs;
   /** Further values to differentiate by name (soft embeddings, prefixes), fed by the caller. */
   wrt?: Record<string, Value>;
   /** Values to return alongside (logits, hidden states). */
@@ -44,7 +54,7 @@ export class GradientStep {
     private readonly shapes: Map<string, readonly number[]>,
     /** Names of the trainable weights, in feed order. */
     readonly trainable: readonly string[],
-    /** Names of the frozen weights the graph takes as inputs (a large model's, see `GraphParams`). */
+    /** Names of the frozen weights the graph takes as inputs (a large model's, see `WeightInputs`). */
     private readonly frozen: readonly string[],
   ) {}
 
