@@ -10,7 +10,8 @@ import { runProtocol } from "../lib/experiments/fewclue_run.ts";
 import { PTUNING_V2_DEFAULTS } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
-import { shared, sharedTest } from "./_shared.ts";
+import { root, shared, sharedTest } from "./_shared.ts";
+import { runDeno } from "./_subprocess.ts";
 
 const isInputError = (field: string, text: RegExp) => (e: Error) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
@@ -123,4 +124,21 @@ sharedTest("run: one FewCLUE split of P-tuning v2 through the runner", "models/z
     runProtocol({ method: "ptuning-v2", dataset: "eprstmt", protocol: { kind: "fewclue" }, model, options: { prefixLength: 0 } }),
     isInputError("prefixLength", /integer/),
   );
+});
+
+Deno.test("run: the terminal output prints each split's and the summary's scores as percentages with two decimals", async () => {
+  const args = ["run", "-A", `${root}/lib/cli/main.ts`, "run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1,2", "--mode", "zero-shot"];
+  const [text, json] = await Promise.all([runDeno(args, { env: { PROMPTLAB_OFFLINE: "1" } }), runDeno([...args, "--json"], { env: { PROMPTLAB_OFFLINE: "1" } })]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(json.code, 0, json.stderr);
+  const records = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const two = (x: number) => (100 * x).toFixed(2);
+  const splits = records.filter((r) => r.type === "split");
+  assert.equal(splits.length, 2);
+  for (const s of splits) {
+    assert.match(text.stdout, new RegExp(`^${s.split}\\s+${two(s.accuracy)}\\s+${two(s.macroF1)}\\s`, "m"));
+  }
+  const summary = records.find((r) => r.type === "summary");
+  assert.ok(text.stdout.includes(`accuracy ${two(summary.accuracyMean)} ± ${two(summary.accuracyStd)} (`), text.stdout);
+  assert.ok(text.stdout.includes(`macro-F1 ${two(summary.macroF1Mean)},`), text.stdout);
 });

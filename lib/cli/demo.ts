@@ -4,8 +4,8 @@ import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
+import { percent } from "../util/format.ts";
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
 const SPEC = {
   name: "demo",
@@ -42,8 +42,8 @@ export const demo: Command = flagCommand("all four methods on a small grid (embe
       r.method.padEnd(12),
       String(r.k ?? "-").padStart(3),
       String(r.runs).padStart(5),
-      `${pct(r.accuracy)}${r.runs > 1 ? ` ± ${pct(r.std)}` : ""}`.padStart(14),
-      pct(r.macroF1).padStart(9),
+      `${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}`.padStart(14),
+      percent(r.macroF1).padStart(9),
       String(r.trainableParams).padStart(10),
       r.seconds.toFixed(1).padStart(7),
     ].join(" "));

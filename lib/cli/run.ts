@@ -14,6 +14,8 @@ import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
+import { exists } from "../util/fs.ts";
+import { percent } from "../util/format.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { camelCase, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
 import { type Command, flagCommand } from "./command.ts";
@@ -138,19 +140,11 @@ export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>): RunProtoco
   return { kind: "sampled", k: flags.k ?? 16, seeds: flags.seeds ?? [1, 2, 3] };
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const pct = (x: number) => (100 * x).toFixed(2);
+/** Decimals of the percentages `run` prints (per split and in its summary). */
+const DIGITS = 2;
 
 function splitRow(r: SplitResult): string {
-  return [r.split.padEnd(12), pct(r.accuracy).padStart(8), pct(r.macroF1).padStart(8), String(r.steps).padStart(6),
+  return [r.split.padEnd(12), percent(r.accuracy, DIGITS).padStart(8), percent(r.macroF1, DIGITS).padStart(8), String(r.steps).padStart(6),
     String(r.bestStep).padStart(6), String(r.trainableParams).padStart(10), r.wallSeconds.toFixed(1).padStart(8)].join(" ");
 }
 
@@ -161,14 +155,14 @@ function variantRows(splits: readonly SplitResult[]): string[] {
     const scores = splits.map((r) => r.variants?.[name]).filter((v) => v !== undefined);
     const mean = (f: (v: (typeof scores)[number]) => number) => scores.reduce((a, v) => a + f(v), 0) / scores.length;
     const options = Object.entries(scores[0].options).map(([k, v]) => `${k}=${v}`).join(" ");
-    return `variant ${name} (${options}, the same weights): accuracy ${pct(mean((v) => v.accuracy))}, macro-F1 ${pct(mean((v) => v.macroF1))}`;
+    return `variant ${name} (${options}, the same weights): accuracy ${percent(mean((v) => v.accuracy), DIGITS)}, macro-F1 ${percent(mean((v) => v.macroF1), DIGITS)}`;
   });
 }
 
 function summaryRow(s: RunSummary): string {
-  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${pct(s.accuracyMean)}` +
-    `${s.splits > 1 ? ` ± ${pct(s.accuracyStd)} (${STD_LABEL})` : ""}, ` +
-    `macro-F1 ${pct(s.macroF1Mean)}, ${s.trainableParams} trainable parameters, ${s.wallSeconds.toFixed(1)} s`;
+  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${percent(s.accuracyMean, DIGITS)}` +
+    `${s.splits > 1 ? ` ± ${percent(s.accuracyStd, DIGITS)} (${STD_LABEL})` : ""}, ` +
+    `macro-F1 ${percent(s.macroF1Mean, DIGITS)}, ${s.trainableParams} trainable parameters, ${s.wallSeconds.toFixed(1)} s`;
 }
 
 /** The `run` command. */
@@ -179,9 +173,9 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   const protocol = protocolOf(values);
   const options = methodOptions(method, factory.defaults, extra);
   const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
-  const modelDir = values.model ?? (exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
+  const modelDir = values.model ?? (await exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
   if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
-  const mirror = values.mirror ?? (!dataMirror() && exists(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+  const mirror = values.mirror ?? (!dataMirror() && (await exists(DEFAULT_MIRROR)) ? DEFAULT_MIRROR : undefined);
   const json = values.json;
 
   const model = await loadModelFolder(modelDir);

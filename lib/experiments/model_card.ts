@@ -12,6 +12,7 @@ import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
 import { modelBaseName } from "./results.ts";
 import { EMBEDDED_MODEL, repoRelative } from "./setup.ts";
+import { percent } from "../util/format.ts";
 
 /** Zero-shot PET patterns of the comparison (presets of `lib/methods/pet/template.ts` and `verbalizer.ts`). */
 export const CARD_PATTERNS = [
@@ -84,7 +85,6 @@ export async function compareModels(dirs: readonly string[], o: CompareOptions):
   return out;
 }
 
-const pct = (x: number) => (100 * x).toFixed(1);
 
 /** The comparison as Markdown tables. */
 export function comparisonTables(rows: readonly ModelComparison[]): string {
@@ -97,7 +97,7 @@ export function comparisonTables(rows: readonly ModelComparison[]): string {
     "",
     `| model | ${CARD_PATTERNS.map((p) => `${p.template} / ${p.verbalizer}`).join(" | ")} |`,
     `| --- | ${CARD_PATTERNS.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.name} | ${r.zeroShot.map((z) => `${pct(z.accuracy)} / ${pct(z.macroF1)}`).join(" | ")} |`),
+    ...rows.map((r) => `| ${r.name} | ${r.zeroShot.map((z) => `${percent(z.accuracy)} / ${percent(z.macroF1)}`).join(" | ")} |`),
   ];
   const methods = [...new Set(rows.flatMap((r) => r.fewShot.map((f) => f.method)))];
   if (methods.length) {
@@ -111,7 +111,7 @@ export function comparisonTables(rows: readonly ModelComparison[]): string {
         `| ${r.name} | ${
           methods.map((m) => {
             const f = r.fewShot.find((x) => x.method === m);
-            return f ? `${pct(f.accuracyMean)} ± ${pct(f.accuracyStd)} (${f.splits} splits)` : "";
+            return f ? `${percent(f.accuracyMean)} ± ${percent(f.accuracyStd)} (${f.splits} splits)` : "";
           }).join(" | ")
         } |`
       ),

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { exists } from "../model/files.ts";
+import { exists } from "../util/fs.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
 import { findWeightsFile } from "../model/weight_files.ts";

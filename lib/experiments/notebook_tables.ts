@@ -16,14 +16,10 @@ import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
 import type { Grid } from "./grid.ts";
 import { modelName, type ResultRow } from "./results.ts";
 import { summaryTable } from "./stats.ts";
+import { percent } from "../util/format.ts";
 
 /** A display record: every cell already a string or a number. */
 export type TableRecord = Record<string, string | number>;
-
-/** A fraction as a percentage with one decimal (0.7531 → "75.3"). */
-export function percent(x: number): string {
-  return (100 * x).toFixed(1);
-}
 
 /** The name of the spread column: what it is and in which unit. */
 export const STD_COLUMN = `± ${STD_LABEL} (points)`;

@@ -7,6 +7,7 @@
 import pl from "nodejs-polars";
 import { STD_LABEL, summarizeValues } from "../eval/summary.ts";
 import { modelName, type ResultRow } from "./results.ts";
+import { percent } from "../util/format.ts";
 
 /** Group plain records by the values of `by` and summarise `metric` in each group, in first-seen order. */
 export function groupSummaries<R extends Record<string, unknown>>(records: readonly R[], by: readonly string[], metric: string) {
@@ -124,12 +125,11 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
 
 /** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
-  const pct = (x: number) => (100 * x).toFixed(1);
   const lines = [
     `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |`,
     "|---|---|---|---|---|---|---|---|---|",
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${pct(r.accuracy)}${r.runs > 1 ? ` ± ${pct(r.std)}` : ""} | ${pct(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
     ),
   ];
   return lines.join("\n") + "\n";

@@ -6,7 +6,7 @@
 import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import type { InputKind } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
-import { exists } from "../model/files.ts";
+import { exists } from "../util/fs.ts";
 import { readJsonFile } from "../model/config.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";

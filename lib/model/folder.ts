@@ -13,7 +13,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
-import { exists } from "./files.ts";
+import { exists } from "../util/fs.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";

@@ -15,7 +15,7 @@
  */
 import { AutoTokenizer, BertTokenizer as HfBertTokenizer, env } from "@huggingface/transformers";
 import { InputError } from "../util/errors.ts";
-import { exists } from "./files.ts";
+import { exists } from "../util/fs.ts";
 import { readJsonFile } from "./config.ts";
 import { bertTokenizerJson, DEFAULT_WORDPIECE, readVocabTokenizer } from "./wordpiece.ts";
 

@@ -11,7 +11,7 @@
  */
 import { InputError } from "../util/errors.ts";
 import { readJsonFile } from "./config.ts";
-import { exists } from "./files.ts";
+import { exists } from "../util/fs.ts";
 import { readSafetensors } from "./safetensors.ts";
 import type { StoredTensor } from "./stored.ts";
 import { readTorchCheckpoint } from "./torch_bin.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
-import { exists } from "./files.ts";
+import { exists } from "../util/fs.ts";
 import { readJsonFile } from "./config.ts";
 
 /** The special-token roles of a BERT tokenizer. */

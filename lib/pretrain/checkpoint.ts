@@ -8,6 +8,7 @@ import type { TensorMap } from "../util/tensor.ts";
 import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
+import { exists } from "../util/fs.ts";
 
 /** The training options in force from `fromStep` on; a resume allowed to change some starts a new stage. */
 export interface OptionStage {
@@ -36,8 +37,6 @@ export interface Checkpoint {
   optimizer: AdamWState;
   state: LoopState;
 }
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 /** Write `ckpt` to `dir`, replacing what was there only once the new one is complete. */
 export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<void> {

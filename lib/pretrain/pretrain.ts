@@ -26,6 +26,7 @@ import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
+import { exists } from "../util/fs.ts";
 import { mixSeed, Rng } from "../util/rng.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { loadCheckpoint, type LoopState, type OptionStage, saveCheckpoint } from "./checkpoint.ts";
@@ -108,8 +109,6 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out"> = {
   checkpointMinutes: 5,
   seed: 42,
 };
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 function residentMb(): number {
   return Deno.memoryUsage().rss / 2 ** 20;
