@@ -32,6 +32,20 @@ Deno.test("no committed file under results/, figures/, notebooks/, models/ holds
   assert.deepEqual(found, [], `absolute paths in committed files:\n${found.join("\n")}`);
 });
 
+Deno.test("committed documentation names no machine's folders (the mirror and models by relative path or folder name)", async () => {
+  const out = await new Deno.Command("git", { args: ["ls-files", "-z", "--", "*.md"], cwd: root, stdout: "piped" }).output();
+  assert.ok(out.success, "git ls-files failed");
+  const files = new TextDecoder().decode(out.stdout).split("\0").filter(Boolean);
+  assert.ok(files.includes("bench/README.md"), "bench/README.md not found");
+  const home = /(?<![\w.~-])\/(?:work|home|root|Users|mnt)\/[\w.@+-]+/g;
+  const found: string[] = [];
+  for (const file of files) {
+    const hits = (await Deno.readTextFile(`${root}/${file}`).catch(() => "")).match(home);
+    if (hits) found.push(`${file}: ${[...new Set(hits)].join(", ")}`);
+  }
+  assert.deepEqual(found, []);
+});
+
 Deno.test("results rows written with model.dir read as model.name (the folder's last part), other fields as written", async () => {
   const dir = await Deno.makeTempDir();
   const row = { key: "k", method: "pet", accuracy: 0.5, model: { dir: "/home/someone/models/zh-review-bert-tiny/", fingerprint: "f" }, k: 4 };
