@@ -27,7 +27,7 @@ Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
 });
 
 Deno.test("figuresFor picks the charts the results support", () => {
-  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "fewshot_curve_macro_f1", "prefix_length", "trigger_count", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
+  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "fewshot_curve_macro_f1", "trigger_count", "prefix_length", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
   const finetuneOnly = rows().filter((r) => r.method === "finetune" && r.k === 8);
   assert.deepEqual([...figuresFor(finetuneOnly).keys()], ["training_loss"]);
 });

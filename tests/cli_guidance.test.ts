@@ -44,6 +44,7 @@ Deno.test("run --help: every registered method and each of its options with its 
   for (const [name, m] of methods) {
     assert.match(stdout, new RegExp(`^  ${name}: ${m.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
     const block = stdout.slice(stdout.indexOf(`  ${name}: `)).split(/\n {2}\S/)[0];
+    assert.match(block, new RegExp(`^    ${m.kind}: .*; ${m.exporter ? `exports to transformers.js ${m.exporter.pipeline}` : "no export"}$`, "m"), `${name}: kind and export`);
     for (const [key, value] of Object.entries(m.defaults)) {
       const shown = typeof value === "number" ? `(${value}|${value.toExponential()})` : typeof value === "string" ? value : JSON.stringify(value);
       assert.match(block, new RegExp(`--${kebabCase(key)} ${shown}(  |\\n|$)`), `${name} --${kebabCase(key)}`);

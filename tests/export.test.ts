@@ -300,7 +300,7 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   await predictor.save(`${dir}/pet`);
   await Deno.mkdir(`${dir}/ap`);
   await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
-  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, ptuning-v2, pet/);
+  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2/);
   const other = { ...model, dir: `${dir}/other`, config: { ...model.config } };
   await Deno.mkdir(other.dir);
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");

@@ -10,6 +10,8 @@ import { loadFewShot } from "../lib/data/load.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
 import { localTask } from "../lib/data/local.ts";
 import { FINETUNE_DEFAULTS, finetune } from "../lib/methods/classifier/finetune.ts";
+import { pet } from "../lib/methods/pet/pet.ts";
+import type { MethodKind } from "../lib/methods/types.ts";
 import { getMethod, MethodRegistry, type MethodOptions, methods } from "../lib/methods/registry.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
@@ -17,41 +19,41 @@ import { root } from "./_shared.ts";
 
 const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;
 
-/** Options small enough that every case runs in a few seconds; each registered method needs at least one. */
-const TINY_LOOP = { steps: 2, batchSize: 4, evalEvery: 1, maxLength: 32, evalBatchSize: 8, seed: 3 };
-const CASES: Readonly<Record<string, readonly { label: string; options: MethodOptions }[]>> = {
-  "finetune": [{ label: "", options: { ...TINY_LOOP, lr: 1e-4 } }],
-  "pet": [
-    { label: "prompt-based fine-tuning", options: { ...TINY_LOOP, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "good-bad" } },
-    { label: "zero-shot", options: { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer: "good-bad" } },
-    {
-      label: "auxiliary MLM",
-      options: { ...TINY_LOOP, template: "{text}总之很[MASK]。", verbalizer: "good-bad", auxMlm: { alpha: 0.5, batchSize: 2, texts: ["服务很好，下次还来。", "包装破了，很失望。"] } },
-    },
-  ],
-  "ptuning-v2": [{ label: "", options: { ...TINY_LOOP, prefixLength: 4 } }],
-  "autoprompt": [{ label: "", options: { iterations: 1, batchSize: 4, accumulationSteps: 1, numCand: 2, evalBatchSize: 8, maxLength: 32, seed: 3 } }],
-};
+/** A case of the contract: options for one method, named in the test's title. */
+interface Case {
+  label: string;
+  options: MethodOptions;
+}
 
-/** Each method on sentence pairs (labels "1" same meaning, "0" different): pair templates for the prompt methods. */
-const PAIR_WORDS = { "1": ["是"], "0": ["不"] };
-const PAIR_CASES: Readonly<Record<string, readonly { label: string; options: MethodOptions }[]>> = {
-  "finetune": [{ label: "pairs", options: { ...TINY_LOOP, lr: 1e-4 } }],
-  "pet": [
-    { label: "pairs", options: { ...TINY_LOOP, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS } },
-    { label: "pairs, zero-shot", options: { mode: "zero-shot", maxLength: 32, template: "pair-same", verbalizer: { "1": ["相"], "0": ["不"] } } },
-    {
-      label: "pairs, auxiliary MLM on pairs",
-      options: {
-        ...TINY_LOOP,
-        template: "{text_a}？[MASK]，{text_b}",
-        verbalizer: PAIR_WORDS,
-        auxMlm: { alpha: 0.5, batchSize: 2, texts: [{ text: "几点了", textB: "现在几点" }, { text: "放首歌", textB: "关掉音乐" }] },
-      },
+/**
+ * Each registered method's cases from its registry presets: its test options, on pairs with its pair options,
+ * and for a method with zero-shot cells the same untrained. Adding a method adds its cases here unchanged.
+ */
+function registeredCases(inputs: InputKind): Map<string, Case[]> {
+  return new Map([...methods.values()].map(({ name, presets: p }) => {
+    const base = inputs === "pair" ? { ...p.test, ...p.pairs } : p.test;
+    const prefix = inputs === "pair" ? "pairs" : "";
+    const cases = [{ label: prefix, options: base }];
+    if (p.zeroShot) cases.push({ label: [prefix, "zero-shot"].filter(Boolean).join(", "), options: { ...base, ...p.zeroShot } });
+    return [name, cases];
+  }));
+}
+
+/** PET's auxiliary masked-LM objective, on single texts and on pairs: options no preset covers. */
+const PET_AUX_MLM: Readonly<Record<InputKind, Case>> = {
+  text: {
+    label: "auxiliary MLM",
+    options: { ...pet.presets.test, auxMlm: { alpha: 0.5, batchSize: 2, texts: ["服务很好，下次还来。", "包装破了，很失望。"] } },
+  },
+  pair: {
+    label: "pairs, auxiliary MLM on pairs",
+    options: {
+      ...pet.presets.test,
+      template: "{text_a}？[MASK]，{text_b}",
+      verbalizer: { Same: ["是"], Different: ["不"] },
+      auxMlm: { alpha: 0.5, batchSize: 2, texts: [{ text: "几点了", textB: "现在几点" }, { text: "放首歌", textB: "关掉音乐" }] },
     },
-  ],
-  "ptuning-v2": [{ label: "pairs", options: { ...TINY_LOOP, prefixLength: 4 } }],
-  "autoprompt": [{ label: "pairs", options: { iterations: 1, batchSize: 4, accumulationSteps: 1, numCand: 2, evalBatchSize: 8, maxLength: 32, seed: 3, labelWords: PAIR_WORDS } }],
+  },
 };
 
 interface Setup {
@@ -72,13 +74,17 @@ function setup() {
   return cached;
 }
 
+/** The fixture's 1/0 as the kit's paraphrase tasks name them (BUSTM's), so that the methods' pair presets apply. */
+const PARAPHRASE_LABELS: Readonly<Record<string, string>> = { "1": "Same", "0": "Different" };
+
 let cachedPairs: Promise<Setup> | undefined;
 function pairSetup() {
   cachedPairs ??= (async () => {
     const { model } = await setup();
     const task = await localTask({ train: `${root}/tests/fixtures/paraphrase_pairs.jsonl`, text: "sentence1", textB: "sentence2", label: "label" });
     const data = await loadFewShot(task, { kind: "sampled", k: 4, seed: 1 });
-    return { model, train: data.train, dev: data.dev, test: data.test, labels: data.task.labels };
+    const relabel = (rows: readonly Row[]) => rows.map((r) => ({ ...r, label: PARAPHRASE_LABELS[r.label] }));
+    return { model, train: relabel(data.train), dev: relabel(data.dev), test: relabel(data.test), labels: data.task.labels.map((l) => PARAPHRASE_LABELS[l]) };
   })();
   return cachedPairs;
 }
@@ -92,18 +98,13 @@ function assertProbabilities(proba: number[][], rows: number, labels: readonly s
   }
 }
 
-for (const name of methods.keys()) {
-  Deno.test(`conformance: "${name}" has tiny test options here`, () => {
-    assert.ok(CASES[name]?.length, `add tiny options for method "${name}" to CASES in tests/methods_conformance.test.ts`);
-  });
-  for (const { label, options } of CASES[name] ?? []) {
-    Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, () => conform(name, options, setup, "text"));
-  }
-  Deno.test(`conformance: "${name}" has tiny sentence-pair options here`, () => {
-    assert.ok(PAIR_CASES[name]?.length, `add tiny pair options for method "${name}" to PAIR_CASES in tests/methods_conformance.test.ts`);
-  });
-  for (const { label, options } of PAIR_CASES[name] ?? []) {
-    Deno.test(`conformance: ${name} (${label}): create, fit, predict, save, load`, () => conform(name, options, pairSetup, "pair"));
+for (const inputs of ["text", "pair"] as const) {
+  const cases = registeredCases(inputs);
+  cases.get(pet.name)!.push(PET_AUX_MLM[inputs]);
+  for (const [name, list] of cases) {
+    for (const { label, options } of list) {
+      Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, () => conform(name, options, inputs === "pair" ? pairSetup : setup, inputs));
+    }
   }
 }
 
@@ -140,33 +141,59 @@ async function conform(name: string, options: MethodOptions, load: () => Promise
     const loaded = await factory.load(dir, model);
     assert.deepEqual([...loaded.labels], labels);
     assert.deepEqual(await loaded.predictProba(texts), proba);
-    await assert.rejects(() => getMethod(name === "pet" ? "finetune" : "pet").load(dir, model), InputError, "loading as another method");
+    const other = [...methods.keys()].find((n) => n !== name)!;
+    await assert.rejects(() => getMethod(other).load(dir, model), InputError, "loading as another method");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
 Deno.test("registry: every method is registered once, under a command-line name, with options an object of defaults", () => {
-  assert.deepEqual([...methods.keys()], ["finetune", "pet", "ptuning-v2", "autoprompt"]);
+  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2"]);
   for (const [name, m] of methods) {
     assert.equal(m.name, name);
     assert.ok(m.summary.length > 0);
     assert.ok(Object.keys(m.defaults).length > 0);
     assert.ok(Object.isFrozen(m.defaults), "defaults cannot be changed through the registry");
   }
-  assert.throws(() => getMethod("fine-tune"), (e: Error) => e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, ptuning-v2, autoprompt/.test(e.message));
+  assert.throws(() => getMethod("fine-tune"), (e: Error) => e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, autoprompt, ptuning-v2/.test(e.message));
 });
 
-Deno.test("registry: refuses a duplicate name, a malformed name, an empty summary, non-object defaults", () => {
+Deno.test("registry: refuses a duplicate name, a malformed name, an empty summary, non-object defaults, an unknown kind, a display name or colour malformed or taken", () => {
   const registry = new MethodRegistry();
   registry.register(finetune);
   assert.throws(() => registry.register(finetune), /method "finetune" is already registered/);
   assert.throws(() => registry.register({ ...finetune, name: "Fine Tune" }), /must be lower-case words joined by hyphens/);
   assert.throws(() => registry.register({ ...finetune, name: "other", summary: " " }), /has no summary/);
   assert.throws(() => registry.register({ ...finetune, name: "other", defaults: Object.assign(Object.create(null), FINETUNE_DEFAULTS) }), /plain object/);
-  registry.register({ ...finetune, name: "finetune-2" });
-  assert.deepEqual([...registry.all.keys()], ["finetune", "finetune-2"]);
-  assert.equal(registry.get("finetune-2").summary, finetune.summary);
+  const other = { ...finetune, name: "other", display: { name: "other", colour: "#123456" } };
+  assert.throws(() => registry.register({ ...other, kind: "soft" as MethodKind }), /method "other": kind must be one of discrete, continuous, full, got "soft"/);
+  assert.throws(() => registry.register({ ...other, display: { name: " ", colour: "#123456" } }), /method "other" has no display name/);
+  assert.throws(() => registry.register({ ...other, display: { name: "other", colour: "green" } }), /colour "green" must be #rrggbb/);
+  assert.throws(() => registry.register({ ...other, display: { name: "fine-tuning", colour: "#123456" } }), /display name "fine-tuning" is already method "finetune"'s/);
+  assert.throws(() => registry.register({ ...other, display: { name: "other", colour: "#123456", zeroShotColour: finetune.display.colour } }), /colour #f58518 is already method "finetune"'s/);
+  const exporter = { pipeline: "text-classification" as const, write: () => Promise.resolve() };
+  registry.register(other, exporter);
+  assert.deepEqual([...registry.all.keys()], ["finetune", "other"]);
+  assert.equal(registry.get("other").summary, finetune.summary);
+  assert.equal(registry.get("other").exporter, exporter);
+  assert.equal(registry.get("finetune").exporter, undefined, "an exporter only where given");
+});
+
+Deno.test("registry: each method's facts are complete (kind, display, presets within its options, sweeps of its options)", () => {
+  for (const [name, m] of methods) {
+    assert.ok(["discrete", "continuous", "full"].includes(m.kind), name);
+    const { ci, test, demo, compare, pairs, zeroShot } = m.presets;
+    for (const options of [ci, test, demo, compare?.ci, compare?.full, pairs, zeroShot]) {
+      for (const key of Object.keys(options ?? {})) assert.ok(Object.hasOwn(m.defaults, key), `${name}: preset option "${key}" is not among its defaults`);
+    }
+    for (const s of m.sweeps) assert.ok(Object.hasOwn(m.defaults, s.param), `${name}: sweep of "${s.param}", not one of its options`);
+  }
+  assert.deepEqual([...methods.values()].filter((m) => m.exporter).map((m) => [m.name, m.exporter!.pipeline]), [
+    ["finetune", "text-classification"],
+    ["pet", "fill-mask"],
+    ["ptuning-v2", "text-classification"],
+  ]);
 });
 
 Deno.test("registry: options are validated by the method before anything trains", async () => {

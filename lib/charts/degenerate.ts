@@ -5,6 +5,7 @@
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
+import { methods } from "../methods/registry.ts";
 import { formatRange } from "./context.ts";
 
 /** The prompt an AutoPrompt row reports in its notes (`prompt: {sentence}商[MASK][MASK][MASK]。`), if any. */
@@ -13,11 +14,11 @@ function reportedPrompt(row: Pick<ResultRow, "notes">): string | undefined {
 }
 
 /**
- * True when an AutoPrompt row kept every trigger slot at `[MASK]`: its prompt holds one `[MASK]` per slot
- * (`trainableParams` counts the slots) plus the prediction slot.
+ * True when a row of a method that searches prompt tokens (AutoPrompt) kept every trigger slot at `[MASK]`: its
+ * prompt holds one `[MASK]` per slot (`trainableParams` counts the slots) plus the prediction slot.
  */
 export function noTriggerAccepted(row: Pick<ResultRow, "method" | "notes" | "trainableParams">): boolean {
-  const prompt = row.method === "autoprompt" ? reportedPrompt(row) : undefined;
+  const prompt = methods.get(row.method)?.trains === "tokens" ? reportedPrompt(row) : undefined;
   return prompt !== undefined && prompt.split("[MASK]").length - 1 === row.trainableParams + 1;
 }
 

@@ -1,40 +1,31 @@
 /**
  * One colour per method, the same in every figure: a reader who learnt that P-tuning v2 is green in one chart
  * finds it green in the next. Methods are shown by display name ("P-tuning v2", not `ptuning-v2`); a grid's
- * own label (a variant such as "PET 模板") keeps its label and takes the next spare colour.
+ * own label (a variant such as "PET 模板") keeps its label and takes the next spare colour. Names and colours
+ * are the registry's (each method's `display`).
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
-
-/** Display name of each registered method. */
-const DISPLAY_NAMES: Record<string, string> = {
-  finetune: "fine-tuning",
-  pet: "PET",
-  autoprompt: "AutoPrompt",
-  "ptuning-v2": "P-tuning v2",
-};
+import { methods } from "../methods/registry.ts";
 
 /** Suffix of a method's zero-shot series, drawn as a dashed rule. */
 export const ZERO_SHOT_SUFFIX = " (zero-shot)";
 
 /**
- * The fixed method → colour mapping (Tableau-10 hues, far apart). PET zero-shot gets a dark purple, unlike any
- * trained method's hue, so its dashed rule is not mistaken for a trained curve.
+ * The fixed display name → colour mapping of the registered methods, in registration order, each method's
+ * zero-shot series after it where it has one.
  */
-export const METHOD_PALETTE: readonly (readonly [string, string])[] = [
-  ["fine-tuning", "#f58518"],
-  ["PET", "#e45756"],
-  [`PET${ZERO_SHOT_SUFFIX}`, "#6a3d9a"],
-  ["AutoPrompt", "#4c78a8"],
-  ["P-tuning v2", "#54a24b"],
-];
+export const METHOD_PALETTE: readonly (readonly [string, string])[] = [...methods.values()].flatMap(({ display: d }) => [
+  [d.name, d.colour] as const,
+  ...(d.zeroShotColour ? [[`${d.name}${ZERO_SHOT_SUFFIX}`, d.zeroShotColour] as const] : []),
+]);
 
 /** Colours for labels outside {@link METHOD_PALETTE}, in order of first appearance. */
 const SPARE_COLOURS = ["#b8860b", "#9d755d", "#ff9da6", "#17becf", "#7f7f7f", "#bcbd22", "#e377c2", "#8c564b"];
 
 /** A row's method as figures name it: the grid's label when it set one, else the method's display name. */
 export function methodName(row: Pick<ResultRow, "method" | "label" | "zeroShot">): string {
-  const base = row.label !== row.method ? row.label : DISPLAY_NAMES[row.method] ?? row.method;
+  const base = row.label !== row.method ? row.label : methods.get(row.method)?.display.name ?? row.method;
   return row.zeroShot ? `${base}${ZERO_SHOT_SUFFIX}` : base;
 }
 

@@ -3,6 +3,9 @@
  * trigger count. Mean line with a ±1 sample-std band over seeds, every seed's point, the chance level.
  */
 import { modelName, type ResultRow } from "../experiments/results.ts";
+import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
+import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
+import type { MethodFactory, SweepFigure } from "../methods/types.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND, trainSizes } from "./context.ts";
 import { identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
@@ -96,12 +99,25 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
   });
 }
 
+/** The figure of `sweep`, one of method `method`'s registered `sweeps`. */
+export function sweepChart(rows: readonly ResultRow[], method: string, sweep: SweepFigure): ChartSpec {
+  const { param, title, axisTitle, log } = sweep;
+  return paramSensitivity(rows, { method, param, title, axisTitle, log });
+}
+
+/** The registered sweep of `param` by `factory`. */
+function registeredSweep(factory: Pick<MethodFactory, "name" | "sweeps">, param: string): SweepFigure {
+  const sweep = factory.sweeps?.find((s) => s.param === param);
+  if (!sweep) throw new Error(`method "${factory.name}" registers no sweep of ${param}`);
+  return sweep;
+}
+
 /** P-tuning v2's prefix-length sweep. */
 export function prefixLengthChart(rows: readonly ResultRow[]): ChartSpec {
-  return paramSensitivity(rows, { method: "ptuning-v2", param: "prefixLength", axisTitle: "prefix length (virtual tokens per layer)", title: "P-tuning v2: accuracy vs prefix length" });
+  return sweepChart(rows, ptuningV2.name, registeredSweep(ptuningV2, "prefixLength"));
 }
 
 /** AutoPrompt's trigger-count sweep. */
 export function triggerCountChart(rows: readonly ResultRow[]): ChartSpec {
-  return paramSensitivity(rows, { method: "autoprompt", param: "triggers", axisTitle: "trigger tokens", title: "AutoPrompt: accuracy vs trigger count", log: false });
+  return sweepChart(rows, autoprompt.name, registeredSweep(autoprompt, "triggers"));
 }

@@ -1,5 +1,6 @@
 /** Template sensitivity: PET accuracy per discrete template and verbalizer, zero-shot beside trained. */
 import { modelName, type ResultRow } from "../experiments/results.ts";
+import { pet } from "../methods/pet/pet.ts";
 import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
 import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
 import type { Caption } from "./caption.ts";
@@ -25,7 +26,7 @@ function written(kind: "template" | "verbalizer", value: unknown): string {
  * calibrated setting after its uncalibrated one), in the methods' fixed colours; a column per model when the
  * rows hold several. Templates and words are shown as written, so the Chinese patterns can be read off the figure.
  */
-export function templateSensitivity(allRows: readonly ResultRow[], { method = "pet", title = "PET: template and verbalizer" } = {}): ChartSpec {
+export function templateSensitivity(allRows: readonly ResultRow[], { method = pet.name, title = "PET: template and verbalizer" } = {}): ChartSpec {
   const usable = chartRows(allRows);
   const rows = usable.filter((r) => r.method === method), ctx = chartContext(rows);
   const points = rows.map((r) => ({

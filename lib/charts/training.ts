@@ -3,6 +3,7 @@ import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND, trainSizes } from "./context.ts";
 import { noTriggerAccepted } from "./degenerate.ts";
+import { methods } from "../methods/registry.ts";
 import { METHOD_PALETTE, methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
@@ -25,9 +26,9 @@ export function windowMeans(losses: readonly number[], max = MAX_CURVE_POINTS): 
   return { step, loss };
 }
 
-/** A curve's panel: the method, and for AutoPrompt that its loss is the trigger search's (another quantity). */
+/** A curve's panel: the method, and what its loss is where that is not a training loss (AutoPrompt's search). */
 function panelName(r: ResultRow): string {
-  return r.method === "autoprompt" ? `${methodName(r)}: trigger-search loss` : `${methodName(r)}: training loss`;
+  return `${methodName(r)}: ${methods.get(r.method)?.display.loss ?? "training loss"}`;
 }
 
 /**
@@ -75,8 +76,10 @@ function rank(order: readonly string[], panel: string): number {
   return i < 0 ? order.length : i;
 }
 
-/** Methods that train no weights but pick discrete tokens: their `trainableParams` counts token slots. */
-const DISCRETE_METHODS = new Set(["autoprompt"]);
+/** Whether `method` trains no weights but picks discrete tokens: its `trainableParams` counts token slots. */
+function picksTokens(method: string): boolean {
+  return methods.get(method)?.trains === "tokens";
+}
 
 /**
  * Mean accuracy against trainable parameters (log axis), one point per method, parameter point and K (shape),
@@ -89,7 +92,7 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
   const points = rows.map((r) => ({
     model: modelName(r),
     method: methodName(r),
-    kind: DISCRETE_METHODS.has(r.method) ? "discrete" : "weights",
+    kind: picksTokens(r.method) ? "discrete" : "weights",
     setting: JSON.stringify(r.params),
     K: r.k ?? r.split,
     params: r.trainableParams,

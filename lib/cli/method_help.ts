@@ -1,9 +1,24 @@
 /**
- * The methods part of `deno task cli run --help`: every registered method, its summary and each option as the
- * flag that sets it, with its default (from the method's `defaults`, so the help cannot drift from the code).
+ * The methods part of `deno task cli run --help`: every registered method, its summary, its kind and export,
+ * and each option as the flag that sets it, with its default (all from the registry, so the help cannot drift
+ * from the code).
  */
-import { methods } from "../methods/registry.ts";
+import { methods, type RegisteredMethod } from "../methods/registry.ts";
+import type { MethodKind } from "../methods/types.ts";
 import { kebabCase } from "../util/flags.ts";
+
+/** What each kind of method trains, in words. */
+const KIND_TEXT: Readonly<Record<MethodKind, string>> = {
+  discrete: "a discrete prompt (vocabulary tokens)",
+  continuous: "a continuous prompt (trained vectors)",
+  full: "the whole model",
+};
+
+/** The line under a method's summary: its kind and how its predictors export. */
+function methodFacts(m: Pick<RegisteredMethod, "kind" | "exporter">): string {
+  const exported = m.exporter ? `exports to transformers.js ${m.exporter.pipeline}` : "no export";
+  return `    ${m.kind}: ${KIND_TEXT[m.kind]}; ${exported}`;
+}
 
 /** A default as it would be typed after the flag: small numbers as `2e-5`, strings plain, anything else as JSON. */
 function shown(value: unknown): string {
@@ -25,7 +40,7 @@ export function methodsHelp(width = 110): string {
       line += `${o}  `;
     }
     if (line.trim()) lines.push(line.trimEnd());
-    return `  ${m.name}: ${m.summary}\n${lines.join("\n")}`;
+    return `  ${m.name}: ${m.summary}\n${methodFacts(m)}\n${lines.join("\n")}`;
   });
   return `methods and their options, each shown with its default (what they mean: docs/methods.md and each method's options type in lib/methods/):\n${blocks.join("\n")}`;
 }

@@ -6,6 +6,7 @@ import { readJsonFile } from "../model/config.ts";
 import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
+import { pet } from "../methods/pet/pet.ts";
 
 const SPEC = {
   name: "cli model-card",
@@ -13,7 +14,7 @@ const SPEC = {
   flags: {
     model: { type: "string", value: "DIR", default: EMBEDDED_MODEL, help: "the kit-pretrained model folder (its README.md is written)" },
     reference: { type: "string", value: "DIR", default: REFERENCE_MODEL, help: "the model to compare with" },
-    "few-shot": { type: "strings", allowEmpty: true, default: ["pet"], help: "methods for the few-shot rows (\"\" for none)" },
+    "few-shot": { type: "strings", allowEmpty: true, default: [pet.name], help: "methods for the few-shot rows (\"\" for none)" },
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (default all)" },
     mirror: MIRROR_FLAG,
     comparison: { type: "string", value: "FILE", help: "a saved comparison.json: re-render the card without evaluating" },

@@ -2,7 +2,7 @@
  * The article's opening experiment: which word does the masked LM put in 我很累，感觉很[MASK]。? Scores
  * candidate words at the mask with PET's zero-shot scorer (each word its own "class").
  */
-import { getMethod } from "../methods/registry.ts";
+import { pet as petMethod } from "../methods/pet/pet.ts";
 import type { ModelFolder } from "../model/folder.ts";
 
 /**
@@ -17,7 +17,7 @@ export async function rankMaskWords(model: ModelFolder, sentence: string, words:
   const at = sentence.indexOf("[MASK]");
   if (at < 0) throw new Error(`no [MASK] in "${sentence}"`);
   // PET templates need a {text} slot: the part before the mask is the text, the rest the template.
-  const pet = getMethod("pet").create(model, words, {
+  const pet = petMethod.create(model, words, {
     mode: "zero-shot",
     template: `{text}${sentence.slice(at)}`,
     verbalizer: Object.fromEntries(words.map((w) => [w, [w]])),

@@ -10,6 +10,7 @@ import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
+import { pet } from "../methods/pet/pet.ts";
 import { modelBaseName } from "./results.ts";
 import { EMBEDDED_MODEL, repoRelative } from "./setup.ts";
 import { percent } from "../util/format.ts";
@@ -60,7 +61,7 @@ export async function compareModels(dirs: readonly string[], o: CompareOptions):
     for (const p of CARD_PATTERNS) {
       o.onStatus?.(`${name}: zero-shot PET ${p.template}/${p.verbalizer}`);
       const { summary } = await runProtocol({
-        method: "pet",
+        method: pet.name,
         dataset: "eprstmt",
         protocol: { kind: "fewclue", indices: [0] },
         model,

@@ -13,6 +13,8 @@
 import { STD_LABEL } from "../eval/summary.ts";
 import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
 import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
+import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
+import { pet } from "../methods/pet/pet.ts";
 import type { Grid } from "./grid.ts";
 import { modelName, type ResultRow } from "./results.ts";
 import { summaryTable } from "./stats.ts";
@@ -49,7 +51,7 @@ export function summaryRecords(rows: readonly ResultRow[]): TableRecord[] {
 
 /** The values of PET option `option` the grid's PET entries vary or fix, in order of first mention. */
 function petPresets(grid: Grid, option: string): string[] {
-  const values = grid.methods.filter((m) => m.method === "pet").flatMap((m) => m.grid?.[option] ?? [m.options?.[option]]);
+  const values = grid.methods.filter((m) => m.method === pet.name).flatMap((m) => m.grid?.[option] ?? [m.options?.[option]]);
   return [...new Set(values.filter((v): v is string => typeof v === "string"))];
 }
 
@@ -84,7 +86,7 @@ function note(row: ResultRow, prefix: RegExp): string {
  * `label words: ...`), one record per run with its model, varied parameters, K, seed and accuracy.
  */
 export function foundPromptRecords(rows: readonly ResultRow[]): TableRecord[] {
-  return rows.filter((r) => r.method === "autoprompt").map((r) => ({
+  return rows.filter((r) => r.method === autoprompt.name).map((r) => ({
     model: modelName(r),
     ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === "number" ? v : JSON.stringify(v)])),
     K: r.k === null ? "FewCLUE" : String(r.k),

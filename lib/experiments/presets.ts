@@ -4,13 +4,14 @@
  * (`grids/*.json` hold the full grids for `deno task grid`; a test keeps them equal).
  * @module
  */
+import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
+import { finetune } from "../methods/classifier/finetune.ts";
+import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
+import { pet } from "../methods/pet/pet.ts";
+import { getMethod, methods } from "../methods/registry.ts";
 import type { BertConfig } from "../model/config.ts";
 import type { Budget } from "./setup.ts";
 import type { Grid, GridMethod } from "./grid.ts";
-
-/** Small training settings for `ci`: a handful of steps, short inputs. */
-const CI_LOOP = { steps: 6, evalEvery: 3, batchSize: 8, maxLength: 64 };
-const CI_AUTOPROMPT = { iterations: 2, numCand: 3, batchSize: 8, accumulationSteps: 1, maxLength: 64 };
 
 const SEEDS = { ci: [1], full: [1, 2, 3, 4, 5] };
 
@@ -23,23 +24,17 @@ function sampled(name: string, b: Budget, k: { ci: number[]; full: number[] }, s
   return { name: `${name}-${dataset}`, dataset, protocol: { kind: "sampled" as const, k: k[b], seeds } };
 }
 
-/** Fixed options of a method at budget `b`. */
-function loop(method: string, b: Budget): Record<string, unknown> {
-  if (b === "full") return {};
-  return method === "autoprompt" ? CI_AUTOPROMPT : CI_LOOP;
-}
-
-/** A grid method entry with budget-sized options. */
+/** A grid method entry with the method's options at budget `b` (none at `full`: its defaults) and `options`. */
 function entry(method: string, b: Budget, rest: Omit<GridMethod, "method" | "options"> = {}, options = {}): GridMethod {
-  return { method, options: { ...loop(method, b), ...options }, ...rest };
+  return { method, options: { ...(b === "ci" ? getMethod(method).presets.ci : {}), ...options }, ...rest };
 }
 
-/** PET's zero-shot switch. */
-const PET_ZERO_SHOT = { zeroShot: { mode: "zero-shot" } };
+/** PET's zero-shot cells beside the trained ones. */
+const PET_ZERO_SHOT = { zeroShot: pet.presets.zeroShot };
 
 /** 01: fine-tuning across K. */
 export function finetuneGrid(b: Budget): Grid {
-  return { ...sampled("finetune", b, { ci: [4, 8], full: [4, 8, 16] }), methods: [entry("finetune", b)] };
+  return { ...sampled(finetune.name, b, { ci: [4, 8], full: [4, 8, 16] }), methods: [entry(finetune.name, b)] };
 }
 
 /** 02: PET templates × verbalizers, zero-shot and trained. */
@@ -47,7 +42,7 @@ export function discretePromptGrid(b: Budget): Grid {
   const grid = b === "ci"
     ? { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }
     : { template: ["fewclue", "article", "zongzhi", "review", "zongti"], verbalizer: ["fewclue", "good-bad", "great-rotten", "multi-char"] };
-  return { ...sampled("discrete_prompts", b, { ci: [0, 4], full: [0, 16] }), methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })] };
+  return { ...sampled("discrete_prompts", b, { ci: [0, 4], full: [0, 16] }), methods: [entry(pet.name, b, { grid, ...PET_ZERO_SHOT })] };
 }
 
 /**
@@ -62,14 +57,14 @@ export function pairPromptGrid(b: Budget): Grid {
     name: "pair_prompts-bustm",
     dataset: "bustm",
     protocol: { kind: "sampled", k: b === "ci" ? [0, 4] : [0, 16], seeds: SEEDS[b] },
-    methods: [entry("pet", b, { grid, ...PET_ZERO_SHOT })],
+    methods: [entry(pet.name, b, { grid, ...PET_ZERO_SHOT })],
   };
 }
 
 /** 03: AutoPrompt trigger count. */
 export function autopromptGrid(b: Budget): Grid {
   const triggers = b === "ci" ? [1, 3] : [1, 2, 3, 4, 5, 6, 8];
-  return { ...sampled("autoprompt", b, { ci: [4], full: [16] }), methods: [entry("autoprompt", b, { grid: { triggers } })] };
+  return { ...sampled(autoprompt.name, b, { ci: [4], full: [16] }), methods: [entry(autoprompt.name, b, { grid: { triggers } })] };
 }
 
 /** Powers of two up to 128 that leave at least 16 input positions beside the prefix. */
@@ -84,18 +79,20 @@ export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_em
   const prefixLength = b === "ci" ? [1, 4, 16] : prefixLengths(config);
   return {
     ...sampled("ptuning_v2", b, { ci: [4], full: [16] }, b === "ci" ? [1, 2] : SEEDS.full),
-    methods: [entry("ptuning-v2", b, { grid: { prefixLength } })],
+    methods: [entry(ptuningV2.name, b, { grid: { prefixLength } })],
   };
 }
 
-/** The four methods with their defaults (P-tuning v2 with an 8-token prefix, 4 at ci), PET zero-shot too if asked. */
-function everyMethod(b: Budget, { zeroShot }: { zeroShot: boolean }): GridMethod[] {
-  return [
-    entry("finetune", b),
-    entry("pet", b, zeroShot ? PET_ZERO_SHOT : {}),
-    entry("autoprompt", b),
-    entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
-  ];
+/**
+ * Every registered method with its defaults and the options comparisons fix (P-tuning v2's 8-token prefix, 4 at
+ * ci), on a pair task with its pair options; the zero-shot cells of those that have them if asked.
+ */
+function everyMethod(b: Budget, { zeroShot, pairs = false }: { zeroShot: boolean; pairs?: boolean }): GridMethod[] {
+  return [...methods.values()].map((m) => {
+    const { compare, pairs: pairOptions, zeroShot: zeroShotOptions } = m.presets;
+    const rest = zeroShot && zeroShotOptions ? { zeroShot: zeroShotOptions } : {};
+    return entry(m.name, b, rest, { ...compare?.[b], ...(pairs ? pairOptions : {}) });
+  });
 }
 
 /** 05: every method across K on one dataset, PET also zero-shot. */
@@ -112,12 +109,7 @@ export function pairComparisonGrid(b: Budget): Grid {
     name: "comparison-bustm",
     dataset: "bustm",
     protocol: { kind: "sampled", k: b === "ci" ? [0, 4] : [0, 4, 8, 16, 32, 64], seeds: SEEDS[b] },
-    methods: [
-      entry("finetune", b),
-      entry("pet", b, PET_ZERO_SHOT, { template: "pair-question", verbalizer: "yes-no" }),
-      entry("autoprompt", b, {}, { labelWords: "yes-no" }),
-      entry("ptuning-v2", b, {}, { prefixLength: b === "ci" ? 4 : 8 }),
-    ],
+    methods: everyMethod(b, { zeroShot: true, pairs: true }),
   };
 }
 

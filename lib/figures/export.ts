@@ -11,7 +11,7 @@
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import { accuracyVsModelSize, modelSizes, type ModelSizes } from "../charts/model_size.ts";
-import { prefixLengthChart, triggerCountChart } from "../charts/param_sensitivity.ts";
+import { sweepChart } from "../charts/param_sensitivity.ts";
 import { captionMarkdown } from "../charts/caption.ts";
 import { chartRows } from "../charts/context.ts";
 import { renderSvg, svgToPdf, svgToPng } from "../charts/render.ts";
@@ -20,6 +20,8 @@ import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
 import type { ResultRow } from "../experiments/results.ts";
+import { pet } from "../methods/pet/pet.ts";
+import { methods as registered } from "../methods/registry.ts";
 import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
@@ -36,9 +38,10 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
     figures.set("fewshot_curve", fewShotCurve(rows));
     figures.set("fewshot_curve_macro_f1", fewShotCurve(rows, { title: "Few-shot curves (macro-F1)", metric: "macroF1" }));
   }
-  if (swept("ptuning-v2", "prefixLength")) figures.set("prefix_length", prefixLengthChart(rows));
-  if (swept("autoprompt", "triggers")) figures.set("trigger_count", triggerCountChart(rows));
-  if (swept("pet", "template") || swept("pet", "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
+  for (const m of registered.values()) {
+    for (const s of m.sweeps) if (swept(m.name, s.param)) figures.set(s.figure, sweepChart(rows, m.name, s));
+  }
+  if (swept(pet.name, "template") || swept(pet.name, "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
   if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
   if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
   if (new Set(modelSizes(rows, sizes).values()).size > 1) figures.set("accuracy_vs_model_size", accuracyVsModelSize(rows, { sizes }));

@@ -5,12 +5,9 @@
 import type { InputKind } from "../data/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { exportFinetune, exportPtuningV2 } from "./classifier/export.ts";
-import { exportPet } from "./pet/export.ts";
+import { methods } from "./registry.ts";
 import { readSavedMethod } from "./saved.ts";
-
-/** The transformers.js pipeline an export runs in. */
-export type ExportPipeline = "text-classification" | "fill-mask";
+import type { ExportPipeline } from "./types.ts";
 
 /** What {@link exportSaved} wrote. */
 export interface ExportResult {
@@ -23,18 +20,8 @@ export interface ExportResult {
   inputs?: InputKind;
 }
 
-/**
- * Exporters by method name, with the pipeline their folders load in; `write` resolves to the kind of input
- * the export takes where it knows.
- */
-const EXPORTERS: Readonly<Record<string, { pipeline: ExportPipeline; write(saved: string, model: ModelFolder, out: string): Promise<InputKind | void> }>> = {
-  finetune: { pipeline: "text-classification", write: exportFinetune },
-  "ptuning-v2": { pipeline: "text-classification", write: exportPtuningV2 },
-  pet: { pipeline: "fill-mask", write: exportPet },
-};
-
-/** Methods whose predictors export. */
-export const EXPORTABLE_METHODS: readonly string[] = Object.keys(EXPORTERS);
+/** Methods whose predictors export (those registered with an exporter), in registration order. */
+export const EXPORTABLE_METHODS: readonly string[] = [...methods.values()].filter((m) => m.exporter).map((m) => m.name);
 
 /**
  * Export the predictor saved in `saved` (trained on `model`, which its fingerprint must match) to `out`.
@@ -42,7 +29,7 @@ export const EXPORTABLE_METHODS: readonly string[] = Object.keys(EXPORTERS);
  */
 export async function exportSaved(saved: string, model: ModelFolder, out: string): Promise<ExportResult> {
   const { method } = await readSavedMethod(saved);
-  const exporter = EXPORTERS[method];
+  const exporter = methods.get(method)?.exporter;
   if (!exporter) {
     throw new InputError(`method "${method}" has no export; exportable: ${EXPORTABLE_METHODS.join(", ")}`, { file: `${saved}/method.json`, field: "method" });
   }

@@ -8,10 +8,12 @@ import type { InputKind } from "../data/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { autoprompt } from "./autoprompt/autoprompt.ts";
+import { exportFinetune, exportPtuningV2 } from "./classifier/export.ts";
 import { finetune } from "./classifier/finetune.ts";
 import { ptuningV2 } from "./classifier/ptuning_v2.ts";
+import { exportPet } from "./pet/export.ts";
 import { pet } from "./pet/pet.ts";
-import type { Method, MethodFactory, Predictor } from "./types.ts";
+import type { Method, MethodDisplay, MethodExporter, MethodFactory, MethodKind, MethodPresets, Predictor, SweepFigure } from "./types.ts";
 
 /** Options as callers pass them: a plain object the method validates. */
 export type MethodOptions = Readonly<Record<string, unknown>>;
@@ -21,6 +23,18 @@ export interface RegisteredMethod {
   readonly name: string;
   /** One-line description for listings. */
   readonly summary: string;
+  /** The article's stage it stands for. */
+  readonly kind: MethodKind;
+  /** What training changes: weights, or the tokens of a discrete prompt. */
+  readonly trains: "weights" | "tokens";
+  /** Its name and colours in figures. */
+  readonly display: MethodDisplay;
+  /** Its options at the kit's budgets (ci, tests, the demo, comparisons, pairs, zero-shot). */
+  readonly presets: MethodPresets;
+  /** Numeric options whose sweeps get a figure. */
+  readonly sweeps: readonly SweepFigure[];
+  /** How its saved predictors export; absent for a method without an export. */
+  readonly exporter?: MethodExporter;
   /** Every option the method takes, with its default. */
   readonly defaults: MethodOptions;
   /**
@@ -34,24 +48,35 @@ export interface RegisteredMethod {
 
 /** Lower-case words joined by hyphens, as on the command line (`ptuning-v2`). */
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const COLOUR = /^#[0-9a-f]{6}$/;
+const KINDS: readonly MethodKind[] = ["discrete", "continuous", "full"];
 
 /** Methods by name; {@link MethodRegistry.register} refuses malformed entries and duplicate names. */
 export class MethodRegistry {
   readonly #methods = new Map<string, RegisteredMethod>();
 
   /**
-   * Add `factory` under its name.
-   * @throws Error when the name is malformed or taken, the summary empty, or the defaults not a plain object.
+   * Add `factory` under its name, with `exporter` when its predictors export.
+   * @throws Error when the name is malformed or taken, the summary empty, the defaults not a plain object, the
+   *   kind unknown, or the display name or a colour empty, malformed or another method's.
    */
-  register<O extends object>(factory: MethodFactory<O>): RegisteredMethod {
-    const { name, summary, defaults } = factory;
+  register<O extends object>(factory: MethodFactory<O>, exporter?: MethodExporter): RegisteredMethod {
+    const { name, summary, defaults, kind, trains, display, presets, sweeps = [] } = factory;
     if (!NAME.test(name)) throw new Error(`method name "${name}" must be lower-case words joined by hyphens`);
     if (this.#methods.has(name)) throw new Error(`method "${name}" is already registered`);
     if (!summary.trim()) throw new Error(`method "${name}" has no summary`);
     if (Object.getPrototypeOf(defaults) !== Object.prototype) throw new Error(`method "${name}": defaults must be a plain object`);
+    if (!KINDS.includes(kind)) throw new Error(`method "${name}": kind must be one of ${KINDS.join(", ")}, got "${kind}"`);
+    this.#checkDisplay(name, display);
     const entry: RegisteredMethod = {
       name,
       summary,
+      kind,
+      trains,
+      display,
+      presets,
+      sweeps,
+      ...(exporter ? { exporter } : {}),
       defaults: Object.freeze(Object.fromEntries(Object.entries(defaults))),
       // The method checks every option it reads (types and ranges) before configuring anything.
       create: (model, labels, options = {}, inputs) => factory.create(model, labels, options as Partial<O>, inputs),
@@ -59,6 +84,18 @@ export class MethodRegistry {
     };
     this.#methods.set(name, entry);
     return entry;
+  }
+
+  /** Figures tell methods apart by display name and colour: each must be well-formed and the method's own. */
+  #checkDisplay(name: string, display: MethodDisplay): void {
+    if (!display.name.trim()) throw new Error(`method "${name}" has no display name`);
+    const colours = [display.colour, ...(display.zeroShotColour ? [display.zeroShotColour] : [])];
+    for (const c of colours) if (!COLOUR.test(c)) throw new Error(`method "${name}": colour "${c}" must be #rrggbb (lower-case hex)`);
+    for (const other of this.#methods.values()) {
+      if (other.display.name === display.name) throw new Error(`method "${name}": display name "${display.name}" is already method "${other.name}"'s`);
+      const taken = [other.display.colour, other.display.zeroShotColour].find((c) => c && colours.includes(c));
+      if (taken) throw new Error(`method "${name}": colour ${taken} is already method "${other.name}"'s`);
+    }
   }
 
   /** The registered methods by name, in registration order. */
@@ -75,7 +112,11 @@ export class MethodRegistry {
 }
 
 const registry = new MethodRegistry();
-for (const f of [finetune, pet, ptuningV2, autoprompt]) registry.register<object>(f);
+// One line per method, in the order figures, listings and every-method grids show them.
+registry.register(finetune, { pipeline: "text-classification", write: exportFinetune });
+registry.register(pet, { pipeline: "fill-mask", write: exportPet });
+registry.register(autoprompt);
+registry.register(ptuningV2, { pipeline: "text-classification", write: exportPtuningV2 });
 
 /** Registered methods by name. */
 export const methods: ReadonlyMap<string, RegisteredMethod> = registry.all;
@@ -85,7 +126,7 @@ export function getMethod(name: string): RegisteredMethod {
   return registry.get(name);
 }
 
-/** Register another method (a notebook's or a plugin's); refuses a name already taken. */
-export function registerMethod<O extends object>(factory: MethodFactory<O>): RegisteredMethod {
-  return registry.register(factory);
+/** Register another method (a notebook's or a plugin's); refuses a name, display name or colour already taken. */
+export function registerMethod<O extends object>(factory: MethodFactory<O>, exporter?: MethodExporter): RegisteredMethod {
+  return registry.register(factory, exporter);
 }

@@ -72,14 +72,89 @@ export interface Method {
   fit(train: readonly Row[], dev: readonly Row[], opts?: FitOptions): Promise<{ predictor: Predictor; record: TrainRecord }>;
 }
 
+/** The transformers.js pipeline an export runs in. */
+export type ExportPipeline = "text-classification" | "fill-mask";
+
+/** How a method's saved predictors export (`docs/export.md`). */
+export interface MethodExporter {
+  /** The transformers.js pipeline its folders load in. */
+  readonly pipeline: ExportPipeline;
+  /** Write the export of the predictor saved in `saved` to `out`; resolves to the kind of input it takes where known. */
+  write(saved: string, model: ModelFolder, out: string): Promise<InputKind | void>;
+}
+
 /**
- * A method's entry in the registry: its defaults, a constructor validating options before any training, and
- * a loader for what `save` wrote.
+ * Which stage of prompt learning a method stands for, as the article orders them: a discrete prompt of
+ * vocabulary tokens (PET, AutoPrompt), a continuous prompt of trained vectors (P-tuning v2), or the full
+ * model trained (fine-tuning).
+ */
+export type MethodKind = "discrete" | "continuous" | "full";
+
+/** How figures and tables show a method. */
+export interface MethodDisplay {
+  /** Its name in figures and tables ("P-tuning v2", not `ptuning-v2`). */
+  readonly name: string;
+  /** Its fixed colour in every figure (`#rrggbb`). */
+  readonly colour: string;
+  /** The colour of its zero-shot series, for a method that also predicts untrained (`presets.zeroShot`). */
+  readonly zeroShotColour?: string;
+  /** What its training curve plots, when that is not a training loss (AutoPrompt's search). */
+  readonly loss?: string;
+}
+
+/**
+ * A numeric option whose sweep gets a figure of its own (`figures/<grid>/<figure>.svg`): accuracy against
+ * the option's values.
+ */
+export interface SweepFigure {
+  readonly param: string;
+  /** The figure's file name. */
+  readonly figure: string;
+  readonly title: string;
+  readonly axisTitle: string;
+  /** Log-2 x axis (default true). */
+  readonly log?: boolean;
+}
+
+/**
+ * A method's options at the kit's budgets, beside its `defaults` (the article's settings): what grids,
+ * notebooks, the demo and the tests give it. Options are merged in order `ci`/`test`, then `compare`, then
+ * `pairs`, then `zeroShot`.
+ */
+export interface MethodPresets {
+  /** Fixed options at the notebooks' `ci` budget: a handful of steps on short inputs. */
+  readonly ci: Readonly<Record<string, unknown>>;
+  /** Options that keep one conformance test case within seconds on the embedded model. */
+  readonly test: Readonly<Record<string, unknown>>;
+  /** Options of `deno task demo` (the whole demo near ten minutes on two cores). */
+  readonly demo: Readonly<Record<string, unknown>>;
+  /** Options grids comparing every method fix at each budget (P-tuning v2's prefix length). */
+  readonly compare?: Readonly<Record<"ci" | "full", Readonly<Record<string, unknown>>>>;
+  /** Options on a sentence-pair task where the defaults suit single texts only (a two-slot template, 是/不). */
+  readonly pairs?: Readonly<Record<string, unknown>>;
+  /** Options of its zero-shot cells, for a method that also predicts untrained (PET). */
+  readonly zeroShot?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A method's entry in the registry: its defaults, a constructor validating options before any training, a
+ * loader for what `save` wrote, and the facts the rest of the kit shows and runs it by. Adding a method is a
+ * folder with one of these and a line in `registry.ts`.
  */
 export interface MethodFactory<O extends object = Record<string, unknown>> {
   name: string;
   /** One-line description for listings. */
   summary: string;
+  kind: MethodKind;
+  /**
+   * What training changes: `weights` (its `trainableParams` counts scalars), or `tokens` of a discrete
+   * prompt picked by search (AutoPrompt: `trainableParams` counts token slots, not weights).
+   */
+  trains: "weights" | "tokens";
+  display: MethodDisplay;
+  presets: MethodPresets;
+  /** Numeric options whose sweeps get a figure. */
+  sweeps?: readonly SweepFigure[];
   defaults: O;
   /**
    * Validate options (clear errors before training starts) and configure the method for `labels` and the

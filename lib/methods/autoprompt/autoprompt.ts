@@ -266,6 +266,17 @@ function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptO
 export const autoprompt: MethodFactory<AutoPromptOptions> = {
   name: "autoprompt",
   summary: "AutoPrompt: frozen MLM, gradient-guided discrete trigger search, given or searched label words",
+  kind: "discrete",
+  trains: "tokens",
+  display: { name: "AutoPrompt", colour: "#4c78a8", loss: "trigger-search loss" },
+  presets: {
+    ci: { iterations: 2, numCand: 3, batchSize: 8, accumulationSteps: 1, maxLength: 64 },
+    test: { iterations: 1, batchSize: 4, accumulationSteps: 1, numCand: 2, evalBatchSize: 8, maxLength: 32, seed: 3 },
+    // Label search and accuracy ties broken by log-likelihood (as the `search` preset), at a demo's budget.
+    demo: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64, metric: "accuracy+loglik", labelSearch: true },
+    pairs: { labelWords: "yes-no" },
+  },
+  sweeps: [{ param: "triggers", figure: "trigger_count", title: "AutoPrompt: accuracy vs trigger count", axisTitle: "trigger tokens", log: false }],
   defaults: AUTOPROMPT_DEFAULTS,
   create(model, labels, options = {}, inputs = "text") {
     const preset = options.preset ? AUTOPROMPT_PRESETS[options.preset] : {};
@@ -275,7 +286,7 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     return new AutoPrompt(model, labels, o, template, blocked, labelTokens);
   },
   async load(dir, model) {
-    const { meta } = await loadMethod<AutoPromptOptions>(dir, "autoprompt", model);
+    const { meta } = await loadMethod<AutoPromptOptions>(dir, autoprompt.name, model);
     const file = `${dir}/method.json`;
     const extra = meta.extra as { triggers?: string[]; labelWords?: Record<string, string[]> } | undefined;
     if (!extra?.triggers || !extra.labelWords) throw new InputError("no triggers or label words saved", { file, field: "extra" });

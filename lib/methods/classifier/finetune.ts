@@ -10,6 +10,7 @@ import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
 import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
 import { checkLoopOptions, rowsInputKind } from "../checks.ts";
+import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
@@ -53,6 +54,10 @@ class Finetune implements Method {
 export const finetune: MethodFactory<FinetuneOptions> = {
   name: "finetune",
   summary: "fine-tuning: [CLS] pooled output, linear head, every parameter trained",
+  kind: "full",
+  trains: "weights",
+  display: { name: "fine-tuning", colour: "#f58518" },
+  presets: { ci: CI_LOOP, test: { ...TEST_LOOP, lr: 1e-4 }, demo: { ...DEMO_LOOP, lr: 5e-5 } },
   defaults: FINETUNE_DEFAULTS,
   create(model, labels, options = {}) {
     const o = { ...FINETUNE_DEFAULTS, ...options };
@@ -60,7 +65,7 @@ export const finetune: MethodFactory<FinetuneOptions> = {
     return new Finetune(model, labels, o);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, "finetune", model);
-    return new ClassifierPredictor(model, meta.labels, "finetune", meta.options, tensors, savedInputs(meta, dir));
+    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, finetune.name, model);
+    return new ClassifierPredictor(model, meta.labels, finetune.name, meta.options, tensors, savedInputs(meta, dir));
   },
 };

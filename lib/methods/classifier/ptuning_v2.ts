@@ -23,6 +23,7 @@ import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
 import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
 import { checkLoopOptions, checkOption, rowsInputKind } from "../checks.ts";
+import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
@@ -179,6 +180,16 @@ function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>):
 export const ptuningV2: MethodFactory<PtuningV2Options> = {
   name: "ptuning-v2",
   summary: "P-tuning v2: trained key/value prefixes in every layer and a [CLS] head; BERT frozen",
+  kind: "continuous",
+  trains: "weights",
+  display: { name: "P-tuning v2", colour: "#54a24b" },
+  presets: {
+    ci: CI_LOOP,
+    test: { ...TEST_LOOP, prefixLength: 4 },
+    demo: { ...DEMO_LOOP, steps: 100, prefixLength: 8 },
+    compare: { ci: { prefixLength: 4 }, full: { prefixLength: 8 } },
+  },
+  sweeps: [{ param: "prefixLength", figure: "prefix_length", title: "P-tuning v2: accuracy vs prefix length", axisTitle: "prefix length (virtual tokens per layer)" }],
   defaults: PTUNING_V2_DEFAULTS,
   create(model, labels, options = {}) {
     const { o, notes } = resolveOptions(model, options);

@@ -30,6 +30,7 @@ import { AuxMlm } from "./aux_mlm.ts";
 import { unlabeledRows } from "../../data/unlabeled.ts";
 import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
 import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
+import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
@@ -312,6 +313,18 @@ async function auxInputs(a: NonNullable<PetOptions["auxMlm"]>): Promise<TextInpu
 export const pet: MethodFactory<PetOptions> = {
   name: "pet",
   summary: "PET: template + verbalizer on the MLM head; zero-shot or prompt-based fine-tuning, pattern ensembles",
+  kind: "discrete",
+  trains: "weights",
+  // The zero-shot series gets a dark purple, unlike any trained method's hue, so its dashed rule is not
+  // mistaken for a trained curve.
+  display: { name: "PET", colour: "#e45756", zeroShotColour: "#6a3d9a" },
+  presets: {
+    ci: CI_LOOP,
+    test: { ...TEST_LOOP, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "good-bad" },
+    demo: { ...DEMO_LOOP, lr: 5e-5 },
+    pairs: { template: "pair-question", verbalizer: "yes-no" },
+    zeroShot: { mode: "zero-shot" },
+  },
   defaults: PET_DEFAULTS,
   create(model, labels, options = {}, inputs = "text") {
     const o = { ...PET_DEFAULTS, ...options };
@@ -329,7 +342,7 @@ export const pet: MethodFactory<PetOptions> = {
     return new Pet(model, labels, o, resolvePatterns(model, labels, o, inputs));
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<PetOptions>(dir, "pet", model);
+    const { meta, tensors } = await loadMethod<PetOptions>(dir, pet.name, model);
     // Predictors saved before calibration existed have no `calibrate` option.
     const o = { ...meta.options, calibrate: meta.options.calibrate ?? false };
     const resolved = resolvePatterns(model, meta.labels, o);
