@@ -9,8 +9,9 @@ import { parseGrid } from "../lib/experiments/grid.ts";
 import { runGrid } from "../lib/experiments/grid_run.ts";
 import { staleFile } from "../lib/experiments/grid_stale.ts";
 import { formatStatus, gridStatus } from "../lib/experiments/grid_status.ts";
-import { codeProvenance, numericsNote } from "../lib/experiments/provenance.ts";
+import { codeProvenance, codeText, numericsNote } from "../lib/experiments/provenance.ts";
 import { isFailed, readResultsFile, type ResultRecord, type ResultRow } from "../lib/experiments/results.ts";
+import { summaryMarkdown, summaryTable } from "../lib/experiments/stats.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { gitHead } from "../lib/util/git_head.ts";
@@ -94,6 +95,16 @@ Deno.test("grid rows, done and failed, record the code that made them; --status 
   assert.deepEqual(line, [
     `done rows mix numerics: 1 of ${today}, 1 of numerics 2026-11-26 (from 72e487b); today's code is ${today} and gives other numbers for the older rows`,
   ]);
+  // Tables keep the two numerics apart (a column then says which is which); captions name the code.
+  const done = (await readResultsFile(results)).filter((r): r is ResultRow => !isFailed(r));
+  const table = summaryTable(done);
+  assert.deepEqual(table.map((t) => [t.runs, t.numerics]), [[1, NUMERICS_VERSION], [1, "2026-11-26"]]);
+  assert.deepEqual(summaryMarkdown(table).trim().split("\n").map((l) => l.split("|").at(-2)!.trim()), ["numerics", "---", NUMERICS_VERSION, "2026-11-26"]);
+  assert.doesNotMatch(summaryMarkdown(summaryTable(done.slice(0, 1))), /numerics/);
+  assert.equal(
+    codeText(done),
+    `1 rows of ${today}, made at ${done[0].code!.commit!.slice(0, 7)}; 1 rows of numerics 2026-11-26 (from 72e487b), made at aaaaaaa (inferred from their times)`,
+  );
   assert.match(numericsNote([{ ...rows[0], code: undefined }])!, /^rows are of older numerics: 1 of numerics unknown;/);
 });
 

@@ -87,3 +87,16 @@ export function numericsNote(rows: readonly { code?: CodeProvenance }[], what = 
   const verb = counts.size > 1 ? "mix numerics" : "are of older numerics";
   return `${what} ${verb}: ${parts}; today's code is ${describeNumerics(NUMERICS_VERSION)} and gives other numbers for the older rows`;
 }
+
+/**
+ * Which code made `rows`, for captions: per numerics version its row count and the commits its rows name
+ * (short), e.g. `40 rows of numerics 2026-11-29c (from 032b09d), made at 86c2451, a35d772 (inferred from their times)`.
+ */
+export function codeText(rows: readonly { code?: CodeProvenance }[]): string {
+  return [...numericsCounts(rows)].map(([version, n]) => {
+    const mine = rows.filter((r) => rowNumerics(r) === version);
+    const commits = [...new Set(mine.flatMap((r) => r.code?.commit?.slice(0, 7) ?? []))];
+    const inferred = mine.some((r) => r.code?.inferred) ? " (inferred from their times)" : "";
+    return `${n} rows of ${describeNumerics(version)}${commits.length ? `, made at ${commits.join(", ")}${inferred}` : ""}`;
+  }).join("; ");
+}
