@@ -1,11 +1,13 @@
 /**
  * One-off: give every committed results row written before rows recorded their code a `code` field inferred
- * from git history (docs/experiments.md, "Provenance"). A row's time (its `finishedAt`, a run summary's `date`,
- * else the time of the commit that first added its file, exclusive) picks the last commit on main's first-parent
- * line at or before it; the numerics epoch is the newest of NUMERICS_EPOCHS whose first commit that commit
- * contains. Rows are marked `inferred: true` (the checkout may have held uncommitted edits, or a branch's code)
- * and carry no `kit` (the kit had no version then). Rows that already record their code are left as they are;
- * each file is rewritten atomically, and only when a row changed.
+ * from git history (docs/experiments.md, "Provenance"). A grid process keeps the code it started with, so the
+ * rows of one file that ran back to back (each cell starting, `finishedAt` − `wallSeconds`, within a minute of
+ * the previous row's end) are one run, dated by its first cell's start; a row without `finishedAt` is dated by
+ * a run summary's `date`, else (exclusive) by the commit that first added its file. That time picks the last
+ * commit on main's first-parent line at or before it; the numerics epoch is the newest of NUMERICS_EPOCHS whose
+ * first commit that commit contains. Rows are marked `inferred: true` (the checkout may have held uncommitted
+ * edits, or a branch's code) and carry no `kit` (the kit had no version then). Rows that already record their
+ * code are left as they are; each file is rewritten atomically, and only when a row changed.
  *
  *     deno run --allow-read --allow-write=results --allow-run=git tools/backfill_provenance.ts [results]
  * @module
@@ -59,21 +61,40 @@ async function jsonlFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Within this much of the previous row's end, a cell's start continues the same run (same process, same code). */
+const SAME_RUN_MS = 60_000;
+
+/** For each row with a `finishedAt`, the start of the run it belongs to (ms), by its index in `rows`. */
+function runStarts(rows: readonly Record<string, unknown>[]): Map<number, number> {
+  const timed = rows.flatMap((r, i) => typeof r.finishedAt === "string" && r.finishedAt ? [{ i, end: Date.parse(r.finishedAt) }] : [])
+    .map(({ i, end }) => ({ i, end, start: end - 1000 * (Number(rows[i].wallSeconds) || 0) }))
+    .sort((a, b) => a.end - b.end);
+  const starts = new Map<number, number>();
+  let runStart = NaN, lastEnd = -Infinity;
+  for (const t of timed) {
+    if (t.start - lastEnd > SAME_RUN_MS) runStart = t.start;
+    starts.set(t.i, Math.min(runStart, t.start));
+    lastEnd = t.end;
+  }
+  return starts;
+}
+
 const dir = Deno.args[0] ?? "results";
 for (const file of await jsonlFiles(dir)) {
   const added = (await git("log", "--diff-filter=A", "--format=%cI", "--", file)).out.split("\n").pop();
   const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l.trim());
+  const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { code?: CodeProvenance });
+  const starts = runStarts(rows);
   let changed = 0;
   const out: string[] = [];
-  for (const line of lines) {
-    const row = JSON.parse(line) as Record<string, unknown> & { code?: CodeProvenance };
+  for (const [i, row] of rows.entries()) {
     if (row.code) {
-      out.push(line);
+      out.push(lines[i]);
       continue;
     }
-    const stamp = typeof row.finishedAt === "string" && row.finishedAt ? row.finishedAt : typeof row.date === "string" ? row.date : undefined;
-    if (!stamp && !added) throw new Error(`${file}: a row without a time, in a file git does not know`);
-    const commit = stamp ? commitAt(Date.parse(stamp), false) : commitAt(Date.parse(added!), true);
+    const time = starts.get(i) ?? (typeof row.date === "string" ? Date.parse(row.date) : undefined);
+    if (time === undefined && !added) throw new Error(`${file}: a row without a time, in a file git does not know`);
+    const commit = time !== undefined ? commitAt(time, false) : commitAt(Date.parse(added!), true);
     row.code = { numerics: await numericsOf(commit), commit, inferred: true };
     out.push(JSON.stringify(row));
     changed++;
