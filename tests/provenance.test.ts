@@ -11,6 +11,7 @@ import { staleFile } from "../lib/experiments/grid_stale.ts";
 import { formatStatus, gridStatus } from "../lib/experiments/grid_status.ts";
 import { codeProvenance, codeText, numericsNote } from "../lib/experiments/provenance.ts";
 import { isFailed, readResultsFile, type ResultRecord, type ResultRow } from "../lib/experiments/results.ts";
+import { mergeShards } from "../lib/experiments/results_merge.ts";
 import { summaryMarkdown, summaryTable } from "../lib/experiments/stats.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
@@ -145,4 +146,13 @@ Deno.test("a resumed grid refuses a finished row whose data changed, naming file
   assert.equal(rerun.dataFingerprint, now);
   assert.deepEqual((await readResultsFile(results)).map((r) => (r as ResultRow).dataFingerprint), [now], "one row per cell, of today's data");
   assert.deepEqual(await readResultsFile(staleFile(results)), [first], "the stale row is kept aside, not lost");
+});
+
+Deno.test("merge: one cell done in two shards at two commits with the same scores was run twice, not conflicting", async () => {
+  const dir = await Deno.makeTempDir();
+  const base = `${dir}/r.jsonl`;
+  const row = { key: "c", method: "finetune", model: { name: "m", fingerprint: "f" }, ...outcome, finishedAt: "t", wallSeconds: 1 };
+  await Deno.writeTextFile(`${dir}/r.shard-0-of-2.jsonl`, `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("a") } })}\n`);
+  await Deno.writeTextFile(`${dir}/r.shard-1-of-2.jsonl`, `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("b") } })}\n`);
+  await assert.rejects(mergeShards(base), /cell c was run twice \(same scores\)/);
 });

@@ -35,7 +35,8 @@ async function readProvenance(): Promise<CodeProvenance> {
   if (KIT_ROOT.protocol !== "file:") return { numerics: NUMERICS_VERSION }; // run from a URL: nothing to read
   const root = KIT_ROOT.pathname.replace(/\/$/, "");
   const kit = await Deno.readTextFile(`${root}/deno.json`).then((t) => JSON.parse(t).version as string | undefined, () => undefined);
-  const [commit, sources] = await Promise.all([gitHead(root), sourcesHash(`${root}/lib`)]);
+  // Unreadable git files (e.g. a narrower --allow-read) leave the commit out rather than stop the run.
+  const [commit, sources] = await Promise.all([gitHead(root).catch(() => undefined), sourcesHash(`${root}/lib`)]);
   return { ...(kit ? { kit } : {}), numerics: NUMERICS_VERSION, ...(commit ? { commit } : {}), ...(sources ? { sources } : {}) };
 }
 
