@@ -29,7 +29,7 @@ import {
   type ResultRow,
   shardPath,
 } from "./results.ts";
-import { setAsideStale, staleError, staleFile, staleRows } from "./grid_stale.ts";
+import { settleStale } from "./grid_stale.ts";
 import { codeProvenance } from "./provenance.ts";
 import { lockResults } from "./results_lock.ts";
 import { runSplit, type SplitResult, splitName } from "./split_run.ts";
@@ -157,13 +157,8 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     // Finished rows must still be of the grid's data: refused, or set aside and run again (`rerunStale`).
     task = await gridTask(grid, opts.gridFile);
     const mine = new Set(shardCellsOf(grid, opts.shard).map((c) => c.key));
-    const stale = await staleRows((await loadResults(results, read)).filter((r) => mine.has(r.key)), task, opts.source);
-    if (stale.length && !opts.rerunStale) throw staleError(results, stale);
-    if (stale.length) {
-      await setAsideStale(results, stale);
-      console.error(`${stale.length} finished cells ran on other data: rows kept in ${staleFile(results)}, cells run again`);
-      todo = await pending(false);
-    }
+    const finished = (await loadResults(results, read)).filter((r) => mine.has(r.key));
+    if (await settleStale(results, finished, { task, source: opts.source, rerun: opts.rerunStale })) todo = await pending(false);
   }
   const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();

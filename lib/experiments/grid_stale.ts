@@ -15,13 +15,13 @@ import { lockResults } from "./results_lock.ts";
 import { splitData } from "./split_run.ts";
 
 /** A finished row and the fingerprint its cell's data has now. */
-export interface StaleRow {
+interface StaleRow {
   row: ResultRow;
   now: string;
 }
 
 /** The rows of `rows` whose cell's data no longer hashes to their `dataFingerprint`. */
-export async function staleRows(rows: readonly ResultRow[], task: Task, source?: SourceOptions): Promise<StaleRow[]> {
+async function staleRows(rows: readonly ResultRow[], task: Task, source?: SourceOptions): Promise<StaleRow[]> {
   const stale: StaleRow[] = [];
   for (const row of rows) {
     const now = await dataFingerprint(await splitData(task, cellSplit(row as unknown as Cell), source));
@@ -31,7 +31,7 @@ export async function staleRows(rows: readonly ResultRow[], task: Task, source?:
 }
 
 /** The one-line refusal of a grid resuming over stale rows: the results file, the first cell, both fingerprints. */
-export function staleError(results: string, stale: readonly StaleRow[]): InputError {
+function staleError(results: string, stale: readonly StaleRow[]): InputError {
   const [{ row, now }] = stale, more = stale.length > 1 ? ` (and ${stale.length - 1} more cells)` : "";
   return new InputError(
     `finished cell ${describeCell(row as unknown as Cell)} was run on other data (data fingerprint ${row.dataFingerprint}, ` +
@@ -49,7 +49,7 @@ export function staleFile(base: string): string {
  * Move the stale rows out of `base` and its shard files into {@link staleFile}, each file locked and rewritten
  * atomically; the stale file is written first, so an interruption leaves a row twice, never lost.
  */
-export async function setAsideStale(base: string, stale: readonly StaleRow[]): Promise<void> {
+async function setAsideStale(base: string, stale: readonly StaleRow[]): Promise<void> {
   const ids = new Set(stale.map(({ row }) => `${recordId(row)}\u0000${row.dataFingerprint}`));
   const isStale = (line: string) => {
     if (!line.trim()) return false;
@@ -76,4 +76,22 @@ export async function setAsideStale(base: string, stale: readonly StaleRow[]): P
       await lock.release();
     }
   }
+}
+
+/**
+ * The check a resumed grid makes: throws {@link staleError} when a row of `finished` ran on other data than
+ * its cell has now, unless `rerun`, which sets such rows aside ({@link setAsideStale}) and says so on stderr.
+ * Returns whether any row was set aside (its cell is then to run again).
+ */
+export async function settleStale(
+  results: string,
+  finished: readonly ResultRow[],
+  o: { task: Task; source?: SourceOptions; rerun?: boolean },
+): Promise<boolean> {
+  const stale = await staleRows(finished, o.task, o.source);
+  if (!stale.length) return false;
+  if (!o.rerun) throw staleError(results, stale);
+  await setAsideStale(results, stale);
+  console.error(`${stale.length} finished cells ran on other data: rows kept in ${staleFile(results)}, cells run again`);
+  return true;
 }
