@@ -7,6 +7,8 @@
  * the numbers a cell computes: losses, weights or predicted probabilities, even in the last bits. A change
  * that keeps them bit for bit needs no bump. `tests/numerics.test.ts` trains a tiny PET run at one thread and
  * compares it with {@link NUMERICS_REFERENCE}: when it fails, bump the version and re-record the reference.
+ * Its tolerance (1e-4 relative, for other CPUs' rounding) lets a change that only reorders float sums pass:
+ * such a change needs its bump by hand when it makes a grid cell's numbers differ.
  * @module
  */
 
