@@ -9,6 +9,7 @@ import { datasetFromFlags, datasetTask } from "../lib/data/dataset_spec.ts";
 import { loadGrid, parseGrid } from "../lib/experiments/grid.ts";
 import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
 import { runGrid } from "../lib/experiments/grid_run.ts";
+import { codeProvenance } from "../lib/experiments/provenance.ts";
 import { readResultsFile } from "../lib/experiments/results.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
@@ -57,6 +58,8 @@ Deno.test("run: a local CSV with PET label words as JSON trains and reports the 
   assert.equal(summary.model.name, "promptlab-bert-zh-L4-H256");
   assert.match(summary.model.fingerprint, /^[0-9a-f]{16}$/);
   assert.equal(summary.modelDir, undefined);
+  // Each line records the code that made it, as grid rows do.
+  assert.deepEqual([split.code, summary.code], [await codeProvenance(), await codeProvenance()]);
   assert.doesNotMatch(stdout, MACHINE_PATH);
 });
 

@@ -19,8 +19,11 @@ export function titleText(spec: ChartSpec): string {
   return typeof t === "string" ? t : [t?.text ?? ""].flat().join(" ");
 }
 
-/** `<name>.caption.md`: title, then the caption's parts as labelled paragraphs. */
-export function captionMarkdown(spec: ChartSpec): string {
+/**
+ * `<name>.caption.md`: title, then the caption's parts as labelled paragraphs; `code` (which code made the rows
+ * drawn, `codeText` of experiments/provenance.ts) as the last.
+ */
+export function captionMarkdown(spec: ChartSpec, code?: string): string {
   const c = captionOf(spec);
   if (!c) return `# ${titleText(spec)}\n`;
   const lines = [
@@ -35,5 +38,6 @@ export function captionMarkdown(spec: ChartSpec): string {
     `**Band.** ${c.band ?? "none: single runs or means only, as stated above."}`,
   ];
   if (c.flags.length) lines.push("", "**Flagged.**", "", ...c.flags.map((f) => `- ${f}`));
+  if (code) lines.push("", `**Code.** ${code}.`);
   return lines.join("\n") + "\n";
 }

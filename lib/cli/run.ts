@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { datasetFromFlags, datasetTask, LOCAL_DATA_FLAGS } from "../data/dataset_spec.ts";
 import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
+import { codeProvenance } from "../experiments/provenance.ts";
 import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
@@ -179,13 +180,14 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   const json = values.json;
 
   const model = await loadModelFolder(modelDir);
+  const code = await codeProvenance(); // the code that made these rows, in every --json line
   const progress = progressReporter();
   if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
   const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
     onProgress: (split, e) => progress.report(split, e),
     onSplit: (r) => {
       progress.done();
-      console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r }) : splitRow(r));
+      console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r, code }) : splitRow(r));
     },
   }).catch((err) => {
     if (!(err instanceof DivergedRunError)) throw err;
@@ -196,7 +198,7 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   if (!ran) return 1;
   const { splits, summary } = ran;
   // The model by name, fingerprint and size: no machine path in what is printed (and often committed).
-  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString() }));
+  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString(), code }));
   else {
     console.log(summaryRow(summary));
     for (const line of variantRows(splits)) console.log(line);

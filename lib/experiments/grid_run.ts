@@ -29,6 +29,8 @@ import {
   type ResultRow,
   shardPath,
 } from "./results.ts";
+import { settleStale } from "./grid_stale.ts";
+import { codeProvenance } from "./provenance.ts";
 import { lockResults } from "./results_lock.ts";
 import { runSplit, type SplitResult, splitName } from "./split_run.ts";
 
@@ -66,6 +68,11 @@ export interface RunGridOptions {
   onFailure?: (row: FailedRow) => void;
   /** Run again the cells whose last record is a failure (default: leave them, as recorded). */
   retryFailed?: boolean;
+  /**
+   * Run again the finished cells whose data no longer hashes to their row's `dataFingerprint`, their rows set
+   * aside (`grid_stale.ts`); default: refuse such a grid with an InputError. Checked with the default runner only.
+   */
+  rerunStale?: boolean;
   /** Told when another process holds the results file's lock and this one waits (default: stderr). */
   onWait?: (message: string) => void;
   /** Default {@link trainCell}, which also validates the whole grid on the model and data before the first cell. */
@@ -121,12 +128,14 @@ export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
  * default runner the whole grid is validated on the model and data before the first cell (`grid_check.ts`).
  * The file written is locked (`results_lock.ts`): a second process on it waits, then runs only what is left.
  * Returns every done row of the grid's cells found afterwards, in cell order (all shards').
- * @throws InputError when the grid is invalid, or the results already hold rows of another model.
+ * @throws InputError when the grid is invalid, the results already hold rows of another model, or (default
+ *   runner) a finished row's data fingerprint no longer matches its cell's data and `rerunStale` is not set.
  */
 export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultRow[]> {
   const { model, results } = opts;
   const runCell = opts.runCell ?? trainCell;
   const ref = await modelRef(model);
+  const code = await codeProvenance();
   const read = { skipCorrupt: opts.skipCorrupt, onSkip: opts.onSkip ?? ((e: InputError) => console.error(`warning: ${e.message}`)) };
   const out = shardPath(results, opts.shard);
   /** The cells of this shard still to run, after what the results hold now. */
@@ -143,13 +152,20 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     return opts.train === false ? [] : shardCellsOf(grid, opts.shard).filter((c) => !skip.has(c.key));
   };
   let todo = await pending(true);
+  let task: Task | undefined;
+  if (!opts.runCell && opts.train !== false) {
+    // Finished rows must still be of the grid's data: refused, or set aside and run again (`rerunStale`).
+    task = await gridTask(grid, opts.gridFile);
+    const mine = new Set(shardCellsOf(grid, opts.shard).map((c) => c.key));
+    const finished = (await loadResults(results, read)).filter((r) => mine.has(r.key));
+    if (await settleStale(results, finished, { task, source: opts.source, rerun: opts.rerunStale })) todo = await pending(false);
+  }
   const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
-    let task: Task | undefined;
     if (lock) {
       todo = await pending(false); // another writer may have finished some while this one waited
-      if (todo.length) task = await gridTask(grid, opts.gridFile);
+      if (todo.length) task ??= await gridTask(grid, opts.gridFile);
       if (task && !opts.runCell) await checkGrid(grid, { model, task, source: opts.source, file: opts.gridFile });
     }
     const onFailure = opts.onFailure ??
@@ -171,11 +187,11 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
       }
       const wallSeconds = (performance.now() - t0) / 1000, finishedAt = new Date().toISOString();
       if (outcome) {
-        const row: ResultRow = { ...cell, ...context, ...outcome, wallSeconds, finishedAt };
+        const row: ResultRow = { ...cell, ...context, ...outcome, wallSeconds, finishedAt, code };
         await appendResult(out, row);
         opts.onRow?.(row);
       } else {
-        const row: FailedRow = { ...cell, ...context, status: "failed", error: error!, wallSeconds, finishedAt };
+        const row: FailedRow = { ...cell, ...context, status: "failed", error: error!, wallSeconds, finishedAt, code };
         await appendResult(out, row);
         onFailure(row);
       }

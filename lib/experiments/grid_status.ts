@@ -6,6 +6,7 @@
 import { InputError } from "../util/errors.ts";
 import { type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
 import { shardCellsOf } from "./grid_run.ts";
+import { numericsNote } from "./provenance.ts";
 import { isFailed, loadRecords, type ReadOptions, resultFiles, shardPath } from "./results.ts";
 
 /** A cell and what the results say of it. */
@@ -29,6 +30,8 @@ export interface CellGroup {
 export interface GridStatus {
   shards: CellGroup[];
   overall: CellGroup;
+  /** One line when the done rows are not all of today's numerics ({@link numericsNote}). */
+  numerics?: string;
 }
 
 /** The shard count the shard files beside `results` were written with (undefined when there are none). */
@@ -45,7 +48,8 @@ async function shardCountOf(results: string): Promise<number | undefined> {
  * written (`opts.shards` overrides, e.g. before every shard has written a row).
  */
 export async function gridStatus(grid: Grid, results: string, opts: ReadOptions & { shards?: number } = {}): Promise<GridStatus> {
-  const records = new Map((await loadRecords(results, opts)).map((r) => [r.key, r]));
+  const all = await loadRecords(results, opts);
+  const records = new Map(all.map((r) => [r.key, r]));
   const stateOf = (cell: Cell): CellState => {
     const r = records.get(cell.key);
     if (!r) return { cell, state: "missing" };
@@ -60,7 +64,8 @@ export async function gridStatus(grid: Grid, results: string, opts: ReadOptions 
       cells: shardCellsOf(grid, { index, count }).map(stateOf),
     }))
     : [];
-  return { shards, overall: { index: null, count: 1, file: results, cells: expandGrid(grid).map(stateOf) } };
+  const numerics = numericsNote(all.filter((r) => !isFailed(r)), "done rows");
+  return { shards, overall: { index: null, count: 1, file: results, cells: expandGrid(grid).map(stateOf) }, ...(numerics ? { numerics } : {}) };
 }
 
 /** `12 done, 1 failed, 3 missing of 16`. */
@@ -77,5 +82,6 @@ export function formatStatus(grid: Grid, status: GridStatus): string {
   for (const s of status.shards) lines.push(`shard ${s.index}/${s.count} (${s.file}): ${counts(s)}`, ...cellLines(s));
   lines.push(`${grid.name} overall (${status.overall.file}${status.shards.length ? " and its shards" : ""}): ${counts(status.overall)}`);
   if (!status.shards.length) lines.push(...cellLines(status.overall));
+  if (status.numerics) lines.push(status.numerics);
   return lines.join("\n");
 }

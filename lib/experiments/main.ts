@@ -6,7 +6,8 @@
  * `--shard $JOB_COMPLETION_INDEX/<completions>`; each shard writes its own file, merged on load. `--minutes`
  * starts no cell after that many minutes (a job's time limit), so no run is cut off half-way; rerun to go on.
  * A cell that fails is recorded as failed and the grid goes on; the command then lists the failures and exits 1
- * (`--retry-failed` runs them again). `--status` lists done, failed and missing cells per shard and overall;
+ * (`--retry-failed` runs them again). A finished cell whose data changed since is refused (`--rerun-stale` runs it
+ * again, its row set aside). `--status` lists done, failed and missing cells per shard and overall;
  * `--merge` moves the shard files' rows into the results file, refusing conflicting ones. `--dataset` runs the
  * grid on another dataset than its own, e.g. a local file (`--dataset reviews.csv --text review --label label`),
  * as grid `<name>-<dataset>`.
@@ -25,7 +26,7 @@ import { printNextStep } from "../util/next_step.ts";
 
 const SPEC = {
   name: "grid",
-  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--status [--shards N]] [--merge]\n" +
+  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--rerun-stale] [--status [--shards N]] [--merge]\n" +
     "  deno task grid <grid.json> --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] [flags]",
   positionals: { name: "grid file", min: 1, max: 1 },
   flags: {
@@ -35,6 +36,10 @@ const SPEC = {
     "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results file instead of stopping" },
     minutes: { type: "number", above: 0, help: "start no cell after this many minutes" },
     "retry-failed": { type: "boolean", help: "run again the cells recorded as failed (default: leave them)" },
+    "rerun-stale": {
+      type: "boolean",
+      help: "run again the finished cells whose data changed since (their rows set aside in <results>.stale.jsonl; default: refuse)",
+    },
     status: { type: "boolean", help: "train nothing: list done, failed and missing cells per shard and overall" },
     shards: { type: "int", min: 1, help: "with --status: the shard count (default: as the shard files say)" },
     merge: { type: "boolean", help: "train nothing: merge the shard files into the results file, refusing conflicting rows" },
@@ -75,7 +80,8 @@ async function main(args: string[]): Promise<number> {
   const results = values.results ?? resultsPath(grid.name, model.dir);
   const deadline = values.minutes === undefined ? undefined : Date.now() + values.minutes * 60_000;
   const retryFailed = values["retry-failed"];
-  const rows = await runGrid(grid, { model, results, shard, skipCorrupt, deadline, retryFailed, gridFile: positionals[0] });
+  const rerunStale = values["rerun-stale"];
+  const rows = await runGrid(grid, { model, results, shard, skipCorrupt, deadline, retryFailed, rerunStale, gridFile: positionals[0] });
   console.log(`${rows.length} rows in ${results}${shard ? " and its shards" : ""}`);
   // Failures of this process's cells, new or left from an earlier run.
   const status = await gridStatus(grid, results, { skipCorrupt, shards: shard?.count });

@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { modelFingerprint } from "./fingerprint.ts";
 import type { Cell, Shard } from "./grid.ts";
+import type { CodeProvenance } from "./provenance.ts";
 import type { SplitResult } from "./split_run.ts";
 
 /**
@@ -24,6 +25,8 @@ export interface ResultRow extends Omit<Cell, "options">, Omit<SplitResult, "con
   labels?: string[];
   model: ModelRef;
   finishedAt: string;
+  /** The code that made the row (`provenance.ts`); absent only on rows written before rows recorded it. */
+  code?: CodeProvenance;
   /** Set on a row derived from another's predictor variant (`variant_rows.ts`): the variant's name. */
   variant?: string;
 }
@@ -62,6 +65,8 @@ export interface FailedRow extends Omit<Cell, "options"> {
   wallSeconds: number;
   model: ModelRef;
   finishedAt: string;
+  /** As {@link ResultRow.code}. */
+  code?: CodeProvenance;
 }
 
 /** One line of a results file. */

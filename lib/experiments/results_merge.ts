@@ -17,9 +17,9 @@ export interface MergeReport {
   failed: number;
 }
 
-/** A record without what differs between two runs of the same cell (when and how long). */
+/** A record without what differs between two runs of the same cell (when, how long, and at which commit). */
 function scores(r: ResultRecord): string {
-  const { finishedAt: _f, wallSeconds: _w, ...rest } = r;
+  const { finishedAt: _f, wallSeconds: _w, code: _c, ...rest } = r;
   return JSON.stringify(rest);
 }
 

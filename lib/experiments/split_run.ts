@@ -8,7 +8,7 @@
 import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
-import { inputKind, type Task } from "../data/types.ts";
+import { inputKind, type Row, type Task } from "../data/types.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
@@ -51,6 +51,13 @@ export interface VariantResult extends Metrics {
   options: Record<string, unknown>;
 }
 
+/** A split's rows: training, dev (selection) and test. */
+export interface SplitRows {
+  train: Row[];
+  dev: Row[];
+  test: Row[];
+}
+
 /** What {@link runSplit} runs. */
 export interface SplitRunSpec {
   /** A registered method's name. */
@@ -87,6 +94,12 @@ export class DivergedRunError extends Error {
   }
 }
 
+/** The rows a split trains, selects and is scored on (no training rows for zero-shot). */
+export async function splitData(task: Task, split: SplitSpec, source?: SourceOptions): Promise<SplitRows> {
+  if (split.kind === "zero-shot") return { train: [], dev: [], test: await loadSplit(task, task.test, source) };
+  return await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, source);
+}
+
 /**
  * Train `spec.method` on one split and score it on the test set. The method is configured (options validated)
  * before any data is read. A non-finite training loss or predicted probability is a {@link DivergedRunError}
@@ -97,9 +110,7 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const task = taskOf(spec.dataset);
   const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {}, inputKind(task));
   const { split } = spec;
-  const data = split.kind === "zero-shot"
-    ? { train: [], dev: [], test: await loadSplit(task, task.test, spec.source) }
-    : await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, spec.source);
+  const data = await splitData(task, split, spec.source);
   const name = splitName(split);
   const { predictor, record } = await method.fit(data.train, data.dev, { onProgress: spec.onProgress }).catch((err) => {
     throw err instanceof DivergedError ? new DivergedRunError(name, err.message) : err;

@@ -6,6 +6,7 @@
  */
 import pl from "nodejs-polars";
 import { STD_LABEL, summarizeValues } from "../eval/summary.ts";
+import { rowNumerics } from "./provenance.ts";
 import { modelName, type ResultRow } from "./results.ts";
 import { percent } from "../util/format.ts";
 
@@ -79,6 +80,8 @@ export interface SummaryRow {
   macroF1: number;
   trainableParams: number;
   seconds: number;
+  /** The numerics version of the group's rows (`provenance.ts`): rows of different numerics never share a group. */
+  numerics: string;
 }
 
 /**
@@ -88,7 +91,7 @@ export interface SummaryRow {
 export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
   const groups = new Map<string, ResultRow[]>();
   for (const r of rows) {
-    const id = JSON.stringify([modelName(r), r.label, r.params, r.k]);
+    const id = JSON.stringify([modelName(r), r.label, r.params, r.k, rowNumerics(r)]);
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -119,17 +122,21 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
       macroF1: mean(members.map((r) => r.macroF1)),
       trainableParams: Math.round(mean(members.map((r) => r.trainableParams))),
       seconds: mean(members.map((r) => r.wallSeconds)),
+      numerics: rowNumerics(first),
     };
   });
 }
 
 /** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
+  // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
+  const mixed = new Set(table.map((r) => r.numerics)).size > 1;
   const lines = [
-    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |`,
-    "|---|---|---|---|---|---|---|---|---|",
+    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${mixed ? " numerics |" : ""}`,
+    `|---|---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |`
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
   return lines.join("\n") + "\n";

@@ -7,6 +7,7 @@ import { loadModelFolder } from "../model/folder.ts";
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import { demoGrid } from "../experiments/demo.ts";
 import { runGrid } from "../experiments/grid_run.ts";
+import { codeText } from "../experiments/provenance.ts";
 import { modelBaseName, type ResultRow } from "../experiments/results.ts";
 import { type SummaryRow, summaryTable } from "../experiments/stats.ts";
 import { exportChart } from "./export.ts";
@@ -28,6 +29,7 @@ export interface DemoOptions {
 export async function runDemo(o: DemoOptions): Promise<{ rows: ResultRow[]; summary: SummaryRow[]; figures: string[] }> {
   const model = await loadModelFolder(o.model);
   const rows = await runGrid(demoGrid(o.dataset, o.k, o.seeds), { model, results: o.results, source: o.source });
-  const figures = await exportChart(fewShotCurve(rows, { title: `Few-shot curves: ${o.dataset}, ${modelBaseName(model.dir)}` }), o.figures, "fewshot_curve");
+  const curve = fewShotCurve(rows, { title: `Few-shot curves: ${o.dataset}, ${modelBaseName(model.dir)}` });
+  const figures = await exportChart(curve, o.figures, "fewshot_curve", { code: codeText(rows) });
   return { rows, summary: summaryTable(rows), figures };
 }

@@ -19,6 +19,7 @@ import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
+import { codeText } from "../experiments/provenance.ts";
 import type { ResultRow } from "../experiments/results.ts";
 import { pet } from "../methods/pet/pet.ts";
 import { methods as registered } from "../methods/registry.ts";
@@ -48,8 +49,16 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
   return figures;
 }
 
+/** Options of {@link exportChart}. */
+export interface ExportChartOptions {
+  /** PNG pixels per SVG unit (default 2). */
+  scale?: number;
+  /** Which code made the rows drawn (`codeText`), for the caption. */
+  code?: string;
+}
+
 /** Write one chart as `<dir>/<name>.{vl.json,svg,png,pdf,caption.md}`; returns the five paths. */
-export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2 } = {}): Promise<string[]> {
+export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2, code }: ExportChartOptions = {}): Promise<string[]> {
   const svg = await renderSvg(spec);
   const files: [string, string | Uint8Array][] = [
     // Compact: a spec of a full grid holds thousands of records.
@@ -57,7 +66,7 @@ export async function exportChart(spec: ChartSpec, dir: string, name: string, { 
     [`${dir}/${name}.svg`, svg],
     [`${dir}/${name}.png`, svgToPng(svg, { scale })],
     [`${dir}/${name}.pdf`, await svgToPdf(svg)],
-    [`${dir}/${name}.caption.md`, captionMarkdown(spec)],
+    [`${dir}/${name}.caption.md`, captionMarkdown(spec, code)],
   ];
   for (const [path, content] of files) await writeFileAtomic(path, content);
   return files.map(([path]) => path);
@@ -73,7 +82,8 @@ export async function exportFigures(rows: readonly ResultRow[], dir: string, opt
   if (!rows.length) return [];
   const written: string[] = [];
   const sizes = await lookUpModelSizes(chartRows(rows), opts.modelsDir);
-  for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, opts));
+  const code = codeText(chartRows(rows));
+  for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, { ...opts, code }));
   await writeFileAtomic(`${dir}/summary.md`, summaryMarkdown(summaryTable(rows)));
   return [...written, `${dir}/summary.md`];
 }

@@ -4,6 +4,7 @@
  * output for one file: `figures/<results name>/`; several need `--out`.
  */
 import { hasCjkFont } from "../charts/render.ts";
+import { numericsNote } from "../experiments/provenance.ts";
 import { loadResultSets } from "../experiments/results.ts";
 import { withVariantRows } from "../experiments/variant_rows.ts";
 import { exportFigures } from "./export.ts";
@@ -30,6 +31,8 @@ async function main(args: string[]): Promise<number> {
   if (positionals.length > 1 && !values.out) throw new InputError("several results files need --out", { field: "--out" });
   const read = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
   const rows = withVariantRows(read);
+  const mixed = numericsNote(read, "the results' rows");
+  if (mixed) console.error(`note: ${mixed} (summary.md splits them; each caption names the code)`);
   if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
   const written = await exportFigures(rows, out, { scale: values.scale });
