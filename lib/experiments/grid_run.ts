@@ -27,9 +27,10 @@ import {
   type ModelRef,
   modelRef,
   type ResultRow,
+  SHARD_HINT,
   shardPath,
 } from "./results.ts";
-import { lockResults } from "./results_lock.ts";
+import { lockFile } from "../util/file_lock.ts";
 import { runSplit, type SplitResult, splitName } from "./split_run.ts";
 
 /** What running one cell yields (the rest of its row is the cell and the run's context). */
@@ -119,7 +120,7 @@ export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
  * per finished cell in {@link seedFirst} order. A cell that throws or diverges is appended as a failed row
  * (status "failed", with the reason) and the grid goes on; a rerun retries it only with `retryFailed`. With the
  * default runner the whole grid is validated on the model and data before the first cell (`grid_check.ts`).
- * The file written is locked (`results_lock.ts`): a second process on it waits, then runs only what is left.
+ * The file written is locked (`util/file_lock.ts`): a second process on it waits, then runs only what is left.
  * Returns every done row of the grid's cells found afterwards, in cell order (all shards').
  * @throws InputError when the grid is invalid, or the results already hold rows of another model.
  */
@@ -143,7 +144,7 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     return opts.train === false ? [] : shardCellsOf(grid, opts.shard).filter((c) => !skip.has(c.key));
   };
   let todo = await pending(true);
-  const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
+  const lock = todo.length ? await lockFile(out, { onWait: opts.onWait, hint: SHARD_HINT }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
     let task: Task | undefined;
