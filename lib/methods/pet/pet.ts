@@ -308,6 +308,19 @@ async function auxInputs(a: NonNullable<PetOptions["auxMlm"]>): Promise<TextInpu
   return rows;
 }
 
+/**
+ * Refuse a saved pattern that lacks one of the model's weights or stores it in another shape (a fine-tuned pattern
+ * stores all of them: anything missing would silently be the base model's, or fail deep in the graph).
+ * @throws InputError naming `file` and the tensor.
+ */
+function checkPatternWeights(saved: TensorMap, base: TensorMap, prefix: string, file: string): void {
+  for (const [name, t] of base) {
+    const s = saved.get(name);
+    if (!s) throw new InputError("tensor missing: a fine-tuned PET pattern stores every weight of the model", { file, field: `${prefix}${name}` });
+    if (s.shape.join() !== t.shape.join()) throw new InputError(`shape [${s.shape}] stored, [${t.shape}] in the base model`, { file, field: `${prefix}${name}` });
+  }
+}
+
 /** Registry entry of PET. */
 export const pet: MethodFactory<PetOptions> = {
   name: "pet",
@@ -339,6 +352,7 @@ export const pet: MethodFactory<PetOptions> = {
       if (tensors.size) {
         weights = new Map();
         for (const [n, t] of tensors) if (n.startsWith(prefixOf(i))) weights.set(n.slice(prefixOf(i).length), t);
+        checkPatternWeights(weights, model.weights, prefixOf(i), `${dir}/weights.safetensors`);
       }
       const pattern = new PatternModel(model, template, verbalizer, weights, !tensors.size, o);
       pattern.bias = biases?.[i] ?? null;
