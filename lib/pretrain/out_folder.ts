@@ -3,6 +3,7 @@
  * wrote or an empty one, since a run writes config.json, the tokenizer files and model.safetensors into it
  * (over a Hub model's files or a user's notes, these would be lost).
  */
+import { exists } from "../model/files.ts";
 import { InputError } from "../util/errors.ts";
 import { type FileLock, lockFile } from "../util/file_lock.ts";
 
@@ -11,8 +12,6 @@ export const PRETRAIN_MARKER = ".promptlab-pretrain";
 
 /** Files that show an older kit's pre-training wrote a folder (before the marker): its checkpoint or log. */
 const OWN_WITHOUT_MARKER = ["checkpoint/state.json", "checkpoint.old/state.json", "training_log.json"];
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 /**
  * Take `out` for a pre-training run: check it is absent, empty or the kit's own, and lock it against a second run
