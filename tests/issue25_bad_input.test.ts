@@ -153,6 +153,10 @@ Deno.test("saved predictors: a missing head, NaN weights, more labels than the h
   const pet = getMethod("pet");
   const petOptions = { steps: 1, minSteps: 1, batchSize: 2, maxLength: 32, template: "{text}很[MASK]。", verbalizer: { Positive: ["好"], Negative: ["差"] } };
   await (await pet.create(model, LABELS, petOptions).fit(ROWS, ROWS)).predictor.save(`${dir}/pet`);
+  const petMeta = JSON.parse(await Deno.readTextFile(`${dir}/pet/method.json`));
+  await Deno.writeTextFile(`${dir}/pet/method.json`, JSON.stringify({ ...petMeta, labels: [...LABELS, "Neutral"] }));
+  await rejects(() => pet.load(`${dir}/pet`, model), `${dir}/pet/method.json (field "options.verbalizer.Neutral")`, /: label "Neutral" has no words$/);
+  await Deno.writeTextFile(`${dir}/pet/method.json`, JSON.stringify(petMeta));
   await editTensors(`${dir}/pet/weights.safetensors`, (m) => m.delete("pattern0/cls.predictions.bias"));
   await rejects(() => pet.load(`${dir}/pet`, model), `(field "pattern0/cls.predictions.bias")`, /tensor missing: a fine-tuned PET pattern stores every weight/);
   await Deno.remove(dir, { recursive: true });
