@@ -173,6 +173,7 @@ Deno.test("data: a used CSV column named twice, labels that are objects or lists
   await rejects(() => parseJsonl('{"t":"好","y":{"a":1}}\n', "o.jsonl", { text: "t", label: "y" }), `o.jsonl:1 (field "y")`, /a label must be a string or a number, got \{"a":1\}/);
   await rejects(() => parseJsonl('{"t":"好","y":"p"}\n{"t":"差","y":[1]}\n', "o.jsonl", { text: "t", label: "y" }), `o.jsonl:2 (field "y")`, /got \[1\]/);
   assert.deepEqual(parseJsonl('{"t":"好","y":1}\n', "n.jsonl", { text: "t", label: "y" }).rows, [{ text: "好", label: "1" }]);
+  await rejects(() => parseJsonl('{"t":"好","y":"p","i":{"n":1}}\n', "i.jsonl", { text: "t", label: "y", id: "i" }), `i.jsonl:1 (field "i")`, /an id must be a string or a number, got \{"n":1\}/);
 
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/one.jsonl`, ['{"t":"好","y":"pos"}', '{"t":"好吃","y":"pos"}'].join("\n"));
