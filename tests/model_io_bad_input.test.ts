@@ -87,17 +87,17 @@ Deno.test("folder: truncated config.json and tokenizer.json named", async () => 
   await rejects(() => loadModelFolder(dir), `${dir}/tokenizer.json`, /invalid JSON/);
 });
 
-Deno.test("config not matching the weights names model.safetensors, the tensor and both shapes", async () => {
+Deno.test("config not matching the weights names model.safetensors, the config field and the tensor's shape", async () => {
   const dir = await tinyFolder();
   const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
   await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, intermediate_size: 32 }));
   await rejects(
     () => loadModelFolder(dir),
-    `${dir}/model.safetensors`,
-    /intermediate\.dense\.weight.*config does not match the weights: shape \[16,8\] stored, \[32,8\] expected/,
+    `${dir}/model.safetensors (field "intermediate_size")`,
+    /config.json has intermediate_size 32 but the weights' bert.encoder.layer.0.intermediate.dense.weight is \[16,8\]; fix the config/,
   );
   await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, num_hidden_layers: 2 }));
-  await rejects(() => loadModelFolder(dir), `${dir}/model.safetensors`, /layer\.1\..*tensor missing/);
+  await rejects(() => loadModelFolder(dir), `${dir}/model.safetensors (field "num_hidden_layers")`, /the weights hold 1 encoder layers but config.json has num_hidden_layers 2/);
   await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, vocab_size: 100 }));
   await rejects(() => loadModelFolder(dir), `${dir}/tokenizer.json`, /tokenizer has 140 ids but config.json has vocab_size 100/);
 });

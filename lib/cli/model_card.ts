@@ -1,5 +1,6 @@
 import { type Command, flagCommand } from "./command.ts";
-import { compareModels, type ModelComparison, modelCard, type TrainingLog } from "../experiments/model_card.ts";
+import { compareModels, modelCard, type TrainingLog } from "../experiments/model_card.ts";
+import { readComparison } from "../experiments/comparison_file.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { readJsonFile } from "../model/config.ts";
@@ -28,7 +29,7 @@ export const modelCardCommand: Command = flagCommand("compare a kit-pretrained m
   const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
   const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
   // A saved comparison re-renders the card without re-running the evaluations.
-  const rows = values.comparison ? await readJsonFile(values.comparison) as ModelComparison[] : await compareModels([dir, values.reference], {
+  const rows = values.comparison ? await readComparison(values.comparison) : await compareModels([dir, values.reference], {
     source: values.mirror ? { mirror: values.mirror } : undefined,
     fewShotMethods: values["few-shot"],
     splits: values.splits,

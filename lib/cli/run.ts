@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { datasetFromFlags, datasetTask, LOCAL_DATA_FLAGS } from "../data/dataset_spec.ts";
 import { type RunProtocol, runProtocol, type RunSummary } from "../experiments/fewclue_run.ts";
 import { codeProvenance } from "../experiments/provenance.ts";
+import { poolProblem } from "../experiments/grid_check.ts";
 import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
@@ -178,6 +179,10 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
   const mirror = values.mirror ?? (!dataMirror() && (await exists(DEFAULT_MIRROR)) ? DEFAULT_MIRROR : undefined);
   const json = values.json;
+  if (protocol.kind === "sampled") {
+    const problem = await poolProblem(dataset, protocol.k, protocol.seeds[0], { mirror });
+    if (problem) throw new InputError(problem, { field: "--k" });
+  }
 
   const model = await loadModelFolder(modelDir);
   const code = await codeProvenance(); // the code that made these rows, in every --json line

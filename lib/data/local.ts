@@ -54,6 +54,14 @@ export async function localTask(opts: LocalDataOptions): Promise<Task> {
   const spec: ColumnSpec = { text: opts.text, textB: opts.textB, label: opts.label, id: opts.id, labels: opts.labels };
   const train = await readLocalRows(opts.train, spec) as Row[];
   const labels = opts.labels ?? [...new Set(train.map((r) => r.label))];
+  const present = new Set(train.map((r) => r.label));
+  if (labels.length < 2 || present.size < 2) {
+    const one = [...present].map((l) => `"${l}"`).join(", ");
+    throw new InputError(`holds only the label ${one} in column "${opts.label}": a classifier needs at least two classes (its accuracy would be 1.0)`, {
+      file: opts.train,
+      field: opts.label,
+    });
+  }
   const test = opts.test === undefined ? undefined : await readLocalRows(opts.test, { ...spec, labels }) as Row[];
   const names = Object.fromEntries(labels.map((l) => [l, l]));
   const base = {

@@ -49,6 +49,16 @@ function textField(rec: RawRecord, name: string, file: string): string {
   return raw;
 }
 
+/**
+ * A label or id as text: JSON strings and numbers only (an object or a list would become "[object Object]" or
+ * "1,2").
+ */
+function scalarField(rec: RawRecord, name: string, file: string, what: "label" | "id"): string {
+  const raw = field(rec, name, file);
+  if (typeof raw === "string" || (typeof raw === "number" && Number.isFinite(raw))) return String(raw).trim();
+  throw new InputError(`${what === "label" ? "a label" : "an id"} must be a string or a number, got ${JSON.stringify(raw)}`, { file, line: rec.line, field: name });
+}
+
 /** Convert records to rows (labelled when `spec.label` is set), checking each. */
 export function recordsToRows(records: Iterable<RawRecord>, file: string, spec: ColumnSpec): ParsedRows<Row | TextRow> {
   const allowed = spec.labels ? new Set(spec.labels) : null;
@@ -67,9 +77,9 @@ export function recordsToRows(records: Iterable<RawRecord>, file: string, spec: 
     }
     const row: Row | TextRow = { text: texts[0] };
     if (spec.textB !== undefined) row.textB = texts[1];
-    if (spec.id !== undefined && rec.values[spec.id] !== undefined) row.id = String(rec.values[spec.id]);
+    if (spec.id !== undefined && rec.values[spec.id] !== undefined) row.id = scalarField(rec, spec.id, file, "id");
     if (spec.label !== undefined) {
-      const raw = String(field(rec, spec.label, file) ?? "").trim();
+      const raw = scalarField(rec, spec.label, file, "label");
       const label = spec.labelMap ? (Object.hasOwn(spec.labelMap, raw) ? spec.labelMap[raw] : "") : raw;
       if (!label || (allowed && !allowed.has(label))) {
         const known = spec.labelMap ? Object.keys(spec.labelMap) : spec.labels ?? [];

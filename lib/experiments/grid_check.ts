@@ -95,11 +95,22 @@ export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
   }
   // Every class needs K train + K dev examples; the largest K needs the most, whatever the seed.
   const k = Math.max(...p.k);
-  if (k < 1) return;
+  const problem = await poolProblem(task, k, p.seeds[0], o.source);
+  if (problem) throw bad(`protocol.k[${p.k.indexOf(k)}]`, problem);
+}
+
+/**
+ * Why `task`'s pool cannot give K = `k` examples per class (train and dev) under `seed`, naming the pool and
+ * the binding class with its count; undefined when it can.
+ * @throws the data's own InputError for a missing or broken data file.
+ */
+export async function poolProblem(task: Task, k: number, seed: number, source?: SourceOptions): Promise<string | undefined> {
+  if (k < 1) return undefined;
   try {
-    await loadFewShot(task, { kind: "sampled", k, seed: p.seeds[0] }, o.source);
+    await loadFewShot(task, { kind: "sampled", k, seed }, source);
+    return undefined;
   } catch (err) {
     if (!(err instanceof InputError) || err.location.file) throw err; // a missing or broken data file names itself
-    throw bad(`protocol.k[${p.k.indexOf(k)}]`, `K = ${k} is too large for ${task.name}'s pool (${task.pool.join(", ")}): ${problemOf(err)}`);
+    return `K = ${k} is too large for ${task.name}'s pool (${task.pool.join(", ")}): ${problemOf(err)}`;
   }
 }

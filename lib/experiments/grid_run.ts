@@ -27,11 +27,12 @@ import {
   type ModelRef,
   modelRef,
   type ResultRow,
+  SHARD_HINT,
   shardPath,
 } from "./results.ts";
 import { settleStale } from "./grid_stale.ts";
 import { codeProvenance } from "./provenance.ts";
-import { lockResults } from "./results_lock.ts";
+import { lockFile } from "../util/file_lock.ts";
 import { runSplit, type SplitResult, splitName } from "./split_run.ts";
 
 /** What running one cell yields (the rest of its row is the cell and the run's context). */
@@ -126,7 +127,7 @@ export function shardCellsOf(grid: Grid, s?: Shard): Cell[] {
  * per finished cell in {@link seedFirst} order. A cell that throws or diverges is appended as a failed row
  * (status "failed", with the reason) and the grid goes on; a rerun retries it only with `retryFailed`. With the
  * default runner the whole grid is validated on the model and data before the first cell (`grid_check.ts`).
- * The file written is locked (`results_lock.ts`): a second process on it waits, then runs only what is left.
+ * The file written is locked (`util/file_lock.ts`): a second process on it waits, then runs only what is left.
  * Returns every done row of the grid's cells found afterwards, in cell order (all shards').
  * @throws InputError when the grid is invalid, the results already hold rows of another model, or (default
  *   runner) a finished row's data fingerprint no longer matches its cell's data and `rerunStale` is not set.
@@ -160,7 +161,7 @@ export async function runGrid(grid: Grid, opts: RunGridOptions): Promise<ResultR
     const finished = (await loadResults(results, read)).filter((r) => mine.has(r.key));
     if (await settleStale(results, finished, { task, source: opts.source, rerun: opts.rerunStale })) todo = await pending(false);
   }
-  const lock = todo.length ? await lockResults(out, { onWait: opts.onWait }) : undefined;
+  const lock = todo.length ? await lockFile(out, { onWait: opts.onWait, hint: SHARD_HINT }) : undefined;
   const progress = opts.progress === false ? undefined : opts.progress ?? gridProgress();
   try {
     if (lock) {

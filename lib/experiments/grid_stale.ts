@@ -10,8 +10,8 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { type Cell, cellSplit, describeCell } from "./grid.ts";
 import { dataFingerprint } from "./fingerprint.ts";
-import { isFailed, type ResultRecord, type ResultRow, recordId, resultFiles } from "./results.ts";
-import { lockResults } from "./results_lock.ts";
+import { isFailed, type ResultRecord, type ResultRow, recordId, resultFiles, SHARD_HINT } from "./results.ts";
+import { lockFile } from "../util/file_lock.ts";
 import { splitData } from "./split_run.ts";
 
 /** A finished row and the fingerprint its cell's data has now. */
@@ -61,7 +61,7 @@ async function setAsideStale(base: string, stale: readonly StaleRow[]): Promise<
     }
   };
   for (const file of await resultFiles(base)) {
-    const lock = await lockResults(file);
+    const lock = await lockFile(file, { hint: SHARD_HINT });
     try {
       const lines = (await Deno.readTextFile(file)).split("\n");
       const moved = lines.filter(isStale);

@@ -1,7 +1,7 @@
 /**
  * Grid results files: JSON Lines, one row per finished cell (done, with its scores, or failed, with the reason),
  * each write atomic (the whole file is rewritten through a temporary file and renamed), so an interrupted run
- * leaves a complete file; one writer at a time (`results_lock.ts`). Shards write
+ * leaves a complete file; one writer at a time (`util/file_lock.ts`). Shards write
  * `<base>.shard-<i>-of-<n>.jsonl` beside `<base>.jsonl`; loading the base merges them all.
  * @module
  */
@@ -141,6 +141,9 @@ export function modelName(row: Pick<ResultRow, "model">): string {
   return row.model.name;
 }
 
+/** What a second writer of a results file is told while it waits for the first (`util/file_lock.ts`). */
+export const SHARD_HINT = "run other cells with --shard i/n, which write their own files";
+
 /** The file shard `s` writes for results path `base` (the base itself without a shard). */
 export function shardPath(base: string, s?: Shard): string {
   return s && s.count > 1 ? `${stem(base)}.shard-${s.index}-of-${s.count}.jsonl` : base;
@@ -220,7 +223,7 @@ function doneRows(records: readonly ResultRecord[]): ResultRow[] {
 
 /**
  * Append `row` to `path`, rewriting the file atomically so a crash never leaves half a line. Only the holder
- * of the file's lock (`results_lock.ts`) may append: two unlocked writers would lose each other's rows.
+ * of the file's lock (`util/file_lock.ts`) may append: two unlocked writers would lose each other's rows.
  */
 export async function appendResult(path: string, row: ResultRecord): Promise<void> {
   const old = await Deno.readTextFile(path).catch((err) => {

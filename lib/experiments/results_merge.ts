@@ -6,7 +6,8 @@
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { isFailed, readResultsFile, type ReadOptions, type ResultRecord, recordId, resultFiles } from "./results.ts";
-import { lockResults, type ResultsLock } from "./results_lock.ts";
+import { type FileLock, lockFile } from "../util/file_lock.ts";
+import { SHARD_HINT } from "./results.ts";
 
 /** What {@link mergeShards} did. */
 export interface MergeReport {
@@ -34,10 +35,10 @@ export async function mergeShards(base: string, opts: ReadOptions & { onWait?: (
   const files = await resultFiles(base);
   const shards = files.filter((f) => f !== base && !f.endsWith(`/${base}`));
   if (!shards.length) throw new InputError("no shard files to merge", { file: base });
-  const locks: ResultsLock[] = [];
+  const locks: FileLock[] = [];
   try {
     // One order for every merger (base, then shards by name), so two of them cannot wait on each other.
-    for (const f of [base, ...shards]) locks.push(await lockResults(f, { onWait: opts.onWait }));
+    for (const f of [base, ...shards]) locks.push(await lockFile(f, { onWait: opts.onWait, hint: SHARD_HINT }));
     const kept = new Map<string, { record: ResultRecord; file: string }>();
     let model: { fingerprint: string; file: string } | undefined;
     for (const file of await resultFiles(base)) {

@@ -8,6 +8,7 @@ import type { TensorMap } from "../util/tensor.ts";
 import { readSafetensors } from "../model/safetensors.ts";
 import { saveWeights } from "../model/weights.ts";
 import type { ModelFolder } from "../model/folder.ts";
+import { checkFinite } from "../model/check_weights.ts";
 import { baseModelFingerprint, type BaseModelFingerprint, checkBaseModel } from "../model/fingerprint.ts";
 
 /** Contents of `method.json`. */
@@ -39,12 +40,17 @@ export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFol
 /**
  * Read what {@link saveMethod} wrote for loading onto `model`; checks the method name and that `model` is the
  * base model it was saved with.
- * @throws InputError naming method.json: another method, another base model (the parts that differ named).
+ * @throws InputError naming method.json: another method, another base model (the parts that differ named), labels
+ *   that are not a list of at least two distinct strings; naming weights.safetensors: a NaN or infinite value.
  */
 export async function loadMethod<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const file = `${dir}/method.json`;
   const meta = await readSavedMethod<O>(dir);
   if (meta.method !== method) throw new InputError(`holds method "${meta.method}", not "${method}"`, { file, field: "method" });
+  const labels: unknown = meta.labels;
+  if (!Array.isArray(labels) || labels.length < 2 || labels.some((l) => typeof l !== "string") || new Set(labels).size !== labels.length) {
+    throw new InputError(`must list at least two distinct label names, got ${JSON.stringify(labels)}`, { file, field: "labels" });
+  }
   if (meta.base) checkBaseModel(meta.base, await baseModelFingerprint(model), file);
   const tensors: TensorMap = new Map();
   try {
@@ -55,6 +61,7 @@ export async function loadMethod<O>(dir: string, method: string, model: ModelFol
   for (const [name, t] of (await readSafetensors(`${dir}/weights.safetensors`)).tensors) {
     if (t.data instanceof Float32Array) tensors.set(name, { shape: t.shape, data: t.data });
   }
+  checkFinite(tensors, `${dir}/weights.safetensors`);
   return { meta, tensors };
 }
 

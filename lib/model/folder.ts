@@ -14,6 +14,7 @@
  */
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
+import { fileError } from "./files.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";
@@ -82,12 +83,10 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
 
 /** Check that config, weights and tokenizer are there (naming every missing one); returns the weights file. */
 async function checkPresent(dir: string): Promise<string> {
-  try {
-    if (!(await Deno.stat(dir)).isDirectory) throw new InputError("not a folder", { file: dir });
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new InputError("model folder not found", { file: dir });
-    throw err;
-  }
+  const info = await Deno.stat(dir).catch((err) => {
+    throw err instanceof Deno.errors.NotFound ? new InputError("model folder not found", { file: dir }) : fileError(err, dir);
+  });
+  if (!info.isDirectory) throw new InputError("not a folder", { file: dir });
   const weightsFile = await findWeightsFile(dir);
   const vocabOnly = !(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`));
   const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly ? [] : TOKENIZER_FILES)];

@@ -14,7 +14,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
-import { checkWeights } from "./check_weights.ts";
+import { checkConfigSizes, checkFinite } from "./check_weights.ts";
 import { Rng } from "../util/rng.ts";
 import { type HostTensor, numel, type TensorMap } from "../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
@@ -130,7 +130,8 @@ const MLM_HEAD = "cls.predictions.";
  * Accepts names without `bert.`, `LayerNorm.gamma/beta`, `cls.predictions.decoder.bias` for
  * `cls.predictions.bias`, a missing or duplicate tied decoder, a missing pooler or MLM head.
  * @throws InputError naming `file` and the tensor: a tensor missing, a shape the config does not imply,
- *   an integer tensor where floats belong, a non-finite value, more encoder layers than the config has.
+ *   an integer tensor where floats belong, a non-finite value; or naming the config field whose size
+ *   (`num_hidden_layers`, `hidden_size`, ...) differs from the weights', before anything is allocated from it.
  */
 export function normalizeWeights(
   stored: Map<string, StoredTensor>,
@@ -165,6 +166,7 @@ export function normalizeWeights(
   if (alias && !weights.has(MLM_BIAS)) weights.set(MLM_BIAS, alias);
   else if (alias) ignored.push(DECODER_BIAS);
 
+  checkConfigSizes(weights, config, file);
   const expected = expectedShapes(config);
   const rng = new Rng(seed);
   const initMissing = (prefix: string): boolean => {
@@ -183,7 +185,7 @@ export function normalizeWeights(
   const decoderTied = settleDecoder(weights, config, file, ignored, notes);
   const extra = [...weights.keys()].filter((n) => !expected.has(n) && n !== DECODER_WEIGHT);
   if (extra.length) notes.push(`extra tensors kept: ${extra.join(", ")}`);
-  checkWeights(weights, config, file);
+  checkFinite(weights, file);
   return { weights, poolerInitialized, mlmHeadInitialized, decoderTied, ignored, notes };
 }
 

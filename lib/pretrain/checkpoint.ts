@@ -5,6 +5,7 @@
  */
 import type { AdamWState } from "../train/adamw.ts";
 import type { TensorMap } from "../util/tensor.ts";
+import { checkFinite } from "../model/check_weights.ts";
 import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
@@ -50,12 +51,25 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<voi
   await writeSafetensors(`${tmp}/optimizer.safetensors`, moments);
   const optimizer = { step: ckpt.optimizer.step, paramSteps: Object.fromEntries(ckpt.optimizer.paramSteps) };
   await writeFileAtomic(`${tmp}/state.json`, JSON.stringify({ optimizer, loop: ckpt.state }));
-  if (await exists(dir)) await Deno.rename(dir, old);
+  if (await exists(dir)) {
+    // A crash between the renames below and the removal leaves `old` beside `dir`: `dir` is the newer, complete
+    // one, so the leftover goes (renaming onto a non-empty folder would fail).
+    await Deno.remove(old, { recursive: true }).catch(() => {});
+    await Deno.rename(dir, old);
+  }
   await Deno.rename(tmp, dir);
   await Deno.remove(old, { recursive: true }).catch(() => {});
 }
 
-/** The last complete checkpoint in `dir` (or its `.old` twin after a crash mid-swap), or null. */
+/** Remove the checkpoint in `dir` with whatever an interrupted {@link saveCheckpoint} left beside it. */
+export async function removeCheckpoint(dir: string): Promise<void> {
+  for (const d of [dir, `${dir}.old`, `${dir}.tmp`]) await Deno.remove(d, { recursive: true }).catch(() => {});
+}
+
+/**
+ * The last complete checkpoint in `dir` (or its `.old` twin after a crash mid-swap), or null.
+ * @throws InputError naming the file: unreadable state, a NaN or infinite weight or moment.
+ */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   const where = (await exists(`${dir}/state.json`)) ? dir : (await exists(`${dir}.old/state.json`)) ? `${dir}.old` : null;
   if (!where) return null;
@@ -72,6 +86,8 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   };
   const weights = await floats(`${where}/weights.safetensors`);
   const moments = await floats(`${where}/optimizer.safetensors`);
+  checkFinite(weights, `${where}/weights.safetensors`);
+  checkFinite(moments, `${where}/optimizer.safetensors`);
   const pick = (prefix: string) =>
     new Map([...moments].filter(([n]) => n.startsWith(prefix)).map(([n, t]) => [n.slice(prefix.length), t]));
   const optimizer: AdamWState = {

@@ -29,7 +29,8 @@ import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { mixSeed, Rng } from "../util/rng.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { loadCheckpoint, type LoopState, type OptionStage, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, type LoopState, type OptionStage, removeCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { claimOutFolder, startOutFolder } from "./out_folder.ts";
 import { pretrainingCorpus } from "./corpus.ts";
 import { heldoutMlm } from "./heldout.ts";
 import { BucketedBatches, microBatches, MLM_BUCKETS, packBucket } from "./mlm_batches.ts";
@@ -215,11 +216,24 @@ function checkOptions(o: PretrainOptions): void {
 }
 
 /**
- * Pre-train (or resume pre-training) into `o.out`.
- * @throws InputError when `o.out` already holds a finished model (nothing is overwritten), no budget is given,
- *   an option is out of range, or a resume would change an option of the checkpoint (see `allowChanges`).
+ * Pre-train (or resume pre-training) into `o.out`, one run per folder: a second run on the same `out` waits for
+ * the first (then resumes from its checkpoint or finds its finished model).
+ * @throws InputError when `o.out` is a file, holds files pre-training did not write, or already holds a finished
+ *   model (nothing is overwritten), no budget is given, an option is out of range, or a resume would change an
+ *   option of the checkpoint (see `allowChanges`).
  */
 export async function pretrain(options: Partial<PretrainOptions> & { out: string }): Promise<PretrainResult> {
+  const out = options.out.replace(/(.)\/+$/, "$1");
+  const lock = await claimOutFolder(out);
+  try {
+    return await pretrainInto({ ...options, out });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** {@link pretrain} once its folder is claimed. */
+async function pretrainInto(options: Partial<PretrainOptions> & { out: string }): Promise<PretrainResult> {
   const ckptDir = `${options.out}/checkpoint`;
   const checkpoint = await loadCheckpoint(ckptDir);
   if (!checkpoint && (await exists(`${options.out}/model.safetensors`))) {
@@ -247,7 +261,7 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     const start = await startingPoint(o, corpus.train);
     config = start.config;
     weights = start.weights;
-    await Deno.mkdir(o.out, { recursive: true });
+    await startOutFolder(o.out);
     for (const [name, text] of Object.entries(start.tokenizerFiles)) await writeFileAtomic(`${o.out}/${name}`, text);
     await writeBertConfig(`${o.out}/config.json`, config);
   }
@@ -388,7 +402,7 @@ export async function pretrain(options: Partial<PretrainOptions> & { out: string
     const earlier = o.from ? await Deno.readTextFile(`${o.from}/training_log.json`).then(JSON.parse, () => undefined) : undefined;
     const stages = earlier ? [...(earlier.stages ?? []), { ...earlier, stages: undefined }] : undefined;
     await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, interrupted: undefined, corpus: report, options, stages }, null, 1) + "\n");
-    await Deno.remove(ckptDir, { recursive: true }).catch(() => {});
+    await removeCheckpoint(ckptDir);
     return result;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);

@@ -1,8 +1,15 @@
+import { InputError } from "./errors.ts";
+import { followLink } from "./links.ts";
+
 /**
  * Write a file so that readers see either the old content or the whole new content, never a part:
- * write to a temporary file in the same folder, flush, then rename over the target.
+ * write to a temporary file in the same folder, flush, then rename over the target. A symbolic link is
+ * followed (its target is replaced, the link stays), as appends and reads follow it.
+ * @throws InputError naming `path` when it is a folder, a dangling link or a link loop.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  path = await followLink(path);
+  if ((await Deno.stat(path).catch(() => null))?.isDirectory) throw new InputError("is a folder; give a file path", { file: path });
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;

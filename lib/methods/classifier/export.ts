@@ -24,9 +24,8 @@ import { GraphParams } from "../../model/params.ts";
 import { encodeSafetensors } from "../../model/safetensors.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
-import { loadMethod } from "../saved.ts";
 import type { FinetuneOptions } from "./finetune.ts";
-import { savedInputs } from "./fit.ts";
+import { loadClassifier, savedInputs } from "./fit.ts";
 import { classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
 import { PREFIX_TABLE, prefixTable, prefixValue, type PtuningV2Options } from "./ptuning_v2.ts";
 
@@ -59,7 +58,7 @@ function writeClassifier(
  * @returns the kind of input it was trained on; undefined for a predictor saved before the kind was recorded.
  */
 export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
-  const { meta, tensors } = await loadMethod<FinetuneOptions>(saved, "finetune", model);
+  const { meta, tensors } = await loadClassifier<FinetuneOptions>(saved, "finetune", model);
   const inputs = savedInputs(meta, saved);
   await writeClassifier(out, model, new Map([...model.weights, ...tensors]), { labels: meta.labels, maxLength: meta.options.maxLength, inputs });
   return inputs;
@@ -71,7 +70,7 @@ export async function exportFinetune(saved: string, model: ModelFolder, out: str
  * @returns as {@link exportFinetune}.
  */
 export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
-  const { meta, tensors } = await loadMethod<PtuningV2Options>(saved, "ptuning-v2", model);
+  const { meta, tensors } = await loadClassifier<PtuningV2Options>(saved, "ptuning-v2", model);
   const o = meta.options;
   const inputs = savedInputs(meta, saved);
   const table = await evaluatePrefixTable(tensors, o);

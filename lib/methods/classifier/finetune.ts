@@ -8,10 +8,9 @@ import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
-import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
+import { ClassifierPredictor, fitClassifier, loadClassifier, savedInputs } from "./fit.ts";
 import { checkLoopOptions, rowsInputKind } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
-import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
 /** Options of fine-tuning: the loop's plus input length and evaluation batch size. */
@@ -65,7 +64,7 @@ export const finetune: MethodFactory<FinetuneOptions> = {
     return new Finetune(model, labels, o);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<FinetuneOptions>(dir, finetune.name, model);
+    const { meta, tensors } = await loadClassifier<FinetuneOptions>(dir, finetune.name, model);
     return new ClassifierPredictor(model, meta.labels, finetune.name, meta.options, tensors, savedInputs(meta, dir));
   },
 };

@@ -11,11 +11,11 @@ import type { ModelFolder } from "../../model/folder.ts";
 import type { LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { encodeTexts, type TextInput, type TokenSeq } from "../../model/batch.ts";
-import { ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
+import { checkSavedHead, ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
 import { labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { recordedInputKind } from "../prompt_inputs.ts";
-import { saveMethod, type SavedMethod } from "../saved.ts";
+import { loadMethod, saveMethod, type SavedMethod } from "../saved.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
 
@@ -91,6 +91,16 @@ export async function fitClassifier(
  */
 export function savedInputs(meta: Pick<SavedMethod, "extra">, dir: string): InputKind | undefined {
   return recordedInputKind(meta.extra?.inputs, { file: `${dir}/method.json`, field: "extra.inputs" });
+}
+
+/**
+ * Read a saved classifier predictor (fine-tuning, P-tuning v2) for `model`: {@link loadMethod} and the head checked
+ * against the labels and the model.
+ */
+export async function loadClassifier<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+  const saved = await loadMethod<O>(dir, method, model);
+  checkSavedHead(saved.tensors, model.config, saved.meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+  return saved;
 }
 
 /** Predicts with a classifier head (and any prefix) over a model; saves what the method trained. */

@@ -11,6 +11,7 @@ import { type BertGraph, buildBert, type ParamSource } from "../../model/bert.ts
 import type { BertConfig } from "../../model/config.ts";
 import { GraphParams } from "../../model/params.ts";
 import { initTensor } from "../../model/weights.ts";
+import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
@@ -25,6 +26,25 @@ export function initHead(config: BertConfig, numClasses: number, seed: number): 
     [HEAD_WEIGHT, initTensor(HEAD_WEIGHT, [numClasses, config.hidden_size], config, rng)],
     [HEAD_BIAS, initTensor(HEAD_BIAS, [numClasses], config, rng)],
   ]);
+}
+
+/**
+ * Refuse a saved head that is missing, sized for another model, or with another class count than `labels`
+ * (a predictor would silently drop or invent a class).
+ * @throws InputError naming `weightsFile` and the tensor, or `methodFile`'s `labels` with both counts.
+ */
+export function checkSavedHead(tensors: TensorMap, config: BertConfig, labels: readonly string[], weightsFile: string, methodFile: string): void {
+  for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, config.hidden_size]], [HEAD_BIAS, [labels.length]]] as const) {
+    const t = tensors.get(name);
+    if (!t) throw new InputError("the classification head is missing (an incomplete file, or another method's)", { file: weightsFile, field: name });
+    if (t.shape.length === shape.length && t.shape[0] !== labels.length) {
+      throw new InputError(`lists ${labels.length} labels (${labels.join(", ")}) but the saved head has ${t.shape[0]} classes; the two must agree`, {
+        file: methodFile,
+        field: "labels",
+      });
+    }
+    if (t.shape.join() !== shape.join()) throw new InputError(`shape [${t.shape}] stored, [${shape}] expected for this model`, { file: weightsFile, field: name });
+  }
 }
 
 /** Class logits [B, C] of the head on the pooled [CLS] of `bert`. */

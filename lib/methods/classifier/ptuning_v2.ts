@@ -21,10 +21,9 @@ import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
-import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
+import { ClassifierPredictor, fitClassifier, loadClassifier, savedInputs } from "./fit.ts";
 import { checkLoopOptions, checkOption, rowsInputKind } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
-import { loadMethod } from "../saved.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
 /** Options of P-tuning v2: the loop's plus the prefix encoder's, input length and evaluation batch size. */
@@ -196,7 +195,7 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     return new PtuningV2(model, labels, o, notes);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name, model);
+    const { meta, tensors } = await loadClassifier<PtuningV2Options>(dir, ptuningV2.name, model);
     for (const [name, shape] of prefixShapes(model.config, meta.options)) {
       const t = tensors.get(name);
       if (!t || t.shape.join() !== shape.join()) {

@@ -309,6 +309,33 @@ async function auxInputs(a: NonNullable<PetOptions["auxMlm"]>): Promise<TextInpu
   return rows;
 }
 
+/**
+ * `fn` on a saved predictor's options, its errors naming `file` (labels method.json lists without words, a
+ * template that no longer fits): an option error alone would not say which file holds the option.
+ */
+function savedOptionsCheck<T>(fn: () => T, file: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof InputError) || err.location.file) throw err;
+    const field = err.location.field === undefined ? "options" : `options.${err.location.field}`;
+    throw new InputError(err.message.replace(/^field "[^"]*": /, ""), { file, field });
+  }
+}
+
+/**
+ * Refuse a saved pattern that lacks one of the model's weights or stores it in another shape (a fine-tuned pattern
+ * stores all of them: anything missing would silently be the base model's, or fail deep in the graph).
+ * @throws InputError naming `file` and the tensor.
+ */
+function checkPatternWeights(saved: TensorMap, base: TensorMap, prefix: string, file: string): void {
+  for (const [name, t] of base) {
+    const s = saved.get(name);
+    if (!s) throw new InputError("tensor missing: a fine-tuned PET pattern stores every weight of the model", { file, field: `${prefix}${name}` });
+    if (s.shape.join() !== t.shape.join()) throw new InputError(`shape [${s.shape}] stored, [${t.shape}] in the base model`, { file, field: `${prefix}${name}` });
+  }
+}
+
 /** Registry entry of PET. */
 export const pet: MethodFactory<PetOptions> = {
   name: "pet",
@@ -345,13 +372,14 @@ export const pet: MethodFactory<PetOptions> = {
     const { meta, tensors } = await loadMethod<PetOptions>(dir, pet.name, model);
     // Predictors saved before calibration existed have no `calibrate` option.
     const o = { ...meta.options, calibrate: meta.options.calibrate ?? false };
-    const resolved = resolvePatterns(model, meta.labels, o);
+    const resolved = savedOptionsCheck(() => resolvePatterns(model, meta.labels, o), `${dir}/method.json`);
     const biases = savedBiases(meta.extra, o, meta.labels.length, resolved.length, `${dir}/method.json`);
     const patterns = resolved.map(({ template, verbalizer }, i) => {
       let weights = model.weights;
       if (tensors.size) {
         weights = new Map();
         for (const [n, t] of tensors) if (n.startsWith(prefixOf(i))) weights.set(n.slice(prefixOf(i).length), t);
+        checkPatternWeights(weights, model.weights, prefixOf(i), `${dir}/weights.safetensors`);
       }
       const pattern = new PatternModel(model, template, verbalizer, weights, !tensors.size, o);
       pattern.bias = biases?.[i] ?? null;

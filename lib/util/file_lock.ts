@@ -1,17 +1,20 @@
 /**
- * One writer per results file. The writer holds an exclusive OS lock (`flock`, through `Deno.FsFile.lock`) on
- * `<results>.lock`, which says who holds it (pid, host, start time); a second process on the same file waits,
- * saying whom it waits for, then finds the cells the first finished and runs only the rest. The OS releases
- * the lock when its holder dies, so a crashed run never leaves a stale lock behind: the file itself may stay,
- * and the next writer simply takes it. Shards write (and lock) their own files and run side by side.
+ * One writer per file or folder (a grid's results file, a pre-training folder). The writer holds an exclusive OS
+ * lock (`flock`, through `Deno.FsFile.lock`) on `<target>.lock`, which says who holds it (pid, host, start
+ * time); a second process on the same target waits, saying whom it waits for, then finds what the first did
+ * (a grid runs only the cells left). The OS releases the lock when its holder dies, so a crashed run never
+ * leaves a stale lock behind: the file itself may stay, and the next writer simply takes it. A target that is
+ * a symbolic link is locked as its target, so two names of one file share one lock.
  *
  * On network file systems `flock` is as good as the server's lock support (NFSv4 and Lustre have it); keep
  * results on storage every node of a cluster locks consistently.
  * @module
  */
 
+import { followLink } from "./links.ts";
+
 /** A held lock: release it when done writing. */
-export interface ResultsLock {
+export interface FileLock {
   readonly path: string;
   release(): Promise<void>;
 }
@@ -41,8 +44,10 @@ async function holderText(path: string): Promise<string> {
   }
 }
 
-/** Options of {@link lockResults}. */
+/** Options of {@link lockFile}. */
 export interface LockOptions {
+  /** Said after the holder while waiting, e.g. what to do instead. */
+  hint?: string;
   /** Told once when another process holds the lock (default: a line on stderr). */
   onWait?: (message: string) => void;
   /** How long to try before telling `onWait` (ms). */
@@ -50,20 +55,22 @@ export interface LockOptions {
 }
 
 /**
- * Take the exclusive lock of results file `results` (the file `<results>.lock`), waiting while another
- * process holds it.
+ * Take the exclusive lock of `target` (the file `<target>.lock`, beside the link's target when `target` is a
+ * symbolic link), waiting while another process holds it.
+ * @throws InputError when `target` is a dangling link or a link loop.
  */
-export async function lockResults(results: string, opts: LockOptions = {}): Promise<ResultsLock> {
+export async function lockFile(target: string, opts: LockOptions = {}): Promise<FileLock> {
+  const results = await followLink(target);
   const path = `${results}.lock`;
   const onWait = opts.onWait ?? ((m: string) => console.error(m));
   let told = false;
-  // The first writer of a results file may be the first in its folder too.
+  // The first writer of a file may be the first in its folder too.
   if (results.includes("/")) await Deno.mkdir(results.slice(0, results.lastIndexOf("/")) || "/", { recursive: true });
   while (true) {
     const file = await Deno.open(path, { read: true, write: true, create: true });
     const timer = told ? undefined : setTimeout(async () => {
       told = true;
-      onWait(`waiting for ${results}: ${await holderText(path)} is writing it (run other cells with --shard i/n, which write their own files)`);
+      onWait(`waiting for ${target}: ${await holderText(path)} is writing it${opts.hint ? ` (${opts.hint})` : ""}`);
     }, opts.waitNoticeMs ?? 200);
     try {
       await file.lock(true);
