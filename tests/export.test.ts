@@ -631,13 +631,14 @@ function hasTorch(): boolean {
 }
 
 Deno.test({
-  name: "export: the P-tuning v2 adapter, loaded onto the base with PEFT's semantics in PyTorch (tools/peft_check.py), gives the kit's labels on 20 texts; without the adapter's pooler it would not",
+  name: "export: the P-tuning v2 adapter, loaded onto the base with PEFT's semantics in PyTorch (tools/peft_check.py), gives the kit's labels and probabilities on 20 texts",
   ignore: !requireShared() && !hasTorch(),
   async fn() {
     const model = await minimalBase();
-    const { train } = await setup();
+    const { train, texts: some } = await setup();
     const { predictor, out } = await trainAndExport("ptuning-v2", { ...TINY, steps: 6, prefixLength: 4, lr: 3e-2 }, "text", model);
-    const texts = [...train.map((r) => r.text), "好", "质量太差", "物流很快，包装完好。", "一般"].slice(0, 20);
+    const more = ["质量太差", "物流很快，包装完好。", "一般", "非常满意，还会再来", "客服态度很差", "价格便宜"];
+    const texts = [...train.map((r) => r.text), ...some, ...more].slice(0, 20);
     assert.equal(texts.length, 20);
     const rows = texts.map((t) => {
       const e = model.tokenizer.encode([t], { maxLength: TINY.maxLength });
