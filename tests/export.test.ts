@@ -7,12 +7,14 @@
  * `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { AutoTokenizer, env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { predictCommand } from "../lib/cli/predict.ts";
 import { loadFewShot } from "../lib/data/load.ts";
 import { readLocalRows } from "../lib/data/local.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
+import type { TextInput } from "../lib/model/batch.ts";
 import { exportSaved } from "../lib/methods/export.ts";
 import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
 import { classifierProbabilities } from "../lib/methods/classifier/text_classification.ts";
@@ -200,7 +202,9 @@ Deno.test("export: a zero-shot PET ensemble exports once; its patterns average a
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
   assert.equal(spec.patterns[0].template, "[MASK]满意。{text}", "presets are written out");
   const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
-  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+  const kit = await predictor.predictProba(texts);
+  assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  await scorerAgrees(out, texts, kit);
 });
 
 Deno.test("export: PET label words of several tokens score at several masks as in the kit; calibration carried", async () => {
@@ -218,6 +222,7 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
   const kit = await predictor.predictProba(texts);
   assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  await scorerAgrees(out, texts, kit);
   // Without the calibration the numbers differ: it matters, and the export carries it.
   const uncalibrated = await petProbabilities(fillMask, { ...spec, patterns: spec.patterns.map(({ calibration: _, ...p }) => p) }, texts);
   assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
@@ -470,14 +475,16 @@ async function shippedScorer(out: string) {
   const tokenizer = await AutoTokenizer.from_pretrained(offline(out), { local_files_only: true });
   const session = await ort.InferenceSession.create(`${out}/onnx/model.onnx`);
   const json = (f: string) => JSON.parse(Deno.readTextFileSync(`${out}/${f}`));
-  const promptlab = Deno.statSync(`${out}/config.json`).isFile && (() => {
-    try {
-      return json("promptlab.json");
-    } catch {
-      return undefined;
-    }
-  })();
+  // PET exports only.
+  const promptlab = existsSync(`${out}/promptlab.json`) ? json("promptlab.json") : undefined;
   return { scorer: createScorer({ tokenizer, session, Tensor: ort.Tensor, config: json("config.json"), promptlab }), session };
+}
+
+/** The shipped scorer of `out` gives `want` on `inputs`. */
+async function scorerAgrees(out: string, inputs: readonly TextInput[], want: number[][]): Promise<void> {
+  const { scorer, session } = await shippedScorer(out);
+  assertClose(await scorer.predictProba(inputs), want);
+  await session.release();
 }
 
 Deno.test("export: from a base with a minimal tokenizer_config and no pooler, every kind of export stands alone — special tokens written, transformers.js pipelines, the shipped scorer and model.safetensors agree with the kit", async () => {
@@ -505,10 +512,9 @@ Deno.test("export: from a base with a minimal tokenizer_config and no pooler, ev
     const viaPipeline = await (await openPredictor(out, model.dir)).predictProba(inputs);
     assertClose(viaPipeline, kit);
     const { scorer, session } = await shippedScorer(out);
-    assert.deepEqual(scorer.labels, predictor.labels);
-    assert.equal(scorer.inputs, kind);
-    assertClose(await scorer.predictProba(inputs), viaPipeline);
+    assert.deepEqual([scorer.labels, scorer.inputs], [predictor.labels, kind]);
     await session.release();
+    await scorerAgrees(out, inputs, viaPipeline);
 
     // model.safetensors: what transformers' architecture reads, under its names, the weights the kit ran.
     const { tensors } = await readSafetensors(`${out}/model.safetensors`);
@@ -548,9 +554,8 @@ Deno.test("cli: the shipped scorer of a pair export gives cli predict's probabil
   const r = await cli(["predict", out, ...few.flatMap((p) => ["--text", p.text, "--text-b", p.textB])]);
   assert.equal(r.code, 0, r.stderr);
   const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  const { scorer, session } = await shippedScorer(out);
-  assertClose(await scorer.predictProba(few), rows.map((row) => scorer.labels.map((l: string) => row.probabilities[l])));
-  await session.release();
+  const { labels } = await pairSetup();
+  await scorerAgrees(out, few, rows.map((row) => labels.map((l) => row.probabilities[l])));
 });
 
 Deno.test("export: bad inputs — a folder the kit did not write or a file as --out refused; an export over an export replaced whole (the user's files kept); NaN weights never shipped", async () => {
