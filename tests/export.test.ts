@@ -7,12 +7,14 @@
  * `cli export` and `cli predict` (texts and pairs, and their input errors) as the `cli` task runs them.
  */
 import assert from "node:assert/strict";
-import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import { existsSync } from "node:fs";
+import { AutoTokenizer, env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { predictCommand } from "../lib/cli/predict.ts";
 import { loadFewShot } from "../lib/data/load.ts";
 import { readLocalRows } from "../lib/data/local.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
+import type { TextInput } from "../lib/model/batch.ts";
 import { exportSaved } from "../lib/methods/export.ts";
 import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
 import { classifierProbabilities } from "../lib/methods/classifier/text_classification.ts";
@@ -20,9 +22,11 @@ import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
 import { type PetExportSpec, petProbabilities, petPrompts, type PromptTokenizer } from "../lib/methods/pet/fill_mask.ts";
 import { getMethod, type MethodOptions } from "../lib/methods/registry.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
-import { readSafetensors } from "../lib/model/safetensors.ts";
+import { readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
 import { cutText, type TextTokenizer } from "../lib/model/text_cut.ts";
+import { bertTokenizerFiles } from "../lib/model/tokenizer.ts";
 import { openPredictor } from "../lib/methods/open_predictor.ts";
+import { python, requireShared } from "../lib/util/config.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
@@ -63,11 +67,12 @@ function pairSetup() {
 }
 
 /**
- * Train `method` a few steps (on the paraphrase pairs for `inputs` "pair"), save it and export it; returns the
- * predictor, the saved and export folders and what the export says it wrote.
+ * Train `method` a few steps (on the paraphrase pairs for `inputs` "pair") on `baseModel` (default: the
+ * embedded model), save it and export it; returns the predictor, the saved and export folders and what the
+ * export says it wrote.
  */
-async function trainAndExport(method: string, options: MethodOptions, inputs: InputKind = "text") {
-  const { model } = await setup();
+async function trainAndExport(method: string, options: MethodOptions, inputs: InputKind = "text", baseModel?: ModelFolder) {
+  const model = baseModel ?? (await setup()).model;
   const { train, labels } = inputs === "pair" ? await pairSetup() : await setup();
   const { predictor } = await getMethod(method).create(model, labels, options, inputs).fit(train, []);
   const base = await Deno.makeTempDir();
@@ -152,13 +157,19 @@ Deno.test("export: P-tuning v2 (prefix baked in) loads in pipeline('text-classif
       num_layers: layers,
       encoder_hidden_size: H,
       prefix_projection: false,
-      modules_to_save: ["classifier"],
+      modules_to_save: ["classifier", "pooler"],
     },
   );
   const { tensors } = await readSafetensors(`${out}/adapter_model.safetensors`);
   assert.deepEqual(
     Object.fromEntries([...tensors].map(([n, t]) => [n, t.shape])),
-    { [PEFT_PREFIX]: [P, layers * 2 * H], "base_model.classifier.weight": [labels.length, H], "base_model.classifier.bias": [labels.length] },
+    {
+      [PEFT_PREFIX]: [P, layers * 2 * H],
+      "base_model.classifier.weight": [labels.length, H],
+      "base_model.classifier.bias": [labels.length],
+      "base_model.bert.pooler.dense.weight": [H, H],
+      "base_model.bert.pooler.dense.bias": [H],
+    },
   );
   const saved = await readSafetensors(`${out}/../saved/weights.safetensors`);
   assert.deepEqual(tensors.get(PEFT_PREFIX)!.data, saved.tensors.get(PREFIX_TABLE)!.data, "the adapter holds the trained prefix table");
@@ -191,7 +202,9 @@ Deno.test("export: a zero-shot PET ensemble exports once; its patterns average a
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
   assert.equal(spec.patterns[0].template, "[MASK]满意。{text}", "presets are written out");
   const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
-  assertClose(await petProbabilities(fillMask, spec, texts), await predictor.predictProba(texts));
+  const kit = await predictor.predictProba(texts);
+  assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  await scorerAgrees(out, texts, kit);
 });
 
 Deno.test("export: PET label words of several tokens score at several masks as in the kit; calibration carried", async () => {
@@ -209,6 +222,7 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
   const kit = await predictor.predictProba(texts);
   assertClose(await petProbabilities(fillMask, spec, texts), kit);
+  await scorerAgrees(out, texts, kit);
   // Without the calibration the numbers differ: it matters, and the export carries it.
   const uncalibrated = await petProbabilities(fillMask, { ...spec, patterns: spec.patterns.map(({ calibration: _, ...p }) => p) }, texts);
   assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - kit[i][0]) > 1e-3));
@@ -435,4 +449,213 @@ Deno.test("cli: run --save keeps each split's predictor, which predict then open
     assert.equal(row.text, "物流很快，包装完好。");
     assert.ok(Math.abs(Object.values(row.probabilities as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-5);
   }
+});
+
+/** The embedded model as older Hub folders ship it: a tokenizer_config.json naming no special tokens, and no pooler. */
+let minimalCached: Promise<ModelFolder> | undefined;
+function minimalBase(): Promise<ModelFolder> {
+  minimalCached ??= (async () => {
+    const dir = `${await Deno.makeTempDir()}/bert-minimal`;
+    await Deno.mkdir(dir);
+    for (const f of ["config.json", "tokenizer.json", "vocab.txt"]) await Deno.copyFile(`${MODEL}/${f}`, `${dir}/${f}`);
+    await Deno.writeTextFile(`${dir}/tokenizer_config.json`, JSON.stringify({ do_lower_case: true }));
+    const { tensors } = await readSafetensors(`${MODEL}/model.safetensors`);
+    const kept = [...tensors].filter(([n]) => !n.includes("pooler")).map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }] as const);
+    await writeSafetensors(`${dir}/model.safetensors`, new Map(kept));
+    const model = await loadModelFolder(dir);
+    assert.ok(model.poolerInitialized, "the premise: no pooler stored");
+    return model;
+  })();
+  return minimalCached;
+}
+
+/** The scorer an export ships, over the export's tokenizer and ONNX model, as its documentation runs it. */
+async function shippedScorer(out: string) {
+  const { createScorer } = await import(`file://${out}/promptlab_scorer.mjs`);
+  const tokenizer = await AutoTokenizer.from_pretrained(offline(out), { local_files_only: true });
+  const session = await ort.InferenceSession.create(`${out}/onnx/model.onnx`);
+  const json = (f: string) => JSON.parse(Deno.readTextFileSync(`${out}/${f}`));
+  // PET exports only.
+  const promptlab = existsSync(`${out}/promptlab.json`) ? json("promptlab.json") : undefined;
+  return { scorer: createScorer({ tokenizer, session, Tensor: ort.Tensor, config: json("config.json"), promptlab }), session };
+}
+
+/** The shipped scorer of `out` gives `want` on `inputs`. */
+async function scorerAgrees(out: string, inputs: readonly TextInput[], want: number[][]): Promise<void> {
+  const { scorer, session } = await shippedScorer(out);
+  assertClose(await scorer.predictProba(inputs), want);
+  await session.release();
+}
+
+Deno.test("export: from a base with a minimal tokenizer_config and no pooler, every kind of export stands alone — special tokens written, transformers.js pipelines, the shipped scorer and model.safetensors agree with the kit", async () => {
+  const model = await minimalBase();
+  const { texts } = await setup();
+  const { pairs } = await pairSetup();
+  const cases = [
+    ["finetune", { ...TINY, lr: 1e-3 }, "pair"],
+    ["ptuning-v2", { ...TINY, prefixLength: 4, lr: 3e-2 }, "text"],
+    ["pet", { ...TINY, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS }, "pair"],
+    // 满意 and 不满 are two tokens: two masks, past what fill-mask scores.
+    ["pet", { ...TINY, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: { Positive: ["满意", "好"], Negative: ["不满"] } }, "text"],
+  ] as const;
+  for (const [method, options, kind] of cases) {
+    const { predictor, saved, out } = await trainAndExport(method, options, kind, model);
+    const inputs = kind === "pair" ? pairs : texts;
+    const tokenizerConfig = JSON.parse(await Deno.readTextFile(`${out}/tokenizer_config.json`));
+    assert.deepEqual(
+      [tokenizerConfig.cls_token, tokenizerConfig.sep_token, tokenizerConfig.pad_token, tokenizerConfig.mask_token, tokenizerConfig.unk_token, tokenizerConfig.model_max_length],
+      ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", TINY.maxLength],
+      out,
+    );
+    const kit = await predictor.predictProba(inputs);
+    // What cli predict runs: transformers.js' pipelines.
+    const viaPipeline = await (await openPredictor(out, model.dir)).predictProba(inputs);
+    assertClose(viaPipeline, kit);
+    const { scorer, session } = await shippedScorer(out);
+    assert.deepEqual([scorer.labels, scorer.inputs], [predictor.labels, kind]);
+    await session.release();
+    await scorerAgrees(out, inputs, viaPipeline);
+
+    // model.safetensors: what transformers' architecture reads, under its names, the weights the kit ran.
+    const { tensors } = await readSafetensors(`${out}/model.safetensors`);
+    const names = [...tensors.keys()];
+    if (method === "pet") {
+      assert.ok(!names.some((n) => n.includes("pooler")) && names.includes("cls.predictions.bias"), "BertForMaskedLM reads no pooler");
+    } else {
+      assert.ok(names.includes("classifier.weight") && !names.some((n) => n.startsWith("cls.") || n.startsWith("prefix")), names.join());
+      const trained = (await readSafetensors(`${saved}/weights.safetensors`)).tensors;
+      for (const n of ["bert.pooler.dense.weight", "classifier.weight", "bert.encoder.layer.0.output.dense.weight"]) {
+        assert.ok(sameData(tensors.get(n)!.data, (trained.get(n) ?? model.weights.get(n))!.data), `${n} as the kit ran it`);
+      }
+    }
+    assert.ok(names.every((n) => n.startsWith("bert.") || n.startsWith("cls.") || n.startsWith("classifier.")), names.join());
+  }
+  // The batched text-classification pipeline as a user calls it (it pads with the pad token it now finds).
+  const { predictor, out } = await trainAndExport("finetune", { ...TINY, lr: 1e-3 }, "text", model);
+  const classify = await pipeline("text-classification", offline(out), { local_files_only: true }) as TextClassificationPipeline;
+  const fit = texts.slice(0, -1);
+  const rows = await classify(fit, { top_k: null }) as unknown as { label: string; score: number }[][];
+  assertClose(rows.map((r) => predictor.labels.map((l) => r.find((e) => e.label === l)!.score)), await predictor.predictProba(fit));
+  // The PEFT adapter carries the pooler the kit ran (the base has none: a PEFT user would get a random one).
+  const pt = await trainAndExport("ptuning-v2", { ...TINY, prefixLength: 2 }, "text", model);
+  const adapter = await readSafetensors(`${pt.out}/adapter_model.safetensors`);
+  assert.ok(sameData(adapter.tensors.get("base_model.bert.pooler.dense.weight")!.data, model.weights.get("bert.pooler.dense.weight")!.data));
+});
+
+/** Equal tensor contents (compared without node's assertion diff, which over large arrays exhausts memory). */
+function sameData(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): boolean {
+  return a.length === b.length && Array.prototype.every.call(a, (x, i) => Object.is(x, b[i]));
+}
+
+Deno.test("cli: the shipped scorer of a pair export gives cli predict's probabilities", async () => {
+  const { pairs } = await pairSetup();
+  const { out } = await trainAndExport("pet", { ...TINY, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS }, "pair");
+  const few = pairs.slice(0, 3);
+  const r = await cli(["predict", out, ...few.flatMap((p) => ["--text", p.text, "--text-b", p.textB])]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const { labels } = await pairSetup();
+  await scorerAgrees(out, few, rows.map((row) => labels.map((l) => row.probabilities[l])));
+});
+
+Deno.test("export: bad inputs — a folder the kit did not write or a file as --out refused; an export over an export replaced whole (the user's files kept); NaN weights never shipped", async () => {
+  const { model, train, labels } = await setup();
+  const dir = await Deno.makeTempDir();
+  const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
+  await pet.predictor.save(`${dir}/pet`);
+  const ft = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
+  await ft.predictor.save(`${dir}/ft`);
+  // A folder holding someone's files: refused, nothing touched.
+  await Deno.mkdir(`${dir}/theirs`);
+  await Deno.writeTextFile(`${dir}/theirs/config.json`, "{\"mine\": true}");
+  await assert.rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/theirs`), (e: Error) => e instanceof InputError && e.location.field === "--out" && /holds files the kit did not export \(config\.json\): choose a new or empty folder/.test(e.message));
+  assert.deepEqual([...Deno.readDirSync(`${dir}/theirs`)].map((e) => e.name), ["config.json"]);
+  assert.equal(await Deno.readTextFile(`${dir}/theirs/config.json`), "{\"mine\": true}");
+  await Deno.writeTextFile(`${dir}/file`, "x");
+  await assert.rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/file`), /--out: .*file is a file, not a folder/);
+  // A PET export, a note of the user's beside it, then a fine-tuning export over it: the PET files go (predict
+  // would otherwise open the folder as PET), the note stays, and the marker lists the new export's files.
+  await exportSaved(`${dir}/pet`, model, `${dir}/out`);
+  assert.ok(await Deno.stat(`${dir}/out/promptlab.json`));
+  await Deno.writeTextFile(`${dir}/out/NOTES.md`, "mine");
+  await exportSaved(`${dir}/ft`, model, `${dir}/out/`);
+  await assert.rejects(() => Deno.stat(`${dir}/out/promptlab.json`), Deno.errors.NotFound);
+  assert.equal(await Deno.readTextFile(`${dir}/out/NOTES.md`), "mine");
+  const marker = JSON.parse(await Deno.readTextFile(`${dir}/out/promptlab_export.json`));
+  assert.ok(marker.files.includes("model.safetensors") && marker.files.includes("promptlab_scorer.mjs") && !marker.files.includes("NOTES.md"), marker.files.join());
+  assert.equal(marker.tokenizer_ids, model.tokenizer.vocabSize);
+  const opened = await openPredictor(`${dir}/out`, MODEL);
+  assert.equal(opened.kind, "export text-classification");
+  assertClose(await opened.predictProba(["物流很快"]), await ft.predictor.predictProba(["物流很快"]));
+  // A NaN in the trained weights: refused naming the file and tensor, no folder written.
+  const { tensors } = await readSafetensors(`${dir}/ft/weights.safetensors`);
+  const [name, head] = [...tensors][0];
+  const data = Float32Array.from(head.data as Float32Array);
+  data[1] = NaN;
+  await writeSafetensors(`${dir}/ft/weights.safetensors`, new Map([...tensors].map(([n, t]) => [n, n === name ? { shape: t.shape, data } : { shape: t.shape, data: t.data as Float32Array }])));
+  await rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/nan`), `${dir}/ft/weights.safetensors`, new RegExp(`${name.replaceAll(".", "\\.")}.*(non-finite|NaN)`));
+  await assert.rejects(() => Deno.stat(`${dir}/nan/onnx/model.onnx`), Deno.errors.NotFound);
+});
+
+Deno.test("cli: predict on a broken export — a truncated onnx/model.onnx, no tokenizer.json, another model's tokenizer — is one line naming the file, exit 2", async () => {
+  const { model, train, labels } = await setup();
+  const dir = await Deno.makeTempDir();
+  const { predictor } = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
+  await predictor.save(`${dir}/saved`);
+  const copy = async (name: string) => {
+    await exportSaved(`${dir}/saved`, model, `${dir}/${name}`);
+    return `${dir}/${name}`;
+  };
+  const truncated = await copy("truncated");
+  const onnx = await Deno.readFile(`${truncated}/onnx/model.onnx`);
+  await Deno.writeFile(`${truncated}/onnx/model.onnx`, onnx.subarray(0, onnx.length >> 1));
+  const untokenized = await copy("untokenized");
+  await Deno.remove(`${untokenized}/tokenizer.json`);
+  const other = await copy("other");
+  const otherVocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "好", "差"];
+  await Deno.writeTextFile(`${other}/tokenizer.json`, bertTokenizerFiles(otherVocab)["tokenizer.json"]);
+  const cases = [
+    [truncated, `${truncated}/onnx/model.onnx: onnxruntime cannot load the model \\(truncated or not ONNX; export again\\)`],
+    [untokenized, `${untokenized}/tokenizer.json: missing file: an export needs its tokenizer`],
+    [other, `${other}/tokenizer.json: 7 token ids but the export was written with a tokenizer of ${model.tokenizer.vocabSize}: the tokenizer is another model's; export again`],
+  ];
+  for (const [folder, message] of cases) {
+    const r = await cli(["predict", folder, "--text", "物流很快"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ${message}[^\\n]*\\n$`));
+  }
+});
+
+/** Whether `python()` imports torch: the PEFT check needs it (required where PROMPTLAB_REQUIRE_SHARED=1). */
+function hasTorch(): boolean {
+  try {
+    return new Deno.Command(python(), { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "export: the P-tuning v2 adapter, loaded onto the base with PEFT's semantics in PyTorch (tools/peft_check.py), gives the kit's labels and probabilities on 20 texts",
+  ignore: !requireShared() && !hasTorch(),
+  async fn() {
+    const model = await minimalBase();
+    const { train, texts: some } = await setup();
+    const { predictor, out } = await trainAndExport("ptuning-v2", { ...TINY, steps: 6, prefixLength: 4, lr: 3e-2 }, "text", model);
+    const more = ["质量太差", "物流很快，包装完好。", "一般", "非常满意，还会再来", "客服态度很差", "价格便宜"];
+    const texts = [...train.map((r) => r.text), ...some, ...more].slice(0, 20);
+    assert.equal(texts.length, 20);
+    const rows = texts.map((t) => {
+      const e = model.tokenizer.encode([t], { maxLength: TINY.maxLength });
+      return { input_ids: e.inputIds[0], token_type_ids: e.tokenTypeIds[0] };
+    });
+    const inputs = `${out}/../kit.json`;
+    await Deno.writeTextFile(inputs, JSON.stringify({ rows, probabilities: await predictor.predictProba(texts) }));
+    const ran = await new Deno.Command(python(), { args: [`${root}/tools/peft_check.py`, "--base", model.dir, "--export", out, "--inputs", inputs] }).output();
+    const report = JSON.parse(new TextDecoder().decode(ran.stdout));
+    assert.ok(ran.success, new TextDecoder().decode(ran.stderr) + JSON.stringify(report));
+    assert.deepEqual([report.texts, report.labels_agree, report.keys_ignored_or_not_saved], [20, 20, []]);
+    assert.deepEqual(report.wrapped_modules, ["base_model.bert.pooler", "base_model.classifier"]);
+    assert.ok(report.max_abs_diff <= 1e-4);
+  },
 });

@@ -19,11 +19,12 @@ const SPEC = {
   usage: "deno task cli export <saved predictor folder> --out DIR [--model DIR]",
   positionals: { name: "saved predictor folder", min: 1, max: 1 },
   flags: {
-    out: { type: "string", value: "DIR", required: true, help: "the folder to write (config.json, tokenizer files, onnx/model.onnx, ...)" },
+    out: { type: "string", value: "DIR", required: true, help: "a new or empty folder, or an earlier export (replaced): config.json, tokenizer files, onnx/model.onnx, model.safetensors, promptlab_scorer.mjs, ..." },
     model: BASE_MODEL_FLAG,
   },
   notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
-pet exports for pipeline('fill-mask') with promptlab.json (see docs/export.md).
+pet exports for pipeline('fill-mask') with promptlab.json; every export ships promptlab_scorer.mjs, the scorer
+that sentence pairs and PET need, and model.safetensors for Python transformers (see docs/export.md).
 an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.`,
 } as const satisfies CommandSpec;
 

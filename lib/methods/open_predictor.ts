@@ -3,10 +3,11 @@
  * loaded onto its base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js:
  * a `text-classification` model, or a PET `fill-mask` model with `promptlab.json`).
  */
-import { env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import { AutoTokenizer, env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import type { InputKind } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
 import { exists } from "../util/fs.ts";
+import { exportedTokenizerIds } from "../model/export_folder.ts";
 import { readJsonFile } from "../model/config.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
@@ -59,15 +60,9 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
     throw new InputError("neither a saved predictor (method.json) nor an export (config.json and onnx/model.onnx)", { file: dir });
   }
-  // transformers.js finds a local model as localModelPath + id.
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  const slash = dir.lastIndexOf("/");
-  env.localModelPath = slash >= 0 ? `${dir.slice(0, slash)}/` : "./";
-  const id = dir.slice(slash + 1);
   if (await exists(`${dir}/promptlab.json`)) {
     const spec = await readJsonFile(`${dir}/promptlab.json`) as PetExportSpec;
-    const fillMask = await pipeline("fill-mask", id, { local_files_only: true }) as FillMaskPipeline;
+    const fillMask = await openExportPipeline(dir, "fill-mask") as FillMaskPipeline;
     return {
       labels: spec.labels,
       kind: "export fill-mask (PET)",
@@ -83,11 +78,48 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]);
   // Absent in exports of predictors saved before the kind was recorded.
   const inputs = recordedInputKind(config[EXPORT_CONFIG_KEY]?.inputs, { file: `${dir}/config.json`, field: `${EXPORT_CONFIG_KEY}.inputs` });
-  const classify = await pipeline("text-classification", id, { local_files_only: true }) as TextClassificationPipeline;
+  const classify = await openExportPipeline(dir, "text-classification") as TextClassificationPipeline;
   return {
     labels,
     kind: "export text-classification",
     ...(inputs ? { inputs, inputsFrom: "training" } as const : {}),
     predictProba: (inputs) => classifierProbabilities(classify, inputs),
   };
+}
+
+/**
+ * transformers.js' `task` pipeline over the export in `dir`, offline, its tokenizer checked against the model.
+ * @throws InputError naming the file at fault: tokenizer.json missing or unreadable, a tokenizer with more ids
+ *   than the model's embeddings or another count than the export was written with (another model's tokenizer),
+ *   an `onnx/model.onnx` that onnxruntime cannot load (truncated, not ONNX).
+ */
+async function openExportPipeline(dir: string, task: "fill-mask" | "text-classification"): Promise<FillMaskPipeline | TextClassificationPipeline> {
+  const tokenizerFile = `${dir}/tokenizer.json`;
+  if (!(await exists(tokenizerFile))) throw new InputError("missing file: an export needs its tokenizer (copy it from the base model or export again)", { file: tokenizerFile });
+  // transformers.js finds a local model as localModelPath + id.
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const slash = dir.lastIndexOf("/");
+  env.localModelPath = slash >= 0 ? `${dir.slice(0, slash)}/` : "./";
+  const id = dir.slice(slash + 1);
+  const tokenizer = await AutoTokenizer.from_pretrained(id, { local_files_only: true }).catch((err: Error) => {
+    throw new InputError(`transformers.js cannot read the tokenizer: ${err.message.split("\n")[0]}`, { file: tokenizerFile });
+  });
+  await checkExportTokenizer(dir, tokenizer.get_vocab().size);
+  const modelFile = `${dir}/onnx/model.onnx`;
+  return await pipeline(task, id, { local_files_only: true }).catch((err: Error) => {
+    throw new InputError(`onnxruntime cannot load the model (truncated or not ONNX; export again): ${err.message.split("\n")[0]}`, { file: modelFile });
+  }) as FillMaskPipeline | TextClassificationPipeline;
+}
+
+/** @throws InputError naming tokenizer.json when its `ids` do not fit the export's model (see {@link openExportPipeline}). */
+async function checkExportTokenizer(dir: string, ids: number): Promise<void> {
+  const { vocab_size: vocabSize } = await readJsonFile(`${dir}/config.json`) as { vocab_size?: number };
+  const exported = await exportedTokenizerIds(dir);
+  const problem = vocabSize !== undefined && ids > vocabSize
+    ? `${ids} token ids but the model embeds ${vocabSize} (config.json vocab_size)`
+    : exported !== undefined && ids !== exported
+    ? `${ids} token ids but the export was written with a tokenizer of ${exported}`
+    : undefined;
+  if (problem) throw new InputError(`${problem}: the tokenizer is another model's; export again`, { file: `${dir}/tokenizer.json` });
 }

@@ -65,6 +65,11 @@ export async function loadMethod<O>(dir: string, method: string, model: ModelFol
   return { meta, tensors };
 }
 
+/** The weights file of the predictor saved in `dir` (absent for one without trained tensors). */
+export function savedWeightsFile(dir: string): string {
+  return `${dir}/weights.safetensors`;
+}
+
 /** The `method.json` of a saved predictor, unchecked. @throws InputError naming the file when it is missing or not JSON. */
 export async function readSavedMethod<O = unknown>(dir: string): Promise<SavedMethod<O>> {
   const file = `${dir}/method.json`;

@@ -2,15 +2,17 @@
  * A deployable Hugging Face folder of a trained model, as transformers.js loads it offline: `config.json`
  * (architecture, labels), the tokenizer files, and `onnx/model.onnx`, an inference graph built with the kit's
  * own graph builder at run-time shapes (any batch, any length), every weight an initializer. Inputs are
- * `input_ids`, `attention_mask`, `token_type_ids` (int64 [batch, sequence]); the output is `logits`.
+ * `input_ids`, `attention_mask`, `token_type_ids` (int64 [batch, sequence]); the output is `logits`. Beside it,
+ * `model.safetensors` holds the weights the architecture reads under transformers' names, so Python
+ * `transformers` loads the folder too.
  *
  * The methods say what sits on top of the encoder (a classifier head, the MLM head) and what is baked in
  * (P-tuning v2's prefix); this module writes the folder.
  *
  * @example
  * ```ts
- * await writeHfExport("out/finetuned", { model, weights, architecture: "BertForSequenceClassification",
- *   labels: ["Negative", "Positive"], maxLength: 128, logits: (bert, param) => classifierLogits(bert, config, param) });
+ * await writeHfExport("out/finetuned", { model, weights, source: "runs/ft/weights.safetensors",
+ *   architecture: "BertForSequenceClassification", labels: ["Negative", "Positive"], maxLength: 128, logits: (bert, param) => classifierLogits(bert, config, param) });
  * ```
  * @module
  */
@@ -19,9 +21,11 @@ import { exportOnnx } from "../engine/onnx_export.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type BertGraph, buildBert, type ParamSource } from "./bert.ts";
+import { checkFinite } from "./check_weights.ts";
 import { bertConfigToJson, type BertConfig } from "./config.ts";
 import type { ModelFolder } from "./folder.ts";
 import { GraphParams } from "./params.ts";
+import { encodeSafetensors } from "./safetensors.ts";
 import type { BertTokenizer } from "./tokenizer.ts";
 
 /** Architectures an export declares (transformers' class names). */
@@ -33,6 +37,8 @@ export interface HfExportSpec {
   model: Pick<ModelFolder, "config" | "tokenizer">;
   /** Every weight the graph reads by canonical name (base weights merged with the trained ones). */
   weights: TensorMap;
+  /** The file the trained weights come from, named when one is not finite (nothing is written then). */
+  source: string;
   architecture: HfArchitecture;
   /** Class names in logit order (`id2label`); a sequence classifier needs them. */
   labels?: readonly string[];
@@ -82,29 +88,46 @@ export function exportConfig(config: BertConfig, spec: Pick<HfExportSpec, "archi
 }
 
 /**
- * Tokenizer files of an export: the base model's, with `model_max_length` set to `maxLength`, and
- * `special_tokens_map.json` and `vocab.txt` written from the tokenizer when the base folder has none.
+ * Tokenizer files of an export: the base model's, with `tokenizer_config.json` naming the special tokens, the
+ * tokenizer class and `model_max_length` = `maxLength` whatever the base's says (older Hub folders keep the
+ * special tokens only in `special_tokens_map.json`, which transformers.js does not read: its fill-mask then finds
+ * no mask token and batching no pad token), and `special_tokens_map.json` and `vocab.txt` written from the
+ * tokenizer when the base folder has none.
  */
 export function exportTokenizerFiles(tok: BertTokenizer, maxLength: number): Record<string, string> {
   const files = { ...tok.files };
-  const tokenizerConfig = JSON.parse(files["tokenizer_config.json"] ?? "{}");
-  files["tokenizer_config.json"] = JSON.stringify({ ...tokenizerConfig, model_max_length: maxLength }, null, 2) + "\n";
-  const special = (id: number) => tok.idToToken(id);
   const { cls, sep, pad, mask, unk } = tok.specialIds;
-  files["special_tokens_map.json"] ??= JSON.stringify(
-    { cls_token: special(cls), mask_token: special(mask), pad_token: special(pad), sep_token: special(sep), unk_token: special(unk) },
-    null,
-    2,
-  ) + "\n";
+  const special = { cls_token: tok.idToToken(cls), mask_token: tok.idToToken(mask), pad_token: tok.idToToken(pad), sep_token: tok.idToToken(sep), unk_token: tok.idToToken(unk) };
+  const tokenizerConfig = JSON.parse(files["tokenizer_config.json"] ?? "{}");
+  files["tokenizer_config.json"] = JSON.stringify({ tokenizer_class: "BertTokenizer", ...tokenizerConfig, ...special, model_max_length: maxLength }, null, 2) + "\n";
+  files["special_tokens_map.json"] ??= JSON.stringify(special, null, 2) + "\n";
   files["vocab.txt"] ??= Array.from({ length: tok.vocabSize }, (_, i) => tok.idToToken(i)).join("\n") + "\n";
   return files;
 }
 
-/** Write the folder of `spec` into `dir` (created), each file atomically. */
+/** Name prefixes of the weights each architecture reads in transformers (`BertForMaskedLM` has no pooler). */
+const HF_WEIGHTS: Record<HfArchitecture, readonly string[]> = {
+  BertForSequenceClassification: ["bert.", "classifier."],
+  BertForMaskedLM: ["bert.embeddings.", "bert.encoder.", "cls.predictions."],
+};
+
+/** `model.safetensors` of an export: the weights `architecture` reads, under transformers' names. */
+export function exportSafetensors(weights: TensorMap, architecture: HfArchitecture): Uint8Array {
+  const read = HF_WEIGHTS[architecture];
+  return encodeSafetensors(new Map([...weights].filter(([name]) => read.some((p) => name.startsWith(p)))));
+}
+
+/**
+ * Write the folder of `spec` into `dir` (created), each file atomically.
+ * @throws InputError naming `spec.source` and the tensor when a weight is NaN or infinite: such an export would
+ *   answer one class for every input.
+ */
 export async function writeHfExport(dir: string, spec: HfExportSpec): Promise<void> {
+  checkFinite(spec.weights, spec.source);
   dir = dir.replace(/\/+$/, "");
   await Deno.mkdir(`${dir}/onnx`, { recursive: true });
   await writeFileAtomic(`${dir}/onnx/model.onnx`, inferenceOnnx(spec));
+  await writeFileAtomic(`${dir}/model.safetensors`, exportSafetensors(spec.weights, spec.architecture));
   for (const [name, text] of Object.entries(exportTokenizerFiles(spec.model.tokenizer, spec.maxLength))) {
     await writeFileAtomic(`${dir}/${name}`, text);
   }

@@ -6,8 +6,9 @@
  *
  * PEFT's layout (`save_pretrained` of a `PREFIX_TUNING` / `SEQ_CLS` model): `adapter_config.json`, and
  * `adapter_model.safetensors` with `prompt_embeddings` [num_virtual_tokens, num_layers·2·token_dim] (row p holds
- * every layer's key then value of virtual token p, PEFT's `past_key_values` order) and the head as
- * `base_model.classifier.weight` / `.bias`. A prefix trained through the projection MLP is saved as the table
+ * every layer's key then value of virtual token p, PEFT's `past_key_values` order), the head as
+ * `base_model.classifier.weight` / `.bias` and the pooler as `base_model.bert.pooler.dense.weight` / `.bias`
+ * (`modules_to_save: ["classifier", "pooler"]`). A prefix trained through the projection MLP is saved as the table
  * the MLP computes (`prefix_projection: false`): at inference the two are the same.
  *
  * Both record in `config.json` the kind of input the predictor was trained on, `"promptlab": { "inputs": "text" }`
@@ -24,6 +25,7 @@ import { GraphParams } from "../../model/params.ts";
 import { encodeSafetensors } from "../../model/safetensors.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
+import { savedWeightsFile } from "../saved.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
 import { classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
@@ -38,12 +40,13 @@ function writeClassifier(
   out: string,
   model: ModelFolder,
   weights: TensorMap,
-  saved: { labels: readonly string[]; maxLength: number; inputs?: InputKind },
+  saved: { dir: string; labels: readonly string[]; maxLength: number; inputs?: InputKind },
   prefix?: (param: ParamSource) => Value,
 ) {
   return writeHfExport(out, {
     model,
     weights,
+    source: savedWeightsFile(saved.dir),
     architecture: "BertForSequenceClassification",
     labels: saved.labels,
     maxLength: saved.maxLength,
@@ -60,7 +63,7 @@ function writeClassifier(
 export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadClassifier<FinetuneOptions>(saved, "finetune", model);
   const inputs = savedInputs(meta, saved);
-  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), { labels: meta.labels, maxLength: meta.options.maxLength, inputs });
+  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), { dir: saved, labels: meta.labels, maxLength: meta.options.maxLength, inputs });
   return inputs;
 }
 
@@ -76,8 +79,8 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
   const table = await evaluatePrefixTable(tensors, o);
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
-  await writeClassifier(out, model, weights, { labels: meta.labels, maxLength: o.maxLength, inputs }, (param) => prefixValue(model.config, param, baked, 1));
-  await writePeftAdapter(out, model, table, tensors);
+  await writeClassifier(out, model, weights, { dir: saved, labels: meta.labels, maxLength: o.maxLength, inputs }, (param) => prefixValue(model.config, param, baked, 1));
+  await writePeftAdapter(out, model, table, weights);
   return inputs;
 }
 
@@ -97,8 +100,18 @@ async function evaluatePrefixTable(tensors: TensorMap, o: PtuningV2Options): Pro
   }
 }
 
-/** PEFT's adapter files for a prefix `table` and the trained head, naming the base model by its folder name. */
-async function writePeftAdapter(out: string, model: ModelFolder, table: HostTensor, tensors: TensorMap): Promise<void> {
+/** The pooler's weights (canonical names), which P-tuning v2's head reads. */
+const POOLER_WEIGHTS = ["bert.pooler.dense.weight", "bert.pooler.dense.bias"];
+
+/**
+ * PEFT's adapter files for a prefix `table`, the trained head and the pooler the kit ran (`weights`), naming the
+ * base model by its folder name. PEFT wraps every module whose name ends with an entry of `modules_to_save`
+ * (`classifier`, and `pooler` for BERT's `bert.pooler`) and saves and loads it under its module path without the
+ * wrapper's `modules_to_save.default.`: `base_model.classifier.*`, `base_model.bert.pooler.dense.*`. The pooler
+ * goes along because a base saved without one (a masked-LM checkpoint) gives every loader a fresh random pooler,
+ * where the kit ran a fixed one.
+ */
+async function writePeftAdapter(out: string, model: ModelFolder, table: HostTensor, weights: TensorMap): Promise<void> {
   const { config } = model;
   const adapterConfig = {
     peft_type: "PREFIX_TUNING",
@@ -112,16 +125,18 @@ async function writePeftAdapter(out: string, model: ModelFolder, table: HostTens
     num_layers: config.num_hidden_layers,
     encoder_hidden_size: config.hidden_size,
     prefix_projection: false,
-    modules_to_save: ["classifier"],
+    modules_to_save: ["classifier", "pooler"],
   };
   const adapter: TensorMap = new Map([
     [PEFT_PREFIX, table],
-    [`base_model.${HEAD_WEIGHT}`, tensors.get(HEAD_WEIGHT)!],
-    [`base_model.${HEAD_BIAS}`, tensors.get(HEAD_BIAS)!],
+    ...[HEAD_WEIGHT, HEAD_BIAS, ...POOLER_WEIGHTS].map((name) => [`${PEFT_BASE}${name}`, weights.get(name)!] as const),
   ]);
   await writeFileAtomic(`${out}/adapter_config.json`, JSON.stringify(adapterConfig, null, 2) + "\n");
   await writeFileAtomic(`${out}/adapter_model.safetensors`, encodeSafetensors(adapter));
 }
+
+/** The prefix of a PEFT adapter's module weights: the wrapped transformers model. */
+const PEFT_BASE = "base_model.";
 
 /** The key PEFT saves a prompt-learning adapter's virtual-token table under. */
 export const PEFT_PREFIX = "prompt_embeddings";

@@ -14,7 +14,7 @@ import { writeFileAtomic } from "../../util/atomic.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { templateInputs } from "../prompt_inputs.ts";
-import { loadMethod } from "../saved.ts";
+import { loadMethod, savedWeightsFile } from "../saved.ts";
 import type { PetExportSpec } from "./fill_mask.ts";
 import { type PetOptions, savedBiases } from "./pet.ts";
 import { resolveTemplate } from "./template.ts";
@@ -45,6 +45,7 @@ export async function exportPet(saved: string, model: ModelFolder, out: string):
   await writeHfExport(out, {
     model,
     weights: new Map([...model.weights, ...trained]),
+    source: savedWeightsFile(saved),
     architecture: "BertForMaskedLM",
     maxLength: o.maxLength,
     logits: (bert) => bert.mlmLogitsAll(),
