@@ -2,7 +2,8 @@
  * BERT as a graph, with Hugging Face's semantics (`../shared/docs/methods.md` §1): post-LN encoder, exact or
  * tanh GELU, pooler, MLM head with the tied decoder. The model knows nothing of the methods; they use its
  * hooks:
- *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions, and
+ *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions (or
+ *    `wordEmbeddingsHook` rewrites it in the graph), and
  *    `wordEmbeddings` is exposed so a caller can take gradients with respect to it (AutoPrompt, soft prompts);
  *  - per-layer prefix keys/values: `prefix` [2·layers, B or 1, heads, P, d], an input or a computed value,
  *    with the attention mask and position ids extended as Hugging Face does (P-tuning v2);
@@ -33,6 +34,11 @@ export interface BertGraphOptions {
   prefix?: Value;
   /** Adds `embed_override` [B, L, H] and `embed_override_mask` [B, L] inputs. */
   embedOverride?: boolean;
+  /**
+   * Rewrites the word-embedding lookup [B, L, H] in the graph, before position and type embeddings are added:
+   * a soft prompt computed from trained parameters (the soft-prompt method), so one backward pass reaches them.
+   */
+  wordEmbeddingsHook?: (words: Value) => Value;
   /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
   maskValue?: number;
   /**
@@ -140,6 +146,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const m = op.reshape(embedOverrideMask, [B, L, 1]);
     wordEmbeddings = op.add(wordEmbeddings, op.mul(m, op.sub(embedOverride, wordEmbeddings)));
   }
+  if (opts.wordEmbeddingsHook) wordEmbeddings = opts.wordEmbeddingsHook(wordEmbeddings);
   const positionIds = dims.positionIds(config.max_position_embeddings);
   const positions = op.gather(param("bert.embeddings.position_embeddings.weight"), positionIds);
   const types = op.gather(param("bert.embeddings.token_type_embeddings.weight"), tokenTypeIds);
