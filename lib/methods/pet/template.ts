@@ -99,6 +99,13 @@ export function parseTemplate(source: string, { softSlots = false } = {}): Templ
   return { source, parts, pair: seen.has("text_b"), soft: parts.filter((p) => p.kind === "soft").length };
 }
 
+/** `template` with its one soft slot repeated `count` times (`{text}[P][MASK]` holding 20 trained vectors). */
+export function expandSoftSlot(template: Template, count: number): Template {
+  if (template.soft !== 1) throw new Error(`expandSoftSlot: template "${template.source}" has ${template.soft} soft slots, not one`);
+  const parts = template.parts.flatMap((p): TemplatePart[] => (p.kind === "soft" ? Array.from({ length: count }, () => p) : [p]));
+  return { ...template, parts, soft: count };
+}
+
 function literal(text: string, bad: (problem: string) => InputError): TemplatePart {
   if (/[{}]/.test(text)) throw bad(`unmatched brace in "${text}"`);
   return { kind: "literal", text };

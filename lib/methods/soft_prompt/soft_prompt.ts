@@ -14,27 +14,20 @@
  * @module
  */
 import type { InputKind, Row } from "../../data/types.ts";
-import { Graph } from "../../engine/graph.ts";
-import { crossEntropy } from "../../engine/layers.ts";
-import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert, type ParamSource } from "../../model/bert.ts";
-import { type TextInput, type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
-import { GraphParams } from "../../model/params.ts";
 import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { checkLoopOptions, checkOption, labelIndices, rowsInputKind } from "../checks.ts";
+import { checkLoopOptions, checkOption } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
-import { accuracyOf, predictBatches } from "../predict.ts";
-import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
-import { loadMethod, saveMethod } from "../saved.ts";
-import { fitSupervised } from "../supervised_fit.ts";
-import { encodePrompts, maskRows, parseTemplate, SOFT_SLOT, type Template, type TemplatePart, templateOverhead } from "../pet/template.ts";
-import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
-import type { FitOptions, Method, MethodFactory, Predictor } from "../types.ts";
-import { initPrompt, initWordIds, promptShapes, promptValue, type PromptShape, softSlotFeeds, softSlotsHook } from "./prompt.ts";
+import { checkTemplateInputs } from "../prompt_inputs.ts";
+import { loadMethod } from "../saved.ts";
+import { expandSoftSlot, parseTemplate, SOFT_SLOT, type Template, templateOverhead } from "../pet/template.ts";
+import { buildVerbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
+import type { FitOptions, Method, MethodFactory } from "../types.ts";
+import { fitPattern, PatternPredictor, PromptPattern } from "./pattern.ts";
+import { initPrompt, initWordIds, promptShapes, type PromptShape } from "./prompt.ts";
 
 /** Options of the soft-prompt method: the loop's, the template with soft slots, the verbalizer, the prompt's. */
 export interface SoftPromptOptions extends LoopOptions, Pick<PromptShape, "promptEncoder"> {
@@ -100,73 +93,7 @@ function softTemplate(o: SoftPromptOptions): Template {
   if (t.soft !== 1) {
     throw new InputError(`${P}, but template "${o.template}" has ${t.soft} soft slots; write one ${SOFT_SLOT} to expand, or ${P}`, { field: "promptLength" });
   }
-  const parts = t.parts.flatMap((p): TemplatePart[] => (p.kind === "soft" ? Array.from({ length: P }, () => p) : [p]));
-  return { ...t, parts, soft: P };
-}
-
-/** The template and verbalizer on a model: encoding, the class-score graph and its feeds, eval-mode scores. */
-class SoftPattern {
-  readonly #cache = new SessionCache();
-
-  constructor(
-    readonly model: ModelFolder,
-    readonly template: Template,
-    readonly verbalizer: Verbalizer,
-    /** Backbone and soft-prompt weights, read live at each run. */
-    readonly weights: TensorMap,
-    /** Weights fed at each run (trained ones); the rest are baked into the graphs. */
-    readonly trained: (name: string) => boolean,
-    readonly options: ResolvedOptions,
-  ) {}
-
-  encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
-    const { maxLength } = this.options;
-    return encodePrompts(this.model.tokenizer, this.template, inputs, { maskCount: this.verbalizer.maskCount, maxLength });
-  }
-
-  /** Feeds of a packed batch besides its tokens: mask rows and soft slots. */
-  feeds(b: TokenBatch) {
-    const { mask, pad } = this.model.tokenizer.specialIds;
-    return { mask_rows: maskRows(b, mask, this.verbalizer.maskCount), ...softSlotFeeds(b, pad, this.options.promptLength) };
-  }
-
-  /** Class scores [batch, C] of the soft-prompted BERT built into `g`. */
-  scores(g: Graph, param: ParamSource, batch: number, seqLen: number, train: boolean) {
-    const hook = softSlotsHook(g, promptValue(param, this.options), batch, seqLen);
-    const bert = buildBert(g, this.model.config, param, { batch, seqLen, train, wordEmbeddingsHook: hook });
-    return classScores(bert, g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64"), this.verbalizer);
-  }
-
-  /** Class probabilities of encoded sequences with the current weights. */
-  proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
-    const { evalBatchSize, maxLength } = this.options;
-    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
-      const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => {
-        const g = new Graph();
-        return { graph: g, outputs: { scores: this.scores(g, new GraphParams(g, this.weights, this.trained).get, b.batch, b.seqLen, false) } };
-      });
-      return (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), ...this.feeds(b) }, this.weights))).scores as Float32Array;
-    }, { softmax: true });
-  }
-}
-
-/** Predicts with a soft prompt; saves the soft prompt (and the backbone only when it was trained). */
-class SoftPromptPredictor implements Predictor {
-  constructor(readonly labels: readonly string[], private readonly pattern: SoftPattern, private readonly saved: TensorMap) {}
-
-  get inputs(): InputKind {
-    return templateInputs(this.pattern.template);
-  }
-
-  predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
-    return this.pattern.proba(this.pattern.encode(inputs).seqs);
-  }
-
-  save(dir: string): Promise<void> {
-    const { model, options, verbalizer } = this.pattern;
-    const meta = { method: softPrompt.name, options: { ...options, verbalizer: verbalizer.spec }, labels: [...this.labels] };
-    return saveMethod(dir, meta, model, this.saved);
-  }
+  return expandSoftSlot(t, P);
 }
 
 /** Resolve and check options, template and verbalizer for `model` and `labels`: every error before training. */
@@ -200,30 +127,20 @@ class SoftPrompt implements Method {
 
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
     const { model, labels } = this, { o, template, verbalizer } = this.resolved;
-    rowsInputKind({ train, dev });
-    const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
     const prompt = initPrompt(model, o, o.seed);
     // A trained backbone is a copy: the loaded model stays as it was for the next run.
     const backbone: TensorMap = o.trainBackbone ? new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }])) : model.weights;
     const weights = new Map([...backbone, ...prompt]);
     const params = o.trainBackbone ? weights : prompt;
-    const pattern = new SoftPattern(model, template, verbalizer, weights, (n) => params.has(n), o);
-    const enc = pattern.encode(train), devSeqs = pattern.encode(dev).seqs;
-    const result = await fitSupervised({
-      weights,
-      params,
-      isTrainable: (n) => params.has(n),
-      options: o,
-      onProgress,
-      loss: (g, p, batch, seqLen, targets) => crossEntropy(pattern.scores(g, p.get, batch, seqLen, true), targets),
-      feeds: (b) => pattern.feeds(b),
-      evaluate: dev.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
-    }, enc.seqs, gold);
-    const notes = [...notesFor(model, "mlm-head"), ...(enc.truncated ? [`${enc.truncated} training texts truncated to fit ${o.maxLength} tokens`] : [])];
-    const { losses, dev: devs, steps, bestStep, wallSeconds, trainableParams } = result;
-    const record = { method: this.name, trainableParams, steps, wallSeconds, losses, dev: devs, bestStep, notes };
-    return { predictor: new SoftPromptPredictor(labels, pattern, params), record };
+    const pattern = new PromptPattern(model, template, verbalizer, weights, (n) => params.has(n), o);
+    const record = await fitPattern(this.name, pattern, params, { train, dev, labels }, notesFor(model, "mlm-head"), onProgress);
+    return { predictor: predictorOf(labels, pattern, params), record };
   }
+}
+
+/** The predictor of a trained pattern, saving `saved` with the options (the verbalizer as words). */
+function predictorOf(labels: readonly string[], pattern: PromptPattern, saved: TensorMap): PatternPredictor {
+  return new PatternPredictor(labels, pattern, saved, softPrompt.name, { ...pattern.options, verbalizer: pattern.verbalizer.spec });
 }
 
 /** Registry entry of the soft-prompt method. */
@@ -254,7 +171,6 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
       }
     }
     const weights = new Map([...model.weights, ...tensors]);
-    const pattern = new SoftPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o);
-    return new SoftPromptPredictor(meta.labels, pattern, tensors);
+    return predictorOf(meta.labels, new PromptPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o), tensors);
   },
 };
