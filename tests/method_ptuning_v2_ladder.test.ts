@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
+import { exportPtuningV2 } from "../lib/methods/classifier/export.ts";
 import { ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
 import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
@@ -63,7 +64,7 @@ sharedTest("ptuning-v2 --prefix-depth listing every layer is the default, bit fo
   }
 });
 
-sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS] head, backbone bit-identical, save/load", MODEL, async () => {
+sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS] head, backbone bit-identical, save/load, no export", MODEL, async () => {
   const { model, train, labels } = await setup();
   const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
   const { predictor, record } = await ptuningV2.create(model, labels, { steps: 30, evalEvery: 0, head: "mask", verbalizer: "good-bad" }).fit(train, []);
@@ -76,6 +77,10 @@ sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS
   try {
     await predictor.save(dir);
     assert.deepEqual(await (await ptuningV2.load(dir, model)).predictProba(texts), proba);
+    // No export of a [MASK] head yet: an input error naming the option, nothing written.
+    const out = `${dir}/export`;
+    await assert.rejects(() => exportPtuningV2(dir, model, out), (e) => e instanceof InputError && e.location.field === "options.head");
+    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
