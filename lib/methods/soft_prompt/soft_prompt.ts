@@ -155,6 +155,8 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     test: { ...TEST_LOOP, template: "{text}，[P][P][P][MASK]", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, steps: 100 },
     pairs: { template: "{text}？[P][P][MASK]，{text_b}", verbalizer: "yes-no" },
+    // The committed comparison grids hold no soft-prompt cells yet; the stage-2 ladder grid is its home.
+    inComparisons: false,
   },
   sweeps: [{ param: "promptLength", figure: "prompt_length", title: "Soft prompt: accuracy vs prompt length", axisTitle: "prompt length (soft vectors at the input)" }],
   defaults: SOFT_PROMPT_DEFAULTS,
