@@ -4,7 +4,7 @@
  * resident memory (`promptlab_rss_mb`, `pytorch_rss_mb`, each measured in its own child process), `threads`,
  * and the case's own fields under `promptlab_detail` / `pytorch_detail`.
  *
- * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, infer-base.
+ * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base.
  * Flags: --cases a,b  --threads N (both sides)  --steps N  --warmup N  --batch B  --seq S  --no-torch
  * pretrain-tiny and infer-base read the data mirror (PROMPTLAB_DATA_MIRROR).
  */
@@ -15,7 +15,7 @@ import { loadModelFolder } from "../lib/model/folder.ts";
 import { bertBaseChineseConfig } from "../lib/model/random.ts";
 import { kitInfer } from "./kit_infer.ts";
 import { kitPretrain } from "./kit_pretrain.ts";
-import { kitMlmStep, kitPtuningStep, PREFIX, type StepShape } from "./kit_train.ts";
+import { kitMlmStep, kitPtuningStep, kitSoftPromptStep, PREFIX, type StepShape } from "./kit_train.ts";
 import { round } from "./measure.ts";
 import { python } from "../lib/util/config.ts";
 import { commandFlags, type CommandSpec, type FlagValues } from "../lib/util/flags.ts";
@@ -37,7 +37,8 @@ interface Case {
   /** The kit's side, run in a child process; returns its result fields. */
   kit(f: Flags): Promise<Record<string, unknown>>;
   /** torch_baseline.py arguments for the same work. */
-  torch(f: Flags): string[];
+  /** The PyTorch side's arguments; absent for a case timed on the kit's side only. */
+  torch?(f: Flags): string[];
   /** Fields of the kit's result copied to the case line. */
   lift?: string[];
 }
@@ -70,6 +71,11 @@ const CASES: Record<string, Case> = {
     torch: (f) => ["--model-dir", tinyDir, "--mode", "ptuning", "--prefix", `${PREFIX}`, ...stepArgs(f)],
     lift: ["vs_finetune"],
   },
+  "soft-prompt-tiny": {
+    unit: "tokens/s",
+    kit: async (f) => kitSoftPromptStep(await loadModelFolder(tinyDir), f),
+    lift: ["vs_ptuning_v2", "vs_finetune"],
+  },
   "infer-base": {
     unit: "texts/s",
     kit: (f) => kitInfer(f.plan),
@@ -81,6 +87,8 @@ const CASES: Record<string, Case> = {
 const DEFAULTS: Record<string, Partial<StepShape>> = {
   "pretrain-tiny": { steps: 30 },
   "ptuning-v2-tiny": { seq: 128 - PREFIX },
+  // The batch P-tuning v2's case trains, so the two step times compare.
+  "soft-prompt-tiny": { seq: 128 - PREFIX },
 };
 
 const SPEC = {
@@ -146,7 +154,7 @@ async function main(args: string[]): Promise<number> {
       PROMPTLAB_THREADS: `${threads}`,
       PROMPTLAB_SPIN: "1",
     });
-    const torch = values["no-torch"] || kit.error ? undefined : await jsonChild(
+    const torch = values["no-torch"] || kit.error || !c.torch ? undefined : await jsonChild(
       python(),
       [`${here}torch_baseline.py`, "--threads", `${threads}`, ...c.torch(f)],
       TORCH_ENV,

@@ -16,6 +16,9 @@ import { GradientStep, type LossGraph } from "../lib/engine/gradient_step.ts";
 import type { Graph } from "../lib/engine/graph.ts";
 import { classifierLogits, initHead } from "../lib/methods/classifier/head.ts";
 import { initPrefix, prefixValue } from "../lib/methods/classifier/ptuning_v2.ts";
+import { classScores } from "../lib/methods/pet/verbalizer.ts";
+import { initPrompt, promptValue, softSlotsHook } from "../lib/methods/soft_prompt/prompt.ts";
+import type { ModelFolder } from "../lib/model/folder.ts";
 import { Rng } from "../lib/util/rng.ts";
 import type { TensorMap } from "../lib/util/tensor.ts";
 import { median, peakRssMb, round, timeSteps } from "./measure.ts";
@@ -104,7 +107,7 @@ export const PREFIX = 8;
  * `ptuning-v2-tiny`: P-tuning v2 steps (prefix and head trained, backbone frozen as graph constants) and, on
  * the same batch, full fine-tuning steps of the same classifier; `vs_finetune` is the ratio of their times.
  */
-export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s: StepShape) {
+export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s: StepShape, { finetune = true } = {}) {
   const o = { prefixLength: PREFIX, prefixProjection: false, prefixHiddenSize: 512 };
   const head = initHead(config, 2, 42), prefix = initPrefix(config, o, 42);
   const rng = new Rng(42);
@@ -122,7 +125,7 @@ export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s:
   const ptRss = peakRssMb();
   // Full fine-tuning trains a copy, so the backbone the prefix run saw stays as loaded.
   const full: TensorMap = new Map([...backbone, ...head].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
-  const ft = await timeTraining(full, classifier(full, () => true, false), feeds, s);
+  const ft = finetune ? await timeTraining(full, classifier(full, () => true, false), feeds, s) : { stepSeconds: NaN };
   return {
     tokens_per_s: round(s.batch * s.seq / pt.stepSeconds),
     step_s_median: round(pt.stepSeconds, 4),
@@ -135,5 +138,50 @@ export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s:
     // The prefix run's own peak, before fine-tuning's gradients and moments exist.
     peak_rss_mb: ptRss,
     peak_rss_with_finetune_mb: peakRssMb(),
+  };
+}
+
+/**
+ * `soft-prompt-tiny`: soft-prompt steps (P = {@link PREFIX} vectors after [CLS], read at a [MASK] before the
+ * last token through the MLM head and two label words; backbone frozen as graph constants, so backward stops
+ * at the word-embedding hook) beside P-tuning v2's and full prompt-based fine-tuning's steps on the same batch:
+ * `vs_ptuning_v2` and `vs_finetune` are the ratios of their step times.
+ */
+export async function kitSoftPromptStep(model: ModelFolder, s: StepShape) {
+  const { config } = model, P = PREFIX;
+  const shape = { promptLength: P, promptEncoder: "none", encoderHiddenSize: config.hidden_size, initWords: "" } as const;
+  const prompt = initPrompt(model, shape, 42), rng = new Rng(42);
+  const tokens = tokenBatch(rng, config.vocab_size, s.batch, s.seq);
+  const softIndex = new BigInt64Array(s.batch * s.seq), softMask = new Float32Array(s.batch * s.seq);
+  for (let r = 0; r < s.batch; r++) for (let p = 0; p < P; p++) [softIndex[r * s.seq + 1 + p], softMask[r * s.seq + 1 + p]] = [BigInt(p), 1];
+  const maskRows = BigInt64Array.from({ length: s.batch }, (_, r) => BigInt(r * s.seq + s.seq - 2));
+  const verbalizer = { spec: {}, words: [[{ word: "好", ids: [1] }], [{ word: "差", ids: [2] }]], maskCount: 1 };
+  const feeds = () => ({ ...tokens, labels: BigInt64Array.from({ length: s.batch }, () => BigInt(rng.int(2))), soft_index: softIndex, soft_mask: softMask, mask_rows: maskRows });
+  const promptLoss = (weights: TensorMap, trains: (n: string) => boolean) => (g: Graph): LossGraph => {
+    const params = new GraphParams(g, weights, trains);
+    const hook = softSlotsHook(g, promptValue(params.get, shape), s.batch, s.seq);
+    const bert = buildBert(g, config, params.get, { batch: s.batch, seqLen: s.seq, train: true, wordEmbeddingsHook: hook });
+    const scores = classScores(bert, g.input("mask_rows", [s.batch], "int64"), verbalizer);
+    return { loss: crossEntropy(scores, g.input("labels", [s.batch], "int64")), params };
+  };
+  const soft = new Map([...model.weights, ...prompt]);
+  const sp = await timeTraining(soft, promptLoss(soft, (n) => prompt.has(n)), feeds, s);
+  const spRss = peakRssMb();
+  const pt = await kitPtuningStep(config, model.weights, s, { finetune: false });
+  // Full prompt-based fine-tuning trains a copy of every weight and the vectors.
+  const full: TensorMap = new Map([...soft].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
+  const ft = await timeTraining(full, promptLoss(full, () => true), feeds, s);
+  return {
+    tokens_per_s: round(s.batch * s.seq / sp.stepSeconds),
+    step_s_median: round(sp.stepSeconds, 4),
+    build_s: round(sp.buildSeconds, 2),
+    ptuning_v2_step_s_median: pt.step_s_median,
+    vs_ptuning_v2: round(sp.stepSeconds / pt.step_s_median, 3),
+    finetune_step_s_median: round(ft.stepSeconds, 4),
+    vs_finetune: round(sp.stepSeconds / ft.stepSeconds, 3),
+    prompt: P,
+    final_loss: round(sp.loss, 4),
+    threads: threadCount(),
+    peak_rss_mb: spRss,
   };
 }

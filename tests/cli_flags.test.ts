@@ -151,7 +151,7 @@ Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", as
   await usageError("lib/figures/main.ts", ["r.jsonl", "--scale", "big"], /--scale: must be a number/);
   await usageError("bench/bench.ts", ["--cases", "train-tiny,train-tiny"], /--cases: lists train-tiny twice/);
   // The two bench lines of docs/bad-inputs.md, as printed.
-  await usageError("bench/bench.ts", ["--cases", "train-tiny,huge"], /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, infer-base, got "huge"/);
+  await usageError("bench/bench.ts", ["--cases", "train-tiny,huge"], /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base, got "huge"/);
   await usageError("bench/bench.ts", ["--steps", "0"], /^error: --steps: must be at least 1, got 0/);
 });
 

@@ -8,12 +8,12 @@ import { summaryMarkdown, summaryTable } from "../lib/experiments/stats.ts";
 Deno.test("demo grid: every method at each K and seed, PET also zero-shot once", () => {
   const cells = expandGrid(demoGrid("demo", [4, 16], [1, 2]));
   const count = (m: string, k: number) => cells.filter((c) => c.method === m && c.k === k).length;
-  for (const m of ["finetune", "pet", "autoprompt", "ptuning-v2"]) {
+  for (const m of ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt"]) {
     assert.equal(count(m, 4), 2, m);
     assert.equal(count(m, 16), 2, m);
   }
   assert.equal(cells.filter((c) => c.k === 0).map((c) => c.method).join(), "pet");
-  assert.equal(cells.length, 17);
+  assert.equal(cells.length, 21);
 });
 
 Deno.test("summary table: mean and sample std of accuracy per model, method, parameters and K; numbers ascending", () => {

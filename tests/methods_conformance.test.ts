@@ -149,14 +149,14 @@ async function conform(name: string, options: MethodOptions, load: () => Promise
 }
 
 Deno.test("registry: every method is registered once, under a command-line name, with options an object of defaults", () => {
-  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2"]);
+  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt"]);
   for (const [name, m] of methods) {
     assert.equal(m.name, name);
     assert.ok(m.summary.length > 0);
     assert.ok(Object.keys(m.defaults).length > 0);
     assert.ok(Object.isFrozen(m.defaults), "defaults cannot be changed through the registry");
   }
-  assert.throws(() => getMethod("fine-tune"), (e: Error) => e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, autoprompt, ptuning-v2/.test(e.message));
+  assert.throws(() => getMethod("fine-tune"), (e: Error) => e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, autoprompt, ptuning-v2, soft-prompt/.test(e.message));
 });
 
 Deno.test("registry: refuses a duplicate name, a malformed name, an empty summary, non-object defaults, an unknown kind, a display name or colour malformed or taken", () => {

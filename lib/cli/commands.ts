@@ -22,7 +22,7 @@ export const commands: Record<string, Command> = {
 
 /** The other `deno task`s (deno.json), listed by `deno task cli --help` so one help shows everything. */
 export const otherTasks: Record<string, string> = {
-  "demo": "the main job (same as `cli demo`): all four methods on the embedded model and data, table + figure",
+  "demo": "the main job (same as `cli demo`): every method on the embedded model and data, table + figure",
   "grid <grid.json>": "an experiment grid, resumed from its results file; --shard i/n, --status, --merge",
   "figures <results.jsonl>...": "every chart of results files as Vega-Lite JSON, SVG, PNG and PDF",
   "bench": "training throughput against an eager PyTorch baseline",

@@ -21,8 +21,8 @@ const SPEC = {
   },
 } as const satisfies CommandSpec;
 
-/** The README's main job: the four methods on the embedded model and data, a summary table and a figure. */
-export const demo: Command = flagCommand("all four methods on a small grid (embedded model and demo data by default): table + few-shot figure", SPEC, async (p) => {
+/** The README's main job: every registered method on the embedded model and data, a summary table and a figure. */
+export const demo: Command = flagCommand("every method on a small grid (embedded model and demo data by default): table + few-shot figure", SPEC, async (p) => {
   const { values } = p;
   const dataset = values.dataset;
   const results = values.results ?? `runs/demo/${dataset}.jsonl`, figureDir = values.figures ?? `figures/demo/${dataset}`;

@@ -40,7 +40,7 @@ export const modelCardCommand: Command = flagCommand("compare a kit-pretrained m
   console.log(JSON.stringify(rows));
   printNextStep({
     wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
-    next: [`deno task demo --model ${dir}   # the four methods on this model (or deno task grid <grid.json> --model ${dir})`],
+    next: [`deno task demo --model ${dir}   # every method on this model (or deno task grid <grid.json> --model ${dir})`],
   }, true);
   return 0;
 });

@@ -15,6 +15,12 @@ export const gelu = (x: Value): Value => op.gelu(x, "none");
 /** Tanh-approximated GELU (Hugging Face `gelu_new`, `gelu_pytorch_tanh`). */
 export const geluTanh = (x: Value): Value => op.gelu(x, "tanh");
 
+/** max(x, 0), as a Where on x ≥ 0 so its gradient comes from Where's rule (1 where x ≥ 0, else 0). */
+export function relu(x: Value): Value {
+  const zero = op.fill(x, x.shape, 0);
+  return op.where(op.greaterOrEqual(x, zero), x, zero);
+}
+
 // Odd multipliers of the MurmurHash3 finaliser; indices are pre-multiplied by the golden ratio.
 const GOLDEN = 0x9e3779b1, M1 = 0x85ebca6b, M2 = 0xc2b2ae35;
 

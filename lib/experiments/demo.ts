@@ -1,5 +1,5 @@
 /**
- * The grid of the kit's main job, `deno task demo`: all four methods on the embedded model and the embedded
+ * The grid of the kit's main job, `deno task demo`: every registered method on the embedded model and the embedded
  * demo dataset (or any dataset and model folder). `figures/demo.ts` runs it and draws its figure.
  */
 import { methods } from "../methods/registry.ts";

@@ -84,11 +84,11 @@ export function ptuningGrid(b: Budget, config: Pick<BertConfig, "max_position_em
 }
 
 /**
- * Every registered method with its defaults and the options comparisons fix (P-tuning v2's 8-token prefix, 4 at
+ * Every registered method (but those kept out, `presets.inComparisons`) with its defaults and the options comparisons fix (P-tuning v2's 8-token prefix, 4 at
  * ci), on a pair task with its pair options; the zero-shot cells of those that have them if asked.
  */
 function everyMethod(b: Budget, { zeroShot, pairs = false }: { zeroShot: boolean; pairs?: boolean }): GridMethod[] {
-  return [...methods.values()].map((m) => {
+  return [...methods.values()].filter((m) => m.presets.inComparisons !== false).map((m) => {
     const { compare, pairs: pairOptions, zeroShot: zeroShotOptions } = m.presets;
     const rest = zeroShot && zeroShotOptions ? { zeroShot: zeroShotOptions } : {};
     return entry(m.name, b, rest, { ...compare?.[b], ...(pairs ? pairOptions : {}) });

@@ -134,6 +134,11 @@ export interface MethodPresets {
   readonly pairs?: Readonly<Record<string, unknown>>;
   /** Options of its zero-shot cells, for a method that also predicts untrained (PET). */
   readonly zeroShot?: Readonly<Record<string, unknown>>;
+  /**
+   * Whether every-method grids (the comparison on each dataset, the model-size axis) include it; default true.
+   * False keeps a new method out of them until their committed grid files and results gain its cells.
+   */
+  readonly inComparisons?: boolean;
 }
 
 /**

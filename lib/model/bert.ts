@@ -2,7 +2,8 @@
  * BERT as a graph, with Hugging Face's semantics (`../shared/docs/methods.md` §1): post-LN encoder, exact or
  * tanh GELU, pooler, MLM head with the tied decoder. The model knows nothing of the methods; they use its
  * hooks:
- *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions, and
+ *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions (or
+ *    `wordEmbeddingsHook` rewrites it in the graph), and
  *    `wordEmbeddings` is exposed so a caller can take gradients with respect to it (AutoPrompt, soft prompts);
  *  - per-layer prefix keys/values: `prefix` [2·layers, B or 1, heads, P, d], an input or a computed value,
  *    with the attention mask and position ids extended as Hugging Face does (P-tuning v2);
@@ -31,8 +32,18 @@ export interface BertGraphOptions {
    * by every example.
    */
   prefix?: Value;
+  /**
+   * The layers the prefix's rows belong to, ascending (row 2k keys and 2k+1 values of layer `prefixLayers[k]`);
+   * default every layer. The other layers attend over the tokens only; position ids start at P either way.
+   */
+  prefixLayers?: readonly number[];
   /** Adds `embed_override` [B, L, H] and `embed_override_mask` [B, L] inputs. */
   embedOverride?: boolean;
+  /**
+   * Rewrites the word-embedding lookup [B, L, H] in the graph, before position and type embeddings are added:
+   * a soft prompt computed from trained parameters (the soft-prompt method), so one backward pass reaches them.
+   */
+  wordEmbeddingsHook?: (words: Value) => Value;
   /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
   maskValue?: number;
   /**
@@ -107,8 +118,9 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
   const H = config.hidden_size, heads = config.num_attention_heads, d = H / heads;
   const prefix = opts.prefix;
   const P = prefix ? prefix.shape[3] : 0;
+  const prefixLayers = opts.prefixLayers ?? Array.from({ length: config.num_hidden_layers }, (_, i) => i);
   if (prefix) {
-    const want = [2 * config.num_hidden_layers, heads, P, d];
+    const want = [2 * prefixLayers.length, heads, P, d];
     const [rows, pb, ph, , pd] = prefix.shape;
     if (prefix.rank !== 5 || rows !== want[0] || (pb !== 1 && pb !== B) || ph !== heads || pd !== d) {
       throw new Error(`prefix shape [${prefix.shape}] is not [${want[0]}, 1 or ${B}, ${heads}, P, ${d}]`);
@@ -140,6 +152,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const m = op.reshape(embedOverrideMask, [B, L, 1]);
     wordEmbeddings = op.add(wordEmbeddings, op.mul(m, op.sub(embedOverride, wordEmbeddings)));
   }
+  if (opts.wordEmbeddingsHook) wordEmbeddings = opts.wordEmbeddingsHook(wordEmbeddings);
   const positionIds = dims.positionIds(config.max_position_embeddings);
   const positions = op.gather(param("bert.embeddings.position_embeddings.weight"), positionIds);
   const types = op.gather(param("bert.embeddings.token_type_embeddings.weight"), tokenTypeIds);
@@ -149,10 +162,10 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
   // Additive attention mask over [prefix, tokens]: the prefix part is always attended.
   let keyMask = attentionMask;
   if (P > 0) keyMask = op.concat([dims.expand(g.scalar(1), ["batch", P]), attentionMask], 1);
-  const additive = op.mul(
-    op.sub(g.scalar(1), dims.reshape(keyMask, ["batch", 1, 1, "keys"])),
-    g.scalar(opts.maskValue ?? -10000),
-  );
+  const additiveOver = (m: Value, keys: Dim) => op.mul(op.sub(g.scalar(1), dims.reshape(m, ["batch", 1, 1, keys])), g.scalar(opts.maskValue ?? -10000));
+  const additive = additiveOver(keyMask, "keys");
+  // A layer without prefix rows attends over the tokens only.
+  const tokensOnly = P > 0 && opts.prefixLayers ? additiveOver(attentionMask, "seq") : additive;
 
   const scale = g.scalar(1 / Math.sqrt(d));
   /**
@@ -166,17 +179,18 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const split = (x: Value) => dims.reshape(x, ["batch", "seq", heads, d]);
     let kT = op.transposeLast2(op.transpose(split(dense(h, `${pre}.attention.self.key`)), [0, 2, 1, 3]));
     let v = op.transpose(split(dense(h, `${pre}.attention.self.value`)), [0, 2, 1, 3]);
-    if (prefix) {
+    const slot = prefix ? prefixLayers.indexOf(i) : -1;
+    if (slot >= 0) {
       const row = (r: number) =>
         dims.expand(op.reshape(op.slice(prefix!, 0, r, r + 1), [prefix!.shape[1], heads, P, d]), ["batch", heads, P, d]);
-      kT = op.concat([op.transposeLast2(row(2 * i)), kT], 3);
-      v = op.concat([row(2 * i + 1), v], 2);
+      kT = op.concat([op.transposeLast2(row(2 * slot)), kT], 3);
+      v = op.concat([row(2 * slot + 1), v], 2);
     }
-    let x = h, mask = additive, q: Value;
+    let x = h, mask = prefix && slot < 0 ? tokensOnly : additive, q: Value;
     if (rows) {
       // Each query row takes its own example's keys, values and mask (example = row div L).
       const example = op.div(rows, g.scalar(L, "int64"));
-      [kT, v, mask] = [kT, v, additive].map((t) => op.gather(t, example));
+      [kT, v, mask] = [kT, v, mask].map((t) => op.gather(t, example));
       x = op.gather(h, rows);
       q = op.reshape(op.mul(dense(x, `${pre}.attention.self.query`), scale), [rows.shape[0], heads, 1, d]);
     } else {

@@ -24,6 +24,7 @@ import { writeHfExport } from "../../model/hf_export.ts";
 import { GraphParams } from "../../model/params.ts";
 import { encodeSafetensors } from "../../model/safetensors.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
+import { InputError } from "../../util/errors.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
 import { savedWeightsFile } from "../saved.ts";
 import type { FinetuneOptions } from "./finetune.ts";
@@ -75,6 +76,14 @@ export async function exportFinetune(saved: string, model: ModelFolder, out: str
 export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadClassifier<PtuningV2Options>(saved, "ptuning-v2", model);
   const o = meta.options;
+  // The export bakes a prefix into every layer and the [CLS] head: the ladder's other rungs have none yet.
+  const depth = o.prefixDepth ?? "all", head = o.head ?? "cls";
+  if (depth !== "all" || head !== "cls") {
+    throw new InputError(`P-tuning v2 with prefixDepth ${JSON.stringify(depth)} and head "${head}" has no export (only "all" with "cls")`, {
+      file: `${saved}/method.json`,
+      field: depth !== "all" ? "options.prefixDepth" : "options.head",
+    });
+  }
   const inputs = savedInputs(meta, saved);
   const table = await evaluatePrefixTable(tensors, o);
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };

@@ -36,6 +36,8 @@ export interface ClassifierFit {
   isTrainable(name: string): boolean;
   /** A prefix computed in the training graph, with a uint32 dropout seed input. */
   prefix?(g: Graph, param: ParamSource, batch: number, dropoutSeed: Value): Value;
+  /** The layers the prefix feeds (default every layer). */
+  prefixLayers?: readonly number[];
   /** Scores dev sequences with the current state. */
   predictor: Pick<ClassifierPredictor, "predictSeqs">;
   /** Notes for the record (model loading, derived options). */
@@ -65,7 +67,7 @@ export async function fitClassifier(
     onProgress,
     loss(g, params, batch, seqLen, targets) {
       const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
-      const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix });
+      const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
       return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
     },
     feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,

@@ -7,7 +7,7 @@ import { Graph, type Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { linear } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { type BertGraph, buildBert, type ParamSource } from "../../model/bert.ts";
+import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "../../model/bert.ts";
 import type { BertConfig } from "../../model/config.ts";
 import { GraphParams } from "../../model/params.ts";
 import { initTensor } from "../../model/weights.ts";
@@ -54,7 +54,7 @@ export function classifierLogits(bert: BertGraph, config: BertConfig, param: Par
 }
 
 /** Everything but the token feeds of a classifier graph: extra inputs such as a prefix. */
-export type ExtraBuilder = (g: Graph, config: BertConfig, param: ParamSource, batch: number, train: boolean) => { prefix?: Value };
+export type ExtraBuilder = (g: Graph, config: BertConfig, param: ParamSource, batch: number, train: boolean) => Pick<BertGraphOptions, "prefix" | "prefixLayers">;
 
 /**
  * Eval-mode class probabilities with the weights as graph inputs, so one compiled session per shape
@@ -78,8 +78,8 @@ export class ClassifierEvaluator {
   #build(b: TokenBatch) {
     const g = new Graph();
     const params = new GraphParams(g, this.weights, () => true);
-    const { prefix } = this.extra(g, this.config, params.get, b.batch, false);
-    const bert = buildBert(g, this.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, prefix });
+    const extra = this.extra(g, this.config, params.get, b.batch, false);
+    const bert = buildBert(g, this.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, ...extra });
     return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.config, params.get), 1) } };
   }
 

@@ -7,9 +7,14 @@
  * permuted to the [2·layers, B, heads, P, d] of the BERT `prefix` hook. It is computed in the graph from its
  * parameters, so one backward pass gives their gradients. Every BERT weight is a graph constant (frozen);
  * BERT's dropout stays on in training, as in the reference.
+ *
+ * Two knobs walk the article's ladder back towards the soft prompt, one option each: `prefixDepth` (every
+ * layer, a list of layers, or `input`: P vectors at the input embeddings) and `head` (`cls`, or `mask`: label
+ * words at a `[MASK]` after the text through the frozen MLM head, the soft-prompt method's reading). A `mask`
+ * head runs as a prompt pattern (`soft_prompt/pattern.ts`); the defaults keep the classifier path as it was.
  */
 import type { InputKind, Row } from "../../data/types.ts";
-import type { Value } from "../../engine/graph.ts";
+import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { dropout, linear } from "../../engine/layers.ts";
 import type { ParamSource } from "../../model/bert.ts";
@@ -20,11 +25,16 @@ import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { initHead } from "./head.ts";
-import { ClassifierPredictor, fitClassifier, loadClassifier, savedInputs } from "./fit.ts";
+import { checkSavedHead, initHead } from "./head.ts";
+import { ClassifierPredictor, fitClassifier, savedInputs } from "./fit.ts";
+import { loadMethod } from "../saved.ts";
 import { checkLoopOptions, checkOption, rowsInputKind } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
+import { expandSoftSlot, parseTemplate, SOFT_SLOT } from "../pet/template.ts";
+import { buildVerbalizer, type Verbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
+import { fitPattern, PatternPredictor, PromptPattern } from "../soft_prompt/pattern.ts";
+import { initPrompt, promptShapes } from "../soft_prompt/prompt.ts";
 
 /** Options of P-tuning v2: the loop's plus the prefix encoder's, input length and evaluation batch size. */
 export interface PtuningV2Options extends LoopOptions {
@@ -40,6 +50,16 @@ export interface PtuningV2Options extends LoopOptions {
    */
   maxLength: number;
   evalBatchSize: number;
+  /**
+   * Where the prompt goes: `all` layers' keys/values (P-tuning v2), a list of layer indices (ascending; a
+   * string `"0,3"` from the command line), or `input`: P vectors at the input embeddings right after [CLS],
+   * as the soft-prompt method's (with `head: "mask"` only).
+   */
+  prefixDepth: "all" | "input" | number[] | string;
+  /** `cls`: a linear head on the pooled [CLS]; `mask`: the verbalizer's words at a `[MASK]` after the text. */
+  head: "cls" | "mask";
+  /** Label words of `head: "mask"` (words per label or a PET preset name such as `good-bad`); empty with `cls`. */
+  verbalizer: VerbalizerSpec | string;
 }
 
 /**
@@ -60,6 +80,9 @@ export const PTUNING_V2_DEFAULTS: PtuningV2Options = {
   prefixHiddenSize: 512,
   maxLength: 128,
   evalBatchSize: 32,
+  prefixDepth: "all",
+  head: "cls",
+  verbalizer: "",
 };
 
 /** Learning rate used with `prefixProjection` when none is given (the reference's MLP runs use ~1e-4). */
@@ -72,11 +95,17 @@ const MLP = ["prefix_encoder.trans.0.weight", "prefix_encoder.trans.0.bias", "pr
 /** A dropout site no BERT layer uses, so the prefix mask is independent of theirs. */
 const PREFIX_SITE = 1 << 20;
 
-type PrefixShape = Pick<PtuningV2Options, "prefixLength" | "prefixProjection" | "prefixHiddenSize">;
+type PrefixShape = Pick<PtuningV2Options, "prefixLength" | "prefixProjection" | "prefixHiddenSize"> & {
+  /** Layers with a prefix; absent: every layer. */
+  prefixLayers?: readonly number[];
+};
+
+/** How many layers a prefix of `o` feeds. */
+const prefixedLayers = (config: BertConfig, o: PrefixShape) => o.prefixLayers?.length ?? config.num_hidden_layers;
 
 /** Shapes of the prefix encoder's parameters for `config`. */
 function prefixShapes(config: BertConfig, o: PrefixShape): Map<string, number[]> {
-  const H = config.hidden_size, out = config.num_hidden_layers * 2 * H, P = o.prefixLength;
+  const H = config.hidden_size, out = prefixedLayers(config, o) * 2 * H, P = o.prefixLength;
   if (!o.prefixProjection) return new Map([[PREFIX_TABLE, [P, out]]]);
   const M = o.prefixHiddenSize;
   return new Map([[PREFIX_TABLE, [P, H]], [MLP[0], [M, H]], [MLP[1], [M]], [MLP[2], [out, M]], [MLP[3], [out]]]);
@@ -104,7 +133,7 @@ export function prefixTable(param: ParamSource, o: PrefixShape): Value {
  * dropout mask, as the reference's per-example copies do.
  */
 export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixShape, batch: number, dropoutSeed?: Value): Value {
-  const layers2 = 2 * config.num_hidden_layers, heads = config.num_attention_heads;
+  const layers2 = 2 * prefixedLayers(config, o), heads = config.num_attention_heads;
   const d = config.hidden_size / heads, P = o.prefixLength;
   let x = op.reshape(prefixTable(param, o), [1, P, layers2, heads, d]);
   if (dropoutSeed) {
@@ -114,10 +143,38 @@ export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixSha
 }
 
 /** The predictor of a trained prefix and head on the frozen `model`, trained on `inputs` where known. */
-function prefixPredictor(model: ModelFolder, labels: readonly string[], trained: TensorMap, o: PtuningV2Options, inputs: InputKind | undefined) {
-  return new ClassifierPredictor(model, labels, ptuningV2.name, o, trained, inputs, (_g, config, param) => ({
-    prefix: prefixValue(config, param, o, 1),
+function prefixPredictor(model: ModelFolder, labels: readonly string[], trained: TensorMap, r: Resolved, inputs: InputKind | undefined) {
+  const shape = { ...r.o, prefixLayers: r.layers };
+  return new ClassifierPredictor(model, labels, ptuningV2.name, r.o, trained, inputs, (_g, config, param) => ({
+    prefix: prefixValue(config, param, shape, 1),
+    prefixLayers: r.layers,
   }));
+}
+
+/** The input-layer soft prompt of `prefixDepth: "input"`: the soft-prompt method's, P vectors, no encoder. */
+const inputPrompt = (config: BertConfig, o: PtuningV2Options) =>
+  ({ promptLength: o.prefixLength, promptEncoder: "none", encoderHiddenSize: config.hidden_size, initWords: "" }) as const;
+
+/**
+ * A `mask` head's pattern on `weights`: a `[MASK]` after the text (before `{text_b}` of a pair), with P soft
+ * slots right after [CLS] at `input` depth, else the prefix in its layers.
+ */
+function maskPattern(model: ModelFolder, weights: TensorMap, trained: TensorMap, r: Resolved, inputs: InputKind): PromptPattern {
+  const { o, layers, verbalizer } = r, input = o.prefixDepth === "input";
+  const source = `${input ? SOFT_SLOT : ""}{text}[MASK]${inputs === "pair" ? "{text_b}" : ""}`;
+  const parsed = parseTemplate(source, { softSlots: true });
+  const template = input ? expandSoftSlot(parsed, o.prefixLength) : parsed;
+  const shape = { ...o, prefixLayers: layers };
+  const prefix = input ? undefined : { build: (_g: Graph, param: ParamSource, batch: number, seed?: Value) => prefixValue(model.config, param, shape, batch, seed), layers };
+  return new PromptPattern(model, template, verbalizer!, weights, (n) => trained.has(n), { ...o, ...inputPrompt(model.config, o) }, prefix);
+}
+
+/** The parameters a run of `r` starts from. */
+function initTrained(model: ModelFolder, labels: readonly string[], r: Resolved): TensorMap {
+  const { o } = r;
+  if (o.prefixDepth === "input") return initPrompt(model, inputPrompt(model.config, o), o.seed);
+  const prefix = initPrefix(model.config, { ...o, prefixLayers: r.layers }, o.seed);
+  return o.head === "mask" ? prefix : new Map([...prefix, ...initHead(model.config, labels.length, o.seed)]);
 }
 
 class PtuningV2 implements Method {
@@ -126,59 +183,104 @@ class PtuningV2 implements Method {
   constructor(
     private readonly model: ModelFolder,
     private readonly labels: readonly string[],
-    private readonly options: PtuningV2Options,
-    private readonly notes: string[],
+    private readonly r: Resolved,
+    private readonly inputs: InputKind,
   ) {}
 
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
-    const { model, labels, options: o } = this;
+    const { model, labels, r } = this, o = r.o;
+    const trained = initTrained(model, labels, r);
+    // The model's tensors are shared, not copied: frozen ones become graph constants and are never written.
+    const weights = new Map([...model.weights, ...trained]);
+    if (o.head === "mask") {
+      const pattern = maskPattern(model, weights, trained, r, this.inputs);
+      const record = await fitPattern(this.name, pattern, trained, { train, dev, labels }, r.notes, onProgress);
+      return { predictor: new PatternPredictor(labels, pattern, trained, this.name, o), record };
+    }
     // One kind of input throughout; the predictor records it.
     const inputs = rowsInputKind({ train, dev });
-    const trained: TensorMap = new Map([...initPrefix(model.config, o, o.seed), ...initHead(model.config, labels.length, o.seed)]);
-    const predictor = prefixPredictor(model, labels, trained, o, inputs);
-    const fit = { method: this.name, model, labels, options: o, notes: this.notes, predictor };
+    const predictor = prefixPredictor(model, labels, trained, r, inputs);
+    const fit = { method: this.name, model, labels, options: o, notes: r.notes, predictor };
+    const shape = { ...o, prefixLayers: r.layers };
     const record = await fitClassifier({
       ...fit,
-      // The model's tensors are shared, not copied: frozen ones become graph constants and are never written.
-      weights: new Map([...model.weights, ...trained]),
+      weights,
       params: trained,
       isTrainable: (name) => trained.has(name),
-      prefix: (_g, param, batch, seed) => prefixValue(model.config, param, o, batch, seed),
+      prefix: (_g, param, batch, seed) => prefixValue(model.config, param, shape, batch, seed),
+      prefixLayers: r.layers,
     }, train, dev, onProgress);
     return { predictor, record };
   }
 }
 
+/** Options resolved for a model: the layers a deep prefix feeds (absent: every layer), the verbalizer of a `mask` head. */
+interface Resolved {
+  o: PtuningV2Options;
+  layers?: number[];
+  verbalizer?: Verbalizer;
+  notes: string[];
+}
+
+/**
+ * The layers of a `prefixDepth` list (or of its comma-separated string); undefined for `all` and `input`.
+ * @throws InputError naming `prefixDepth`: anything else, or layers not ascending within the model's.
+ */
+function depthLayers(depth: unknown, layers: number): number[] | undefined {
+  if (depth === "all" || depth === "input") return undefined;
+  const list = typeof depth === "string" && /^\d+(,\d+)*$/.test(depth) ? depth.split(",").map(Number) : depth;
+  const ok = Array.isArray(list) && list.length > 0 && list.every((l, i) => Number.isInteger(l) && l >= 0 && l < layers && (i === 0 || l > list[i - 1]));
+  if (!ok) {
+    throw new InputError(`must be "all", "input" or ascending layer indices in [0, ${layers - 1}] (like "0,${layers - 1}"), got ${JSON.stringify(depth)}`, {
+      field: "prefixDepth",
+    });
+  }
+  return list as number[];
+}
+
 /** Resolve and validate options for `model` (see {@link PtuningV2Options.maxLength}); notes say what was derived. */
-function resolveOptions(model: ModelFolder, options: Partial<PtuningV2Options>): { o: PtuningV2Options; notes: string[] } {
+function resolveOptions(model: ModelFolder, labels: readonly string[], options: Partial<PtuningV2Options>): Resolved {
   const positions = model.config.max_position_embeddings;
   const o = { ...PTUNING_V2_DEFAULTS, ...options };
   const notes: string[] = [];
   checkOption("prefixLength", o.prefixLength, (v) => Number.isInteger(v) && v >= 1 && v <= 128, "an integer in [1, 128]");
   checkOption("prefixHiddenSize", o.prefixHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
-  if (options.maxLength === undefined && o.prefixLength + o.maxLength > positions) {
+  const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
+  const deep = o.prefixDepth !== "input";
+  if (o.head !== "cls" && o.head !== "mask") throw new InputError(`must be "cls" or "mask", got ${JSON.stringify(o.head)}`, { field: "head" });
+  if (o.head === "mask" && !o.verbalizer) {
+    throw new InputError(`head "mask" reads label words at [MASK]: give verbalizer (words per label or a preset such as good-bad)`, { field: "verbalizer" });
+  }
+  if (o.head === "cls" && o.verbalizer) throw new InputError(`label words are read by head "mask" only, and head is "cls"`, { field: "verbalizer" });
+  if (!deep && o.head === "cls") throw new InputError(`"input" (a soft prompt at the input embeddings) is read at [MASK]: use head "mask"`, { field: "prefixDepth" });
+  if (!deep && o.prefixProjection) throw new InputError(`reparameterises deep prefixes; the input-layer soft prompt has none`, { field: "prefixProjection" });
+  if (deep && options.maxLength === undefined && o.prefixLength + o.maxLength > positions) {
     o.maxLength = positions - o.prefixLength;
     notes.push(`maxLength ${o.maxLength}: prefix ${o.prefixLength} and input share the ${positions} positions`);
   }
   if (options.lr === undefined && o.prefixProjection) o.lr = PROJECTION_LR;
   checkLoopOptions(o, positions);
-  if (o.prefixLength + o.maxLength > positions) {
+  if (deep && o.prefixLength + o.maxLength > positions) {
     throw new InputError(
       `prefix ${o.prefixLength} + maxLength ${o.maxLength} exceed the model's ${positions} position embeddings; ` +
         `use maxLength ≤ ${positions - o.prefixLength} or a shorter prefix`,
       { field: "prefixLength" },
     );
   }
+  if (o.head === "mask") {
+    const verbalizer = buildVerbalizer(model.tokenizer, labels, o.verbalizer);
+    return { o: { ...o, verbalizer: verbalizer.spec }, layers, verbalizer, notes: [...notesFor(model, "mlm-head"), ...notes] };
+  }
   if (model.poolerInitialized) {
     notes.push("P-tuning v2 keeps that random pooler frozen: the head reads a fixed random projection of [CLS]");
   }
-  return { o, notes: [...notesFor(model, "pooler"), ...notes] };
+  return { o, layers, notes: [...notesFor(model, "pooler"), ...notes] };
 }
 
 /** Registry entry of P-tuning v2. */
 export const ptuningV2: MethodFactory<PtuningV2Options> = {
   name: "ptuning-v2",
-  summary: "P-tuning v2: trained key/value prefixes in every layer and a [CLS] head; BERT frozen",
+  summary: "P-tuning v2: trained key/value prefixes in every layer (prefixDepth) and a [CLS] head (head: cls or mask); BERT frozen",
   kind: "continuous",
   trains: "weights",
   display: { name: "P-tuning v2", colour: "#54a24b" },
@@ -190,13 +292,16 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
   },
   sweeps: [{ param: "prefixLength", figure: "prefix_length", title: "P-tuning v2: accuracy vs prefix length", axisTitle: "prefix length (virtual tokens per layer)" }],
   defaults: PTUNING_V2_DEFAULTS,
-  create(model, labels, options = {}) {
-    const { o, notes } = resolveOptions(model, options);
-    return new PtuningV2(model, labels, o, notes);
+  create(model, labels, options = {}, inputs = "text") {
+    return new PtuningV2(model, labels, resolveOptions(model, labels, options), inputs);
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadClassifier<PtuningV2Options>(dir, ptuningV2.name, model);
-    for (const [name, shape] of prefixShapes(model.config, meta.options)) {
+    const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name, model);
+    // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
+    const r = resolveOptions(model, meta.labels, { ...PTUNING_V2_DEFAULTS, ...meta.options });
+    if (r.o.head === "cls") checkSavedHead(tensors, model.config, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+    const shapes = r.o.prefixDepth === "input" ? promptShapes(model.config.hidden_size, inputPrompt(model.config, r.o)) : prefixShapes(model.config, { ...r.o, prefixLayers: r.layers });
+    for (const [name, shape] of shapes) {
       const t = tensors.get(name);
       if (!t || t.shape.join() !== shape.join()) {
         throw new InputError(`prefix tensor ${name} is [${t?.shape ?? "missing"}], this model needs [${shape}]`, {
@@ -204,6 +309,8 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
         });
       }
     }
-    return prefixPredictor(model, meta.labels, tensors, meta.options, savedInputs(meta, dir));
+    const inputs = savedInputs(meta, dir);
+    if (r.o.head === "cls") return prefixPredictor(model, meta.labels, tensors, r, inputs);
+    return new PatternPredictor(meta.labels, maskPattern(model, new Map([...model.weights, ...tensors]), tensors, r, inputs ?? "text"), tensors, ptuningV2.name, r.o);
   },
 };

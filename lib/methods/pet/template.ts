@@ -1,7 +1,9 @@
 /**
  * PET's template language: a pattern string with an input slot `{text}` (`{text_a}` is the same slot) and, for
  * sentence pairs, `{text_b}`, one `[MASK]` slot and literal text, e.g. `{text}总之很[MASK]。`, FewCLUE's
- * `[MASK]满意。{text}` or PET's inference pattern `{text}？[MASK]，{text_b}`. A template is parsed once (bad
+ * `[MASK]满意。{text}` or PET's inference pattern `{text}？[MASK]，{text_b}`. The soft-prompt method's templates
+ * also hold soft slots `[P]` (`{text}，[P][P][P][MASK]`): positions whose input embedding is a trained vector,
+ * encoded as `[PAD]` placeholders (attended, unlike padding); PET's templates refuse them. A template is parsed once (bad
  * ones fail before any training) and encoded as one segment `[CLS] parts [SEP]` (token type 0 throughout, as
  * LM-BFF's templates are): literals tokenized alone, the mask slot expanded to as many `[MASK]` tokens as the
  * longest label word, and only the input texts truncated to fit, longest first.
@@ -23,6 +25,7 @@ export type TemplatePart =
   | { kind: "text" }
   | { kind: "text_b" }
   | { kind: "mask" }
+  | { kind: "soft" }
   | { kind: "literal"; text: string };
 
 /** A parsed template. */
@@ -32,6 +35,8 @@ export interface Template {
   parts: TemplatePart[];
   /** True when the template has a `{text_b}` slot (inputs are pairs). */
   pair: boolean;
+  /** Number of soft slots `[P]` (0 in a discrete template). */
+  soft: number;
 }
 
 /**
@@ -61,19 +66,27 @@ export const TEMPLATE_PRESETS: Readonly<Record<string, string>> = {
 
 const SLOTS = { "{text}": "text", "{text_a}": "text", "{text_b}": "text_b" } as const;
 
+/** The soft slot of a template: one trained input vector. */
+export const SOFT_SLOT = "[P]";
+
 /**
- * Parse a template string.
+ * Parse a template string; soft slots `[P]` only with `softSlots` (the soft-prompt method's templates).
  * @throws InputError naming the template: no `{text}` slot, no `[MASK]`, more than one `[MASK]`, a slot used
- *   twice, an unknown `{slot}`, or an unmatched brace.
+ *   twice, an unknown `{slot}`, an unmatched brace, or a soft slot where none is allowed.
  */
-export function parseTemplate(source: string): Template {
+export function parseTemplate(source: string, { softSlots = false } = {}): Template {
   const bad = (problem: string) => new InputError(`template "${source}": ${problem}`, { field: "template" });
   const parts: TemplatePart[] = [];
   const seen = new Set<string>();
   let at = 0;
-  for (const m of source.matchAll(/\{[^{}]*\}|\[MASK\]/g)) {
+  for (const m of source.matchAll(/\{[^{}]*\}|\[MASK\]|\[P\]/g)) {
     if (m.index > at) parts.push(literal(source.slice(at, m.index), bad));
     at = m.index + m[0].length;
+    if (m[0] === SOFT_SLOT) {
+      if (!softSlots) throw bad(`soft slots ${SOFT_SLOT} are trained vectors: use them with the soft-prompt method, not a discrete template`);
+      parts.push({ kind: "soft" });
+      continue;
+    }
     const kind = m[0] === "[MASK]" ? "mask" : SLOTS[m[0] as keyof typeof SLOTS];
     if (!kind) throw bad(`unknown slot ${m[0]}; known: {text} (or {text_a}), {text_b}, [MASK]`);
     if (seen.has(kind)) throw bad(`${kind === "text" ? "{text}" : m[0]} appears more than once`);
@@ -83,7 +96,14 @@ export function parseTemplate(source: string): Template {
   if (at < source.length) parts.push(literal(source.slice(at), bad));
   if (!seen.has("text")) throw bad("no input slot {text}");
   if (!seen.has("mask")) throw bad("no [MASK] slot");
-  return { source, parts, pair: seen.has("text_b") };
+  return { source, parts, pair: seen.has("text_b"), soft: parts.filter((p) => p.kind === "soft").length };
+}
+
+/** `template` with its one soft slot repeated `count` times (`{text}[P][MASK]` holding 20 trained vectors). */
+export function expandSoftSlot(template: Template, count: number): Template {
+  if (template.soft !== 1) throw new Error(`expandSoftSlot: template "${template.source}" has ${template.soft} soft slots, not one`);
+  const parts = template.parts.flatMap((p): TemplatePart[] => (p.kind === "soft" ? Array.from({ length: count }, () => p) : [p]));
+  return { ...template, parts, soft: count };
 }
 
 function literal(text: string, bad: (problem: string) => InputError): TemplatePart {
@@ -110,7 +130,7 @@ export interface PromptEncodeOptions {
  */
 export function templateOverhead(tok: BertTokenizer, template: Template, { maskCount, maxLength }: PromptEncodeOptions): number {
   const literals = template.parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encodeText(p.text).length : 0), 0);
-  const overhead = 2 + literals + maskCount;
+  const overhead = 2 + literals + maskCount + template.soft;
   if (overhead >= maxLength) {
     throw new InputError(`template "${template.source}" with ${maskCount} mask(s) takes ${overhead} of ${maxLength} tokens, leaving none for the text`, {
       field: "template",
@@ -121,8 +141,9 @@ export function templateOverhead(tok: BertTokenizer, template: Template, { maskC
 
 /**
  * Encode inputs with a template. The input texts (never the template) are cut from their end to fit
- * `maxLength`, longest first between `text` and `text_b`; `truncated` counts the inputs cut. A `[MASK]` typed
- * in an input becomes `[UNK]`, so the template's mask slot holds the only masks of a sequence.
+ * `maxLength`, longest first between `text` and `text_b`; `truncated` counts the inputs cut. A `[MASK]` (or
+ * `[PAD]`) typed in an input becomes `[UNK]`, so the template's mask (and soft) slots hold the only masks (and
+ * placeholders) of a sequence.
  * @throws InputError naming the template: a pair for a template without `{text_b}`, or a single text for one with it.
  */
 export function encodePrompts(
@@ -132,9 +153,9 @@ export function encodePrompts(
   opts: PromptEncodeOptions,
 ): { seqs: TokenSeq[]; truncated: number } {
   const budget = opts.maxLength - templateOverhead(tok, template, opts);
-  const { cls, sep, mask, unk } = tok.specialIds;
+  const { cls, sep, mask, unk, pad } = tok.specialIds;
   const literals = template.parts.map((p) => (p.kind === "literal" ? tok.encodeText(p.text) : []));
-  const encode = (s: string) => tok.encodeText(s).map((id) => (id === mask ? unk : id));
+  const encode = (s: string) => tok.encodeText(s).map((id) => (id === mask || id === pad ? unk : id));
   let truncated = 0;
   const seqs = inputs.map((input) => {
     const [a, b] = templateTexts(input, template, "{text_b}").map(encode);
@@ -144,6 +165,7 @@ export function encodePrompts(
       if (p.kind === "text") ids.push(...a);
       else if (p.kind === "text_b") ids.push(...b);
       else if (p.kind === "mask") for (let j = 0; j < opts.maskCount; j++) ids.push(mask);
+      else if (p.kind === "soft") ids.push(pad);
       else ids.push(...literals[i]);
     });
     ids.push(sep);
