@@ -16,7 +16,7 @@ import { readLocalRows } from "../lib/data/local.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
 import type { TextInput } from "../lib/model/batch.ts";
 import { exportSaved } from "../lib/methods/export.ts";
-import { PEFT_PREFIX } from "../lib/methods/classifier/export.ts";
+import { PEFT_PREFIX } from "../lib/methods/peft_adapter.ts";
 import { classifierProbabilities } from "../lib/methods/classifier/text_classification.ts";
 import { PREFIX_TABLE } from "../lib/methods/classifier/ptuning_v2.ts";
 import { type PetExportSpec, petProbabilities, petPrompts, type PromptTokenizer } from "../lib/methods/pet/fill_mask.ts";
@@ -314,7 +314,7 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   await predictor.save(`${dir}/pet`);
   await Deno.mkdir(`${dir}/ap`);
   await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
-  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2/);
+  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2, soft-prompt$/);
   const other = { ...model, dir: `${dir}/other`, config: { ...model.config } };
   await Deno.mkdir(other.dir);
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
@@ -658,4 +658,113 @@ Deno.test({
     assert.deepEqual(report.wrapped_modules, ["base_model.bert.pooler", "base_model.classifier"]);
     assert.ok(report.max_abs_diff <= 1e-4);
   },
+});
+
+/** A soft prompt's vectors through P-tuning's MLP encoder, computed here in plain JavaScript from the saved tensors. */
+function mlpPrompt(saved: Map<string, { shape: number[]; data: Float32Array | Int32Array | BigInt64Array }>): number[][] {
+  const t = (n: string) => saved.get(`prompt_encoder.${n}`)!;
+  const layer = (x: number[][], i: number, relu: boolean) => {
+    const { shape: [out, inp], data: w } = t(`mlp_head.${i}.weight`), b = t(`mlp_head.${i}.bias`).data;
+    return x.map((row) => Array.from({ length: out }, (_, o) => {
+      let s = Number(b[o]);
+      for (let k = 0; k < inp; k++) s += row[k] * Number(w[o * inp + k]);
+      return relu ? Math.max(0, s) : s;
+    }));
+  };
+  const { shape: [P, H], data } = t("embedding.weight");
+  const table = Array.from({ length: P }, (_, p) => Array.from(data.subarray(p * H, (p + 1) * H), Number));
+  return layer(layer(layer(table, 0, true), 2, true), 4, false);
+}
+
+Deno.test("export: a soft prompt (vectors baked into the graph) classifies in pipeline('fill-mask') and the shipped scorer as the kit does; its PEFT adapter is PROMPT_TUNING", async () => {
+  const { model, texts, labels } = await setup();
+  const H = model.config.hidden_size;
+  // A typed [PAD] must not take a soft vector: it reads as [UNK], as in the kit.
+  const inputs = [...texts, "物流[PAD]很快"];
+  const options = { ...TINY, lr: 5e-2, template: "{text}，[P][MASK]", promptLength: 3, verbalizer: "good-bad", initWords: "感觉很" };
+  const { predictor, saved, out, exported } = await trainAndExport("soft-prompt", options);
+  assert.deepEqual(exported, { pipeline: "fill-mask", inputs: "text" });
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.deepEqual(config.architectures, ["BertForMaskedLM"]);
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
+  assert.deepEqual(spec, { method: "soft-prompt", labels, maxLength: TINY.maxLength, patterns: [{ template: "{text}，[P][P][P][MASK]", verbalizer: { Positive: ["好"], Negative: ["差"] } }] });
+  const kit = await predictor.predictProba(inputs);
+  // What cli predict runs on the export (transformers.js' fill-mask), and the shipped scorer.
+  const opened = await openPredictor(out, model.dir);
+  assert.deepEqual([opened.kind, opened.inputs], ["export fill-mask (soft prompt)", "text"]);
+  assertClose(await opened.predictProba(inputs), kit);
+  await scorerAgrees(out, inputs, kit);
+
+  const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
+  assert.deepEqual(adapter, {
+    peft_type: "PROMPT_TUNING",
+    task_type: "FEATURE_EXTRACTION",
+    base_model_name_or_path: "promptlab-bert-zh-L4-H256",
+    inference_mode: true,
+    num_virtual_tokens: 3,
+    token_dim: H,
+    num_transformer_submodules: 1,
+    num_attention_heads: model.config.num_attention_heads,
+    num_layers: model.config.num_hidden_layers,
+    prompt_tuning_init: "TEXT",
+    prompt_tuning_init_text: "感觉很",
+    tokenizer_name_or_path: "promptlab-bert-zh-L4-H256",
+    tokenizer_kwargs: null,
+  });
+  const { tensors } = await readSafetensors(`${out}/adapter_model.safetensors`);
+  assert.deepEqual([...tensors.keys()], [PEFT_PREFIX]);
+  const trained = (await readSafetensors(`${saved}/weights.safetensors`)).tensors.get("prompt_encoder.embedding.weight")!;
+  assert.deepEqual(tensors.get(PEFT_PREFIX)!.shape, [3, H]);
+  assert.ok(sameData(tensors.get(PEFT_PREFIX)!.data, trained.data), "the adapter holds the trained vectors");
+  // The backbone is the base's: model.safetensors holds its weights as they were.
+  const weights = (await readSafetensors(`${out}/model.safetensors`)).tensors;
+  assert.ok(sameData(weights.get("bert.encoder.layer.0.output.dense.weight")!.data, model.weights.get("bert.encoder.layer.0.output.dense.weight")!.data));
+});
+
+Deno.test("export: a soft prompt through the MLP encoder with the backbone trained exports the vectors it computes (PEFT P_TUNING) and its backbone; pairs, saved and exported, agree", async () => {
+  const { model } = await setup();
+  const { pairs, labels } = await pairSetup();
+  const options = { ...TINY, lr: 1e-3, template: "{text}？[P][P][MASK]，{text_b}", verbalizer: PAIR_WORDS, promptEncoder: "mlp", encoderHiddenSize: 16, trainBackbone: true };
+  const { predictor, saved, out, exported } = await trainAndExport("soft-prompt", options, "pair");
+  assert.deepEqual(exported, { pipeline: "fill-mask", inputs: "pair" });
+  const kit = await predictor.predictProba(pairs);
+  const opened = await openPredictor(out, model.dir);
+  assert.equal(opened.inputs, "pair");
+  assertClose(await opened.predictProba(pairs), kit);
+  await scorerAgrees(out, pairs, kit);
+  // The saved predictor opens as cli predict opens it, with the same answers.
+  assertClose(await (await openPredictor(saved, model.dir)).predictProba(pairs), kit);
+  assert.deepEqual(predictor.labels, labels);
+
+  const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
+  assert.deepEqual(
+    [adapter.peft_type, adapter.task_type, adapter.base_model_name_or_path, adapter.num_virtual_tokens, adapter.encoder_reparameterization_type, adapter.encoder_hidden_size, adapter.encoder_num_layers],
+    ["P_TUNING", "FEATURE_EXTRACTION", "soft-prompt-export", 2, "MLP", 16, 2],
+    "a trained backbone: the adapter applies to the export's own model.safetensors",
+  );
+  const savedTensors = (await readSafetensors(`${saved}/weights.safetensors`)).tensors;
+  const vectors = (await readSafetensors(`${out}/adapter_model.safetensors`)).tensors.get(PEFT_PREFIX)!;
+  const want = mlpPrompt(savedTensors as never);
+  assert.deepEqual(vectors.shape, [2, model.config.hidden_size]);
+  want.flat().forEach((v, i) => assert.ok(Math.abs(Number(vectors.data[i]) - v) <= 1e-5, `vector entry ${i}: ${vectors.data[i]} vs ${v}`));
+  const weights = (await readSafetensors(`${out}/model.safetensors`)).tensors;
+  const name = "bert.encoder.layer.0.output.dense.weight";
+  assert.ok(sameData(weights.get(name)!.data, savedTensors.get(name)!.data) && !sameData(weights.get(name)!.data, model.weights.get(name)!.data), "the trained backbone");
+});
+
+Deno.test("cli: export a soft prompt, then predict with the export and with the saved predictor: the same probabilities", async () => {
+  const { model, train, labels } = await setup();
+  const { predictor } = await getMethod("soft-prompt").create(model, labels, { ...TINY, lr: 5e-2 }).fit(train, []);
+  const dir = await Deno.makeTempDir();
+  await predictor.save(`${dir}/saved`);
+  const exported = await cli(["export", `${dir}/saved`, "--out", `${dir}/exported`]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const rows = async (folder: string) => {
+    const ran = await cli(["predict", folder, "--text", "物流很快，包装完好。", "--text", "质量太差"]);
+    assert.equal(ran.code, 0, ran.stderr);
+    return ran.stdout.trim().split("\n").map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+  };
+  const [fromSaved, fromExport] = [await rows(`${dir}/saved`), await rows(`${dir}/exported`)];
+  assert.deepEqual(fromExport.map((r) => r.label), fromSaved.map((r) => r.label));
+  assertClose(fromExport.map((r) => labels.map((l) => r.probabilities[l])), fromSaved.map((r) => labels.map((l) => r.probabilities[l])));
 });

@@ -193,6 +193,7 @@ Deno.test("registry: each method's facts are complete (kind, display, presets wi
     ["finetune", "text-classification"],
     ["pet", "fill-mask"],
     ["ptuning-v2", "text-classification"],
+    ["soft-prompt", "fill-mask"],
   ]);
 });
 

@@ -23,8 +23,9 @@ const SPEC = {
     model: BASE_MODEL_FLAG,
   },
   notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
-pet exports for pipeline('fill-mask') with promptlab.json; every export ships promptlab_scorer.mjs, the scorer
-that sentence pairs and PET need, and model.safetensors for Python transformers (see docs/export.md).
+pet and soft-prompt export for pipeline('fill-mask') with promptlab.json (soft-prompt: its vectors baked into the
+ONNX graph, plus a PEFT PROMPT_TUNING or P_TUNING adapter); every export ships promptlab_scorer.mjs, the scorer
+that sentence pairs, PET and soft prompts need, and model.safetensors for Python transformers (see docs/export.md).
 an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.`,
 } as const satisfies CommandSpec;
 

@@ -31,7 +31,7 @@ const SPEC = {
     "batch-size": { type: "int", min: 1, default: 64, help: "texts per batch (progress is reported per batch)" },
   },
   notes: `each output line: {"text": ..., "text_b": ... (pairs only), "label": the most probable label, "probabilities": {label: p, ...}}
-the other kind of input than the model takes is refused: a PET or AutoPrompt model takes pairs when its template
+the other kind of input than the model takes is refused: a PET, soft-prompt or AutoPrompt model takes pairs when its template
 has a second slot, single texts otherwise; a fine-tuning or P-tuning v2 model, the kind it was trained on (one
 saved before the kit recorded that encodes either: give it the kind it was trained on; docs/export.md).`,
 } as const satisfies CommandSpec;

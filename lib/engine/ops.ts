@@ -58,6 +58,8 @@ export const sub = (a: Value, b: Value): Value => elementwise("Sub", a, b);
 export const mul = (a: Value, b: Value): Value => elementwise("Mul", a, b);
 /** Broadcasting a / b. */
 export const div = (a: Value, b: Value): Value => elementwise("Div", a, b);
+/** Broadcasting a == b, as bool. */
+export const equal = (a: Value, b: Value): Value => elementwise("Equal", a, b, "bool");
 /** Broadcasting a >= b, as bool. */
 export const greaterOrEqual = (a: Value, b: Value): Value => elementwise("GreaterOrEqual", a, b, "bool");
 /** Broadcasting bitwise xor of integers. */
@@ -271,6 +273,12 @@ function reduce(op: string, x: Value, axes: readonly number[], keepdims: boolean
 export const reduceSum = (x: Value, axes: readonly number[], keepdims = false): Value => reduce("ReduceSum", x, axes, keepdims);
 /** Mean over `axes`. */
 export const reduceMean = (x: Value, axes: readonly number[], keepdims = false): Value => reduce("ReduceMean", x, axes, keepdims);
+
+/** Running sum along `axis` (ONNX `CumSum`, inclusive); no gradient rule (integer bookkeeping in exports). */
+export function cumSum(x: Value, axis: number): Value {
+  normAxis(axis, x.rank);
+  return single(x, "CumSum", x.shape, x.dtype, {}, x.graph.scalar(axis, "int64"));
+}
 
 /** Element-wise select: cond ? x : y (broadcasting). */
 export function where(cond: Value, x: Value, y: Value): Value {

@@ -1,7 +1,7 @@
 /**
  * One way to classify texts and sentence pairs with whatever the kit wrote: a saved predictor (`method.json`,
  * loaded onto its base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js:
- * a `text-classification` model, or a PET `fill-mask` model with `promptlab.json`).
+ * a `text-classification` model, or a PET or soft-prompt `fill-mask` model with `promptlab.json`).
  */
 import { AutoTokenizer, env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
 import type { InputKind } from "../data/types.ts";
@@ -26,7 +26,7 @@ export type InputsFrom = "template" | "training";
 /** Class probabilities of texts or sentence pairs, rows in `labels` order. */
 export interface TextClassifier {
   readonly labels: readonly string[];
-  /** What was opened: `saved <method>`, `export text-classification` or `export fill-mask (PET)`. */
+  /** What was opened: `saved <method>`, `export text-classification`, `export fill-mask (PET)` or `export fill-mask (soft prompt)`. */
   readonly kind: string;
   /**
    * The kind of input the model takes where its folder tells: a PET or AutoPrompt template's slots; the rows a
@@ -65,9 +65,9 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
     const fillMask = await openExportPipeline(dir, "fill-mask") as FillMaskPipeline;
     return {
       labels: spec.labels,
-      kind: "export fill-mask (PET)",
+      kind: `export fill-mask (${spec.method === "soft-prompt" ? "soft prompt" : "PET"})`,
       // The first pattern says: an ensemble mixing kinds could classify nothing.
-      inputs: templateInputs(parseTemplate(spec.patterns[0].template)),
+      inputs: templateInputs(parseTemplate(spec.patterns[0].template, { softSlots: true })),
       inputsFrom: "template",
       predictProba: (inputs) => petProbabilities(fillMask, spec, inputs),
     };

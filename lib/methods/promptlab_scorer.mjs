@@ -11,8 +11,9 @@
  * It encodes token ids as the kit does, so no runtime's own truncation is involved:
  * - fine-tuning, P-tuning v2 (`config.json` with `id2label`): `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`
  *   (token types 0, then 1 for b), the texts cut to `model_max_length` longest-first; a softmax over the logits.
- * - PET (`promptlab.json`): `[CLS]`, the template's parts (literals and texts tokenized apart, a `[MASK]` typed
- *   in a text read as `[UNK]`), the mask slot as m `[MASK]`s (m: the longest label word in tokens), `[SEP]`;
+ * - PET and soft prompts (`promptlab.json`): `[CLS]`, the template's parts (literals and texts tokenized apart,
+ *   a `[MASK]` or `[PAD]` typed in a text read as `[UNK]`), each soft slot `[P]` as a `[PAD]` (the graph puts the
+ *   trained vector there), the mask slot as m `[MASK]`s (m: the longest label word in tokens), `[SEP]`;
  *   only the texts cut. A word of k tokens scores the sum of log p(its j-th token at mask j); a class the mean
  *   over its words; a softmax over classes, divided by the pattern's `calibration` and renormalised when it has
  *   one; several patterns averaged.
@@ -86,7 +87,7 @@ function petScorer(spec, ids, encode, run) {
       });
     });
     const masks = Math.max(...words.flat().map((w) => w.length));
-    const fixed = 2 + masks + parts.reduce((n, part) => n + (part.literal === undefined ? 0 : encode(part.literal).length), 0);
+    const fixed = 2 + masks + parts.reduce((n, part) => n + (part.literal !== undefined ? encode(part.literal).length : part.slot === "soft" ? 1 : 0), 0);
     if (fixed >= spec.maxLength) throw new Error(`promptlab.json: template "${p.template}" leaves no room for the text in ${spec.maxLength} tokens`);
     return { ...p, parts, words, masks, budget: spec.maxLength - fixed, pair: parts.some((part) => part.slot === "text_b") };
   });
@@ -98,7 +99,7 @@ function petScorer(spec, ids, encode, run) {
       const sums = inputs.map(() => spec.labels.map(() => 0));
       for (const p of patterns) {
         const rows = inputs.map((input) => {
-          const [a, b] = texts(input).map((t) => (t === undefined ? [] : encode(t).map((id) => (id === ids.mask ? ids.unk : id))));
+          const [a, b] = texts(input).map((t) => (t === undefined ? [] : encode(t).map((id) => (id === ids.mask || id === ids.pad ? ids.unk : id))));
           if ((texts(input)[1] !== undefined) !== p.pair) {
             throw new Error(`template "${p.template}" takes ${p.pair ? "sentence pairs { text, textB }" : "single texts"}`);
           }
@@ -107,6 +108,7 @@ function petScorer(spec, ids, encode, run) {
           for (const part of p.parts) {
             if (part.literal !== undefined) seq.push(...encode(part.literal));
             else if (part.slot === "mask") for (let j = 0; j < p.masks; j++) seq.push(ids.mask);
+            else if (part.slot === "soft") seq.push(ids.pad);
             else seq.push(...(part.slot === "text" ? a : b));
           }
           seq.push(ids.sep);
@@ -130,12 +132,12 @@ function petScorer(spec, ids, encode, run) {
   };
 }
 
-/** Parts of a template: `{ literal }`, or `{ slot: "text" | "text_b" | "mask" }`. */
+/** Parts of a template: `{ literal }`, or `{ slot: "text" | "text_b" | "mask" | "soft" }`. */
 function parseTemplate(template) {
-  const slots = { "{text}": "text", "{text_a}": "text", "{text_b}": "text_b", "[MASK]": "mask" };
+  const slots = { "{text}": "text", "{text_a}": "text", "{text_b}": "text_b", "[MASK]": "mask", "[P]": "soft" };
   const parts = [];
   let at = 0;
-  for (const m of template.matchAll(/\{[^{}]*\}|\[MASK\]/g)) {
+  for (const m of template.matchAll(/\{[^{}]*\}|\[MASK\]|\[P\]/g)) {
     if (m.index > at) parts.push({ literal: template.slice(at, m.index) });
     if (!slots[m[0]]) throw new Error(`template "${template}": unknown slot ${m[0]}`);
     parts.push({ slot: slots[m[0]] });

@@ -13,6 +13,7 @@ import { finetune } from "./classifier/finetune.ts";
 import { ptuningV2 } from "./classifier/ptuning_v2.ts";
 import { exportPet } from "./pet/export.ts";
 import { pet } from "./pet/pet.ts";
+import { exportSoftPrompt } from "./soft_prompt/export.ts";
 import { softPrompt } from "./soft_prompt/soft_prompt.ts";
 import type { Method, MethodDisplay, MethodExporter, MethodFactory, MethodKind, MethodPresets, Predictor, SweepFigure } from "./types.ts";
 
@@ -118,7 +119,7 @@ registry.register(finetune, { pipeline: "text-classification", write: exportFine
 registry.register(pet, { pipeline: "fill-mask", write: exportPet });
 registry.register(autoprompt);
 registry.register(ptuningV2, { pipeline: "text-classification", write: exportPtuningV2 });
-registry.register(softPrompt);
+registry.register(softPrompt, { pipeline: "fill-mask", write: exportSoftPrompt });
 
 /** Registered methods by name. */
 export const methods: ReadonlyMap<string, RegisteredMethod> = registry.all;

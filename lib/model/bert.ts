@@ -42,8 +42,9 @@ export interface BertGraphOptions {
   /**
    * Rewrites the word-embedding lookup [B, L, H] in the graph, before position and type embeddings are added:
    * a soft prompt computed from trained parameters (the soft-prompt method), so one backward pass reaches them.
+   * It is handed the token inputs too (`attentionMask` as float32), so an export can find the soft slots in them.
    */
-  wordEmbeddingsHook?: (words: Value) => Value;
+  wordEmbeddingsHook?: (words: Value, tokens: { inputIds: Value; attentionMask: Value }) => Value;
   /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
   maskValue?: number;
   /**
@@ -152,7 +153,7 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const m = op.reshape(embedOverrideMask, [B, L, 1]);
     wordEmbeddings = op.add(wordEmbeddings, op.mul(m, op.sub(embedOverride, wordEmbeddings)));
   }
-  if (opts.wordEmbeddingsHook) wordEmbeddings = opts.wordEmbeddingsHook(wordEmbeddings);
+  if (opts.wordEmbeddingsHook) wordEmbeddings = opts.wordEmbeddingsHook(wordEmbeddings, { inputIds, attentionMask });
   const positionIds = dims.positionIds(config.max_position_embeddings);
   const positions = op.gather(param("bert.embeddings.position_embeddings.weight"), positionIds);
   const types = op.gather(param("bert.embeddings.token_type_embeddings.weight"), tokenTypeIds);

@@ -7,7 +7,7 @@
  * `transformers` loads the folder too.
  *
  * The methods say what sits on top of the encoder (a classifier head, the MLM head) and what is baked in
- * (P-tuning v2's prefix); this module writes the folder.
+ * (P-tuning v2's prefix, the soft prompt's vectors); this module writes the folder.
  *
  * @example
  * ```ts
@@ -20,7 +20,7 @@ import { Graph, type Value } from "../engine/graph.ts";
 import { exportOnnx } from "../engine/onnx_export.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { type BertGraph, buildBert, type ParamSource } from "./bert.ts";
+import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "./bert.ts";
 import { checkFinite } from "./check_weights.ts";
 import { bertConfigToJson, type BertConfig } from "./config.ts";
 import type { ModelFolder } from "./folder.ts";
@@ -48,6 +48,8 @@ export interface HfExportSpec {
   logits(bert: BertGraph, param: ParamSource): Value;
   /** Per-layer prefix keys/values baked into the graph (P-tuning v2), shaped as the BERT `prefix` hook takes them. */
   prefix?(g: Graph, param: ParamSource): Value;
+  /** A rewrite of the word embeddings baked into the graph (the soft prompt's vectors at its slots), as `buildBert` takes it. */
+  wordEmbeddingsHook?(g: Graph, param: ParamSource): BertGraphOptions["wordEmbeddingsHook"];
   /** Further config.json keys. */
   configExtra?: Record<string, unknown>;
 }
@@ -56,13 +58,14 @@ export interface HfExportSpec {
 const BATCH = "batch_size", SEQUENCE = "sequence_length";
 
 /** The inference graph of `spec` as ONNX bytes: int64 token inputs of any [batch, sequence], output `logits`. */
-export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix">): Uint8Array {
+export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "wordEmbeddingsHook">): Uint8Array {
   const { config } = spec.model;
   const g = new Graph();
   const params = new GraphParams(g, spec.weights, () => false, "constants");
   const prefix = spec.prefix?.(g, params.get);
   // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
-  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, runtimeShapes: true });
+  const wordEmbeddingsHook = spec.wordEmbeddingsHook?.(g, params.get);
+  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, wordEmbeddingsHook, runtimeShapes: true });
   const logits = spec.logits(bert, params.get);
   const tokens = [BATCH, SEQUENCE];
   return exportOnnx(g, { logits }, {

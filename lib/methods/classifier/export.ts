@@ -16,16 +16,14 @@
  * `cli predict` as the saved predictor does.
  */
 import type { InputKind } from "../../data/types.ts";
-import { Graph, type Value } from "../../engine/graph.ts";
-import { CompiledGraph } from "../../engine/session.ts";
+import type { Value } from "../../engine/graph.ts";
 import type { ParamSource } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
-import { GraphParams } from "../../model/params.ts";
-import { encodeSafetensors } from "../../model/safetensors.ts";
-import { writeFileAtomic } from "../../util/atomic.ts";
 import { InputError } from "../../util/errors.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
+import { evaluateParams } from "../evaluate_params.ts";
+import { PEFT_PREFIX, promptLearningConfig, writePeftAdapterFiles } from "../peft_adapter.ts";
 import { savedWeightsFile } from "../saved.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
@@ -85,7 +83,8 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
     });
   }
   const inputs = savedInputs(meta, saved);
-  const table = await evaluatePrefixTable(tensors, o);
+  // A prefix trained through the projection MLP is baked as the table the MLP computes.
+  const table = o.prefixProjection ? await evaluateParams(tensors, (param) => prefixTable(param, o)) : tensors.get(PREFIX_TABLE)!;
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
   await writeClassifier(out, model, weights, { dir: saved, labels: meta.labels, maxLength: o.maxLength, inputs }, (param) => prefixValue(model.config, param, baked, 1));
@@ -95,19 +94,6 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
 
 /** The config.json key of what the kit records about a classifier export: `{ inputs: "text" | "pair" }`. */
 export const EXPORT_CONFIG_KEY = "promptlab";
-
-/** The prefix table [P, layers·2·H] the trained encoder computes (the projection MLP run once when there is one). */
-async function evaluatePrefixTable(tensors: TensorMap, o: PtuningV2Options): Promise<HostTensor> {
-  if (!o.prefixProjection) return tensors.get(PREFIX_TABLE)!;
-  const g = new Graph();
-  const table = prefixTable(new GraphParams(g, tensors, () => false, "constants").get, o);
-  const compiled = await CompiledGraph.compile(g, { table });
-  try {
-    return { shape: [...table.shape], data: (await compiled.run({})).table as Float32Array };
-  } finally {
-    await compiled.release();
-  }
-}
 
 /** The pooler's weights (canonical names), which P-tuning v2's head reads. */
 const POOLER_WEIGHTS = ["bert.pooler.dense.weight", "bert.pooler.dense.bias"];
@@ -121,18 +107,9 @@ const POOLER_WEIGHTS = ["bert.pooler.dense.weight", "bert.pooler.dense.bias"];
  * where the kit ran a fixed one.
  */
 async function writePeftAdapter(out: string, model: ModelFolder, table: HostTensor, weights: TensorMap): Promise<void> {
-  const { config } = model;
   const adapterConfig = {
-    peft_type: "PREFIX_TUNING",
-    task_type: "SEQ_CLS",
-    base_model_name_or_path: model.dir.replace(/\/+$/, "").replace(/^.*\//, ""),
-    inference_mode: true,
-    num_virtual_tokens: table.shape[0],
-    token_dim: config.hidden_size,
-    num_transformer_submodules: 1,
-    num_attention_heads: config.num_attention_heads,
-    num_layers: config.num_hidden_layers,
-    encoder_hidden_size: config.hidden_size,
+    ...promptLearningConfig(model, { peftType: "PREFIX_TUNING", taskType: "SEQ_CLS", virtualTokens: table.shape[0] }),
+    encoder_hidden_size: model.config.hidden_size,
     prefix_projection: false,
     modules_to_save: ["classifier", "pooler"],
   };
@@ -140,12 +117,8 @@ async function writePeftAdapter(out: string, model: ModelFolder, table: HostTens
     [PEFT_PREFIX, table],
     ...[HEAD_WEIGHT, HEAD_BIAS, ...POOLER_WEIGHTS].map((name) => [`${PEFT_BASE}${name}`, weights.get(name)!] as const),
   ]);
-  await writeFileAtomic(`${out}/adapter_config.json`, JSON.stringify(adapterConfig, null, 2) + "\n");
-  await writeFileAtomic(`${out}/adapter_model.safetensors`, encodeSafetensors(adapter));
+  await writePeftAdapterFiles(out, adapterConfig, adapter);
 }
 
 /** The prefix of a PEFT adapter's module weights: the wrapped transformers model. */
 const PEFT_BASE = "base_model.";
-
-/** The key PEFT saves a prompt-learning adapter's virtual-token table under. */
-export const PEFT_PREFIX = "prompt_embeddings";

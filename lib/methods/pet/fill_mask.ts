@@ -46,9 +46,9 @@ export interface PetExportPattern {
   calibration?: number[];
 }
 
-/** `promptlab.json` of a PET export. */
+/** `promptlab.json` of a PET or soft-prompt export (whose templates hold soft slots `[P]`, one per vector). */
 export interface PetExportSpec {
-  method: "pet";
+  method: "pet" | "soft-prompt";
   /** Class order of the probabilities. */
   labels: string[];
   /** Longest prompt in tokens, `[CLS]`, `[SEP]`, template and mask included. */
@@ -67,17 +67,20 @@ export interface PromptTokenizer extends TextTokenizer {
  * @throws InputError naming the template: inputs of the other kind than it takes, or no room for the text.
  */
 export function petPrompts(tok: PromptTokenizer, pattern: PetExportPattern, inputs: readonly TextInput[], maxLength: number): string[] {
-  const template = parseTemplate(pattern.template);
+  const template = parseTemplate(pattern.template, { softSlots: true });
   const { parts } = template;
   for (const input of inputs) checkTemplateInputs(template, inputKindOf(input), "{text_b}");
   const masks = maskCount(Object.values(pattern.verbalizer).flat().map((w) => wordIds(tok, w)));
   const literals = parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encode(p.text, { add_special_tokens: false }).length : 0), 0);
-  const budget = maxLength - 2 - literals - masks;
+  const budget = maxLength - 2 - literals - masks - template.soft;
   if (budget <= 0) throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
   const slot = Array(masks).fill("[MASK]").join(" ");
+  // The soft prompt's graph reads an attended [PAD] as its next vector: only the template's slots may hold one.
+  const typed = (t: string) => (t === "[MASK]" || t === "[PAD]" ? "[UNK]" : t);
   return inputs.map((input) => {
-    const [a, b] = cutInput(tok, input, budget, (t) => (t === "[MASK]" ? "[UNK]" : t));
-    return parts.map((p) => (p.kind === "literal" ? p.text : p.kind === "mask" ? slot : p.kind === "text" ? a : b)).join(" ");
+    const [a, b] = cutInput(tok, input, budget, typed);
+    const text = { text: a, text_b: b, mask: slot, soft: "[PAD]" } as const;
+    return parts.map((p) => (p.kind === "literal" ? p.text : text[p.kind])).join(" ");
   });
 }
 

@@ -99,6 +99,12 @@ export function parseTemplate(source: string, { softSlots = false } = {}): Templ
   return { source, parts, pair: seen.has("text_b"), soft: parts.filter((p) => p.kind === "soft").length };
 }
 
+/** The template written out part by part: `{text}`, `{text_b}`, `[MASK]`, `[P]` per soft slot (after expansion), literals. */
+export function templateText(template: Template): string {
+  const slot = { text: "{text}", text_b: "{text_b}", mask: "[MASK]", soft: SOFT_SLOT } as const;
+  return template.parts.map((p) => (p.kind === "literal" ? p.text : slot[p.kind])).join("");
+}
+
 /** `template` with its one soft slot repeated `count` times (`{text}[P][MASK]` holding 20 trained vectors). */
 export function expandSoftSlot(template: Template, count: number): Template {
   if (template.soft !== 1) throw new Error(`expandSoftSlot: template "${template.source}" has ${template.soft} soft slots, not one`);

@@ -92,7 +92,28 @@ const SOFT_INDEX = "soft_index", SOFT_MASK = "soft_mask";
 export function softSlotsHook(g: Graph, prompt: Value, batch: number, seqLen: number): (words: Value) => Value {
   const index = g.input(SOFT_INDEX, [batch, seqLen], "int64");
   const mask = op.reshape(g.input(SOFT_MASK, [batch, seqLen]), [batch, seqLen, 1]);
-  return (words) => op.add(words, op.mul(mask, op.sub(op.gather(prompt, index), words)));
+  return (words) => placePrompt(words, prompt, index, mask);
+}
+
+/** `words` [B, L, H] with `prompt[index]` where `mask` [B, L, 1] is 1. */
+function placePrompt(words: Value, prompt: Value, index: Value, mask: Value): Value {
+  return op.add(words, op.mul(mask, op.sub(op.gather(prompt, index), words)));
+}
+
+/**
+ * The word-embedding hook of an export: the soft slots found in the token inputs as training feeds them (an
+ * attended `padId`, numbered in order along each row), so the graph takes only `input_ids`, `attention_mask`
+ * and `token_type_ids` and any batch and length. A row must hold at most P such slots (the template's).
+ */
+export function exportSoftSlotsHook(g: Graph, prompt: Value, padId: number) {
+  return (words: Value, tokens: { inputIds: Value; attentionMask: Value }): Value => {
+    const isPad = op.cast(op.equal(tokens.inputIds, g.scalar(padId, "int64")), "int64");
+    const soft = op.mul(isPad, op.cast(tokens.attentionMask, "int64"));
+    const index = op.mul(op.sub(op.cumSum(soft, 1), g.scalar(1, "int64")), soft);
+    // A [2, 1] table gathered by the 0/1 slot flags: the mask as [B, L, 1] at run-time shapes, without a reshape.
+    const mask = op.gather(g.constant("soft_mask_table", new Float32Array([0, 1]), [2, 1]), soft);
+    return placePrompt(words, prompt, index, mask);
+  };
 }
 
 /**

@@ -164,15 +164,25 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     return new SoftPrompt(model, labels, resolve(model, labels, options, inputs));
   },
   async load(dir, model) {
-    const { meta, tensors } = await loadMethod<SoftPromptOptions>(dir, softPrompt.name, model);
-    const { o, template, verbalizer } = resolve(model, meta.labels, meta.options);
-    for (const [name, shape] of promptShapes(model.config.hidden_size, o)) {
-      const t = tensors.get(name);
-      if (!t || t.shape.join() !== shape.join()) {
-        throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, { file: `${dir}/weights.safetensors` });
-      }
-    }
+    const { labels, tensors, o, template, verbalizer } = await loadSoftPrompt(dir, model);
     const weights = new Map([...model.weights, ...tensors]);
-    return predictorOf(meta.labels, new PromptPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o), tensors);
+    return predictorOf(labels, new PromptPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o), tensors);
   },
 };
+
+/**
+ * A saved soft-prompt predictor's labels, tensors and resolved options, template and verbalizer (what loading
+ * and exporting read).
+ * @throws InputError naming weights.safetensors when a prompt tensor is missing or of another shape than the options give.
+ */
+export async function loadSoftPrompt(dir: string, model: ModelFolder) {
+  const { meta, tensors } = await loadMethod<SoftPromptOptions>(dir, softPrompt.name, model);
+  const { o, template, verbalizer } = resolve(model, meta.labels, meta.options);
+  for (const [name, shape] of promptShapes(model.config.hidden_size, o)) {
+    const t = tensors.get(name);
+    if (!t || t.shape.join() !== shape.join()) {
+      throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, { file: `${dir}/weights.safetensors` });
+    }
+  }
+  return { labels: meta.labels, tensors, o, template, verbalizer };
+}
