@@ -691,7 +691,7 @@ Deno.test("export: a soft prompt (vectors baked into the graph) classifies in pi
   const kit = await predictor.predictProba(inputs);
   // What cli predict runs on the export (transformers.js' fill-mask), and the shipped scorer.
   const opened = await openPredictor(out, model.dir);
-  assert.deepEqual([opened.kind, opened.inputs], ["export fill-mask (soft prompt)", "text"]);
+  assert.deepEqual([opened.kind, opened.inputs], ["export fill-mask (Soft prompt)", "text"]);
   assertClose(await opened.predictProba(inputs), kit);
   await scorerAgrees(out, inputs, kit);
 

@@ -2,13 +2,18 @@
  * P-tuning v2's two ladder knobs: `prefixDepth` (every layer, a list of layers, or `input`) and `head` (`cls`
  * or `mask`). At `input` depth with a `mask` head it is the soft-prompt method with its vectors after [CLS];
  * a list of every layer is the default; a deep prompt read at [MASK] learns with the backbone bit-identical;
- * bad combinations are input errors naming the option (exit 2 from the CLI).
+ * every rung exports, classifying as the kit does; bad combinations are input errors naming the option (exit 2
+ * from the CLI).
  */
 import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
+import { existsSync } from "node:fs";
 import { exportPtuningV2 } from "../lib/methods/classifier/export.ts";
-import { ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
+import { PREFIX_TABLE, ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
+import { openPredictor } from "../lib/methods/open_predictor.ts";
+import { PEFT_PREFIX } from "../lib/methods/peft_adapter.ts";
+import { readSafetensors } from "../lib/model/safetensors.ts";
 import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
@@ -28,6 +33,12 @@ function setup() {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Probabilities within 1e-4 of the kit's, row by row. */
+function assertClose(got: number[][], want: number[][]) {
+  assert.equal(got.length, want.length);
+  got.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - want[i][c]) <= 1e-4, `text ${i} class ${c}: ${p} vs the kit's ${want[i][c]}`)));
+}
 const LOOP = { steps: 6, evalEvery: 3, batchSize: 8, maxLength: 64, seed: 5 };
 
 sharedTest("ptuning-v2 --prefix-depth input --head mask equals the soft-prompt method with [P]{text}[MASK] on the same seed", MODEL, async () => {
@@ -40,9 +51,22 @@ sharedTest("ptuning-v2 --prefix-depth input --head mask equals the soft-prompt m
   assert.equal(a.record.trainableParams, 3 * 256);
   assert.equal(a.record.trainableParams, b.record.trainableParams);
   assert.deepEqual(await a.predictor.predictProba(texts), await b.predictor.predictProba(texts));
+  // Exported, its vectors are baked in at the slots after [CLS], and its adapter is PEFT's prompt tuning.
+  const dir = await Deno.makeTempDir();
+  try {
+    await a.predictor.save(`${dir}/saved`);
+    await exportPtuningV2(`${dir}/saved`, model, `${dir}/export`);
+    const spec = JSON.parse(await Deno.readTextFile(`${dir}/export/promptlab.json`));
+    assert.equal(spec.patterns[0].template, "[P][P][P]{text}[MASK]");
+    assertClose(await (await openPredictor(`${dir}/export`, model.dir)).predictProba(texts), await a.predictor.predictProba(texts));
+    const adapter = JSON.parse(await Deno.readTextFile(`${dir}/export/adapter_config.json`));
+    assert.deepEqual([adapter.peft_type, adapter.num_virtual_tokens, adapter.token_dim], ["PROMPT_TUNING", 3, 256]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-sharedTest("ptuning-v2 --prefix-depth listing every layer is the default, bit for bit; a shorter list trains only its layers' prefixes", MODEL, async () => {
+sharedTest("ptuning-v2 --prefix-depth listing every layer is the default, bit for bit; a shorter list trains only its layers' prefixes and exports them", MODEL, async () => {
   const { model, train, dev, labels } = await setup();
   const texts = train.slice(0, 16).map((r) => r.text);
   const all = await ptuningV2.create(model, labels, LOOP).fit(train, dev);
@@ -59,12 +83,17 @@ sharedTest("ptuning-v2 --prefix-depth listing every layer is the default, bit fo
     await two.predictor.save(dir);
     const loaded = await ptuningV2.load(dir, model);
     assert.deepEqual(await loaded.predictProba(texts), await two.predictor.predictProba(texts));
+    // Exported, the prefix feeds the same two layers; PEFT's prefix tuning feeds every layer: no adapter.
+    const out = `${dir}/export`;
+    await exportPtuningV2(dir, model, out);
+    assertClose(await (await openPredictor(out, model.dir)).predictProba(texts), await two.predictor.predictProba(texts));
+    assert.ok(!existsSync(`${out}/adapter_config.json`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS] head, backbone bit-identical, save/load, no export", MODEL, async () => {
+sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS] head, backbone bit-identical, save/load, export", MODEL, async () => {
   const { model, train, labels } = await setup();
   const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
   const { predictor, record } = await ptuningV2.create(model, labels, { steps: 30, evalEvery: 0, head: "mask", verbalizer: "good-bad" }).fit(train, []);
@@ -77,10 +106,17 @@ sharedTest("ptuning-v2 --head mask (deep prompt read at [MASK]): learns, no [CLS
   try {
     await predictor.save(dir);
     assert.deepEqual(await (await ptuningV2.load(dir, model)).predictProba(texts), proba);
-    // No export of a [MASK] head yet: an input error naming the option, nothing written.
+    // The export: the prefix baked into the fill-mask graph, read at [MASK] as cli predict reads it; the
+    // prefix as a PEFT adapter of every layer.
     const out = `${dir}/export`;
-    await assert.rejects(() => exportPtuningV2(dir, model, out), (e) => e instanceof InputError && e.location.field === "options.head");
-    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+    assert.equal(await exportPtuningV2(dir, model, out), "text");
+    const opened = await openPredictor(out, model.dir);
+    assert.equal(opened.kind, "export fill-mask (P-tuning v2)");
+    assertClose(await opened.predictProba(texts), proba);
+    const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
+    assert.deepEqual([adapter.peft_type, adapter.task_type, adapter.num_virtual_tokens, adapter.modules_to_save], ["PREFIX_TUNING", "FEATURE_EXTRACTION", 4, undefined]);
+    const table = (await readSafetensors(`${out}/adapter_model.safetensors`)).tensors.get(PEFT_PREFIX)!;
+    assert.deepEqual(table.data, (await readSafetensors(`${dir}/weights.safetensors`)).tensors.get(PREFIX_TABLE)!.data);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

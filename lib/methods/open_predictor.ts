@@ -17,7 +17,7 @@ import { classifierProbabilities } from "./classifier/text_classification.ts";
 import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
 import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
-import { getMethod } from "./registry.ts";
+import { getMethod, methods } from "./registry.ts";
 import { readSavedMethod } from "./saved.ts";
 
 /** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */
@@ -26,7 +26,7 @@ export type InputsFrom = "template" | "training";
 /** Class probabilities of texts or sentence pairs, rows in `labels` order. */
 export interface TextClassifier {
   readonly labels: readonly string[];
-  /** What was opened: `saved <method>`, `export text-classification`, `export fill-mask (PET)` or `export fill-mask (soft prompt)`. */
+  /** What was opened: `saved <method>`, `export text-classification`, or `export fill-mask (<method's display name>)`. */
   readonly kind: string;
   /**
    * The kind of input the model takes where its folder tells: a PET or AutoPrompt template's slots; the rows a
@@ -65,7 +65,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
     const fillMask = await openExportPipeline(dir, "fill-mask") as FillMaskPipeline;
     return {
       labels: spec.labels,
-      kind: `export fill-mask (${spec.method === "soft-prompt" ? "soft prompt" : "PET"})`,
+      kind: `export fill-mask (${methods.get(spec.method)?.display.name ?? spec.method})`,
       // The first pattern says: an ensemble mixing kinds could classify nothing.
       inputs: templateInputs(parseTemplate(spec.patterns[0].template, { softSlots: true })),
       inputsFrom: "template",

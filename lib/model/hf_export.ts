@@ -48,6 +48,8 @@ export interface HfExportSpec {
   logits(bert: BertGraph, param: ParamSource): Value;
   /** Per-layer prefix keys/values baked into the graph (P-tuning v2), shaped as the BERT `prefix` hook takes them. */
   prefix?(g: Graph, param: ParamSource): Value;
+  /** The layers the prefix's rows belong to (default every layer), as `buildBert` takes them. */
+  prefixLayers?: readonly number[];
   /** A rewrite of the word embeddings baked into the graph (the soft prompt's vectors at its slots), as `buildBert` takes it. */
   wordEmbeddingsHook?(g: Graph, param: ParamSource): BertGraphOptions["wordEmbeddingsHook"];
   /** Further config.json keys. */
@@ -58,14 +60,14 @@ export interface HfExportSpec {
 const BATCH = "batch_size", SEQUENCE = "sequence_length";
 
 /** The inference graph of `spec` as ONNX bytes: int64 token inputs of any [batch, sequence], output `logits`. */
-export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "wordEmbeddingsHook">): Uint8Array {
+export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "prefixLayers" | "wordEmbeddingsHook">): Uint8Array {
   const { config } = spec.model;
   const g = new Graph();
   const params = new GraphParams(g, spec.weights, () => false, "constants");
   const prefix = spec.prefix?.(g, params.get);
   // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
   const wordEmbeddingsHook = spec.wordEmbeddingsHook?.(g, params.get);
-  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, wordEmbeddingsHook, runtimeShapes: true });
+  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, prefixLayers: spec.prefixLayers, wordEmbeddingsHook, runtimeShapes: true });
   const logits = spec.logits(bert, params.get);
   const tokens = [BATCH, SEQUENCE];
   return exportOnnx(g, { logits }, {

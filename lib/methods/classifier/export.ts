@@ -20,15 +20,17 @@ import type { Value } from "../../engine/graph.ts";
 import type { ParamSource } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
-import { InputError } from "../../util/errors.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
 import { evaluateParams } from "../evaluate_params.ts";
 import { PEFT_PREFIX, promptLearningConfig, writePeftAdapterFiles } from "../peft_adapter.ts";
-import { savedWeightsFile } from "../saved.ts";
+import { templateInputs } from "../prompt_inputs.ts";
+import { loadMethod, savedWeightsFile } from "../saved.ts";
+import type { PatternPredictor } from "../soft_prompt/pattern.ts";
+import { writePatternExport } from "../soft_prompt/pattern_export.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
 import { classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
-import { PREFIX_TABLE, prefixTable, prefixValue, type PtuningV2Options } from "./ptuning_v2.ts";
+import { depthLayers, PREFIX_TABLE, prefixTable, prefixValue, PTUNING_V2_DEFAULTS, ptuningV2, type PtuningV2Options } from "./ptuning_v2.ts";
 
 /**
  * Write a `text-classification` folder of a classifier over `weights`, with an optional baked prefix; the kind
@@ -40,7 +42,7 @@ function writeClassifier(
   model: ModelFolder,
   weights: TensorMap,
   saved: { dir: string; labels: readonly string[]; maxLength: number; inputs?: InputKind },
-  prefix?: (param: ParamSource) => Value,
+  prefix?: { value: (param: ParamSource) => Value; layers?: readonly number[] },
 ) {
   return writeHfExport(out, {
     model,
@@ -50,7 +52,8 @@ function writeClassifier(
     labels: saved.labels,
     maxLength: saved.maxLength,
     logits: (bert, param) => classifierLogits(bert, model.config, param),
-    prefix: prefix ? (_g, param) => prefix(param) : undefined,
+    prefix: prefix ? (_g, param) => prefix.value(param) : undefined,
+    prefixLayers: prefix?.layers,
     configExtra: saved.inputs ? { [EXPORT_CONFIG_KEY]: { inputs: saved.inputs } } : undefined,
   });
 }
@@ -67,29 +70,49 @@ export async function exportFinetune(saved: string, model: ModelFolder, out: str
 }
 
 /**
- * Export a saved P-tuning v2 predictor to `out`: the classifier folder with the prefix baked in, and the PEFT
- * adapter (`adapter_config.json`, `adapter_model.safetensors`) beside it.
- * @returns as {@link exportFinetune}.
+ * Export a saved P-tuning v2 predictor to `out`. A `cls` head: the classifier folder with the prefix baked into
+ * its layers. A `mask` head: the fill-mask folder of its prompt pattern (`soft_prompt/pattern_export.ts`), the
+ * prefix (or, at `input` depth, the soft vectors) baked in, `promptlab.json` with `{text}[MASK]`. Beside either,
+ * a PEFT adapter where PEFT can hold the prompt: a prefix in every layer (`PREFIX_TUNING`), or input vectors
+ * (`PROMPT_TUNING`); none for a prefix in some layers only (PEFT's prefix tuning feeds every layer).
+ * @returns the kind of input it takes: a `cls` head's as {@link exportFinetune}; a `mask` head's template's.
  */
 export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
-  const { meta, tensors } = await loadClassifier<PtuningV2Options>(saved, "ptuning-v2", model);
-  const o = meta.options;
-  // The export bakes a prefix into every layer and the [CLS] head: the ladder's other rungs have none yet.
-  const depth = o.prefixDepth ?? "all", head = o.head ?? "cls";
-  if (depth !== "all" || head !== "cls") {
-    throw new InputError(`P-tuning v2 with prefixDepth ${JSON.stringify(depth)} and head "${head}" has no export (only "all" with "cls")`, {
-      file: `${saved}/method.json`,
-      field: depth !== "all" ? "options.prefixDepth" : "options.head",
-    });
-  }
+  const { meta } = await loadMethod<PtuningV2Options>(saved, ptuningV2.name, model);
+  // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
+  const o = { ...PTUNING_V2_DEFAULTS, ...meta.options };
+  if (o.head === "mask") return await exportMaskHead(saved, model, out, o);
+  const { tensors } = await loadClassifier<PtuningV2Options>(saved, ptuningV2.name, model);
   const inputs = savedInputs(meta, saved);
-  // A prefix trained through the projection MLP is baked as the table the MLP computes.
-  const table = o.prefixProjection ? await evaluateParams(tensors, (param) => prefixTable(param, o)) : tensors.get(PREFIX_TABLE)!;
-  const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize };
+  const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
+  const table = await trainedPrefixTable(tensors, o, layers);
+  const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize, prefixLayers: layers };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
-  await writeClassifier(out, model, weights, { dir: saved, labels: meta.labels, maxLength: o.maxLength, inputs }, (param) => prefixValue(model.config, param, baked, 1));
-  await writePeftAdapter(out, model, table, weights);
+  await writeClassifier(out, model, weights, { dir: saved, labels: meta.labels, maxLength: o.maxLength, inputs }, {
+    value: (param) => prefixValue(model.config, param, baked, 1),
+    layers,
+  });
+  const modules = new Map([HEAD_WEIGHT, HEAD_BIAS, ...POOLER_WEIGHTS].map((name) => [`${PEFT_BASE}${name}`, weights.get(name)!]));
+  if (!layers) await writePrefixAdapter(out, model, table, "SEQ_CLS", modules);
   return inputs;
+}
+
+/** The trained prefix table [P, layers·2·H]: through the projection MLP, when there is one, run once. */
+function trainedPrefixTable(tensors: TensorMap, o: PtuningV2Options, layers?: readonly number[]): Promise<HostTensor> | HostTensor {
+  return o.prefixProjection ? evaluateParams(tensors, (param) => prefixTable(param, { ...o, prefixLayers: layers })) : tensors.get(PREFIX_TABLE)!;
+}
+
+/** The export of a `mask` head (see {@link exportPtuningV2}). */
+async function exportMaskHead(saved: string, model: ModelFolder, out: string, o: PtuningV2Options): Promise<InputKind> {
+  const { pattern, labels } = await ptuningV2.load(saved, model) as PatternPredictor;
+  const vectors = await writePatternExport(out, pattern, labels, savedWeightsFile(saved), ptuningV2.name);
+  if (vectors) {
+    const config = promptLearningConfig(model, { peftType: "PROMPT_TUNING", taskType: "FEATURE_EXTRACTION", virtualTokens: o.prefixLength });
+    await writePeftAdapterFiles(out, { ...config, prompt_tuning_init: "RANDOM", prompt_tuning_init_text: null, tokenizer_name_or_path: null, tokenizer_kwargs: null }, new Map([[PEFT_PREFIX, vectors]]));
+  } else if (o.prefixDepth === "all") {
+    await writePrefixAdapter(out, model, await trainedPrefixTable(pattern.weights, o), "FEATURE_EXTRACTION", new Map());
+  }
+  return templateInputs(pattern.template);
 }
 
 /** The config.json key of what the kit records about a classifier export: `{ inputs: "text" | "pair" }`. */
@@ -99,25 +122,21 @@ export const EXPORT_CONFIG_KEY = "promptlab";
 const POOLER_WEIGHTS = ["bert.pooler.dense.weight", "bert.pooler.dense.bias"];
 
 /**
- * PEFT's adapter files for a prefix `table`, the trained head and the pooler the kit ran (`weights`), naming the
- * base model by its folder name. PEFT wraps every module whose name ends with an entry of `modules_to_save`
- * (`classifier`, and `pooler` for BERT's `bert.pooler`) and saves and loads it under its module path without the
- * wrapper's `modules_to_save.default.`: `base_model.classifier.*`, `base_model.bert.pooler.dense.*`. The pooler
- * goes along because a base saved without one (a masked-LM checkpoint) gives every loader a fresh random pooler,
- * where the kit ran a fixed one.
+ * PEFT's adapter files of a prefix `table` in every layer, with `modules` (a classifier's head and pooler, under
+ * their adapter names), naming the base model by its folder name. PEFT wraps every module whose name ends with
+ * an entry of `modules_to_save` (`classifier`, and `pooler` for BERT's `bert.pooler`) and saves and loads it
+ * under its module path without the wrapper's `modules_to_save.default.`: `base_model.classifier.*`,
+ * `base_model.bert.pooler.dense.*`. The pooler goes along because a base saved without one (a masked-LM
+ * checkpoint) gives every loader a fresh random pooler, where the kit ran a fixed one.
  */
-async function writePeftAdapter(out: string, model: ModelFolder, table: HostTensor, weights: TensorMap): Promise<void> {
+async function writePrefixAdapter(out: string, model: ModelFolder, table: HostTensor, taskType: "SEQ_CLS" | "FEATURE_EXTRACTION", modules: TensorMap): Promise<void> {
   const adapterConfig = {
-    ...promptLearningConfig(model, { peftType: "PREFIX_TUNING", taskType: "SEQ_CLS", virtualTokens: table.shape[0] }),
+    ...promptLearningConfig(model, { peftType: "PREFIX_TUNING", taskType, virtualTokens: table.shape[0] }),
     encoder_hidden_size: model.config.hidden_size,
     prefix_projection: false,
-    modules_to_save: ["classifier", "pooler"],
+    ...(modules.size ? { modules_to_save: ["classifier", "pooler"] } : {}),
   };
-  const adapter: TensorMap = new Map([
-    [PEFT_PREFIX, table],
-    ...[HEAD_WEIGHT, HEAD_BIAS, ...POOLER_WEIGHTS].map((name) => [`${PEFT_BASE}${name}`, weights.get(name)!] as const),
-  ]);
-  await writePeftAdapterFiles(out, adapterConfig, adapter);
+  await writePeftAdapterFiles(out, adapterConfig, new Map([[PEFT_PREFIX, table], ...modules]));
 }
 
 /** The prefix of a PEFT adapter's module weights: the wrapped transformers model. */

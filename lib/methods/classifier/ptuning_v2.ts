@@ -226,7 +226,7 @@ interface Resolved {
  * The layers of a `prefixDepth` list (or of its comma-separated string); undefined for `all` and `input`.
  * @throws InputError naming `prefixDepth`: anything else, or layers not ascending within the model's.
  */
-function depthLayers(depth: unknown, layers: number): number[] | undefined {
+export function depthLayers(depth: unknown, layers: number): number[] | undefined {
   if (depth === "all" || depth === "input") return undefined;
   const list = typeof depth === "string" && /^\d+(,\d+)*$/.test(depth) ? depth.split(",").map(Number) : depth;
   const ok = Array.isArray(list) && list.length > 0 && list.every((l, i) => Number.isInteger(l) && l >= 0 && l < layers && (i === 0 || l > list[i - 1]));

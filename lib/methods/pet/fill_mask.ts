@@ -46,9 +46,13 @@ export interface PetExportPattern {
   calibration?: number[];
 }
 
-/** `promptlab.json` of a PET or soft-prompt export (whose templates hold soft slots `[P]`, one per vector). */
+/**
+ * `promptlab.json` of a fill-mask export: PET's, or a prompt pattern's that trained vectors (the soft-prompt
+ * method's templates hold soft slots `[P]`, one per vector; P-tuning v2's `mask` head, a prefix in the graph).
+ */
 export interface PetExportSpec {
-  method: "pet" | "soft-prompt";
+  /** The registered method that made it. */
+  method: string;
   /** Class order of the probabilities. */
   labels: string[];
   /** Longest prompt in tokens, `[CLS]`, `[SEP]`, template and mask included. */

@@ -122,7 +122,8 @@ export async function fitPattern(
 export class PatternPredictor implements Predictor {
   constructor(
     readonly labels: readonly string[],
-    private readonly pattern: PromptPattern,
+    /** What it predicts with (an export writes it out). */
+    readonly pattern: PromptPattern,
     private readonly saved: TensorMap,
     private readonly method: string,
     private readonly options: object,

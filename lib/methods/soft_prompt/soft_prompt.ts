@@ -164,15 +164,13 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     return new SoftPrompt(model, labels, resolve(model, labels, options, inputs));
   },
   async load(dir, model) {
-    const { labels, tensors, o, template, verbalizer } = await loadSoftPrompt(dir, model);
-    const weights = new Map([...model.weights, ...tensors]);
-    return predictorOf(labels, new PromptPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o), tensors);
+    const { labels, tensors, pattern } = await loadSoftPrompt(dir, model);
+    return predictorOf(labels, pattern, tensors);
   },
 };
 
 /**
- * A saved soft-prompt predictor's labels, tensors and resolved options, template and verbalizer (what loading
- * and exporting read).
+ * A saved soft-prompt predictor's labels, tensors, resolved options and pattern (what loading and exporting read).
  * @throws InputError naming weights.safetensors when a prompt tensor is missing or of another shape than the options give.
  */
 export async function loadSoftPrompt(dir: string, model: ModelFolder) {
@@ -184,5 +182,6 @@ export async function loadSoftPrompt(dir: string, model: ModelFolder) {
       throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, { file: `${dir}/weights.safetensors` });
     }
   }
-  return { labels: meta.labels, tensors, o, template, verbalizer };
+  const weights = new Map([...model.weights, ...tensors]);
+  return { labels: meta.labels, tensors, o, pattern: new PromptPattern(model, template, verbalizer, weights, (n) => tensors.has(n), o) };
 }
