@@ -1,7 +1,8 @@
 /**
  * Export of a saved predictor as a folder transformers.js loads offline (`docs/export.md`): fine-tuning and
- * P-tuning v2 for `pipeline('text-classification')`, PET for `pipeline('fill-mask')` with `promptlab.json`; every
- * export also ships `promptlab_scorer.mjs`, the dependency-free scorer that pairs and PET need.
+ * P-tuning v2 for `pipeline('text-classification')`, PET, the soft prompt and P-tuning v2's `mask` head for
+ * `pipeline('fill-mask')` with `promptlab.json`; every export also ships `promptlab_scorer.mjs`, the
+ * dependency-free scorer that pairs and prompts need.
  */
 import type { InputKind } from "../data/types.ts";
 import { claimExportFolder, markExportFolder } from "../model/export_folder.ts";
