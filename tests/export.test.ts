@@ -719,6 +719,13 @@ Deno.test("export: a soft prompt (vectors baked into the graph) classifies in pi
   // The backbone is the base's: model.safetensors holds its weights as they were.
   const weights = (await readSafetensors(`${out}/model.safetensors`)).tensors;
   assert.ok(sameData(weights.get("bert.encoder.layer.0.output.dense.weight")!.data, model.weights.get("bert.encoder.layer.0.output.dense.weight")!.data));
+  // A NaN soft vector: refused naming the file and tensor, no folder written.
+  const data = Float32Array.from(trained.data as Float32Array);
+  data[5] = NaN;
+  await writeSafetensors(`${saved}/weights.safetensors`, new Map([["prompt_encoder.embedding.weight", { shape: trained.shape, data }]]));
+  const nan = `${out}-nan`;
+  await rejects(() => exportSaved(saved, model, nan), `${saved}/weights.safetensors`, /prompt_encoder\.embedding\.weight.*(non-finite|NaN)/);
+  await assert.rejects(() => Deno.stat(`${nan}/onnx/model.onnx`), Deno.errors.NotFound);
 });
 
 Deno.test("export: a soft prompt through the MLP encoder with the backbone trained exports the vectors it computes (PEFT P_TUNING) and its backbone; pairs, saved and exported, agree", async () => {
