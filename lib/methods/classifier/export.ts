@@ -1,8 +1,9 @@
 /**
  * Exports of the pooled-[CLS] classifier methods for transformers.js' `pipeline('text-classification')`:
- * fine-tuning as a plain `BertForSequenceClassification`; P-tuning v2 with its prefix baked into every layer's
+ * fine-tuning as a plain `BertForSequenceClassification`; P-tuning v2 with its prefix baked into its layers'
  * keys and values (the attention mask extended over it, positions shifted by it, as in training), plus the
- * prefix and head as a PEFT prefix-tuning adapter of the base model.
+ * prefix and head as a PEFT prefix-tuning adapter of the base model when the prefix feeds every layer.
+ * P-tuning v2 with a `mask` head exports as a prompt pattern for `pipeline('fill-mask')` instead.
  *
  * PEFT's layout (`save_pretrained` of a `PREFIX_TUNING` / `SEQ_CLS` model): `adapter_config.json`, and
  * `adapter_model.safetensors` with `prompt_embeddings` [num_virtual_tokens, num_layers·2·token_dim] (row p holds
@@ -29,7 +30,7 @@ import type { PatternPredictor } from "../soft_prompt/pattern.ts";
 import { writePatternExport } from "../soft_prompt/pattern_export.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
-import { classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
+import { checkSavedHead, classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
 import { depthLayers, PREFIX_TABLE, prefixTable, prefixValue, PTUNING_V2_DEFAULTS, ptuningV2, type PtuningV2Options } from "./ptuning_v2.ts";
 
 /**
@@ -78,11 +79,11 @@ export async function exportFinetune(saved: string, model: ModelFolder, out: str
  * @returns the kind of input it takes: a `cls` head's as {@link exportFinetune}; a `mask` head's template's.
  */
 export async function exportPtuningV2(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
-  const { meta } = await loadMethod<PtuningV2Options>(saved, ptuningV2.name, model);
+  const { meta, tensors } = await loadMethod<PtuningV2Options>(saved, ptuningV2.name, model);
   // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
   const o = { ...PTUNING_V2_DEFAULTS, ...meta.options };
   if (o.head === "mask") return await exportMaskHead(saved, model, out, o);
-  const { tensors } = await loadClassifier<PtuningV2Options>(saved, ptuningV2.name, model);
+  checkSavedHead(tensors, model.config, meta.labels, savedWeightsFile(saved), `${saved}/method.json`);
   const inputs = savedInputs(meta, saved);
   const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
   const table = await trainedPrefixTable(tensors, o, layers);
