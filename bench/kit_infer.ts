@@ -1,7 +1,8 @@
 /**
  * The kit's side of `infer-base`: zero-shot PET (FewCLUE's EPRSTMT template and verbalizer) scoring the
  * EPRSTMT `test_public` texts with a random model of bert-base-chinese's shape, through the PET method's own
- * predictor. A first pass compiles the sessions of the length buckets; the second is timed. It writes the
+ * predictor. A first pass compiles the sessions of the length buckets; the second is timed (the predictor keeps
+ * nothing between calls, so it scores every text again; the bench checks its rate). It writes the
  * packed batches (token ids, mask rows, verbalizer ids) for torch_baseline.py to score the same inputs.
  */
 import { loadTexts } from "../lib/data/load.ts";
@@ -13,6 +14,7 @@ import { buildVerbalizer } from "../lib/methods/pet/verbalizer.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/random.ts";
+import { encoderForwardFlops } from "./flops.ts";
 import { peakRssMb, round } from "./measure.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -38,10 +40,14 @@ export async function kitInfer(planPath: string) {
       return { seq: b.seqLen, real: b.real, ids: Array.from(b.inputIds, Number), mask: Array.from(b.attentionMask), rows: Array.from(maskRows(b, model.tokenizer.specialIds.mask, v.maskCount), Number) };
     });
     const words = v.words.map((ws) => ws.map((w) => w.ids));
+    // The encoder over every padded batch: an upper bound of what the timed pass computes.
+    const flops = batches.reduce((sum, b) => sum + encoderForwardFlops(model.config, o.evalBatchSize, b.seq), 0);
     await Deno.writeTextFile(planPath, JSON.stringify({ batch: o.evalBatchSize, mask_count: v.maskCount, words, batches }));
     return {
       texts_per_s: round(texts.length / seconds, 3),
       seconds: round(seconds, 2),
+      step_s_min: round(seconds, 4),
+      gflops_per_s: round(flops / seconds / 1e9, 2),
       texts: texts.length,
       batches: batches.length,
       first_proba: proba[0].map((p) => round(p, 4)),
