@@ -10,17 +10,18 @@ import { CompiledGraph } from "../lib/engine/session.ts";
 import { loadTexts } from "../lib/data/load.ts";
 import { readSafetensors } from "../lib/model/safetensors.ts";
 import { pretrain } from "../lib/pretrain/pretrain.ts";
+import { threads } from "../lib/util/config.ts";
 import { Rng } from "../lib/util/rng.ts";
 
 /** Run `fn` with PROMPTLAB_THREADS set to `n` (read when each session is created). */
 async function withThreads<T>(n: number, fn: () => Promise<T>): Promise<T> {
-  const before = Deno.env.get("PROMPTLAB_THREADS");
+  const before = threads();
   Deno.env.set("PROMPTLAB_THREADS", String(n));
   try {
     return await fn();
   } finally {
     if (before === undefined) Deno.env.delete("PROMPTLAB_THREADS");
-    else Deno.env.set("PROMPTLAB_THREADS", before);
+    else Deno.env.set("PROMPTLAB_THREADS", String(before));
   }
 }
 
