@@ -8,7 +8,7 @@
 import { loadTexts } from "../lib/data/load.ts";
 import { threadCount } from "../lib/engine/session.ts";
 import { getMethod } from "../lib/methods/registry.ts";
-import { chunks, packBatch } from "../lib/model/batch.ts";
+import { chunks, packBatch, SCORING_LENGTH_BUCKETS } from "../lib/model/batch.ts";
 import { encodePrompts, maskRows, resolveTemplate } from "../lib/methods/pet/template.ts";
 import { buildVerbalizer } from "../lib/methods/pet/verbalizer.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
@@ -40,8 +40,13 @@ export async function kitInfer(planPath: string) {
       return { seq: b.seqLen, real: b.real, ids: Array.from(b.inputIds, Number), mask: Array.from(b.attentionMask), rows: Array.from(maskRows(b, model.tokenizer.specialIds.mask, v.maskCount), Number) };
     });
     const words = v.words.map((ws) => ws.map((w) => w.ids));
-    // The encoder over every padded batch: an upper bound of what the timed pass computes.
-    const flops = batches.reduce((sum, b) => sum + encoderForwardFlops(model.config, o.evalBatchSize, b.seq), 0);
+    // The encoder over the batches the predictor runs (length-sorted, padded to the scoring buckets, as
+    // predictBatches packs them), its last layer counted in full: an upper bound of the timed pass's work.
+    const sorted = [...seqs].sort((a, b) => a.ids.length - b.ids.length);
+    const flops = chunks(sorted, o.evalBatchSize).reduce((sum, part) => {
+      const { seqLen } = packBatch(part, { batch: o.evalBatchSize, maxLength: o.maxLength, buckets: SCORING_LENGTH_BUCKETS });
+      return sum + encoderForwardFlops(model.config, o.evalBatchSize, seqLen);
+    }, 0);
     await Deno.writeTextFile(planPath, JSON.stringify({ batch: o.evalBatchSize, mask_count: v.maskCount, words, batches }));
     return {
       texts_per_s: round(texts.length / seconds, 3),
