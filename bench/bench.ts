@@ -2,7 +2,9 @@
  * `deno task bench`: the kit against eager PyTorch on what users run, side by side in one run, one JSON line
  * per case: `case`, `unit`, `promptlab` and `pytorch` (tokens/s or texts/s), `ratio`, each side's peak
  * resident memory (`promptlab_rss_mb`, `pytorch_rss_mb`, each measured in its own child process), `threads`,
- * and the case's own fields under `promptlab_detail` / `pytorch_detail`.
+ * and the case's own fields under `promptlab_detail` / `pytorch_detail`. A kit side whose timing cannot be
+ * real work (`timingProblem`: a step of ~0 s, an impossible GFLOP/s) fails the bench: `error` in its line, a
+ * line `error: ...` on stderr, exit code 1.
  *
  * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base.
  * Flags: --cases a,b  --threads N (both sides)  --steps N  --warmup N  --batch B  --seq S  --no-torch
@@ -16,7 +18,7 @@ import { bertBaseChineseConfig } from "../lib/model/random.ts";
 import { kitInfer } from "./kit_infer.ts";
 import { kitPretrain } from "./kit_pretrain.ts";
 import { kitMlmStep, kitPtuningStep, kitSoftPromptStep, PREFIX, type StepShape } from "./kit_train.ts";
-import { round } from "./measure.ts";
+import { round, timingProblem } from "./measure.ts";
 import { python } from "../lib/util/config.ts";
 import { commandFlags, type CommandSpec, type FlagValues } from "../lib/util/flags.ts";
 import { runScript } from "../lib/experiments/script.ts";
@@ -141,6 +143,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const threads = values.threads ?? threadCount();
+  let failed = false;
   for (const name of values.cases) {
     const c = CASES[name];
     const plan = await Deno.makeTempFile({ prefix: `bench-${name}-`, suffix: ".json" });
@@ -154,6 +157,11 @@ async function main(args: string[]): Promise<number> {
       PROMPTLAB_THREADS: `${threads}`,
       PROMPTLAB_SPIN: "1",
     });
+    const problem = kit.error ? null : timingProblem(kit, threads);
+    if (problem) {
+      console.error(`error: ${name}: the kit's timing is implausible: ${problem}`);
+      failed = true;
+    }
     const torch = values["no-torch"] || kit.error || !c.torch ? undefined : await jsonChild(
       python(),
       [`${here}torch_baseline.py`, "--threads", `${threads}`, ...c.torch(f)],
@@ -171,12 +179,13 @@ async function main(args: string[]): Promise<number> {
       promptlab_rss_mb: kit.peak_rss_mb ?? null,
       pytorch_rss_mb: torch?.peak_rss_mb ?? null,
       threads,
+      ...(problem ? { error: problem } : {}),
       ...Object.fromEntries((c.lift ?? []).map((k) => [k, kit[k] ?? null])),
       promptlab_detail: kit,
       pytorch_detail: torch ?? null,
     }));
   }
-  return 0;
+  return failed ? 1 : 0;
 }
 
 if (import.meta.main) await runScript(main);

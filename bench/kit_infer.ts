@@ -1,18 +1,20 @@
 /**
  * The kit's side of `infer-base`: zero-shot PET (FewCLUE's EPRSTMT template and verbalizer) scoring the
  * EPRSTMT `test_public` texts with a random model of bert-base-chinese's shape, through the PET method's own
- * predictor. A first pass compiles the sessions of the length buckets; the second is timed. It writes the
+ * predictor. A first pass compiles the sessions of the length buckets; the second is timed (the predictor keeps
+ * nothing between calls, so it scores every text again; the bench checks its rate). It writes the
  * packed batches (token ids, mask rows, verbalizer ids) for torch_baseline.py to score the same inputs.
  */
 import { loadTexts } from "../lib/data/load.ts";
 import { threadCount } from "../lib/engine/session.ts";
 import { getMethod } from "../lib/methods/registry.ts";
-import { chunks, packBatch } from "../lib/model/batch.ts";
+import { chunks, packBatch, SCORING_LENGTH_BUCKETS } from "../lib/model/batch.ts";
 import { encodePrompts, maskRows, resolveTemplate } from "../lib/methods/pet/template.ts";
 import { buildVerbalizer } from "../lib/methods/pet/verbalizer.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/random.ts";
+import { encoderForwardFlops } from "./flops.ts";
 import { peakRssMb, round } from "./measure.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -38,10 +40,19 @@ export async function kitInfer(planPath: string) {
       return { seq: b.seqLen, real: b.real, ids: Array.from(b.inputIds, Number), mask: Array.from(b.attentionMask), rows: Array.from(maskRows(b, model.tokenizer.specialIds.mask, v.maskCount), Number) };
     });
     const words = v.words.map((ws) => ws.map((w) => w.ids));
+    // The encoder over the batches the predictor runs (length-sorted, padded to the scoring buckets, as
+    // predictBatches packs them), its last layer counted in full: an upper bound of the timed pass's work.
+    const sorted = [...seqs].sort((a, b) => a.ids.length - b.ids.length);
+    const flops = chunks(sorted, o.evalBatchSize).reduce((sum, part) => {
+      const { seqLen } = packBatch(part, { batch: o.evalBatchSize, maxLength: o.maxLength, buckets: SCORING_LENGTH_BUCKETS });
+      return sum + encoderForwardFlops(model.config, o.evalBatchSize, seqLen);
+    }, 0);
     await Deno.writeTextFile(planPath, JSON.stringify({ batch: o.evalBatchSize, mask_count: v.maskCount, words, batches }));
     return {
       texts_per_s: round(texts.length / seconds, 3),
       seconds: round(seconds, 2),
+      step_s_min: round(seconds, 4),
+      gflops_per_s: round(flops / seconds / 1e9, 2),
       texts: texts.length,
       batches: batches.length,
       first_proba: proba[0].map((p) => round(p, 4)),

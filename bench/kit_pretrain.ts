@@ -47,12 +47,14 @@ export async function kitPretrain(steps: number, planPath: string) {
     await Deno.writeTextFile(planPath, JSON.stringify({ vocab_size: r.config.vocab_size, steps: plan }));
     // Timed: every step but the first of each shape (which compiles its session).
     const seen = new Set<string>();
-    let tokens = 0, seconds = 0;
+    let tokens = 0, seconds = 0, shortest = Infinity;
     plan.forEach((b, i) => {
       const key = `${b.rows}:${b.length}`;
       if (!seen.has(key)) return void seen.add(key);
       tokens += b.lengths.reduce((s, n) => s + n, 0);
-      seconds += (stamps[i] - stamps[i - 1]) / 1000;
+      const step = (stamps[i] - stamps[i - 1]) / 1000;
+      seconds += step;
+      shortest = Math.min(shortest, step);
     });
     // Memory flatness: from the first step after every shape has run once to the last step.
     const lastFirst = Math.max(...[...seen].map((k) => plan.findIndex((b) => `${b.rows}:${b.length}` === k)));
@@ -62,6 +64,7 @@ export async function kitPretrain(steps: number, planPath: string) {
       steps: r.steps,
       shapes: [...seen],
       timed_steps: r.steps - seen.size,
+      step_s_min: round(shortest, 4),
       rss_first_mb: first,
       rss_last_mb: last,
       rss_growth: round(last / first - 1, 3),

@@ -21,6 +21,7 @@ import { initPrompt, promptValue, softSlotsHook } from "../lib/methods/soft_prom
 import type { ModelFolder } from "../lib/model/folder.ts";
 import { Rng } from "../lib/util/rng.ts";
 import type { TensorMap } from "../lib/util/tensor.ts";
+import { flopsPerStep } from "./flops.ts";
 import { median, peakRssMb, round, timeSteps } from "./measure.ts";
 
 export const MASK_RATE = 0.15;
@@ -31,14 +32,6 @@ export interface StepShape {
   seq: number;
   steps: number;
   warmup: number;
-}
-
-/** Matmul FLOPs of one masked-LM training step; the same formula as torch_baseline.py's `flops_per_step`. */
-export function flopsPerStep(c: BertConfig, batch: number, seq: number, masked: number): number {
-  const H = c.hidden_size, L = c.num_hidden_layers;
-  const encoder = L * (4 * H * H + 2 * H * c.intermediate_size);
-  const head = (H * H + H * c.vocab_size) * masked;
-  return 6 * encoder * batch * seq + 6 * head + 12 * L * batch * seq * seq * H;
 }
 
 /** Random token ids, type ids and a full attention mask for a batch. */
@@ -129,6 +122,7 @@ export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s:
   return {
     tokens_per_s: round(s.batch * s.seq / pt.stepSeconds),
     step_s_median: round(pt.stepSeconds, 4),
+    step_s_min: round(pt.minSeconds, 4),
     build_s: round(pt.buildSeconds, 2),
     finetune_step_s_median: round(ft.stepSeconds, 4),
     vs_finetune: round(pt.stepSeconds / ft.stepSeconds, 3),

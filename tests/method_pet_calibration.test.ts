@@ -77,9 +77,11 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     assert.equal(saved.options.calibrate, true);
     assert.equal(saved.extra.calibration.length, 1);
     // Its one variant reads the same trained weights uncalibrated: those divided by p_cf are its predictions.
-    const [variant, ...more] = predictor.variants ?? [];
+    const readings = await predictor.predictReadings!(texts);
+    assert.deepEqual(readings.proba, proba);
+    const [variant, ...more] = readings.variants;
     assert.deepEqual([variant.name, variant.options, more.length], ["uncalibrated", { calibrate: false }, 0]);
-    const uncalibrated = await variant.predictProba(texts);
+    const uncalibrated = variant.proba;
     uncalibrated.forEach((row, i) => close(calibrate([row], saved.extra.calibration[0])[0], proba[i], `row ${i}`));
     assert.ok(uncalibrated.some((row, i) => Math.abs(row[0] - proba[i][0]) > 1e-3), "calibration changed the probabilities");
     assert.deepEqual(await (await pet.load(dir, m)).predictProba(texts), proba);
@@ -92,6 +94,22 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     await Deno.remove(dir, { recursive: true });
   }
   assert.throws(() => pet.create(m, LABELS, { calibrate: "yes" as unknown as boolean }), /field "calibrate"/);
+});
+
+Deno.test("each call scores its inputs: a refilled array gets its new texts' probabilities, variants included", async () => {
+  const m = await model();
+  const texts = (await loadSplit("demo", "test")).map((r) => r.text);
+  const { predictor } = await pet.create(m, LABELS, { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate: true }).fit([], []);
+  const [first, second] = [texts.slice(0, 8), texts.slice(8, 16)];
+  const expected = await predictor.predictProba(second);
+  const inputs = [...first];
+  assert.notDeepEqual(await predictor.predictProba(inputs), expected, "the two halves score differently");
+  inputs.splice(0, inputs.length, ...second);
+  assert.deepEqual(await predictor.predictProba(inputs), expected);
+  const readings = await predictor.predictReadings!(inputs);
+  assert.deepEqual(readings.proba, expected);
+  inputs.splice(0, inputs.length, ...first);
+  assert.notDeepEqual((await predictor.predictReadings!(inputs)).variants, readings.variants);
 });
 
 Deno.test("a calibrated run also scores its uncalibrated reading: exactly what a run without calibration gives", async () => {

@@ -101,9 +101,14 @@ export const gradRules: Record<string, GradRule> = {
     return [op.pad(g!, before, after)];
   },
   Gather: (n, [g]) => {
+    // ScatterElements, not ScatterND: onnxruntime's ScatterND adds its update rows on several threads, so the
+    // rows of a repeated index (a token twice in a batch) meet in thread order and gradients differ from run
+    // to run; ScatterElements gives each output column to one thread, which adds the rows in index order.
     const [data, indices] = n.inputs;
-    const idx = op.reshape(op.cast(indices, "int64"), [...indices.shape, 1]);
-    return [op.scatterNDAdd(zerosLike(data), idx, g!), undefined];
+    const rows = indices.shape.reduce((a, b) => a * b, 1), width = data.shape.slice(1).reduce((a, b) => a * b, 1);
+    const idx = op.expand(op.reshape(op.cast(indices, "int64"), [rows, 1]), [rows, width]);
+    const sum = op.scatterElementsAdd(op.fill(data, [data.shape[0], width], 0), idx, op.reshape(g!, [rows, width]), 0);
+    return [op.reshape(sum, data.shape), undefined];
   },
   GatherElements: (n, [g]) => {
     const [data, indices] = n.inputs;

@@ -199,13 +199,6 @@ export function gatherElements(data: Value, indices: Value, axis: number): Value
   return single(data, "GatherElements", indices.shape, data.dtype, { axis: { i: a } }, indices);
 }
 
-/** `zeros` with `updates` added at the index tuples in `indices` (last dim = tuple length). */
-export function scatterNDAdd(zeros: Value, indices: Value, updates: Value): Value {
-  return zeros.graph.node("ScatterND", [zeros, indices, updates], [{ shape: zeros.shape, dtype: zeros.dtype }], {
-    reduction: { s: "add" },
-  })[0];
-}
-
 /** `zeros` with `updates` added element-wise along `axis` at `indices` (inverse of gatherElements). */
 export function scatterElementsAdd(zeros: Value, indices: Value, updates: Value, axis: number): Value {
   return zeros.graph.node("ScatterElements", [zeros, indices, updates], [{ shape: zeros.shape, dtype: zeros.dtype }], {

@@ -11,6 +11,11 @@ const T95 = [
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
+/** The two-sided 95% Student-t quantile for the mean of `n` values (n ≥ 2): the table, then the normal 1.96. */
+export function t95(n: number): number {
+  return T95[n - 2] ?? 1.96;
+}
+
 /** How tables and figures name {@link Summary.std}. */
 export const STD_LABEL = "sample std, n−1";
 
@@ -30,6 +35,6 @@ export function summarizeValues(values: readonly number[]): Summary {
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { mean, std: null, n, ciLow: null, ciHigh: null };
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const half = (T95[n - 2] ?? 1.96) * std / Math.sqrt(n);
+  const half = t95(n) * std / Math.sqrt(n);
   return { mean, std, n, ciLow: mean - half, ciHigh: mean + half };
 }

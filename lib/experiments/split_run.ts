@@ -10,6 +10,7 @@ import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import { inputKind, type Row, type Task } from "../data/types.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
+import { readingsOf } from "../methods/predict.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
@@ -42,7 +43,7 @@ export interface SplitResult extends Metrics {
   notes: string[];
   /** Data loading, training, selection and test prediction. */
   wallSeconds: number;
-  /** The predictor's variants (`PredictorVariant`) by name: their options and test-set metrics. */
+  /** The predictor's variants (`VariantReading`) by name: their options and test-set metrics. */
   variants?: Record<string, VariantResult>;
 }
 
@@ -118,14 +119,12 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   // Methods without the training loop's check (AutoPrompt's search) are checked here.
   const bad = record.losses.findIndex((l) => !Number.isFinite(l));
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
-  const proba = await predictor.predictProba(data.test);
+  const { proba, variants: readings } = await readingsOf(predictor, data.test);
   if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
   if (spec.saveTo !== undefined) await predictor.save(spec.saveTo);
   const gold = data.test.map((r) => r.label);
   const variants: Record<string, VariantResult> = {};
-  for (const v of predictor.variants ?? []) {
-    variants[v.name] = { options: { ...v.options }, ...metricsFromProba(gold, await v.predictProba(data.test), predictor.labels) };
-  }
+  for (const v of readings) variants[v.name] = { options: { ...v.options }, ...metricsFromProba(gold, v.proba, predictor.labels) };
   return {
     split: name,
     ...metricsFromProba(gold, proba, predictor.labels),

@@ -1,16 +1,21 @@
 /**
  * Summary statistics of results: mean, sample standard deviation (n − 1, the kit's one convention: see
- * `lib/eval/summary.ts`), count and a 95% Student-t confidence interval of the mean, per group, on plain rows
- * (for charts) or on a `nodejs-polars` DataFrame (for tables).
+ * `lib/eval/summary.ts`), count and a 95% Student-t confidence interval of the mean, per group: polars
+ * group-by aggregations on a DataFrame (tables, notebooks, summaries), and a plain-records path for the charts,
+ * which read records.
  * @module
  */
 import pl from "nodejs-polars";
-import { STD_LABEL, summarizeValues } from "../eval/summary.ts";
+import { STD_LABEL, summarizeValues, t95 } from "../eval/summary.ts";
+import { loadResults, modelName, type ReadOptions, type ResultRow } from "./results.ts";
+import { withVariantRows } from "./variant_rows.ts";
 import { rowNumerics } from "./provenance.ts";
-import { modelName, type ResultRow } from "./results.ts";
 import { percent } from "../util/format.ts";
 
-/** Group plain records by the values of `by` and summarise `metric` in each group, in first-seen order. */
+/**
+ * Group plain records by the values of `by` and summarise `metric` in each group, in first-seen order: the
+ * records path of the charts (`charts/context.ts`); {@link summarize} is the same on a DataFrame.
+ */
 export function groupSummaries<R extends Record<string, unknown>>(records: readonly R[], by: readonly string[], metric: string) {
   const groups = new Map<string, { keys: Record<string, unknown>; values: number[] }>();
   for (const r of records) {
@@ -34,6 +39,8 @@ export function flatRow(r: ResultRow): Record<string, unknown> {
     k: r.k,
     seed: r.seed,
     zeroShot: r.zeroShot,
+    /** The predictor variant a derived row reads (`variant_rows.ts`), null for the run itself. */
+    variant: r.variant ?? null,
     ...params,
     accuracy: r.accuracy,
     macroF1: r.macroF1,
@@ -56,13 +63,37 @@ export function resultsFrame(rows: readonly ResultRow[]): pl.DataFrame {
   return toFrame(rows.map(flatRow));
 }
 
+/** Mean, sample std (n − 1; null for one value) and count of `metric`, as polars aggregations. */
+function spread(metric: string): pl.Expr[] {
+  const c = pl.col(metric);
+  return [c.mean().alias("mean"), c.std().alias("std"), c.count().alias("n")];
+}
+
+/** `grouped` (with `mean`, `std`, `n`) plus the 95% t interval of the mean, `ciLow` and `ciHigh` (null for n = 1). */
+function withInterval(grouped: pl.DataFrame): pl.DataFrame {
+  const counts = [...new Set(grouped.getColumn("n").toArray() as number[])];
+  const quantiles = pl.DataFrame([pl.Series("n", counts, pl.UInt32), pl.Series("t95", counts.map(t95), pl.Float64)]);
+  const half = pl.col("t95").mul(pl.col("std")).div(pl.col("n").pow(0.5));
+  return grouped.join(quantiles, { on: "n", how: "left" })
+    .withColumns(pl.col("mean").sub(half).alias("ciLow"), pl.col("mean").add(half).alias("ciHigh"))
+    .drop("t95");
+}
+
 /**
- * Per-group mean, std, count and 95% CI of `metric` in a results DataFrame, e.g.
- * `summarize(resultsFrame(rows), ["method", "k"])`.
+ * The done rows of results file `path` (with its shards) as a DataFrame of {@link flatRow}s, each predictor
+ * variant a row of its own (`variant` column), ready for {@link summarize} or polars' own group-by, e.g.
+ * `summarize(await loadResultsFrame("results/grids/comparison-eprstmt-zh-review-bert-tiny.jsonl"), ["method", "k"])`.
+ */
+export async function loadResultsFrame(path: string, opts: ReadOptions = {}): Promise<pl.DataFrame> {
+  return resultsFrame(withVariantRows(await loadResults(path, opts)));
+}
+
+/**
+ * Per-group mean, sample std (n − 1), count and 95% t interval of `metric` in a DataFrame, groups in first-seen
+ * order, by polars group-by, e.g. `summarize(await loadResultsFrame(path), ["method", "k"])`.
  */
 export function summarize(df: pl.DataFrame, by: readonly string[], metric = "accuracy"): pl.DataFrame {
-  const records = df.select(...by, metric).toRecords() as Record<string, unknown>[];
-  return toFrame(groupSummaries(records, by, metric));
+  return withInterval(df.lazy().groupBy([...by], { maintainOrder: true }).agg(...spread(metric)).collectSync());
 }
 
 /** One line of {@link summaryTable}: a model, method, parameter point and K over its seeds. */
@@ -89,12 +120,22 @@ export interface SummaryRow {
  * non-numeric parameter values in first-seen order, numeric ones and K ascending.
  */
 export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
-  const groups = new Map<string, ResultRow[]>();
-  for (const r of rows) {
-    const id = JSON.stringify([modelName(r), r.label, r.params, r.k, rowNumerics(r)]);
-    groups.set(id, [...(groups.get(id) ?? []), r]);
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (!rows.length) return [];
+  const frame = pl.DataFrame({
+    model: rows.map(modelName),
+    method: rows.map((r) => r.label),
+    paramsKey: rows.map((r) => JSON.stringify(r.params)),
+    k: rows.map((r) => r.k),
+    accuracy: rows.map((r) => r.accuracy),
+    macroF1: rows.map((r) => r.macroF1),
+    trainableParams: rows.map((r) => r.trainableParams),
+    wallSeconds: rows.map((r) => r.wallSeconds),
+    numerics: rows.map(rowNumerics),
+  });
+  // Rows of different numerics never share a group: their numbers come from different training code.
+  const groups = frame.lazy().groupBy(["model", "method", "paramsKey", "k", "numerics"], { maintainOrder: true })
+    .agg(...spread("accuracy"), ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()))
+    .collectSync().toRecords() as unknown as SummaryGroup[];
   // Sort keys per group: first-seen index of model and method; each parameter by value when a number, else
   // by first-seen index; then K.
   const firstSeen = new Map<string, number>();
@@ -103,28 +144,40 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     if (!firstSeen.has(key)) firstSeen.set(key, firstSeen.size);
     return firstSeen.get(key)!;
   };
-  const keyed = [...groups.values()].map((members) => {
-    const r = members[0];
-    const params = Object.values(r.params).map((v) => (typeof v === "number" ? v : seenAt(v)));
-    return { members, key: [seenAt(modelName(r)), seenAt(r.label), ...params, r.k ?? -1] };
+  const keyed = groups.map((g) => {
+    const params: Record<string, unknown> = JSON.parse(g.paramsKey);
+    const values = Object.values(params).map((v) => (typeof v === "number" ? v : seenAt(v)));
+    return { g, params, key: [seenAt(g.model), seenAt(g.method), ...values, g.k ?? -1] };
   });
-  const sorted = keyed.sort((a, b) => a.key.map((v, i) => v - (b.key[i] ?? 0)).find((d) => d !== 0) ?? 0).map((g) => g.members);
-  return sorted.map((members) => {
-    const first = members[0], acc = summarizeValues(members.map((r) => r.accuracy));
-    return {
-      model: modelName(first),
-      method: first.label,
-      params: Object.entries(first.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" "),
-      k: first.k,
-      runs: acc.n,
-      accuracy: acc.mean,
-      std: acc.std ?? 0,
-      macroF1: mean(members.map((r) => r.macroF1)),
-      trainableParams: Math.round(mean(members.map((r) => r.trainableParams))),
-      seconds: mean(members.map((r) => r.wallSeconds)),
-      numerics: rowNumerics(first),
-    };
-  });
+  keyed.sort((a, b) => a.key.map((v, i) => v - (b.key[i] ?? 0)).find((d) => d !== 0) ?? 0);
+  return keyed.map(({ g, params }) => ({
+    model: g.model,
+    method: g.method,
+    params: Object.entries(params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" "),
+    k: g.k,
+    runs: g.n,
+    accuracy: g.mean,
+    std: g.std ?? 0,
+    macroF1: g.macroF1,
+    trainableParams: Math.round(g.trainableParams),
+    seconds: g.wallSeconds,
+    numerics: g.numerics,
+  }));
+}
+
+/** One group of {@link summaryTable}'s polars aggregation. */
+interface SummaryGroup {
+  model: string;
+  method: string;
+  paramsKey: string;
+  k: number | null;
+  mean: number;
+  std: number | null;
+  n: number;
+  macroF1: number;
+  trainableParams: number;
+  wallSeconds: number;
+  numerics: string;
 }
 
 /** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */

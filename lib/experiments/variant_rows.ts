@@ -1,5 +1,5 @@
 /**
- * Results rows of predictor variants (`PredictorVariant`): a row that carries `variants` also stands for one
+ * Results rows of predictor variants (`VariantReading`): a row that carries `variants` also stands for one
  * row per variant, the run under the variant's options with the variant's scores (the same training on the
  * same split). Charts and tables read those rows beside the ones that ran; a grid's own bookkeeping does not.
  *

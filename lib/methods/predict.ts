@@ -1,6 +1,7 @@
 /** Batched inference shared by the methods' predictors. */
 import { argmax } from "../eval/metrics.ts";
-import { chunks, packBatch, SCORING_LENGTH_BUCKETS, type TokenBatch, type TokenSeq } from "../model/batch.ts";
+import { chunks, packBatch, SCORING_LENGTH_BUCKETS, type TextInput, type TokenBatch, type TokenSeq } from "../model/batch.ts";
+import type { Predictor, Readings } from "./types.ts";
 
 /**
  * Run `run` over `seqs` in fixed-size batches and collect one row of class probabilities per sequence, in input
@@ -46,4 +47,9 @@ export function accuracyOf(proba: readonly number[][], gold: readonly number[]):
   let correct = 0;
   proba.forEach((p, i) => (correct += argmax(p) === gold[i] ? 1 : 0));
   return proba.length ? correct / proba.length : 0;
+}
+
+/** `predictor`'s probabilities of `inputs` and its variants' readings, from one pass (none for a predictor without variants). */
+export function readingsOf(predictor: Predictor, inputs: readonly TextInput[]): Promise<Readings> {
+  return predictor.predictReadings?.(inputs) ?? predictor.predictProba(inputs).then((proba) => ({ proba, variants: [] }));
 }

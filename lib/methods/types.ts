@@ -35,12 +35,19 @@ export interface TrainRecord {
  * run with `options` would have predicted, at no extra training (PET's calibrated predictor without its
  * calibration: `{ calibrate: false }`).
  */
-export interface PredictorVariant {
+export interface VariantReading {
   /** Names the variant in results. */
   readonly name: string;
   /** The options under which a run gives these predictions. */
   readonly options: Readonly<Record<string, unknown>>;
-  predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
+  /** Its class probabilities of the inputs, one row per input. */
+  readonly proba: number[][];
+}
+
+/** A predictor's class probabilities of some inputs and its variants' readings of the same pass. */
+export interface Readings {
+  proba: number[][];
+  variants: VariantReading[];
 }
 
 /** Class probabilities for texts (or sentence pairs), and persistence. */
@@ -55,8 +62,11 @@ export interface Predictor {
   readonly inputs?: InputKind;
   /** One row of class probabilities per input: a text, or a pair `{ text, textB }` (data rows are both). */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
-  /** Other readings of the same trained model, each scored beside this one (`PredictorVariant`). */
-  readonly variants?: readonly PredictorVariant[];
+  /**
+   * These probabilities and the other readings of the same trained model (`VariantReading`), all from one pass
+   * over `inputs`; absent when there are none. Nothing is kept between calls, so each call does its work.
+   */
+  predictReadings?(inputs: readonly TextInput[]): Promise<Readings>;
   /** Write the small artifacts this method trained (prefix and head, triggers and label words, ...). */
   save(dir: string): Promise<void>;
 }

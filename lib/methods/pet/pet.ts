@@ -36,7 +36,7 @@ import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
-import type { FitOptions, Method, MethodFactory, Predictor, PredictorVariant, TrainRecord } from "../types.ts";
+import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
 export interface PetPattern {
@@ -153,33 +153,29 @@ class PatternModel {
 
 /** Predicts with one pattern or the average of several. */
 class PetPredictor implements Predictor {
-  /** Each pattern's raw probabilities of the last inputs: a variant read on the same array scores nothing again. */
-  #last?: { inputs: readonly TextInput[]; raw: number[][][] };
-
   constructor(readonly labels: readonly string[], readonly patterns: readonly PatternModel[], private readonly options: PetOptions) {}
 
   get inputs(): InputKind {
     return templateInputs(this.patterns[0].template);
   }
 
-  predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
-    return this.#average(inputs, true);
+  async predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
+    return (await this.predictReadings(inputs)).proba;
   }
 
-  /** A calibrated predictor also reads its scores uncalibrated: the same training, so the pair isolates calibration. */
-  get variants(): PredictorVariant[] {
-    if (!this.patterns.some((p) => p.bias)) return [];
-    return [{ name: "uncalibrated", options: { calibrate: false }, predictProba: (inputs) => this.#average(inputs, false) }];
+  /** A calibrated predictor also reads its scores uncalibrated: the same training and pass, so the pair isolates calibration. */
+  async predictReadings(inputs: readonly TextInput[]): Promise<Readings> {
+    const raw = await this.#raw(inputs);
+    const proba = average(raw.map((r, i) => this.patterns[i].calibrated(r)));
+    if (!this.patterns.some((p) => p.bias)) return { proba, variants: [] };
+    return { proba, variants: [{ name: "uncalibrated", options: { calibrate: false }, proba: average(raw) }] };
   }
 
-  async #average(inputs: readonly TextInput[], calibrated: boolean): Promise<number[][]> {
-    if (this.#last?.inputs !== inputs) {
-      const raw: number[][][] = [];
-      for (const p of this.patterns) raw.push(await p.rawProba(p.encode(inputs).seqs));
-      this.#last = { inputs, raw };
-    }
-    const all = this.#last.raw.map((raw, i) => (calibrated ? this.patterns[i].calibrated(raw) : raw));
-    return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
+  /** Each pattern's raw probabilities of `inputs`. */
+  async #raw(inputs: readonly TextInput[]): Promise<number[][][]> {
+    const raw: number[][][] = [];
+    for (const p of this.patterns) raw.push(await p.rawProba(p.encode(inputs).seqs));
+    return raw;
   }
 
   save(dir: string): Promise<void> {
@@ -192,6 +188,11 @@ class PetPredictor implements Predictor {
     const meta = { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels], extra };
     return saveMethod(dir, meta, this.patterns[0].model, trained ? tensors : undefined);
   }
+}
+
+/** The mean of the patterns' class probabilities, input by input. */
+function average(all: readonly number[][][]): number[][] {
+  return all[0].map((row, i) => row.map((_, c) => all.reduce((s, probs) => s + probs[i][c], 0) / all.length));
 }
 
 /** Name prefix of pattern `i`'s weights in a saved ensemble. */
