@@ -37,16 +37,19 @@ Deno.test("cli --help: every command, and every other deno task", async () => {
   for (const t of Object.keys(otherTasks)) assert.match(stdout, new RegExp(`^  deno task ${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`, "m"));
 });
 
+/** `x` as a literal inside a regular expression. */
+const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 Deno.test("run --help: every registered method and each of its options with its default", async () => {
   const { code, stdout } = await task(["cli", "run", "--help"]);
   assert.equal(code, 0);
   assert.ok(stdout.includes(methodsHelp()));
   for (const [name, m] of methods) {
-    assert.match(stdout, new RegExp(`^  ${name}: ${m.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+    assert.match(stdout, new RegExp(`^  ${name}: ${escape(m.summary)}$`, "m"));
     const block = stdout.slice(stdout.indexOf(`  ${name}: `)).split(/\n {2}\S/)[0];
     assert.match(block, new RegExp(`^    ${m.kind}: .*; ${m.exporter ? `exports to transformers.js ${m.exporter.pipeline}` : "no export"}$`, "m"), `${name}: kind and export`);
     for (const [key, value] of Object.entries(m.defaults)) {
-      const shown = typeof value === "number" ? `(${value}|${value.toExponential()})` : typeof value === "string" ? value : JSON.stringify(value);
+      const shown = typeof value === "number" ? `(${value}|${value.toExponential()})` : escape(typeof value === "string" && value ? value : JSON.stringify(value));
       assert.match(block, new RegExp(`--${kebabCase(key)} ${shown}(  |\\n|$)`), `${name} --${kebabCase(key)}`);
     }
   }

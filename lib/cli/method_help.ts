@@ -20,10 +20,13 @@ function methodFacts(m: Pick<RegisteredMethod, "kind" | "exporter">): string {
   return `    ${m.kind}: ${KIND_TEXT[m.kind]}; ${exported}`;
 }
 
-/** A default as it would be typed after the flag: small numbers as `2e-5`, strings plain, anything else as JSON. */
+/**
+ * A default as it would be typed after the flag: small numbers as `2e-5`, strings plain (the empty string as `""`,
+ * so a flag never looks as if it had no value), anything else as JSON.
+ */
 function shown(value: unknown): string {
   if (typeof value === "number") return value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential() : String(value);
-  return typeof value === "string" ? value : JSON.stringify(value);
+  return typeof value === "string" && value !== "" ? value : JSON.stringify(value);
 }
 
 /** The methods, each with its summary and its options (`--flag default`), wrapped to `width` columns. */
