@@ -29,6 +29,17 @@ export interface Split {
   dropped: Record<string, number>;
 }
 
+/**
+ * A task's own prompt, for tasks the sentiment defaults do not suit: prompt methods take it unless their
+ * options say otherwise (`MethodPresets.forTask`).
+ */
+export interface TaskPrompt {
+  /** A PET template: `{text}` (and `{text_b}` on a pair task), literals and one `[MASK]` slot. */
+  template: string;
+  /** Label words of every canonical label. */
+  words: Readonly<Record<string, readonly string[]>>;
+}
+
 /** A classification task: its labels, their names for verbalizers and display, and its splits. */
 export interface Task {
   name: string;
@@ -51,6 +62,8 @@ export interface Task {
   unlabeled: string[];
   /** True when every row is a sentence pair ({@link TextRow.textB} set); absent or false: single texts. */
   pair?: boolean;
+  /** The task's default prompt; absent: the methods' own defaults (written for sentiment). */
+  prompt?: TaskPrompt;
   /** Official few-shot splits `train_<i>`/`dev_<i>` for i < count (FewCLUE only). */
   official?: { count: number };
   /** Read one split. */

@@ -12,7 +12,7 @@ import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { runSplit, type SplitResult, type SplitSpec, splitName, taskOf } from "./split_run.ts";
+import { optionsOnTask, runSplit, type SplitResult, type SplitSpec, splitName, taskOf } from "./split_run.ts";
 
 /** Which splits to run: FewCLUE's official ones (all, or the given indices), or seeded K-shot samples. */
 export type RunProtocol =
@@ -77,7 +77,7 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
     split,
     options: seed === undefined || "seed" in options ? options : { ...options, seed },
   }));
-  for (const r of runs) factory.create(spec.model, task.labels, r.options, inputKind(task));
+  for (const r of runs) factory.create(spec.model, task.labels, optionsOnTask(factory.name, task, r.options), inputKind(task));
   const results: SplitResult[] = [];
   for (const { split, options } of runs) {
     const name = splitName(split);

@@ -80,6 +80,15 @@ export function splitName(split: SplitSpec): string {
   return split.kind === "official" ? `fewclue_${split.index}` : `k${split.k}_seed${split.seed}`;
 }
 
+/**
+ * The options a method runs with on `task`: the task's own prompt (`Task.prompt`, through the method's
+ * `presets.forTask`) under the `options` given.
+ */
+export function optionsOnTask(method: string, task: Task, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const forTask = task.prompt && getMethod(method).presets.forTask;
+  return { ...(forTask ? forTask(task.prompt!) : {}), ...options };
+}
+
 /** The task a dataset reference names. */
 export function taskOf(dataset: TaskRef): Task {
   return typeof dataset === "string" ? getTask(dataset) : dataset;
@@ -108,7 +117,7 @@ export async function splitData(task: Task, split: SplitSpec, source?: SourceOpt
 export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const start = performance.now();
   const task = taskOf(spec.dataset);
-  const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {}, inputKind(task));
+  const method = getMethod(spec.method).create(spec.model, task.labels, optionsOnTask(spec.method, task, spec.options), inputKind(task));
   const { split } = spec;
   const data = await splitData(task, split, spec.source);
   const name = splitName(split);
