@@ -11,6 +11,7 @@ import { poolProblem } from "../experiments/grid_check.ts";
 import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
+import { collapseOf, collapseText } from "../eval/collapse.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
@@ -227,6 +228,10 @@ export const run: Command = flagCommand("train and score a method over a few-sho
     console.log(summaryRow(summary));
     for (const line of variantRows(splits)) console.log(line);
     for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
+    for (const r of splits) {
+      const collapse = collapseOf(r);
+      if (collapse) console.log(`note: ${r.split}: ${collapseText(collapse)} (its score is that class's share, not a method working)`);
+    }
   }
   const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
   const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];

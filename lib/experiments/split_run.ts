@@ -9,6 +9,7 @@ import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import { inputKind, type Row, type Task } from "../data/types.ts";
+import { predictedCounts } from "../eval/collapse.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
@@ -37,6 +38,11 @@ export interface SplitResult extends Metrics {
   losses: number[];
   /** Dev accuracy at each evaluation. */
   dev: { step: number; accuracy: number }[];
+  /**
+   * How many test inputs it predicted as each class, by label (`confusion`'s column sums), so a run collapsing
+   * onto one class shows (`eval/collapse.ts`). Absent on rows written before rows recorded it.
+   */
+  predicted?: Record<string, number>;
   /** Hash of the split's train, dev and test rows. */
   dataFingerprint: string;
   notes: string[];
@@ -135,9 +141,11 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   for (const v of predictor.variants ?? []) {
     variants[v.name] = { options: { ...v.options }, ...metricsFromProba(gold, await v.predictProba(data.test), predictor.labels) };
   }
+  const metrics = metricsFromProba(gold, proba, predictor.labels);
   return {
     split: name,
-    ...metricsFromProba(gold, proba, predictor.labels),
+    ...metrics,
+    predicted: predictedCounts(metrics),
     trainSize: data.train.length,
     trainableParams: record.trainableParams,
     steps: record.steps,

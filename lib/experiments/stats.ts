@@ -5,6 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { COLLAPSE_SHARE, collapseOf } from "../eval/collapse.ts";
 import { STD_LABEL, summarizeValues } from "../eval/summary.ts";
 import { rowNumerics } from "./provenance.ts";
 import { modelName, type ResultRow } from "./results.ts";
@@ -41,6 +42,7 @@ export function flatRow(r: ResultRow): Record<string, unknown> {
     steps: r.steps,
     wallSeconds: r.wallSeconds,
     n: r.n,
+    collapsed: collapseOf(r) !== undefined,
   };
 }
 
@@ -82,6 +84,8 @@ export interface SummaryRow {
   seconds: number;
   /** The numerics version of the group's rows (`provenance.ts`): rows of different numerics never share a group. */
   numerics: string;
+  /** Runs of the group whose predictions collapsed onto one class (`eval/collapse.ts`). */
+  collapsed: number;
 }
 
 /**
@@ -123,11 +127,15 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
       trainableParams: Math.round(mean(members.map((r) => r.trainableParams))),
       seconds: mean(members.map((r) => r.wallSeconds)),
       numerics: rowNumerics(first),
+      collapsed: members.filter((r) => collapseOf(r)).length,
     };
   });
 }
 
-/** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */
+/**
+ * {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). A group
+ * with runs whose predictions collapsed onto one class has its accuracy marked ⚠ and counted in a note below.
+ */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
   const mixed = new Set(table.map((r) => r.numerics)).size > 1;
@@ -135,9 +143,12 @@ export function summaryMarkdown(table: readonly SummaryRow[]): string {
     `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${mixed ? " numerics |" : ""}`,
     `|---|---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
+  if (table.some((r) => r.collapsed)) {
+    lines.push("", `⚠n: n of the group's runs predicted one class for more than ${percent(COLLAPSE_SHARE, 0)}% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`);
+  }
   return lines.join("\n") + "\n";
 }
