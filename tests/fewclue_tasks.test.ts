@@ -11,6 +11,8 @@ import { parseJsonl } from "../lib/data/parse_jsonl.ts";
 import { getTask } from "../lib/data/registry.ts";
 import { fewcluePairSpec } from "../lib/data/tasks.ts";
 import { inputKind } from "../lib/data/types.ts";
+import { parseGrid } from "../lib/experiments/grid.ts";
+import { checkGrid } from "../lib/experiments/grid_check.ts";
 import { optionsOnTask } from "../lib/experiments/split_run.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { methods } from "../lib/methods/registry.ts";
@@ -110,4 +112,12 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt on the 
   assert.deepEqual(optionsOnTask("autoprompt", getTask("iflytek")), { labelSearch: true });
   assert.deepEqual(optionsOnTask("autoprompt", getTask("csl")), { labelWords: { Genuine: ["都"], Fake: ["不"] } });
   assert.deepEqual(optionsOnTask("finetune", getTask("csl"), { steps: 2 }), { steps: 2 });
+  // A grid's check configures its cells with the task's prompt too, and still names a bad option's field.
+  const grid = (options: Record<string, unknown>) =>
+    parseGrid({ name: "g", dataset: "iflytek", protocol: { kind: "fewclue", indices: [0] }, methods: [{ method: "pet", options }] });
+  await checkGrid(grid({}), { model, task: getTask("iflytek") });
+  await assert.rejects(() => checkGrid(grid({ verbalizer: "good-bad" }), { model, task: getTask("iflytek"), file: "g.json" }), (e: Error) => {
+    assert.ok(e instanceof InputError && e.location.field === "methods[0].options.verbalizer", e.message);
+    return true;
+  });
 });

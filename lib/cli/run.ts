@@ -63,6 +63,8 @@ export const RUN_SPEC = {
   notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true.
 Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
 ('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
+FewCLUE csl, cluewsc, iflytek and csldcp bring their own template and label words (docs/data.md), which
+prompt methods take unless --template, --verbalizer or --label-words say otherwise.
 Sentence pairs (bustm, or --text-b COL): PET and AutoPrompt need a template with a second slot
 ({text_b}, {sentence_b}; presets pair-question, pair-same, pair-semantic, pair-fewclue).
 
