@@ -167,6 +167,7 @@ sharedTest("cli: data --stats and --list print JSON", EPR, async () => {
     "cluewsc",
     "iflytek",
     "csldcp",
+    "chid",
   ]);
   assert.deepEqual(list[0].splits, stats.splits);
   assert.equal(list[5].splits.train.rows, 200);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { datasetStats, loadFewShot, loadSplit } from "../lib/data/load.ts";
-import { cluewscRecord, cslRecord } from "../lib/data/fewclue_formats.ts";
+import { chidRecord, cluewscRecord, cslRecord } from "../lib/data/fewclue_formats.ts";
 import { CSLDCP_CLASSES, IFLYTEK_CLASSES } from "../lib/data/fewclue_labels.ts";
 import { parseJsonl } from "../lib/data/parse_jsonl.ts";
 import { getTask } from "../lib/data/registry.ts";
@@ -120,4 +120,29 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt on the 
     assert.ok(e instanceof InputError && e.location.field === "methods[0].options.verbalizer", e.message);
     return true;
   });
+});
+
+sharedTest("chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs refuse it", "data/fewclue/chid", async () => {
+  const task = getTask("chid");
+  assert.deepEqual([task.choices, task.labels], [7, ["0", "1", "2", "3", "4", "5", "6"]]);
+  const stats = await datasetStats("chid", src());
+  assert.deepEqual([stats.splits.test_public.rows, stats.splits.test.rows, stats.splits.train_0.rows], [2002, 2000, 42]);
+  assert.deepEqual(stats.splits.test_public.labels, Object.fromEntries(task.labels.map((l) => [l, 286])));
+  const [first] = await loadSplit("chid", "train_0", src());
+  assert.deepEqual([first.label, first.choices!.length, first.text.includes("#idiom#")], ["1", 7, true]);
+  assert.equal(first.choices![1], "气势汹汹");
+  assert.throws(() => optionsOnTask("pet", task), (e: Error) => e instanceof InputError && /multiple-choice task \(7 candidates per row\), which no method scores yet/.test(e.message));
+});
+
+Deno.test("chid: an answer out of range or a content without its #idiom# blank is an input error naming file, line and field", () => {
+  const file = "chid.json";
+  const spec = { text: "content", id: "id", choices: "candidates", label: "answer", labels: ["0", "1", "2"] };
+  const good = { id: 1, candidates: ["一心一意", "三心二意", "五湖四海"], content: "他做事#idiom#，从不分心。", answer: 0 };
+  const parse = (rec: unknown) => parseJsonl(JSON.stringify(good) + "\n" + JSON.stringify(rec), file, spec, chidRecord);
+  assert.deepEqual(parse(good).rows[0], { text: good.content, choices: good.candidates, id: "1", label: "0" });
+  assert.throws(() => parse({ ...good, answer: 3 }), inputError(file, 2, "answer", /index of the right candidate, 0\.\.2, got 3/));
+  assert.throws(() => parse({ ...good, answer: -1 }), inputError(file, 2, "answer", /got -1/));
+  assert.throws(() => parse({ ...good, content: "他做事一心一意。" }), inputError(file, 2, "content", /exactly one #idiom# blank, found 0/));
+  assert.throws(() => parse({ ...good, content: "#idiom#又#idiom#" }), inputError(file, 2, "content", /found 2/));
+  assert.throws(() => parse({ ...good, candidates: ["一心一意", "一心一意"] }), inputError(file, 2, "candidates", /distinct non-empty strings/));
 });

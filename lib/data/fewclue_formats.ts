@@ -1,6 +1,7 @@
 /**
  * FewCLUE records whose text is not one plain field: CSL's keyword list and CLUEWSC's two marked spans, each
- * turned into a sentence pair's second text (`sentence2`) before the usual column checks of `records.ts`.
+ * turned into a sentence pair's second text (`sentence2`), and CHID's idiom blank with its candidates, checked
+ * before the usual column checks of `records.ts`.
  */
 import { InputError } from "../util/errors.ts";
 import type { RawRecord } from "./records.ts";
@@ -64,4 +65,30 @@ export function cluewscRecord(rec: RawRecord, file: string): RawRecord {
   }
   const spans = { referent: span(rec, text, target as Record<string, unknown>, 1, file), pronoun: span(rec, text, target as Record<string, unknown>, 2, file) };
   return { line: rec.line, values: { ...rec.values, sentence2: wscQuestion(spans) } };
+}
+
+/** CHID's blank: the one place in `content` where a candidate idiom goes. */
+export const IDIOM_BLANK = "#idiom#";
+
+/**
+ * A CHID record checked: `content` holds exactly one {@link IDIOM_BLANK}, `candidates` is a list of at least two
+ * distinct non-empty strings, and `answer` (where present) an index into it.
+ * @throws InputError naming file, line and field (`content`, `candidates` or `answer`).
+ */
+export function chidRecord(rec: RawRecord, file: string): RawRecord {
+  const at = (field: string) => ({ file, line: rec.line, field });
+  const { content, candidates, answer } = rec.values;
+  if (typeof content !== "string") throw new InputError(`must be a string, got ${JSON.stringify(content)}`, at("content"));
+  const blanks = content.split(IDIOM_BLANK).length - 1;
+  if (blanks !== 1) throw new InputError(`must hold exactly one ${IDIOM_BLANK} blank, found ${blanks}`, at("content"));
+  if (
+    !Array.isArray(candidates) || candidates.length < 2 || candidates.some((c) => typeof c !== "string" || !c.trim()) ||
+    new Set(candidates).size !== candidates.length
+  ) {
+    throw new InputError(`must be a list of at least two distinct non-empty strings, got ${JSON.stringify(candidates)}`, at("candidates"));
+  }
+  if (answer !== undefined && !(Number.isInteger(answer) && (answer as number) >= 0 && (answer as number) < candidates.length)) {
+    throw new InputError(`must be the index of the right candidate, 0..${candidates.length - 1}, got ${JSON.stringify(answer)}`, at("answer"));
+  }
+  return rec;
 }

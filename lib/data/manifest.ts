@@ -206,3 +206,24 @@ export const IFLYTEK_FILES: Record<string, SourceFile> = fewclueFiles("iflytek",
 
 /** FewCLUE CSLDCP (`{"id", "content", "label": discipline name}`, 67 disciplines) files by split name. */
 export const CSLDCP_FILES: Record<string, SourceFile> = fewclueFiles("csldcp", CSLDCP);
+
+const CHID: [string, number, string][] = [
+  ["train_0", 19608, "18e8733155bba87eb6bf7e3f288a39a96d74da38aa8ba2583dc4885d2d799549"],
+  ["train_1", 20069, "7a6bd63dc87f361abb544266f3cdc6d927d99709fcc3f19b3aa6fe0c156ca657"],
+  ["train_2", 19741, "f6aedeba47a627ef747b3a6b658bdc141cf97b7ffc9e6c70faa49a1d0564bf98"],
+  ["train_3", 19391, "42ba8399b53e1cb91c2d985b9a292fe4103c956251644aa7931516ba62d68383"],
+  ["train_4", 19926, "e4851c453fa56721e6da07e94128996590f7569c8a19a5e339c1e970b6db36c3"],
+  ["dev_0", 19456, "923e4f8a24a6b4b6267c292e89274b1d6575bad3e39f3a5c5419bea8118d8262"],
+  ["dev_1", 19689, "68e3b44c57b2c1f5568bf52e6de95386f0c3938fcc2631b996b00109d8e381fa"],
+  ["dev_2", 19610, "ea9ef503ef3c0dbe584a59ec506250c8d0eebc0e4b8aa8dbbb74d4f96ecaa1b6"],
+  ["dev_3", 19402, "4a7a718d392d4312d15d428c1ad3a526db89348a3cf08211505a9a082adc9bf4"],
+  ["dev_4", 19633, "c05a1c0bbd2e835d4a7205bf60c56f4dd2e654b7ecd660f516cd7c5b013cdafd"],
+  ["train_few_all", 94987, "3c947439d7d6144093dac32da66c2d20baaeec02a4bc38388f72c286da6238bc"],
+  ["dev_few_all", 94002, "9a826d6173e032e5cf73b41be48b293dc553ad306a9c8b913ffb6829abc68a2f"],
+  ["test_public", 940280, "95ced0f30b80a964994ef3eff486ba7b2880e5e4f3aa5be571eb1e88066eed4b"],
+  ["test", 913045, "26672295692164a2601d98f4631e6ef95ef7ff4066a667fcc5c950403d99879f"],
+  ["unlabeled", 3467354, "7e218f5f13aeac1f9dbfdeda638592f96dfc54226e8673f295194aed5c14b429"],
+];
+
+/** FewCLUE CHID (`{"id", "candidates": [7 idioms], "content": text with one #idiom# blank, "answer"}`) files by split name. */
+export const CHID_FILES: Record<string, SourceFile> = fewclueFiles("chid", CHID);

@@ -1,9 +1,9 @@
 /** The registered datasets, by name. */
 import { fileURLToPath } from "node:url";
 import { InputError } from "../util/errors.ts";
-import { cluewscRecord, cslRecord } from "./fewclue_formats.ts";
+import { chidRecord, cluewscRecord, cslRecord } from "./fewclue_formats.ts";
 import { CSLDCP_CLASSES, IFLYTEK_CLASSES } from "./fewclue_labels.ts";
-import { BUSTM_FILES, CLUEWSC_FILES, CSL_FILES, CSLDCP_FILES, EPRSTMT_FILES, HTL_FILE, IFLYTEK_FILES, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import { BUSTM_FILES, CHID_FILES, CLUEWSC_FILES, CSL_FILES, CSLDCP_FILES, EPRSTMT_FILES, HTL_FILE, IFLYTEK_FILES, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";
@@ -50,6 +50,17 @@ function namedClasses(classes: readonly (readonly [string, string])[]): LabelSet
 function twoCharWords(classes: readonly (readonly [string, string])[]): Record<string, string[]> {
   return Object.fromEntries(classes.map(([name, word]) => [name, [word]]));
 }
+
+/** CHID's answers: the index of the right one of its 7 candidate idioms. */
+const CHID_CANDIDATES = 7;
+const CHID: LabelSet = (() => {
+  const labels = Array.from({ length: CHID_CANDIDATES }, (_, i) => String(i));
+  return {
+    labels,
+    labelNamesZh: Object.fromEntries(labels.map((l) => [l, `第${Number(l) + 1}个成语`])),
+    labelNamesEn: Object.fromEntries(labels.map((l) => [l, `candidate ${Number(l) + 1}`])),
+  };
+})();
 
 const IFLYTEK = namedClasses(IFLYTEK_CLASSES);
 const CSLDCP = namedClasses(CSLDCP_CLASSES);
@@ -246,6 +257,19 @@ const TASKS: Task[] = [
     CSLDCP_FILES,
     FEWCLUE_UNLABELLED,
     (labelled) => ({ ...fewclueSpec(labelled, CSLDCP.labels), text: "content" }),
+  ),
+  fewclueTask(
+    {
+      name: "chid",
+      description: "FewCLUE CHID: which of 7 candidate idioms fills the #idiom# blank (multiple choice; no method runs it yet)",
+      ...CHID,
+      choices: CHID_CANDIDATES,
+      ...FEWCLUE_SPLITS,
+    },
+    CHID_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({ text: "content", id: "id", choices: "candidates", ...(labelled ? { label: "answer", labels: CHID.labels } : {}) }),
+    chidRecord,
   ),
 ];
 

@@ -15,6 +15,7 @@ import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { DivergedError } from "../train/loop.ts";
+import { InputError } from "../util/errors.ts";
 import { dataFingerprint } from "./fingerprint.ts";
 
 /** Which split to run on: zero-shot (test set only), K per class sampled under a seed, or FewCLUE's i-th. */
@@ -89,8 +90,16 @@ export function splitName(split: SplitSpec): string {
 /**
  * The options a method runs with on `task`: the task's own prompt (`Task.prompt`, through the method's
  * `presets.forTask`) under the `options` given.
+ * @throws InputError for a multiple-choice task (`Task.choices`), which no method scores yet.
  */
 export function optionsOnTask(method: string, task: Task, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  if (task.choices) {
+    throw new InputError(
+      `dataset "${task.name}" is a multiple-choice task (${task.choices} candidates per row), which no method scores yet; ` +
+        `its data loads (\`deno task cli data ${task.name} --stats\`)`,
+      { field: "dataset" },
+    );
+  }
   const forTask = task.prompt && getMethod(method).presets.forTask;
   return { ...(forTask ? forTask(task.prompt!) : {}), ...options };
 }
