@@ -163,6 +163,11 @@ sharedTest("cli: data --stats and --list print JSON", EPR, async () => {
     "online_shopping_10_cats_category",
     "demo",
     "bustm",
+    "csl",
+    "cluewsc",
+    "iflytek",
+    "csldcp",
+    "chid",
   ]);
   assert.deepEqual(list[0].splits, stats.splits);
   assert.equal(list[5].splits.train.rows, 200);

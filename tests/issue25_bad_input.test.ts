@@ -184,7 +184,7 @@ Deno.test("data: a used CSV column named twice, labels that are objects or lists
 
 Deno.test("K too large for the pool names the dataset, its pool and the binding class", async () => {
   const problem = await poolProblem(getTask("demo"), 500, 1);
-  assert.match(problem!, /^K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev$/);
+  assert.match(problem!, /^K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/);
   assert.equal(await poolProblem(getTask("demo"), 4, 1), undefined);
 });
 
@@ -231,7 +231,7 @@ Deno.test("commands: one line and exit 2 for figures on an empty results file, r
   const cli = await taskFlags("cli");
   const run = await runDeno(["run", ...cli, "lib/cli/main.ts", "run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "500", "--seeds", "1", "--model", TINY_BERT]);
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr.trim(), /^error: --k: K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev$/);
+  assert.match(run.stderr.trim(), /^error: --k: K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/);
 
   const model = await loadModelFolder(TINY_BERT);
   const { predictor } = await getMethod("finetune").create(model, LABELS, { steps: 1, minSteps: 1, batchSize: 2, maxLength: 32 }).fit(ROWS, ROWS);

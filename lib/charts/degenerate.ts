@@ -1,9 +1,11 @@
 /**
  * Degenerate runs, flagged so a figure does not pass them off as results: an AutoPrompt run whose search
  * never accepted a trigger (every slot still its initial `[MASK]`, so the prompt and its score are the same
- * whatever the seed), and groups whose seeds all scored exactly the same.
+ * whatever the seed), runs whose predictions collapsed onto one class (`eval/collapse.ts`: their accuracy is
+ * that class's share), and groups whose seeds all scored exactly the same.
  * @module
  */
+import { collapseOf, collapseText } from "../eval/collapse.ts";
 import type { ResultRow } from "../experiments/results.ts";
 import { methods } from "../methods/registry.ts";
 import { formatRange } from "./context.ts";
@@ -22,17 +24,43 @@ export function noTriggerAccepted(row: Pick<ResultRow, "method" | "notes" | "tra
   return prompt !== undefined && prompt.split("[MASK]").length - 1 === row.trainableParams + 1;
 }
 
-/** The note a figure's caption carries for each group of rows with no trigger accepted. */
-export function noTriggerFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+/**
+ * One note per group (`name`) of the rows `flagged` picks, ordered by model and K: the group's name, `problem`,
+ * the seeds (or FewCLUE splits) it holds, and `detail` of its rows.
+ */
+function groupFlags(
+  rows: readonly ResultRow[],
+  name: (r: ResultRow) => string,
+  flagged: (r: ResultRow) => boolean,
+  problem: string,
+  detail: (rs: ResultRow[]) => string,
+): string[] {
   const groups = new Map<string, ResultRow[]>();
-  const ordered = rows.filter(noTriggerAccepted).sort((a, b) => a.model.name.localeCompare(b.model.name) || (a.k ?? 0) - (b.k ?? 0));
+  const ordered = rows.filter(flagged).sort((a, b) => a.model.name.localeCompare(b.model.name) || (a.k ?? 0) - (b.k ?? 0));
   for (const r of ordered) {
     const id = name(r);
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   return [...groups].map(([id, rs]) => {
     const seeds = [...new Set(rs.map((r) => r.seed ?? r.index ?? 0))].sort((a, b) => a - b);
-    return `${id}: no trigger accepted in seed${seeds.length > 1 ? "s" : ""} ${formatRange(seeds)} (prompt left at its [MASK] start; marked ×)`;
+    const which = rs[0].seed === null && rs[0].index !== null ? "split" : "seed";
+    return `${id}: ${problem} in ${which}${seeds.length > 1 ? "s" : ""} ${formatRange(seeds)} (${detail(rs)})`;
+  });
+}
+
+/** The note a figure's caption carries for each group of rows with no trigger accepted. */
+export function noTriggerFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+  return groupFlags(rows, name, noTriggerAccepted, "no trigger accepted", () => "prompt left at its [MASK] start; marked ×");
+}
+
+/**
+ * The note a figure's caption carries for each group of rows whose predictions collapsed onto one class, with
+ * the share of the most collapsed run: such a point is that class's share of the test set, not a method working.
+ */
+export function collapseFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+  return groupFlags(rows, name, (r) => collapseOf(r) !== undefined, "predictions collapsed onto one class", (rs) => {
+    const worst = rs.map((r) => collapseOf(r)!).reduce((a, b) => (b.share > a.share ? b : a));
+    return `${collapseText(worst)}; the score is that class's share`;
   });
 }
 

@@ -2,7 +2,7 @@
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, settingText, STD_BAND, trainSizes } from "./context.ts";
-import { identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
+import { collapseFlags, identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -54,6 +54,7 @@ export function fewShotCurve(allRows: readonly ResultRow[], { title = "Few-shot 
     band: `${STD_BAND}; faint dots are the single seeds.`,
     flags: [
       ...noTriggerFlags(trained, name),
+      ...collapseFlags(rows, (r) => (r.zeroShot ? `${modelName(r)} · ${methodName(r)}${settingText(r)} · zero-shot` : name(r))),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.method} · K=${m.k}` }))),
     ],
   };

@@ -8,7 +8,7 @@
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, settingText, STD_BAND, trainSizes } from "./context.ts";
-import { identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
+import { collapseFlags, identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
@@ -137,6 +137,7 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     flags: [
       ...unsized.map((m) => `${m}: left out, its rows record no model size and none was found under models/ or given`),
       ...noTriggerFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
+      ...collapseFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.method}${m.setting ? ` ${m.setting}` : ""} · ${m.panel}` }))),
     ],
   };

@@ -8,7 +8,7 @@ import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import type { MethodFactory, SweepFigure } from "../methods/types.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND, trainSizes } from "./context.ts";
-import { identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
+import { collapseFlags, identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -81,6 +81,7 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
     band: `${STD_BAND}; faint dots are the single seeds.`,
     flags: [
       ...noTriggerFlags(rows, (r) => `${modelName(r)} · ${axisTitle} ${r.params[o.param]} · ${trainSize(r)}`),
+      ...collapseFlags(rows, (r) => `${modelName(r)} · ${axisTitle} ${r.params[o.param]} · ${trainSize(r)}`),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${axisTitle} ${m.value} · ${m.K}` }))),
     ],
   };

@@ -5,7 +5,7 @@ import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
 import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
-import { identicalSeedFlags } from "./degenerate.ts";
+import { collapseFlags, identicalSeedFlags } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -29,7 +29,7 @@ function written(kind: "template" | "verbalizer", value: unknown): string {
 export function templateSensitivity(allRows: readonly ResultRow[], { method = pet.name, title = "PET: template and verbalizer" } = {}): ChartSpec {
   const usable = chartRows(allRows);
   const rows = usable.filter((r) => r.method === method), ctx = chartContext(rows);
-  const points = rows.map((r) => ({
+  const pointOf = (r: ResultRow) => ({
     model: modelName(r),
     method: methodName(r),
     template: written("template", r.params.template ?? r.options.template),
@@ -37,7 +37,8 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = pe
     // Calibrated runs (PET's `calibrate`) get panels of their own beside the uncalibrated ones.
     setting: (r.zeroShot ? "zero-shot" : `trained K=${r.k ?? r.split}`) + (r.options.calibrate ? ", calibrated" : ""),
     accuracy: r.accuracy,
-  }));
+  });
+  const points = rows.map(pointOf);
   const means = meansWithBand(points, ["model", "method", "template", "verbalizer", "setting"], "accuracy");
   const chance = chanceLevel(ctx);
   const trained = (setting: string) => Number(!setting.startsWith("zero-shot"));
@@ -74,7 +75,13 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = pe
     data: `${dataLine(ctx)}${hasTrained ? `; ${seedsText(ctx)} for trained runs` : ""}.${variants}`,
     perPoint: `${runsPerPoint(means, ctx)}${hasZeroShot ? " (zero-shot runs do not depend on a seed: one each)" : ""}.`,
     band: `error bars: ${STD_BAND}.`,
-    flags: identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.setting} · ${m.template} · ${m.verbalizer}` }))),
+    flags: [
+      ...collapseFlags(rows, (r) => {
+        const p = pointOf(r);
+        return `${p.model} · ${p.setting} · ${p.template} · ${p.verbalizer}`;
+      }),
+      ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.setting} · ${m.template} · ${m.verbalizer}` }))),
+    ],
   };
   return chartByModel({ title: chartTitle(title, ctx, lines), caption }, values, {
     layer: [

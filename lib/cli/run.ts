@@ -11,6 +11,7 @@ import { poolProblem } from "../experiments/grid_check.ts";
 import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
+import { collapseOf, collapseText } from "../eval/collapse.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import { loadModelFolder } from "../model/folder.ts";
@@ -31,17 +32,25 @@ const DEFAULT_MIRROR = `${repoRoot}/../shared/data`;
 export const RUN_SPEC = {
   name: "cli run",
   usage: "deno task cli run --method NAME --dataset NAME --protocol fewclue|sampled [flags] [--OPTION VALUE ...]\n" +
-    "  deno task cli run --method NAME --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] --protocol sampled [flags]",
+    "  deno task cli run --method NAME --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] --protocol sampled [flags]\n" +
+    "  deno task cli run --method NAME --dataset file.jsonl --text COL --label COL --dev FILE --test FILE --protocol fewclue [flags]\n" +
+    "  deno task cli run --method NAME --dataset DIR (train_<i>.json, dev_<i>.json, test_public.json) --protocol fewclue [flags]\n" +
+    "  deno task cli run --method pet --dataset NAME|FILE|DIR --mode zero-shot   (no protocol: the test set scored once)",
   extraFlags: true,
   flags: {
     method: { type: "string", value: "NAME", required: true, help: "the method (finetune, pet, autoprompt, ptuning-v2)" },
-    dataset: { type: "string", value: "NAME|FILE", required: true, help: "a registered dataset, or a .csv/.jsonl file (with --text and --label)" },
+    dataset: {
+      type: "string",
+      value: "NAME|FILE|DIR",
+      required: true,
+      help: "a registered dataset, a .csv/.jsonl file (with --text and --label), or a folder in FewCLUE's layout",
+    },
     ...LOCAL_DATA_FLAGS,
     protocol: {
       type: "string",
       choices: ["fewclue", "sampled"],
-      required: true,
-      help: "fewclue: FewCLUE's splits train_i/dev_i, scored on the test set; sampled: K per class drawn under each seed",
+      help: "fewclue: FewCLUE's splits train_i/dev_i, scored on the test set; sampled: K per class drawn under each seed " +
+        "(required, but with --mode zero-shot: without it, the test set is scored once, untrained)",
     },
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (fewclue; default all)" },
     k: { type: "int", min: 1, help: "examples per class (sampled; default 16)" },
@@ -54,6 +63,8 @@ export const RUN_SPEC = {
   notes: `--OPTION VALUE sets a method option, e.g. --prefix-length 8 --lr 1e-2 --prefix-projection true.
 Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, JSON words per label
 ('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
+FewCLUE csl, cluewsc, iflytek and csldcp bring their own template and label words (docs/data.md), which
+prompt methods take unless --template, --verbalizer or --label-words say otherwise.
 Sentence pairs (bustm, or --text-b COL): PET and AutoPrompt need a template with a second slot
 ({text_b}, {sentence_b}; presets pair-question, pair-same, pair-semantic, pair-fewclue).
 
@@ -132,8 +143,19 @@ export function methodOptions(method: string, defaults: object, flags: ReadonlyM
   return options;
 }
 
-/** The protocol the flags ask for. */
-export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>): RunProtocol {
+/**
+ * The protocol the flags ask for. A zero-shot method (`--mode zero-shot`) without `--protocol` runs once on the
+ * test set, needing no K or sample (with one, it scores each of the protocol's splits, untrained).
+ * @throws InputError naming the flag: a flag of the other protocol, no `--protocol` for a trained method, or
+ *   split or sample flags with zero-shot but no protocol.
+ */
+export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>, options: Readonly<Record<string, unknown>> = {}): RunProtocol {
+  if (flags.protocol === undefined && options.mode === "zero-shot") {
+    const extra = (["k", "seeds", "splits"] as const).find((f) => flags[f] !== undefined);
+    if (extra) throw new InputError("a zero-shot run without --protocol trains on no split: it scores the test set once", { field: `--${extra}` });
+    return { kind: "zero-shot" };
+  }
+  if (flags.protocol === undefined) throw new InputError("must be fewclue or sampled, got nothing (only a --mode zero-shot run needs no protocol)", { field: "--protocol" });
   if (flags.protocol === "fewclue") {
     if (flags.k !== undefined || flags.seeds) throw new InputError("--k and --seeds belong to --protocol sampled", { field: "--protocol" });
     return { kind: "fewclue", indices: flags.splits };
@@ -172,8 +194,8 @@ export const run: Command = flagCommand("train and score a method over a few-sho
   const { values, extra } = p;
   const method = values.method;
   const factory = getMethod(method);
-  const protocol = protocolOf(values);
   const options = methodOptions(method, factory.defaults, extra);
+  const protocol = protocolOf(values, options);
   const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
   const modelDir = values.model ?? (await exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
   if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
@@ -208,6 +230,10 @@ export const run: Command = flagCommand("train and score a method over a few-sho
     console.log(summaryRow(summary));
     for (const line of variantRows(splits)) console.log(line);
     for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
+    for (const r of splits) {
+      const collapse = collapseOf(r);
+      if (collapse) console.log(`note: ${r.split}: ${collapseText(collapse)} (its score is that class's share, not a method working)`);
+    }
   }
   const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
   const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];

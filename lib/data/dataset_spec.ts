@@ -26,6 +26,7 @@ export const LOCAL_DATA_FLAGS = {
   "text-b": { type: "string", value: "COL", help: "a local dataset file's second text column: rows are sentence pairs" },
   label: { type: "string", value: "COL", help: "a local dataset file's label column" },
   test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
+  dev: { type: "string", value: "FILE", help: "a local labelled dev file: with --test, the train and dev files are FewCLUE split 0 (--protocol fewclue)" },
   labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
 } as const satisfies FlagSpecs;
 
@@ -35,8 +36,12 @@ export interface LocalDataFlags {
   "text-b"?: string;
   label?: string;
   test?: string;
+  dev?: string;
   labels?: string[];
 }
+
+/** The columns of FewCLUE's single-text files, which a FewCLUE-layout folder reads unless told otherwise. */
+const FEWCLUE_COLUMNS = { text: "sentence", label: "label" };
 
 /** Whether a dataset argument names a data file (by its extension) rather than a registered dataset. */
 export function isDataFile(arg: string): boolean {
@@ -45,8 +50,10 @@ export function isDataFile(arg: string): boolean {
 
 /**
  * The dataset `arg` names (the value of flag `field`, or of a positional of that name) with the local-data
- * flags: a data file that exists, with `--text` and `--label`, is a local dataset; anything else is a
- * registered name, which takes none of the local-data flags. No `arg`: none, and no local-data flag either.
+ * flags: a data file that exists, with `--text` and `--label`, is a local dataset; a folder in FewCLUE's layout
+ * (`train_<i>.json`, `dev_<i>.json`, `test_public.json`) is one whose columns default to FewCLUE's `sentence`
+ * and `label`; anything else is a registered name, which takes none of the local-data flags. No `arg`: none,
+ * and no local-data flag either.
  * @throws InputError naming the flag: a data file that does not exist or lacks `--text`/`--label`, or a
  *   local-data flag given with a registered name or without a dataset.
  */
@@ -58,15 +65,22 @@ export function datasetFromFlags(arg: string | undefined, flags: LocalDataFlags,
     if (given.length) throw new InputError(`belongs to a local dataset file: give ${field} FILE too`, { field: `--${given[0]}` });
     return undefined;
   }
+  if (pathKind(arg) === "folder") {
+    const fileFlag = (["test", "dev"] as const).find((f) => flags[f] !== undefined);
+    if (fileFlag) throw new InputError(`a FewCLUE-layout folder holds its own splits (train_<i>.json, dev_<i>.json, test_public.json)`, { field: `--${fileFlag}` });
+    const textB = flags["text-b"] === undefined ? {} : { textB: flags["text-b"] };
+    return { train: arg, text: flags.text ?? FEWCLUE_COLUMNS.text, ...textB, label: flags.label ?? FEWCLUE_COLUMNS.label, labels: flags.labels };
+  }
   if (!isDataFile(arg)) {
     if (given.length) throw new InputError(`belongs to a local dataset file (.csv or .jsonl); "${arg}" is a dataset name`, { field: `--${given[0]}` });
     return arg;
   }
-  if (!isFile(arg)) throw new InputError(`no such file "${arg}" (a dataset file must exist; a registered dataset is a name)`, { field });
+  if (pathKind(arg) !== "file") throw new InputError(`no such file "${arg}" (a dataset file must exist; a registered dataset is a name)`, { field });
   const missing = (["text", "label"] as const).find((f) => flags[f] === undefined);
   if (missing) throw new InputError(`required with a local dataset file: give --${missing} COL, its ${missing} column`, { field: `--${missing}` });
   const textB = flags["text-b"] === undefined ? {} : { textB: flags["text-b"] };
-  return { train: arg, test: flags.test, text: flags.text!, ...textB, label: flags.label!, labels: flags.labels };
+  const dev = flags.dev === undefined ? {} : { dev: flags.dev };
+  return { train: arg, test: flags.test, ...dev, text: flags.text!, ...textB, label: flags.label!, labels: flags.labels };
 }
 
 /** The task `spec` names: the registered dataset, or the local files read and checked. */
@@ -79,10 +93,12 @@ export function datasetName(spec: DatasetSpec): string {
   return typeof spec === "string" ? spec : spec.name ?? localDataName(spec.train);
 }
 
-function isFile(path: string): boolean {
+/** What is at `path`: a file, a folder, or nothing readable. */
+function pathKind(path: string): "file" | "folder" | undefined {
   try {
-    return Deno.statSync(path).isFile;
+    const stat = Deno.statSync(path);
+    return stat.isFile ? "file" : stat.isDirectory ? "folder" : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -23,7 +23,8 @@ export interface FewShotOptions {
 /**
  * Draw `k` train and `devK` dev examples per class from `pool`, stratified and deterministic for `seed`.
  * Rows are compared after {@link rowKey}, so a repeated sentence (or pair) cannot land on both sides, nor any
- * row of `exclude`. Throws when a class has fewer than `k + devK` usable examples.
+ * row of `exclude`. Throws when a class has fewer than `k + devK` usable examples, naming the binding class
+ * (the one with the fewest) and the largest K the pool allows.
  */
 export function sampleFewShot(pool: readonly Row[], opts: FewShotOptions): { train: Row[]; dev: Row[] } {
   const devK = opts.devK ?? opts.k;
@@ -39,16 +40,19 @@ export function sampleFewShot(pool: readonly Row[], opts: FewShotOptions): { tra
     seen.add(key);
     byLabel.get(row.label)?.push(row);
   }
+  const binding = opts.labels.reduce((a, b) => (byLabel.get(b)!.length < byLabel.get(a)!.length ? b : a));
+  const fewest = byLabel.get(binding)!.length;
+  if (fewest < opts.k + devK) {
+    const most = devK === opts.k ? `K ≤ ${Math.floor(fewest / 2)}` : `K ≤ ${fewest - devK} with ${devK} dev`;
+    throw new InputError(
+      `class "${binding}" has ${fewest} usable examples, fewer than the ${opts.k + devK} needed for ${opts.k} train + ${devK} dev ` +
+        `(the fewest of the ${opts.labels.length} classes: this pool allows ${most})`,
+    );
+  }
   const rng = new Rng(opts.seed);
   const train: Row[] = [], dev: Row[] = [];
   for (const label of opts.labels) {
     const rows = byLabel.get(label)!;
-    if (rows.length < opts.k + devK) {
-      throw new InputError(
-        `class "${label}" has ${rows.length} usable examples, fewer than the ${opts.k + devK} needed ` +
-          `for ${opts.k} train + ${devK} dev`,
-      );
-    }
     const shuffled = rng.fork(`class:${label}`).shuffle(rows);
     train.push(...shuffled.slice(0, opts.k));
     dev.push(...shuffled.slice(opts.k, opts.k + devK));

@@ -22,7 +22,11 @@ export function* jsonlRecords(text: string, file: string): Generator<RawRecord> 
   }
 }
 
-/** Parse JSON Lines `text` read from `file` into rows per `spec`. */
-export function parseJsonl(text: string, file: string, spec: ColumnSpec): ParsedRows<TextRow> {
-  return recordsToRows(jsonlRecords(text, file), file, spec);
+/** A record rewritten before its columns are read (a FewCLUE format whose texts are not plain fields). */
+export type PrepareRecord = (rec: RawRecord, file: string) => RawRecord;
+
+/** Parse JSON Lines `text` read from `file` into rows per `spec`, each record through `prepare` first when given. */
+export function parseJsonl(text: string, file: string, spec: ColumnSpec, prepare?: PrepareRecord): ParsedRows<TextRow> {
+  const records = jsonlRecords(text, file);
+  return recordsToRows(prepare ? records.map((rec) => prepare(rec, file)) : records, file, spec);
 }

@@ -16,6 +16,8 @@ export interface ColumnSpec {
   text: string;
   /** Second text of a sentence pair; rows then carry `textB`. */
   textB?: string;
+  /** A list of candidate texts (checked by the format's `prepare`); rows then carry `choices`. */
+  choices?: string;
   /** Label field; absent for unlabelled files. */
   label?: string;
   id?: string;
@@ -77,6 +79,7 @@ export function recordsToRows(records: Iterable<RawRecord>, file: string, spec: 
     }
     const row: Row | TextRow = { text: texts[0] };
     if (spec.textB !== undefined) row.textB = texts[1];
+    if (spec.choices !== undefined) row.choices = field(rec, spec.choices, file) as string[];
     if (spec.id !== undefined && rec.values[spec.id] !== undefined) row.id = scalarField(rec, spec.id, file, "id");
     if (spec.label !== undefined) {
       const raw = scalarField(rec, spec.label, file, "label");

@@ -1,7 +1,9 @@
 /** The registered datasets, by name. */
 import { fileURLToPath } from "node:url";
 import { InputError } from "../util/errors.ts";
-import { BUSTM_FILES, EPRSTMT_FILES, HTL_FILE, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import { chidRecord, cluewscRecord, cslRecord } from "./fewclue_formats.ts";
+import { CSLDCP_CLASSES, IFLYTEK_CLASSES } from "./fewclue_labels.ts";
+import { BUSTM_FILES, CHID_FILES, CLUEWSC_FILES, CSL_FILES, CSLDCP_FILES, EPRSTMT_FILES, HTL_FILE, IFLYTEK_FILES, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";
@@ -22,6 +24,46 @@ import { extractZip } from "./zip.ts";
 
 /** BUSTM's 1/0: the two sentences mean the same, or not. */
 const BUSTM_LABELS = { "1": "Same", "0": "Different" };
+
+/** CSL's 1/0: the keywords are the paper's own, or some are not. */
+const CSL: LabelSet = {
+  labels: ["Genuine", "Fake"],
+  labelNamesZh: { Genuine: "真关键词", Fake: "假关键词" },
+  labelNamesEn: { Genuine: "the paper's keywords", Fake: "not all the paper's keywords" },
+};
+
+/** CLUEWSC's true/false: the pronoun (span 2) refers to the candidate (span 1), or not. */
+const CLUEWSC: LabelSet = {
+  labels: ["True", "False"],
+  labelNamesZh: { True: "是", False: "不是" },
+  labelNamesEn: { True: "the pronoun refers to the candidate", False: "it does not" },
+};
+
+/** Labels of a many-class FewCLUE task: its class names, which are their own Chinese (and display) names. */
+function namedClasses(classes: readonly (readonly [string, string])[]): LabelSet {
+  const labels = classes.map(([name]) => name);
+  const self = Object.fromEntries(labels.map((l) => [l, l]));
+  return { labels, labelNamesZh: self, labelNamesEn: self };
+}
+
+/** FewCLUE's two-character label words of a many-class task, one per class. */
+function twoCharWords(classes: readonly (readonly [string, string])[]): Record<string, string[]> {
+  return Object.fromEntries(classes.map(([name, word]) => [name, [word]]));
+}
+
+/** CHID's answers: the index of the right one of its 7 candidate idioms. */
+const CHID_CANDIDATES = 7;
+const CHID: LabelSet = (() => {
+  const labels = Array.from({ length: CHID_CANDIDATES }, (_, i) => String(i));
+  return {
+    labels,
+    labelNamesZh: Object.fromEntries(labels.map((l) => [l, `第${Number(l) + 1}个成语`])),
+    labelNamesEn: Object.fromEntries(labels.map((l) => [l, `candidate ${Number(l) + 1}`])),
+  };
+})();
+
+const IFLYTEK = namedClasses(IFLYTEK_CLASSES);
+const CSLDCP = namedClasses(CSLDCP_CLASSES);
 
 /** ChineseNlpCorpus's 1/0 sentiment labels. */
 const BINARY = { "1": "Positive", "0": "Negative" };
@@ -156,6 +198,78 @@ const TASKS: Task[] = [
     BUSTM_FILES,
     FEWCLUE_UNLABELLED,
     (labelled) => fewcluePairSpec(labelled, PARAPHRASE.labels, BUSTM_LABELS),
+  ),
+  fewclueTask(
+    {
+      name: "csl",
+      description: "FewCLUE CSL: are these keywords the paper's own (abstract + keyword list, sentence pairs)",
+      ...CSL,
+      pair: true,
+      prompt: { template: "{text_b}[MASK]是这篇论文的关键词。{text}", words: { Genuine: ["都"], Fake: ["不"] } },
+      ...FEWCLUE_SPLITS,
+      unlabeled: ["train_few_all"],
+    },
+    CSL_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({ ...fewcluePairSpec(labelled, CSL.labels, { "1": "Genuine", "0": "Fake" }), text: "abst" }),
+    cslRecord,
+  ),
+  fewclueTask(
+    {
+      name: "cluewsc",
+      description: "FewCLUE CLUEWSC: does the pronoun refer to the marked candidate (text + its two spans, sentence pairs)",
+      ...CLUEWSC,
+      pair: true,
+      prompt: { template: "{text}？[MASK]，{text_b}", words: { True: ["是"], False: ["不"] } },
+      ...FEWCLUE_SPLITS,
+      unlabeled: ["train_few_all"],
+    },
+    CLUEWSC_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({ ...fewcluePairSpec(labelled, CLUEWSC.labels, { true: "True", false: "False" }), text: "text", id: "idx" }),
+    cluewscRecord,
+  ),
+  fewclueTask(
+    {
+      name: "iflytek",
+      description: "FewCLUE IFLYTEK: which of 119 app categories an app description belongs to",
+      ...IFLYTEK,
+      prompt: { template: "这是一款[MASK]类应用：{text}", words: twoCharWords(IFLYTEK_CLASSES) },
+      ...FEWCLUE_SPLITS,
+      unlabeled: ["train_few_all"],
+    },
+    IFLYTEK_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({
+      ...fewclueSpec(labelled, IFLYTEK.labels),
+      ...(labelled ? { labelMap: Object.fromEntries(IFLYTEK.labels.map((l, i) => [String(i), l])) } : {}),
+    }),
+  ),
+  fewclueTask(
+    {
+      name: "csldcp",
+      description: "FewCLUE CSLDCP: which of 67 disciplines a paper abstract belongs to",
+      ...CSLDCP,
+      prompt: { template: "这是一篇[MASK]学科的论文：{text}", words: twoCharWords(CSLDCP_CLASSES) },
+      ...FEWCLUE_SPLITS,
+      unlabeled: ["train_few_all"],
+    },
+    CSLDCP_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({ ...fewclueSpec(labelled, CSLDCP.labels), text: "content" }),
+  ),
+  fewclueTask(
+    {
+      name: "chid",
+      description: "FewCLUE CHID: which of 7 candidate idioms fills the #idiom# blank (multiple choice; no method runs it yet)",
+      ...CHID,
+      choices: CHID_CANDIDATES,
+      ...FEWCLUE_SPLITS,
+    },
+    CHID_FILES,
+    FEWCLUE_UNLABELLED,
+    (labelled) => ({ text: "content", id: "id", choices: "candidates", ...(labelled ? { label: "answer", labels: CHID.labels } : {}) }),
+    chidRecord,
   ),
 ];
 

@@ -5,7 +5,7 @@
 import { InputError } from "../util/errors.ts";
 import { fetchSource, type ResolvedSourceOptions, resolveSourceOptions, type SourceOptions } from "./sources.ts";
 import type { SourceFile } from "./manifest.ts";
-import { parseJsonl } from "./parse_jsonl.ts";
+import { parseJsonl, type PrepareRecord } from "./parse_jsonl.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fixedSplit } from "./split.ts";
 import type { Row, Split, Task } from "./types.ts";
@@ -62,14 +62,15 @@ export function fewcluePairSpec(labelled: boolean, labels: readonly string[], la
 }
 
 /**
- * A FewCLUE task: each split is one pinned file, read with `spec(labelled)`; `unlabelledSplits` have no
- * labels. Rows are single texts unless `base.pair`.
+ * A FewCLUE task: each split is one pinned file, read with `spec(labelled)` after `prepare` rewrites each
+ * record (when given); `unlabelledSplits` have no labels. Rows are single texts unless `base.pair`.
  */
 export function fewclueTask(
-  base: Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official" | "pair"> & LabelSet,
+  base: Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official" | "pair" | "prompt" | "choices"> & LabelSet,
   files: Record<string, SourceFile>,
   unlabelledSplits: string[],
   spec: (labelled: boolean) => ColumnSpec = (labelled) => fewclueSpec(labelled, base.labels),
+  prepare?: PrepareRecord,
 ): Task {
   const splits = Object.keys(files);
   return {
@@ -80,7 +81,7 @@ export function fewclueTask(
       if (!file) throw unknownSplit(base.name, split, splits);
       const src = await fetchSource(file, opts);
       const labelled = !unlabelledSplits.includes(split);
-      const { rows, dropped } = parseJsonl(decodeUtf8(src.bytes, src.path), src.path, spec(labelled));
+      const { rows, dropped } = parseJsonl(decodeUtf8(src.bytes, src.path), src.path, spec(labelled), prepare);
       return { labelled, rows, dropped };
     },
   };

@@ -6,6 +6,8 @@ export interface TextRow {
   text: string;
   /** The second sentence of a pair task's row (BUSTM's `sentence2`); absent for single-text tasks. */
   textB?: string;
+  /** The candidates of a multiple-choice row (CHID's idioms); its label is the index of the right one. */
+  choices?: string[];
   id?: string;
 }
 
@@ -27,6 +29,17 @@ export interface Split {
    * that nothing is dropped silently. Splits made from one file share the same counts.
    */
   dropped: Record<string, number>;
+}
+
+/**
+ * A task's own prompt, for tasks the sentiment defaults do not suit: prompt methods take it unless their
+ * options say otherwise (`MethodPresets.forTask`).
+ */
+export interface TaskPrompt {
+  /** A PET template: `{text}` (and `{text_b}` on a pair task), literals and one `[MASK]` slot. */
+  template: string;
+  /** Label words of every canonical label. */
+  words: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A classification task: its labels, their names for verbalizers and display, and its splits. */
@@ -51,6 +64,13 @@ export interface Task {
   unlabeled: string[];
   /** True when every row is a sentence pair ({@link TextRow.textB} set); absent or false: single texts. */
   pair?: boolean;
+  /**
+   * Candidates per row of a multiple-choice task (CHID: 7); its labels are the candidate indices "0", "1", ….
+   * No method scores multiple choice yet: runs refuse such a task (`docs/data.md`).
+   */
+  choices?: number;
+  /** The task's default prompt; absent: the methods' own defaults (written for sentiment). */
+  prompt?: TaskPrompt;
   /** Official few-shot splits `train_<i>`/`dev_<i>` for i < count (FewCLUE only). */
   official?: { count: number };
   /** Read one split. */

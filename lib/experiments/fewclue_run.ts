@@ -12,12 +12,16 @@ import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { runSplit, type SplitResult, type SplitSpec, splitName, taskOf } from "./split_run.ts";
+import { optionsOnTask, runSplit, type SplitResult, type SplitSpec, splitName, taskOf } from "./split_run.ts";
 
-/** Which splits to run: FewCLUE's official ones (all, or the given indices), or seeded K-shot samples. */
+/**
+ * Which splits to run: FewCLUE's official ones (all, or the given indices), seeded K-shot samples, or the one
+ * zero-shot split (the test set, no training rows, so no sample and no K).
+ */
 export type RunProtocol =
   | { kind: "fewclue"; indices?: number[] }
-  | { kind: "sampled"; k: number; seeds: number[] };
+  | { kind: "sampled"; k: number; seeds: number[] }
+  | { kind: "zero-shot" };
 
 /** What {@link runProtocol} runs. */
 export interface RunSpec {
@@ -58,8 +62,9 @@ export interface RunHooks {
 
 /** The splits of `protocol` on `task`, each with the seed that also seeds the method (sampled only). */
 function splitsOf(task: Task, protocol: RunProtocol): { split: SplitSpec; seed?: number }[] {
+  if (protocol.kind === "zero-shot") return [{ split: protocol }];
   if (protocol.kind === "sampled") return protocol.seeds.map((seed) => ({ split: { kind: "sampled", k: protocol.k, seed }, seed }));
-  if (!task.official) throw new InputError(`dataset "${task.name}" has no official FewCLUE splits; use --protocol sampled`, { field: "protocol" });
+  if (!task.official) throw new InputError(`dataset "${task.name}" has no official FewCLUE splits: give --dev FILE with --test FILE (split 0), or a folder in FewCLUE's layout, or use --protocol sampled`, { field: "protocol" });
   const indices = protocol.indices ?? Array.from({ length: task.official.count }, (_, i) => i);
   return indices.map((index) => ({ split: { kind: "official", index } }));
 }
@@ -77,7 +82,7 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
     split,
     options: seed === undefined || "seed" in options ? options : { ...options, seed },
   }));
-  for (const r of runs) factory.create(spec.model, task.labels, r.options, inputKind(task));
+  for (const r of runs) factory.create(spec.model, task.labels, optionsOnTask(factory.name, task, r.options), inputKind(task));
   const results: SplitResult[] = [];
   for (const { split, options } of runs) {
     const name = splitName(split);
@@ -97,7 +102,7 @@ export function summarize(results: readonly SplitResult[], run: { method: string
   return {
     method: run.method,
     dataset: run.dataset,
-    protocol: run.protocol.kind === "fewclue" ? "fewclue" : `sampled k=${run.protocol.k}`,
+    protocol: run.protocol.kind === "sampled" ? `sampled k=${run.protocol.k}` : run.protocol.kind,
     splits: results.length,
     accuracyMean: acc.mean,
     accuracyStd: acc.std ?? 0,

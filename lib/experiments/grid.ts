@@ -75,7 +75,7 @@ export interface Cell {
 const GRID_KEYS = ["name", "dataset", "protocol", "methods"];
 const PROTOCOL_KEYS = { sampled: ["kind", "k", "seeds"], fewclue: ["kind", "indices"] };
 const METHOD_KEYS = ["method", "options", "grid", "zeroShot", "label"];
-const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name", "textB"];
+const DATASET_KEYS = ["train", "test", "text", "label", "labels", "id", "name", "textB", "dev"];
 
 /**
  * Check a grid (from an object or parsed JSON) whole, before anything runs: no unknown key anywhere (option
@@ -138,6 +138,7 @@ export function parseGrid(raw: unknown, file?: string): Grid {
     return {
       train: file("train", true)!,
       test: file("test", false),
+      ...(d.dev === undefined ? {} : { dev: file("dev", true) }),
       text: text("text", true, "the name of the text column")!,
       ...(d.textB === undefined ? {} : { textB: text("textB", true, "the name of the second text column (sentence pairs)") }),
       label: text("label", true, "the name of the label column")!,

@@ -13,6 +13,7 @@ import { getMethod } from "../methods/registry.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { canonicalJson, type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
+import { optionsOnTask } from "./split_run.ts";
 
 /** Options of {@link checkGrid}. */
 export interface CheckOptions {
@@ -79,7 +80,7 @@ export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
     const factory = getMethod(m.method);
     for (const cell of expandGrid({ ...grid, methods: [m] })) {
       try {
-        factory.create(o.model, task.labels, cell.options, inputKind(task));
+        factory.create(o.model, task.labels, optionsOnTask(factory.name, task, cell.options), inputKind(task));
       } catch (err) {
         const field = err instanceof InputError ? err.location.field : undefined;
         throw bad(optionPath(grid, i, cell, field), `${problemOf(err as Error)} (cell ${describeCell(cell)})`);

@@ -41,7 +41,8 @@ export function summaryRecords(rows: readonly ResultRow[]): TableRecord[] {
     ...(withParams ? { parameters: r.params } : {}),
     K: r.k === null ? "FewCLUE" : r.k === 0 ? "0 (zero-shot)" : String(r.k),
     n: r.runs,
-    "accuracy %": percent(r.accuracy),
+    // ⚠n: n runs whose predictions collapsed onto one class (as `summaryMarkdown` marks and explains them).
+    "accuracy %": percent(r.accuracy) + (r.collapsed ? ` ⚠${r.collapsed}` : ""),
     [STD_COLUMN]: r.runs > 1 ? percent(r.std) : "",
     "macro-F1 %": percent(r.macroF1),
     trainable: r.trainableParams.toLocaleString("en-US"),

@@ -9,12 +9,14 @@ import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import { inputKind, type Row, type Task } from "../data/types.ts";
+import { predictedCounts } from "../eval/collapse.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { readingsOf } from "../methods/predict.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { DivergedError } from "../train/loop.ts";
+import { InputError } from "../util/errors.ts";
 import { dataFingerprint } from "./fingerprint.ts";
 
 /** Which split to run on: zero-shot (test set only), K per class sampled under a seed, or FewCLUE's i-th. */
@@ -38,6 +40,11 @@ export interface SplitResult extends Metrics {
   losses: number[];
   /** Dev accuracy at each evaluation. */
   dev: { step: number; accuracy: number }[];
+  /**
+   * How many test inputs it predicted as each class, by label (`confusion`'s column sums), so a run collapsing
+   * onto one class shows (`eval/collapse.ts`). Absent on rows written before rows recorded it.
+   */
+  predicted?: Record<string, number>;
   /** Hash of the split's train, dev and test rows. */
   dataFingerprint: string;
   notes: string[];
@@ -81,6 +88,23 @@ export function splitName(split: SplitSpec): string {
   return split.kind === "official" ? `fewclue_${split.index}` : `k${split.k}_seed${split.seed}`;
 }
 
+/**
+ * The options a method runs with on `task`: the task's own prompt (`Task.prompt`, through the method's
+ * `presets.forTask`) under the `options` given.
+ * @throws InputError for a multiple-choice task (`Task.choices`), which no method scores yet.
+ */
+export function optionsOnTask(method: string, task: Task, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  if (task.choices) {
+    throw new InputError(
+      `dataset "${task.name}" is a multiple-choice task (${task.choices} candidates per row), which no method scores yet; ` +
+        `its data loads (\`deno task cli data ${task.name} --stats\`)`,
+      { field: "dataset" },
+    );
+  }
+  const forTask = task.prompt && getMethod(method).presets.forTask;
+  return { ...(forTask ? forTask(task.prompt!) : {}), ...options };
+}
+
 /** The task a dataset reference names. */
 export function taskOf(dataset: TaskRef): Task {
   return typeof dataset === "string" ? getTask(dataset) : dataset;
@@ -109,7 +133,7 @@ export async function splitData(task: Task, split: SplitSpec, source?: SourceOpt
 export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const start = performance.now();
   const task = taskOf(spec.dataset);
-  const method = getMethod(spec.method).create(spec.model, task.labels, spec.options ?? {}, inputKind(task));
+  const method = getMethod(spec.method).create(spec.model, task.labels, optionsOnTask(spec.method, task, spec.options), inputKind(task));
   const { split } = spec;
   const data = await splitData(task, split, spec.source);
   const name = splitName(split);
@@ -125,9 +149,11 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const gold = data.test.map((r) => r.label);
   const variants: Record<string, VariantResult> = {};
   for (const v of readings) variants[v.name] = { options: { ...v.options }, ...metricsFromProba(gold, v.proba, predictor.labels) };
+  const metrics = metricsFromProba(gold, proba, predictor.labels);
   return {
     split: name,
-    ...metricsFromProba(gold, proba, predictor.labels),
+    ...metrics,
+    predicted: predictedCounts(metrics),
     trainSize: data.train.length,
     trainableParams: record.trainableParams,
     steps: record.steps,

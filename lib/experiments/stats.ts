@@ -6,6 +6,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { COLLAPSE_SHARE, collapseOf } from "../eval/collapse.ts";
 import { STD_LABEL, summarizeValues, t95 } from "../eval/summary.ts";
 import { loadResults, modelName, type ReadOptions, type ResultRow } from "./results.ts";
 import { withVariantRows } from "./variant_rows.ts";
@@ -48,6 +49,7 @@ export function flatRow(r: ResultRow): Record<string, unknown> {
     steps: r.steps,
     wallSeconds: r.wallSeconds,
     n: r.n,
+    collapsed: collapseOf(r) !== undefined,
   };
 }
 
@@ -113,6 +115,8 @@ export interface SummaryRow {
   seconds: number;
   /** The numerics version of the group's rows (`provenance.ts`): rows of different numerics never share a group. */
   numerics: string;
+  /** Runs of the group whose predictions collapsed onto one class (`eval/collapse.ts`). */
+  collapsed: number;
 }
 
 /**
@@ -131,10 +135,11 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     trainableParams: rows.map((r) => r.trainableParams),
     wallSeconds: rows.map((r) => r.wallSeconds),
     numerics: rows.map(rowNumerics),
+    collapsed: rows.map((r) => (collapseOf(r) ? 1 : 0)),
   });
   // Rows of different numerics never share a group: their numbers come from different training code.
   const groups = frame.lazy().groupBy(["model", "method", "paramsKey", "k", "numerics"], { maintainOrder: true })
-    .agg(...spread("accuracy"), ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()))
+    .agg(...spread("accuracy"), ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()), pl.col("collapsed").sum())
     .collectSync().toRecords() as unknown as SummaryGroup[];
   // Sort keys per group: first-seen index of model and method; each parameter by value when a number, else
   // by first-seen index; then K.
@@ -162,6 +167,7 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     trainableParams: Math.round(g.trainableParams),
     seconds: g.wallSeconds,
     numerics: g.numerics,
+    collapsed: g.collapsed,
   }));
 }
 
@@ -178,9 +184,13 @@ interface SummaryGroup {
   trainableParams: number;
   wallSeconds: number;
   numerics: string;
+  collapsed: number;
 }
 
-/** {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). */
+/**
+ * {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). A group
+ * with runs whose predictions collapsed onto one class has its accuracy marked ⚠ and counted in a note below.
+ */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
   const mixed = new Set(table.map((r) => r.numerics)).size > 1;
@@ -188,9 +198,12 @@ export function summaryMarkdown(table: readonly SummaryRow[]): string {
     `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${mixed ? " numerics |" : ""}`,
     `|---|---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
+  if (table.some((r) => r.collapsed)) {
+    lines.push("", `⚠n: n of the group's runs predicted one class for more than ${percent(COLLAPSE_SHARE, 0)}% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`);
+  }
   return lines.join("\n") + "\n";
 }

@@ -3,7 +3,7 @@
  * so experiments can swap them: configure with a plain options object, `fit(train, dev)`, get a predictor
  * and a record of what was trained.
  */
-import type { InputKind, Row } from "../data/types.ts";
+import type { InputKind, Row, TaskPrompt } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import type { ProgressCallback } from "../train/progress.ts";
@@ -142,6 +142,11 @@ export interface MethodPresets {
   readonly compare?: Readonly<Record<"ci" | "full", Readonly<Record<string, unknown>>>>;
   /** Options on a sentence-pair task where the defaults suit single texts only (a two-slot template, 是/不). */
   readonly pairs?: Readonly<Record<string, unknown>>;
+  /**
+   * Its options on a task with a prompt of its own (`Task.prompt`: a template and label words), which runs
+   * give it under the options they are given.
+   */
+  readonly forTask?: (prompt: TaskPrompt) => Readonly<Record<string, unknown>>;
   /** Options of its zero-shot cells, for a method that also predicts untrained (PET). */
   readonly zeroShot?: Readonly<Record<string, unknown>>;
   /**

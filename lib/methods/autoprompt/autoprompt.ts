@@ -275,6 +275,9 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     // Label search and accuracy ties broken by log-likelihood (as the `search` preset), at a demo's budget.
     demo: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64, metric: "accuracy+loglik", labelSearch: true },
     pairs: { labelWords: "yes-no" },
+    // Its label words must be single tokens: a task whose words are longer (IFLYTEK's 打车) gets searched ones.
+    forTask: ({ words }) =>
+      Object.values(words).flat().every((w) => [...w].length === 1) ? { labelWords: words } : { labelSearch: true },
   },
   sweeps: [{ param: "triggers", figure: "trigger_count", title: "AutoPrompt: accuracy vs trigger count", axisTitle: "trigger tokens", log: false }],
   defaults: AUTOPROMPT_DEFAULTS,

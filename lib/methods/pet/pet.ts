@@ -351,6 +351,7 @@ export const pet: MethodFactory<PetOptions> = {
     test: { ...TEST_LOOP, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, lr: 5e-5 },
     pairs: { template: "pair-question", verbalizer: "yes-no" },
+    forTask: ({ template, words }) => ({ template, verbalizer: words }),
     zeroShot: { mode: "zero-shot" },
   },
   defaults: PET_DEFAULTS,

@@ -155,6 +155,8 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     test: { ...TEST_LOOP, template: "{text}，[P][P][P][MASK]", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, steps: 100 },
     pairs: { template: "{text}？[P][P][MASK]，{text_b}", verbalizer: "yes-no" },
+    // The task's template with the default's three trained vectors just before the mask.
+    forTask: ({ template, words }) => ({ template: template.replace("[MASK]", "[P][P][P][MASK]"), verbalizer: words }),
     // The committed comparison grids hold no soft-prompt cells yet; the stage-2 ladder grid is its home.
     inComparisons: false,
   },
