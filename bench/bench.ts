@@ -22,6 +22,7 @@ import { round, timingProblem } from "./measure.ts";
 import { python } from "../lib/util/config.ts";
 import { commandFlags, type CommandSpec, type FlagValues } from "../lib/util/flags.ts";
 import { runScript } from "../lib/experiments/script.ts";
+import { codeProvenance } from "../lib/experiments/provenance.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
@@ -183,6 +184,8 @@ async function main(args: string[]): Promise<number> {
       ...Object.fromEntries((c.lift ?? []).map((k) => [k, kit[k] ?? null])),
       promptlab_detail: kit,
       pytorch_detail: torch ?? null,
+      // Like every results row: the code that measured it (bench/README.md tables cite these lines).
+      code: await codeProvenance(),
     }));
   }
   return failed ? 1 : 0;
