@@ -26,7 +26,20 @@ import { codeProvenance } from "../lib/experiments/provenance.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const tinyDir = `${here}../../shared/models/zh-review-bert-tiny`;
-const BASE_SHAPE = ["--layers", "12", "--hidden", "768", "--heads", "12", "--intermediate", "3072", "--vocab", "21128", "--positions", "512"];
+const BASE_SHAPE = [
+  "--layers",
+  "12",
+  "--hidden",
+  "768",
+  "--heads",
+  "12",
+  "--intermediate",
+  "3072",
+  "--vocab",
+  "21128",
+  "--positions",
+  "512",
+];
 const MINI_SHAPE = ["--layers", "4", "--hidden", "256", "--heads", "4", "--intermediate", "1024", "--positions", "128"];
 /** glibc settings of the PyTorch child: fewer malloc arenas keep its memory bounded (bench/README.md). */
 const TORCH_ENV = { MALLOC_ARENA_MAX: "2" };
@@ -169,7 +182,8 @@ async function main(args: string[]): Promise<number> {
       TORCH_ENV,
     );
     await Deno.remove(plan).catch(() => {});
-    const rate = (r?: Record<string, unknown>) => (r?.[c.unit === "texts/s" ? "texts_per_s" : "tokens_per_s"] as number | undefined) ?? null;
+    const rate = (r?: Record<string, unknown>) =>
+      (r?.[c.unit === "texts/s" ? "texts_per_s" : "tokens_per_s"] as number | undefined) ?? null;
     const [a, b] = [rate(kit), rate(torch)];
     console.log(JSON.stringify({
       case: name,

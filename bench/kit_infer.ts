@@ -34,10 +34,17 @@ export async function kitInfer(planPath: string) {
     const seconds = (performance.now() - t) / 1000;
 
     const v = buildVerbalizer(model.tokenizer, LABELS, o.verbalizer);
-    const seqs = encodePrompts(model.tokenizer, resolveTemplate(o.template), texts, { maskCount: v.maskCount, maxLength: o.maxLength }).seqs;
+    const seqs =
+      encodePrompts(model.tokenizer, resolveTemplate(o.template), texts, { maskCount: v.maskCount, maxLength: o.maxLength }).seqs;
     const batches = chunks(seqs, o.evalBatchSize).map((part) => {
       const b = packBatch(part, { batch: o.evalBatchSize, maxLength: o.maxLength });
-      return { seq: b.seqLen, real: b.real, ids: Array.from(b.inputIds, Number), mask: Array.from(b.attentionMask), rows: Array.from(maskRows(b, model.tokenizer.specialIds.mask, v.maskCount), Number) };
+      return {
+        seq: b.seqLen,
+        real: b.real,
+        ids: Array.from(b.inputIds, Number),
+        mask: Array.from(b.attentionMask),
+        rows: Array.from(maskRows(b, model.tokenizer.specialIds.mask, v.maskCount), Number),
+      };
     });
     const words = v.words.map((ws) => ws.map((w) => w.ids));
     // The encoder over the batches the predictor runs (length-sorted, padded to the scoring buckets, as

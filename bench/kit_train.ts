@@ -44,7 +44,12 @@ function tokenBatch(rng: Rng, vocab: number, batch: number, seq: number) {
 }
 
 /** Compile `build`, then time AdamW training steps on feeds from `feeds(step)`. */
-async function timeTraining(weights: TensorMap, build: (g: Graph) => LossGraph, feeds: (step: number) => Record<string, TensorData>, s: StepShape) {
+async function timeTraining(
+  weights: TensorMap,
+  build: (g: Graph) => LossGraph,
+  feeds: (step: number) => Record<string, TensorData>,
+  s: StepShape,
+) {
   const t0 = performance.now();
   const step = await GradientStep.build(build);
   const buildSeconds = (performance.now() - t0) / 1000;
@@ -114,7 +119,12 @@ export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s:
     return { loss: crossEntropy(classifierLogits(bert, config, params.get), g.input("labels", [s.batch], "int64")), params };
   };
   const tuned = new Map([...backbone, ...head, ...prefix]);
-  const pt = await timeTraining(tuned, classifier(tuned, (n) => head.has(n) || prefix.has(n), true), (i) => ({ ...feeds(), prefix_dropout_seed: Uint32Array.of(i) }), s);
+  const pt = await timeTraining(
+    tuned,
+    classifier(tuned, (n) => head.has(n) || prefix.has(n), true),
+    (i) => ({ ...feeds(), prefix_dropout_seed: Uint32Array.of(i) }),
+    s,
+  );
   const ptRss = peakRssMb();
   // Full fine-tuning trains a copy, so the backbone the prefix run saw stays as loaded.
   const full: TensorMap = new Map([...backbone, ...head].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
@@ -147,10 +157,18 @@ export async function kitSoftPromptStep(model: ModelFolder, s: StepShape) {
   const prompt = initPrompt(model, shape, 42), rng = new Rng(42);
   const tokens = tokenBatch(rng, config.vocab_size, s.batch, s.seq);
   const softIndex = new BigInt64Array(s.batch * s.seq), softMask = new Float32Array(s.batch * s.seq);
-  for (let r = 0; r < s.batch; r++) for (let p = 0; p < P; p++) [softIndex[r * s.seq + 1 + p], softMask[r * s.seq + 1 + p]] = [BigInt(p), 1];
+  for (let r = 0; r < s.batch; r++) {
+    for (let p = 0; p < P; p++) [softIndex[r * s.seq + 1 + p], softMask[r * s.seq + 1 + p]] = [BigInt(p), 1];
+  }
   const maskRows = BigInt64Array.from({ length: s.batch }, (_, r) => BigInt(r * s.seq + s.seq - 2));
   const verbalizer = { spec: {}, words: [[{ word: "好", ids: [1] }], [{ word: "差", ids: [2] }]], maskCount: 1 };
-  const feeds = () => ({ ...tokens, labels: BigInt64Array.from({ length: s.batch }, () => BigInt(rng.int(2))), soft_index: softIndex, soft_mask: softMask, mask_rows: maskRows });
+  const feeds = () => ({
+    ...tokens,
+    labels: BigInt64Array.from({ length: s.batch }, () => BigInt(rng.int(2))),
+    soft_index: softIndex,
+    soft_mask: softMask,
+    mask_rows: maskRows,
+  });
   const promptLoss = (weights: TensorMap, trains: (n: string) => boolean) => (g: Graph): LossGraph => {
     const params = new GraphParams(g, weights, trains);
     const hook = softSlotsHook(g, promptValue(params.get, shape), s.batch, s.seq);

@@ -13,15 +13,39 @@ export function chartRows(): ResultRow[] {
     protocol: { kind: "sampled", k: [0, 4, 8], seeds: [1, 2] },
     methods: [
       { method: "finetune" },
-      { method: "pet", grid: { template: ["fewclue", "article"], verbalizer: ["fewclue"] }, zeroShot: { mode: "zero-shot" }, label: "PET 模板" },
+      {
+        method: "pet",
+        grid: { template: ["fewclue", "article"], verbalizer: ["fewclue"] },
+        zeroShot: { mode: "zero-shot" },
+        label: "PET 模板",
+      },
       { method: "ptuning-v2", grid: { prefixLength: [1, 4, 16] } },
       { method: "autoprompt", grid: { triggers: [1, 3] } },
     ],
   });
   return expandGrid(grid).map((c, i) => ({
-    ...c, grid: "charts", split: "s", accuracy: 0.5 + ((i * 37) % 40) / 100, macroF1: 0.5, n: 100, trainSize: (c.k ?? 0) * 2,
-    trainableParams: c.method === "finetune" ? 4e6 : c.method === "autoprompt" ? 3 : c.zeroShot ? 0 : 4000 * (Number(c.params.prefixLength) || 1),
-    steps: c.zeroShot ? 0 : 4, bestStep: 4, wallSeconds: 1, losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5], dev: [],
-    model: { name: "m", fingerprint: "f" }, dataFingerprint: "d", notes: [], finishedAt: "",
+    ...c,
+    grid: "charts",
+    split: "s",
+    accuracy: 0.5 + ((i * 37) % 40) / 100,
+    macroF1: 0.5,
+    n: 100,
+    trainSize: (c.k ?? 0) * 2,
+    trainableParams: c.method === "finetune"
+      ? 4e6
+      : c.method === "autoprompt"
+      ? 3
+      : c.zeroShot
+      ? 0
+      : 4000 * (Number(c.params.prefixLength) || 1),
+    steps: c.zeroShot ? 0 : 4,
+    bestStep: 4,
+    wallSeconds: 1,
+    losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5],
+    dev: [],
+    model: { name: "m", fingerprint: "f" },
+    dataFingerprint: "d",
+    notes: [],
+    finishedAt: "",
   }));
 }

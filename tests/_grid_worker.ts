@@ -27,7 +27,19 @@ if (import.meta.main) {
     runCell: async (cell) => {
       console.log(JSON.stringify(cell.key));
       await new Promise((r) => setTimeout(r, 30));
-      return { accuracy: 0.5, macroF1: 0.5, n: 10, trainSize: 4, trainableParams: 1, steps: 1, bestStep: 1, losses: [1], dev: [], dataFingerprint: "d", notes: [] };
+      return {
+        accuracy: 0.5,
+        macroF1: 0.5,
+        n: 10,
+        trainSize: 4,
+        trainableParams: 1,
+        steps: 1,
+        bestStep: 1,
+        losses: [1],
+        dev: [],
+        dataFingerprint: "d",
+        notes: [],
+      };
     },
   });
 }

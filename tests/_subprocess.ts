@@ -10,7 +10,8 @@ export interface Ran {
 
 /** `deno <args>` without stdin, with `NO_COLOR=1` and `env` added to the environment. */
 export async function runDeno(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), { args, cwd: opts.cwd ?? root, env: { NO_COLOR: "1", ...opts.env }, stdin: "null" }).output();
+  const out = await new Deno.Command(Deno.execPath(), { args, cwd: opts.cwd ?? root, env: { NO_COLOR: "1", ...opts.env }, stdin: "null" })
+    .output();
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
 }

@@ -9,7 +9,10 @@ Deno.test("timingProblem: a step of ~0 s or more GFLOP/s than the threads can do
   assert.match(timingProblem({ step_s_min: 0, gflops_per_s: 5e6 }, 2)!, /a timed step took 0 s \(under 0\.001 s\): nothing was computed/);
   assert.match(timingProblem({ step_s_min: MIN_STEP_SECONDS / 2 }, 1)!, /nothing was computed/);
   assert.match(timingProblem({}, 2)!, /took undefined s/, "a side that reports no step time is not trusted");
-  assert.match(timingProblem({ step_s_min: 0.5, gflops_per_s: 2 * MAX_GFLOPS_PER_THREAD + 1 }, 2)!, /513 GFLOP\/s is more than 2 thread\(s\) can do \(at most 512\)/);
+  assert.match(
+    timingProblem({ step_s_min: 0.5, gflops_per_s: 2 * MAX_GFLOPS_PER_THREAD + 1 }, 2)!,
+    /513 GFLOP\/s is more than 2 thread\(s\) can do \(at most 512\)/,
+  );
   assert.match(timingProblem({ step_s_min: 0.5, gflops_per_s: NaN }, 2)!, /NaN GFLOP\/s/);
   // infer-base of 2026-11-29 (bench/README.md): 610 texts in 61 s at 2 threads.
   assert.equal(timingProblem({ step_s_min: 61.2, gflops_per_s: 150 }, 2), null);

@@ -13,7 +13,14 @@ import { chartRows as rows } from "./_chart_rows.ts";
 
 Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
   const r = rows();
-  const specs = [fewShotCurve(r), prefixLengthChart(r), triggerCountChart(r), templateSensitivity(r), trainingCurves(r), accuracyVsParams(r)];
+  const specs = [
+    fewShotCurve(r),
+    prefixLengthChart(r),
+    triggerCountChart(r),
+    templateSensitivity(r),
+    trainingCurves(r),
+    accuracyVsParams(r),
+  ];
   for (const spec of specs) {
     const vega = compileChart(spec) as { marks?: unknown[] };
     assert.ok(vega.marks?.length, `${titleText(spec)}: no marks`);
@@ -27,7 +34,15 @@ Deno.test("chart specs compile with vega-lite and render to SVG", async () => {
 });
 
 Deno.test("figuresFor picks the charts the results support", () => {
-  assert.deepEqual([...figuresFor(rows()).keys()], ["fewshot_curve", "fewshot_curve_macro_f1", "trigger_count", "prefix_length", "template_sensitivity", "training_loss", "accuracy_vs_params"]);
+  assert.deepEqual([...figuresFor(rows()).keys()], [
+    "fewshot_curve",
+    "fewshot_curve_macro_f1",
+    "trigger_count",
+    "prefix_length",
+    "template_sensitivity",
+    "training_loss",
+    "accuracy_vs_params",
+  ]);
   const finetuneOnly = rows().filter((r) => r.method === "finetune" && r.k === 8);
   assert.deepEqual([...figuresFor(finetuneOnly).keys()], ["training_loss"]);
 });
@@ -41,7 +56,10 @@ Deno.test("exportFigures writes Vega-Lite JSON, SVG and a PNG of the SVG's size 
   assert.match(await Deno.readTextFile(`${dir}/summary.md`), /^\| model \| method /, "summary table written beside the charts");
   const svg = await Deno.readTextFile(`${dir}/fewshot_curve.svg`);
   const { width, height } = svgSize(svg);
-  assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), { width: Math.round(width * 2), height: Math.round(height * 2) });
+  assert.deepEqual(pngSize(await Deno.readFile(`${dir}/fewshot_curve.png`)), {
+    width: Math.round(width * 2),
+    height: Math.round(height * 2),
+  });
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/fewshot_curve.vl.json`)).title.text, "Few-shot curves — demo");
   assert.throws(() => pngSize(new TextEncoder().encode("not a png at all, really not")), /not a PNG/);
   // No rows (a grid not run yet for this model): nothing written, the export already there kept.

@@ -89,9 +89,19 @@ Deno.test("curves state their band (sample std, n − 1) in subtitle and caption
 
 Deno.test("the zero-shot rule's legend symbol is dashed like the rule, the trained ones solid", async () => {
   const svg = await renderSvg(fewShotCurve(chartRows()));
-  const entries = [...svg.matchAll(/role-legend-symbol[^>]*><path[^>]*stroke-dasharray="([^"]+)"[^>]*\/><\/g><g class="mark-text role-legend-label"[^>]*><text[^>]*>([^<]+)</g)];
+  const entries = [
+    ...svg.matchAll(
+      /role-legend-symbol[^>]*><path[^>]*stroke-dasharray="([^"]+)"[^>]*\/><\/g><g class="mark-text role-legend-label"[^>]*><text[^>]*>([^<]+)</g,
+    ),
+  ];
   const dashes = Object.fromEntries(entries.map(([, dash, label]) => [label, dash]));
-  assert.deepEqual(dashes, { "fine-tuning": "1,0", "PET 模板": "1,0", "PET 模板 (zero-shot)": "5,3", "AutoPrompt": "1,0", "P-tuning v2": "1,0" });
+  assert.deepEqual(dashes, {
+    "fine-tuning": "1,0",
+    "PET 模板": "1,0",
+    "PET 模板 (zero-shot)": "5,3",
+    "AutoPrompt": "1,0",
+    "P-tuning v2": "1,0",
+  });
 });
 
 Deno.test("AutoPrompt seeds with no trigger accepted are crossed out and named in the caption", async () => {
@@ -133,9 +143,18 @@ Deno.test("training curves: a panel per method on its own scale, window means ke
   assert.deepEqual(windowMeans([1, 2, 3, 4, 5], 2), { step: [3, 5], loss: [2, 4.5] });
   assert.deepEqual(windowMeans([0.5, 0.25]), { step: [1, 2], loss: [0.5, 0.25] });
   const long = chartRows().filter((r) => !r.zeroShot).flatMap((r) =>
-    [1, 2, 3, 4, 5].map((seed) => ({ ...r, key: `${r.key}/${seed}`, seed, losses: Array.from({ length: 300 }, (_, i) => 1 / (1 + i) + 0.001 * seed) }))
+    [1, 2, 3, 4, 5].map((seed) => ({
+      ...r,
+      key: `${r.key}/${seed}`,
+      seed,
+      losses: Array.from({ length: 300 }, (_, i) => 1 / (1 + i) + 0.001 * seed),
+    }))
   );
-  const spec = trainingCurves(long) as unknown as { facet: { row: { field: string } }; resolve: unknown; data: { values: { step: number[] }[] } };
+  const spec = trainingCurves(long) as unknown as {
+    facet: { row: { field: string } };
+    resolve: unknown;
+    data: { values: { step: number[] }[] };
+  };
   assert.equal(spec.facet.row.field, "panel");
   assert.deepEqual(spec.resolve, { scale: { x: "independent", y: "independent" } });
   assert.ok(spec.data.values.every((v) => v.step.length <= MAX_CURVE_POINTS));

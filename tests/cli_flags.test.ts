@@ -35,11 +35,54 @@ const refused = (args: string[], field: string | undefined, text: RegExp) =>
   assert.throws(() => parseFlags(SPEC, args), (e) => e instanceof InputError && e.location.field === field && text.test(e.message));
 
 Deno.test("flags: typed values and defaults", () => {
-  assert.deepEqual(values([]), { steps: undefined, seed: 42, lr: undefined, beta2: 0.98, k: [4, 8], labels: undefined, models: undefined, mode: undefined, out: undefined, json: false });
-  const v = values(["--steps", "3", "--seed=-1", "--lr", "1e-3", "--k", "16", "--labels", "pos,neg", "--json", "--mode", "b", "--out", "x", "--models", "base"]);
-  assert.deepEqual([v.steps, v.seed, v.lr, v.k, v.labels, v.json, v.mode, v.out, v.models], [3, -1, 1e-3, [16], ["pos", "neg"], true, "b", "x", ["base"]]);
+  assert.deepEqual(values([]), {
+    steps: undefined,
+    seed: 42,
+    lr: undefined,
+    beta2: 0.98,
+    k: [4, 8],
+    labels: undefined,
+    models: undefined,
+    mode: undefined,
+    out: undefined,
+    json: false,
+  });
+  const v = values([
+    "--steps",
+    "3",
+    "--seed=-1",
+    "--lr",
+    "1e-3",
+    "--k",
+    "16",
+    "--labels",
+    "pos,neg",
+    "--json",
+    "--mode",
+    "b",
+    "--out",
+    "x",
+    "--models",
+    "base",
+  ]);
+  assert.deepEqual([v.steps, v.seed, v.lr, v.k, v.labels, v.json, v.mode, v.out, v.models], [
+    3,
+    -1,
+    1e-3,
+    [16],
+    ["pos", "neg"],
+    true,
+    "b",
+    "x",
+    ["base"],
+  ]);
   assert.equal(values(["--seed", "-7"]).seed, -7);
-  assert.deepEqual(parseFlags(SPEC, ["a.json", "--json", "b.json"]), { help: false, values: values(["--json"]), positionals: ["a.json", "b.json"], extra: new Map() });
+  assert.deepEqual(parseFlags(SPEC, ["a.json", "--json", "b.json"]), {
+    help: false,
+    values: values(["--json"]),
+    positionals: ["a.json", "b.json"],
+    extra: new Map(),
+  });
   assert.deepEqual(parseFlags(SPEC, ["--steps", "x", "-h"]), { help: true });
 });
 
@@ -70,7 +113,11 @@ Deno.test("flags: bad numbers are refused, never rounded or clamped", () => {
 });
 
 Deno.test("flags: a repeatable flag collects every value in order, commas kept; none given is the empty list", () => {
-  const spec = { name: "t", usage: "t", flags: { text: { type: "repeated", help: "a text" }, out: { type: "string", help: "out" } } } as const satisfies CommandSpec;
+  const spec = {
+    name: "t",
+    usage: "t",
+    flags: { text: { type: "repeated", help: "a text" }, out: { type: "string", help: "out" } },
+  } as const satisfies CommandSpec;
   const parse = (args: string[]) => {
     const p = parseFlags(spec, args);
     assert.ok(!p.help);
@@ -78,7 +125,10 @@ Deno.test("flags: a repeatable flag collects every value in order, commas kept; 
   };
   assert.deepEqual(parse(["--text", "好,很好", "--out", "x", "--text=差"]), { text: ["好,很好", "差"], out: "x" });
   assert.deepEqual(parse([]).text, []);
-  assert.throws(() => parse(["--text"]), (e) => e instanceof InputError && e.location.field === "--text" && /needs a value \(TEXT\)/.test(e.message));
+  assert.throws(
+    () => parse(["--text"]),
+    (e) => e instanceof InputError && e.location.field === "--text" && /needs a value \(TEXT\)/.test(e.message),
+  );
   assert.throws(() => parse(["--out", "a", "--out", "b"]), /given twice/);
   assert.match(helpText(spec), /--text TEXT\s+a text \(repeatable\)/);
 });
@@ -126,7 +176,11 @@ Deno.test("every command: an unknown flag is exit 2 and one line naming it, no s
   }
   // run's own flags are declared; any other flag is a method option, checked against the method's.
   await usageError(CLI, ["run", "--stepz", "3"], /--method: required/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--stepz", "3"], /--stepz: not an option of method "pet"; its options: .*--steps/);
+  await usageError(
+    CLI,
+    ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--stepz", "3"],
+    /--stepz: not an option of method "pet"; its options: .*--steps/,
+  );
   await usageError("lib/experiments/main.ts", ["g.json", "--stepz"], /--stepz: unknown flag/);
   await usageError("lib/figures/main.ts", ["r.jsonl", "--stepz"], /--stepz: unknown flag/);
   await usageError("bench/bench.ts", ["--stepz", "3"], /--stepz: unknown flag \(did you mean --steps\?\)/);
@@ -142,8 +196,16 @@ Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", as
   await usageError(CLI, ["demo", "--k", "4,x"], /--k: must be integers/);
   await usageError(CLI, ["demo", "--seeds", "1,1"], /--seeds: lists 1 twice/);
   await usageError(CLI, ["demo", "--k", "4,4"], /--k: lists 4 twice/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4,8"], /--k: takes one integer, got the list "4,8"/);
-  await usageError(CLI, ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--seeds", "1,1"], /--seeds: lists 1 twice/);
+  await usageError(
+    CLI,
+    ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4,8"],
+    /--k: takes one integer, got the list "4,8"/,
+  );
+  await usageError(
+    CLI,
+    ["run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--seeds", "1,1"],
+    /--seeds: lists 1 twice/,
+  );
   await usageError(CLI, ["model-card", "--splits", "0,0"], /--splits: lists 0 twice/);
   await usageError(CLI, ["parity", "--model"], /--model: needs a value/);
   await usageError(CLI, ["data", "eprstmt", "more", "--stats"], /unexpected argument "more"/);
@@ -151,7 +213,11 @@ Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", as
   await usageError("lib/figures/main.ts", ["r.jsonl", "--scale", "big"], /--scale: must be a number/);
   await usageError("bench/bench.ts", ["--cases", "train-tiny,train-tiny"], /--cases: lists train-tiny twice/);
   // The two bench lines of docs/bad-inputs.md, as printed.
-  await usageError("bench/bench.ts", ["--cases", "train-tiny,huge"], /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base, got "huge"/);
+  await usageError(
+    "bench/bench.ts",
+    ["--cases", "train-tiny,huge"],
+    /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base, got "huge"/,
+  );
   await usageError("bench/bench.ts", ["--steps", "0"], /^error: --steps: must be at least 1, got 0/);
 });
 

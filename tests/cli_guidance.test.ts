@@ -34,7 +34,9 @@ Deno.test("cli --help: every command, and every other deno task", async () => {
   // Every task of deno.json but `cli` itself is listed, and nothing that is not a task.
   const listed = Object.keys(otherTasks).map((t) => t.split(" ")[0]);
   assert.deepEqual(listed.toSorted(), Object.keys(config.tasks).filter((t) => t !== "cli").toSorted());
-  for (const t of Object.keys(otherTasks)) assert.match(stdout, new RegExp(`^  deno task ${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`, "m"));
+  for (const t of Object.keys(otherTasks)) {
+    assert.match(stdout, new RegExp(`^  deno task ${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`, "m"));
+  }
 });
 
 /** `x` as a literal inside a regular expression. */
@@ -47,9 +49,15 @@ Deno.test("run --help: every registered method and each of its options with its 
   for (const [name, m] of methods) {
     assert.match(stdout, new RegExp(`^  ${name}: ${escape(m.summary)}$`, "m"));
     const block = stdout.slice(stdout.indexOf(`  ${name}: `)).split(/\n {2}\S/)[0];
-    assert.match(block, new RegExp(`^    ${m.kind}: .*; ${m.exporter ? `exports to transformers.js ${m.exporter.pipeline}` : "no export"}$`, "m"), `${name}: kind and export`);
+    assert.match(
+      block,
+      new RegExp(`^    ${m.kind}: .*; ${m.exporter ? `exports to transformers.js ${m.exporter.pipeline}` : "no export"}$`, "m"),
+      `${name}: kind and export`,
+    );
     for (const [key, value] of Object.entries(m.defaults)) {
-      const shown = typeof value === "number" ? `(${value}|${value.toExponential()})` : escape(typeof value === "string" && value ? value : JSON.stringify(value));
+      const shown = typeof value === "number"
+        ? `(${value}|${value.toExponential()})`
+        : escape(typeof value === "string" && value ? value : JSON.stringify(value));
       assert.match(block, new RegExp(`--${kebabCase(key)} ${shown}(  |\\n|$)`), `${name} --${kebabCase(key)}`);
     }
   }
@@ -66,10 +74,19 @@ Deno.test("closing lines: what was written, or that nothing was, and the next co
 
 Deno.test("notes: a missing pooler is a classifier's concern, a missing MLM head a prompt method's", () => {
   // A tiny random BERT stored with neither head (a bare encoder).
-  const config = bertBaseChineseConfig({ vocab_size: 64, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 });
-  const stored = new Map([...randomBertWeights(config, 1)]
-    .filter(([name]) => !name.startsWith("bert.pooler.") && !name.startsWith("cls.predictions."))
-    .map(([name, t]) => [name, { dtype: "F32" as const, ...t }]));
+  const config = bertBaseChineseConfig({
+    vocab_size: 64,
+    hidden_size: 8,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 16,
+    max_position_embeddings: 16,
+  });
+  const stored = new Map(
+    [...randomBertWeights(config, 1)]
+      .filter(([name]) => !name.startsWith("bert.pooler.") && !name.startsWith("cls.predictions."))
+      .map(([name, t]) => [name, { dtype: "F32" as const, ...t }]),
+  );
   const loaded = normalizeWeights(stored, config);
   assert.ok(loaded.poolerInitialized && loaded.mlmHeadInitialized);
   assert.equal(loaded.notes.length, 2, loaded.notes.join("; "));
@@ -81,9 +98,15 @@ Deno.test("permission errors: one line naming the path and the way out; other er
   const refused = new Deno.errors.NotCapable('Requires write access to "/var/x/r.jsonl", run again with the --allow-write flag');
   const m = fatalMessage(new Error("wrapped", { cause: refused }));
   assert.equal(m?.code, 2);
-  assert.match(m!.message, /^error: no permission to write \/var\/x\/r\.jsonl: the deno tasks may write only in the current folder, \$HOME\/\.cache\/promptlab and \/tmp .*choose a path there/);
+  assert.match(
+    m!.message,
+    /^error: no permission to write \/var\/x\/r\.jsonl: the deno tasks may write only in the current folder, \$HOME\/\.cache\/promptlab and \/tmp .*choose a path there/,
+  );
   assert.doesNotMatch(m!.message, /\n/);
-  assert.match(fatalMessage(new Deno.errors.PermissionDenied("Permission denied (os error 13): open '/srv/r'"))!.message, /operating system refused access .*\/srv\/r/);
+  assert.match(
+    fatalMessage(new Deno.errors.PermissionDenied("Permission denied (os error 13): open '/srv/r'"))!.message,
+    /operating system refused access .*\/srv\/r/,
+  );
   assert.deepEqual(fatalMessage(new InputError("bad", { field: "--k" })), { message: "error: --k: bad", code: 2 });
   assert.equal(fatalMessage(new TypeError("a bug")), null);
 });
@@ -100,10 +123,15 @@ Deno.test("a write outside the tasks' scope: one line and exit 2 from both entry
   const dir = await Deno.makeTempDir();
   try {
     const grid = `${dir}/g.json`;
-    await Deno.writeTextFile(grid, JSON.stringify({
-      name: "g", dataset: "demo", protocol: { kind: "sampled", k: [0], seeds: [1] },
-      methods: [{ method: "pet", zeroShot: { mode: "zero-shot" } }],
-    }));
+    await Deno.writeTextFile(
+      grid,
+      JSON.stringify({
+        name: "g",
+        dataset: "demo",
+        protocol: { kind: "sampled", k: [0], seeds: [1] },
+        methods: [{ method: "pet", zeroShot: { mode: "zero-shot" } }],
+      }),
+    );
     const runs = [
       await task(["grid", grid, "--results", `${outside}/g.jsonl`, "--model", "models/promptlab-bert-zh-L4-H256"]),
       await task(["cli", "demo", "--results", `${outside}/d.jsonl`, "--k", "1", "--seeds", "1"]),
@@ -125,7 +153,10 @@ Deno.test("data --list without a mirror: a short reason per dataset, the remedy 
   const cache = await Deno.makeTempDir();
   try {
     for (const offline of ["0", "1"]) {
-      const { code, stdout, stderr } = await task(["cli", "data", "--list", "--cache", cache], { PROMPTLAB_OFFLINE: offline, PROMPTLAB_DATA_MIRROR: "" });
+      const { code, stdout, stderr } = await task(["cli", "data", "--list", "--cache", cache], {
+        PROMPTLAB_OFFLINE: offline,
+        PROMPTLAB_DATA_MIRROR: "",
+      });
       assert.equal(code, 0, stderr);
       const rows = stdout.trim().split("\n").map((l) => JSON.parse(l));
       const missing = rows.filter((r) => r.unavailable);

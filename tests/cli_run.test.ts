@@ -24,7 +24,18 @@ function parseFlags(args: string[]): Map<string, string | true> {
 }
 
 Deno.test("run: flags in every form", () => {
-  const p = parseSpec(RUN_SPEC, ["--method", "ptuning-v2", "--prefix-length=8", "--json", "--lr", "-1e-3", "--prefix-projection", "--dataset", "demo", "--protocol=fewclue"]);
+  const p = parseSpec(RUN_SPEC, [
+    "--method",
+    "ptuning-v2",
+    "--prefix-length=8",
+    "--json",
+    "--lr",
+    "-1e-3",
+    "--prefix-projection",
+    "--dataset",
+    "demo",
+    "--protocol=fewclue",
+  ]);
   assert.ok(!p.help);
   assert.deepEqual([p.values.method, p.values.json, p.values.dataset, p.values.protocol], ["ptuning-v2", true, "demo", "fewclue"]);
   assert.deepEqual([...p.extra], [["prefix-length", "8"], ["lr", "-1e-3"], ["prefix-projection", true]]);
@@ -42,7 +53,10 @@ Deno.test("run: method options are parsed after their defaults' types and checke
     evalEvery: 0,
   });
   assert.deepEqual(opts(["--prefix-projection", "false"]), { prefixProjection: false });
-  assert.throws(() => opts(["--prefix-lenght", "8"]), isInputError("--prefix-lenght", /not an option of method "ptuning-v2".*--prefix-length/));
+  assert.throws(
+    () => opts(["--prefix-lenght", "8"]),
+    isInputError("--prefix-lenght", /not an option of method "ptuning-v2".*--prefix-length/),
+  );
   assert.throws(() => opts(["--prefix-length", "eight"]), isInputError("--prefix-length", /must be a number/));
   assert.throws(() => opts(["--prefix-length"]), isInputError("--prefix-length", /needs a value/));
   assert.throws(() => opts(["--prefix-projection", "yes"]), isInputError("--prefix-projection", /true or false/));
@@ -127,8 +141,28 @@ sharedTest("run: one FewCLUE split of P-tuning v2 through the runner", "models/z
 });
 
 Deno.test("run: the terminal output prints each split's and the summary's scores as percentages with two decimals", async () => {
-  const args = ["run", "-A", `${root}/lib/cli/main.ts`, "run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1,2", "--mode", "zero-shot"];
-  const [text, json] = await Promise.all([runDeno(args, { env: { PROMPTLAB_OFFLINE: "1" } }), runDeno([...args, "--json"], { env: { PROMPTLAB_OFFLINE: "1" } })]);
+  const args = [
+    "run",
+    "-A",
+    `${root}/lib/cli/main.ts`,
+    "run",
+    "--method",
+    "pet",
+    "--dataset",
+    "demo",
+    "--protocol",
+    "sampled",
+    "--k",
+    "4",
+    "--seeds",
+    "1,2",
+    "--mode",
+    "zero-shot",
+  ];
+  const [text, json] = await Promise.all([
+    runDeno(args, { env: { PROMPTLAB_OFFLINE: "1" } }),
+    runDeno([...args, "--json"], { env: { PROMPTLAB_OFFLINE: "1" } }),
+  ]);
   assert.equal(text.code, 0, text.stderr);
   assert.equal(json.code, 0, json.stderr);
   const records = json.stdout.trim().split("\n").map((l) => JSON.parse(l));

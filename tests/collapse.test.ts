@@ -61,7 +61,14 @@ Deno.test("collapse: a run records its predicted-class counts, summing to the te
 function rowsWithCollapse(): ResultRow[] {
   return chartRows().map((r) =>
     r.zeroShot && r.seed === 1
-      ? { ...r, accuracy: 0.5, macroF1: 1 / 3, predicted: { Positive: 100, Negative: 0 }, confusion: [[50, 0], [50, 0]], labels: ["Positive", "Negative"] }
+      ? {
+        ...r,
+        accuracy: 0.5,
+        macroF1: 1 / 3,
+        predicted: { Positive: 100, Negative: 0 },
+        confusion: [[50, 0], [50, 0]],
+        labels: ["Positive", "Negative"],
+      }
       : { ...r, predicted: { Positive: 55, Negative: 45 } }
   );
 }
@@ -80,7 +87,12 @@ Deno.test("collapse: summaries mark a group with collapsed runs, captions name t
 
   const flags = collapseFlags(rows, (r) => `${r.label} · K=${r.k}`);
   assert.ok(flags.length > 0);
-  for (const f of flags) assert.match(f, /^PET 模板 · K=0: predictions collapsed onto one class in seed 1 \(predictions collapsed: 100\.0% "Positive"; the score is that class's share\)$/);
+  for (const f of flags) {
+    assert.match(
+      f,
+      /^PET 模板 · K=0: predictions collapsed onto one class in seed 1 \(predictions collapsed: 100\.0% "Positive"; the score is that class's share\)$/,
+    );
+  }
   const caption = captionOf(fewShotCurve(rows))!;
   assert.ok(caption.flags.some((f) => /zero-shot: predictions collapsed onto one class in seed 1/.test(f)), caption.flags.join("\n"));
   assert.ok(!captionOf(fewShotCurve(chartRows()))!.flags.some((f) => f.includes("collapsed")));

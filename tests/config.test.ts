@@ -30,8 +30,15 @@ function tsFiles(dir: string): string[] {
 
 Deno.test("config: README's environment table lists exactly the variables of lib/util/config.ts", async () => {
   const readme = await Deno.readTextFile(`${root}/README.md`);
-  const section = readme.slice(readme.indexOf("## Environment variables"), readme.indexOf("\n## ", readme.indexOf("## Environment variables") + 1));
-  const rows = [...section.matchAll(/^\| `(PROMPTLAB_[A-Z_]+)` \| (.*) \| (.*) \|$/gm)].map((m) => ({ name: m[1], description: m[2], default: m[3] }));
+  const section = readme.slice(
+    readme.indexOf("## Environment variables"),
+    readme.indexOf("\n## ", readme.indexOf("## Environment variables") + 1),
+  );
+  const rows = [...section.matchAll(/^\| `(PROMPTLAB_[A-Z_]+)` \| (.*) \| (.*) \|$/gm)].map((m) => ({
+    name: m[1],
+    description: m[2],
+    default: m[3],
+  }));
   assert.deepEqual(rows, config.ENV_VARIABLES.map((v) => ({ ...v })));
 });
 
@@ -74,7 +81,16 @@ Deno.test("config: defaults when unset (or empty), values when set", () => {
     assert.equal(config.cacheDir(), `${homedir()}/.cache/promptlab`);
     assert.equal(config.threads(), undefined);
   });
-  withEnv({ PROMPTLAB_DATA_MIRROR: "/m", PROMPTLAB_CACHE: "/c", PROMPTLAB_OFFLINE: "1", PROMPTLAB_THREADS: "3", PROMPTLAB_BUDGET: "full", PROMPTLAB_TRAIN: "no", PROMPTLAB_SPIN: "1", PROMPTLAB_PYTHON: "/opt/py" }, () => {
+  withEnv({
+    PROMPTLAB_DATA_MIRROR: "/m",
+    PROMPTLAB_CACHE: "/c",
+    PROMPTLAB_OFFLINE: "1",
+    PROMPTLAB_THREADS: "3",
+    PROMPTLAB_BUDGET: "full",
+    PROMPTLAB_TRAIN: "no",
+    PROMPTLAB_SPIN: "1",
+    PROMPTLAB_PYTHON: "/opt/py",
+  }, () => {
     // The readers go through the module.
     assert.deepEqual(resolveSourceOptions(), { mirror: "/m", cache: "/c", download: false, baseUrl: "https://raw.githubusercontent.com" });
     assert.deepEqual(resolveSourceOptions({ mirror: null, cache: "/d", download: true }).mirror, null);

@@ -16,7 +16,12 @@ Deno.test("data input: an empty local file, or one with only a header, is an err
   try {
     const files = { "empty.jsonl": "", "blank.jsonl": "\n  \n", "empty.csv": "", "header.csv": "label,review\n" };
     for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
-    const spec = (train: string, test?: string) => ({ train: `${dir}/${train}`, test: test && `${dir}/${test}`, text: "review", label: "label" });
+    const spec = (train: string, test?: string) => ({
+      train: `${dir}/${train}`,
+      test: test && `${dir}/${test}`,
+      text: "review",
+      label: "label",
+    });
     await assert.rejects(localTask(spec("empty.jsonl")), inputError(`${dir}/empty.jsonl`, /empty file: no rows/));
     await assert.rejects(localTask(spec("blank.jsonl")), inputError(`${dir}/blank.jsonl`, /empty file: no rows/));
     await assert.rejects(localTask(spec("empty.csv")), inputError(`${dir}/empty.csv`, /empty file: no rows/));
@@ -45,28 +50,43 @@ Deno.test("data input: without --labels the train file's labels are the classes;
   }
 });
 
-sharedTest("online_shopping_10_cats: an emptied extracted CSV in the cache is extracted again, not read as 0 rows", "data/chinesenlpcorpus", async () => {
-  const cache = await Deno.makeTempDir();
-  const stats = async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}/lib/cli/main.ts`, "data", "online_shopping_10_cats_sentiment", "--stats", "--mirror", shared("data"), "--cache", cache],
-      env: { PROMPTLAB_OFFLINE: "1", NO_COLOR: "1" },
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    return JSON.parse(new TextDecoder().decode(out.stdout));
-  };
-  try {
-    const first = await stats();
-    assert.equal(first.splits.train.rows + first.splits.test.rows, 62689);
-    const csv = `${cache}/extracted/${SHOPPING_ZIP.sha256.slice(0, 16)}/${SHOPPING_ENTRY.name}`;
-    assert.equal((await Deno.stat(csv)).size, SHOPPING_ENTRY.bytes);
-    await Deno.writeTextFile(csv, "");
-    assert.deepEqual(await stats(), first);
-    assert.equal((await Deno.stat(csv)).size, SHOPPING_ENTRY.bytes);
-    // A copy cut short (a header and a few rows) is caught the same way.
-    await Deno.writeTextFile(csv, "cat,label,review\n书籍,1,好\n");
-    assert.deepEqual(await stats(), first);
-  } finally {
-    await Deno.remove(cache, { recursive: true });
-  }
-});
+sharedTest(
+  "online_shopping_10_cats: an emptied extracted CSV in the cache is extracted again, not read as 0 rows",
+  "data/chinesenlpcorpus",
+  async () => {
+    const cache = await Deno.makeTempDir();
+    const stats = async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          `${root}/lib/cli/main.ts`,
+          "data",
+          "online_shopping_10_cats_sentiment",
+          "--stats",
+          "--mirror",
+          shared("data"),
+          "--cache",
+          cache,
+        ],
+        env: { PROMPTLAB_OFFLINE: "1", NO_COLOR: "1" },
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return JSON.parse(new TextDecoder().decode(out.stdout));
+    };
+    try {
+      const first = await stats();
+      assert.equal(first.splits.train.rows + first.splits.test.rows, 62689);
+      const csv = `${cache}/extracted/${SHOPPING_ZIP.sha256.slice(0, 16)}/${SHOPPING_ENTRY.name}`;
+      assert.equal((await Deno.stat(csv)).size, SHOPPING_ENTRY.bytes);
+      await Deno.writeTextFile(csv, "");
+      assert.deepEqual(await stats(), first);
+      assert.equal((await Deno.stat(csv)).size, SHOPPING_ENTRY.bytes);
+      // A copy cut short (a header and a few rows) is caught the same way.
+      await Deno.writeTextFile(csv, "cat,label,review\n书籍,1,好\n");
+      assert.deepEqual(await stats(), first);
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
+);

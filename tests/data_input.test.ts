@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { zipSync } from "fflate";
 import { InputError } from "../lib/util/errors.ts";
-import { fetchSource, localTask, loadSplit } from "../lib/data/mod.ts";
+import { fetchSource, loadSplit, localTask } from "../lib/data/mod.ts";
 import { sha256Hex } from "../lib/data/sources.ts";
 import type { SourceFile } from "../lib/data/manifest.ts";
 import { parseJsonl } from "../lib/data/parse_jsonl.ts";

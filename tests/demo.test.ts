@@ -20,11 +20,20 @@ Deno.test("summary table: mean and sample std of accuracy per model, method, par
   const row = (label: string, k: number, accuracy: number, name = "a", params = {}) =>
     ({ label, k, accuracy, params, model: { name }, macroF1: accuracy, trainableParams: 10, wallSeconds: 2 }) as unknown as ResultRow;
   const s = summaryTable([
-    row("pet", 0, 0.7), row("finetune", 4, 0.6), row("finetune", 4, 0.8), row("finetune", 4, 0.5, "b"), row("ptuning-v2", 4, 0.6, "a", { prefixLength: 8 }),
-    row("finetune", 2, 0.5), row("ptuning-v2", 4, 0.7, "a", { prefixLength: 2 }),
+    row("pet", 0, 0.7),
+    row("finetune", 4, 0.6),
+    row("finetune", 4, 0.8),
+    row("finetune", 4, 0.5, "b"),
+    row("ptuning-v2", 4, 0.6, "a", { prefixLength: 8 }),
+    row("finetune", 2, 0.5),
+    row("ptuning-v2", 4, 0.7, "a", { prefixLength: 2 }),
   ]);
   assert.deepEqual(s.map((r) => [r.model, r.method, r.params, r.k, r.runs]), [
-    ["a", "pet", "", 0, 1], ["a", "finetune", "", 2, 1], ["a", "finetune", "", 4, 2], ["a", "ptuning-v2", "prefixLength=2", 4, 1], ["a", "ptuning-v2", "prefixLength=8", 4, 1],
+    ["a", "pet", "", 0, 1],
+    ["a", "finetune", "", 2, 1],
+    ["a", "finetune", "", 4, 2],
+    ["a", "ptuning-v2", "prefixLength=2", 4, 1],
+    ["a", "ptuning-v2", "prefixLength=8", 4, 1],
     ["b", "finetune", "", 4, 1],
   ]);
   assert.ok(Math.abs(s[2].accuracy - 0.7) < 1e-12);

@@ -48,7 +48,9 @@ Deno.test("kubernetes: an Indexed Job whose N shards, parallelism and SHARDS agr
   assert.ok(spec.podFailurePolicy.rules.every((r: Json) => !r.onExitCodes || r.onExitCodes.containerName === container.name));
   assert.match(container.args.join(" "), /deno task grid "\$GRID" --results "\$RESULTS" --shard "\$JOB_COMPLETION_INDEX\/\$SHARDS"/);
   // The results file lies on the claimed volume, inside the working directory (the tasks' write scope).
-  const mount = container.volumeMounts.find((m: Json) => pod.volumes.find((v: Json) => v.name === m.name)?.persistentVolumeClaim?.claimName === pvc.metadata.name);
+  const mount = container.volumeMounts.find((m: Json) =>
+    pod.volumes.find((v: Json) => v.name === m.name)?.persistentVolumeClaim?.claimName === pvc.metadata.name
+  );
   assert.ok(mount, "the results volume is the claim");
   assert.ok(mount.mountPath.startsWith(`${container.workingDir}/`));
   assert.ok(`${container.workingDir}/${env.RESULTS}`.startsWith(`${mount.mountPath}/`), env.RESULTS);
@@ -62,10 +64,12 @@ async function directives(): Promise<Map<string, string>> {
   const first = lines.findIndex((l) => l.trim() && !l.startsWith("#"));
   // sbatch stops reading directives at the first command: every one must come before it.
   assert.ok(lines.slice(first).every((l) => !l.startsWith("#SBATCH")), "no #SBATCH after the first command");
-  return new Map(lines.slice(0, first).filter((l) => l.startsWith("#SBATCH ")).map((l) => {
-    const [k, v = ""] = l.slice(8).trim().split("=");
-    return [k, v];
-  }));
+  return new Map(
+    lines.slice(0, first).filter((l) => l.startsWith("#SBATCH ")).map((l) => {
+      const [k, v = ""] = l.slice(8).trim().split("=");
+      return [k, v];
+    }),
+  );
 }
 
 Deno.test("slurm: the script parses, and its directives make an array 0..N-1 that resumes when requeued", async () => {
@@ -82,7 +86,8 @@ Deno.test("slurm: the script parses, and its directives make an array 0..N-1 tha
 
 /** Run `command` (argv) with `env` added, in the repository root; its exit code and output. */
 async function sh(command: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const o = await new Deno.Command(command[0], { args: command.slice(1), cwd: root, env: { NO_COLOR: "1", ...env }, stdin: "null" }).output();
+  const o = await new Deno.Command(command[0], { args: command.slice(1), cwd: root, env: { NO_COLOR: "1", ...env }, stdin: "null" })
+    .output();
   return { code: o.code, out: dec(o.stdout), err: dec(o.stderr) };
 }
 
@@ -102,21 +107,42 @@ Deno.test("the examples' commands on this machine: two shards (Slurm task 0, Kub
   const rel = dir.slice(root.length + 1);
   try {
     const grid = `${rel}/tiny.json`, results = `${rel}/tiny.jsonl`;
-    await Deno.writeTextFile(`${root}/${grid}`, JSON.stringify({
-      name: "tiny", dataset: "demo", protocol: { kind: "sampled", k: [0], seeds: [1] },
-      methods: [{ method: "pet", grid: { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }, zeroShot: { mode: "zero-shot" } }],
-    }));
+    await Deno.writeTextFile(
+      `${root}/${grid}`,
+      JSON.stringify({
+        name: "tiny",
+        dataset: "demo",
+        protocol: { kind: "sampled", k: [0], seeds: [1] },
+        methods: [{
+          method: "pet",
+          grid: { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] },
+          zeroShot: { mode: "zero-shot" },
+        }],
+      }),
+    );
     const common = { DENO: Deno.execPath(), MODEL: "models/promptlab-bert-zh-L4-H256", PROMPTLAB_THREADS: "1" };
 
     // Slurm: array task 0 of 0-1, 1 h 12 min left, a 10-minute margin.
     const log = `${dir}/scontrol.log`;
     const bin = await fakeSlurm(dir, "1:12:30", log);
     const slurm = await sh(["bash", SBATCH, grid, results], {
-      ...common, PATH: `${bin}:${Deno.env.get("PATH")}`, SLURM_SUBMIT_DIR: root, SLURM_JOB_ID: "4242",
-      SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "1",
+      ...common,
+      PATH: `${bin}:${Deno.env.get("PATH")}`,
+      SLURM_SUBMIT_DIR: root,
+      SLURM_JOB_ID: "4242",
+      SLURM_ARRAY_TASK_ID: "0",
+      SLURM_ARRAY_TASK_COUNT: "2",
+      SLURM_ARRAY_TASK_MIN: "0",
+      SLURM_ARRAY_TASK_MAX: "1",
     });
     assert.equal(slurm.code, 0, slurm.out + slurm.err);
-    assert.match(slurm.out, new RegExp(`^\\+ \\S+ task grid ${grid} --results ${results} --shard 0/2 --model models/promptlab-bert-zh-L4-H256 --minutes 62$`, "m"));
+    assert.match(
+      slurm.out,
+      new RegExp(
+        `^\\+ \\S+ task grid ${grid} --results ${results} --shard 0/2 --model models/promptlab-bert-zh-L4-H256 --minutes 62$`,
+        "m",
+      ),
+    );
     assert.match(slurm.out, /^shard 0\/2: 2 cells missing before, 0 after \(exit 0\)$/m);
     assert.match(slurm.out, new RegExp(`^wrote: ${results.replace(".jsonl", "")}\\.shard-0-of-2\\.jsonl$`, "m"));
     assert.equal(await Deno.stat(log).then(() => true, () => false), false, "a finished shard is not requeued");
@@ -125,7 +151,12 @@ Deno.test("the examples' commands on this machine: two shards (Slurm task 0, Kub
     const { container, env } = await jobOf();
     assert.deepEqual(container.command, ["bash", "-c"]);
     const k8s = await sh([...container.command, container.args[0]], {
-      ...env, ...common, GRID: grid, RESULTS: results, SHARDS: "2", JOB_COMPLETION_INDEX: "1",
+      ...env,
+      ...common,
+      GRID: grid,
+      RESULTS: results,
+      SHARDS: "2",
+      JOB_COMPLETION_INDEX: "1",
     });
     assert.equal(k8s.code, 0, k8s.out + k8s.err);
     assert.match(k8s.out, /^wrote: .*\.shard-1-of-2\.jsonl$/m);
@@ -151,7 +182,12 @@ Deno.test("the examples' commands on this machine: two shards (Slurm task 0, Kub
 
 Deno.test("slurm: an array that is not 0..N-1 is refused before anything runs", async () => {
   const r = await sh(["bash", SBATCH, "grids/comparison-eprstmt.json"], {
-    DENO: "false", SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_COUNT: "4", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "7", SLURM_ARRAY_TASK_STEP: "2",
+    DENO: "false",
+    SLURM_ARRAY_TASK_ID: "3",
+    SLURM_ARRAY_TASK_COUNT: "4",
+    SLURM_ARRAY_TASK_MIN: "1",
+    SLURM_ARRAY_TASK_MAX: "7",
+    SLURM_ARRAY_TASK_STEP: "2",
   });
   assert.equal(r.code, 2);
   assert.match(r.err, /^error: --array must be 0-\(N-1\) without gaps or steps; got 1-7:2 \(4 tasks\)$/m);

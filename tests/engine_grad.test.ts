@@ -71,7 +71,11 @@ Deno.test("grad: matmul (batched, broadcast, 2-D weight) and gemm with every tra
       ], ([a, b, c]) => op.gemm(a, b, c, { transA, transB }));
     }
   }
-  await check("linear", [{ name: "x", shape: [3, 4] }, { name: "w", shape: [5, 4] }, { name: "b", shape: [5] }], ([x, w, b]) => linear(x, w, b));
+  await check(
+    "linear",
+    [{ name: "x", shape: [3, 4] }, { name: "w", shape: [5, 4] }, { name: "b", shape: [5] }],
+    ([x, w, b]) => linear(x, w, b),
+  );
 });
 
 Deno.test("grad: reshape, transpose, concat, slice, expand", async () => {
@@ -86,9 +90,14 @@ Deno.test("grad: softmax, log-softmax, layer norm, reductions", async () => {
   await check("softmax", [{ name: "a", shape: [2, 3, 5] }], ([a]) => op.softmax(a, -1));
   await check("softmax_axis1", [{ name: "a", shape: [2, 3, 5] }], ([a]) => op.softmax(a, 1));
   await check("logsoftmax", [{ name: "a", shape: [3, 5] }], ([a]) => op.logSoftmax(a, -1));
-  await check("layernorm", [{ name: "x", shape: [3, 6] }, { name: "s", shape: [6] }, { name: "b", shape: [6] }], ([x, s, b]) => op.layerNorm(x, s, b, 1e-12).y, {
-    dtype: "float32", // onnxruntime's LayerNormalization stashes statistics in float32 only
-  });
+  await check(
+    "layernorm",
+    [{ name: "x", shape: [3, 6] }, { name: "s", shape: [6] }, { name: "b", shape: [6] }],
+    ([x, s, b]) => op.layerNorm(x, s, b, 1e-12).y,
+    {
+      dtype: "float32", // onnxruntime's LayerNormalization stashes statistics in float32 only
+    },
+  );
   await check("reducesum", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceSum(a, [0, 2]));
   await check("reducesum_keep", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceSum(a, [1], true));
   await check("reducemean", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceMean(a, [2]));
@@ -96,9 +105,14 @@ Deno.test("grad: softmax, log-softmax, layer norm, reductions", async () => {
 
 Deno.test("grad: gather (embedding lookup with repeated ids), gather-elements, cross-entropy", async () => {
   const ids = BigInt64Array.from([1n, 3n, 1n, 0n, 3n, 3n]);
-  await check("gather", [{ name: "table", shape: [4, 3] }], ([t], g) => op.gather(t, op.reshape(g.values.find((v) => v.name === "ids")!, [2, 3])), {
-    extra: { ids },
-  });
+  await check(
+    "gather",
+    [{ name: "table", shape: [4, 3] }],
+    ([t], g) => op.gather(t, op.reshape(g.values.find((v) => v.name === "ids")!, [2, 3])),
+    {
+      extra: { ids },
+    },
+  );
   const targets = BigInt64Array.from([2n, 0n, 4n]);
   await check("ce", [{ name: "logits", shape: [3, 5] }], ([l], g) => crossEntropy(l, g.values.find((v) => v.name === "targets")!), {
     extra: { targets },

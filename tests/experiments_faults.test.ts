@@ -27,7 +27,17 @@ const grid: Grid = parseGrid({
 });
 
 const outcome = (accuracy: number) => ({
-  accuracy, macroF1: accuracy, n: 10, trainSize: 4, trainableParams: 10, steps: 3, bestStep: 3, losses: [1, 0.5], dev: [], dataFingerprint: "d", notes: [],
+  accuracy,
+  macroF1: accuracy,
+  n: 10,
+  trainSize: 4,
+  trainableParams: 10,
+  steps: 3,
+  bestStep: 3,
+  losses: [1, 0.5],
+  dev: [],
+  dataFingerprint: "d",
+  notes: [],
 });
 
 /** Accuracy from the cell's key, like a deterministic training run. */
@@ -42,7 +52,11 @@ async function fakeModel(): Promise<ModelFolder> {
 
 /** Run an entry point of the kit; exit code, stdout and stderr. */
 async function entry(path: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${root}/${path}`, ...args], env: { NO_COLOR: "1" }, stdin: "null" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}/${path}`, ...args],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
@@ -55,7 +69,12 @@ Deno.test("two processes on one results file: no row lost, no cell run twice", a
   await Deno.writeTextFile(`${dir}/model/config.json`, "{}");
   await Deno.writeTextFile(`${dir}/model/model.safetensors`, "w");
   const spawn = (name: string) =>
-    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${root}/tests/_grid_worker.ts`, dir, name], stdout: "piped", stderr: "piped", env: { NO_COLOR: "1" } }).spawn();
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${root}/tests/_grid_worker.ts`, dir, name],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
   const workers = [spawn("a"), spawn("b")];
   while (!(await exists(`${dir}/ready-a`)) || !(await exists(`${dir}/ready-b`))) await new Promise((r) => setTimeout(r, 20));
   await Deno.writeTextFile(`${dir}/go`, "");
@@ -69,7 +88,10 @@ Deno.test("two processes on one results file: no row lost, no cell run twice", a
   const rows = await readResultsFile(`${dir}/results.jsonl`);
   assert.equal(rows.length, cells.length, "no row lost, none written twice");
   assert.deepEqual(rows.map((r) => r.key).sort(), [...cells].sort());
-  assert.ok(outs.some((o) => /waiting for .*results\.jsonl: pid \d+ on .* is writing it/.test(text(o.stderr))), "the second one says whom it waits for");
+  assert.ok(
+    outs.some((o) => /waiting for .*results\.jsonl: pid \d+ on .* is writing it/.test(text(o.stderr))),
+    "the second one says whom it waits for",
+  );
   assert.equal(await exists(`${dir}/results.jsonl.lock`), false, "the lock file goes with its holder");
 });
 
@@ -84,9 +106,17 @@ Deno.test("a stale lock file (its holder died) does not block the next writer", 
 });
 
 Deno.test("grid files: unknown keys anywhere, repeated values and clashes fail with file and field", () => {
-  const base = { name: "g", dataset: "demo", protocol: { kind: "sampled", k: [4], seeds: [1] }, methods: [{ method: "finetune", options: { steps: 5 } }] };
+  const base = {
+    name: "g",
+    dataset: "demo",
+    protocol: { kind: "sampled", k: [4], seeds: [1] },
+    methods: [{ method: "finetune", options: { steps: 5 } }],
+  };
   const fails = (raw: unknown, field: string, problem: RegExp) =>
-    assert.throws(() => parseGrid(raw, "g.json"), (e: Error) => e instanceof InputError && e.location.file === "g.json" && e.location.field === field && problem.test(e.message));
+    assert.throws(
+      () => parseGrid(raw, "g.json"),
+      (e: Error) => e instanceof InputError && e.location.file === "g.json" && e.location.field === field && problem.test(e.message),
+    );
   fails({ ...base, methods: [{ method: "finetune", options: { stepz: 5 } }] }, "methods[0].options.stepz", /unknown key; allowed: .*steps/);
   fails({ ...base, methods: [{ method: "finetune", option: { steps: 5 } }] }, "methods[0].option", /unknown key; allowed: .*options/);
   fails({ ...base, methods: [{ method: "ptuning-v2", grid: { prefixLenght: [1, 2] } }] }, "methods[0].grid.prefixLenght", /unknown key/);
@@ -95,15 +125,31 @@ Deno.test("grid files: unknown keys anywhere, repeated values and clashes fail w
   fails({ ...base, protocol: { kind: "sampled", k: [4], seeds: [1], seed: 2 } }, "protocol.seed", /unknown key/);
   fails({ ...base, protocol: { kind: "sampled", k: [4], seeds: [1, 2, 1] } }, "protocol.seeds[2]", /1 is listed twice/);
   fails({ ...base, protocol: { kind: "sampled", k: [4, 4], seeds: [1] } }, "protocol.k[1]", /listed twice/);
-  fails({ ...base, methods: [{ method: "ptuning-v2", grid: { prefixLength: [4, 8, 4] } }] }, "methods[0].grid.prefixLength[2]", /listed twice/);
-  fails({ ...base, methods: [{ method: "ptuning-v2", options: { prefixLength: 4 }, grid: { prefixLength: [8] } }] }, "methods[0].options.prefixLength", /also varied/);
+  fails(
+    { ...base, methods: [{ method: "ptuning-v2", grid: { prefixLength: [4, 8, 4] } }] },
+    "methods[0].grid.prefixLength[2]",
+    /listed twice/,
+  );
+  fails(
+    { ...base, methods: [{ method: "ptuning-v2", options: { prefixLength: 4 }, grid: { prefixLength: [8] } }] },
+    "methods[0].options.prefixLength",
+    /also varied/,
+  );
   fails({ ...base, methods: [base.methods[0], base.methods[0]] }, "methods[1]", /repeats cells of methods\[0\]/);
 });
 
 Deno.test("a grid file with a misspelt key fails before training: exit 2, one line naming file and field", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/g.json`;
-  await Deno.writeTextFile(file, JSON.stringify({ name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] }, methods: [{ method: "finetune", options: { stepz: 2 } }] }));
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      name: "g",
+      dataset: "demo",
+      protocol: { kind: "sampled", k: [2], seeds: [1] },
+      methods: [{ method: "finetune", options: { stepz: 2 } }],
+    }),
+  );
   const { code, stderr } = await entry("lib/experiments/main.ts", [file, "--model", EMBEDDED_MODEL, "--results", `${dir}/r.jsonl`]);
   assert.equal(code, 2, stderr);
   assert.match(stderr, /^error: .*g\.json \(field "methods\[0\]\.options\.stepz"\): unknown key; allowed: [^\n]*\n$/);
@@ -123,11 +169,23 @@ Deno.test("a grid's option values and K are checked on the model and data before
   };
   const base = { name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] } };
   // The bad value is the last cell's: a grid checked cell by cell as it runs would have trained the others.
-  await check({ ...base, methods: [{ method: "ptuning-v2", options: { steps: 1 }, grid: { prefixLength: [1, 0] } }] }, "methods[0].grid.prefixLength[1]", /integer/);
+  await check(
+    { ...base, methods: [{ method: "ptuning-v2", options: { steps: 1 }, grid: { prefixLength: [1, 0] } }] },
+    "methods[0].grid.prefixLength[1]",
+    /integer/,
+  );
   await check({ ...base, methods: [{ method: "finetune", options: { lr: "fast" } }] }, "methods[0].options.lr", /must be/);
   await check({ ...base, methods: [{ method: "finetune", options: { maxLength: 4096 } }] }, "methods[0].options.maxLength", /\[8, 128\]/);
-  await check({ ...base, protocol: { kind: "sampled", k: [2, 5000], seeds: [1] }, methods: [{ method: "finetune" }] }, "protocol.k[1]", /K = 5000 is too large for demo's pool/);
-  await check({ ...base, protocol: { kind: "fewclue", indices: [0] }, methods: [{ method: "finetune" }] }, "protocol.indices[0]", /no FewCLUE splits/);
+  await check(
+    { ...base, protocol: { kind: "sampled", k: [2, 5000], seeds: [1] }, methods: [{ method: "finetune" }] },
+    "protocol.k[1]",
+    /K = 5000 is too large for demo's pool/,
+  );
+  await check(
+    { ...base, protocol: { kind: "fewclue", indices: [0] }, methods: [{ method: "finetune" }] },
+    "protocol.indices[0]",
+    /no FewCLUE splits/,
+  );
 });
 
 Deno.test("a failed cell is recorded and the grid goes on; a rerun retries it only when asked; tables never see it", async () => {
@@ -137,7 +195,10 @@ Deno.test("a failed cell is recorded and the grid goes on; a rerun retries it on
   const bad = cells[3].key;
   const failures: string[] = [];
   let calls = 0;
-  const flaky: CellRunner = (cell, ...rest) => (calls++, cell.key === bad ? Promise.reject(new Error("diverged: training loss NaN at step 2")) : fake(cell, ...rest));
+  const flaky: CellRunner = (
+    cell,
+    ...rest
+  ) => (calls++, cell.key === bad ? Promise.reject(new Error("diverged: training loss NaN at step 2")) : fake(cell, ...rest));
   const rows = await runGrid(grid, { model, results, runCell: flaky, progress: false, onFailure: (r) => failures.push(r.error) });
   assert.equal(calls, cells.length, "every cell ran");
   assert.equal(rows.length, cells.length - 1);
@@ -154,21 +215,34 @@ Deno.test("a failed cell is recorded and the grid goes on; a rerun retries it on
   calls = 0;
   await runGrid(grid, { model, results, runCell: flaky, progress: false, onFailure: () => {} });
   assert.equal(calls, 0, "a rerun leaves the failed cell alone");
-  const retried = await runGrid(grid, { model, results, runCell: (c, ...r) => (calls++, fake(c, ...r)), progress: false, retryFailed: true });
+  const retried = await runGrid(grid, {
+    model,
+    results,
+    runCell: (c, ...r) => (calls++, fake(c, ...r)),
+    progress: false,
+    retryFailed: true,
+  });
   assert.equal(calls, 1, "--retry-failed runs the failed cell only");
   assert.equal(retried.length, cells.length);
-  assert.equal((await gridStatus(grid, results)).overall.cells.filter((c) => c.state !== "done").length, 0, "the done row supersedes the failure");
+  assert.equal(
+    (await gridStatus(grid, results)).overall.cells.filter((c) => c.state !== "done").length,
+    0,
+    "the done row supersedes the failure",
+  );
 });
 
 Deno.test("a diverged cell (lr 1e10) does not stop the grid: recorded failed, the others run, exit 1 listing it", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/g.json`, results = `${dir}/r.jsonl`;
-  await Deno.writeTextFile(file, JSON.stringify({
-    name: "diverge",
-    dataset: "demo",
-    protocol: { kind: "sampled", k: [2], seeds: [1] },
-    methods: [{ method: "finetune", options: { steps: 2, evalEvery: 2, batchSize: 4, maxLength: 32 }, grid: { lr: [1e10, 5e-5] } }],
-  }));
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      name: "diverge",
+      dataset: "demo",
+      protocol: { kind: "sampled", k: [2], seeds: [1] },
+      methods: [{ method: "finetune", options: { steps: 2, evalEvery: 2, batchSize: 4, maxLength: 32 }, grid: { lr: [1e10, 5e-5] } }],
+    }),
+  );
   const run = await entry("lib/experiments/main.ts", [file, "--model", EMBEDDED_MODEL, "--results", results]);
   assert.equal(run.code, 1, run.stderr);
   assert.doesNotMatch(run.stderr, /Uncaught|\bat .*:\d+:\d+/);
@@ -191,7 +265,10 @@ Deno.test("--status: done, failed and missing cells per shard and overall", asyn
   const die = () => {
     throw new Error("killed");
   };
-  await assert.rejects(runGrid(grid, { model, results, shard: { index: 1, count: 2 }, runCell: partly, progress: false, onFailure: () => {}, onRow: die }), /killed/);
+  await assert.rejects(
+    runGrid(grid, { model, results, shard: { index: 1, count: 2 }, runCell: partly, progress: false, onFailure: () => {}, onRow: die }),
+    /killed/,
+  );
   const status = await gridStatus(grid, results);
   assert.deepEqual(status.shards.map((s) => [s.index, s.count]), [[0, 2], [1, 2]]);
   const tally = (cs: { state: string }[]) => ["done", "failed", "missing"].map((s) => cs.filter((c) => c.state === s).length);
@@ -199,8 +276,14 @@ Deno.test("--status: done, failed and missing cells per shard and overall", asyn
   assert.deepEqual(tally(status.shards[1].cells), [1, 1, cells.length / 2 - 2]);
   assert.deepEqual(tally(status.overall.cells), [cells.length / 2 + 1, 1, cells.length / 2 - 2]);
   const text = formatStatus(grid, status);
-  assert.match(text, new RegExp(`^shard 0/2 \\(.*s\\.shard-0-of-2\\.jsonl\\): ${cells.length / 2} done, 0 failed, 0 missing of ${cells.length / 2}$`, "m"));
-  assert.match(text, /^shard 1\/2 .*: 1 done, 1 failed, 2 missing of 4\n {2}failed {2}ptuning-v2 k\d+_seed1 prefixLength=\d+: out of memory\n {2}missing /m);
+  assert.match(
+    text,
+    new RegExp(`^shard 0/2 \\(.*s\\.shard-0-of-2\\.jsonl\\): ${cells.length / 2} done, 0 failed, 0 missing of ${cells.length / 2}$`, "m"),
+  );
+  assert.match(
+    text,
+    /^shard 1\/2 .*: 1 done, 1 failed, 2 missing of 4\n {2}failed {2}ptuning-v2 k\d+_seed1 prefixLength=\d+: out of memory\n {2}missing /m,
+  );
   assert.match(text, /^f overall \(.*s\.jsonl and its shards\): 5 done, 1 failed, 2 missing of 8$/m);
 
   // The same through the command, which loads no model.
@@ -232,7 +315,11 @@ Deno.test("merge: shard files into the base, every cell once; conflicting or twi
   // The same cell run twice, and a cell with other scores: refused, the base untouched.
   const row = JSON.parse(original.split("\n")[0]) as ResultRow;
   await Deno.writeTextFile(shard, JSON.stringify({ ...row, finishedAt: "2030-01-01T00:00:00Z" }) + "\n");
-  await assert.rejects(mergeShards(results), (e: Error) => e instanceof InputError && /m\.shard-0-of-2\.jsonl.*was run twice \(same scores\): here and in .*m\.jsonl/.test(e.message));
+  await assert.rejects(
+    mergeShards(results),
+    (e: Error) =>
+      e instanceof InputError && /m\.shard-0-of-2\.jsonl.*was run twice \(same scores\): here and in .*m\.jsonl/.test(e.message),
+  );
   await Deno.writeTextFile(shard, JSON.stringify({ ...row, accuracy: row.accuracy + 0.1 }) + "\n");
   await assert.rejects(mergeShards(results), (e: Error) => e instanceof InputError && /has conflicting rows/.test(e.message));
   assert.equal(await Deno.readTextFile(results), original);
@@ -244,9 +331,13 @@ Deno.test("merge: shard files into the base, every cell once; conflicting or twi
 
 Deno.test("one standard deviation: `run`'s summary, tables and figures agree (sample, n − 1)", () => {
   const accuracies = [0.6, 0.7, 0.8, 0.75];
-  const splits = accuracies.map((accuracy, i) => ({ ...outcome(accuracy), split: `k16_seed${i + 1}`, confusion: [], labels: [], wallSeconds: 1 }) as SplitResult);
+  const splits = accuracies.map((accuracy, i) =>
+    ({ ...outcome(accuracy), split: `k16_seed${i + 1}`, confusion: [], labels: [], wallSeconds: 1 }) as SplitResult
+  );
   const run = summarizeRun(splits, { method: "pet", dataset: "demo", protocol: { kind: "sampled", k: 16, seeds: [1, 2, 3, 4] } });
-  const rows = expandGrid(parseGrid({ name: "s", dataset: "demo", protocol: { kind: "sampled", k: [16], seeds: [1, 2, 3, 4] }, methods: [{ method: "pet" }] }))
+  const rows = expandGrid(
+    parseGrid({ name: "s", dataset: "demo", protocol: { kind: "sampled", k: [16], seeds: [1, 2, 3, 4] }, methods: [{ method: "pet" }] }),
+  )
     .map((cell, i) => ({ ...cell, ...splits[i], grid: "s", model: { name: "m", fingerprint: "f" }, finishedAt: "" }) as ResultRow);
   const [table] = summaryTable(rows);
   const sample = Math.sqrt(accuracies.reduce((a, x) => a + (x - 0.7125) ** 2, 0) / 3);
@@ -270,7 +361,21 @@ Deno.test("committed results load as before: every line a done row, one per mode
 });
 
 Deno.test("`run` on a diverging learning rate: one line naming the split, exit 1, no stack trace", async () => {
-  const args = ["run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "2", "--seeds", "1,2", "--model", EMBEDDED_MODEL];
+  const args = [
+    "run",
+    "--method",
+    "finetune",
+    "--dataset",
+    "demo",
+    "--protocol",
+    "sampled",
+    "--k",
+    "2",
+    "--seeds",
+    "1,2",
+    "--model",
+    EMBEDDED_MODEL,
+  ];
   const { code, stdout, stderr } = await entry("lib/cli/main.ts", [...args, "--steps", "2", "--lr", "1e10", "--max-length", "32"]);
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^error: k2_seed1: training diverged: loss NaN at step 1; lower the learning rate/m);

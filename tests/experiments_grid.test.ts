@@ -3,7 +3,14 @@ import type { Cell } from "../lib/experiments/grid.ts";
 import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib/experiments/grid.ts";
 import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_run.ts";
 import { loadGrid } from "../lib/experiments/grid.ts";
-import { comparisonGrid, discretePromptGrid, modelSizeGrid, pairComparisonGrid, pairPromptGrid, ptuningGrid } from "../lib/experiments/presets.ts";
+import {
+  comparisonGrid,
+  discretePromptGrid,
+  modelSizeGrid,
+  pairComparisonGrid,
+  pairPromptGrid,
+  ptuningGrid,
+} from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
 import { resultsFrame, summarize } from "../lib/experiments/stats.ts";
@@ -25,8 +32,17 @@ const grid: Grid = parseGrid({
 const fake: CellRunner = (cell) => {
   const h = [...cell.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 1000, 7);
   return Promise.resolve({
-    accuracy: h / 1000, macroF1: h / 1000, n: 10, trainSize: (cell.k ?? 0) * 2, trainableParams: 10, steps: 3, bestStep: 3,
-    losses: [1, 0.5, 0.25], dev: [], dataFingerprint: "d", notes: [],
+    accuracy: h / 1000,
+    macroF1: h / 1000,
+    n: 10,
+    trainSize: (cell.k ?? 0) * 2,
+    trainableParams: 10,
+    steps: 3,
+    bestStep: 3,
+    losses: [1, 0.5, 0.25],
+    dev: [],
+    dataFingerprint: "d",
+    notes: [],
   });
 };
 
@@ -51,7 +67,10 @@ Deno.test("expandGrid: product of parameters, K and seeds; zero-shot once and on
 });
 
 Deno.test("parseGrid: errors name the field", () => {
-  assert.throws(() => parseGrid({ ...grid, methods: [{ method: "nope" }] }, "g.json"), /g\.json \(field "methods\[0\]\.method"\): unknown method/);
+  assert.throws(
+    () => parseGrid({ ...grid, methods: [{ method: "nope" }] }, "g.json"),
+    /g\.json \(field "methods\[0\]\.method"\): unknown method/,
+  );
   assert.throws(() => parseGrid({ ...grid, protocol: { kind: "sampled", k: [1.5], seeds: [1] } }), /protocol\.k/);
   assert.throws(() => parseShard("2/2"), InputError);
   assert.deepEqual(parseShard("1/3"), { index: 1, count: 3 });
@@ -130,7 +149,13 @@ Deno.test("runGrid with train: false only reads; finishedRows gives a grid's row
   const partial = await runGrid(grid, { model, results: path, runCell: fake, progress: false, onRow: stop }).catch(() => null);
   assert.equal(partial, null);
   calls = 0;
-  const shown = await runGrid(grid, { model, results: path, runCell: (c, ...r) => (calls++, fake(c, ...r)), progress: false, train: false });
+  const shown = await runGrid(grid, {
+    model,
+    results: path,
+    runCell: (c, ...r) => (calls++, fake(c, ...r)),
+    progress: false,
+    train: false,
+  });
   assert.equal(calls, 0, "nothing trained");
   assert.equal(shown.length, 3);
   assert.deepEqual(stable(await finishedRows(grid, path)), stable(shown));
@@ -148,7 +173,10 @@ Deno.test("resultsPath: committed results/grids at the full budget, runs/ci at c
     }
   };
   env({ PROMPTLAB_BUDGET: "full", PROMPTLAB_RUNS: undefined }, () => {
-    assert.match(resultsPath("comparison-eprstmt", "/m/zh-review-bert-tiny/"), /\/results\/grids\/comparison-eprstmt-zh-review-bert-tiny\.jsonl$/);
+    assert.match(
+      resultsPath("comparison-eprstmt", "/m/zh-review-bert-tiny/"),
+      /\/results\/grids\/comparison-eprstmt-zh-review-bert-tiny\.jsonl$/,
+    );
   });
   env({ PROMPTLAB_BUDGET: "ci", PROMPTLAB_RUNS: undefined }, () => assert.match(resultsPath("g", "/m/a"), /\/runs\/ci\/g-a\.jsonl$/));
   env({ PROMPTLAB_BUDGET: "ci", PROMPTLAB_RUNS: "/tmp/r" }, () => assert.equal(resultsPath("g", "/m/a"), "/tmp/r/ci/g-a.jsonl"));
@@ -194,7 +222,10 @@ Deno.test("loadResultSets: a base named beside its shards counts each row once; 
   const cells = expandGrid(grid).length;
   assert.equal(rows.length, 2 * cells);
   assert.equal(new Set(rows.map((r) => `${r.model.fingerprint} ${r.key}`)).size, 2 * cells);
-  await assert.rejects(loadResultSets([`${model.dir}/none.jsonl`]), (e: Error) => e instanceof InputError && /none\.jsonl.*no result rows/.test(e.message));
+  await assert.rejects(
+    loadResultSets([`${model.dir}/none.jsonl`]),
+    (e: Error) => e instanceof InputError && /none\.jsonl.*no result rows/.test(e.message),
+  );
 });
 
 Deno.test("runGrid: refuses to mix rows of another model", async () => {
@@ -212,7 +243,10 @@ Deno.test("results: a corrupted line is reported with its line number, skipped o
   const lines = (await Deno.readTextFile(path)).split("\n");
   lines[2] = lines[2].slice(0, 40); // a torn write from some other tool
   await Deno.writeTextFile(path, lines.join("\n"));
-  await assert.rejects(loadResults(path), (e: Error) => e instanceof InputError && /c\.jsonl:3: corrupt results line.*skip-corrupt/.test(e.message));
+  await assert.rejects(
+    loadResults(path),
+    (e: Error) => e instanceof InputError && /c\.jsonl:3: corrupt results line.*skip-corrupt/.test(e.message),
+  );
   const skipped: string[] = [];
   const loaded = await loadResults(path, { skipCorrupt: true, onSkip: (e) => skipped.push(e.message) });
   assert.equal(loaded.length, rows.length - 1);

@@ -23,13 +23,18 @@ Deno.test("loadResultsFrame: one row per done run and per variant, the columns a
   const variants = rows.filter((r) => r.variants?.uncalibrated).length;
   assert.ok(variants > 0);
   assert.equal(df.height, rows.length + variants);
-  for (const c of ["method", "model", "dataset", "split", "k", "seed", "variant", "accuracy", "macroF1", "template"]) assert.ok(df.columns.includes(c), c);
+  for (const c of ["method", "model", "dataset", "split", "k", "seed", "variant", "accuracy", "macroF1", "template"]) {
+    assert.ok(df.columns.includes(c), c);
+  }
   assert.equal(df.filter(pl.col("variant").eq(pl.lit("uncalibrated"))).height, variants);
   assert.equal((await loadResultsFrame(`${root}/results/grids/no-such-grid.jsonl`)).height, 0, "a missing file: no rows");
 });
 
 Deno.test("summarize (polars group-by) equals the records path on a committed results file: mean, sample std, n, 95% t interval", async () => {
-  const cases: [string, string[]][] = [[COMPARISON, ["method", "k"]], [COMPARISON, ["method", "seed"]], [CALIBRATED, ["template", "variant"]]];
+  const cases: [string, string[]][] = [[COMPARISON, ["method", "k"]], [COMPARISON, ["method", "seed"]], [CALIBRATED, [
+    "template",
+    "variant",
+  ]]];
   for (const [path, by] of cases) {
     const rows = withVariantRows(await loadResults(path));
     const expected = groupSummaries(rows.map(flatRow), by, "accuracy");
@@ -51,7 +56,10 @@ Deno.test("summaryTable (polars group-by) gives each group's runs, mean and samp
   assert.ok(table.some((r) => r.runs === 1) && table.some((r) => r.runs > 1) && table.some((r) => r.params !== ""));
   assert.equal(table.reduce((s, r) => s + r.runs, 0), rows.length);
   for (const t of table) {
-    const members = rows.filter((r) => r.model.name === t.model && r.label === t.method && r.k === t.k && Object.entries(r.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") === t.params);
+    const members = rows.filter((r) =>
+      r.model.name === t.model && r.label === t.method && r.k === t.k &&
+      Object.entries(r.params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") === t.params
+    );
     const s = summarizeValues(members.map((r) => r.accuracy));
     assert.equal(t.runs, members.length);
     near(t.accuracy, s.mean, `${t.method} K=${t.k} accuracy`);

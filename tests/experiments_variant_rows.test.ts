@@ -6,7 +6,11 @@ import { chartRows } from "./_chart_rows.ts";
 Deno.test("a row with a variant is followed by the variant's row: its options over the row's, its own scores", () => {
   const [plain, calibrated] = chartRows().filter((r) => r.method === "pet").slice(0, 2);
   const scores = { accuracy: 0.25, macroF1: 0.2, confusion: [[1, 3], [3, 1]], labels: ["Positive", "Negative"], n: 8 };
-  const row = { ...calibrated, params: { ...calibrated.params, calibrate: true }, options: { ...calibrated.options, calibrate: true, other: 1 } };
+  const row = {
+    ...calibrated,
+    params: { ...calibrated.params, calibrate: true },
+    options: { ...calibrated.options, calibrate: true, other: 1 },
+  };
   const withVariant = { ...row, variants: { uncalibrated: { options: { calibrate: false }, ...scores } } };
   const out = withVariantRows([plain, withVariant]);
   assert.equal(out.length, 3);

@@ -59,7 +59,10 @@ function pairSetup() {
     const long = "包装完好".repeat(10);
     // Lengths differ; over 32 tokens, cut longest-first: from the first text, from the second (holding a typed
     // [MASK] and Latin words), from both.
-    const pairs = [...rows.slice(16, 20), { text: long, textB: "好" }, { text: "几点了", textB: `物流[MASK]很快 fast delivery，${long}` }, { text: long, textB: `${long}很快` }]
+    const pairs = [...rows.slice(16, 20), { text: long, textB: "好" }, { text: "几点了", textB: `物流[MASK]很快 fast delivery，${long}` }, {
+      text: long,
+      textB: `${long}很快`,
+    }]
       .map(({ text, textB }) => ({ text, textB: textB! }));
     return { train: rows.slice(0, 16), labels: ["1", "0"], pairs };
   })();
@@ -92,7 +95,9 @@ function offline(dir: string): string {
 
 function assertClose(got: number[][], want: number[][], tol = 1e-4) {
   assert.equal(got.length, want.length);
-  got.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - want[i][c]) <= tol, `text ${i} class ${c}: ${p} vs the kit's ${want[i][c]}`)));
+  got.forEach((row, i) =>
+    row.forEach((p, c) => assert.ok(Math.abs(p - want[i][c]) <= tol, `text ${i} class ${c}: ${p} vs the kit's ${want[i][c]}`))
+  );
 }
 
 async function classifierParity(method: string, options: MethodOptions) {
@@ -103,7 +108,9 @@ async function classifierParity(method: string, options: MethodOptions) {
   assert.equal(config.model_type, "bert");
   assert.deepEqual(config.id2label, Object.fromEntries(labels.map((l, i) => [String(i), l])));
   assert.deepEqual(config.label2id, Object.fromEntries(labels.map((l, i) => [l, i])));
-  for (const f of ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]) assert.ok(Deno.statSync(`${out}/${f}`).isFile, f);
+  for (const f of ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]) {
+    assert.ok(Deno.statSync(`${out}/${f}`).isFile, f);
+  }
   const session = await ort.InferenceSession.create(`${out}/onnx/model.onnx`);
   assert.deepEqual([...session.inputNames].sort(), ["attention_mask", "input_ids", "token_type_ids"]);
   assert.deepEqual([...session.outputNames], ["logits"]);
@@ -119,15 +126,24 @@ async function classifierParity(method: string, options: MethodOptions) {
   rows.forEach((r, i) => assert.equal(r[0].label, labels[kit[i].indexOf(Math.max(...kit[i]))]));
   // A longer text: transformers.js alone would cut its [SEP] off; cut first as the kit cuts, it agrees.
   const long = texts.at(-1)!;
-  const cut = await classify(cutText(classify.tokenizer as unknown as TextTokenizer, long, TINY.maxLength - 2), { top_k: null }) as unknown as { label: string; score: number }[];
+  const cut = await classify(cutText(classify.tokenizer as unknown as TextTokenizer, long, TINY.maxLength - 2), {
+    top_k: null,
+  }) as unknown as { label: string; score: number }[];
   assertClose([labels.map((l) => cut.find((e) => e.label === l)!.score)], kit.slice(-1));
   // The premise: the pipeline's own encoding of the long text ends without [SEP], and the model sees it (more
   // than float noise; how much depends on the trained weights, little for a barely trained frozen-backbone head).
-  const encoded = (classify.tokenizer as unknown as (t: string, o: object) => { input_ids: { data: BigInt64Array } })(long, { truncation: true });
-  const [sep] = (classify.tokenizer as unknown as { convert_tokens_to_ids(t: string[]): number[] }).convert_tokens_to_ids(["[SEP]"]).map(BigInt);
+  const encoded = (classify.tokenizer as unknown as (t: string, o: object) => { input_ids: { data: BigInt64Array } })(long, {
+    truncation: true,
+  });
+  const [sep] = (classify.tokenizer as unknown as { convert_tokens_to_ids(t: string[]): number[] }).convert_tokens_to_ids(["[SEP]"]).map(
+    BigInt,
+  );
   assert.notEqual(encoded.input_ids.data.at(-1), sep, "transformers.js' own truncation drops [SEP]");
   const uncut = await classify(long, { top_k: null }) as unknown as { label: string; score: number }[];
-  assert.ok(Math.abs(uncut[0].score - Math.max(...kit.at(-1)!)) > 1e-5, "transformers.js' own truncation (no [SEP]) differs: the cut matters");
+  assert.ok(
+    Math.abs(uncut[0].score - Math.max(...kit.at(-1)!)) > 1e-5,
+    "transformers.js' own truncation (no [SEP]) differs: the cut matters",
+  );
   // openPredictor (what `cli predict` uses) cuts for itself.
   assertClose(await (await openPredictor(out, MODEL)).predictProba(texts), kit);
   return out;
@@ -140,7 +156,7 @@ Deno.test("export: fine-tuning loads in pipeline('text-classification') with the
 Deno.test("export: P-tuning v2 (prefix baked in) loads in pipeline('text-classification'); its PEFT adapter holds prefix and head", async () => {
   const { model, labels } = await setup();
   const P = 4;
-  const out = await classifierParity("ptuning-v2", { ...TINY, prefixLength: P, lr: 3e-2 }) // a head trained enough to read the [CLS] state;
+  const out = await classifierParity("ptuning-v2", { ...TINY, prefixLength: P, lr: 3e-2 }); // a head trained enough to read the [CLS] state;
   const { num_hidden_layers: layers, hidden_size: H, num_attention_heads: heads } = model.config;
   const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
   assert.deepEqual(
@@ -212,14 +228,22 @@ Deno.test("export: PET label words of several tokens score at several masks as i
   // 满意 and 不满 are two tokens, 好 one: the slot holds two masks, 好 scores at the first only.
   const verbalizer = { Positive: ["满意", "好"], Negative: ["不满"] };
   assert.deepEqual(verbalizer.Positive.map((w) => model.tokenizer.encodeText(w).length), [2, 1]);
-  const { predictor, out } = await trainAndExport("pet", { mode: "zero-shot", maxLength: 32, template: "{text}总之很[MASK]。", verbalizer, calibrate: true });
+  const { predictor, out } = await trainAndExport("pet", {
+    mode: "zero-shot",
+    maxLength: 32,
+    template: "{text}总之很[MASK]。",
+    verbalizer,
+    calibrate: true,
+  });
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
   const saved = JSON.parse(await Deno.readTextFile(`${out}/../saved/method.json`));
   assert.deepEqual(spec.patterns.map((p) => p.calibration), saved.extra.calibration, "each pattern's saved p_cf");
   const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
   const tok = fillMask.tokenizer as unknown as PromptTokenizer;
   const prompts = petPrompts(tok, spec.patterns[0], texts, spec.maxLength);
-  prompts.forEach((p) => assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2));
+  prompts.forEach((p) =>
+    assert.equal(tok.encode(p, { add_special_tokens: true }).filter((id) => id === model.tokenizer.specialIds.mask).length, 2)
+  );
   const kit = await predictor.predictProba(texts);
   assertClose(await petProbabilities(fillMask, spec, texts), kit);
   await scorerAgrees(out, texts, kit);
@@ -283,7 +307,11 @@ Deno.test("export: a fine-tuning predictor saved before the kind was recorded (n
   }
   // A kind the kit never writes.
   await Deno.writeTextFile(`${saved}/method.json`, JSON.stringify({ ...meta, extra: { inputs: "pairs" } }));
-  await rejects(() => getMethod("finetune").load(saved, model), "method.json", /field "extra\.inputs"\): must be "text" \(single texts\) or "pair" \(sentence pairs\), got "pairs"/);
+  await rejects(
+    () => getMethod("finetune").load(saved, model),
+    "method.json",
+    /field "extra\.inputs"\): must be "text" \(single texts\) or "pair" \(sentence pairs\), got "pairs"/,
+  );
   const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
   await Deno.writeTextFile(`${out}/config.json`, JSON.stringify({ ...config, promptlab: { inputs: 2 } }));
   await rejects(() => openPredictor(out, MODEL), "config.json", /field "promptlab\.inputs"\): must be "text" .*, got 2/);
@@ -291,13 +319,20 @@ Deno.test("export: a fine-tuning predictor saved before the kind was recorded (n
 
 Deno.test("export: PET with a pair template exports; petProbabilities fills both slots as the kit (cut longest-first, a typed [MASK] as [UNK])", async () => {
   const { pairs } = await pairSetup();
-  const { predictor, saved, out, exported } = await trainAndExport("pet", { ...TINY, lr: 1e-4, template: "pair-question", verbalizer: PAIR_WORDS }, "pair");
+  const { predictor, saved, out, exported } = await trainAndExport("pet", {
+    ...TINY,
+    lr: 1e-4,
+    template: "pair-question",
+    verbalizer: PAIR_WORDS,
+  }, "pair");
   assert.deepEqual(exported, { pipeline: "fill-mask", inputs: "pair" });
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
   assert.equal(spec.patterns[0].template, "{text}？[MASK]，{text_b}");
   const fillMask = await pipeline("fill-mask", offline(out), { local_files_only: true }) as FillMaskPipeline;
   const tok = fillMask.tokenizer as unknown as PromptTokenizer;
-  assert.deepEqual(petPrompts(tok, spec.patterns[0], [{ text: "几点了", textB: "现在几点" }], spec.maxLength), ["几点了 ？ [MASK] ， 现在几点"]);
+  assert.deepEqual(petPrompts(tok, spec.patterns[0], [{ text: "几点了", textB: "现在几点" }], spec.maxLength), [
+    "几点了 ？ [MASK] ， 现在几点",
+  ]);
   const kit = await predictor.predictProba(pairs);
   assertClose(await petProbabilities(fillMask, spec, pairs), kit);
   for (const dir of [saved, out]) {
@@ -309,27 +344,50 @@ Deno.test("export: PET with a pair template exports; petProbabilities fills both
 
 Deno.test("export: refused with a clear error — AutoPrompt, another base model, a fine-tuned PET ensemble; petPrompts refuses inputs of the other kind", async () => {
   const { model, train, labels } = await setup();
-  const { predictor } = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
+  const { predictor } = await getMethod("pet").create(model, labels, {
+    mode: "zero-shot",
+    maxLength: 32,
+    template: "fewclue",
+    verbalizer: "satisfied",
+  }).fit(train, []);
   const dir = await Deno.makeTempDir();
   await predictor.save(`${dir}/pet`);
   await Deno.mkdir(`${dir}/ap`);
   await Deno.writeTextFile(`${dir}/ap/method.json`, JSON.stringify({ method: "autoprompt", options: {}, labels }));
-  await rejects(() => exportSaved(`${dir}/ap`, model, `${dir}/out`), "method.json", /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2, soft-prompt$/);
+  await rejects(
+    () => exportSaved(`${dir}/ap`, model, `${dir}/out`),
+    "method.json",
+    /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2, soft-prompt$/,
+  );
   const other = { ...model, dir: `${dir}/other`, config: { ...model.config } };
   await Deno.mkdir(other.dir);
   await Deno.writeTextFile(`${other.dir}/config.json`, "{}");
   await Deno.copyFile(model.weightsFile, `${other.dir}/model.safetensors`);
-  await rejects(() => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`), "method.json", /saved on base model "promptlab-bert-zh-L4-H256"/);
+  await rejects(
+    () => exportSaved(`${dir}/pet`, { ...other, weightsFile: `${other.dir}/model.safetensors` }, `${dir}/out`),
+    "method.json",
+    /saved on base model "promptlab-bert-zh-L4-H256"/,
+  );
   // Two separately fine-tuned patterns are two models: one fill-mask folder cannot hold them.
   const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
   const ensemble = await getMethod("pet").create(model, labels, { ...TINY, steps: 1, maxLength: 16, patterns }).fit(train, []);
   await ensemble.predictor.save(`${dir}/ensemble`);
-  await rejects(() => exportSaved(`${dir}/ensemble`, model, `${dir}/out`), "method.json", /an ensemble of 2 separately fine-tuned patterns is 2 models; a fill-mask folder holds one/);
+  await rejects(
+    () => exportSaved(`${dir}/ensemble`, model, `${dir}/out`),
+    "method.json",
+    /an ensemble of 2 separately fine-tuned patterns is 2 models; a fill-mask folder holds one/,
+  );
   // Inputs of the other kind than the template takes.
   const tok = { tokenize: (t: string) => [...t], encode: (t: string) => [...t].map((c) => c.charCodeAt(0)) };
   const words = { Positive: ["好"] };
-  assert.throws(() => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: words }, ["好"], 32), /has a second input slot \{text_b\}: it needs text pairs/);
-  assert.throws(() => petPrompts(tok, { template: "{text}很[MASK]", verbalizer: words }, [{ text: "好", textB: "棒" }], 32), /has one input slot, but the inputs are sentence pairs/);
+  assert.throws(
+    () => petPrompts(tok, { template: "{text}{text_b}很[MASK]", verbalizer: words }, ["好"], 32),
+    /has a second input slot \{text_b\}: it needs text pairs/,
+  );
+  assert.throws(
+    () => petPrompts(tok, { template: "{text}很[MASK]", verbalizer: words }, [{ text: "好", textB: "棒" }], 32),
+    /has one input slot, but the inputs are sentence pairs/,
+  );
 });
 
 /** `deno task cli` with the task's own permissions (deno.json), so the test fails if they do not suffice. */
@@ -344,15 +402,28 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   await predictor.save(`${dir}/saved`);
   const exported = await cli(["export", `${dir}/saved`, "--out", `${dir}/exported`]);
   assert.equal(exported.code, 0, exported.stderr);
-  assert.equal(exported.stdout, `wrote: ${dir}/exported\nnext:  deno task cli predict ${dir}/exported --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("text-classification") (docs/export.md)\n`);
+  assert.equal(
+    exported.stdout,
+    `wrote: ${dir}/exported\nnext:  deno task cli predict ${dir}/exported --text "物流很快，包装完好。"   # the export through transformers.js' pipeline("text-classification") (docs/export.md)\n`,
+  );
 
-  const texts = ["物流很快，包装完好。", "质量太差, \"退货\"了", "一般"];
+  const texts = ["物流很快，包装完好。", '质量太差, "退货"了', "一般"];
   await Deno.writeTextFile(`${dir}/in.csv`, "id,review\n" + texts.map((t, i) => `${i},"${t.replaceAll('"', '""')}"`).join("\n") + "\n");
   await Deno.writeTextFile(`${dir}/in.jsonl`, texts.map((t) => JSON.stringify({ review: t })).join("\n") + "\n");
   const kit = await predictor.predictProba(texts);
   // Texts from a CSV, a JSON Lines file, or --text given once per text (commas and quotes kept).
-  const inputs = { csv: ["--input", `${dir}/in.csv`, "--text-column", "review"], jsonl: ["--input", `${dir}/in.jsonl`, "--text-column", "review"], text: texts.flatMap((t) => ["--text", t]) };
-  for (const [source, input, out] of [[`${dir}/saved`, inputs.csv, undefined], [`${dir}/exported`, inputs.jsonl, `${dir}/out.jsonl`], [`${dir}/exported`, inputs.text, undefined]] as const) {
+  const inputs = {
+    csv: ["--input", `${dir}/in.csv`, "--text-column", "review"],
+    jsonl: ["--input", `${dir}/in.jsonl`, "--text-column", "review"],
+    text: texts.flatMap((t) => ["--text", t]),
+  };
+  for (
+    const [source, input, out] of [[`${dir}/saved`, inputs.csv, undefined], [`${dir}/exported`, inputs.jsonl, `${dir}/out.jsonl`], [
+      `${dir}/exported`,
+      inputs.text,
+      undefined,
+    ]] as const
+  ) {
     const r = await cli(["predict", source, ...input, "--batch-size", "2", ...(out ? ["--out", out] : [])]);
     assert.equal(r.code, 0, r.stderr);
     const rows = (out ? await Deno.readTextFile(out) : r.stdout).trim().split("\n").map((l) => JSON.parse(l));
@@ -363,7 +434,10 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
       assert.equal(row.label, labels[kit[i].indexOf(Math.max(...kit[i]))]);
     });
     assert.match(r.stderr, /predict 3\/3 texts/, "progress on stderr");
-    assert.match(r.stderr, out ? new RegExp(`wrote: ${out}\n$`) : /wrote nothing \(the rows went to stdout; --out FILE writes them to a file\)\n$/);
+    assert.match(
+      r.stderr,
+      out ? new RegExp(`wrote: ${out}\n$`) : /wrote nothing \(the rows went to stdout; --out FILE writes them to a file\)\n$/,
+    );
   }
   // A model trained on single texts refuses pairs (exit 2, one line naming the flag), saved or exported.
   const paired = await cli(["predict", `${dir}/exported`, "--text", "物流很快", "--text-b", "包装完好"]);
@@ -371,7 +445,9 @@ Deno.test("cli: export, then predict over a CSV (saved), a JSON Lines file and r
   assert.equal(paired.stderr, "error: --text-b: the model (export text-classification) was trained on single texts: drop --text-b\n");
   await assert.rejects(
     () => predictCommand.run([`${dir}/saved`, "--input", `${dir}/in.csv`, "--text-column", "review", "--text-b-column", "id"]),
-    (e: Error) => e instanceof InputError && e.location.field === "--text-b-column" && /the model \(saved finetune\) was trained on single texts: drop --text-b-column$/.test(e.message),
+    (e: Error) =>
+      e instanceof InputError && e.location.field === "--text-b-column" &&
+      /the model \(saved finetune\) was trained on single texts: drop --text-b-column$/.test(e.message),
   );
   const bad = await cli(["predict", `${dir}/saved`]);
   assert.equal(bad.code, 2);
@@ -389,12 +465,25 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   await ft.predictor.save(`${dir}/ft`);
   const ftExported = await cli(["export", `${dir}/ft`, "--out", `${dir}/ft-export`]);
   assert.equal(ftExported.code, 0, ftExported.stderr);
-  assert.match(ftExported.stdout, /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("text-classification"\)/, "the next step gives a pair");
-  const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "pair-question", verbalizer: PAIR_WORDS }, "pair").fit([], []);
+  assert.match(
+    ftExported.stdout,
+    /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("text-classification"\)/,
+    "the next step gives a pair",
+  );
+  const pet = await getMethod("pet").create(model, labels, {
+    mode: "zero-shot",
+    maxLength: 32,
+    template: "pair-question",
+    verbalizer: PAIR_WORDS,
+  }, "pair").fit([], []);
   await pet.predictor.save(`${dir}/pet`);
   const exported = await cli(["export", `${dir}/pet`, "--out", `${dir}/pet-export`]);
   assert.equal(exported.code, 0, exported.stderr);
-  assert.match(exported.stdout, /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("fill-mask"\)/, "the next step gives a pair");
+  assert.match(
+    exported.stdout,
+    /next: {2}deno task cli predict \S+ --text "今天天气怎么样" --text-b "今天的天气如何" {3}# .*pipeline\("fill-mask"\)/,
+    "the next step gives a pair",
+  );
 
   const few = pairs.slice(0, 3);
   await Deno.writeTextFile(`${dir}/pairs.csv`, "a,b\n" + few.map((p) => `${p.text},${p.textB}`).join("\n") + "\n");
@@ -402,7 +491,13 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   const byFlags = few.flatMap((p) => ["--text", p.text, "--text-b", p.textB]);
   const byFile = (file: string) => ["--input", file, "--text-column", "a", "--text-b-column", "b"];
   const ftKit = await ft.predictor.predictProba(few), petKit = await pet.predictor.predictProba(few);
-  for (const [source, input, kit] of [[`${dir}/ft`, byFlags, ftKit], [`${dir}/ft-export`, byFile(`${dir}/pairs.csv`), ftKit], [`${dir}/pet-export`, byFile(`${dir}/pairs.jsonl`), petKit]] as const) {
+  for (
+    const [source, input, kit] of [[`${dir}/ft`, byFlags, ftKit], [`${dir}/ft-export`, byFile(`${dir}/pairs.csv`), ftKit], [
+      `${dir}/pet-export`,
+      byFile(`${dir}/pairs.jsonl`),
+      petKit,
+    ]] as const
+  ) {
     const r = await cli(["predict", source, ...input, "--batch-size", "2"]);
     assert.equal(r.code, 0, r.stderr);
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -415,7 +510,10 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   // A pair model given single texts: exit 2 and one line naming the flag.
   const single = await cli(["predict", `${dir}/pet-export`, "--text", "几点了"]);
   assert.equal(single.code, 2);
-  assert.equal(single.stderr, "error: --text-b: the model (export fill-mask (PET)) takes sentence pairs, its template having a second input slot: give --text-b\n");
+  assert.equal(
+    single.stderr,
+    "error: --text-b: the model (export fill-mask (PET)) takes sentence pairs, its template having a second input slot: give --text-b\n",
+  );
   // Fine-tuning on pairs, saved or exported, likewise.
   for (const [source, kind] of [[`${dir}/ft`, "saved finetune"], [`${dir}/ft-export`, "export text-classification"]]) {
     const r = await cli(["predict", source, "--text", "几点了"]);
@@ -424,21 +522,64 @@ Deno.test("cli: predict takes pairs (--text-b, --text-b-column) through a saved 
   }
   // The other refusals, in process.
   const refused = (args: string[], field: string, problem: RegExp) =>
-    assert.rejects(() => predictCommand.run(args), (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message));
-  await refused([`${dir}/ft`, "--text", "一", "--text", "二", "--text-b", "三"], "--text-b", /^--text-b: 1 given for 2 --text: give one per --text, in the same order$/);
-  await refused([`${dir}/ft`, ...byFile(`${dir}/pairs.csv`).slice(0, 4), "--text-b", "三"], "--text-b", /goes with --text; with --input give --text-b-column/);
+    assert.rejects(
+      () => predictCommand.run(args),
+      (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message),
+    );
+  await refused(
+    [`${dir}/ft`, "--text", "一", "--text", "二", "--text-b", "三"],
+    "--text-b",
+    /^--text-b: 1 given for 2 --text: give one per --text, in the same order$/,
+  );
+  await refused(
+    [`${dir}/ft`, ...byFile(`${dir}/pairs.csv`).slice(0, 4), "--text-b", "三"],
+    "--text-b",
+    /goes with --text; with --input give --text-b-column/,
+  );
   await refused([`${dir}/ft`, "--text", "一", "--text-b-column", "b"], "--text-b-column", /goes with --input; with --text give --text-b/);
-  await refused([`${dir}/pet`, ...byFile(`${dir}/pairs.csv`).slice(0, 4)], "--text-b-column", /the model \(saved pet\) takes sentence pairs, .*: give --text-b-column$/);
-  const sentiment = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "{text}总之[MASK]。", verbalizer: PAIR_WORDS }).fit([], []);
+  await refused(
+    [`${dir}/pet`, ...byFile(`${dir}/pairs.csv`).slice(0, 4)],
+    "--text-b-column",
+    /the model \(saved pet\) takes sentence pairs, .*: give --text-b-column$/,
+  );
+  const sentiment = await getMethod("pet").create(model, labels, {
+    mode: "zero-shot",
+    maxLength: 32,
+    template: "{text}总之[MASK]。",
+    verbalizer: PAIR_WORDS,
+  }).fit([], []);
   await sentiment.predictor.save(`${dir}/single`);
-  await refused([`${dir}/single`, ...byFlags], "--text-b", /the model \(saved pet\) takes single texts, its template having one input slot: drop --text-b$/);
+  await refused(
+    [`${dir}/single`, ...byFlags],
+    "--text-b",
+    /the model \(saved pet\) takes single texts, its template having one input slot: drop --text-b$/,
+  );
 });
 
 Deno.test("cli: run --save keeps each split's predictor, which predict then opens", async () => {
   const dir = await Deno.makeTempDir();
   const ran = await cli([
-    "run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1,2",
-    "--steps", "2", "--batch-size", "4", "--eval-every", "0", "--max-length", "32", "--save", `${dir}/saved`,
+    "run",
+    "--method",
+    "finetune",
+    "--dataset",
+    "demo",
+    "--protocol",
+    "sampled",
+    "--k",
+    "4",
+    "--seeds",
+    "1,2",
+    "--steps",
+    "2",
+    "--batch-size",
+    "4",
+    "--eval-every",
+    "0",
+    "--max-length",
+    "32",
+    "--save",
+    `${dir}/saved`,
   ]);
   assert.equal(ran.code, 0, ran.stderr);
   assert.match(ran.stdout, new RegExp(`wrote: ${dir}/saved/k4_seed1, ${dir}/saved/k4_seed2`));
@@ -460,7 +601,9 @@ function minimalBase(): Promise<ModelFolder> {
     for (const f of ["config.json", "tokenizer.json", "vocab.txt"]) await Deno.copyFile(`${MODEL}/${f}`, `${dir}/${f}`);
     await Deno.writeTextFile(`${dir}/tokenizer_config.json`, JSON.stringify({ do_lower_case: true }));
     const { tensors } = await readSafetensors(`${MODEL}/model.safetensors`);
-    const kept = [...tensors].filter(([n]) => !n.includes("pooler")).map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }] as const);
+    const kept = [...tensors].filter(([n]) => !n.includes("pooler")).map(([n, t]) =>
+      [n, { shape: t.shape, data: t.data as Float32Array }] as const
+    );
     await writeSafetensors(`${dir}/model.safetensors`, new Map(kept));
     const model = await loadModelFolder(dir);
     assert.ok(model.poolerInitialized, "the premise: no pooler stored");
@@ -503,7 +646,14 @@ Deno.test("export: from a base with a minimal tokenizer_config and no pooler, ev
     const inputs = kind === "pair" ? pairs : texts;
     const tokenizerConfig = JSON.parse(await Deno.readTextFile(`${out}/tokenizer_config.json`));
     assert.deepEqual(
-      [tokenizerConfig.cls_token, tokenizerConfig.sep_token, tokenizerConfig.pad_token, tokenizerConfig.mask_token, tokenizerConfig.unk_token, tokenizerConfig.model_max_length],
+      [
+        tokenizerConfig.cls_token,
+        tokenizerConfig.sep_token,
+        tokenizerConfig.pad_token,
+        tokenizerConfig.mask_token,
+        tokenizerConfig.unk_token,
+        tokenizerConfig.model_max_length,
+      ],
       ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", TINY.maxLength],
       out,
     );
@@ -539,7 +689,9 @@ Deno.test("export: from a base with a minimal tokenizer_config and no pooler, ev
   // The PEFT adapter carries the pooler the kit ran (the base has none: a PEFT user would get a random one).
   const pt = await trainAndExport("ptuning-v2", { ...TINY, prefixLength: 2 }, "text", model);
   const adapter = await readSafetensors(`${pt.out}/adapter_model.safetensors`);
-  assert.ok(sameData(adapter.tensors.get("base_model.bert.pooler.dense.weight")!.data, model.weights.get("bert.pooler.dense.weight")!.data));
+  assert.ok(
+    sameData(adapter.tensors.get("base_model.bert.pooler.dense.weight")!.data, model.weights.get("bert.pooler.dense.weight")!.data),
+  );
 });
 
 /** Equal tensor contents (compared without node's assertion diff, which over large arrays exhausts memory). */
@@ -561,16 +713,26 @@ Deno.test("cli: the shipped scorer of a pair export gives cli predict's probabil
 Deno.test("export: bad inputs — a folder the kit did not write or a file as --out refused; an export over an export replaced whole (the user's files kept); NaN weights never shipped", async () => {
   const { model, train, labels } = await setup();
   const dir = await Deno.makeTempDir();
-  const pet = await getMethod("pet").create(model, labels, { mode: "zero-shot", maxLength: 32, template: "fewclue", verbalizer: "satisfied" }).fit(train, []);
+  const pet = await getMethod("pet").create(model, labels, {
+    mode: "zero-shot",
+    maxLength: 32,
+    template: "fewclue",
+    verbalizer: "satisfied",
+  }).fit(train, []);
   await pet.predictor.save(`${dir}/pet`);
   const ft = await getMethod("finetune").create(model, labels, { ...TINY, lr: 1e-3 }).fit(train, []);
   await ft.predictor.save(`${dir}/ft`);
   // A folder holding someone's files: refused, nothing touched.
   await Deno.mkdir(`${dir}/theirs`);
-  await Deno.writeTextFile(`${dir}/theirs/config.json`, "{\"mine\": true}");
-  await assert.rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/theirs`), (e: Error) => e instanceof InputError && e.location.field === "--out" && /holds files the kit did not export \(config\.json\): choose a new or empty folder/.test(e.message));
+  await Deno.writeTextFile(`${dir}/theirs/config.json`, '{"mine": true}');
+  await assert.rejects(
+    () => exportSaved(`${dir}/ft`, model, `${dir}/theirs`),
+    (e: Error) =>
+      e instanceof InputError && e.location.field === "--out" &&
+      /holds files the kit did not export \(config\.json\): choose a new or empty folder/.test(e.message),
+  );
   assert.deepEqual([...Deno.readDirSync(`${dir}/theirs`)].map((e) => e.name), ["config.json"]);
-  assert.equal(await Deno.readTextFile(`${dir}/theirs/config.json`), "{\"mine\": true}");
+  assert.equal(await Deno.readTextFile(`${dir}/theirs/config.json`), '{"mine": true}');
   await Deno.writeTextFile(`${dir}/file`, "x");
   await assert.rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/file`), /--out: .*file is a file, not a folder/);
   // A PET export, a note of the user's beside it, then a fine-tuning export over it: the PET files go (predict
@@ -582,7 +744,10 @@ Deno.test("export: bad inputs — a folder the kit did not write or a file as --
   await assert.rejects(() => Deno.stat(`${dir}/out/promptlab.json`), Deno.errors.NotFound);
   assert.equal(await Deno.readTextFile(`${dir}/out/NOTES.md`), "mine");
   const marker = JSON.parse(await Deno.readTextFile(`${dir}/out/promptlab_export.json`));
-  assert.ok(marker.files.includes("model.safetensors") && marker.files.includes("promptlab_scorer.mjs") && !marker.files.includes("NOTES.md"), marker.files.join());
+  assert.ok(
+    marker.files.includes("model.safetensors") && marker.files.includes("promptlab_scorer.mjs") && !marker.files.includes("NOTES.md"),
+    marker.files.join(),
+  );
   assert.equal(marker.tokenizer_ids, model.tokenizer.vocabSize);
   const opened = await openPredictor(`${dir}/out`, MODEL);
   assert.equal(opened.kind, "export text-classification");
@@ -592,8 +757,15 @@ Deno.test("export: bad inputs — a folder the kit did not write or a file as --
   const [name, head] = [...tensors][0];
   const data = Float32Array.from(head.data as Float32Array);
   data[1] = NaN;
-  await writeSafetensors(`${dir}/ft/weights.safetensors`, new Map([...tensors].map(([n, t]) => [n, n === name ? { shape: t.shape, data } : { shape: t.shape, data: t.data as Float32Array }])));
-  await rejects(() => exportSaved(`${dir}/ft`, model, `${dir}/nan`), `${dir}/ft/weights.safetensors`, new RegExp(`${name.replaceAll(".", "\\.")}.*(non-finite|NaN)`));
+  await writeSafetensors(
+    `${dir}/ft/weights.safetensors`,
+    new Map([...tensors].map(([n, t]) => [n, n === name ? { shape: t.shape, data } : { shape: t.shape, data: t.data as Float32Array }])),
+  );
+  await rejects(
+    () => exportSaved(`${dir}/ft`, model, `${dir}/nan`),
+    `${dir}/ft/weights.safetensors`,
+    new RegExp(`${name.replaceAll(".", "\\.")}.*(non-finite|NaN)`),
+  );
   await assert.rejects(() => Deno.stat(`${dir}/nan/onnx/model.onnx`), Deno.errors.NotFound);
 });
 
@@ -617,7 +789,10 @@ Deno.test("cli: predict on a broken export — a truncated onnx/model.onnx, no t
   const cases = [
     [truncated, `${truncated}/onnx/model.onnx: onnxruntime cannot load the model \\(truncated or not ONNX; export again\\)`],
     [untokenized, `${untokenized}/tokenizer.json: missing file: an export needs its tokenizer`],
-    [other, `${other}/tokenizer.json: 7 token ids but the export was written with a tokenizer of ${model.tokenizer.vocabSize}: the tokenizer is another model's; export again`],
+    [
+      other,
+      `${other}/tokenizer.json: 7 token ids but the export was written with a tokenizer of ${model.tokenizer.vocabSize}: the tokenizer is another model's; export again`,
+    ],
   ];
   for (const [folder, message] of cases) {
     const r = await cli(["predict", folder, "--text", "物流很快"]);
@@ -636,7 +811,8 @@ function hasTorch(): boolean {
 }
 
 Deno.test({
-  name: "export: the P-tuning v2 adapter, loaded onto the base with PEFT's semantics in PyTorch (tools/peft_check.py), gives the kit's labels and probabilities on 20 texts",
+  name:
+    "export: the P-tuning v2 adapter, loaded onto the base with PEFT's semantics in PyTorch (tools/peft_check.py), gives the kit's labels and probabilities on 20 texts",
   ignore: !requireShared() && !hasTorch(),
   async fn() {
     const model = await minimalBase();
@@ -651,7 +827,9 @@ Deno.test({
     });
     const inputs = `${out}/../kit.json`;
     await Deno.writeTextFile(inputs, JSON.stringify({ rows, probabilities: await predictor.predictProba(texts) }));
-    const ran = await new Deno.Command(python(), { args: [`${root}/tools/peft_check.py`, "--base", model.dir, "--export", out, "--inputs", inputs] }).output();
+    const ran = await new Deno.Command(python(), {
+      args: [`${root}/tools/peft_check.py`, "--base", model.dir, "--export", out, "--inputs", inputs],
+    }).output();
     const report = JSON.parse(new TextDecoder().decode(ran.stdout));
     assert.ok(ran.success, new TextDecoder().decode(ran.stderr) + JSON.stringify(report));
     assert.deepEqual([report.texts, report.labels_agree, report.keys_ignored_or_not_saved], [20, 20, []]);
@@ -665,11 +843,13 @@ function mlpPrompt(saved: Map<string, { shape: number[]; data: Float32Array | In
   const t = (n: string) => saved.get(`prompt_encoder.${n}`)!;
   const layer = (x: number[][], i: number, relu: boolean) => {
     const { shape: [out, inp], data: w } = t(`mlp_head.${i}.weight`), b = t(`mlp_head.${i}.bias`).data;
-    return x.map((row) => Array.from({ length: out }, (_, o) => {
-      let s = Number(b[o]);
-      for (let k = 0; k < inp; k++) s += row[k] * Number(w[o * inp + k]);
-      return relu ? Math.max(0, s) : s;
-    }));
+    return x.map((row) =>
+      Array.from({ length: out }, (_, o) => {
+        let s = Number(b[o]);
+        for (let k = 0; k < inp; k++) s += row[k] * Number(w[o * inp + k]);
+        return relu ? Math.max(0, s) : s;
+      })
+    );
   };
   const { shape: [P, H], data } = t("embedding.weight");
   const table = Array.from({ length: P }, (_, p) => Array.from(data.subarray(p * H, (p + 1) * H), Number));
@@ -687,7 +867,12 @@ Deno.test("export: a soft prompt (vectors baked into the graph) classifies in pi
   const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
   assert.deepEqual(config.architectures, ["BertForMaskedLM"]);
   const spec = JSON.parse(await Deno.readTextFile(`${out}/promptlab.json`)) as PetExportSpec;
-  assert.deepEqual(spec, { method: "soft-prompt", labels, maxLength: TINY.maxLength, patterns: [{ template: "{text}，[P][P][P][MASK]", verbalizer: { Positive: ["好"], Negative: ["差"] } }] });
+  assert.deepEqual(spec, {
+    method: "soft-prompt",
+    labels,
+    maxLength: TINY.maxLength,
+    patterns: [{ template: "{text}，[P][P][P][MASK]", verbalizer: { Positive: ["好"], Negative: ["差"] } }],
+  });
   const kit = await predictor.predictProba(inputs);
   // What cli predict runs on the export (transformers.js' fill-mask), and the shipped scorer.
   const opened = await openPredictor(out, model.dir);
@@ -718,20 +903,37 @@ Deno.test("export: a soft prompt (vectors baked into the graph) classifies in pi
   assert.ok(sameData(tensors.get(PEFT_PREFIX)!.data, trained.data), "the adapter holds the trained vectors");
   // The backbone is the base's: model.safetensors holds its weights as they were.
   const weights = (await readSafetensors(`${out}/model.safetensors`)).tensors;
-  assert.ok(sameData(weights.get("bert.encoder.layer.0.output.dense.weight")!.data, model.weights.get("bert.encoder.layer.0.output.dense.weight")!.data));
+  assert.ok(
+    sameData(
+      weights.get("bert.encoder.layer.0.output.dense.weight")!.data,
+      model.weights.get("bert.encoder.layer.0.output.dense.weight")!.data,
+    ),
+  );
   // A NaN soft vector: refused naming the file and tensor, no folder written.
   const data = Float32Array.from(trained.data as Float32Array);
   data[5] = NaN;
   await writeSafetensors(`${saved}/weights.safetensors`, new Map([["prompt_encoder.embedding.weight", { shape: trained.shape, data }]]));
   const nan = `${out}-nan`;
-  await rejects(() => exportSaved(saved, model, nan), `${saved}/weights.safetensors`, /prompt_encoder\.embedding\.weight.*(non-finite|NaN)/);
+  await rejects(
+    () => exportSaved(saved, model, nan),
+    `${saved}/weights.safetensors`,
+    /prompt_encoder\.embedding\.weight.*(non-finite|NaN)/,
+  );
   await assert.rejects(() => Deno.stat(`${nan}/onnx/model.onnx`), Deno.errors.NotFound);
 });
 
 Deno.test("export: a soft prompt through the MLP encoder with the backbone trained exports the vectors it computes (PEFT P_TUNING) and its backbone; pairs, saved and exported, agree", async () => {
   const { model } = await setup();
   const { pairs, labels } = await pairSetup();
-  const options = { ...TINY, lr: 1e-3, template: "{text}？[P][P][MASK]，{text_b}", verbalizer: PAIR_WORDS, promptEncoder: "mlp", encoderHiddenSize: 16, trainBackbone: true };
+  const options = {
+    ...TINY,
+    lr: 1e-3,
+    template: "{text}？[P][P][MASK]，{text_b}",
+    verbalizer: PAIR_WORDS,
+    promptEncoder: "mlp",
+    encoderHiddenSize: 16,
+    trainBackbone: true,
+  };
   const { predictor, saved, out, exported } = await trainAndExport("soft-prompt", options, "pair");
   assert.deepEqual(exported, { pipeline: "fill-mask", inputs: "pair" });
   const kit = await predictor.predictProba(pairs);
@@ -745,7 +947,15 @@ Deno.test("export: a soft prompt through the MLP encoder with the backbone train
 
   const adapter = JSON.parse(await Deno.readTextFile(`${out}/adapter_config.json`));
   assert.deepEqual(
-    [adapter.peft_type, adapter.task_type, adapter.base_model_name_or_path, adapter.num_virtual_tokens, adapter.encoder_reparameterization_type, adapter.encoder_hidden_size, adapter.encoder_num_layers],
+    [
+      adapter.peft_type,
+      adapter.task_type,
+      adapter.base_model_name_or_path,
+      adapter.num_virtual_tokens,
+      adapter.encoder_reparameterization_type,
+      adapter.encoder_hidden_size,
+      adapter.encoder_num_layers,
+    ],
     ["P_TUNING", "FEATURE_EXTRACTION", "soft-prompt-export", 2, "MLP", 16, 2],
     "a trained backbone: the adapter applies to the export's own model.safetensors",
   );
@@ -756,7 +966,10 @@ Deno.test("export: a soft prompt through the MLP encoder with the backbone train
   want.flat().forEach((v, i) => assert.ok(Math.abs(Number(vectors.data[i]) - v) <= 1e-5, `vector entry ${i}: ${vectors.data[i]} vs ${v}`));
   const weights = (await readSafetensors(`${out}/model.safetensors`)).tensors;
   const name = "bert.encoder.layer.0.output.dense.weight";
-  assert.ok(sameData(weights.get(name)!.data, savedTensors.get(name)!.data) && !sameData(weights.get(name)!.data, model.weights.get(name)!.data), "the trained backbone");
+  assert.ok(
+    sameData(weights.get(name)!.data, savedTensors.get(name)!.data) && !sameData(weights.get(name)!.data, model.weights.get(name)!.data),
+    "the trained backbone",
+  );
 });
 
 Deno.test("cli: export a soft prompt, then predict with the export and with the saved predictor: the same probabilities", async () => {

@@ -54,7 +54,10 @@ sharedTest("fewclue tasks: test_public rows and label counts through the mirror 
   for (const name of NEW_TASKS) {
     const stats = await datasetStats(name, src());
     rows[name] = stats.splits.test_public.rows;
-    assert.equal(stats.splits.train_0.rows, stats.splits.train_0.labels && Object.values(stats.splits.train_0.labels).reduce((a, b) => a + b));
+    assert.equal(
+      stats.splits.train_0.rows,
+      stats.splits.train_0.labels && Object.values(stats.splits.train_0.labels).reduce((a, b) => a + b),
+    );
   }
   // CSL's file holds 2838 rows (FewCLUE's README counts 2828); nothing is dropped from an official file.
   assert.deepEqual(rows, { csl: 2838, cluewsc: 976, iflytek: 1749, csldcp: 1784 });
@@ -76,13 +79,24 @@ sharedTest("fewclue tasks: CSL's keywords and CLUEWSC's spans become the pair's 
 
 Deno.test("cluewsc: a span index that does not hold its span text is an input error naming file, line and field", () => {
   const file = "wsc.json";
-  const good = { idx: 0, text: "小明说他饿了。", label: "true", target: { span1_index: 0, span1_text: "小明", span2_index: 3, span2_text: "他" } };
+  const good = {
+    idx: 0,
+    text: "小明说他饿了。",
+    label: "true",
+    target: { span1_index: 0, span1_text: "小明", span2_index: 3, span2_text: "他" },
+  };
   const spec = { ...fewcluePairSpec(true, ["True", "False"], { true: "True", false: "False" }), text: "text" };
   const parse = (rows: unknown[]) => parseJsonl(rows.map((r) => JSON.stringify(r)).join("\n"), file, spec, cluewscRecord);
   assert.deepEqual(parse([good]).rows, [{ text: "小明说他饿了。", textB: "“他”指的是“小明”", label: "True" }]);
   const shifted = { ...good, target: { ...good.target, span2_index: 2 } };
-  assert.throws(() => parse([good, shifted]), inputError(file, 2, "target.span2_index", /span "他" is not at index 2 of the text \(found "说"\)/));
-  assert.throws(() => parse([{ ...good, target: { ...good.target, span1_text: 3 } }]), inputError(file, 1, "target.span1_text", /non-empty string/));
+  assert.throws(
+    () => parse([good, shifted]),
+    inputError(file, 2, "target.span2_index", /span "他" is not at index 2 of the text \(found "说"\)/),
+  );
+  assert.throws(
+    () => parse([{ ...good, target: { ...good.target, span1_text: 3 } }]),
+    inputError(file, 1, "target.span1_text", /non-empty string/),
+  );
   assert.throws(() => parse([{ ...good, target: "小明" }]), inputError(file, 1, "target", /must be an object/));
   assert.throws(() => parse([{ ...good, label: "maybe" }]), inputError(file, 1, "label", /unknown label "maybe"/));
 });
@@ -116,23 +130,33 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt on the 
   const grid = (options: Record<string, unknown>) =>
     parseGrid({ name: "g", dataset: "iflytek", protocol: { kind: "fewclue", indices: [0] }, methods: [{ method: "pet", options }] });
   await checkGrid(grid({}), { model, task: getTask("iflytek") });
-  await assert.rejects(() => checkGrid(grid({ verbalizer: "good-bad" }), { model, task: getTask("iflytek"), file: "g.json" }), (e: Error) => {
-    assert.ok(e instanceof InputError && e.location.field === "methods[0].options.verbalizer", e.message);
-    return true;
-  });
+  await assert.rejects(
+    () => checkGrid(grid({ verbalizer: "good-bad" }), { model, task: getTask("iflytek"), file: "g.json" }),
+    (e: Error) => {
+      assert.ok(e instanceof InputError && e.location.field === "methods[0].options.verbalizer", e.message);
+      return true;
+    },
+  );
 });
 
-sharedTest("chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs refuse it", "data/fewclue/chid", async () => {
-  const task = getTask("chid");
-  assert.deepEqual([task.choices, task.labels], [7, ["0", "1", "2", "3", "4", "5", "6"]]);
-  const stats = await datasetStats("chid", src());
-  assert.deepEqual([stats.splits.test_public.rows, stats.splits.test.rows, stats.splits.train_0.rows], [2002, 2000, 42]);
-  assert.deepEqual(stats.splits.test_public.labels, Object.fromEntries(task.labels.map((l) => [l, 286])));
-  const [first] = await loadSplit("chid", "train_0", src());
-  assert.deepEqual([first.label, first.choices!.length, first.text.includes("#idiom#")], ["1", 7, true]);
-  assert.equal(first.choices![1], "气势汹汹");
-  assert.throws(() => optionsOnTask("pet", task), (e: Error) => e instanceof InputError && /multiple-choice task \(7 candidates per row\), which no method scores yet/.test(e.message));
-});
+sharedTest(
+  "chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs refuse it",
+  "data/fewclue/chid",
+  async () => {
+    const task = getTask("chid");
+    assert.deepEqual([task.choices, task.labels], [7, ["0", "1", "2", "3", "4", "5", "6"]]);
+    const stats = await datasetStats("chid", src());
+    assert.deepEqual([stats.splits.test_public.rows, stats.splits.test.rows, stats.splits.train_0.rows], [2002, 2000, 42]);
+    assert.deepEqual(stats.splits.test_public.labels, Object.fromEntries(task.labels.map((l) => [l, 286])));
+    const [first] = await loadSplit("chid", "train_0", src());
+    assert.deepEqual([first.label, first.choices!.length, first.text.includes("#idiom#")], ["1", 7, true]);
+    assert.equal(first.choices![1], "气势汹汹");
+    assert.throws(
+      () => optionsOnTask("pet", task),
+      (e: Error) => e instanceof InputError && /multiple-choice task \(7 candidates per row\), which no method scores yet/.test(e.message),
+    );
+  },
+);
 
 Deno.test("chid: an answer out of range or a content without its #idiom# blank is an input error naming file, line and field", () => {
   const file = "chid.json";
@@ -142,7 +166,13 @@ Deno.test("chid: an answer out of range or a content without its #idiom# blank i
   assert.deepEqual(parse(good).rows[0], { text: good.content, choices: good.candidates, id: "1", label: "0" });
   assert.throws(() => parse({ ...good, answer: 3 }), inputError(file, 2, "answer", /index of the right candidate, 0\.\.2, got 3/));
   assert.throws(() => parse({ ...good, answer: -1 }), inputError(file, 2, "answer", /got -1/));
-  assert.throws(() => parse({ ...good, content: "他做事一心一意。" }), inputError(file, 2, "content", /exactly one #idiom# blank, found 0/));
+  assert.throws(
+    () => parse({ ...good, content: "他做事一心一意。" }),
+    inputError(file, 2, "content", /exactly one #idiom# blank, found 0/),
+  );
   assert.throws(() => parse({ ...good, content: "#idiom#又#idiom#" }), inputError(file, 2, "content", /found 2/));
-  assert.throws(() => parse({ ...good, candidates: ["一心一意", "一心一意"] }), inputError(file, 2, "candidates", /distinct non-empty strings/));
+  assert.throws(
+    () => parse({ ...good, candidates: ["一心一意", "一心一意"] }),
+    inputError(file, 2, "candidates", /distinct non-empty strings/),
+  );
 });

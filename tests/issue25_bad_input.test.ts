@@ -51,9 +51,17 @@ Deno.test("model folder: a weights path that is a folder, a symlink loop, an abs
   const config = JSON.parse(await Deno.readTextFile(`${dir}/big/config.json`));
   // Refused from the weights' own sizes, before a tensor of the config's sizes is allocated.
   await Deno.writeTextFile(`${dir}/big/config.json`, JSON.stringify({ ...config, num_hidden_layers: 100_000_000 }));
-  await rejects(() => loadModelFolder(`${dir}/big`), `(field "num_hidden_layers")`, /the weights hold 2 encoder layers but config.json has num_hidden_layers 100000000; fix the config/);
+  await rejects(
+    () => loadModelFolder(`${dir}/big`),
+    `(field "num_hidden_layers")`,
+    /the weights hold 2 encoder layers but config.json has num_hidden_layers 100000000; fix the config/,
+  );
   await Deno.writeTextFile(`${dir}/big/config.json`, JSON.stringify({ ...config, hidden_size: 1_000_000_000 }));
-  await rejects(() => loadModelFolder(`${dir}/big`), `(field "hidden_size")`, /config.json has hidden_size 1000000000 but the weights' bert.embeddings.word_embeddings.weight is \[245,16\]/);
+  await rejects(
+    () => loadModelFolder(`${dir}/big`),
+    `(field "hidden_size")`,
+    /config.json has hidden_size 1000000000 but the weights' bert.embeddings.word_embeddings.weight is \[245,16\]/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -113,7 +121,12 @@ Deno.test("checkpoints: a leftover checkpoint.old beside checkpoint/ is replaced
   const dir = await Deno.makeTempDir();
   const ckpt = (value: number) => ({
     weights: new Map([["w", { shape: [2], data: new Float32Array([value, 1]) }]]),
-    optimizer: { step: 1, paramSteps: new Map([["w", 1]]), m: new Map([["w", { shape: [2], data: new Float32Array(2) }]]), v: new Map([["w", { shape: [2], data: new Float32Array(2) }]]) },
+    optimizer: {
+      step: 1,
+      paramSteps: new Map([["w", 1]]),
+      m: new Map([["w", { shape: [2], data: new Float32Array(2) }]]),
+      v: new Map([["w", { shape: [2], data: new Float32Array(2) }]]),
+    },
     state: { step: 1, totalSteps: 3, epoch: 0, index: 1, tokensSeen: 10, elapsedSeconds: 1, log: [] },
   });
   await saveCheckpoint(`${dir}/checkpoint`, ckpt(1));
@@ -123,7 +136,11 @@ Deno.test("checkpoints: a leftover checkpoint.old beside checkpoint/ is replaced
   assert.equal((await loadCheckpoint(`${dir}/checkpoint`))!.weights.get("w")!.data[0], 2);
   assert.ok(!(await Deno.stat(`${dir}/checkpoint.old`).then(() => true, () => false)));
   await saveCheckpoint(`${dir}/checkpoint`, ckpt(NaN));
-  await rejects(() => loadCheckpoint(`${dir}/checkpoint`), `${dir}/checkpoint/weights.safetensors (field "w")`, /non-finite weight NaN at flat index 0/);
+  await rejects(
+    () => loadCheckpoint(`${dir}/checkpoint`),
+    `${dir}/checkpoint/weights.safetensors (field "w")`,
+    /non-finite weight NaN at flat index 0/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -141,24 +158,51 @@ Deno.test("saved predictors: a missing head, NaN weights, more labels than the h
   await rejects(() => finetune.load(`${dir}/ft`, model), `${weights} (field "classifier.weight")`, /the classification head is missing/);
   await Deno.writeFile(weights, original);
   await editTensors(weights, (m) => m.get("classifier.weight")!.data[3] = Infinity);
-  await rejects(() => finetune.load(`${dir}/ft`, model), `${weights} (field "classifier.weight")`, /non-finite weight Infinity at flat index 3/);
+  await rejects(
+    () => finetune.load(`${dir}/ft`, model),
+    `${weights} (field "classifier.weight")`,
+    /non-finite weight Infinity at flat index 3/,
+  );
   await Deno.writeFile(weights, original);
 
   const json = JSON.parse(await Deno.readTextFile(meta));
   await Deno.writeTextFile(meta, JSON.stringify({ ...json, labels: [...LABELS, "Neutral"] }));
-  await rejects(() => finetune.load(`${dir}/ft`, model), `${meta} (field "labels")`, /lists 3 labels \(Positive, Negative, Neutral\) but the saved head has 2 classes/);
+  await rejects(
+    () => finetune.load(`${dir}/ft`, model),
+    `${meta} (field "labels")`,
+    /lists 3 labels \(Positive, Negative, Neutral\) but the saved head has 2 classes/,
+  );
   await Deno.writeTextFile(meta, JSON.stringify({ ...json, labels: ["Positive"] }));
-  await rejects(() => finetune.load(`${dir}/ft`, model), `${meta} (field "labels")`, /must list at least two distinct label names, got \["Positive"\]/);
+  await rejects(
+    () => finetune.load(`${dir}/ft`, model),
+    `${meta} (field "labels")`,
+    /must list at least two distinct label names, got \["Positive"\]/,
+  );
 
   const pet = getMethod("pet");
-  const petOptions = { steps: 1, minSteps: 1, batchSize: 2, maxLength: 32, template: "{text}很[MASK]。", verbalizer: { Positive: ["好"], Negative: ["差"] } };
+  const petOptions = {
+    steps: 1,
+    minSteps: 1,
+    batchSize: 2,
+    maxLength: 32,
+    template: "{text}很[MASK]。",
+    verbalizer: { Positive: ["好"], Negative: ["差"] },
+  };
   await (await pet.create(model, LABELS, petOptions).fit(ROWS, ROWS)).predictor.save(`${dir}/pet`);
   const petMeta = JSON.parse(await Deno.readTextFile(`${dir}/pet/method.json`));
   await Deno.writeTextFile(`${dir}/pet/method.json`, JSON.stringify({ ...petMeta, labels: [...LABELS, "Neutral"] }));
-  await rejects(() => pet.load(`${dir}/pet`, model), `${dir}/pet/method.json (field "options.verbalizer.Neutral")`, /: label "Neutral" has no words$/);
+  await rejects(
+    () => pet.load(`${dir}/pet`, model),
+    `${dir}/pet/method.json (field "options.verbalizer.Neutral")`,
+    /: label "Neutral" has no words$/,
+  );
   await Deno.writeTextFile(`${dir}/pet/method.json`, JSON.stringify(petMeta));
   await editTensors(`${dir}/pet/weights.safetensors`, (m) => m.delete("pattern0/cls.predictions.bias"));
-  await rejects(() => pet.load(`${dir}/pet`, model), `(field "pattern0/cls.predictions.bias")`, /tensor missing: a fine-tuned PET pattern stores every weight/);
+  await rejects(
+    () => pet.load(`${dir}/pet`, model),
+    `(field "pattern0/cls.predictions.bias")`,
+    /tensor missing: a fine-tuned PET pattern stores every weight/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -170,21 +214,44 @@ Deno.test("data: a used CSV column named twice, labels that are objects or lists
   );
   // A repeated column the spec does not read is no one's business.
   assert.equal(parseCsv("text,label,x,x\n好,Positive,1,2\n", "ok.csv", { text: "text", label: "label" }).rows.length, 1);
-  await rejects(() => parseJsonl('{"t":"好","y":{"a":1}}\n', "o.jsonl", { text: "t", label: "y" }), `o.jsonl:1 (field "y")`, /a label must be a string or a number, got \{"a":1\}/);
-  await rejects(() => parseJsonl('{"t":"好","y":"p"}\n{"t":"差","y":[1]}\n', "o.jsonl", { text: "t", label: "y" }), `o.jsonl:2 (field "y")`, /got \[1\]/);
+  await rejects(
+    () => parseJsonl('{"t":"好","y":{"a":1}}\n', "o.jsonl", { text: "t", label: "y" }),
+    `o.jsonl:1 (field "y")`,
+    /a label must be a string or a number, got \{"a":1\}/,
+  );
+  await rejects(
+    () => parseJsonl('{"t":"好","y":"p"}\n{"t":"差","y":[1]}\n', "o.jsonl", { text: "t", label: "y" }),
+    `o.jsonl:2 (field "y")`,
+    /got \[1\]/,
+  );
   assert.deepEqual(parseJsonl('{"t":"好","y":1}\n', "n.jsonl", { text: "t", label: "y" }).rows, [{ text: "好", label: "1" }]);
-  await rejects(() => parseJsonl('{"t":"好","y":"p","i":{"n":1}}\n', "i.jsonl", { text: "t", label: "y", id: "i" }), `i.jsonl:1 (field "i")`, /an id must be a string or a number, got \{"n":1\}/);
+  await rejects(
+    () => parseJsonl('{"t":"好","y":"p","i":{"n":1}}\n', "i.jsonl", { text: "t", label: "y", id: "i" }),
+    `i.jsonl:1 (field "i")`,
+    /an id must be a string or a number, got \{"n":1\}/,
+  );
 
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/one.jsonl`, ['{"t":"好","y":"pos"}', '{"t":"好吃","y":"pos"}'].join("\n"));
-  await rejects(() => localTask({ train: `${dir}/one.jsonl`, text: "t", label: "y" }), `${dir}/one.jsonl (field "y")`, /holds only the label "pos" in column "y": a classifier needs at least two classes/);
-  await rejects(() => localTask({ train: `${dir}/one.jsonl`, text: "t", label: "y", labels: ["pos", "neg"] }), `${dir}/one.jsonl`, /only the label "pos"/);
+  await rejects(
+    () => localTask({ train: `${dir}/one.jsonl`, text: "t", label: "y" }),
+    `${dir}/one.jsonl (field "y")`,
+    /holds only the label "pos" in column "y": a classifier needs at least two classes/,
+  );
+  await rejects(
+    () => localTask({ train: `${dir}/one.jsonl`, text: "t", label: "y", labels: ["pos", "neg"] }),
+    `${dir}/one.jsonl`,
+    /only the label "pos"/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("K too large for the pool names the dataset, its pool and the binding class", async () => {
   const problem = await poolProblem(getTask("demo"), 500, 1);
-  assert.match(problem!, /^K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/);
+  assert.match(
+    problem!,
+    /^K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/,
+  );
   assert.equal(await poolProblem(getTask("demo"), 4, 1), undefined);
 });
 
@@ -223,21 +290,63 @@ Deno.test("model-card --comparison of the wrong shape names the field", async ()
 Deno.test("commands: one line and exit 2 for figures on an empty results file, run --k too large, predict --out a folder", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/empty.jsonl`, "");
-  const figures = await runDeno(["run", ...(await taskFlags("figures")), "lib/figures/main.ts", `${dir}/empty.jsonl`, "--out", `${dir}/figs`]);
+  const figures = await runDeno([
+    "run",
+    ...(await taskFlags("figures")),
+    "lib/figures/main.ts",
+    `${dir}/empty.jsonl`,
+    "--out",
+    `${dir}/figs`,
+  ]);
   assert.equal(figures.code, 2, figures.stderr);
   assert.equal(figures.stderr.trim(), `error: ${dir}/empty.jsonl: no rows to draw: the file is empty; run a grid into it first`);
   assert.ok(!(await Deno.stat(`${dir}/figs`).then(() => true, () => false)));
 
   const cli = await taskFlags("cli");
-  const run = await runDeno(["run", ...cli, "lib/cli/main.ts", "run", "--method", "finetune", "--dataset", "demo", "--protocol", "sampled", "--k", "500", "--seeds", "1", "--model", TINY_BERT]);
+  const run = await runDeno([
+    "run",
+    ...cli,
+    "lib/cli/main.ts",
+    "run",
+    "--method",
+    "finetune",
+    "--dataset",
+    "demo",
+    "--protocol",
+    "sampled",
+    "--k",
+    "500",
+    "--seeds",
+    "1",
+    "--model",
+    TINY_BERT,
+  ]);
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr.trim(), /^error: --k: K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/);
+  assert.match(
+    run.stderr.trim(),
+    /^error: --k: K = 500 is too large for demo's pool \(train\): class "\w+" has \d+ usable examples, fewer than the 1000 needed for 500 train \+ 500 dev \(the fewest of the 2 classes: this pool allows K ≤ \d+\)$/,
+  );
 
   const model = await loadModelFolder(TINY_BERT);
-  const { predictor } = await getMethod("finetune").create(model, LABELS, { steps: 1, minSteps: 1, batchSize: 2, maxLength: 32 }).fit(ROWS, ROWS);
+  const { predictor } = await getMethod("finetune").create(model, LABELS, { steps: 1, minSteps: 1, batchSize: 2, maxLength: 32 }).fit(
+    ROWS,
+    ROWS,
+  );
   await predictor.save(`${dir}/ft`);
   await Deno.mkdir(`${dir}/out`);
-  const predict = await runDeno(["run", ...cli, "lib/cli/main.ts", "predict", `${dir}/ft`, "--text", "很好", "--model", TINY_BERT, "--out", `${dir}/out`]);
+  const predict = await runDeno([
+    "run",
+    ...cli,
+    "lib/cli/main.ts",
+    "predict",
+    `${dir}/ft`,
+    "--text",
+    "很好",
+    "--model",
+    TINY_BERT,
+    "--out",
+    `${dir}/out`,
+  ]);
   assert.equal(predict.code, 2, predict.stderr);
   assert.equal(predict.stderr.trim(), `error: ${dir}/out: is a folder; give a file path`);
   await Deno.remove(dir, { recursive: true });

@@ -98,7 +98,9 @@ function layerProblems(graph: ImportGraph, layers: Readonly<Record<string, numbe
       const b = folderOf(to);
       if (to.startsWith("..")) problems.push(`${from} imports ${to}, outside lib/`);
       else if (!(b in layers)) problems.push(`${from} imports ${to}: lib/${b || "."} has no layer`);
-      else if (layers[b] > layers[a]) problems.push(`upward import: ${from} (${a}, layer ${layers[a]}) imports ${to} (${b}, layer ${layers[b]})`);
+      else if (layers[b] > layers[a]) {
+        problems.push(`upward import: ${from} (${a}, layer ${layers[a]}) imports ${to} (${b}, layer ${layers[b]})`);
+      }
       if (a !== b) folders.set(a, (folders.get(a) ?? new Set()).add(b));
     }
   }

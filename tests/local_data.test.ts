@@ -44,8 +44,30 @@ function cli(entry: string, args: string[], cwd: string): Promise<Ran> {
 
 Deno.test("run: a local CSV with PET label words as JSON trains and reports the dataset and model by name, no path", async () => {
   const dir = await dataDir();
-  const args = ["run", "--method", "pet", "--dataset", "reviews.csv", "--text", "review", "--label", "label", "--protocol", "sampled",
-    "--k", "2", "--seeds", "1", "--steps", "2", "--eval-every", "1", "--verbalizer", JSON.stringify(WORDS), "--json"];
+  const args = [
+    "run",
+    "--method",
+    "pet",
+    "--dataset",
+    "reviews.csv",
+    "--text",
+    "review",
+    "--label",
+    "label",
+    "--protocol",
+    "sampled",
+    "--k",
+    "2",
+    "--seeds",
+    "1",
+    "--steps",
+    "2",
+    "--eval-every",
+    "1",
+    "--verbalizer",
+    JSON.stringify(WORDS),
+    "--json",
+  ];
   const { code, stdout, stderr } = await cli("lib/cli/main.ts", args, dir);
   assert.equal(code, 0, stderr);
   const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -73,7 +95,7 @@ Deno.test("run: bad local inputs and label words are exit 2 with one line naming
     [[...base, "--dataset", "demo", "--text", "review"], /--text: belongs to a local dataset file .*"demo" is a dataset name/],
     [[...base, "--dataset", "reviews.csv", "--text", "comment", "--label", "label"], /reviews\.csv:1 \(field "comment"\): missing column/],
     [[...local, "--test", "none.csv"], /none\.csv: cannot read/],
-    [[...local, "--verbalizer", "{\"1\": [\"好\"]"], /--verbalizer: not valid JSON/],
+    [[...local, "--verbalizer", '{"1": ["好"]'], /--verbalizer: not valid JSON/],
     [[...local, "--verbalizer", "@nowhere.json"], /nowhere\.json \(field "--verbalizer"\): cannot read/],
     // The default verbalizer's labels (Positive/Negative) are not the file's.
     [local, /words given for "Positive", which is not one of the labels \[1, 0\]/],
@@ -95,17 +117,22 @@ Deno.test("run: label words from JSON, @file or a .json path; preset names stay 
   assert.deepEqual(opts(`@${dir}/words.json`), { verbalizer: WORDS });
   assert.deepEqual(opts(`${dir}/words.json`), { verbalizer: WORDS });
   assert.deepEqual(opts("good-bad"), { verbalizer: "good-bad" });
-  await Deno.writeTextFile(`${dir}/broken.json`, "{\"1\": ");
+  await Deno.writeTextFile(`${dir}/broken.json`, '{"1": ');
   assert.throws(() => opts(`${dir}/broken.json`), isInputError({ file: `${dir}/broken.json`, field: "--verbalizer" }, /not valid JSON/));
   // A template is no label words: `{text}` stays a template.
-  assert.deepEqual(methodOptions("pet", PET_DEFAULTS, new Map([["template", "{text}总之很[MASK]。"]])), { template: "{text}总之很[MASK]。" });
+  assert.deepEqual(methodOptions("pet", PET_DEFAULTS, new Map([["template", "{text}总之很[MASK]。"]])), {
+    template: "{text}总之很[MASK]。",
+  });
 });
 
 Deno.test("dataset flags: a data file must exist and have its columns named; a registered name takes no column flags", () => {
   assert.equal(datasetFromFlags("eprstmt", {}), "eprstmt");
   assert.equal(datasetFromFlags(undefined, {}), undefined);
   assert.throws(() => datasetFromFlags(undefined, { label: "y" }), isInputError({ field: "--label" }, /give --dataset FILE too/));
-  assert.throws(() => datasetFromFlags("eprstmt", { labels: ["a", "b"] }), isInputError({ field: "--labels" }, /belongs to a local dataset file/));
+  assert.throws(
+    () => datasetFromFlags("eprstmt", { labels: ["a", "b"] }),
+    isInputError({ field: "--labels" }, /belongs to a local dataset file/),
+  );
   assert.throws(() => datasetFromFlags("no/such.jsonl", { text: "t", label: "l" }), isInputError({ field: "--dataset" }, /no such file/));
 });
 
@@ -113,34 +140,72 @@ Deno.test("grid: a local dataset in grid JSON (paths relative to the grid file) 
   const dir = await dataDir();
   await Deno.mkdir(`${dir}/grids`);
   const file = `${dir}/grids/local.json`;
-  await Deno.writeTextFile(file, JSON.stringify({
-    name: "local",
-    dataset: { train: "../reviews.csv", text: "review", label: "label", labels: ["1", "0"] },
-    protocol: { kind: "sampled", k: [2], seeds: [1] },
-    methods: [
-      { method: "pet", options: { steps: 2, evalEvery: 1, verbalizer: WORDS } },
-      { method: "finetune", options: { steps: 2, evalEvery: 1 } },
-    ],
-  }));
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      name: "local",
+      dataset: { train: "../reviews.csv", text: "review", label: "label", labels: ["1", "0"] },
+      protocol: { kind: "sampled", k: [2], seeds: [1] },
+      methods: [
+        { method: "pet", options: { steps: 2, evalEvery: 1, verbalizer: WORDS } },
+        { method: "finetune", options: { steps: 2, evalEvery: 1 } },
+      ],
+    }),
+  );
   const grid = await loadGrid(file);
-  assert.deepEqual(grid.dataset, { train: `${dir}/reviews.csv`, test: undefined, text: "review", label: "label", labels: ["1", "0"], id: undefined, name: undefined });
+  assert.deepEqual(grid.dataset, {
+    train: `${dir}/reviews.csv`,
+    test: undefined,
+    text: "review",
+    label: "label",
+    labels: ["1", "0"],
+    id: undefined,
+    name: undefined,
+  });
   const model = await loadModelFolder(EMBEDDED_MODEL);
   const results = `${dir}/local.jsonl`;
   const rows = await runGrid(grid, { model, results, gridFile: file, progress: false });
-  assert.deepEqual(rows.map((r) => [r.method, r.dataset, r.labels, r.trainSize]), [["pet", "reviews", ["1", "0"], 4], ["finetune", "reviews", ["1", "0"], 4]]);
+  assert.deepEqual(rows.map((r) => [r.method, r.dataset, r.labels, r.trainSize]), [["pet", "reviews", ["1", "0"], 4], [
+    "finetune",
+    "reviews",
+    ["1", "0"],
+    4,
+  ]]);
   const written = await Deno.readTextFile(results);
   assert.doesNotMatch(written, MACHINE_PATH);
   const [first] = written.trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(first.model, { name: "promptlab-bert-zh-L4-H256", fingerprint: first.model.fingerprint, parameters: baseParameterCount(model.weights) });
+  assert.deepEqual(first.model, {
+    name: "promptlab-bert-zh-L4-H256",
+    fingerprint: first.model.fingerprint,
+    parameters: baseParameterCount(model.weights),
+  });
 });
 
 Deno.test("grid: --dataset runs a grid on a local file, as grid <name>-<dataset>", async () => {
   const dir = await dataDir();
   const file = `${dir}/g.json`;
-  await Deno.writeTextFile(file, JSON.stringify({
-    name: "g", dataset: "eprstmt", protocol: { kind: "sampled", k: [2], seeds: [1] }, methods: [{ method: "finetune", options: { steps: 2, evalEvery: 1 } }],
-  }));
-  const args = ["g.json", "--dataset", "reviews.csv", "--text", "review", "--label", "label", "--model", EMBEDDED_MODEL, "--results", "r.jsonl"];
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      name: "g",
+      dataset: "eprstmt",
+      protocol: { kind: "sampled", k: [2], seeds: [1] },
+      methods: [{ method: "finetune", options: { steps: 2, evalEvery: 1 } }],
+    }),
+  );
+  const args = [
+    "g.json",
+    "--dataset",
+    "reviews.csv",
+    "--text",
+    "review",
+    "--label",
+    "label",
+    "--model",
+    EMBEDDED_MODEL,
+    "--results",
+    "r.jsonl",
+  ];
   const { code, stderr } = await cli("lib/experiments/main.ts", args, dir);
   assert.equal(code, 0, stderr);
   const [row] = await readResultsFile(`${dir}/r.jsonl`);
@@ -174,7 +239,9 @@ Deno.test("grid: a bad local dataset is an error naming the grid file and field 
     [{ ...local, test: "missing.csv" }, "dataset.test", /missing\.csv: cannot read/],
     ["nonesuch", "dataset", /unknown dataset "nonesuch"/],
   ];
-  for (const [dataset, field, text] of data) await assert.rejects(gridTask(grid(dataset), file), isInputError({ file, field }, text), field);
+  for (const [dataset, field, text] of data) {
+    await assert.rejects(gridTask(grid(dataset), file), isInputError({ file, field }, text), field);
+  }
   // The paths are the grid file's folder's: the message names the data file as found from the working folder.
   await assert.rejects(gridTask(grid({ ...local, text: "comment" }), file), new RegExp(`${dir}/reviews\\.csv:1`));
 
@@ -185,8 +252,17 @@ Deno.test("grid: a bad local dataset is an error naming the grid file and field 
     await checkGrid(g, { model, task: await gridTask(g, file), file });
   };
   await check(WORDS);
-  await assert.rejects(check({ Positive: ["好"], Negative: ["差"] }), isInputError({ file, field: "methods[0].options.verbalizer" }, /"Positive", which is not one of the labels \[1, 0\]/));
-  await assert.rejects(check({ "1": ["好"], "0": 5 }), isInputError({ file, field: "methods[0].options.verbalizer.0" }, /must be a word or a list of words, got 5/));
-  await assert.rejects(check(["好", "差"]), isInputError({ file, field: "methods[0].options.verbalizer" }, /must be a preset name or words per label/));
+  await assert.rejects(
+    check({ Positive: ["好"], Negative: ["差"] }),
+    isInputError({ file, field: "methods[0].options.verbalizer" }, /"Positive", which is not one of the labels \[1, 0\]/),
+  );
+  await assert.rejects(
+    check({ "1": ["好"], "0": 5 }),
+    isInputError({ file, field: "methods[0].options.verbalizer.0" }, /must be a word or a list of words, got 5/),
+  );
+  await assert.rejects(
+    check(["好", "差"]),
+    isInputError({ file, field: "methods[0].options.verbalizer" }, /must be a preset name or words per label/),
+  );
   assert.ok((await datasetTask("demo")).labels.length === 2);
 });

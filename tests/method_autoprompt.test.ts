@@ -17,7 +17,15 @@ import { shared, sharedTest } from "./_shared.ts";
 const MODEL = "models/zh-review-bert-tiny";
 const WORD = "bert.embeddings.word_embeddings.weight";
 // Small settings so the searches stay a few seconds each.
-const FAST: Partial<AutoPromptOptions> = { iterations: 2, batchSize: 8, accumulationSteps: 1, numCand: 3, evalBatchSize: 16, maxLength: 64, seed: 7 };
+const FAST: Partial<AutoPromptOptions> = {
+  iterations: 2,
+  batchSize: 8,
+  accumulationSteps: 1,
+  numCand: 3,
+  evalBatchSize: 16,
+  maxLength: 64,
+  seed: 7,
+};
 
 let cached: Promise<{ model: ModelFolder; train: Row[]; dev: Row[]; labels: string[] }> | undefined;
 function setup() {
@@ -61,7 +69,9 @@ sharedTest("embedding gradient at a trigger slot matches a central difference of
   const { grad } = await new FrozenScorer(model, labelTokens).gradient(b, seqs, gold);
   // The loss only sees the trigger row of E through the two trigger slots: d loss / d E[t] = Σ slots g.
   const g = new Float64Array(H);
-  seqs.forEach((s, r) => { for (let h = 0; h < H; h++) g[h] += grad[(r * b.seqLen + s.triggerPos[0]) * H + h]; });
+  seqs.forEach((s, r) => {
+    for (let h = 0; h < H; h++) g[h] += grad[(r * b.seqLen + s.triggerPos[0]) * H + h];
+  });
   const norm = Math.hypot(...g);
   assert.ok(norm > 1e-4, `a usable gradient (norm ${norm})`);
   const lossWith = async (eps: number) => {
@@ -79,41 +89,45 @@ sharedTest("embedding gradient at a trigger slot matches a central difference of
   assert.ok(Math.abs(numeric - norm) < 0.03 * norm + 1e-4, `numeric ${numeric} vs analytic ${norm}`);
 });
 
-sharedTest("search on EPRSTMT train_0: kept triggers never lose dev accuracy, weights untouched, same seed same triggers, save/load", MODEL, async () => {
-  const { model, train, dev, labels } = await setup();
-  const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
-  const fit = () => autoprompt.create(model, labels, FAST).fit(train, dev);
-  const { predictor, record } = await fit();
-  const p = predictor as AutoPromptPredictor;
+sharedTest(
+  "search on EPRSTMT train_0: kept triggers never lose dev accuracy, weights untouched, same seed same triggers, save/load",
+  MODEL,
+  async () => {
+    const { model, train, dev, labels } = await setup();
+    const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
+    const fit = () => autoprompt.create(model, labels, FAST).fit(train, dev);
+    const { predictor, record } = await fit();
+    const p = predictor as AutoPromptPredictor;
 
-  assert.equal(record.steps, 2);
-  assert.equal(record.losses.length, 2);
-  assert.equal(record.trainableParams, 3);
-  assert.deepEqual(record.dev.map((d) => d.step), [0, 1, 2]);
-  const devGold = labelIndices(dev, labels, "dev");
-  const kept = accuracyOf(await p.predictProba(dev.map((r) => r.text)), devGold);
-  assert.equal(kept, record.dev.find((d) => d.step === record.bestStep)!.accuracy, "the predictor holds the recorded best triggers");
-  assert.ok(kept >= record.dev[0].accuracy, `kept ${kept} >= initial [MASK] triggers ${record.dev[0].accuracy}`);
-  assert.match(p.prompt(), /^\{sentence\}.+\[MASK\]。$/);
-  for (const [n, data] of before) assert.deepEqual(model.weights.get(n)!.data, data, `weight ${n} unchanged`);
+    assert.equal(record.steps, 2);
+    assert.equal(record.losses.length, 2);
+    assert.equal(record.trainableParams, 3);
+    assert.deepEqual(record.dev.map((d) => d.step), [0, 1, 2]);
+    const devGold = labelIndices(dev, labels, "dev");
+    const kept = accuracyOf(await p.predictProba(dev.map((r) => r.text)), devGold);
+    assert.equal(kept, record.dev.find((d) => d.step === record.bestStep)!.accuracy, "the predictor holds the recorded best triggers");
+    assert.ok(kept >= record.dev[0].accuracy, `kept ${kept} >= initial [MASK] triggers ${record.dev[0].accuracy}`);
+    assert.match(p.prompt(), /^\{sentence\}.+\[MASK\]。$/);
+    for (const [n, data] of before) assert.deepEqual(model.weights.get(n)!.data, data, `weight ${n} unchanged`);
 
-  const again = await fit();
-  assert.deepEqual((again.predictor as AutoPromptPredictor).triggers, p.triggers, "same seed, same triggers");
-  assert.deepEqual(again.record.losses, record.losses);
+    const again = await fit();
+    assert.deepEqual((again.predictor as AutoPromptPredictor).triggers, p.triggers, "same seed, same triggers");
+    assert.deepEqual(again.record.losses, record.losses);
 
-  const dir = await Deno.makeTempDir();
-  try {
-    await p.save(dir);
-    const saved = JSON.parse(await Deno.readTextFile(`${dir}/method.json`));
-    assert.deepEqual(saved.extra.triggers, p.triggerTokens());
-    assert.equal(saved.extra.prompt, p.prompt());
-    const loaded = await autoprompt.load(dir, model);
-    const texts = dev.slice(0, 12).map((r) => r.text);
-    assert.deepEqual(await loaded.predictProba(texts), await p.predictProba(texts));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    const dir = await Deno.makeTempDir();
+    try {
+      await p.save(dir);
+      const saved = JSON.parse(await Deno.readTextFile(`${dir}/method.json`));
+      assert.deepEqual(saved.extra.triggers, p.triggerTokens());
+      assert.equal(saved.extra.prompt, p.prompt());
+      const loaded = await autoprompt.load(dir, model);
+      const texts = dev.slice(0, 12).map((r) => r.text);
+      assert.deepEqual(await loaded.predictProba(texts), await p.predictProba(texts));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 sharedTest("label search finds words for every class, none special and none shared", MODEL, async () => {
   const { model, train, dev, labels } = await setup();
@@ -145,5 +159,7 @@ sharedTest("bad options fail in create, before any search", MODEL, async () => {
     [{ metric: "f1" as "loss" }, /metric/],
     [{ maxLength: 1000 }, /maxLength/],
   ];
-  for (const [options, message] of bad) assert.throws(() => autoprompt.create(model, labels, options), (e: Error) => e instanceof InputError && message.test(e.message));
+  for (const [options, message] of bad) {
+    assert.throws(() => autoprompt.create(model, labels, options), (e: Error) => e instanceof InputError && message.test(e.message));
+  }
 });

@@ -35,23 +35,35 @@ async function smallSearch(options: Partial<AutoPromptOptions>) {
 Deno.test("search with accuracy+loglik: triggers move on 8 examples, flips are counted, same seed same search", async () => {
   const { predictor, record } = await smallSearch({ metric: "accuracy+loglik" });
   assert.ok(record.acceptedFlips! >= 1, `accepted flips ${record.acceptedFlips}`);
-  assert.ok(record.notes.includes(`accepted flips: ${record.acceptedFlips} of 3 iterations (metric accuracy+loglik)`), record.notes.join("; "));
+  assert.ok(
+    record.notes.includes(`accepted flips: ${record.acceptedFlips} of 3 iterations (metric accuracy+loglik)`),
+    record.notes.join("; "),
+  );
   const again = await smallSearch({ metric: "accuracy+loglik" });
   assert.equal(again.record.acceptedFlips, record.acceptedFlips);
   assert.deepEqual((again.predictor as AutoPromptPredictor).triggers, (predictor as AutoPromptPredictor).triggers);
   assert.deepEqual(again.record.dev, record.dev);
   // The same budget with plain accuracy: a strict gain in correct rows out of 8 is rarer, so fewer flips.
   const strict = await smallSearch({ metric: "accuracy" });
-  assert.ok(strict.record.acceptedFlips! < record.acceptedFlips!, `plain accuracy ${strict.record.acceptedFlips} vs ${record.acceptedFlips}`);
+  assert.ok(
+    strict.record.acceptedFlips! < record.acceptedFlips!,
+    `plain accuracy ${strict.record.acceptedFlips} vs ${record.acceptedFlips}`,
+  );
 });
 
 Deno.test("presets: `search` applies its options over the defaults, given options win, an unknown preset fails in create", async () => {
   const m = await model(), labels = ["Positive", "Negative"];
   assert.equal(AUTOPROMPT_PRESETS.search.metric, "accuracy+loglik");
-  assert.ok(AUTOPROMPT_PRESETS.search.numCand! >= 40 && AUTOPROMPT_PRESETS.search.iterations! >= 40, "the original's scale, not the defaults'");
+  assert.ok(
+    AUTOPROMPT_PRESETS.search.numCand! >= 40 && AUTOPROMPT_PRESETS.search.iterations! >= 40,
+    "the original's scale, not the defaults'",
+  );
   // create validates every option; a bad value next to the preset shows which options reached it.
   assert.throws(() => autoprompt.create(m, labels, { preset: "search", numCand: 0 }), /field "numCand"/);
-  assert.throws(() => autoprompt.create(m, labels, { preset: "no-such" }), (e) => e instanceof InputError && /unknown preset "no-such"; known: search/.test(e.message));
+  assert.throws(
+    () => autoprompt.create(m, labels, { preset: "no-such" }),
+    (e) => e instanceof InputError && /unknown preset "no-such"; known: search/.test(e.message),
+  );
   const { record } = await autoprompt.create(m, labels, { preset: "search", iterations: 0, maxLength: 48 })
     .fit((await loadFewShot("demo", { kind: "sampled", k: 2, seed: 1 })).train, []);
   assert.ok(record.notes.includes("accepted flips: 0 of 0 iterations (metric accuracy+loglik)"), record.notes.join("; "));

@@ -33,7 +33,9 @@ function literalsOf(names: ReadonlySet<string>): Deno.lint.Plugin {
 
 /** `file:line: name` for every method-name literal in `source`. */
 function methodLiterals(file: string, source: string, names: ReadonlySet<string>): string[] {
-  return Deno.lint.runPlugin(literalsOf(names), file, source).map((d) => `${file}:${source.slice(0, d.range[0]).split("\n").length}: "${d.message}"`);
+  return Deno.lint.runPlugin(literalsOf(names), file, source).map((d) =>
+    `${file}:${source.slice(0, d.range[0]).split("\n").length}: "${d.message}"`
+  );
 }
 
 /** Every .ts file under `dir` (relative to the repository), `skip` and the folders below it left out. */

@@ -39,7 +39,9 @@ Deno.test("template: parses slots and literals; bad templates are input errors n
     ["{sentence}很[MASK]", /unknown slot \{sentence\}/],
     ["{text很[MASK]", /unmatched brace/],
   ];
-  for (const [source, problem] of bad) assert.throws(() => parseTemplate(source), (e) => e instanceof InputError && problem.test(e.message));
+  for (const [source, problem] of bad) {
+    assert.throws(() => parseTemplate(source), (e) => e instanceof InputError && problem.test(e.message));
+  }
 });
 
 sharedTest("template: encoding expands the mask slot, truncates only the text, and neutralises typed masks", MODEL, async () => {
@@ -49,11 +51,24 @@ sharedTest("template: encoding expands the mask slot, truncates only the text, a
   const { cls, sep, mask, unk } = tok.specialIds;
   assert.deepEqual(seqs[0].ids, [cls, ...tok.encodeText("好吃总之很"), mask, mask, ...tok.encodeText("。"), sep]);
   assert.equal(seqs[1].ids.length, 10, "cut to maxLength");
-  assert.deepEqual(seqs[1].ids, [cls, ...tok.encodeText("太长总之很"), mask, mask, ...tok.encodeText("。"), sep], "the text keeps its head; the template stays whole");
+  assert.deepEqual(
+    seqs[1].ids,
+    [cls, ...tok.encodeText("太长总之很"), mask, mask, ...tok.encodeText("。"), sep],
+    "the text keeps its head; the template stays whole",
+  );
   assert.equal(truncated, 1);
   assert.deepEqual(seqs[2].ids.slice(1, 3), [tok.encodeText("有")[0], unk]);
   const b = packBatch(seqs, { batch: 4 });
-  assert.deepEqual([...maskRows(b, mask, 2)].map(Number), [6, 7, b.seqLen + 6, b.seqLen + 7, 2 * b.seqLen + 6, 2 * b.seqLen + 7, 3 * b.seqLen, 3 * b.seqLen]);
+  assert.deepEqual([...maskRows(b, mask, 2)].map(Number), [
+    6,
+    7,
+    b.seqLen + 6,
+    b.seqLen + 7,
+    2 * b.seqLen + 6,
+    2 * b.seqLen + 7,
+    3 * b.seqLen,
+    3 * b.seqLen,
+  ]);
   assert.throws(() => encodePrompts(tok, t, ["x"], { maskCount: 2, maxLength: 8 }), /leaving none for the text/);
 });
 
@@ -70,7 +85,9 @@ sharedTest("verbalizer: unknown words, missing labels, foreign labels and unknow
     [{ Positive: ["好"], Negative: ["差"], Neutral: ["中"] }, /words given for "Neutral", which is not one of the labels/],
     ["no-such-preset", /unknown verbalizer preset "no-such-preset"; known: good-bad/],
   ];
-  for (const [spec, problem] of cases) assert.throws(() => buildVerbalizer(tok, LABELS, spec), (e) => e instanceof InputError && problem.test(e.message));
+  for (const [spec, problem] of cases) {
+    assert.throws(() => buildVerbalizer(tok, LABELS, spec), (e) => e instanceof InputError && problem.test(e.message));
+  }
   assert.throws(() => pet.create(m, LABELS, { template: "{text}[MASK]", verbalizer: { Positive: ["好"] } }), InputError);
   assert.throws(() => pet.create(m, LABELS, { template: "{text}很[MASK]。{text_b}" }), /needs text pairs/);
   assert.throws(() => pet.create(m, LABELS, { mode: "few-shot" as PetOptions["mode"] }), /field "mode"/);
@@ -90,7 +107,9 @@ sharedTest("multi-character label words: class score = sum of per-position log-p
   const bert = buildBert(g, m.config, new GraphParams(g, m.weights, () => false).get, { batch: b.batch, seqLen: b.seqLen, train: false });
   const rows = g.input("rows", [b.batch * 2], "int64");
   const compiled = await CompiledGraph.compile(g, { logits: bert.mlmLogits(rows) });
-  const logits = (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), rows: maskRows(b, m.tokenizer.specialIds.mask, 2) }, m.weights))).logits as Float32Array;
+  const logits =
+    (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), rows: maskRows(b, m.tokenizer.specialIds.mask, 2) }, m.weights)))
+      .logits as Float32Array;
   await compiled.release();
   const V = logits.length / (b.batch * 2);
   const logProb = (r: number, j: number, id: number) => {
@@ -100,7 +119,10 @@ sharedTest("multi-character label words: class score = sum of per-position log-p
   };
   texts.forEach((_, r) => {
     const [pos, neg] = v.words.map((ws) => ws.reduce((s, w) => s + w.ids.reduce((t, id, j) => t + logProb(r, j, id), 0), 0) / ws.length);
-    assert.ok(Math.abs(Math.log(proba[r][0] / proba[r][1]) - (pos - neg)) < 1e-3, `row ${r}: ${Math.log(proba[r][0] / proba[r][1])} vs ${pos - neg}`);
+    assert.ok(
+      Math.abs(Math.log(proba[r][0] / proba[r][1]) - (pos - neg)) < 1e-3,
+      `row ${r}: ${Math.log(proba[r][0] / proba[r][1])} vs ${pos - neg}`,
+    );
   });
 });
 
@@ -131,39 +153,49 @@ const FINETUNE: Partial<PetOptions> = {
   seed: 7,
 };
 
-sharedTest("prompt-based fine-tuning: loss falls, training accuracy rises, same seed same losses, save/load identical", "data/fewclue/eprstmt", async () => {
-  const m = await model();
-  const train = await smallSlice();
-  const texts = train.map((r) => r.text), gold = train.map((r) => r.label);
-  const before = metricsFromProba(gold, await (await pet.create(m, LABELS, { ...FINETUNE, mode: "zero-shot" }).fit([], [])).predictor.predictProba(texts), LABELS);
-  const { predictor, record } = await pet.create(m, LABELS, FINETUNE).fit(train, []);
-  const after = await predictor.predictProba(texts);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  assert.equal(record.steps, 12);
-  assert.ok(record.trainableParams > 4e6, `trainable ${record.trainableParams}`);
-  assert.ok(mean(record.losses.slice(-3)) < mean(record.losses.slice(0, 3)), `losses ${record.losses}`);
-  const accuracy = metricsFromProba(gold, after, LABELS).accuracy;
-  assert.ok(accuracy > before.accuracy && accuracy >= 0.8, `accuracy ${before.accuracy} -> ${accuracy}`);
+sharedTest(
+  "prompt-based fine-tuning: loss falls, training accuracy rises, same seed same losses, save/load identical",
+  "data/fewclue/eprstmt",
+  async () => {
+    const m = await model();
+    const train = await smallSlice();
+    const texts = train.map((r) => r.text), gold = train.map((r) => r.label);
+    const before = metricsFromProba(
+      gold,
+      await (await pet.create(m, LABELS, { ...FINETUNE, mode: "zero-shot" }).fit([], [])).predictor.predictProba(texts),
+      LABELS,
+    );
+    const { predictor, record } = await pet.create(m, LABELS, FINETUNE).fit(train, []);
+    const after = await predictor.predictProba(texts);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.equal(record.steps, 12);
+    assert.ok(record.trainableParams > 4e6, `trainable ${record.trainableParams}`);
+    assert.ok(mean(record.losses.slice(-3)) < mean(record.losses.slice(0, 3)), `losses ${record.losses}`);
+    const accuracy = metricsFromProba(gold, after, LABELS).accuracy;
+    assert.ok(accuracy > before.accuracy && accuracy >= 0.8, `accuracy ${before.accuracy} -> ${accuracy}`);
 
-  const again = await pet.create(m, LABELS, FINETUNE).fit(train, []);
-  assert.deepEqual(again.record.losses, record.losses);
+    const again = await pet.create(m, LABELS, FINETUNE).fit(train, []);
+    assert.deepEqual(again.record.losses, record.losses);
 
-  const dir = await Deno.makeTempDir();
-  try {
-    await predictor.save(dir);
-    const loadedBack = await pet.load(dir, m);
-    assert.deepEqual(loadedBack.labels, LABELS);
-    assert.deepEqual(await loadedBack.predictProba(texts), after);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    const dir = await Deno.makeTempDir();
+    try {
+      await predictor.save(dir);
+      const loadedBack = await pet.load(dir, m);
+      assert.deepEqual(loadedBack.labels, LABELS);
+      assert.deepEqual(await loadedBack.predictProba(texts), after);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 sharedTest("pattern ensemble: averages the patterns' probabilities; zero-shot saves no weights", MODEL, async () => {
   const m = await model();
   const texts = ["很好用", "太差了"];
   const patterns = [{ template: "fewclue", verbalizer: "fewclue" }, { template: "{text}总之很[MASK]。", verbalizer: "good-bad" }];
-  const single = await Promise.all(patterns.map(async (p) => (await pet.create(m, LABELS, { mode: "zero-shot", ...p }).fit([], [])).predictor.predictProba(texts)));
+  const single = await Promise.all(
+    patterns.map(async (p) => (await pet.create(m, LABELS, { mode: "zero-shot", ...p }).fit([], [])).predictor.predictProba(texts)),
+  );
   const { predictor } = await pet.create(m, LABELS, { mode: "zero-shot", patterns }).fit([], []);
   const both = await predictor.predictProba(texts);
   both.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - (single[0][i][c] + single[1][i][c]) / 2) < 1e-6)));
@@ -177,19 +209,26 @@ sharedTest("pattern ensemble: averages the patterns' probabilities; zero-shot sa
   }
 });
 
-sharedTest("auxiliary MLM loss: the mixed loss is α·CE + (1 − α)·MLM of the same step, and bad settings fail first", "data/fewclue/eprstmt", async () => {
-  const m = await model();
-  const train = (await smallSlice()).slice(0, 8);
-  const unlabeled = (await loadSplit("demo", "train")).map((r) => r.text);
-  const base = { ...FINETUNE, steps: 2, batchSize: 8 };
-  const plain = await pet.create(m, LABELS, base).fit(train, []);
-  const pure = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 1, batchSize: 4, texts: unlabeled } }).fit(train, []);
-  assert.deepEqual(pure.record.losses, plain.record.losses, "α = 1 leaves the task loss unchanged");
-  const mixed = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.5, batchSize: 4, texts: unlabeled } }).fit(train, []);
-  // The first step starts from the same weights, so its CE part is the plain run's first loss; the MLM part of
-  // an untuned MLM on review text is a few nats, so the mixed loss is well above the task loss alone.
-  assert.ok(mixed.record.losses[0] > plain.record.losses[0] + 0.5, `mixed ${mixed.record.losses[0]} vs ${plain.record.losses[0]}`);
-  assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0, batchSize: 4, texts: unlabeled } }), /auxMlm\.alpha/);
-  assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.9, batchSize: 4 } }), /needs texts or a dataset/);
-  assert.throws(() => pet.create(m, LABELS, { ...base, mode: "zero-shot", auxMlm: { alpha: 0.9, batchSize: 4, texts: unlabeled } }), /"finetune" only/);
-});
+sharedTest(
+  "auxiliary MLM loss: the mixed loss is α·CE + (1 − α)·MLM of the same step, and bad settings fail first",
+  "data/fewclue/eprstmt",
+  async () => {
+    const m = await model();
+    const train = (await smallSlice()).slice(0, 8);
+    const unlabeled = (await loadSplit("demo", "train")).map((r) => r.text);
+    const base = { ...FINETUNE, steps: 2, batchSize: 8 };
+    const plain = await pet.create(m, LABELS, base).fit(train, []);
+    const pure = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 1, batchSize: 4, texts: unlabeled } }).fit(train, []);
+    assert.deepEqual(pure.record.losses, plain.record.losses, "α = 1 leaves the task loss unchanged");
+    const mixed = await pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.5, batchSize: 4, texts: unlabeled } }).fit(train, []);
+    // The first step starts from the same weights, so its CE part is the plain run's first loss; the MLM part of
+    // an untuned MLM on review text is a few nats, so the mixed loss is well above the task loss alone.
+    assert.ok(mixed.record.losses[0] > plain.record.losses[0] + 0.5, `mixed ${mixed.record.losses[0]} vs ${plain.record.losses[0]}`);
+    assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0, batchSize: 4, texts: unlabeled } }), /auxMlm\.alpha/);
+    assert.throws(() => pet.create(m, LABELS, { ...base, auxMlm: { alpha: 0.9, batchSize: 4 } }), /needs texts or a dataset/);
+    assert.throws(
+      () => pet.create(m, LABELS, { ...base, mode: "zero-shot", auxMlm: { alpha: 0.9, batchSize: 4, texts: unlabeled } }),
+      /"finetune" only/,
+    );
+  },
+);

@@ -31,7 +31,11 @@ Deno.test("calibration math: p_cf is the renormalised mean; dividing it out make
   close(contentFreeBias([[2, 1], [4, 1]]), [0.75, 0.25], "unnormalised rows are renormalised");
   close(calibrate([[0.7, 0.3]], bias)[0], [0.5, 0.5], "the mean content-free input");
   // 0.9/0.7 : 0.1/0.3 = 1.2857 : 0.3333, renormalised.
-  close(calibrate([[0.9, 0.1]], bias)[0], [(0.9 / 0.7) / (0.9 / 0.7 + 0.1 / 0.3), (0.1 / 0.3) / (0.9 / 0.7 + 0.1 / 0.3)], "W·p renormalised");
+  close(
+    calibrate([[0.9, 0.1]], bias)[0],
+    [(0.9 / 0.7) / (0.9 / 0.7 + 0.1 / 0.3), (0.1 / 0.3) / (0.9 / 0.7 + 0.1 / 0.3)],
+    "W·p renormalised",
+  );
   const three = contentFreeBias([[0.5, 0.3, 0.2]]);
   close(calibrate([[0.5, 0.3, 0.2]], three)[0], [1 / 3, 1 / 3, 1 / 3], "three classes");
   assert.throws(() => contentFreeBias([]), /no content-free scores/);
@@ -63,8 +67,19 @@ Deno.test("zero-shot calibration: predictions are the uncalibrated ones divided 
 Deno.test("calibration is estimated with the trained weights and saved: a loaded predictor predicts the same", async () => {
   const m = await model();
   const train = (await loadSplit("demo", "train")).slice(0, 16), texts = train.map((r) => r.text);
-  const options: Partial<PetOptions> = { template: "article", verbalizer: "good-bad", steps: 4, batchSize: 8, lr: 1e-4, maxLength: 48, evalEvery: 0, calibrate: true };
-  const zeroShot = (await pet.create(m, LABELS, { ...options, mode: "zero-shot" }).fit([], [])).record.notes.find((n) => n.startsWith("calibrated"));
+  const options: Partial<PetOptions> = {
+    template: "article",
+    verbalizer: "good-bad",
+    steps: 4,
+    batchSize: 8,
+    lr: 1e-4,
+    maxLength: 48,
+    evalEvery: 0,
+    calibrate: true,
+  };
+  const zeroShot = (await pet.create(m, LABELS, { ...options, mode: "zero-shot" }).fit([], [])).record.notes.find((n) =>
+    n.startsWith("calibrated")
+  );
   const { predictor, record } = await pet.create(m, LABELS, { ...options, mode: "finetune" }).fit(train, []);
   const trained = record.notes.find((n) => n.startsWith("calibrated"));
   assert.ok(trained && zeroShot && trained !== zeroShot, `p_cf after training differs from the pretrained one: ${trained} / ${zeroShot}`);
@@ -89,7 +104,10 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
     // Calibrated but the saved p_cf is gone: refused, naming the file and field.
     delete saved.extra;
     await Deno.writeTextFile(`${dir}/method.json`, JSON.stringify(saved));
-    await assert.rejects(pet.load(dir, m), (e) => e instanceof InputError && /method\.json/.test(e.message) && /extra\.calibration/.test(e.message));
+    await assert.rejects(
+      pet.load(dir, m),
+      (e) => e instanceof InputError && /method\.json/.test(e.message) && /extra\.calibration/.test(e.message),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -99,7 +117,8 @@ Deno.test("calibration is estimated with the trained weights and saved: a loaded
 Deno.test("each call scores its inputs: a refilled array gets its new texts' probabilities, variants included", async () => {
   const m = await model();
   const texts = (await loadSplit("demo", "test")).map((r) => r.text);
-  const { predictor } = await pet.create(m, LABELS, { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate: true }).fit([], []);
+  const { predictor } = await pet.create(m, LABELS, { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate: true })
+    .fit([], []);
   const [first, second] = [texts.slice(0, 8), texts.slice(8, 16)];
   const expected = await predictor.predictProba(second);
   const inputs = [...first];
@@ -115,18 +134,53 @@ Deno.test("each call scores its inputs: a refilled array gets its new texts' pro
 Deno.test("a calibrated run also scores its uncalibrated reading: exactly what a run without calibration gives", async () => {
   const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
   const run = (calibrate: boolean) =>
-    runSplit({ method: "pet", options: { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate }, dataset: "demo", split: { kind: "zero-shot" }, model });
+    runSplit({
+      method: "pet",
+      options: { mode: "zero-shot", template: "article", verbalizer: "good-bad", calibrate },
+      dataset: "demo",
+      split: { kind: "zero-shot" },
+      model,
+    });
   const [calibrated, plain] = [await run(true), await run(false)];
   const { options, ...scores } = calibrated.variants!.uncalibrated;
   assert.deepEqual(options, { calibrate: false });
-  assert.deepEqual(scores, { accuracy: plain.accuracy, macroF1: plain.macroF1, confusion: plain.confusion, labels: plain.labels, n: plain.n });
+  assert.deepEqual(scores, {
+    accuracy: plain.accuracy,
+    macroF1: plain.macroF1,
+    confusion: plain.confusion,
+    labels: plain.labels,
+    n: plain.n,
+  });
   assert.notEqual(calibrated.accuracy, plain.accuracy);
   assert.equal(plain.variants, undefined);
 });
 
 Deno.test("cli run prints a calibrated run's uncalibrated reading beside its own scores", async () => {
   const run = (calibrate: boolean) =>
-    runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "run", "--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1", "--mode", "zero-shot", "--template", "article", "--verbalizer", "good-bad", "--calibrate", String(calibrate)], { env: { PROMPTLAB_OFFLINE: "1" } });
+    runDeno([
+      "run",
+      "-A",
+      `${root}/lib/cli/main.ts`,
+      "run",
+      "--method",
+      "pet",
+      "--dataset",
+      "demo",
+      "--protocol",
+      "sampled",
+      "--k",
+      "4",
+      "--seeds",
+      "1",
+      "--mode",
+      "zero-shot",
+      "--template",
+      "article",
+      "--verbalizer",
+      "good-bad",
+      "--calibrate",
+      String(calibrate),
+    ], { env: { PROMPTLAB_OFFLINE: "1" } });
   const [calibrated, plain] = [await run(true), await run(false)];
   assert.equal(calibrated.code, 0, calibrated.stderr);
   const accuracy = (out: string) => out.match(/\): accuracy ([\d.]+)/)![1];
@@ -146,6 +200,11 @@ Deno.test("template-sensitivity chart: calibrated runs get panels of their own, 
   assert.ok(spec.includes(`one row of panels per setting, top to bottom: ${order.join("; ")}.`), "the caption names the panels in order");
   const plain = pet.filter((r) => r.k === 0 || r.k === 4);
   assert.ok(JSON.stringify(templateSensitivity(plain)).includes("zero-shot (top) and trained (bottom)."), "the plain grid's caption");
-  const means = [...spec.matchAll(/"setting":"zero-shot, calibrated"[^}]*"mean":([\d.]+)|"mean":([\d.]+)[^}]*"setting":"zero-shot, calibrated"/g)];
-  assert.ok(means.length > 0 && means.every((m) => Number(m[1] ?? m[2]) === 0.9), "calibrated means are not averaged with uncalibrated ones");
+  const means = [
+    ...spec.matchAll(/"setting":"zero-shot, calibrated"[^}]*"mean":([\d.]+)|"mean":([\d.]+)[^}]*"setting":"zero-shot, calibrated"/g),
+  ];
+  assert.ok(
+    means.length > 0 && means.every((m) => Number(m[1] ?? m[2]) === 0.9),
+    "calibrated means are not averaged with uncalibrated ones",
+  );
 });

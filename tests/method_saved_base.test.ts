@@ -35,7 +35,10 @@ Deno.test("method.json records the base model's fingerprint; a predictor refuses
   await assert.rejects(attempt, (err: unknown) => {
     assert.ok(err instanceof InputError);
     assert.ok(err.message.startsWith(`${dir}/method.json (field "base"): `), err.message);
-    assert.match(err.message, /saved on base model "promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "tiny-bert" \(vocabulary 245\): their config, tokenizer, weights differ/);
+    assert.match(
+      err.message,
+      /saved on base model "promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "tiny-bert" \(vocabulary 245\): their config, tokenizer, weights differ/,
+    );
     return true;
   });
   await cleanup();
@@ -58,13 +61,17 @@ Deno.test("fingerprints: a changed tokenizer changes that part alone; the result
   assert.equal(await modelFingerprint(EMBEDDED), "133cf46bd83f85c8", "the id results rows of the embedded model carry");
 });
 
-sharedTest("a PET predictor trained on promptlab-bert-zh-L4-H256 is refused by zh-review-bert-tiny (4363 vs 4578 words)", "models/zh-review-bert-tiny", async () => {
-  const { attempt, cleanup } = await saveThenLoad(EMBEDDED, shared("models/zh-review-bert-tiny"));
-  await assert.rejects(attempt, (err: unknown) =>
-    err instanceof InputError &&
-    /"promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "zh-review-bert-tiny" \(vocabulary 4578\)/.test(err.message));
-  await cleanup();
-});
+sharedTest(
+  "a PET predictor trained on promptlab-bert-zh-L4-H256 is refused by zh-review-bert-tiny (4363 vs 4578 words)",
+  "models/zh-review-bert-tiny",
+  async () => {
+    const { attempt, cleanup } = await saveThenLoad(EMBEDDED, shared("models/zh-review-bert-tiny"));
+    await assert.rejects(attempt, (err: unknown) =>
+      err instanceof InputError &&
+      /"promptlab-bert-zh-L4-H256" \(vocabulary 4363\) but loaded onto "zh-review-bert-tiny" \(vocabulary 4578\)/.test(err.message));
+    await cleanup();
+  },
+);
 
 Deno.test("a predictor saved without weights over one with weights loads as itself, not with the old weights", async () => {
   const pet = getMethod("pet");

@@ -39,7 +39,14 @@ const snapshot = (model: ModelFolder) => new Map([...model.weights].map(([n, t])
 
 for (const promptEncoder of ["none", "mlp"] as const) {
   Deno.test(`soft prompt (${promptEncoder} encoder): the soft vectors' gradient matches finite differences through a frozen BERT`, async () => {
-    const config = parseBertConfig({ vocab_size: 20, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 12, max_position_embeddings: 16 });
+    const config = parseBertConfig({
+      vocab_size: 20,
+      hidden_size: 8,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 12,
+      max_position_embeddings: 16,
+    });
     const backbone = randomBertWeights(config, 1);
     for (const w of backbone.values()) for (let i = 0; i < w.data.length; i++) w.data[i] *= 10; // out of N(0, 0.02)'s near-linear regime
     const shape = { promptLength: 2, promptEncoder, encoderHiddenSize: 6 };
@@ -75,31 +82,35 @@ for (const promptEncoder of ["none", "mlp"] as const) {
   });
 }
 
-sharedTest("soft-prompt: learns train_0 with the backbone bit-identical; save/load gives identical predictions from a small file", MODEL, async () => {
-  const { model, train, labels } = await setup();
-  const before = snapshot(model);
-  const { predictor, record } = await softPrompt.create(model, labels, { steps: 40, evalEvery: 0, seed: 1 }).fit(train, []);
+sharedTest(
+  "soft-prompt: learns train_0 with the backbone bit-identical; save/load gives identical predictions from a small file",
+  MODEL,
+  async () => {
+    const { model, train, labels } = await setup();
+    const before = snapshot(model);
+    const { predictor, record } = await softPrompt.create(model, labels, { steps: 40, evalEvery: 0, seed: 1 }).fit(train, []);
 
-  assert.equal(record.losses.length, 40);
-  assert.ok(mean(record.losses.slice(-10)) < mean(record.losses.slice(0, 5)) - 0.05, `loss did not fall: ${record.losses}`);
-  const proba = await predictor.predictProba(train.map((r) => r.text));
-  const accuracy = mean(proba.map((p, i) => (labels[argmax(p)] === train[i].label ? 1 : 0)));
-  assert.ok(accuracy >= 0.75, `training accuracy ${accuracy}`);
-  // Only the 3 x 256 soft vectors of the article's template trained.
-  assert.equal(record.trainableParams, 3 * 256);
-  for (const [name, data] of before) assert.deepEqual(model.weights.get(name)!.data, data, `${name} changed`);
+    assert.equal(record.losses.length, 40);
+    assert.ok(mean(record.losses.slice(-10)) < mean(record.losses.slice(0, 5)) - 0.05, `loss did not fall: ${record.losses}`);
+    const proba = await predictor.predictProba(train.map((r) => r.text));
+    const accuracy = mean(proba.map((p, i) => (labels[argmax(p)] === train[i].label ? 1 : 0)));
+    assert.ok(accuracy >= 0.75, `training accuracy ${accuracy}`);
+    // Only the 3 x 256 soft vectors of the article's template trained.
+    assert.equal(record.trainableParams, 3 * 256);
+    for (const [name, data] of before) assert.deepEqual(model.weights.get(name)!.data, data, `${name} changed`);
 
-  const dir = await Deno.makeTempDir();
-  try {
-    await predictor.save(dir);
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["method.json", "weights.safetensors"]);
-    assert.ok(Deno.statSync(`${dir}/weights.safetensors`).size < 4 * 3 * 256 + 1000, "only the soft vectors are saved");
-    const loaded = await softPrompt.load(dir, model);
-    assert.deepEqual(await loaded.predictProba(train.map((r) => r.text)), proba);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    const dir = await Deno.makeTempDir();
+    try {
+      await predictor.save(dir);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["method.json", "weights.safetensors"]);
+      assert.ok(Deno.statSync(`${dir}/weights.safetensors`).size < 4 * 3 * 256 + 1000, "only the soft vectors are saved");
+      const loaded = await softPrompt.load(dir, model);
+      assert.deepEqual(await loaded.predictProba(train.map((r) => r.text)), proba);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 sharedTest("soft-prompt: P-tuning's variants: word initialisation, one [P] expanded, MLP encoder, trained backbone", MODEL, async () => {
   const { model, train, labels } = await setup();
@@ -107,7 +118,10 @@ sharedTest("soft-prompt: P-tuning's variants: word initialisation, one [P] expan
   const words = model.weights.get("bert.embeddings.word_embeddings.weight")!.data, H = model.config.hidden_size;
   const ids = model.tokenizer.encodeText("感觉很");
   // steps 1 at lr ~0: the saved vectors are the initial ones, which must be the words' embeddings.
-  const init = await softPrompt.create(model, labels, { steps: 1, evalEvery: 0, lr: 1e-30, initWords: "感觉很" }).fit(train.slice(0, 4), []);
+  const init = await softPrompt.create(model, labels, { steps: 1, evalEvery: 0, lr: 1e-30, initWords: "感觉很" }).fit(
+    train.slice(0, 4),
+    [],
+  );
   const dir = await Deno.makeTempDir();
   try {
     await init.predictor.save(dir);
@@ -124,7 +138,14 @@ sharedTest("soft-prompt: P-tuning's variants: word initialisation, one [P] expan
   }
 
   // One [P] with promptLength 5 and the MLP encoder: the table [5, H] plus the encoder's three layers.
-  const mlp = await softPrompt.create(model, labels, { steps: 2, evalEvery: 0, template: "{text}，[P][MASK]", promptLength: 5, promptEncoder: "mlp", encoderHiddenSize: 16 })
+  const mlp = await softPrompt.create(model, labels, {
+    steps: 2,
+    evalEvery: 0,
+    template: "{text}，[P][MASK]",
+    promptLength: 5,
+    promptEncoder: "mlp",
+    encoderHiddenSize: 16,
+  })
     .fit(train.slice(0, 8), []);
   assert.equal(mlp.record.trainableParams, 5 * H + (16 * H + 16) + (16 * 16 + 16) + (H * 16 + H));
 
@@ -145,12 +166,30 @@ sharedTest("soft-prompt and PET: bad soft-prompt options are input errors naming
   field(() => softPrompt.create(model, labels, { initWords: "我感觉很" }), "initWords", /4 tokens/);
   field(() => softPrompt.create(model, labels, { promptEncoder: "lstm" as "mlp" }), "promptEncoder", /"none" or "mlp"/);
   field(() => softPrompt.create(model, labels, { template: "{text}？[P][MASK]，{text_b}" }), "template", /needs text pairs/);
-  field(() => pet.create(model, labels, { template: "{text}，[P][P][MASK]", verbalizer: "good-bad" }), "template", /soft slots \[P\].*soft-prompt method/);
+  field(
+    () => pet.create(model, labels, { template: "{text}，[P][P][MASK]", verbalizer: "good-bad" }),
+    "template",
+    /soft slots \[P\].*soft-prompt method/,
+  );
 });
 
 sharedTest("cli run: soft-prompt's bad options and a soft slot given to PET are exit 2 with one line", MODEL, async () => {
   const run = (args: string[]) =>
-    runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "run", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", "1", ...args], {
+    runDeno([
+      "run",
+      "-A",
+      `${root}/lib/cli/main.ts`,
+      "run",
+      "--dataset",
+      "demo",
+      "--protocol",
+      "sampled",
+      "--k",
+      "4",
+      "--seeds",
+      "1",
+      ...args,
+    ], {
       env: { PROMPTLAB_OFFLINE: "1" },
     });
   for (
@@ -172,7 +211,15 @@ Deno.test("cli run --help lists the soft-prompt method with its options", async 
   assert.equal(code, 0);
   const block = stdout.slice(stdout.indexOf("  soft-prompt:"));
   assert.ok(block.length < stdout.length, stdout);
-  for (const flag of ["--template {text}，[P][P][P][MASK]", "--prompt-length null", "--init-words", "--prompt-encoder none", "--train-backbone false"]) {
+  for (
+    const flag of [
+      "--template {text}，[P][P][P][MASK]",
+      "--prompt-length null",
+      "--init-words",
+      "--prompt-encoder none",
+      "--train-backbone false",
+    ]
+  ) {
     assert.ok(block.includes(flag), `${flag} missing from:\n${block}`);
   }
 });

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { InputKind, Row } from "../lib/data/types.ts";
 import { localTask } from "../lib/data/local.ts";
-import { FINETUNE_DEFAULTS, finetune } from "../lib/methods/classifier/finetune.ts";
+import { finetune, FINETUNE_DEFAULTS } from "../lib/methods/classifier/finetune.ts";
 import { pet } from "../lib/methods/pet/pet.ts";
 import type { MethodKind } from "../lib/methods/types.ts";
-import { getMethod, MethodRegistry, type MethodOptions, methods } from "../lib/methods/registry.ts";
+import { getMethod, type MethodOptions, MethodRegistry, methods } from "../lib/methods/registry.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
@@ -81,10 +81,21 @@ let cachedPairs: Promise<Setup> | undefined;
 function pairSetup() {
   cachedPairs ??= (async () => {
     const { model } = await setup();
-    const task = await localTask({ train: `${root}/tests/fixtures/paraphrase_pairs.jsonl`, text: "sentence1", textB: "sentence2", label: "label" });
+    const task = await localTask({
+      train: `${root}/tests/fixtures/paraphrase_pairs.jsonl`,
+      text: "sentence1",
+      textB: "sentence2",
+      label: "label",
+    });
     const data = await loadFewShot(task, { kind: "sampled", k: 4, seed: 1 });
     const relabel = (rows: readonly Row[]) => rows.map((r) => ({ ...r, label: PARAPHRASE_LABELS[r.label] }));
-    return { model, train: relabel(data.train), dev: relabel(data.dev), test: relabel(data.test), labels: data.task.labels.map((l) => PARAPHRASE_LABELS[l]) };
+    return {
+      model,
+      train: relabel(data.train),
+      dev: relabel(data.dev),
+      test: relabel(data.test),
+      labels: data.task.labels.map((l) => PARAPHRASE_LABELS[l]),
+    };
   })();
   return cachedPairs;
 }
@@ -103,7 +114,8 @@ for (const inputs of ["text", "pair"] as const) {
   cases.get(pet.name)!.push(PET_AUX_MLM[inputs]);
   for (const [name, list] of cases) {
     for (const { label, options } of list) {
-      Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, () => conform(name, options, inputs === "pair" ? pairSetup : setup, inputs));
+      Deno.test(`conformance: ${name}${label ? ` (${label})` : ""}: create, fit, predict, save, load`, () =>
+        conform(name, options, inputs === "pair" ? pairSetup : setup, inputs));
     }
   }
 }
@@ -156,7 +168,11 @@ Deno.test("registry: every method is registered once, under a command-line name,
     assert.ok(Object.keys(m.defaults).length > 0);
     assert.ok(Object.isFrozen(m.defaults), "defaults cannot be changed through the registry");
   }
-  assert.throws(() => getMethod("fine-tune"), (e: Error) => e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, autoprompt, ptuning-v2, soft-prompt/.test(e.message));
+  assert.throws(
+    () => getMethod("fine-tune"),
+    (e: Error) =>
+      e instanceof InputError && /unknown method "fine-tune"; known: finetune, pet, autoprompt, ptuning-v2, soft-prompt/.test(e.message),
+  );
 });
 
 Deno.test("registry: refuses a duplicate name, a malformed name, an empty summary, non-object defaults, an unknown kind, a display name or colour malformed or taken", () => {
@@ -165,13 +181,25 @@ Deno.test("registry: refuses a duplicate name, a malformed name, an empty summar
   assert.throws(() => registry.register(finetune), /method "finetune" is already registered/);
   assert.throws(() => registry.register({ ...finetune, name: "Fine Tune" }), /must be lower-case words joined by hyphens/);
   assert.throws(() => registry.register({ ...finetune, name: "other", summary: " " }), /has no summary/);
-  assert.throws(() => registry.register({ ...finetune, name: "other", defaults: Object.assign(Object.create(null), FINETUNE_DEFAULTS) }), /plain object/);
+  assert.throws(
+    () => registry.register({ ...finetune, name: "other", defaults: Object.assign(Object.create(null), FINETUNE_DEFAULTS) }),
+    /plain object/,
+  );
   const other = { ...finetune, name: "other", display: { name: "other", colour: "#123456" } };
-  assert.throws(() => registry.register({ ...other, kind: "soft" as MethodKind }), /method "other": kind must be one of discrete, continuous, full, got "soft"/);
+  assert.throws(
+    () => registry.register({ ...other, kind: "soft" as MethodKind }),
+    /method "other": kind must be one of discrete, continuous, full, got "soft"/,
+  );
   assert.throws(() => registry.register({ ...other, display: { name: " ", colour: "#123456" } }), /method "other" has no display name/);
   assert.throws(() => registry.register({ ...other, display: { name: "other", colour: "green" } }), /colour "green" must be #rrggbb/);
-  assert.throws(() => registry.register({ ...other, display: { name: "fine-tuning", colour: "#123456" } }), /display name "fine-tuning" is already method "finetune"'s/);
-  assert.throws(() => registry.register({ ...other, display: { name: "other", colour: "#123456", zeroShotColour: finetune.display.colour } }), /colour #f58518 is already method "finetune"'s/);
+  assert.throws(
+    () => registry.register({ ...other, display: { name: "fine-tuning", colour: "#123456" } }),
+    /display name "fine-tuning" is already method "finetune"'s/,
+  );
+  assert.throws(
+    () => registry.register({ ...other, display: { name: "other", colour: "#123456", zeroShotColour: finetune.display.colour } }),
+    /colour #f58518 is already method "finetune"'s/,
+  );
   const exporter = { pipeline: "text-classification" as const, write: () => Promise.resolve() };
   registry.register(other, exporter);
   assert.deepEqual([...registry.all.keys()], ["finetune", "other"]);
@@ -185,7 +213,9 @@ Deno.test("registry: each method's facts are complete (kind, display, presets wi
     assert.ok(["discrete", "continuous", "full"].includes(m.kind), name);
     const { ci, test, demo, compare, pairs, zeroShot } = m.presets;
     for (const options of [ci, test, demo, compare?.ci, compare?.full, pairs, zeroShot]) {
-      for (const key of Object.keys(options ?? {})) assert.ok(Object.hasOwn(m.defaults, key), `${name}: preset option "${key}" is not among its defaults`);
+      for (const key of Object.keys(options ?? {})) {
+        assert.ok(Object.hasOwn(m.defaults, key), `${name}: preset option "${key}" is not among its defaults`);
+      }
     }
     for (const s of m.sweeps) assert.ok(Object.hasOwn(m.defaults, s.param), `${name}: sweep of "${s.param}", not one of its options`);
   }
@@ -210,6 +240,10 @@ Deno.test("registry: options are validated by the method before anything trains"
     ["pet", { evalEvery: -1 }, /field "evalEvery": must be an integer ≥ 0/],
   ];
   for (const [name, options, message] of bad) {
-    assert.throws(() => getMethod(name).create(model, labels, options), (e: Error) => e instanceof InputError && message.test(e.message), `${name} ${JSON.stringify(options)}`);
+    assert.throws(
+      () => getMethod(name).create(model, labels, options),
+      (e: Error) => e instanceof InputError && message.test(e.message),
+      `${name} ${JSON.stringify(options)}`,
+    );
   }
 });

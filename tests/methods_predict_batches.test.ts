@@ -17,7 +17,11 @@ Deno.test("predictBatches: batches cut from the length-sorted texts, rows return
     seen.push({ seqLen: b.seqLen, lengths: part.map((s) => s.ids.length) });
     assert.equal(b.batch, 3);
     // Row r of the batch holds part[r]: score it by its first id and length.
-    return Promise.resolve(Float32Array.from(Array.from({ length: 3 }, (_, r) => part[r] ? [Number(b.inputIds[r * b.seqLen]), part[r].ids.length] : [0, 0]).flat()));
+    return Promise.resolve(
+      Float32Array.from(
+        Array.from({ length: 3 }, (_, r) => part[r] ? [Number(b.inputIds[r * b.seqLen]), part[r].ids.length] : [0, 0]).flat(),
+      ),
+    );
   });
   assert.deepEqual(proba, seqs.map((s) => [s.ids[0], s.ids.length]));
   assert.deepEqual(seen.map((s) => s.lengths), [[4, 5, 7], [8, 10, 11], [13, 14, 100], [100, 100, 100]]);
@@ -28,12 +32,16 @@ Deno.test("predictBatches: a zero-shot PET's probabilities do not depend on batc
   const model = await loadModelFolder("models/promptlab-bert-zh-L4-H256");
   const texts = (await loadSplit("demo", "test")).slice(0, 24).map((r) => r.text);
   const predict = async (evalBatchSize: number, inputs: string[]) =>
-    (await (await pet.create(model, ["Positive", "Negative"], { mode: "zero-shot", evalBatchSize }).fit([], [])).predictor).predictProba(inputs);
+    (await (await pet.create(model, ["Positive", "Negative"], { mode: "zero-shot", evalBatchSize }).fit([], [])).predictor).predictProba(
+      inputs,
+    );
   const one = await predict(1, texts);
   const batched = await predict(8, texts);
   const reversed = (await predict(8, texts.toReversed())).toReversed();
   for (const other of [batched, reversed]) {
-    other.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - one[i][c]) < 1e-5, `text ${i} class ${c}: ${p} vs ${one[i][c]}`)));
+    other.forEach((row, i) =>
+      row.forEach((p, c) => assert.ok(Math.abs(p - one[i][c]) < 1e-5, `text ${i} class ${c}: ${p} vs ${one[i][c]}`))
+    );
   }
 });
 

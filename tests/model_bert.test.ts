@@ -26,12 +26,16 @@ const tiny = parseBertConfig({
 
 const ids = (B: number, L: number, vocab: number) => BigInt64Array.from({ length: B * L }, (_, i) => BigInt((i * 7 + 3) % vocab));
 
-sharedTest("parity: zh-review-bert-tiny matches PyTorch (hidden, logits, loss, every gradient, prefix case)", "fixtures/zh-review-bert-tiny.json", async () => {
-  const report = await checkParity(shared("models/zh-review-bert-tiny"), shared("fixtures/zh-review-bert-tiny.json"));
-  const failed = Object.entries(report.entries).filter(([, e]) => !e.passed);
-  assert.deepEqual(failed, []);
-  assert.ok(Object.keys(report.entries).length > 60, "every parameter gradient was compared");
-});
+sharedTest(
+  "parity: zh-review-bert-tiny matches PyTorch (hidden, logits, loss, every gradient, prefix case)",
+  "fixtures/zh-review-bert-tiny.json",
+  async () => {
+    const report = await checkParity(shared("models/zh-review-bert-tiny"), shared("fixtures/zh-review-bert-tiny.json"));
+    const failed = Object.entries(report.entries).filter(([, e]) => !e.passed);
+    assert.deepEqual(failed, []);
+    assert.ok(Object.keys(report.entries).length > 60, "every parameter gradient was compared");
+  },
+);
 
 Deno.test("whole-model gradient check on a tiny random BERT: MLM + pooler loss, prefix and soft embeddings", async () => {
   const weights = randomBertWeights(tiny, 1);
@@ -46,7 +50,13 @@ Deno.test("whole-model gradient check on a tiny random BERT: MLM + pooler loss, 
     embed_override_mask: Float32Array.from([0, 1, 0, 0, 0, 0, 0, 1, 0, 0]),
   };
   for (const [name, w] of weights) feeds[name] = w.data;
-  const checked = ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.attention.self.query.weight", "bert.encoder.layer.1.output.LayerNorm.weight", "bert.pooler.dense.weight", "cls.predictions.transform.dense.bias"];
+  const checked = [
+    "bert.embeddings.word_embeddings.weight",
+    "bert.encoder.layer.0.attention.self.query.weight",
+    "bert.encoder.layer.1.output.LayerNorm.weight",
+    "bert.pooler.dense.weight",
+    "cls.predictions.transform.dense.bias",
+  ];
   const report = await gradcheck({
     feeds,
     build(g) {
@@ -204,7 +214,9 @@ Deno.test("dropout masks are uncorrelated between neighbouring elements, sites a
   const [a, b, a2] = [kept(r1.a), kept(r1.b), kept(r2.a)];
   // For independent fair coins, agreement is 0.5 with a standard deviation of about 0.0016 here.
   const agree = (p: number[], q: number[]) => p.reduce((s, v, i) => s + (v === q[i] ? 1 : 0), 0) / p.length;
-  for (const [what, rate] of [["neighbours", agree(a.slice(1), a.slice(0, -1))], ["sites", agree(a, b)], ["seeds", agree(a, a2)]] as const) {
+  for (
+    const [what, rate] of [["neighbours", agree(a.slice(1), a.slice(0, -1))], ["sites", agree(a, b)], ["seeds", agree(a, a2)]] as const
+  ) {
     assert.ok(Math.abs(rate - 0.5) < 0.01, `${what}: agreement ${rate}`);
   }
   await c.release();

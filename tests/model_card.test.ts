@@ -1,6 +1,6 @@
 /** The model card renders the training log and the comparison rows it is given. */
 import assert from "node:assert/strict";
-import { comparisonTables, type ModelComparison, modelCard, type TrainingLog } from "../lib/experiments/model_card.ts";
+import { comparisonTables, modelCard, type ModelComparison, type TrainingLog } from "../lib/experiments/model_card.ts";
 
 const row = (name: string, loss: number): ModelComparison => ({
   name,
@@ -8,7 +8,17 @@ const row = (name: string, loss: number): ModelComparison => ({
   parameters: 4_400_000,
   heldout: { loss, accuracy: 0.4, masked: 1000, texts: 2000 },
   zeroShot: [{ template: "fewclue", verbalizer: "fewclue", accuracy: 0.75, macroF1: 0.74 }],
-  fewShot: [{ method: "pet", dataset: "eprstmt", protocol: "fewclue", splits: 5, accuracyMean: 0.8, accuracyStd: 0.02, macroF1Mean: 0.8, trainableParams: 1, wallSeconds: 1 }],
+  fewShot: [{
+    method: "pet",
+    dataset: "eprstmt",
+    protocol: "fewclue",
+    splits: 5,
+    accuracyMean: 0.8,
+    accuracyStd: 0.02,
+    macroF1Mean: 0.8,
+    trainableParams: 1,
+    wallSeconds: 1,
+  }],
 });
 
 Deno.test("model card: training trajectory, held-out, zero-shot and few-shot tables from the given rows", () => {

@@ -137,7 +137,11 @@ Deno.test("a pickle calling os.system is refused by name, before anything is cal
   const globals = { "collections.OrderedDict": () => ((called = true), new Map()) };
   const read = (bytes: Uint8Array) => () => unpickle(bytes, { globals, allowedWhat: "ordered dicts", file: "t.pkl" });
   // builtins.eval("...") via GLOBAL + REDUCE: refused at the GLOBAL, so REDUCE never runs.
-  await rejects(read(pickle([0x80, 2], "cbuiltins\neval\n", [0x58, 1, 0, 0, 0], "1", [0x85, 0x52, 0x2e])), "t.pkl", /byte 2: refused Python global builtins\.eval/);
+  await rejects(
+    read(pickle([0x80, 2], "cbuiltins\neval\n", [0x58, 1, 0, 0, 0], "1", [0x85, 0x52, 0x2e])),
+    "t.pkl",
+    /byte 2: refused Python global builtins\.eval/,
+  );
   // The same through protocol 4's STACK_GLOBAL.
   await rejects(read(pickle([0x80, 4, 0x8c, 2], "os", [0x8c, 6], "system", [0x93, 0x2e])), "t.pkl", /refused Python global os\.system/);
   // NEWOBJ (instantiating a class) is outside the data subset.
@@ -146,16 +150,29 @@ Deno.test("a pickle calling os.system is refused by name, before anything is cal
   await rejects(read(pickle([0x80, 2, 0x4b, 1, 0x29, 0x52, 0x2e])), "t.pkl", /REDUCE of something that is not an allowed callable/);
   assert.equal(called, false);
   // Allowed: an OrderedDict of plain data.
-  const ok = unpickle(pickle([0x80, 2], "ccollections\nOrderedDict\n", [0x29, 0x52, 0x58, 1, 0, 0, 0], "a", [0x4b, 7, 0x73, 0x2e]), { globals, allowedWhat: "ordered dicts", file: "t.pkl" });
+  const ok = unpickle(pickle([0x80, 2], "ccollections\nOrderedDict\n", [0x29, 0x52, 0x58, 1, 0, 0, 0], "a", [0x4b, 7, 0x73, 0x2e]), {
+    globals,
+    allowedWhat: "ordered dicts",
+    file: "t.pkl",
+  });
   assert.deepEqual(ok.value, new Map([["a", 7]]));
 });
 
 Deno.test("truncated or foreign .bin files are refused naming the file", async () => {
   const bytes = await Deno.readFile(`${SHIPPED}/pytorch_model.bin`);
-  assert.throws(() => parseTorchCheckpoint(bytes.subarray(0, bytes.length - 200), "cut.bin"), (e) => e instanceof InputError && /^cut\.bin: corrupt zip archive/.test(e.message));
+  assert.throws(
+    () => parseTorchCheckpoint(bytes.subarray(0, bytes.length - 200), "cut.bin"),
+    (e) => e instanceof InputError && /^cut\.bin: corrupt zip archive/.test(e.message),
+  );
   const legacy = await Deno.readFile(`${VARIANTS}/legacy.bin`);
-  assert.throws(() => parseTorchCheckpoint(legacy.subarray(0, legacy.length - 100), "old.bin"), (e) => e instanceof InputError && /^old\.bin: truncated: storage/.test(e.message));
-  assert.throws(() => parseTorchCheckpoint(new TextEncoder().encode("hello"), "x.bin"), (e) => e instanceof InputError && /not a PyTorch checkpoint/.test(e.message));
+  assert.throws(
+    () => parseTorchCheckpoint(legacy.subarray(0, legacy.length - 100), "old.bin"),
+    (e) => e instanceof InputError && /^old\.bin: truncated: storage/.test(e.message),
+  );
+  assert.throws(
+    () => parseTorchCheckpoint(new TextEncoder().encode("hello"), "x.bin"),
+    (e) => e instanceof InputError && /not a PyTorch checkpoint/.test(e.message),
+  );
   await rejects(() => readWeightsFile(`${SHIPPED}/vocab.txt`), `${SHIPPED}/vocab.txt`, /not a weights file/);
 });
 
@@ -183,19 +200,23 @@ Deno.test("vocab.txt settings: do_lower_case false keeps case and accents, strip
   await Deno.remove(dir, { recursive: true });
 });
 
-sharedTest("vocab.txt folder tokenizes all 610 EPRSTMT test_public texts exactly as its tokenizer.json twin", "data/fewclue/eprstmt", async () => {
-  const ref = shared("models/zh-review-bert-tiny");
-  const dir = await Deno.makeTempDir();
-  for (const f of ["vocab.txt", "tokenizer_config.json"]) await Deno.copyFile(`${ref}/${f}`, `${dir}/${f}`);
-  const [twin, vocabOnly] = [await loadTokenizer(ref), await loadTokenizer(dir)];
-  const texts = (await loadSplit("eprstmt", "test_public", { mirror: shared("data") })).map((r) => r.text);
-  assert.equal(texts.length, 610);
-  assert.deepEqual(vocabOnly.encode(texts, { maxLength: 512 }), twin.encode(texts, { maxLength: 512 }));
-  for (const t of texts) assert.deepEqual(vocabOnly.tokenize(t), twin.tokenize(t), t);
-  assert.deepEqual(vocabOnly.specialIds, twin.specialIds);
-  assert.equal(vocabOnly.vocabSize, twin.vocabSize);
-  await Deno.remove(dir, { recursive: true });
-});
+sharedTest(
+  "vocab.txt folder tokenizes all 610 EPRSTMT test_public texts exactly as its tokenizer.json twin",
+  "data/fewclue/eprstmt",
+  async () => {
+    const ref = shared("models/zh-review-bert-tiny");
+    const dir = await Deno.makeTempDir();
+    for (const f of ["vocab.txt", "tokenizer_config.json"]) await Deno.copyFile(`${ref}/${f}`, `${dir}/${f}`);
+    const [twin, vocabOnly] = [await loadTokenizer(ref), await loadTokenizer(dir)];
+    const texts = (await loadSplit("eprstmt", "test_public", { mirror: shared("data") })).map((r) => r.text);
+    assert.equal(texts.length, 610);
+    assert.deepEqual(vocabOnly.encode(texts, { maxLength: 512 }), twin.encode(texts, { maxLength: 512 }));
+    for (const t of texts) assert.deepEqual(vocabOnly.tokenize(t), twin.tokenize(t), t);
+    assert.deepEqual(vocabOnly.specialIds, twin.specialIds);
+    assert.equal(vocabOnly.vocabSize, twin.vocabSize);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
 
 Deno.test("the test writer of torch.save zips reproduces what PyTorch wrote (so the next test's checkpoint is faithful)", async () => {
   const pytorch = await readTorchCheckpoint(`${SHIPPED}/pytorch_model.bin`);

@@ -88,9 +88,12 @@ Deno.test("config: HF defaults, gelu kinds, extra keys round trip", () => {
 Deno.test("weights: bare-BertModel names, gamma/beta, decoder.bias alias, position_ids, tied decoder", () => {
   const config = tiny();
   const full = randomBertWeights(config, 3);
-  const stored = asStored(full, (n) =>
-    n.replace(/^bert\./, "").replace(/LayerNorm\.weight$/, "LayerNorm.gamma").replace(/LayerNorm\.bias$/, "LayerNorm.beta")
-      .replace("cls.predictions.bias", "cls.predictions.decoder.bias"));
+  const stored = asStored(
+    full,
+    (n) =>
+      n.replace(/^bert\./, "").replace(/LayerNorm\.weight$/, "LayerNorm.gamma").replace(/LayerNorm\.bias$/, "LayerNorm.beta")
+        .replace("cls.predictions.bias", "cls.predictions.decoder.bias"),
+  );
   stored.set("embeddings.position_ids", { dtype: "I64", shape: [1, 16], data: new BigInt64Array(16) });
   stored.set(DECODER_WEIGHT, { dtype: "F32", ...full.get("bert.embeddings.word_embeddings.weight")! });
   const r = normalizeWeights(stored, config);
@@ -136,7 +139,10 @@ Deno.test("random: HF init (padding row zero, LayerNorm 1/0, std = initializer_r
   const q = w.get("bert.encoder.layer.1.attention.self.query.weight")!.data;
   const std = Math.sqrt(q.reduce((s, x) => s + x * x, 0) / q.length);
   assert.ok(Math.abs(std - 0.02) < 0.006, `std ${std}`);
-  assert.deepEqual(randomBertWeights(config, 1).get("cls.predictions.transform.dense.weight"), w.get("cls.predictions.transform.dense.weight"));
+  assert.deepEqual(
+    randomBertWeights(config, 1).get("cls.predictions.transform.dense.weight"),
+    w.get("cls.predictions.transform.dense.weight"),
+  );
 });
 
 sharedTest("reference folder loads: canonical names, tied decoder, pooler initialised, 4,435,682 stored", REF, async () => {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
 import { parseBertConfig } from "../lib/model/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { loadTokenizer, bertTokenizerFiles } from "../lib/model/tokenizer.ts";
+import { bertTokenizerFiles, loadTokenizer } from "../lib/model/tokenizer.ts";
 import { randomVocab, writeRandomModelFolder } from "../lib/model/random.ts";
 
 const tinyConfig = (overrides: Record<string, unknown> = {}) =>
@@ -26,10 +26,12 @@ async function tinyFolder(): Promise<string> {
 
 /** A valid two-tensor file whose header is then edited by `edit`. */
 function withHeader(edit: (h: Record<string, { data_offsets: number[]; dtype: string; shape: number[] }>) => void) {
-  const bytes = encodeSafetensors(new Map([
-    ["a", { shape: [2, 2], data: new Float32Array(4) }],
-    ["b", { shape: [3], data: new Float32Array(3) }],
-  ]));
+  const bytes = encodeSafetensors(
+    new Map([
+      ["a", { shape: [2, 2], data: new Float32Array(4) }],
+      ["b", { shape: [3], data: new Float32Array(3) }],
+    ]),
+  );
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   edit(header);
@@ -97,7 +99,11 @@ Deno.test("config not matching the weights names model.safetensors, the config f
     /config.json has intermediate_size 32 but the weights' bert.encoder.layer.0.intermediate.dense.weight is \[16,8\]; fix the config/,
   );
   await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, num_hidden_layers: 2 }));
-  await rejects(() => loadModelFolder(dir), `${dir}/model.safetensors (field "num_hidden_layers")`, /the weights hold 1 encoder layers but config.json has num_hidden_layers 2/);
+  await rejects(
+    () => loadModelFolder(dir),
+    `${dir}/model.safetensors (field "num_hidden_layers")`,
+    /the weights hold 1 encoder layers but config.json has num_hidden_layers 2/,
+  );
   await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...config, vocab_size: 100 }));
   await rejects(() => loadModelFolder(dir), `${dir}/tokenizer.json`, /tokenizer has 140 ids but config.json has vocab_size 100/);
 });

@@ -25,7 +25,14 @@ import { root } from "./_shared.ts";
 
 /** A small random-weight config: `layers` × `hidden`, intermediate 2 × hidden, 300 tokens, 64 positions. */
 function smallConfig(layers: number, hidden: number): BertConfig {
-  return bertBaseChineseConfig({ num_hidden_layers: layers, hidden_size: hidden, num_attention_heads: 2, intermediate_size: 2 * hidden, vocab_size: 300, max_position_embeddings: 64 });
+  return bertBaseChineseConfig({
+    num_hidden_layers: layers,
+    hidden_size: hidden,
+    num_attention_heads: 2,
+    intermediate_size: 2 * hidden,
+    vocab_size: 300,
+    max_position_embeddings: 64,
+  });
 }
 
 /** BERT's parameters from its shape, pooler excluded, decoder tied: counted by hand, not from any weights. */
@@ -45,18 +52,42 @@ Deno.test("new grid rows record the base model's parameters (pooler excluded); c
   await writeRandomModelFolder(`${dir}/m`, config, { seed: 3 });
   const model = await loadModelFolder(`${dir}/m`);
   assert.ok(model.weights.has("bert.pooler.dense.weight"), "the loaded model has a pooler, which is not counted");
-  const grid = parseGrid({ name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] }, methods: [{ method: "finetune" }] });
+  const grid = parseGrid({
+    name: "g",
+    dataset: "demo",
+    protocol: { kind: "sampled", k: [2], seeds: [1] },
+    methods: [{ method: "finetune" }],
+  });
   const rows = await runGrid(grid, {
     model,
     results: `${dir}/r.jsonl`,
     progress: false,
-    runCell: () => Promise.resolve({ accuracy: 0.5, macroF1: 0.5, n: 4, trainSize: 4, trainableParams: 1, steps: 1, bestStep: 1, losses: [1], dev: [], dataFingerprint: "d", notes: [] }),
+    runCell: () =>
+      Promise.resolve({
+        accuracy: 0.5,
+        macroF1: 0.5,
+        n: 4,
+        trainSize: 4,
+        trainableParams: 1,
+        steps: 1,
+        bestStep: 1,
+        losses: [1],
+        dev: [],
+        dataFingerprint: "d",
+        notes: [],
+      }),
   });
   assert.equal(expectedParameters(config), 30_284, "11,776 embedding + 2 × 8,544 layer + 1,420 head weights");
   assert.equal(rows[0].model.parameters, expectedParameters(config));
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/r.jsonl`)).model.parameters, expectedParameters(config), "written to the file");
   const embedded = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
-  const rerun = await runGrid(grid, { model: embedded, results: `${dir}/e.jsonl`, progress: false, runCell: () => Promise.reject(new Error("x")), onFailure: () => {} });
+  const rerun = await runGrid(grid, {
+    model: embedded,
+    results: `${dir}/e.jsonl`,
+    progress: false,
+    runCell: () => Promise.reject(new Error("x")),
+    onFailure: () => {},
+  });
   assert.equal(rerun.length, 0);
   const failed = JSON.parse(await Deno.readTextFile(`${dir}/e.jsonl`));
   assert.equal(failed.model.parameters, expectedParameters(embedded.config), "failed rows too; the embedded model as its card counts it");
@@ -76,26 +107,53 @@ Deno.test("the family: model folders under models/ sorted by parameters; sizes o
   assert.deepEqual(family.map((m) => m.parameters), family.map((m) => expectedParameters(configs[m.name as keyof typeof configs])));
   assert.deepEqual(family.map((m) => m.dir), family.map((m) => `${dir}/${m.name}`));
 
-  const row = (name: string, parameters?: number) => ({ model: { name, fingerprint: "f", ...(parameters === undefined ? {} : { parameters }) } });
+  const row = (name: string, parameters?: number) => ({
+    model: { name, fingerprint: "f", ...(parameters === undefined ? {} : { parameters }) },
+  });
   const sizes = await lookUpModelSizes([row("c-medium"), row("a-large", 7), row("elsewhere"), row("c-medium")], dir);
-  assert.deepEqual([...sizes], [["c-medium", expectedParameters(configs["c-medium"])]], "recorded sizes are not looked up; unknown names stay unknown");
+  assert.deepEqual(
+    [...sizes],
+    [["c-medium", expectedParameters(configs["c-medium"])]],
+    "recorded sizes are not looked up; unknown names stay unknown",
+  );
 
   const one = await Deno.makeTempDir();
   await writeRandomModelFolder(`${one}/only`, configs["b-small"]);
   assert.deepEqual((await modelSizeModels("full", one)).map((m) => m.name), ["only"]);
   const withReference = await exists(`${REFERENCE_MODEL}/config.json`);
-  assert.deepEqual((await modelSizeModels("ci", one)).map((m) => m.name), withReference ? ["only", "zh-review-bert-tiny"] : ["only"], "ci adds a second size while the family has one");
+  assert.deepEqual(
+    (await modelSizeModels("ci", one)).map((m) => m.name),
+    withReference ? ["only", "zh-review-bert-tiny"] : ["only"],
+    "ci adds a second size while the family has one",
+  );
   assert.deepEqual((await modelSizeModels("ci", dir)).map((m) => m.name), ["b-small", "c-medium", "a-large"], "not once it has several");
 });
 
 /** Synthetic rows of the full model-size grid for three models; the middle one records no size. */
 function sizeRows(): ResultRow[] {
-  const models = [{ name: "s2x128", parameters: 1_234_567 }, { name: "s4x256", fingerprint: "f2" }, { name: "s6x384", parameters: 21_000_000 }];
+  const models = [{ name: "s2x128", parameters: 1_234_567 }, { name: "s4x256", fingerprint: "f2" }, {
+    name: "s6x384",
+    parameters: 21_000_000,
+  }];
   return models.flatMap((m, j) =>
     expandGrid(modelSizeGrid("full")).map((c, i) => ({
-      ...c, grid: "model_size-eprstmt", split: "s", accuracy: 0.55 + ((i * 37 + j * 11) % 40) / 100, macroF1: 0.5, n: 610, trainSize: 2 * c.k!,
-      trainableParams: 10, steps: 4, bestStep: 4, wallSeconds: 1, losses: [], dev: [], dataFingerprint: "d", notes: [],
-      model: { fingerprint: `f${j}`, ...m }, finishedAt: "",
+      ...c,
+      grid: "model_size-eprstmt",
+      split: "s",
+      accuracy: 0.55 + ((i * 37 + j * 11) % 40) / 100,
+      macroF1: 0.5,
+      n: 610,
+      trainSize: 2 * c.k!,
+      trainableParams: 10,
+      steps: 4,
+      bestStep: 4,
+      wallSeconds: 1,
+      losses: [],
+      dev: [],
+      dataFingerprint: "d",
+      notes: [],
+      model: { fingerprint: `f${j}`, ...m },
+      finishedAt: "",
     }))
   );
 }
@@ -120,7 +178,10 @@ Deno.test("accuracy vs model size: log x, a point per model size and method in e
     for (const method of ["fine-tuning", "PET", "AutoPrompt", "P-tuning v2"]) {
       const line = means.filter((d) => d.panel === panel && d.method === method);
       assert.deepEqual(line.map((d) => d.parameters), [1_234_567, 4_380_427, 21_000_000], `${panel} ${method}: one point per size`);
-      assert.ok(line.every((d) => d.n === 5 && (d.low as number) < (d.mean as number) && (d.mean as number) < (d.high as number)), "band over 5 seeds");
+      assert.ok(
+        line.every((d) => d.n === 5 && (d.low as number) < (d.mean as number) && (d.mean as number) < (d.high as number)),
+        "band over 5 seeds",
+      );
     }
   }
   const row = rows.find((r) => r.model.name === "s6x384" && r.method === "pet" && r.k === 16)!;
@@ -137,8 +198,13 @@ Deno.test("accuracy vs model size: log x, a point per model size and method in e
   assert.deepEqual((closeX.axis as { values: number[] }).values, [1_234_567, 21_000_000], "no second label on top of a close size");
   assert.ok(objects(spec).some((o) => o.field === "low" && objects(spec).some((p) => p.field === "high")), "a band from low to high");
   assert.equal((spec as unknown as { facet: { column: { field: string } } }).facet.column.field, "panel", "a panel per K");
-  const palette = objects(spec).filter((o) => o.field === "method" && o.scale).map((o) => (o.scale as { domain: string[] }).domain.slice(0, METHOD_PALETTE.length));
-  assert.ok(palette.length && palette.every((d) => JSON.stringify(d) === JSON.stringify(METHOD_PALETTE.map(([n]) => n))), "the methods' fixed palette");
+  const palette = objects(spec).filter((o) => o.field === "method" && o.scale).map((o) =>
+    (o.scale as { domain: string[] }).domain.slice(0, METHOD_PALETTE.length)
+  );
+  assert.ok(
+    palette.length && palette.every((d) => JSON.stringify(d) === JSON.stringify(METHOD_PALETTE.map(([n]) => n))),
+    "the methods' fixed palette",
+  );
   assert.equal(titleText(spec), "Accuracy vs model size — eprstmt");
   assert.match(subtitle(spec), /eprstmt · scored on test_public \(n = 610\) · models: s2x128, s4x256, s6x384/);
   assert.ok(subtitle(spec).includes(`seeds 1–5 per point · line: mean · band: ${STD_BAND}`));
@@ -159,13 +225,19 @@ Deno.test("accuracy vs model size: rows of a model with no known size are left o
   assert.match(subtitle(spec), /left out \(model size unknown\): s4x256/);
   assert.match(captionOf(spec)!.flags.join("\n"), /^s4x256: left out, its rows record no model size/);
   assert.deepEqual([...modelSizes(sizeRows())], [["s2x128", 1_234_567], ["s6x384", 21_000_000]]);
-  assert.deepEqual([...modelSizes(sizeRows(), new Map([["s4x256", 0]]))], [["s2x128", 1_234_567], ["s6x384", 21_000_000]], "no size 0 on a log axis");
+  assert.deepEqual(
+    [...modelSizes(sizeRows(), new Map([["s4x256", 0]]))],
+    [["s2x128", 1_234_567], ["s6x384", 21_000_000]],
+    "no size 0 on a log axis",
+  );
 });
 
 Deno.test("figures: accuracy vs model size only when rows span several sizes; export looks sizes up under models/", async () => {
   assert.ok(figuresFor(sizeRows()).has("accuracy_vs_model_size"));
   assert.ok(!figuresFor(sizeRows().filter((r) => r.model.name !== "s6x384")).has("accuracy_vs_model_size"), "one known size");
-  assert.ok(figuresFor(sizeRows().filter((r) => r.model.name !== "s6x384"), { sizes: new Map([["s4x256", 9]]) }).has("accuracy_vs_model_size"));
+  assert.ok(
+    figuresFor(sizeRows().filter((r) => r.model.name !== "s6x384"), { sizes: new Map([["s4x256", 9]]) }).has("accuracy_vs_model_size"),
+  );
   assert.ok(!figuresFor(chartRows()).has("accuracy_vs_model_size"), "one model");
 
   const models = await Deno.makeTempDir();
@@ -173,11 +245,20 @@ Deno.test("figures: accuracy vs model size only when rows span several sizes; ex
   const rows = sizeRows().filter((r) => r.model.name !== "s6x384" && r.method === "pet");
   const out = await Deno.makeTempDir();
   const written = await exportFigures(rows, out, { modelsDir: models });
-  for (const ext of ["svg", "png", "pdf", "vl.json", "caption.md"]) assert.ok(written.includes(`${out}/accuracy_vs_model_size.${ext}`), ext);
+  for (const ext of ["svg", "png", "pdf", "vl.json", "caption.md"]) {
+    assert.ok(written.includes(`${out}/accuracy_vs_model_size.${ext}`), ext);
+  }
   const spec = JSON.parse(await Deno.readTextFile(`${out}/accuracy_vs_model_size.vl.json`));
   const sizes = new Set(data(spec).filter((d) => d.part === "mean").map((d) => d.parameters));
-  assert.deepEqual([...sizes].sort((a, b) => Number(a) - Number(b)), [expectedParameters(smallConfig(1, 16)), 1_234_567], "the unsized model's size read from its folder");
-  assert.match(await Deno.readTextFile(`${out}/accuracy_vs_model_size.caption.md`), /^# Accuracy vs model size — eprstmt\n[\s\S]*\*\*Band\.\*\* mean ± 1 sample std/);
+  assert.deepEqual(
+    [...sizes].sort((a, b) => Number(a) - Number(b)),
+    [expectedParameters(smallConfig(1, 16)), 1_234_567],
+    "the unsized model's size read from its folder",
+  );
+  assert.match(
+    await Deno.readTextFile(`${out}/accuracy_vs_model_size.caption.md`),
+    /^# Accuracy vs model size — eprstmt\n[\s\S]*\*\*Band\.\*\* mean ± 1 sample std/,
+  );
 });
 
 Deno.test("a family notebook's first cell names every model by folder name and fingerprint, no path", async () => {

@@ -48,8 +48,17 @@ Deno.test("committed documentation names no machine's folders (the mirror and mo
 
 Deno.test("results rows written with model.dir read as model.name (the folder's last part), other fields as written", async () => {
   const dir = await Deno.makeTempDir();
-  const row = { key: "k", method: "pet", accuracy: 0.5, model: { dir: "/home/someone/models/zh-review-bert-tiny/", fingerprint: "f" }, k: 4 };
-  await Deno.writeTextFile(`${dir}/r.jsonl`, JSON.stringify(row) + "\n" + JSON.stringify({ ...row, key: "n", model: { name: "mini", fingerprint: "g" } }) + "\n");
+  const row = {
+    key: "k",
+    method: "pet",
+    accuracy: 0.5,
+    model: { dir: "/home/someone/models/zh-review-bert-tiny/", fingerprint: "f" },
+    k: 4,
+  };
+  await Deno.writeTextFile(
+    `${dir}/r.jsonl`,
+    JSON.stringify(row) + "\n" + JSON.stringify({ ...row, key: "n", model: { name: "mini", fingerprint: "g" } }) + "\n",
+  );
   const [old, current] = await readResultsFile(`${dir}/r.jsonl`);
   assert.deepEqual(old, { ...row, model: { name: "zh-review-bert-tiny", fingerprint: "f" } });
   assert.deepEqual(Object.keys(old), Object.keys(row));
@@ -64,7 +73,12 @@ Deno.test("a failed cell's reason is recorded with its paths relative to the wor
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/config.json`, "{}");
   await Deno.writeTextFile(`${dir}/model.safetensors`, "w");
-  const grid = parseGrid({ name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] }, methods: [{ method: "finetune" }] });
+  const grid = parseGrid({
+    name: "g",
+    dataset: "demo",
+    protocol: { kind: "sampled", k: [2], seeds: [1] },
+    methods: [{ method: "finetune" }],
+  });
   const results = `${dir}/r.jsonl`;
   const missing = `${Deno.cwd()}/data/reviews.csv`;
   await runGrid(grid, {

@@ -93,7 +93,9 @@ function outputText(o: NbOutput): string {
 /** Faults of a notebook (committed or executed), one line each naming the cell. */
 function notebookFaults(nb: Notebook): string[] {
   const faults: string[] = [];
-  if (nb.nbformat < 4 || (nb.nbformat === 4 && nb.nbformat_minor < 5)) faults.push(`nbformat ${nb.nbformat}.${nb.nbformat_minor}: cell ids need 4.5`);
+  if (nb.nbformat < 4 || (nb.nbformat === 4 && nb.nbformat_minor < 5)) {
+    faults.push(`nbformat ${nb.nbformat}.${nb.nbformat_minor}: cell ids need 4.5`);
+  }
   const ids = new Set<string>();
   nb.cells.forEach((cell, i) => {
     const at = `cell ${i}${cell.id ? ` (${cell.id})` : ""}`;
@@ -138,8 +140,24 @@ Deno.test("notebookFaults finds a missing id, an absolute path, a warning and a 
     cells: [
       { cell_type: "code", metadata: {}, outputs: [{ output_type: "stream", name: "stdout", text: ["model: /work/main/models/x\n"] }] },
       { id: "a", cell_type: "code", metadata: {}, outputs: [{ output_type: "stream", name: "stderr", text: "MissingIDFieldWarning: x" }] },
-      { id: "b", cell_type: "code", metadata: {}, outputs: [{ output_type: "display_data", data: { "application/vnd.vegalite.v5+json": spec } }] },
-      { id: "c", cell_type: "code", metadata: {}, outputs: [{ output_type: "display_data", data: { [VEGA_LITE_MIME]: spec, "text/markdown": "- `runs/ci/a.jsonl`, ../lib/x.ts, 好/差, https://vega.github.io/schema/vega-lite/v6.json" } }] },
+      {
+        id: "b",
+        cell_type: "code",
+        metadata: {},
+        outputs: [{ output_type: "display_data", data: { "application/vnd.vegalite.v5+json": spec } }],
+      },
+      {
+        id: "c",
+        cell_type: "code",
+        metadata: {},
+        outputs: [{
+          output_type: "display_data",
+          data: {
+            [VEGA_LITE_MIME]: spec,
+            "text/markdown": "- `runs/ci/a.jsonl`, ../lib/x.ts, 好/差, https://vega.github.io/schema/vega-lite/v6.json",
+          },
+        }],
+      },
     ],
   };
   const faults = notebookFaults(nb);
@@ -147,13 +165,22 @@ Deno.test("notebookFaults finds a missing id, an absolute path, a warning and a 
   assert.match(faults[0], /cell 0: no valid cell id/);
   assert.match(faults[1], /cell 0: absolute path in output: \/work\/main\/models\/x/);
   assert.match(faults[2], /cell 1 \(a\): warning in output: MissingIDFieldWarning/);
-  assert.match(faults[3], /cell 2 \(b\): chart under application\/vnd\.vegalite\.v5\+json but its spec says application\/vnd\.vegalite\.v6\+json/);
+  assert.match(
+    faults[3],
+    /cell 2 \(b\): chart under application\/vnd\.vegalite\.v5\+json but its spec says application\/vnd\.vegalite\.v6\+json/,
+  );
 });
 
 Deno.test("vegaLiteMime follows the spec's $schema version, and refuses a spec without one", () => {
   assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v6+json");
-  assert.equal(vegaLiteMime({ $schema: "https://vega.github.io/schema/vega-lite/v5.json" } as ChartSpec), "application/vnd.vegalite.v5+json");
-  assert.equal(vegaLiteMime({ $schema: "https://vega.github.io/schema/vega-lite/v6.1.0.json" } as ChartSpec), "application/vnd.vegalite.v6+json");
+  assert.equal(
+    vegaLiteMime({ $schema: "https://vega.github.io/schema/vega-lite/v5.json" } as ChartSpec),
+    "application/vnd.vegalite.v5+json",
+  );
+  assert.equal(
+    vegaLiteMime({ $schema: "https://vega.github.io/schema/vega-lite/v6.1.0.json" } as ChartSpec),
+    "application/vnd.vegalite.v6+json",
+  );
   assert.throws(() => vegaLiteMime({} as ChartSpec), /no Vega-Lite \$schema version/);
 });
 
@@ -238,8 +265,16 @@ for (const name of notebooks) {
       if (missing) throw new Error(`notebooks must run here (CI): ${missing}`);
       const t0 = performance.now();
       const out = await new Deno.Command("jupyter-nbconvert", {
-        args: ["--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=deno", "--ExecutePreprocessor.timeout=600",
-          "--output-dir", work, `${root}/notebooks/${name}`],
+        args: [
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=deno",
+          "--ExecutePreprocessor.timeout=600",
+          "--output-dir",
+          work,
+          `${root}/notebooks/${name}`,
+        ],
         env: { PROMPTLAB_BUDGET: "ci", PROMPTLAB_RUNS: `${work}/runs`, PROMPTLAB_FIGURES: `${work}/figures`, NO_COLOR: "1" },
         stdout: "piped",
         stderr: "piped",

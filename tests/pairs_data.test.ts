@@ -34,7 +34,11 @@ Deno.test("bustm: registered as a pair task with FewCLUE's splits, pinned at EPR
   assert.deepEqual(task.labelNamesZh, { Same: "相同", Different: "不同" });
   assert.deepEqual(task.splits, Object.keys(BUSTM_FILES));
   assert.deepEqual(task.splits.filter((s) => /^(train|dev)_\d$/.test(s)).length, 10);
-  assert.deepEqual([task.pool, task.test, task.evalSplits, task.unlabeled], [["train_few_all", "dev_few_all"], "test_public", ["dev_few_all", "test_public", "test"], ["unlabeled"]]);
+  assert.deepEqual([task.pool, task.test, task.evalSplits, task.unlabeled], [["train_few_all", "dev_few_all"], "test_public", [
+    "dev_few_all",
+    "test_public",
+    "test",
+  ], ["unlabeled"]]);
   assert.deepEqual(task.official, { count: 5 });
   for (const f of Object.values(BUSTM_FILES)) {
     assert.equal(f.commit, "62a02c6f31cf32814cfe522f78ef088228840f8d");
@@ -56,30 +60,47 @@ sharedTest("bustm: every split through the mirror, labels 1/0 as Same/Different,
   assert.deepEqual(first, { text: "叫爸爸叫一声我听听", textB: "那你叫我一声爸爸", id: "0", label: "Same" });
 });
 
-sharedTest("bustm: official and sampled protocols; unlabelled pairs lose those sharing a sentence with an evaluation split", BUSTM, async () => {
-  const official = await loadFewShot("bustm", { kind: "official", index: 2 }, src());
-  assert.deepEqual([official.train.length, official.dev.length, official.test.length], [32, 32, 1772]);
-  const sampled = await loadFewShot("bustm", { kind: "sampled", k: 64, seed: 1 }, src());
-  assert.equal(sampled.train.length, 128);
-  assert.ok(sampled.train.every((r) => r.textB));
-  const pairKey = (r: { text: string; textB?: string }) => `${r.text}|${r.textB}`;
-  const test = new Set(sampled.test.map(pairKey));
-  assert.ok([...sampled.train, ...sampled.dev].every((r) => !test.has(pairKey(r))));
-  await assert.rejects(() => loadFewShot("bustm", { kind: "sampled", k: 80, seed: 1 }, src()), /class "Same" has 145 usable examples/);
+sharedTest(
+  "bustm: official and sampled protocols; unlabelled pairs lose those sharing a sentence with an evaluation split",
+  BUSTM,
+  async () => {
+    const official = await loadFewShot("bustm", { kind: "official", index: 2 }, src());
+    assert.deepEqual([official.train.length, official.dev.length, official.test.length], [32, 32, 1772]);
+    const sampled = await loadFewShot("bustm", { kind: "sampled", k: 64, seed: 1 }, src());
+    assert.equal(sampled.train.length, 128);
+    assert.ok(sampled.train.every((r) => r.textB));
+    const pairKey = (r: { text: string; textB?: string }) => `${r.text}|${r.textB}`;
+    const test = new Set(sampled.test.map(pairKey));
+    assert.ok([...sampled.train, ...sampled.dev].every((r) => !test.has(pairKey(r))));
+    await assert.rejects(() => loadFewShot("bustm", { kind: "sampled", k: 80, seed: 1 }, src()), /class "Same" has 145 usable examples/);
 
-  const stream = unlabeledRows("bustm", src());
-  const rows = [];
-  for await (const r of stream) rows.push(r);
-  assert.deepEqual(stream.report, { read: 4251, yielded: 3766, duplicates: 0, decontaminated: 485 });
-  assert.ok(rows.every((r) => r.textB !== undefined));
-  const evalSentences = new Set<string>();
-  for (const s of getTask("bustm").evalSplits) for (const r of (await getTask("bustm").read(s, src())).rows) evalSentences.add(r.text).add(r.textB!);
-  assert.ok(rows.every((r) => !evalSentences.has(r.text) && !evalSentences.has(r.textB!)));
-  assert.throws(() => unlabeledTexts("bustm"), isInputError({}, /holds sentence pairs, not texts/));
-});
+    const stream = unlabeledRows("bustm", src());
+    const rows = [];
+    for await (const r of stream) rows.push(r);
+    assert.deepEqual(stream.report, { read: 4251, yielded: 3766, duplicates: 0, decontaminated: 485 });
+    assert.ok(rows.every((r) => r.textB !== undefined));
+    const evalSentences = new Set<string>();
+    for (const s of getTask("bustm").evalSplits) {
+      for (const r of (await getTask("bustm").read(s, src())).rows) {
+        evalSentences.add(r.text).add(r.textB!);
+      }
+    }
+    assert.ok(rows.every((r) => !evalSentences.has(r.text) && !evalSentences.has(r.textB!)));
+    assert.throws(() => unlabeledTexts("bustm"), isInputError({}, /holds sentence pairs, not texts/));
+  },
+);
 
 sharedTest("cli: data bustm --stats prints the pair task's splits", BUSTM, async () => {
-  const { code, stdout, stderr } = await runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, "data", "bustm", "--stats", "--mirror", shared("data")]);
+  const { code, stdout, stderr } = await runDeno([
+    "run",
+    ...(await taskFlags("cli")),
+    `${root}/lib/cli/main.ts`,
+    "data",
+    "bustm",
+    "--stats",
+    "--mirror",
+    shared("data"),
+  ]);
   assert.equal(code, 0, stderr);
   const stats = JSON.parse(stdout);
   assert.equal(stats.dataset, "bustm");
@@ -108,11 +129,20 @@ Deno.test("local pairs: --text-b names the second column (JSON Lines and CSV); r
 Deno.test("local pairs: a missing or empty second text is an input error naming file, line and column", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/a.csv`, "q1,q2,same\n几点了,现在几点,1\n");
-  await assert.rejects(() => datasetTask({ train: `${dir}/a.csv`, text: "q1", textB: "q3", label: "same" }), isInputError({ file: `${dir}/a.csv`, line: 1, field: "q3" }, /missing column/));
+  await assert.rejects(
+    () => datasetTask({ train: `${dir}/a.csv`, text: "q1", textB: "q3", label: "same" }),
+    isInputError({ file: `${dir}/a.csv`, line: 1, field: "q3" }, /missing column/),
+  );
   await Deno.writeTextFile(`${dir}/b.jsonl`, '{"a":"几点了","b":"现在几点","y":"1"}\n{"a":"放首歌","b":"  ","y":"0"}\n');
-  await assert.rejects(() => datasetTask({ train: `${dir}/b.jsonl`, text: "a", textB: "b", label: "y" }), isInputError({ file: `${dir}/b.jsonl`, line: 2, field: "b" }, /empty text/));
+  await assert.rejects(
+    () => datasetTask({ train: `${dir}/b.jsonl`, text: "a", textB: "b", label: "y" }),
+    isInputError({ file: `${dir}/b.jsonl`, line: 2, field: "b" }, /empty text/),
+  );
   await Deno.writeTextFile(`${dir}/c.jsonl`, '{"a":"几点了","y":"1"}\n');
-  await assert.rejects(() => datasetTask({ train: `${dir}/c.jsonl`, text: "a", textB: "b", label: "y" }), isInputError({ file: `${dir}/c.jsonl`, line: 1, field: "b" }, /missing field/));
+  await assert.rejects(
+    () => datasetTask({ train: `${dir}/c.jsonl`, text: "a", textB: "b", label: "y" }),
+    isInputError({ file: `${dir}/c.jsonl`, line: 1, field: "b" }, /missing field/),
+  );
   assert.throws(() => datasetFromFlags("bustm", { "text-b": "b" }), isInputError({ field: "--text-b" }, /belongs to a local dataset file/));
   await Deno.remove(dir, { recursive: true });
 });
@@ -128,5 +158,8 @@ Deno.test("grid JSON: a local dataset's textB makes a pair task; a wrong column 
   assert.equal((ok.dataset as { textB?: string }).textB, "sentence2");
   assert.equal(inputKind(await gridTask(ok, "g.json")), "pair");
   assert.throws(() => parseGrid(grid("")), isInputError({ field: "dataset.textB" }, /second text column/));
-  await assert.rejects(() => gridTask(parseGrid(grid("nope")), "g.json"), isInputError({ file: "g.json", field: "dataset.textB" }, /missing field/));
+  await assert.rejects(
+    () => gridTask(parseGrid(grid("nope")), "g.json"),
+    isInputError({ file: "g.json", field: "dataset.textB" }, /missing field/),
+  );
 });

@@ -61,7 +61,8 @@ sharedTest("pairs: ids, token types and masks equal transformers.js's pair encod
 function hfLongestFirst(n1: number, n2: number, toRemove: number): [number, number] {
   if (toRemove <= 0) return [n1, n2];
   const first = Math.min(Math.abs(n1 - n2), toRemove), second = toRemove - first;
-  return n1 > n2 ? [n1 - first - Math.floor(second / 2), n2 - (second - Math.floor(second / 2))]
+  return n1 > n2
+    ? [n1 - first - Math.floor(second / 2), n2 - (second - Math.floor(second / 2))]
     : [n1 - Math.floor(second / 2), n2 - first - (second - Math.floor(second / 2))];
 }
 

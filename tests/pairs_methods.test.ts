@@ -34,9 +34,15 @@ Deno.test("mismatch: a single-text template on a pair task, or a pair template o
   const sentiment = ["Positive", "Negative"], pairs = ["1", "0"];
   // PET's default template is FewCLUE's EPRSTMT pattern, written for single texts.
   assert.throws(() => pet.create(model, pairs, { verbalizer: WORDS }, "pair"), templateError(SINGLE_ON_PAIRS));
-  assert.throws(() => pet.create(model, sentiment, { template: "pair-question", verbalizer: "good-bad" }, "text"), templateError(/\{text_b\}/));
+  assert.throws(
+    () => pet.create(model, sentiment, { template: "pair-question", verbalizer: "good-bad" }, "text"),
+    templateError(/\{text_b\}/),
+  );
   assert.throws(() => pet.create(model, sentiment, { template: "pair-question", verbalizer: "good-bad" }), templateError(PAIR_ON_SINGLE));
-  assert.throws(() => ap.create(model, pairs, { template: "{sentence}[T][P]。", labelWords: WORDS }, "pair"), templateError(SINGLE_ON_PAIRS));
+  assert.throws(
+    () => ap.create(model, pairs, { template: "{sentence}[T][P]。", labelWords: WORDS }, "pair"),
+    templateError(SINGLE_ON_PAIRS),
+  );
   assert.throws(() => ap.create(model, sentiment, { template: "{sentence}[P][T]{sentence_b}" }, "text"), templateError(/\{sentence_b\}/));
   // Ensembles are checked pattern by pattern.
   const patterns = [{ template: "pair-question", verbalizer: WORDS }, { template: "fewclue", verbalizer: WORDS }];
@@ -55,16 +61,30 @@ Deno.test("mismatch: a grid and a run refuse the wrong template before training;
     protocol: { kind: "sampled", k: [2], seeds: [1] },
     methods: [{ method: "pet", options: { verbalizer: WORDS }, grid: { template: ["pair-question", "zongzhi"] } }],
   });
-  await assert.rejects(() => checkGrid(grid, { model, task, file: "g.json" }), (e: Error) =>
-    e instanceof InputError && e.location.field === "methods[0].grid.template[1]" && SINGLE_ON_PAIRS.test(e.message));
+  await assert.rejects(
+    () => checkGrid(grid, { model, task, file: "g.json" }),
+    (e: Error) => e instanceof InputError && e.location.field === "methods[0].grid.template[1]" && SINGLE_ON_PAIRS.test(e.message),
+  );
   let progressed = false;
   await assert.rejects(
-    () => runSplit({ method: "pet", options: { verbalizer: WORDS }, dataset: task, split: { kind: "sampled", k: 2, seed: 1 }, model, onProgress: () => (progressed = true) }),
+    () =>
+      runSplit({
+        method: "pet",
+        options: { verbalizer: WORDS },
+        dataset: task,
+        split: { kind: "sampled", k: 2, seed: 1 },
+        model,
+        onProgress: () => (progressed = true),
+      }),
     templateError(SINGLE_ON_PAIRS),
   );
   assert.equal(progressed, false);
   // A predictor of one kind given the other kind of input.
-  const { predictor } = await getMethod("pet").create(model, ["1", "0"], { mode: "zero-shot", template: "pair-question", verbalizer: WORDS }, "pair").fit([], []);
+  const { predictor } = await getMethod("pet").create(model, ["1", "0"], {
+    mode: "zero-shot",
+    template: "pair-question",
+    verbalizer: WORDS,
+  }, "pair").fit([], []);
   await assert.rejects(() => predictor.predictProba(["只有一句"]), templateError(PAIR_ON_SINGLE));
   const single = await getMethod("pet").create(model, ["Positive", "Negative"], { mode: "zero-shot", verbalizer: "good-bad" }).fit([], []);
   await assert.rejects(() => single.predictor.predictProba([{ text: "一", textB: "二" }]), templateError(SINGLE_ON_PAIRS));
@@ -73,11 +93,18 @@ Deno.test("mismatch: a grid and a run refuse the wrong template before training;
 Deno.test("mixed kinds: fine-tuning or P-tuning v2 on train rows mixing pairs and single texts, or a dev set of the other kind, is an input error naming the row before anything trains", async () => {
   const pairs = (await (await pairTask()).read("train")).rows.slice(0, 4) as Row[];
   const single: Row = { text: "只有一句", label: pairs[0].label };
-  const mixed = (field: string, problem: RegExp) => (e: Error) => e instanceof InputError && e.location.field === field && problem.test(e.message);
+  const mixed = (field: string, problem: RegExp) => (e: Error) =>
+    e instanceof InputError && e.location.field === field && problem.test(e.message);
   for (const name of ["finetune", "ptuning-v2"]) {
     let progressed = false;
-    const fit = (train: Row[], dev: Row[]) => getMethod(name).create(model, ["1", "0"], { steps: 1, maxLength: 32 }, "pair").fit(train, dev, { onProgress: () => (progressed = true) });
-    await assert.rejects(() => fit([...pairs.slice(0, 2), single, ...pairs.slice(2)], []), mixed("train[2].textB", /is a single text, but train\[0\] is a sentence pair: a model trains and evaluates on one kind of input/));
+    const fit = (train: Row[], dev: Row[]) =>
+      getMethod(name).create(model, ["1", "0"], { steps: 1, maxLength: 32 }, "pair").fit(train, dev, {
+        onProgress: () => (progressed = true),
+      });
+    await assert.rejects(
+      () => fit([...pairs.slice(0, 2), single, ...pairs.slice(2)], []),
+      mixed("train[2].textB", /is a single text, but train\[0\] is a sentence pair: a model trains and evaluates on one kind of input/),
+    );
     await assert.rejects(() => fit(pairs, [single]), mixed("dev[0].textB", /is a single text, but train\[0\] is a sentence pair/));
     await assert.rejects(() => fit([single], pairs), mixed("dev[0].textB", /is a sentence pair, but train\[0\] is a single text/));
     assert.equal(progressed, false, name);
@@ -133,20 +160,31 @@ Deno.test("run path: each method trains on a local pair file, its test predictio
 
 Deno.test("bustm defaults: a PET run on BUSTM without a pair template fails before reading any data", async () => {
   await assert.rejects(
-    () => runSplit({ method: "pet", dataset: getTask("bustm"), split: { kind: "official", index: 0 }, model, source: { mirror: null, download: false } }),
+    () =>
+      runSplit({
+        method: "pet",
+        dataset: getTask("bustm"),
+        split: { kind: "official", index: 0 },
+        model,
+        source: { mirror: null, download: false },
+      }),
     templateError(SINGLE_ON_PAIRS),
   );
 });
 
-sharedTest("grids/*-bustm.json: the BUSTM comparison (four methods, K 0-64, 5 seeds) and pair-prompt grids pass the grid checker", "data/fewclue/bustm", async () => {
-  const source = { mirror: shared("data"), download: false };
-  const comparison = await loadGrid(`${root}/grids/comparison-bustm.json`);
-  assert.deepEqual([...new Set(expandGrid(comparison).map((c) => c.method))], ["finetune", "pet", "autoprompt", "ptuning-v2"]);
-  assert.deepEqual(comparison.protocol, { kind: "sampled", k: [0, 4, 8, 16, 32, 64], seeds: [1, 2, 3, 4, 5] });
-  const prompts = await loadGrid(`${root}/grids/pair_prompts-bustm.json`);
-  // 4 templates × 4 verbalizers, each zero-shot once and at K = 16 under 5 seeds.
-  assert.equal(expandGrid(prompts).length, 16 * (1 + 5));
-  for (const [name, grid] of [["comparison-bustm", comparison], ["pair_prompts-bustm", prompts]] as const) {
-    await checkGrid(grid, { model, task: await gridTask(grid), source, file: `grids/${name}.json` });
-  }
-});
+sharedTest(
+  "grids/*-bustm.json: the BUSTM comparison (four methods, K 0-64, 5 seeds) and pair-prompt grids pass the grid checker",
+  "data/fewclue/bustm",
+  async () => {
+    const source = { mirror: shared("data"), download: false };
+    const comparison = await loadGrid(`${root}/grids/comparison-bustm.json`);
+    assert.deepEqual([...new Set(expandGrid(comparison).map((c) => c.method))], ["finetune", "pet", "autoprompt", "ptuning-v2"]);
+    assert.deepEqual(comparison.protocol, { kind: "sampled", k: [0, 4, 8, 16, 32, 64], seeds: [1, 2, 3, 4, 5] });
+    const prompts = await loadGrid(`${root}/grids/pair_prompts-bustm.json`);
+    // 4 templates × 4 verbalizers, each zero-shot once and at K = 16 under 5 seeds.
+    assert.equal(expandGrid(prompts).length, 16 * (1 + 5));
+    for (const [name, grid] of [["comparison-bustm", comparison], ["pair_prompts-bustm", prompts]] as const) {
+      await checkGrid(grid, { model, task: await gridTask(grid), source, file: `grids/${name}.json` });
+    }
+  },
+);

@@ -23,7 +23,10 @@ Deno.test("vocabulary: characters and ## pieces of Latin runs, special tokens fi
 });
 
 Deno.test("masking: 15% of the real, non-special tokens; 80/10/10; padding rows never masked", () => {
-  const seqs = Array.from({ length: 30 }, (_, i) => ({ ids: [2, ...Array.from({ length: 20 + (i % 10) }, (_, j) => 10 + ((i * 7 + j) % 90)), 3] }));
+  const seqs = Array.from(
+    { length: 30 },
+    (_, i) => ({ ids: [2, ...Array.from({ length: 20 + (i % 10) }, (_, j) => 10 + ((i * 7 + j) % 90)), 3] }),
+  );
   const b = packBucket(seqs, 32, 32, 0);
   const vocab = { vocabSize: 100, maskId: 4, special: new Set([0, 1, 2, 3, 4]) };
   const m = maskBatch(b, new Rng(1), vocab);
@@ -124,7 +127,12 @@ Deno.test("pretrain resume: --allow-changes goes on with the new values, recorde
     await pretrain({ ...TINY, out, stopAt: 2 });
     const r = await pretrain({ ...TINY, out, lr: 1e-3, steps: 10, allowChanges: true });
     assert.equal(r.steps, 10);
-    assert.deepEqual(r.optionStages.map((s) => [s.fromStep, s.changed, s.options.lr, s.options.steps]), [[0, [], 3e-3, 8], [2, ["lr", "steps"], 1e-3, 10]]);
+    assert.deepEqual(r.optionStages.map((s) => [s.fromStep, s.changed, s.options.lr, s.options.steps]), [[0, [], 3e-3, 8], [
+      2,
+      ["lr", "steps"],
+      1e-3,
+      10,
+    ]]);
     const log = JSON.parse(await Deno.readTextFile(`${out}/training_log.json`));
     assert.deepEqual(log.optionStages, r.optionStages);
     assert.equal(log.options.lr, 1e-3);
@@ -132,10 +140,16 @@ Deno.test("pretrain resume: --allow-changes goes on with the new values, recorde
 
 Deno.test("pretrain: options too small to run are refused before any work", () =>
   withDir(async (dir) => {
-    await assert.rejects(pretrain({ ...TINY, out: `${dir}/a`, maxLength: 4 }), inputError("maxLength", /at least 32 \(the shortest length bucket\), got 4/));
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/a`, maxLength: 4 }),
+      inputError("maxLength", /at least 32 \(the shortest length bucket\), got 4/),
+    );
     await assert.rejects(pretrain({ ...TINY, out: `${dir}/b`, maxLength: 31 }), inputError("maxLength", /at least 32/));
     await assert.rejects(pretrain({ ...TINY, out: `${dir}/c`, steps: undefined }), inputError("steps", /give a budget/));
-    await assert.rejects(pretrain({ ...TINY, out: `${dir}/d`, hidden: 30, heads: 4 }), inputError("hidden", /30 is not divisible by heads 4/));
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/d`, hidden: 30, heads: 4 }),
+      inputError("hidden", /30 is not divisible by heads 4/),
+    );
     assert.deepEqual([...Deno.readDirSync(dir)], []);
     // 32 is enough.
     assert.equal((await pretrain({ ...TINY, out: `${dir}/e`, maxLength: 32, steps: 1 })).steps, 1);
@@ -150,15 +164,41 @@ Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; 
     assert.equal(made.tokenizer.files["tokenizer.json"], source.tokenizer.files["tokenizer.json"]);
     // A vocabulary built from the tiny corpus would be far smaller.
     assert.ok(buildVocab(TINY.corpus!.train, { minFreq: 1 }).length < source.tokenizer.vocabSize / 2);
-    await assert.rejects(pretrain({ ...TINY, out: `${dir}/b`, tokenizer: given, from: `${dir}/a` }), inputError("tokenizer", /give --from or --tokenizer, not both/));
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/b`, tokenizer: given, from: `${dir}/a` }),
+      inputError("tokenizer", /give --from or --tokenizer, not both/),
+    );
   }));
 
 sharedTest("pretrain CLI: Ctrl-C writes a checkpoint and exits 130", "data", () =>
   withDir(async (dir) => {
     const args = [
-      "run", "-A", `${root}/lib/cli/main.ts`, "pretrain", "--out", `${dir}/m`, "--mirror", shared("data"), "--steps", "100000",
-      "--layers", "1", "--hidden", "32", "--heads", "2", "--intermediate", "64", "--max-length", "32", "--heldout", "20",
-      "--tokens-per-batch", "256", "--eval-every", "1",
+      "run",
+      "-A",
+      `${root}/lib/cli/main.ts`,
+      "pretrain",
+      "--out",
+      `${dir}/m`,
+      "--mirror",
+      shared("data"),
+      "--steps",
+      "100000",
+      "--layers",
+      "1",
+      "--hidden",
+      "32",
+      "--heads",
+      "2",
+      "--intermediate",
+      "64",
+      "--max-length",
+      "32",
+      "--heldout",
+      "20",
+      "--tokens-per-batch",
+      "256",
+      "--eval-every",
+      "1",
     ];
     const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped", env: { NO_COLOR: "1" } }).spawn();
     const stderr = new Response(child.stderr).text();

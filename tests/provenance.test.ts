@@ -32,7 +32,10 @@ Deno.test("gitHead: loose refs, packed-refs, a detached HEAD, a worktree's .git 
   assert.equal(await gitHead(repo), SHA("a"));
 
   await Deno.remove(`${repo}/.git/refs/heads/main`);
-  await write(`${repo}/.git/packed-refs`, `# pack-refs with: peeled fully-peeled sorted\n${SHA("b")} refs/heads/main\n^${SHA("c")}\n${SHA("d")} refs/heads/other\n`);
+  await write(
+    `${repo}/.git/packed-refs`,
+    `# pack-refs with: peeled fully-peeled sorted\n${SHA("b")} refs/heads/main\n^${SHA("c")}\n${SHA("d")} refs/heads/other\n`,
+  );
   assert.equal(await gitHead(repo), SHA("b"), "packed-refs, when the loose ref is gone");
 
   // A worktree: `.git` is a file pointing into the main repository, whose `commondir` leads back to the shared refs.
@@ -64,11 +67,28 @@ Deno.test("codeProvenance: the kit version of deno.json, today's numerics, and t
   assert.equal(code.inferred, undefined);
 });
 
-const outcome = { accuracy: 0.5, macroF1: 0.5, n: 4, trainSize: 4, trainableParams: 1, steps: 1, bestStep: 1, losses: [1], dev: [], dataFingerprint: "d", notes: [] };
+const outcome = {
+  accuracy: 0.5,
+  macroF1: 0.5,
+  n: 4,
+  trainSize: 4,
+  trainableParams: 1,
+  steps: 1,
+  bestStep: 1,
+  losses: [1],
+  dev: [],
+  dataFingerprint: "d",
+  notes: [],
+};
 
 Deno.test("grid rows, done and failed, record the code that made them; --status names rows of other numerics", async () => {
   const dir = await Deno.makeTempDir();
-  const grid = parseGrid({ name: "p", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1, 2] }, methods: [{ method: "finetune" }] });
+  const grid = parseGrid({
+    name: "p",
+    dataset: "demo",
+    protocol: { kind: "sampled", k: [2], seeds: [1, 2] },
+    methods: [{ method: "finetune" }],
+  });
   const results = `${dir}/r.jsonl`;
   const model = { dir: `${dir}/model`, weights: new Map() } as unknown as ModelFolder;
   await Deno.mkdir(model.dir);
@@ -100,11 +120,18 @@ Deno.test("grid rows, done and failed, record the code that made them; --status 
   const done = (await readResultsFile(results)).filter((r): r is ResultRow => !isFailed(r));
   const table = summaryTable(done);
   assert.deepEqual(table.map((t) => [t.runs, t.numerics]), [[1, NUMERICS_VERSION], [1, "2026-11-26"]]);
-  assert.deepEqual(summaryMarkdown(table).trim().split("\n").map((l) => l.split("|").at(-2)!.trim()), ["numerics", "---", NUMERICS_VERSION, "2026-11-26"]);
+  assert.deepEqual(summaryMarkdown(table).trim().split("\n").map((l) => l.split("|").at(-2)!.trim()), [
+    "numerics",
+    "---",
+    NUMERICS_VERSION,
+    "2026-11-26",
+  ]);
   assert.doesNotMatch(summaryMarkdown(summaryTable(done.slice(0, 1))), /numerics/);
   assert.equal(
     codeText(done),
-    `1 rows of ${today}, made at ${done[0].code!.commit!.slice(0, 7)}; 1 rows of numerics 2026-11-26 (from 72e487b), made at aaaaaaa (inferred from their times)`,
+    `1 rows of ${today}, made at ${
+      done[0].code!.commit!.slice(0, 7)
+    }; 1 rows of numerics 2026-11-26 (from 72e487b), made at aaaaaaa (inferred from their times)`,
   );
   assert.match(numericsNote([{ ...rows[0], code: undefined }])!, /^rows are of older numerics: 1 of numerics unknown;/);
 });
@@ -113,7 +140,8 @@ Deno.test("grid rows, done and failed, record the code that made them; --status 
 async function staleSetup() {
   const dir = await Deno.makeTempDir();
   const rows = (await Deno.readTextFile(`${root}/data/demo-reviews/train.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
-  const csv = (texts: string[]) => ["review,label", ...rows.map((r, i) => `"${texts[i]}",${r.label === "Positive" ? 1 : 0}`)].join("\n") + "\n";
+  const csv = (texts: string[]) =>
+    ["review,label", ...rows.map((r, i) => `"${texts[i]}",${r.label === "Positive" ? 1 : 0}`)].join("\n") + "\n";
   const texts = rows.map((r) => String(r.sentence).replaceAll('"', "'"));
   await Deno.writeTextFile(`${dir}/reviews.csv`, csv(texts));
   const grid = parseGrid({
@@ -123,7 +151,13 @@ async function staleSetup() {
     methods: [{ method: "pet", options: { verbalizer: { "1": ["好"], "0": ["差"] } }, zeroShot: { mode: "zero-shot" } }],
   });
   const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L2-H64`);
-  return { dir, grid, model, results: `${dir}/r.jsonl`, edit: () => Deno.writeTextFile(`${dir}/reviews.csv`, csv(texts.map((t) => `${t}！`))) };
+  return {
+    dir,
+    grid,
+    model,
+    results: `${dir}/r.jsonl`,
+    edit: () => Deno.writeTextFile(`${dir}/reviews.csv`, csv(texts.map((t) => `${t}！`))),
+  };
 }
 
 Deno.test("a resumed grid refuses a finished row whose data changed, naming file, cell and both fingerprints; --rerun-stale reruns it", async () => {
@@ -136,15 +170,21 @@ Deno.test("a resumed grid refuses a finished row whose data changed, naming file
   let now = "";
   await assert.rejects(runGrid(grid, { model, results, progress: false }), (e: Error) => {
     now = /now ([0-9a-f]{16})\)/.exec(e.message)?.[1] ?? "";
-    return e instanceof InputError && e.location.file === results && e.message.includes(`finished cell pet zero_shot was run on other data`) &&
-      e.message.includes(`data fingerprint ${first.dataFingerprint}, now `) && e.message.includes("--rerun-stale") && !e.message.includes("\n");
+    return e instanceof InputError && e.location.file === results &&
+      e.message.includes(`finished cell pet zero_shot was run on other data`) &&
+      e.message.includes(`data fingerprint ${first.dataFingerprint}, now `) && e.message.includes("--rerun-stale") &&
+      !e.message.includes("\n");
   });
   assert.notEqual(now, first.dataFingerprint);
   assert.deepEqual(await readResultsFile(results), [first], "a refusal writes nothing");
 
   const [rerun] = await runGrid(grid, { model, results, progress: false, rerunStale: true });
   assert.equal(rerun.dataFingerprint, now);
-  assert.deepEqual((await readResultsFile(results)).map((r) => (r as ResultRow).dataFingerprint), [now], "one row per cell, of today's data");
+  assert.deepEqual(
+    (await readResultsFile(results)).map((r) => (r as ResultRow).dataFingerprint),
+    [now],
+    "one row per cell, of today's data",
+  );
   assert.deepEqual(await readResultsFile(staleFile(results)), [first], "the stale row is kept aside, not lost");
 });
 
@@ -152,7 +192,13 @@ Deno.test("merge: one cell done in two shards at two commits with the same score
   const dir = await Deno.makeTempDir();
   const base = `${dir}/r.jsonl`;
   const row = { key: "c", method: "finetune", model: { name: "m", fingerprint: "f" }, ...outcome, finishedAt: "t", wallSeconds: 1 };
-  await Deno.writeTextFile(`${dir}/r.shard-0-of-2.jsonl`, `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("a") } })}\n`);
-  await Deno.writeTextFile(`${dir}/r.shard-1-of-2.jsonl`, `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("b") } })}\n`);
+  await Deno.writeTextFile(
+    `${dir}/r.shard-0-of-2.jsonl`,
+    `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("a") } })}\n`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/r.shard-1-of-2.jsonl`,
+    `${JSON.stringify({ ...row, code: { numerics: NUMERICS_VERSION, commit: SHA("b") } })}\n`,
+  );
   await assert.rejects(mergeShards(base), /cell c was run twice \(same scores\)/);
 });

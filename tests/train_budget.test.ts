@@ -40,7 +40,10 @@ Deno.test("trainLoop: runs the budget's steps and reports them as its total", as
 
 Deno.test("budget options: a cap below the floor, or no epochs, is an input error naming the field", async () => {
   const model = await loadModelFolder("models/promptlab-bert-zh-L4-H256");
-  assert.throws(() => finetune.create(model, ["a", "b"], { minSteps: 300, maxSteps: 100 }), (e) => e instanceof InputError && /maxSteps/.test(e.message) && /≥ minSteps \(300\)/.test(e.message));
+  assert.throws(
+    () => finetune.create(model, ["a", "b"], { minSteps: 300, maxSteps: 100 }),
+    (e) => e instanceof InputError && /maxSteps/.test(e.message) && /≥ minSteps \(300\)/.test(e.message),
+  );
   assert.throws(() => finetune.create(model, ["a", "b"], { epochs: 0 }), (e) => e instanceof InputError && /epochs/.test(e.message));
   assert.throws(() => finetune.create(model, ["a", "b"], { steps: -1 }), (e) => e instanceof InputError && /steps/.test(e.message));
 });

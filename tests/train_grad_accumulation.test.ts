@@ -14,20 +14,32 @@ import { GradAccumulator } from "../lib/train/grad_accumulator.ts";
 import { microBatches } from "../lib/pretrain/mlm_batches.ts";
 import { Rng } from "../lib/util/rng.ts";
 
-const config = parseBertConfig({ vocab_size: 60, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16 });
+const config = parseBertConfig({
+  vocab_size: 60,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 16,
+});
 const vocab = { vocabSize: 60, maskId: 4, special: new Set([0, 1, 2, 3, 4]) };
 const L = 16, PART_ROWS = 3;
 
 /** Sequences of random lengths (one part with short rows, so the parts' masked counts differ). */
 function sequences(rng: Rng, n: number) {
-  return Array.from({ length: n }, (_, r) => ({ ids: [2, ...Array.from({ length: (r < PART_ROWS ? 3 : 12) + rng.int(3) }, () => 5 + rng.int(55)), 3] }));
+  return Array.from(
+    { length: n },
+    (_, r) => ({ ids: [2, ...Array.from({ length: (r < PART_ROWS ? 3 : 12) + rng.int(3) }, () => 5 + rng.int(55)), 3] }),
+  );
 }
 
 /** Two masked parts, and the same tokens and masked positions as one batch of all their rows. */
 function partsAndWhole(): { parts: MlmBatch[]; whole: MlmBatch } {
   const rng = new Rng(7);
   const seqs = sequences(rng, 2 * PART_ROWS);
-  const parts = [seqs.slice(0, PART_ROWS), seqs.slice(PART_ROWS)].map((s) => maskBatch(packBatch(s, { batch: PART_ROWS, seqLen: L }), rng, vocab));
+  const parts = [seqs.slice(0, PART_ROWS), seqs.slice(PART_ROWS)].map((s) =>
+    maskBatch(packBatch(s, { batch: PART_ROWS, seqLen: L }), rng, vocab)
+  );
   const cap = maskCapacity(PART_ROWS, L);
   const whole = packBatch(seqs, { batch: 2 * PART_ROWS, seqLen: L });
   whole.inputIds.set(parts[0].tokens.inputIds, 0);

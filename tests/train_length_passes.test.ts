@@ -24,8 +24,14 @@ Deno.test("lengthPasses: sorted by length (ties in batch order), cut into passes
 });
 
 const config = parseBertConfig({
-  vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32,
-  max_position_embeddings: 64, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 50,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 64,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 });
 
 /** One step's loss and gradients of a [CLS] classifier on `seqs`, in `passes` passes; the lengths it padded to. */
@@ -37,21 +43,25 @@ async function oneStep(passes: number) {
   const gold = lengths.map((_, r) => r % 2);
   const padded = new Set<number>();
   let captured: { loss: number; grads: TensorMap } | undefined;
-  await fitSupervised({
-    weights,
-    params: weights,
-    isTrainable: () => true,
-    options: { ...LOOP_DEFAULTS, steps: 1, batchSize: lengths.length, passes, evalEvery: 0, maxLength: 64 },
-    loss(g, params, batch, seqLen, labels) {
-      padded.add(seqLen);
-      const bert = buildBert(g, config, params.get, { batch, seqLen, train: true });
-      return crossEntropy(classifierLogits(bert, config, params.get), labels);
+  await fitSupervised(
+    {
+      weights,
+      params: weights,
+      isTrainable: () => true,
+      options: { ...LOOP_DEFAULTS, steps: 1, batchSize: lengths.length, passes, evalEvery: 0, maxLength: 64 },
+      loss(g, params, batch, seqLen, labels) {
+        padded.add(seqLen);
+        const bert = buildBert(g, config, params.get, { batch, seqLen, train: true });
+        return crossEntropy(classifierLogits(bert, config, params.get), labels);
+      },
+      mix: (_step, r) => {
+        captured = { loss: r.loss, grads: new Map([...r.grads].map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])) };
+        return Promise.resolve(r);
+      },
     },
-    mix: (_step, r) => {
-      captured = { loss: r.loss, grads: new Map([...r.grads].map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])) };
-      return Promise.resolve(r);
-    },
-  }, seqs, gold);
+    seqs,
+    gold,
+  );
   return { ...captured!, padded: [...padded].sort((a, b) => a - b) };
 }
 

@@ -35,7 +35,9 @@ Deno.test("util helpers have one home: no module of lib/ defines its own exists(
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory) walk(rel);
       else if (e.name.endsWith(".ts") && !["lib/util/fs.ts", "lib/util/format.ts"].includes(rel)) {
-        Deno.readTextFileSync(`${root}/${rel}`).split("\n").forEach((line, i) => own.test(line) && found.push(`${rel}:${i + 1}: ${line.trim()}`));
+        Deno.readTextFileSync(`${root}/${rel}`).split("\n").forEach((line, i) =>
+          own.test(line) && found.push(`${rel}:${i + 1}: ${line.trim()}`)
+        );
       }
     }
   };

@@ -32,8 +32,18 @@ const pairs = texts.slice(0, 10).map((t, i) => ({ text: t, textB: texts[10 + i] 
 const maxdiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((r, i) => r.map((p, c) => Math.abs(p - b[i][c]))));
 const cases = [
   ["ptuning-v2", { steps: 2, batchSize: 4, evalEvery: 0, maxLength: 64, prefixLength: 4, lr: 3e-2, seed: 3 }, "text", texts],
-  ["pet", { mode: "zero-shot", maxLength: 64, template: "pair-question", verbalizer: { Positive: ["是"], Negative: ["不"] } }, "pair", pairs],
-  ["pet", { mode: "zero-shot", maxLength: 64, template: "{text}总之很[MASK]。", verbalizer: { Positive: ["满意", "好"], Negative: ["不满"] } }, "text", texts],
+  [
+    "pet",
+    { mode: "zero-shot", maxLength: 64, template: "pair-question", verbalizer: { Positive: ["是"], Negative: ["不"] } },
+    "pair",
+    pairs,
+  ],
+  [
+    "pet",
+    { mode: "zero-shot", maxLength: 64, template: "{text}总之很[MASK]。", verbalizer: { Positive: ["满意", "好"], Negative: ["不满"] } },
+    "text",
+    texts,
+  ],
 ] as const;
 for (const [method, options, kind, inputs] of cases) {
   const { predictor } = await getMethod(method).create(model, data.task.labels, options as never, kind).fit(data.train.slice(0, 8), []);
@@ -46,7 +56,11 @@ for (const [method, options, kind, inputs] of cases) {
   const kit = await predictor.predictProba(inputs);
   t = performance.now();
   const cli = await (await openPredictor(out, base)).predictProba(inputs);
-  log(`${method} ${kind}: cli predict path (transformers.js) ${((performance.now() - t) / 1000).toFixed(1)} s, max |diff| vs kit ${maxdiff(cli, kit).toExponential(2)}`);
+  log(
+    `${method} ${kind}: cli predict path (transformers.js) ${((performance.now() - t) / 1000).toFixed(1)} s, max |diff| vs kit ${
+      maxdiff(cli, kit).toExponential(2)
+    }`,
+  );
   env.localModelPath = `${root}/`;
   const { createScorer } = await import(`file://${out}/promptlab_scorer.mjs`);
   const json = (f: string) => JSON.parse(Deno.readTextFileSync(`${out}/${f}`));
@@ -59,9 +73,15 @@ for (const [method, options, kind, inputs] of cases) {
     promptlab: method === "pet" ? json("promptlab.json") : undefined,
   });
   const scored = await scorer.predictProba(inputs);
-  log(`${method} ${kind}: scorer ${((performance.now() - t) / 1000).toFixed(1)} s, max |diff| vs cli predict ${maxdiff(scored, cli).toExponential(2)}`);
+  log(
+    `${method} ${kind}: scorer ${((performance.now() - t) / 1000).toFixed(1)} s, max |diff| vs cli predict ${
+      maxdiff(scored, cli).toExponential(2)
+    }`,
+  );
   if (method === "ptuning-v2") {
-    const classify = await pipeline("text-classification", out.slice(root.length + 1), { local_files_only: true }) as TextClassificationPipeline;
+    const classify = await pipeline("text-classification", out.slice(root.length + 1), {
+      local_files_only: true,
+    }) as TextClassificationPipeline;
     const rows = await classify(texts, { top_k: null }) as unknown as { label: string; score: number }[][];
     const viaPipe = rows.map((r) => data.task.labels.map((l) => r.find((e) => e.label === l)!.score));
     log(`text-classification pipeline (batch of 20): max |diff| vs cli predict ${maxdiff(viaPipe, cli).toExponential(2)}`);
@@ -70,7 +90,9 @@ for (const [method, options, kind, inputs] of cases) {
       return { input_ids: e.inputIds[0], token_type_ids: e.tokenTypeIds[0] };
     });
     await Deno.writeTextFile(`${root}/kit.json`, JSON.stringify({ rows: rowsOut, probabilities: kit }));
-    const ran = await new Deno.Command(python(), { args: [new URL("./peft_check.py", import.meta.url).pathname, "--base", base, "--export", out, "--inputs", `${root}/kit.json`] }).output();
+    const ran = await new Deno.Command(python(), {
+      args: [new URL("./peft_check.py", import.meta.url).pathname, "--base", base, "--export", out, "--inputs", `${root}/kit.json`],
+    }).output();
     log(`peft_check: ${new TextDecoder().decode(ran.stdout).trim()} ${new TextDecoder().decode(ran.stderr).slice(-300)}`);
   }
 }

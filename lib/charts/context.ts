@@ -127,7 +127,11 @@ export function meansWithBand<R extends Record<string, unknown>, K extends keyof
   by: readonly K[],
   metric: keyof R & string,
 ): (Pick<R, K> & Summary & { low: number; high: number })[] {
-  return groupSummaries(records, by, metric).map((s) => ({ ...s, low: s.mean - (s.std ?? 0), high: s.mean + (s.std ?? 0) })) as (Pick<R, K> & Summary & {
+  return groupSummaries(records, by, metric).map((s) => ({
+    ...s,
+    low: s.mean - (s.std ?? 0),
+    high: s.mean + (s.std ?? 0),
+  })) as (Pick<R, K> & Summary & {
     low: number;
     high: number;
   })[];
@@ -137,12 +141,20 @@ export function meansWithBand<R extends Record<string, unknown>, K extends keyof
 export function runsPerPoint(groups: readonly { n: number }[], ctx: ChartContext): string {
   const ns = distinct(groups.map((g) => g.n)).sort((a, b) => a - b);
   const range = ns.length > 1 ? `${ns[0]}–${ns[ns.length - 1]}` : `${ns[0] ?? 0}`;
-  return `${range} ${ctx.seedKind}${ns.length === 1 && ns[0] === 1 ? "" : "s"} per point, each run scored on ${ctx.testSizes.join(" / ")} ${ctx.testSplit} rows`;
+  return `${range} ${ctx.seedKind}${ns.length === 1 && ns[0] === 1 ? "" : "s"} per point, each run scored on ${
+    ctx.testSizes.join(" / ")
+  } ${ctx.testSplit} rows`;
 }
 
 /** Distinct train sizes (K, or FewCLUE split names), numbers ascending before names. */
 export function trainSizes<T extends number | string | null>(ks: Iterable<T>): T[] {
   return [...new Set(ks)].sort((a, b) =>
-    typeof a === "number" && typeof b === "number" ? a - b : typeof a === "number" ? -1 : typeof b === "number" ? 1 : String(a).localeCompare(String(b))
+    typeof a === "number" && typeof b === "number"
+      ? a - b
+      : typeof a === "number"
+      ? -1
+      : typeof b === "number"
+      ? 1
+      : String(a).localeCompare(String(b))
   );
 }

@@ -7,8 +7,20 @@
  */
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Caption } from "./caption.ts";
-import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, settingText, STD_BAND, trainSizes } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
+import {
+  chanceLevel,
+  chartContext,
+  chartRows,
+  chartTitle,
+  dataLine,
+  meansWithBand,
+  runsPerPoint,
+  seedsText,
+  settingText,
+  STD_BAND,
+  trainSizes,
+} from "./context.ts";
+import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
@@ -99,9 +111,16 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
   }));
   const means = meansWithBand(points, ["model", "parameters", "method", "setting", "panel"], "accuracy");
   const flagged = points.filter((p) => p.flagged);
-  const panels = trainSizes(rows.map((r) => r.zeroShot ? -1 : r.k ?? r.split)).map((k) => k === -1 ? "zero-shot" : typeof k === "number" ? `K = ${k}` : k);
+  const panels = trainSizes(rows.map((r) => r.zeroShot ? -1 : r.k ?? r.split)).map((k) =>
+    k === -1 ? "zero-shot" : typeof k === "number" ? `K = ${k}` : k
+  );
   const chance = chanceLevel(ctx);
-  const values = tagParts({ mean: means, seed: points, flagged, chance: chance === null ? [] : panels.map((panel) => ({ panel, chance })) });
+  const values = tagParts({
+    mean: means,
+    seed: points,
+    flagged,
+    chance: chance === null ? [] : panels.map((panel) => ({ panel, chance })),
+  });
   const x = {
     field: "parameters",
     type: "quantitative",
@@ -110,14 +129,46 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     axis: { values: spacedTicks([...sizes.values()]), format: ".3~s", labelAngle: 0 },
   };
   const color = methodColourEncoding(usable, points.map((p) => p.method), { symbols: "stroke" });
-  const tooltip = [{ field: "model" }, { field: "parameters", format: "," }, { field: "method" }, { field: "setting" }, { field: "panel", title: "K" }, { field: "mean", format: ".1%" }, {
-    field: "std",
-    format: ".1%",
-  }, { field: "n" }];
+  const tooltip = [
+    { field: "model" },
+    { field: "parameters", format: "," },
+    { field: "method" },
+    { field: "setting" },
+    { field: "panel", title: "K" },
+    { field: "mean", format: ".1%" },
+    {
+      field: "std",
+      format: ".1%",
+    },
+    { field: "n" },
+  ];
   const layer: Record<string, unknown>[] = [
-    { transform: onlyPart("mean"), mark: { type: "area", opacity: 0.15 }, encoding: { x, y: { field: "low", type: "quantitative", ...ACCURACY_AXIS }, y2: { field: "high" }, color, detail: { field: "setting" } } },
-    { transform: onlyPart("mean"), mark: { type: "line", point: true, strokeWidth: 2 }, encoding: { x, y: { field: "mean", type: "quantitative" }, color, detail: { field: "setting" }, tooltip } },
-    { transform: onlyPart("seed"), mark: { type: "point", opacity: 0.35, size: 18 }, encoding: { x, y: { field: "accuracy", type: "quantitative" }, color, tooltip: [{ field: "model" }, { field: "method" }, { field: "seed" }, { field: "accuracy", format: ".1%" }] } },
+    {
+      transform: onlyPart("mean"),
+      mark: { type: "area", opacity: 0.15 },
+      encoding: {
+        x,
+        y: { field: "low", type: "quantitative", ...ACCURACY_AXIS },
+        y2: { field: "high" },
+        color,
+        detail: { field: "setting" },
+      },
+    },
+    {
+      transform: onlyPart("mean"),
+      mark: { type: "line", point: true, strokeWidth: 2 },
+      encoding: { x, y: { field: "mean", type: "quantitative" }, color, detail: { field: "setting" }, tooltip },
+    },
+    {
+      transform: onlyPart("seed"),
+      mark: { type: "point", opacity: 0.35, size: 18 },
+      encoding: {
+        x,
+        y: { field: "accuracy", type: "quantitative" },
+        color,
+        tooltip: [{ field: "model" }, { field: "method" }, { field: "seed" }, { field: "accuracy", format: ".1%" }],
+      },
+    },
     ...noTriggerLayer(flagged.length, x, "accuracy"),
     ...chanceLayers(chance, PANEL_WIDTH),
   ];
@@ -129,7 +180,8 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     [chance ? `dotted: chance = 1/${ctx.classes}` : "", flagged.length ? `×: ${NO_TRIGGER_MARK}` : "", left].filter(Boolean).join(" · "),
   ].filter(Boolean);
   const caption: Caption = {
-    what: "Test accuracy against the size of the base model (parameters, pooler excluded; log axis), one line per method through the models, " +
+    what:
+      "Test accuracy against the size of the base model (parameters, pooler excluded; log axis), one line per method through the models, " +
       "a panel per number of examples per class (K)." + (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
     data: `${dataLine(ctx)}; sizes ${modelsBySize || "none"}; ${seedsText(ctx)}.`,
     perPoint: `${runsPerPoint(means, ctx)}.`,
@@ -138,7 +190,9 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
       ...unsized.map((m) => `${m}: left out, its rows record no model size and none was found under models/ or given`),
       ...noTriggerFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
       ...collapseFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
-      ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.method}${m.setting ? ` ${m.setting}` : ""} · ${m.panel}` }))),
+      ...identicalSeedFlags(
+        means.map((m) => ({ ...m, label: `${m.model} · ${m.method}${m.setting ? ` ${m.setting}` : ""} · ${m.panel}` })),
+      ),
     ],
   };
   const facet = { column: { field: "panel", type: "nominal", title: null, sort: panels, header: { labelFontSize: 12 } } };

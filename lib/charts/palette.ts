@@ -53,7 +53,11 @@ export function methodScale(rows: readonly ResultRow[]): { domain: string[]; ran
  * legend symbol to match the marks (`stroke` for lines and rules, where zero-shot series are dashed like their
  * rules).
  */
-export function methodColourEncoding(rows: readonly ResultRow[], present: Iterable<string>, { symbols = "circle" as "circle" | "stroke" } = {}): Record<string, unknown> {
+export function methodColourEncoding(
+  rows: readonly ResultRow[],
+  present: Iterable<string>,
+  { symbols = "circle" as "circle" | "stroke" } = {},
+): Record<string, unknown> {
   const scale = methodScale(rows);
   const drawn = new Set(present);
   const shown = scale.domain.filter((n) => drawn.has(n));

@@ -7,8 +7,19 @@ import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
 import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import type { MethodFactory, SweepFigure } from "../methods/types.ts";
 import type { Caption } from "./caption.ts";
-import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND, trainSizes } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, noTriggerAccepted, noTriggerFlags, noTriggerLayer, NO_TRIGGER_MARK } from "./degenerate.ts";
+import {
+  chanceLevel,
+  chartContext,
+  chartRows,
+  chartTitle,
+  dataLine,
+  meansWithBand,
+  runsPerPoint,
+  seedsText,
+  STD_BAND,
+  trainSizes,
+} from "./context.ts";
+import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -64,17 +75,31 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
   const color = { ...methodColourEncoding(usable, points.map((p) => p.method)), legend: null };
   // Several K in one chart: dash and shape tell them apart; one K needs no legend (the subtitle names it).
   const byK = sizes.length > 1
-    ? { strokeDash: { field: "K", type: "nominal", title: "examples per class", sort: sizes }, shape: { field: "K", type: "nominal", title: "examples per class", sort: sizes } }
+    ? {
+      strokeDash: { field: "K", type: "nominal", title: "examples per class", sort: sizes },
+      shape: { field: "K", type: "nominal", title: "examples per class", sort: sizes },
+    }
     : {};
-  const tooltip = [{ field: "K" }, { field: "value", title: axisTitle }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
+  const tooltip = [
+    { field: "K" },
+    { field: "value", title: axisTitle },
+    { field: "mean", format: ".1%" },
+    { field: "std", format: ".1%" },
+    { field: "n" },
+  ];
   const what = o.title ?? `${o.method}: accuracy vs ${o.param}`;
   const lines = [
     `${sizes.length === 1 ? `${sizes[0]} examples per class · ` : ""}${seedsText(ctx)} per point`,
     `line: mean · band: ${STD_BAND}`,
-    ["faint dots: single seeds", chance ? `dotted: chance = 1/${ctx.classes}` : "", flagged.length ? `×: ${NO_TRIGGER_MARK}` : ""].filter(Boolean).join(" · "),
+    ["faint dots: single seeds", chance ? `dotted: chance = 1/${ctx.classes}` : "", flagged.length ? `×: ${NO_TRIGGER_MARK}` : ""].filter(
+      Boolean,
+    ).join(" · "),
   ];
   const caption: Caption = {
-    what: `Test accuracy of ${points[0]?.method ?? o.method} against ${axisTitle}${sizes.length > 1 ? ", one line per train size" : ` at ${sizes[0] ?? "?"}`}.` +
+    what:
+      `Test accuracy of ${points[0]?.method ?? o.method} against ${axisTitle}${
+        sizes.length > 1 ? ", one line per train size" : ` at ${sizes[0] ?? "?"}`
+      }.` +
       (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
     data: `${dataLine(ctx)}; ${seedsText(ctx)}.`,
     perPoint: `${runsPerPoint(means, ctx)}.`,
@@ -87,12 +112,25 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
   };
   return chartByModel({ title: chartTitle(what, ctx, lines), caption }, values, {
     layer: [
-      { transform: onlyPart("mean"), mark: { type: "area", opacity: 0.18 }, encoding: { x, y: { field: "low", type: "quantitative", ...ACCURACY_AXIS }, y2: { field: "high" }, color, detail: { field: "K" } } },
-      { transform: onlyPart("mean"), mark: { type: "line", point: { filled: true, size: 50 }, strokeWidth: 2 }, encoding: { x, y: { field: "mean", type: "quantitative" }, color, ...byK, tooltip } },
+      {
+        transform: onlyPart("mean"),
+        mark: { type: "area", opacity: 0.18 },
+        encoding: { x, y: { field: "low", type: "quantitative", ...ACCURACY_AXIS }, y2: { field: "high" }, color, detail: { field: "K" } },
+      },
+      {
+        transform: onlyPart("mean"),
+        mark: { type: "line", point: { filled: true, size: 50 }, strokeWidth: 2 },
+        encoding: { x, y: { field: "mean", type: "quantitative" }, color, ...byK, tooltip },
+      },
       {
         transform: onlyPart("seed"),
         mark: { type: "point", opacity: 0.4, size: 20 },
-        encoding: { x, y: { field: "accuracy", type: "quantitative" }, color, tooltip: [{ field: "K" }, { field: "seed" }, { field: "accuracy", format: ".1%" }] },
+        encoding: {
+          x,
+          y: { field: "accuracy", type: "quantitative" },
+          color,
+          tooltip: [{ field: "K" }, { field: "seed" }, { field: "accuracy", format: ".1%" }],
+        },
       },
       ...noTriggerLayer(flagged.length, x, "accuracy"),
       ...chanceLayers(chance),

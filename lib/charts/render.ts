@@ -76,7 +76,10 @@ const PT_PER_PX = 72 / 96;
  * pdfkit rejects them.
  */
 function solidDashes(svg: string): string {
-  return svg.replace(/\sstroke-dasharray="([^"]*)"/g, (attr, dashes: string) => (dashes.split(/[\s,]+/).some((d) => Number(d) === 0) ? "" : attr));
+  return svg.replace(
+    /\sstroke-dasharray="([^"]*)"/g,
+    (attr, dashes: string) => (dashes.split(/[\s,]+/).some((d) => Number(d) === 0) ? "" : attr),
+  );
 }
 
 /**

@@ -68,12 +68,19 @@ export interface PanelOptions {
  * model side by side, on shared axes; `row` also splits panels by that field. `view` is the view's
  * mark/encoding or layer part (no data of its own).
  */
-export function chartByModel(head: ChartHead, values: readonly Record<string, unknown>[], view: Record<string, unknown>, o: PanelOptions = {}): ChartSpec {
+export function chartByModel(
+  head: ChartHead,
+  values: readonly Record<string, unknown>[],
+  view: Record<string, unknown>,
+  o: PanelOptions = {},
+): ChartSpec {
   const data = { values };
   const models = new Set(values.map((v) => v.model)).size;
   const facet = {
     ...(models > 1 ? { column: { field: "model", type: "nominal", title: "model", header: { labelFontSize: 12 } } } : {}),
-    ...(o.row ? { row: { field: o.row, type: "nominal", title: o.rowTitle ?? null, sort: o.rowSort ?? "ascending", header: { labelFontSize: 12 } } } : {}),
+    ...(o.row
+      ? { row: { field: o.row, type: "nominal", title: o.rowTitle ?? null, sort: o.rowSort ?? "ascending", header: { labelFontSize: 12 } } }
+      : {}),
   };
   const size = o.size ?? VIEW_SIZE;
   if (!Object.keys(facet).length) return { ...topLevel(head), ...size, data, ...view } as ChartSpec;

@@ -26,7 +26,10 @@ function written(kind: "template" | "verbalizer", value: unknown): string {
  * calibrated setting after its uncalibrated one), in the methods' fixed colours; a column per model when the
  * rows hold several. Templates and words are shown as written, so the Chinese patterns can be read off the figure.
  */
-export function templateSensitivity(allRows: readonly ResultRow[], { method = pet.name, title = "PET: template and verbalizer" } = {}): ChartSpec {
+export function templateSensitivity(
+  allRows: readonly ResultRow[],
+  { method = pet.name, title = "PET: template and verbalizer" } = {},
+): ChartSpec {
   const usable = chartRows(allRows);
   const rows = usable.filter((r) => r.method === method), ctx = chartContext(rows);
   const pointOf = (r: ResultRow) => ({
@@ -56,7 +59,9 @@ export function templateSensitivity(allRows: readonly ResultRow[], { method = pe
     sort: verbalizers, // legend order = left-to-right order within each template
     legend: { symbolFillColor: "#444", symbolStrokeColor: "#444", titleLimit: 300 },
   };
-  const tooltip = [{ field: "template" }, { field: "verbalizer" }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, { field: "n" }];
+  const tooltip = [{ field: "template" }, { field: "verbalizer" }, { field: "mean", format: ".1%" }, { field: "std", format: ".1%" }, {
+    field: "n",
+  }];
   const hasZeroShot = settings.some((s) => !trained(s)), hasTrained = settings.some(trained);
   const runs = [hasTrained ? `trained: ${seedsText(ctx)}` : "", hasZeroShot ? "zero-shot: one run" : ""].filter(Boolean).join(", ");
   // Zero-shot over trained is the plain grid; calibrated panels, or one kind alone, are named in order.

@@ -1,7 +1,18 @@
 /** Training curves (loss per step) and accuracy against trainable parameters. */
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Caption } from "./caption.ts";
-import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND, trainSizes } from "./context.ts";
+import {
+  chanceLevel,
+  chartContext,
+  chartRows,
+  chartTitle,
+  dataLine,
+  meansWithBand,
+  runsPerPoint,
+  seedsText,
+  STD_BAND,
+  trainSizes,
+} from "./context.ts";
 import { noTriggerAccepted } from "./degenerate.ts";
 import { methods } from "../methods/registry.ts";
 import { METHOD_PALETTE, methodColourEncoding, methodName } from "./palette.ts";
@@ -39,7 +50,13 @@ function panelName(r: ResultRow): string {
  */
 export function trainingCurves(allRows: readonly ResultRow[], { title = "Training loss" } = {}): ChartSpec {
   const rows = chartRows(allRows).filter((r) => r.losses.length), ctx = chartContext(rows);
-  const values = rows.map((r) => ({ model: modelName(r), panel: panelName(r), K: r.k ?? r.split, seed: r.seed ?? r.index, ...windowMeans(r.losses) }));
+  const values = rows.map((r) => ({
+    model: modelName(r),
+    panel: panelName(r),
+    K: r.k ?? r.split,
+    seed: r.seed ?? r.index,
+    ...windowMeans(r.losses),
+  }));
   const order = METHOD_PALETTE.map(([name]) => name);
   const panels = [...new Set(rows.map(panelName))].sort((a, b) => rank(order, a) - rank(order, b));
   const ks = trainSizes(values.map((v) => v.K));
@@ -54,7 +71,8 @@ export function trainingCurves(allRows: readonly ResultRow[], { title = "Trainin
     what: "Training loss per step of every trained run, a row of panels per method, each on its own scales. " +
       "AutoPrompt trains no weights: its panel shows the trigger search's loss per iteration, another quantity.",
     data: `${dataLine(ctx)}; ${seedsText(ctx)}; K ${ks.join(", ")}; ${steps.join(" / ")} steps per run.`,
-    perPoint: `one run per line; each point is the mean loss over a window of up to ${window} consecutive steps (at most ${MAX_CURVE_POINTS} points per run).`,
+    perPoint:
+      `one run per line; each point is the mean loss over a window of up to ${window} consecutive steps (at most ${MAX_CURVE_POINTS} points per run).`,
     band: null,
     flags: [],
   };
@@ -68,7 +86,12 @@ export function trainingCurves(allRows: readonly ResultRow[], { title = "Trainin
       strokeDash: { field: "seed", type: "ordinal", title: "seed" },
       detail: { field: "seed" },
     },
-  }, { row: "panel", rowSort: panels, resolve: { scale: { x: "independent", y: "independent" } }, size: { width: VIEW_SIZE.width, height: 160 } });
+  }, {
+    row: "panel",
+    rowSort: panels,
+    resolve: { scale: { x: "independent", y: "independent" } },
+    size: { width: VIEW_SIZE.width, height: 160 },
+  });
 }
 
 function rank(order: readonly string[], panel: string): number {
@@ -106,10 +129,16 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
   const color = methodColourEncoding(usable, points.map((p) => p.method));
   const y = { field: "mean", type: "quantitative", ...ACCURACY_AXIS, title: "mean accuracy" };
   const shape = { field: "K", type: "nominal", title: "examples per class (K)", sort: ks, legend: { titleLimit: 300 } };
-  const tooltip = [{ field: "method" }, { field: "K" }, { field: "setting" }, { field: "params", title: "trainable" }, { field: "mean", format: ".1%" }, { field: "n" }];
+  const tooltip = [{ field: "method" }, { field: "K" }, { field: "setting" }, { field: "params", title: "trainable" }, {
+    field: "mean",
+    format: ".1%",
+  }, { field: "n" }];
   const dots = { mark: { type: "point", filled: true, size: 70, opacity: 0.85 }, encoding: { y, color, shape, tooltip } };
   const discrete = points.some((p) => p.kind === "discrete");
-  const panel = (model: string, kind: string) => [{ filter: `datum.model === ${JSON.stringify(model)} && (datum.part === 'chance' || datum.kind === '${kind}')` }];
+  const panel = (
+    model: string,
+    kind: string,
+  ) => [{ filter: `datum.model === ${JSON.stringify(model)} && (datum.part === 'chance' || datum.kind === '${kind}')` }];
   const chanceRule = chance === null ? [] : [chanceLayers(chance)[0]];
   const concat: Record<string, unknown>[] = ctx.models.flatMap((model) => [
     {
@@ -117,7 +146,20 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
       ...VIEW_SIZE,
       transform: panel(model, "weights"),
       layer: [
-        { ...dots, transform: [{ filter: "datum.part === 'mean'" }], encoding: { ...dots.encoding, x: { field: "params", type: "quantitative", title: "trainable weights (log scale)", scale: { type: "log" }, axis: { format: "~s" } } } },
+        {
+          ...dots,
+          transform: [{ filter: "datum.part === 'mean'" }],
+          encoding: {
+            ...dots.encoding,
+            x: {
+              field: "params",
+              type: "quantitative",
+              title: "trainable weights (log scale)",
+              scale: { type: "log" },
+              axis: { format: "~s" },
+            },
+          },
+        },
         ...chanceLayers(chance),
       ],
     },
@@ -128,7 +170,11 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
         height: VIEW_SIZE.height,
         transform: panel(model, "discrete"),
         layer: [
-          { ...dots, transform: [{ filter: "datum.part === 'mean'" }], encoding: { ...dots.encoding, x: { field: "params", type: "ordinal", title: "trigger tokens", axis: { labelAngle: 0 } } } },
+          {
+            ...dots,
+            transform: [{ filter: "datum.part === 'mean'" }],
+            encoding: { ...dots.encoding, x: { field: "params", type: "ordinal", title: "trigger tokens", axis: { labelAngle: 0 } } },
+          },
           ...chanceRule,
         ],
       }]
@@ -148,7 +194,9 @@ export function accuracyVsParams(allRows: readonly ResultRow[], { title = "Accur
     data: `${dataLine(ctx)}; ${seedsText(ctx)}.`,
     perPoint: `${runsPerPoint(means, ctx)}.`,
     band: `none drawn; ${STD_BAND} is in the few-shot curves and summary.md.`,
-    flags: flaggedCells.map((m) => `${m.model} · ${m.method} · K=${m.K}: mean includes seeds with no trigger accepted (see the few-shot curve's ×)`),
+    flags: flaggedCells.map((m) =>
+      `${m.model} · ${m.method} · K=${m.K}: mean includes seeds with no trigger accepted (see the few-shot curve's ×)`
+    ),
   };
   const spec: Record<string, unknown> = {
     ...topLevel({ title: chartTitle(title, ctx, lines), caption }),

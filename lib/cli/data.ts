@@ -1,5 +1,14 @@
 /** `deno task cli data`: list the datasets and print split statistics, as JSON. */
-import { datasetFromFlags, datasetStats, datasetTask, listTasks, LOCAL_DATA_FLAGS, MissingSourceError, type SourceOptions, type Task } from "../data/mod.ts";
+import {
+  datasetFromFlags,
+  datasetStats,
+  datasetTask,
+  listTasks,
+  LOCAL_DATA_FLAGS,
+  MissingSourceError,
+  type SourceOptions,
+  type Task,
+} from "../data/mod.ts";
 import { offline } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import { type CommandSpec } from "../util/flags.ts";
@@ -51,7 +60,13 @@ export const data: Command = flagCommand("list datasets; print a dataset's split
         if (!(err instanceof InputError)) throw err;
         // A missing file gets the short reason here and the remedy once below; other faults (a bad mirror file) in full.
         if (err instanceof MissingSourceError) missing.push(task.name);
-        console.log(JSON.stringify({ ...describe(task), splits: task.splits, unavailable: err instanceof MissingSourceError ? err.short : err.message }));
+        console.log(
+          JSON.stringify({
+            ...describe(task),
+            splits: task.splits,
+            unavailable: err instanceof MissingSourceError ? err.short : err.message,
+          }),
+        );
       }
     }
     if (missing.length) console.error(notAtHand(missing));

@@ -19,7 +19,13 @@ const SPEC = {
   usage: "deno task cli export <saved predictor folder> --out DIR [--model DIR]",
   positionals: { name: "saved predictor folder", min: 1, max: 1 },
   flags: {
-    out: { type: "string", value: "DIR", required: true, help: "a new or empty folder, or an earlier export (replaced): config.json, tokenizer files, onnx/model.onnx, model.safetensors, promptlab_scorer.mjs, ..." },
+    out: {
+      type: "string",
+      value: "DIR",
+      required: true,
+      help:
+        "a new or empty folder, or an earlier export (replaced): config.json, tokenizer files, onnx/model.onnx, model.safetensors, promptlab_scorer.mjs, ...",
+    },
     model: BASE_MODEL_FLAG,
   },
   notes: `finetune and ptuning-v2 export for pipeline('text-classification') (ptuning-v2 also writes a PEFT adapter);
@@ -30,14 +36,18 @@ an export records the kind of input its model takes; one trained on sentence pai
 } as const satisfies CommandSpec;
 
 /** The `export` command. */
-export const exportCommand: Command = flagCommand("export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)", SPEC, async (p) => {
-  const [saved] = p.positionals;
-  const { out } = p.values;
-  const { pipeline, inputs } = await exportSaved(saved, await loadModelFolder(p.values.model), out);
-  const example = inputs === "pair" ? `--text "今天天气怎么样" --text-b "今天的天气如何"` : `--text "物流很快，包装完好。"`;
-  printNextStep({
-    wrote: [out],
-    next: [`deno task cli predict ${out} ${example}   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
-  });
-  return 0;
-});
+export const exportCommand: Command = flagCommand(
+  "export a saved predictor as a Hugging Face folder transformers.js loads offline (ONNX, config, tokenizer)",
+  SPEC,
+  async (p) => {
+    const [saved] = p.positionals;
+    const { out } = p.values;
+    const { pipeline, inputs } = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+    const example = inputs === "pair" ? `--text "今天天气怎么样" --text-b "今天的天气如何"` : `--text "物流很快，包装完好。"`;
+    printNextStep({
+      wrote: [out],
+      next: [`deno task cli predict ${out} ${example}   # the export through transformers.js' pipeline("${pipeline}") (docs/export.md)`],
+    });
+    return 0;
+  },
+);

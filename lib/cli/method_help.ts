@@ -45,5 +45,7 @@ export function methodsHelp(width = 110): string {
     if (line.trim()) lines.push(line.trimEnd());
     return `  ${m.name}: ${m.summary}\n${methodFacts(m)}\n${lines.join("\n")}`;
   });
-  return `methods and their options, each shown with its default (what they mean: docs/methods.md and each method's options type in lib/methods/):\n${blocks.join("\n")}`;
+  return `methods and their options, each shown with its default (what they mean: docs/methods.md and each method's options type in lib/methods/):\n${
+    blocks.join("\n")
+  }`;
 }

@@ -11,11 +11,12 @@ import { pet } from "../methods/pet/pet.ts";
 
 const SPEC = {
   name: "cli model-card",
-  usage: "deno task cli model-card [--model DIR] [--reference DIR] [--few-shot pet,ptuning-v2] [--splits 0,1] [--mirror DIR] [--comparison FILE]",
+  usage:
+    "deno task cli model-card [--model DIR] [--reference DIR] [--few-shot pet,ptuning-v2] [--splits 0,1] [--mirror DIR] [--comparison FILE]",
   flags: {
     model: { type: "string", value: "DIR", default: EMBEDDED_MODEL, help: "the kit-pretrained model folder (its README.md is written)" },
     reference: { type: "string", value: "DIR", default: REFERENCE_MODEL, help: "the model to compare with" },
-    "few-shot": { type: "strings", allowEmpty: true, default: [pet.name], help: "methods for the few-shot rows (\"\" for none)" },
+    "few-shot": { type: "strings", allowEmpty: true, default: [pet.name], help: 'methods for the few-shot rows ("" for none)' },
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (default all)" },
     mirror: MIRROR_FLAG,
     comparison: { type: "string", value: "FILE", help: "a saved comparison.json: re-render the card without evaluating" },
@@ -23,24 +24,28 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 /** `deno task cli model-card`: compare a pre-trained model with a reference and write its model card. */
-export const modelCardCommand: Command = flagCommand("compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md", SPEC, async (p) => {
-  const { values } = p;
-  const dir = values.model;
-  const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
-  const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
-  // A saved comparison re-renders the card without re-running the evaluations.
-  const rows = values.comparison ? await readComparison(values.comparison) : await compareModels([dir, values.reference], {
-    source: values.mirror ? { mirror: values.mirror } : undefined,
-    fewShotMethods: values["few-shot"],
-    splits: values.splits,
-    onStatus: (s) => console.error(s),
-  });
-  await writeFileAtomic(`${dir}/comparison.json`, JSON.stringify(rows, null, 1) + "\n");
-  await writeFileAtomic(`${dir}/README.md`, modelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, rows));
-  console.log(JSON.stringify(rows));
-  printNextStep({
-    wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
-    next: [`deno task demo --model ${dir}   # every method on this model (or deno task grid <grid.json> --model ${dir})`],
-  }, true);
-  return 0;
-});
+export const modelCardCommand: Command = flagCommand(
+  "compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md",
+  SPEC,
+  async (p) => {
+    const { values } = p;
+    const dir = values.model;
+    const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
+    const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
+    // A saved comparison re-renders the card without re-running the evaluations.
+    const rows = values.comparison ? await readComparison(values.comparison) : await compareModels([dir, values.reference], {
+      source: values.mirror ? { mirror: values.mirror } : undefined,
+      fewShotMethods: values["few-shot"],
+      splits: values.splits,
+      onStatus: (s) => console.error(s),
+    });
+    await writeFileAtomic(`${dir}/comparison.json`, JSON.stringify(rows, null, 1) + "\n");
+    await writeFileAtomic(`${dir}/README.md`, modelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, rows));
+    console.log(JSON.stringify(rows));
+    printNextStep({
+      wrote: [`${dir}/README.md`, `${dir}/comparison.json`],
+      next: [`deno task demo --model ${dir}   # every method on this model (or deno task grid <grid.json> --model ${dir})`],
+    }, true);
+    return 0;
+  },
+);

@@ -18,7 +18,8 @@ import { BASE_MODEL_FLAG } from "./export.ts";
 
 const SPEC = {
   name: "cli predict",
-  usage: "deno task cli predict <saved or exported folder> (--text A [--text-b B] [--text A --text-b B ...] | --input FILE --text-column COL [--text-b-column COL]) [--out FILE] [--model DIR]",
+  usage:
+    "deno task cli predict <saved or exported folder> (--text A [--text-b B] [--text A --text-b B ...] | --input FILE --text-column COL [--text-b-column COL]) [--out FILE] [--model DIR]",
   positionals: { name: "saved predictor or export folder", min: 1, max: 1 },
   flags: {
     text: { type: "repeated", help: "a text to classify (a pair's first text); give it once per text" },
@@ -42,9 +43,13 @@ type Values = FlagValues<typeof SPEC.flags>;
 async function readInputs(values: Values): Promise<{ inputs: TextInput[]; pairFlag: string }> {
   const textB = values["text-b"];
   if (values.input === undefined) {
-    if (values["text-b-column"] !== undefined) throw new InputError("goes with --input; with --text give --text-b", { field: "--text-b-column" });
+    if (values["text-b-column"] !== undefined) {
+      throw new InputError("goes with --input; with --text give --text-b", { field: "--text-b-column" });
+    }
     if (textB.length && textB.length !== values.text.length) {
-      throw new InputError(`${textB.length} given for ${values.text.length} --text: give one per --text, in the same order`, { field: "--text-b" });
+      throw new InputError(`${textB.length} given for ${values.text.length} --text: give one per --text, in the same order`, {
+        field: "--text-b",
+      });
     }
     return { inputs: textB.length ? values.text.map((text, i) => ({ text, textB: textB[i] })) : values.text, pairFlag: "--text-b" };
   }
@@ -65,30 +70,39 @@ function checkInputKind(predictor: TextClassifier, inputs: readonly TextInput[],
 }
 
 /** The `predict` command. */
-export const predictCommand: Command = flagCommand("classify texts or sentence pairs (--text or a .jsonl/.csv file) with a saved predictor or an export; JSON Lines out", SPEC, async (p) => {
-  const { values } = p;
-  if ((values.text.length > 0) === (values.input !== undefined)) throw new InputError("give either --text or --input", { field: "--text" });
-  const { inputs, pairFlag } = await readInputs(values);
-  const predictor = await openPredictor(p.positionals[0], values.model);
-  checkInputKind(predictor, inputs, pairFlag);
-  const line = statusLine();
-  const lines: string[] = [];
-  for (let start = 0; start < inputs.length; start += values["batch-size"]) {
-    const batch = inputs.slice(start, start + values["batch-size"]);
-    const proba = await predictor.predictProba(batch);
-    batch.forEach((input, i) => {
-      const pair = typeof input === "string" ? { text: input } : { text: input.text, text_b: input.textB };
-      const probabilities = Object.fromEntries(predictor.labels.map((l, c) => [l, proba[i][c]]));
-      const row = JSON.stringify({ ...pair, label: predictor.labels[argmax(proba[i])], probabilities });
-      if (values.out) lines.push(row);
-      else console.log(row);
-    });
-    const done = Math.min(start + batch.length, inputs.length);
-    if (inputs.length > values["batch-size"]) line.show(`predict ${done}/${inputs.length} texts`, done === inputs.length);
-  }
-  line.end();
-  if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
-  // On stderr: stdout may carry the JSON Lines.
-  printNextStep({ wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] }, true);
-  return 0;
-});
+export const predictCommand: Command = flagCommand(
+  "classify texts or sentence pairs (--text or a .jsonl/.csv file) with a saved predictor or an export; JSON Lines out",
+  SPEC,
+  async (p) => {
+    const { values } = p;
+    if ((values.text.length > 0) === (values.input !== undefined)) {
+      throw new InputError("give either --text or --input", { field: "--text" });
+    }
+    const { inputs, pairFlag } = await readInputs(values);
+    const predictor = await openPredictor(p.positionals[0], values.model);
+    checkInputKind(predictor, inputs, pairFlag);
+    const line = statusLine();
+    const lines: string[] = [];
+    for (let start = 0; start < inputs.length; start += values["batch-size"]) {
+      const batch = inputs.slice(start, start + values["batch-size"]);
+      const proba = await predictor.predictProba(batch);
+      batch.forEach((input, i) => {
+        const pair = typeof input === "string" ? { text: input } : { text: input.text, text_b: input.textB };
+        const probabilities = Object.fromEntries(predictor.labels.map((l, c) => [l, proba[i][c]]));
+        const row = JSON.stringify({ ...pair, label: predictor.labels[argmax(proba[i])], probabilities });
+        if (values.out) lines.push(row);
+        else console.log(row);
+      });
+      const done = Math.min(start + batch.length, inputs.length);
+      if (inputs.length > values["batch-size"]) line.show(`predict ${done}/${inputs.length} texts`, done === inputs.length);
+    }
+    line.end();
+    if (values.out) await writeFileAtomic(values.out, lines.map((l) => `${l}\n`).join(""));
+    // On stderr: stdout may carry the JSON Lines.
+    printNextStep(
+      { wrote: values.out ? [values.out] : [], nothing: "the rows went to stdout; --out FILE writes them to a file", next: [] },
+      true,
+    );
+    return 0;
+  },
+);

@@ -19,7 +19,11 @@ const NUMERIC = {
   "max-length": { type: "int", min: 1, help: help("max-length", "longest sequence, at least 32") },
   "min-freq": { type: "int", min: 1, help: help("min-freq", "keep characters seen at least this often") },
   "tokens-per-batch": { type: "int", min: 1, help: help("tokens-per-batch", "tokens per batch") },
-  "micro-batch-tokens": { type: "int", min: 1, help: help("micro-batch-tokens", "most tokens one forward/backward pass holds; a batch runs as passes with summed gradients (memory)") },
+  "micro-batch-tokens": {
+    type: "int",
+    min: 1,
+    help: help("micro-batch-tokens", "most tokens one forward/backward pass holds; a batch runs as passes with summed gradients (memory)"),
+  },
   lr: { type: "number", above: 0, help: help("lr", "peak learning rate") },
   beta2: { type: "number", min: 0, below: 1, help: help("beta2", "AdamW beta2") },
   "weight-decay": { type: "number", min: 0, help: help("weight-decay", "AdamW weight decay") },
@@ -39,7 +43,11 @@ const SPEC = {
   flags: {
     out: { type: "string", value: "DIR", required: true, help: "output model folder; a run resumes from its checkpoint/" },
     from: { type: "string", value: "DIR", help: "continue from this model folder instead of starting from scratch" },
-    tokenizer: { type: "string", value: "DIR", help: "a new model takes this folder's tokenizer instead of a vocabulary built from the corpus" },
+    tokenizer: {
+      type: "string",
+      value: "DIR",
+      help: "a new model takes this folder's tokenizer instead of a vocabulary built from the corpus",
+    },
     mirror: MIRROR_FLAG,
     ...NUMERIC,
     "allow-changes": { type: "boolean", help: "let a resume change the checkpoint's training options (a new stage of the log)" },
@@ -49,45 +57,49 @@ const SPEC = {
 } as const satisfies CommandSpec;
 
 /** `deno task cli pretrain --out <dir> --minutes 60`: masked-LM pre-training with checkpoints and resume. */
-export const pretrainCommand: Command = flagCommand("masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint", SPEC, async (p) => {
-  const { values } = p;
-  const numbers: Partial<PretrainOptions> = {};
-  for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
-    if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
-  }
-  let last = 0;
-  const result = await pretrain({
-    ...numbers,
-    out: values.out,
-    from: values.from,
-    tokenizer: values.tokenizer,
-    allowChanges: values["allow-changes"],
-    source: values.mirror ? { mirror: values.mirror } : undefined,
-    onLog: (entry) => console.log(JSON.stringify(entry)),
-    onProgress: (e) => {
-      if (performance.now() - last < 30_000) return;
-      last = performance.now();
-      console.error(`pretrain step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
-    },
-  });
-  console.log(JSON.stringify({
-    done: !result.stopped,
-    dir: result.dir,
-    steps: result.steps,
-    tokens: result.tokensSeen,
-    seconds: Math.round(result.seconds),
-    heldout_loss: result.heldout.loss,
-    heldout_acc: result.heldout.accuracy,
-  }));
-  if (!result.interrupted) {
-    printNextStep({
-      wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
-      next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
-        `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
-      ],
-    }, true);
-    return 0;
-  }
-  console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
-  return 130;
-});
+export const pretrainCommand: Command = flagCommand(
+  "masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
+  SPEC,
+  async (p) => {
+    const { values } = p;
+    const numbers: Partial<PretrainOptions> = {};
+    for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
+      if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
+    }
+    let last = 0;
+    const result = await pretrain({
+      ...numbers,
+      out: values.out,
+      from: values.from,
+      tokenizer: values.tokenizer,
+      allowChanges: values["allow-changes"],
+      source: values.mirror ? { mirror: values.mirror } : undefined,
+      onLog: (entry) => console.log(JSON.stringify(entry)),
+      onProgress: (e) => {
+        if (performance.now() - last < 30_000) return;
+        last = performance.now();
+        console.error(`pretrain step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
+      },
+    });
+    console.log(JSON.stringify({
+      done: !result.stopped,
+      dir: result.dir,
+      steps: result.steps,
+      tokens: result.tokensSeen,
+      seconds: Math.round(result.seconds),
+      heldout_loss: result.heldout.loss,
+      heldout_acc: result.heldout.accuracy,
+    }));
+    if (!result.interrupted) {
+      printNextStep({
+        wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
+        next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
+          `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
+        ],
+      }, true);
+      return 0;
+    }
+    console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
+    return 130;
+  },
+);

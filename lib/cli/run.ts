@@ -20,7 +20,7 @@ import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import { percent } from "../util/format.ts";
 import { printNextStep } from "../util/next_step.ts";
-import { camelCase, kebabCase, type CommandSpec, type FlagValues } from "../util/flags.ts";
+import { camelCase, type CommandSpec, type FlagValues, kebabCase } from "../util/flags.ts";
 import { type Command, flagCommand } from "./command.ts";
 import { methodsHelp } from "./method_help.ts";
 import { progressReporter } from "./progress.ts";
@@ -99,7 +99,10 @@ export function labelWords(raw: string, field: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InputError(`not valid JSON (${(err as Error).message}); give words per label, like {"Positive":["好"],"Negative":["差"]}`, { file, field });
+    throw new InputError(`not valid JSON (${(err as Error).message}); give words per label, like {"Positive":["好"],"Negative":["差"]}`, {
+      file,
+      field,
+    });
   }
 }
 
@@ -152,10 +155,16 @@ export function methodOptions(method: string, defaults: object, flags: ReadonlyM
 export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>, options: Readonly<Record<string, unknown>> = {}): RunProtocol {
   if (flags.protocol === undefined && options.mode === "zero-shot") {
     const extra = (["k", "seeds", "splits"] as const).find((f) => flags[f] !== undefined);
-    if (extra) throw new InputError("a zero-shot run without --protocol trains on no split: it scores the test set once", { field: `--${extra}` });
+    if (extra) {
+      throw new InputError("a zero-shot run without --protocol trains on no split: it scores the test set once", { field: `--${extra}` });
+    }
     return { kind: "zero-shot" };
   }
-  if (flags.protocol === undefined) throw new InputError("must be fewclue or sampled, got nothing (only a --mode zero-shot run needs no protocol)", { field: "--protocol" });
+  if (flags.protocol === undefined) {
+    throw new InputError("must be fewclue or sampled, got nothing (only a --mode zero-shot run needs no protocol)", {
+      field: "--protocol",
+    });
+  }
   if (flags.protocol === "fewclue") {
     if (flags.k !== undefined || flags.seeds) throw new InputError("--k and --seeds belong to --protocol sampled", { field: "--protocol" });
     return { kind: "fewclue", indices: flags.splits };
@@ -168,8 +177,15 @@ export function protocolOf(flags: FlagValues<typeof RUN_SPEC.flags>, options: Re
 const DIGITS = 2;
 
 function splitRow(r: SplitResult): string {
-  return [r.split.padEnd(12), percent(r.accuracy, DIGITS).padStart(8), percent(r.macroF1, DIGITS).padStart(8), String(r.steps).padStart(6),
-    String(r.bestStep).padStart(6), String(r.trainableParams).padStart(10), r.wallSeconds.toFixed(1).padStart(8)].join(" ");
+  return [
+    r.split.padEnd(12),
+    percent(r.accuracy, DIGITS).padStart(8),
+    percent(r.macroF1, DIGITS).padStart(8),
+    String(r.steps).padStart(6),
+    String(r.bestStep).padStart(6),
+    String(r.trainableParams).padStart(10),
+    r.wallSeconds.toFixed(1).padStart(8),
+  ].join(" ");
 }
 
 /** One line per predictor variant (`variants` of the splits): its options and its scores, averaged over the splits. */
@@ -179,68 +195,96 @@ function variantRows(splits: readonly SplitResult[]): string[] {
     const scores = splits.map((r) => r.variants?.[name]).filter((v) => v !== undefined);
     const mean = (f: (v: (typeof scores)[number]) => number) => scores.reduce((a, v) => a + f(v), 0) / scores.length;
     const options = Object.entries(scores[0].options).map(([k, v]) => `${k}=${v}`).join(" ");
-    return `variant ${name} (${options}, the same weights): accuracy ${percent(mean((v) => v.accuracy), DIGITS)}, macro-F1 ${percent(mean((v) => v.macroF1), DIGITS)}`;
+    return `variant ${name} (${options}, the same weights): accuracy ${percent(mean((v) => v.accuracy), DIGITS)}, macro-F1 ${
+      percent(mean((v) => v.macroF1), DIGITS)
+    }`;
   });
 }
 
 function summaryRow(s: RunSummary): string {
-  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${percent(s.accuracyMean, DIGITS)}` +
+  return `${s.method} on ${s.dataset} (${s.protocol}, ${s.splits} split${s.splits === 1 ? "" : "s"}): accuracy ${
+    percent(s.accuracyMean, DIGITS)
+  }` +
     `${s.splits > 1 ? ` ± ${percent(s.accuracyStd, DIGITS)} (${STD_LABEL})` : ""}, ` +
     `macro-F1 ${percent(s.macroF1Mean, DIGITS)}, ${s.trainableParams} trainable parameters, ${s.wallSeconds.toFixed(1)} s`;
 }
 
 /** The `run` command. */
-export const run: Command = flagCommand("train and score a method over a few-shot protocol's splits (FewCLUE or sampled)", RUN_SPEC, async (p) => {
-  const { values, extra } = p;
-  const method = values.method;
-  const factory = getMethod(method);
-  const options = methodOptions(method, factory.defaults, extra);
-  const protocol = protocolOf(values, options);
-  const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
-  const modelDir = values.model ?? (await exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
-  if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
-  const mirror = values.mirror ?? (!dataMirror() && (await exists(DEFAULT_MIRROR)) ? DEFAULT_MIRROR : undefined);
-  const json = values.json;
-  if (protocol.kind === "sampled") {
-    const problem = await poolProblem(dataset, protocol.k, protocol.seeds[0], { mirror });
-    if (problem) throw new InputError(problem, { field: "--k" });
-  }
-
-  const model = await loadModelFolder(modelDir);
-  const code = await codeProvenance(); // the code that made these rows, in every --json line
-  const progress = progressReporter();
-  if (!json) console.log(["split".padEnd(12), "accuracy".padStart(8), "macroF1".padStart(8), "steps".padStart(6), "best".padStart(6), "params".padStart(10), "seconds".padStart(8)].join(" "));
-  const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
-    onProgress: (split, e) => progress.report(split, e),
-    onSplit: (r) => {
-      progress.done();
-      console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r, code }) : splitRow(r));
-    },
-  }).catch((err) => {
-    if (!(err instanceof DivergedRunError)) throw err;
-    progress.done();
-    console.error(`error: ${err.split}: ${err.message}`);
-    return null;
-  });
-  if (!ran) return 1;
-  const { splits, summary } = ran;
-  // The model by name, fingerprint and size: no machine path in what is printed (and often committed).
-  if (json) console.log(JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString(), code }));
-  else {
-    console.log(summaryRow(summary));
-    for (const line of variantRows(splits)) console.log(line);
-    for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
-    for (const r of splits) {
-      const collapse = collapseOf(r);
-      if (collapse) console.log(`note: ${r.split}: ${collapseText(collapse)} (its score is that class's share, not a method working)`);
+export const run: Command = flagCommand(
+  "train and score a method over a few-shot protocol's splits (FewCLUE or sampled)",
+  RUN_SPEC,
+  async (p) => {
+    const { values, extra } = p;
+    const method = values.method;
+    const factory = getMethod(method);
+    const options = methodOptions(method, factory.defaults, extra);
+    const protocol = protocolOf(values, options);
+    const dataset = await datasetTask(datasetFromFlags(values.dataset, values));
+    const modelDir = values.model ?? (await exists(EMBEDDED_MODEL) ? EMBEDDED_MODEL : undefined);
+    if (!modelDir) throw new InputError(`no model at ${EMBEDDED_MODEL}: pass --model DIR`, { field: "--model" });
+    const mirror = values.mirror ?? (!dataMirror() && (await exists(DEFAULT_MIRROR)) ? DEFAULT_MIRROR : undefined);
+    const json = values.json;
+    if (protocol.kind === "sampled") {
+      const problem = await poolProblem(dataset, protocol.k, protocol.seeds[0], { mirror });
+      if (problem) throw new InputError(problem, { field: "--k" });
     }
-  }
-  const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
-  const exportNext = saved.length ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`] : [];
-  printNextStep({
-    wrote: saved,
-    nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
-    next: [...exportNext, "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)"],
-  }, json);
-  return 0;
-});
+
+    const model = await loadModelFolder(modelDir);
+    const code = await codeProvenance(); // the code that made these rows, in every --json line
+    const progress = progressReporter();
+    if (!json) {
+      console.log(
+        [
+          "split".padEnd(12),
+          "accuracy".padStart(8),
+          "macroF1".padStart(8),
+          "steps".padStart(6),
+          "best".padStart(6),
+          "params".padStart(10),
+          "seconds".padStart(8),
+        ].join(" "),
+      );
+    }
+    const ran = await runProtocol({ method, dataset, protocol, model, options, source: { mirror }, saveDir: values.save }, {
+      onProgress: (split, e) => progress.report(split, e),
+      onSplit: (r) => {
+        progress.done();
+        console.log(json ? JSON.stringify({ type: "split", method, dataset: dataset.name, ...r, code }) : splitRow(r));
+      },
+    }).catch((err) => {
+      if (!(err instanceof DivergedRunError)) throw err;
+      progress.done();
+      console.error(`error: ${err.split}: ${err.message}`);
+      return null;
+    });
+    if (!ran) return 1;
+    const { splits, summary } = ran;
+    // The model by name, fingerprint and size: no machine path in what is printed (and often committed).
+    if (json) {
+      console.log(
+        JSON.stringify({ type: "summary", ...summary, model: await modelRef(model), date: new Date().toISOString(), code }),
+      );
+    } else {
+      console.log(summaryRow(summary));
+      for (const line of variantRows(splits)) console.log(line);
+      for (const note of new Set(splits.flatMap((r) => r.notes))) console.log(`note: ${note}`);
+      for (const r of splits) {
+        const collapse = collapseOf(r);
+        if (collapse) console.log(`note: ${r.split}: ${collapseText(collapse)} (its score is that class's share, not a method working)`);
+      }
+    }
+    const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
+    const exportNext = saved.length
+      ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`]
+      : [];
+    printNextStep({
+      wrote: saved,
+      nothing: json ? "redirect stdout to a file to keep these rows" : "add --json and redirect stdout to keep the rows",
+      next: [
+        ...exportNext,
+        "deno task grid <grid.json>   # several methods, K and seeds into a resumable results file, then figures (docs/experiments.md)",
+      ],
+    }, json);
+    return 0;
+  },
+);

@@ -26,7 +26,11 @@ export const LOCAL_DATA_FLAGS = {
   "text-b": { type: "string", value: "COL", help: "a local dataset file's second text column: rows are sentence pairs" },
   label: { type: "string", value: "COL", help: "a local dataset file's label column" },
   test: { type: "string", value: "FILE", help: "a local labelled test file (else the file is split by the fixed rule)" },
-  dev: { type: "string", value: "FILE", help: "a local labelled dev file: with --test, the train and dev files are FewCLUE split 0 (--protocol fewclue)" },
+  dev: {
+    type: "string",
+    value: "FILE",
+    help: "a local labelled dev file: with --test, the train and dev files are FewCLUE split 0 (--protocol fewclue)",
+  },
   labels: { type: "strings", help: "a local file's labels in class order (else those of the file, in order of appearance)" },
 } as const satisfies FlagSpecs;
 
@@ -67,17 +71,33 @@ export function datasetFromFlags(arg: string | undefined, flags: LocalDataFlags,
   }
   if (pathKind(arg) === "folder") {
     const fileFlag = (["test", "dev"] as const).find((f) => flags[f] !== undefined);
-    if (fileFlag) throw new InputError(`a FewCLUE-layout folder holds its own splits (train_<i>.json, dev_<i>.json, test_public.json)`, { field: `--${fileFlag}` });
+    if (fileFlag) {
+      throw new InputError(`a FewCLUE-layout folder holds its own splits (train_<i>.json, dev_<i>.json, test_public.json)`, {
+        field: `--${fileFlag}`,
+      });
+    }
     const textB = flags["text-b"] === undefined ? {} : { textB: flags["text-b"] };
-    return { train: arg, text: flags.text ?? FEWCLUE_COLUMNS.text, ...textB, label: flags.label ?? FEWCLUE_COLUMNS.label, labels: flags.labels };
+    return {
+      train: arg,
+      text: flags.text ?? FEWCLUE_COLUMNS.text,
+      ...textB,
+      label: flags.label ?? FEWCLUE_COLUMNS.label,
+      labels: flags.labels,
+    };
   }
   if (!isDataFile(arg)) {
-    if (given.length) throw new InputError(`belongs to a local dataset file (.csv or .jsonl); "${arg}" is a dataset name`, { field: `--${given[0]}` });
+    if (given.length) {
+      throw new InputError(`belongs to a local dataset file (.csv or .jsonl); "${arg}" is a dataset name`, { field: `--${given[0]}` });
+    }
     return arg;
   }
-  if (pathKind(arg) !== "file") throw new InputError(`no such file "${arg}" (a dataset file must exist; a registered dataset is a name)`, { field });
+  if (pathKind(arg) !== "file") {
+    throw new InputError(`no such file "${arg}" (a dataset file must exist; a registered dataset is a name)`, { field });
+  }
   const missing = (["text", "label"] as const).find((f) => flags[f] === undefined);
-  if (missing) throw new InputError(`required with a local dataset file: give --${missing} COL, its ${missing} column`, { field: `--${missing}` });
+  if (missing) {
+    throw new InputError(`required with a local dataset file: give --${missing} COL, its ${missing} column`, { field: `--${missing}` });
+  }
   const textB = flags["text-b"] === undefined ? {} : { textB: flags["text-b"] };
   const dev = flags.dev === undefined ? {} : { dev: flags.dev };
   return { train: arg, test: flags.test, ...dev, text: flags.text!, ...textB, label: flags.label!, labels: flags.labels };

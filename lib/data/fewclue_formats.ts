@@ -39,7 +39,11 @@ function span(rec: RawRecord, text: string, target: Record<string, unknown>, n: 
   const indexField = `span${n}_index`, textField = `span${n}_text`;
   const index = target[indexField], spanText = target[textField];
   if (typeof spanText !== "string" || !spanText) {
-    throw new InputError(`must be a non-empty string, got ${JSON.stringify(spanText)}`, { file, line: rec.line, field: `target.${textField}` });
+    throw new InputError(`must be a non-empty string, got ${JSON.stringify(spanText)}`, {
+      file,
+      line: rec.line,
+      field: `target.${textField}`,
+    });
   }
   if (!Number.isInteger(index) || text.slice(index as number, (index as number) + spanText.length) !== spanText) {
     const found = Number.isInteger(index) ? `"${text.slice(index as number, (index as number) + spanText.length)}"` : JSON.stringify(index);
@@ -59,11 +63,20 @@ function span(rec: RawRecord, text: string, target: Record<string, unknown>, n: 
  */
 export function cluewscRecord(rec: RawRecord, file: string): RawRecord {
   const { text, target } = rec.values;
-  if (typeof text !== "string") throw new InputError(`text must be a string, got ${JSON.stringify(text)}`, { file, line: rec.line, field: "text" });
-  if (typeof target !== "object" || target === null || Array.isArray(target)) {
-    throw new InputError(`must be an object with span1_index, span1_text, span2_index, span2_text`, { file, line: rec.line, field: "target" });
+  if (typeof text !== "string") {
+    throw new InputError(`text must be a string, got ${JSON.stringify(text)}`, { file, line: rec.line, field: "text" });
   }
-  const spans = { referent: span(rec, text, target as Record<string, unknown>, 1, file), pronoun: span(rec, text, target as Record<string, unknown>, 2, file) };
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw new InputError(`must be an object with span1_index, span1_text, span2_index, span2_text`, {
+      file,
+      line: rec.line,
+      field: "target",
+    });
+  }
+  const spans = {
+    referent: span(rec, text, target as Record<string, unknown>, 1, file),
+    pronoun: span(rec, text, target as Record<string, unknown>, 2, file),
+  };
   return { line: rec.line, values: { ...rec.values, sentence2: wscQuestion(spans) } };
 }
 
@@ -88,7 +101,10 @@ export function chidRecord(rec: RawRecord, file: string): RawRecord {
     throw new InputError(`must be a list of at least two distinct non-empty strings, got ${JSON.stringify(candidates)}`, at("candidates"));
   }
   if (answer !== undefined && !(Number.isInteger(answer) && (answer as number) >= 0 && (answer as number) < candidates.length)) {
-    throw new InputError(`must be the index of the right candidate, 0..${candidates.length - 1}, got ${JSON.stringify(answer)}`, at("answer"));
+    throw new InputError(
+      `must be the index of the right candidate, 0..${candidates.length - 1}, got ${JSON.stringify(answer)}`,
+      at("answer"),
+    );
   }
   return rec;
 }

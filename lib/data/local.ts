@@ -66,10 +66,13 @@ function classesOf(opts: LocalDataOptions, train: readonly Row[], file: string):
   const present = new Set(train.map((r) => r.label));
   if (labels.length < 2 || present.size < 2) {
     const one = [...present].map((l) => `"${l}"`).join(", ");
-    throw new InputError(`holds only the label ${one} in column "${opts.label}": a classifier needs at least two classes (its accuracy would be 1.0)`, {
-      file,
-      field: opts.label,
-    });
+    throw new InputError(
+      `holds only the label ${one} in column "${opts.label}": a classifier needs at least two classes (its accuracy would be 1.0)`,
+      {
+        file,
+        field: opts.label,
+      },
+    );
   }
   return labels;
 }
@@ -104,7 +107,9 @@ function officialTask(base: ReturnType<typeof localBase>, splits: Record<string,
     official: { count: names.length / 2 },
     read(split) {
       const rows = all[split];
-      if (!rows) return Promise.reject(new InputError(`dataset "${base.name}" has no split "${split}" (splits: ${Object.keys(all).join(", ")})`));
+      if (!rows) {
+        return Promise.reject(new InputError(`dataset "${base.name}" has no split "${split}" (splits: ${Object.keys(all).join(", ")})`));
+      }
       return Promise.resolve({ labelled: true, rows: rows.slice(), dropped: {} });
     },
   };

@@ -4,11 +4,11 @@
  */
 export { type InputKind, inputKind, type Row, type Split, type Task, type TextRow } from "./types.ts";
 export { getTask, listTasks } from "./registry.ts";
-export { localTask, type LocalDataOptions, readLocalRows } from "./local.ts";
+export { type LocalDataOptions, localTask, readLocalRows } from "./local.ts";
 export { datasetFromFlags, datasetName, type DatasetSpec, datasetTask, LOCAL_DATA_FLAGS } from "./dataset_spec.ts";
 export {
-  datasetStats,
   type DatasetStats,
+  datasetStats,
   type FewShotData,
   type FewShotProtocol,
   loadFewShot,

@@ -18,11 +18,14 @@ export function parseCsv(text: string, file: string, spec: ColumnSpec): ParsedRo
         // Named twice, a column would silently give its last value.
         const twice = required.find((c) => names.indexOf(c) !== names.lastIndexOf(c));
         if (twice) {
-          throw new InputError(`column named twice in the header (columns ${names.indexOf(twice) + 1} and ${names.lastIndexOf(twice) + 1}): rename one`, {
-            file,
-            line: 1,
-            field: twice,
-          });
+          throw new InputError(
+            `column named twice in the header (columns ${names.indexOf(twice) + 1} and ${names.lastIndexOf(twice) + 1}): rename one`,
+            {
+              file,
+              line: 1,
+              field: twice,
+            },
+          );
         }
         const absent = required.find((c) => !names.includes(c));
         if (absent) throw new InputError(`missing column (header: ${names.join(",")})`, { file, line: 1, field: absent });

@@ -47,7 +47,9 @@ function field(rec: RawRecord, name: string, file: string): unknown {
 
 function textField(rec: RawRecord, name: string, file: string): string {
   const raw = field(rec, name, file);
-  if (typeof raw !== "string") throw new InputError(`text must be a string, got ${JSON.stringify(raw)}`, { file, line: rec.line, field: name });
+  if (typeof raw !== "string") {
+    throw new InputError(`text must be a string, got ${JSON.stringify(raw)}`, { file, line: rec.line, field: name });
+  }
   return raw;
 }
 
@@ -58,7 +60,11 @@ function textField(rec: RawRecord, name: string, file: string): string {
 function scalarField(rec: RawRecord, name: string, file: string, what: "label" | "id"): string {
   const raw = field(rec, name, file);
   if (typeof raw === "string" || (typeof raw === "number" && Number.isFinite(raw))) return String(raw).trim();
-  throw new InputError(`${what === "label" ? "a label" : "an id"} must be a string or a number, got ${JSON.stringify(raw)}`, { file, line: rec.line, field: name });
+  throw new InputError(`${what === "label" ? "a label" : "an id"} must be a string or a number, got ${JSON.stringify(raw)}`, {
+    file,
+    line: rec.line,
+    field: name,
+  });
 }
 
 /** Convert records to rows (labelled when `spec.label` is set), checking each. */

@@ -3,7 +3,20 @@ import { fileURLToPath } from "node:url";
 import { InputError } from "../util/errors.ts";
 import { chidRecord, cluewscRecord, cslRecord } from "./fewclue_formats.ts";
 import { CSLDCP_CLASSES, IFLYTEK_CLASSES } from "./fewclue_labels.ts";
-import { BUSTM_FILES, CHID_FILES, CLUEWSC_FILES, CSL_FILES, CSLDCP_FILES, EPRSTMT_FILES, HTL_FILE, IFLYTEK_FILES, SHOPPING_ENTRY, SHOPPING_ZIP, type SourceFile, WAIMAI_FILE } from "./manifest.ts";
+import {
+  BUSTM_FILES,
+  CHID_FILES,
+  CLUEWSC_FILES,
+  CSL_FILES,
+  CSLDCP_FILES,
+  EPRSTMT_FILES,
+  HTL_FILE,
+  IFLYTEK_FILES,
+  SHOPPING_ENTRY,
+  SHOPPING_ZIP,
+  type SourceFile,
+  WAIMAI_FILE,
+} from "./manifest.ts";
 import { parseCsv } from "./parse_csv.ts";
 import type { ColumnSpec } from "./records.ts";
 import { fetchSource, mismatch, type ResolvedSourceOptions } from "./sources.ts";

@@ -129,7 +129,9 @@ export async function fetchSource(src: SourceFile, opts: SourceOptions = {}): Pr
     `or put the file from ${url} (sha256 ${src.sha256}) at ${path}; the "demo" dataset needs neither.`;
   if (!o.download) {
     // Name the real cause: the caller's choice, or the environment variable only when it is what said no.
-    const why = opts.download === false ? "downloads are off here (this only reads what is at hand)" : "downloads are off (PROMPTLAB_OFFLINE=1)";
+    const why = opts.download === false
+      ? "downloads are off here (this only reads what is at hand)"
+      : "downloads are off (PROMPTLAB_OFFLINE=1)";
     throw new MissingSourceError(missing, why, remedy);
   }
   let bytes: Uint8Array;

@@ -66,7 +66,9 @@ export function fewcluePairSpec(labelled: boolean, labels: readonly string[], la
  * record (when given); `unlabelledSplits` have no labels. Rows are single texts unless `base.pair`.
  */
 export function fewclueTask(
-  base: Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official" | "pair" | "prompt" | "choices"> & LabelSet,
+  base:
+    & Pick<Task, "name" | "description" | "pool" | "test" | "evalSplits" | "unlabeled" | "official" | "pair" | "prompt" | "choices">
+    & LabelSet,
   files: Record<string, SourceFile>,
   unlabelledSplits: string[],
   spec: (labelled: boolean) => ColumnSpec = (labelled) => fewclueSpec(labelled, base.labels),

@@ -91,7 +91,7 @@ export const gradRules: Record<string, GradRule> = {
   Concat: (n, [g]) => {
     const axis = (n.attrs.axis as { i: number }).i;
     let offset = 0;
-    return n.inputs.map((x) => op.slice(g!, axis, offset, (offset += x.shape[axis])));
+    return n.inputs.map((x) => op.slice(g!, axis, offset, offset += x.shape[axis]));
   },
   Slice: (n, [g]) => {
     const x = first(n);

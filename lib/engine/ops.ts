@@ -256,9 +256,7 @@ export function layerNorm(x: Value, scale: Value, bias: Value, eps: number): Lay
 function reduce(op: string, x: Value, axes: readonly number[], keepdims: boolean): Value {
   const norm = axes.map((a) => normAxis(a, x.rank));
   if (norm.length === 0) return x;
-  const shape = keepdims
-    ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !norm.includes(i));
+  const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
   return single(x, op, shape, x.dtype, { keepdims: { i: keepdims ? 1 : 0 } }, x.graph.ints(norm, "axes"));
 }
 

@@ -48,7 +48,9 @@ async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(bytes, options);
   } catch (e) {
-    throw new InputError(`execution provider "${ep}" could not start a session here: ${(e as Error).message.split("\n")[0]}`, { field: "PROMPTLAB_EP" });
+    throw new InputError(`execution provider "${ep}" could not start a session here: ${(e as Error).message.split("\n")[0]}`, {
+      field: "PROMPTLAB_EP",
+    });
   }
 }
 

@@ -13,10 +13,18 @@ const isNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 const isString = (v: unknown) => typeof v === "string";
 const NUMBER = "a number", STRING = "a string";
 
-const ROW: Check[] = [["name", isString, STRING], ["parameters", isNumber, NUMBER], ["heldout.loss", isNumber, NUMBER], ["heldout.accuracy", isNumber, NUMBER]];
+const ROW: Check[] = [["name", isString, STRING], ["parameters", isNumber, NUMBER], ["heldout.loss", isNumber, NUMBER], [
+  "heldout.accuracy",
+  isNumber,
+  NUMBER,
+]];
 const LISTS: Record<"zeroShot" | "fewShot", Check[]> = {
   zeroShot: [["accuracy", isNumber, NUMBER], ["macroF1", isNumber, NUMBER]],
-  fewShot: [["method", isString, STRING], ["splits", isNumber, NUMBER], ["accuracyMean", isNumber, NUMBER], ["accuracyStd", isNumber, NUMBER], [
+  fewShot: [["method", isString, STRING], ["splits", isNumber, NUMBER], ["accuracyMean", isNumber, NUMBER], [
+    "accuracyStd",
+    isNumber,
+    NUMBER,
+  ], [
     "macroF1Mean",
     isNumber,
     NUMBER,
@@ -25,7 +33,10 @@ const LISTS: Record<"zeroShot" | "fewShot", Check[]> = {
 
 /** `value`'s field at a dotted path (undefined where a step is missing). */
 function at(value: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
+  return path.split(".").reduce<unknown>(
+    (v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+    value,
+  );
 }
 
 function checkAll(value: unknown, checks: Check[], prefix: string, file: string): void {
@@ -48,7 +59,9 @@ export async function readComparison(file: string): Promise<ModelComparison[]> {
     checkAll(row, ROW, `[${i}].`, file);
     for (const [list, checks] of Object.entries(LISTS)) {
       const items = at(row, list);
-      if (!Array.isArray(items)) throw new InputError(`must be a list, got ${JSON.stringify(items) ?? "nothing"}`, { file, field: `[${i}].${list}` });
+      if (!Array.isArray(items)) {
+        throw new InputError(`must be a list, got ${JSON.stringify(items) ?? "nothing"}`, { file, field: `[${i}].${list}` });
+      }
       items.forEach((item, j) => checkAll(item, checks, `[${i}].${list}[${j}].`, file));
     }
   });

@@ -12,7 +12,7 @@ import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
-import { optionsOnTask, runSplit, type SplitResult, type SplitSpec, splitName, taskOf } from "./split_run.ts";
+import { optionsOnTask, runSplit, splitName, type SplitResult, type SplitSpec, taskOf } from "./split_run.ts";
 
 /**
  * Which splits to run: FewCLUE's official ones (all, or the given indices), seeded K-shot samples, or the one
@@ -64,7 +64,12 @@ export interface RunHooks {
 function splitsOf(task: Task, protocol: RunProtocol): { split: SplitSpec; seed?: number }[] {
   if (protocol.kind === "zero-shot") return [{ split: protocol }];
   if (protocol.kind === "sampled") return protocol.seeds.map((seed) => ({ split: { kind: "sampled", k: protocol.k, seed }, seed }));
-  if (!task.official) throw new InputError(`dataset "${task.name}" has no official FewCLUE splits: give --dev FILE with --test FILE (split 0), or a folder in FewCLUE's layout, or use --protocol sampled`, { field: "protocol" });
+  if (!task.official) {
+    throw new InputError(
+      `dataset "${task.name}" has no official FewCLUE splits: give --dev FILE with --test FILE (split 0), or a folder in FewCLUE's layout, or use --protocol sampled`,
+      { field: "protocol" },
+    );
+  }
   const indices = protocol.indices ?? Array.from({ length: task.official.count }, (_, i) => i);
   return indices.map((index) => ({ split: { kind: "official", index } }));
 }
@@ -88,7 +93,16 @@ export async function runProtocol(spec: RunSpec, hooks: RunHooks = {}): Promise<
     const name = splitName(split);
     const onProgress = hooks.onProgress && ((e: Parameters<ProgressCallback>[0]) => hooks.onProgress!(name, e));
     const saveTo = spec.saveDir === undefined ? undefined : `${spec.saveDir}/${name}`;
-    const result = await runSplit({ method: factory.name, options, dataset: task, split, model: spec.model, source: spec.source, onProgress, saveTo });
+    const result = await runSplit({
+      method: factory.name,
+      options,
+      dataset: task,
+      split,
+      model: spec.model,
+      source: spec.source,
+      onProgress,
+      saveTo,
+    });
     results.push(result);
     hooks.onSplit?.(result);
   }

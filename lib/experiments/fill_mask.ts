@@ -13,7 +13,11 @@ import type { ModelFolder } from "../model/folder.ts";
  * await rankMaskWords(model, "我很累，感觉很[MASK]。", ["困", "好", "累", "饿", "烦"]);
  * ```
  */
-export async function rankMaskWords(model: ModelFolder, sentence: string, words: readonly string[]): Promise<{ word: string; probability: number }[]> {
+export async function rankMaskWords(
+  model: ModelFolder,
+  sentence: string,
+  words: readonly string[],
+): Promise<{ word: string; probability: number }[]> {
   const at = sentence.indexOf("[MASK]");
   if (at < 0) throw new Error(`no [MASK] in "${sentence}"`);
   // PET templates need a {text} slot: the part before the mask is the text, the rest the template.

@@ -17,7 +17,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { datasetName, type DatasetSpec, isDataFile } from "../data/dataset_spec.ts";
 import { methods } from "../methods/registry.ts";
 import { InputError } from "../util/errors.ts";
-import { type SplitSpec, splitName } from "./split_run.ts";
+import { splitName, type SplitSpec } from "./split_run.ts";
 
 /** K-per-class samples under seeds (K = 0: zero-shot, for methods with `zeroShot`), or FewCLUE's splits. */
 export type GridProtocol =
@@ -108,7 +108,9 @@ export function parseGrid(raw: unknown, file?: string): Grid {
     const seen = new Set<string>();
     xs.forEach((x, j) => {
       const id = canonicalJson(x);
-      if (seen.has(id)) throw bad(`${field}[${j}]`, `${id} is listed twice: each value gives its own cells, so a repeat would run them twice`);
+      if (seen.has(id)) {
+        throw bad(`${field}[${j}]`, `${id} is listed twice: each value gives its own cells, so a repeat would run them twice`);
+      }
       seen.add(id);
     });
   };
@@ -177,7 +179,9 @@ export function parseGrid(raw: unknown, file?: string): Grid {
     for (const [name, values] of Object.entries((m.grid ?? {}) as Record<string, unknown>)) {
       if (!Array.isArray(values) || !values.length) throw bad(`${at}.grid.${name}`, "must be a non-empty list");
       noRepeats(values, `${at}.grid.${name}`);
-      if (m.options && Object.hasOwn(m.options, name)) throw bad(`${at}.options.${name}`, `is also varied in ${at}.grid.${name}: give it in one place`);
+      if (m.options && Object.hasOwn(m.options, name)) {
+        throw bad(`${at}.options.${name}`, `is also varied in ${at}.grid.${name}: give it in one place`);
+      }
     }
   });
   const grid = { ...g, dataset } as Grid;
@@ -185,7 +189,9 @@ export function parseGrid(raw: unknown, file?: string): Grid {
   for (const [i, m] of grid.methods.entries()) {
     for (const cell of expandGrid({ ...grid, methods: [m] })) {
       const earlier = first.get(cell.key);
-      if (earlier !== undefined && earlier !== i) throw bad(`methods[${i}]`, `repeats cells of methods[${earlier}] (same method, options and label)`);
+      if (earlier !== undefined && earlier !== i) {
+        throw bad(`methods[${i}]`, `repeats cells of methods[${earlier}] (same method, options and label)`);
+      }
       first.set(cell.key, i);
     }
   }
@@ -213,8 +219,11 @@ function combinations(grid: Record<string, unknown[]>): Record<string, unknown>[
 
 /** JSON with object keys sorted, so equal cells get equal keys whatever the option order. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v);
+  return JSON.stringify(
+    value,
+    (_, v) =>
+      v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
 /**
@@ -228,7 +237,16 @@ export function expandGrid(grid: Grid): Cell[] {
     for (const params of combinations(m.grid ?? {})) {
       const base = { ...m.options, ...params };
       const add = (c: Omit<Cell, "key" | "method" | "label" | "dataset" | "params">) => {
-        const id = { dataset: datasetName(grid.dataset), method: m.method, label, params, options: c.options, k: c.k, seed: c.seed, index: c.index };
+        const id = {
+          dataset: datasetName(grid.dataset),
+          method: m.method,
+          label,
+          params,
+          options: c.options,
+          k: c.k,
+          seed: c.seed,
+          index: c.index,
+        };
         cells.push({ key: canonicalJson(id), method: m.method, label, dataset: id.dataset, params, ...c });
       };
       if (grid.protocol.kind === "fewclue") {

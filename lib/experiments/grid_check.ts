@@ -91,7 +91,14 @@ export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
   if (p.kind === "fewclue") {
     const count = task.official?.count ?? 0;
     const j = p.indices.findIndex((index) => index >= count);
-    if (j >= 0) throw bad(`protocol.indices[${j}]`, count ? `must be below ${count}: ${task.name} has FewCLUE splits 0..${count - 1}` : `${task.name} has no FewCLUE splits; use kind "sampled"`);
+    if (j >= 0) {
+      throw bad(
+        `protocol.indices[${j}]`,
+        count
+          ? `must be below ${count}: ${task.name} has FewCLUE splits 0..${count - 1}`
+          : `${task.name} has no FewCLUE splits; use kind "sampled"`,
+      );
+    }
     return;
   }
   // Every class needs K train + K dev examples; the largest K needs the most, whatever the seed.

@@ -33,10 +33,12 @@ import {
 import { settleStale } from "./grid_stale.ts";
 import { codeProvenance } from "./provenance.ts";
 import { lockFile } from "../util/file_lock.ts";
-import { runSplit, type SplitResult, splitName } from "./split_run.ts";
+import { runSplit, splitName, type SplitResult } from "./split_run.ts";
 
 /** What running one cell yields (the rest of its row is the cell and the run's context). */
-export type CellOutcome = Omit<SplitResult, "split" | "wallSeconds" | "confusion" | "labels"> & Partial<Pick<SplitResult, "confusion" | "labels">>;
+export type CellOutcome =
+  & Omit<SplitResult, "split" | "wallSeconds" | "confusion" | "labels">
+  & Partial<Pick<SplitResult, "confusion" | "labels">>;
 
 /** What a cell runs with besides itself. */
 export interface CellContext {

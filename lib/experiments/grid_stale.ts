@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { type Cell, cellSplit, describeCell } from "./grid.ts";
 import { dataFingerprint } from "./fingerprint.ts";
-import { isFailed, type ResultRecord, type ResultRow, recordId, resultFiles, SHARD_HINT } from "./results.ts";
+import { isFailed, recordId, resultFiles, type ResultRecord, type ResultRow, SHARD_HINT } from "./results.ts";
 import { lockFile } from "../util/file_lock.ts";
 import { splitData } from "./split_run.ts";
 

@@ -38,7 +38,9 @@ export interface GridStatus {
 async function shardCountOf(results: string): Promise<number | undefined> {
   const counts = new Set((await resultFiles(results)).flatMap((f) => /\.shard-\d+-of-(\d+)\.jsonl$/.exec(f)?.[1] ?? []).map(Number));
   if (counts.size > 1) {
-    throw new InputError(`shard files of ${[...counts].join(" and ")} shards lie side by side; merge them (--merge) or give --shards N`, { file: results });
+    throw new InputError(`shard files of ${[...counts].join(" and ")} shards lie side by side; merge them (--merge) or give --shards N`, {
+      file: results,
+    });
   }
   return counts.size ? [...counts][0] : undefined;
 }
@@ -65,7 +67,11 @@ export async function gridStatus(grid: Grid, results: string, opts: ReadOptions 
     }))
     : [];
   const numerics = numericsNote(all.filter((r) => !isFailed(r)), "done rows");
-  return { shards, overall: { index: null, count: 1, file: results, cells: expandGrid(grid).map(stateOf) }, ...(numerics ? { numerics } : {}) };
+  return {
+    shards,
+    overall: { index: null, count: 1, file: results, cells: expandGrid(grid).map(stateOf) },
+    ...(numerics ? { numerics } : {}),
+  };
 }
 
 /** `12 done, 1 failed, 3 missing of 16`. */

@@ -26,13 +26,18 @@ import { printNextStep } from "../util/next_step.ts";
 
 const SPEC = {
   name: "grid",
-  usage: "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--rerun-stale] [--status [--shards N]] [--merge]\n" +
+  usage:
+    "deno task grid <grid.json> [--results FILE] [--shard i/n] [--model DIR] [--skip-corrupt] [--minutes M] [--retry-failed] [--rerun-stale] [--status [--shards N]] [--merge]\n" +
     "  deno task grid <grid.json> --dataset file.csv|file.jsonl --text COL [--text-b COL] --label COL [--test FILE] [--labels A,B] [flags]",
   positionals: { name: "grid file", min: 1, max: 1 },
   flags: {
     results: { type: "string", value: "FILE", help: "results file (default from the grid's name and the model)" },
     shard: { type: "string", value: "i/n", help: "run every n-th cell from the i-th, into its own file" },
-    model: { type: "string", value: "DIR", help: "BERT model folder (default: PROMPTLAB_MODEL, else the embedded models/promptlab-bert-zh-L4-H256)" },
+    model: {
+      type: "string",
+      value: "DIR",
+      help: "BERT model folder (default: PROMPTLAB_MODEL, else the embedded models/promptlab-bert-zh-L4-H256)",
+    },
     "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results file instead of stopping" },
     minutes: { type: "number", above: 0, help: "start no cell after this many minutes" },
     "retry-failed": { type: "boolean", help: "run again the cells recorded as failed (default: leave them)" },
@@ -93,7 +98,13 @@ async function main(args: string[]): Promise<number> {
     wrote: [shardPath(results, shard)],
     next: [
       ...(missing ? [`deno task grid ${args.join(" ")}   # the same again: ${missing} cell(s) not run yet, it goes on from here`] : []),
-      ...(sharded ? [`deno task grid ${positionals[0]} --results ${results} --status   # every shard's done, failed and missing cells; --merge once all are done`] : []),
+      ...(sharded
+        ? [
+          `deno task grid ${
+            positionals[0]
+          } --results ${results} --status   # every shard's done, failed and missing cells; --merge once all are done`,
+        ]
+        : []),
       `deno task figures ${results}   # every chart of the grid${sharded ? " (shards are read with it)" : ""}`,
     ],
   });

@@ -86,13 +86,16 @@ export async function compareModels(dirs: readonly string[], o: CompareOptions):
   return out;
 }
 
-
 /** The comparison as Markdown tables. */
 export function comparisonTables(rows: readonly ModelComparison[]): string {
   const lines = [
     "| model | parameters | held-out MLM loss | held-out MLM accuracy | masked tokens |",
     "| --- | --- | --- | --- | --- |",
-    ...rows.map((r) => `| ${r.name} | ${r.parameters.toLocaleString("en")} | ${r.heldout.loss.toFixed(3)} | ${r.heldout.accuracy.toFixed(3)} | ${r.heldout.masked} |`),
+    ...rows.map((r) =>
+      `| ${r.name} | ${r.parameters.toLocaleString("en")} | ${r.heldout.loss.toFixed(3)} | ${
+        r.heldout.accuracy.toFixed(3)
+      } | ${r.heldout.masked} |`
+    ),
     "",
     "Zero-shot PET on EPRSTMT test_public (610 reviews), accuracy / macro-F1 (%):",
     "",
@@ -153,7 +156,13 @@ ${Math.max(...rss)} MB from the first held-out evaluation to the last.
 
 | step | tokens | minutes | tokens/s | train loss | held-out loss | held-out accuracy | RSS (MB) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${log.log.map((e) => `| ${e.step} | ${e.tokens} | ${(e.seconds / 60).toFixed(1)} | ${e.tokens_per_s} | ${e.train_loss} | ${e.heldout_loss} | ${e.heldout_acc} | ${e.rss_mb} |`).join("\n")}`;
+${
+    log.log.map((e) =>
+      `| ${e.step} | ${e.tokens} | ${
+        (e.seconds / 60).toFixed(1)
+      } | ${e.tokens_per_s} | ${e.train_loss} | ${e.heldout_loss} | ${e.heldout_acc} | ${e.rss_mb} |`
+    ).join("\n")
+  }`;
 }
 
 /** What the model is to the kit: the embedded default, or one size of the family beside it. */
@@ -168,7 +177,14 @@ function role(name: string): string {
 export function modelCard(name: string, config: Record<string, unknown>, log: TrainingLog, rows: readonly ModelComparison[]): string {
   const all = [...(log.stages ?? []), log];
   const o = all[0].options;
-  const corpus = all[0].corpus as { sources?: Record<string, number>; train?: number; heldout?: number; characters?: number; duplicates?: number; decontaminated?: number };
+  const corpus = all[0].corpus as {
+    sources?: Record<string, number>;
+    train?: number;
+    heldout?: number;
+    characters?: number;
+    duplicates?: number;
+    decontaminated?: number;
+  };
   return `# ${name}
 
 A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), ${role(name)}

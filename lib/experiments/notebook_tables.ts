@@ -59,7 +59,10 @@ function petPresets(grid: Grid, option: string): string[] {
 /** The template presets a grid's PET entries use (all presets for a grid without any): name and pattern. */
 export function templatePresetRecords(grid: Grid): TableRecord[] {
   const names = petPresets(grid, "template");
-  return (names.length ? names : Object.keys(TEMPLATE_PRESETS)).map((name) => ({ template: name, pattern: TEMPLATE_PRESETS[name] ?? name }));
+  return (names.length ? names : Object.keys(TEMPLATE_PRESETS)).map((name) => ({
+    template: name,
+    pattern: TEMPLATE_PRESETS[name] ?? name,
+  }));
 }
 
 /** The verbalizer presets a grid's PET entries use (all presets for a grid without any): a column per label. */

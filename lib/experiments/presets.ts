@@ -39,9 +39,10 @@ export function finetuneGrid(b: Budget): Grid {
 
 /** 02: PET templates × verbalizers, zero-shot and trained. */
 export function discretePromptGrid(b: Budget): Grid {
-  const grid = b === "ci"
-    ? { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] }
-    : { template: ["fewclue", "article", "zongzhi", "review", "zongti"], verbalizer: ["fewclue", "good-bad", "great-rotten", "multi-char"] };
+  const grid = b === "ci" ? { template: ["fewclue", "article"], verbalizer: ["fewclue", "good-bad"] } : {
+    template: ["fewclue", "article", "zongzhi", "review", "zongti"],
+    verbalizer: ["fewclue", "good-bad", "great-rotten", "multi-char"],
+  };
   return { ...sampled("discrete_prompts", b, { ci: [0, 4], full: [0, 16] }), methods: [entry(pet.name, b, { grid, ...PET_ZERO_SHOT })] };
 }
 
@@ -50,9 +51,10 @@ export function discretePromptGrid(b: Budget): Grid {
  * each at K = 4). Pairs have no embedded data: every budget reads BUSTM.
  */
 export function pairPromptGrid(b: Budget): Grid {
-  const grid = b === "ci"
-    ? { template: ["pair-question", "pair-same"], verbalizer: ["yes-no", "same-not"] }
-    : { template: ["pair-question", "pair-same", "pair-semantic", "pair-fewclue"], verbalizer: ["yes-no", "same-not", "same-different", "very-not"] };
+  const grid = b === "ci" ? { template: ["pair-question", "pair-same"], verbalizer: ["yes-no", "same-not"] } : {
+    template: ["pair-question", "pair-same", "pair-semantic", "pair-fewclue"],
+    verbalizer: ["yes-no", "same-not", "same-different", "very-not"],
+  };
   return {
     name: "pair_prompts-bustm",
     dataset: "bustm",

@@ -100,8 +100,9 @@ export async function readResultsFile(path: string, opts: ReadOptions = {}): Pro
     try {
       row = JSON.parse(line);
       if (!row || typeof row !== "object" || Array.isArray(row)) error = "not a result row (not an object)";
-      else if (row.status !== undefined && row.status !== "failed") error = `not a result row (unknown status ${JSON.stringify(row.status)})`;
-      else {
+      else if (row.status !== undefined && row.status !== "failed") {
+        error = `not a result row (unknown status ${JSON.stringify(row.status)})`;
+      } else {
         const missing = REQUIRED[row.status === "failed" ? "failed" : "done"].filter((f) => row![f] === undefined);
         if (missing.length) error = `not a result row (missing ${missing.join(", ")})`;
       }

@@ -5,7 +5,7 @@
  */
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
-import { isFailed, readResultsFile, type ReadOptions, type ResultRecord, recordId, resultFiles } from "./results.ts";
+import { isFailed, type ReadOptions, readResultsFile, recordId, resultFiles, type ResultRecord } from "./results.ts";
 import { type FileLock, lockFile } from "../util/file_lock.ts";
 import { SHARD_HINT } from "./results.ts";
 
@@ -44,7 +44,10 @@ export async function mergeShards(base: string, opts: ReadOptions & { onWait?: (
     for (const file of await resultFiles(base)) {
       for (const record of await readResultsFile(file, opts)) {
         if (model && record.model.fingerprint !== model.fingerprint) {
-          throw new InputError(`holds rows of model ${record.model.name} (${record.model.fingerprint}), ${model.file} of ${model.fingerprint}: merge only one model's files`, { file });
+          throw new InputError(
+            `holds rows of model ${record.model.name} (${record.model.fingerprint}), ${model.file} of ${model.fingerprint}: merge only one model's files`,
+            { file },
+          );
         }
         model ??= { fingerprint: record.model.fingerprint, file };
         const id = recordId(record), seen = kept.get(id);

@@ -80,7 +80,9 @@ export async function notebookHeader(
 ): Promise<string> {
   const b = config.budget();
   const models = "dir" in model ? [model] : model;
-  const named = await Promise.all(models.map(async (m) => `\`${modelBaseName(m.dir)}\` (fingerprint \`${await modelFingerprint(m.dir)}\`)`));
+  const named = await Promise.all(
+    models.map(async (m) => `\`${modelBaseName(m.dir)}\` (fingerprint \`${await modelFingerprint(m.dir)}\`)`),
+  );
   const training = config.trainMissing()
     ? "cells missing from the results file are trained (`PROMPTLAB_TRAIN=no` only reads results)"
     : "`PROMPTLAB_TRAIN=no`: results are read, nothing is trained";

@@ -144,7 +144,9 @@ export async function runSplit(spec: SplitRunSpec): Promise<SplitResult> {
   const bad = record.losses.findIndex((l) => !Number.isFinite(l));
   if (bad >= 0) throw new DivergedRunError(name, `training diverged: loss ${record.losses[bad]} at step ${bad + 1}`);
   const { proba, variants: readings } = await readingsOf(predictor, data.test);
-  if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
+  if (proba.some((p) => p.some((x) => !Number.isFinite(x)))) {
+    throw new DivergedRunError(name, "diverged: non-finite predicted probabilities");
+  }
   if (spec.saveTo !== undefined) await predictor.save(spec.saveTo);
   const gold = data.test.map((r) => r.label);
   const variants: Record<string, VariantResult> = {};

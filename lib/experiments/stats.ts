@@ -195,15 +195,24 @@ export function summaryMarkdown(table: readonly SummaryRow[]): string {
   // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
   const mixed = new Set(table.map((r) => r.numerics)).size > 1;
   const lines = [
-    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${mixed ? " numerics |" : ""}`,
+    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${
+      mixed ? " numerics |" : ""
+    }`,
     `|---|---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${
+        r.runs > 1 ? ` ± ${percent(r.std)}` : ""
+      }${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
   if (table.some((r) => r.collapsed)) {
-    lines.push("", `⚠n: n of the group's runs predicted one class for more than ${percent(COLLAPSE_SHARE, 0)}% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`);
+    lines.push(
+      "",
+      `⚠n: n of the group's runs predicted one class for more than ${
+        percent(COLLAPSE_SHARE, 0)
+      }% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`,
+    );
   }
   return lines.join("\n") + "\n";
 }

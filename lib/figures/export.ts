@@ -10,7 +10,7 @@
  * @module
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
-import { accuracyVsModelSize, modelSizes, type ModelSizes } from "../charts/model_size.ts";
+import { accuracyVsModelSize, type ModelSizes, modelSizes } from "../charts/model_size.ts";
 import { sweepChart } from "../charts/param_sensitivity.ts";
 import { captionMarkdown } from "../charts/caption.ts";
 import { chartRows } from "../charts/context.ts";
@@ -58,7 +58,12 @@ export interface ExportChartOptions {
 }
 
 /** Write one chart as `<dir>/<name>.{vl.json,svg,png,pdf,caption.md}`; returns the five paths. */
-export async function exportChart(spec: ChartSpec, dir: string, name: string, { scale = 2, code }: ExportChartOptions = {}): Promise<string[]> {
+export async function exportChart(
+  spec: ChartSpec,
+  dir: string,
+  name: string,
+  { scale = 2, code }: ExportChartOptions = {},
+): Promise<string[]> {
   const svg = await renderSvg(spec);
   const files: [string, string | Uint8Array][] = [
     // Compact: a spec of a full grid holds thousands of records.
@@ -78,7 +83,11 @@ export async function exportChart(spec: ChartSpec, dir: string, name: string, { 
  * `opts.modelsDir` (default `models/`). No rows write nothing, so a grid not yet run for this model leaves an
  * earlier export of the folder as it was instead of an empty table beside charts of other rows.
  */
-export async function exportFigures(rows: readonly ResultRow[], dir: string, opts: { scale?: number; modelsDir?: string } = {}): Promise<string[]> {
+export async function exportFigures(
+  rows: readonly ResultRow[],
+  dir: string,
+  opts: { scale?: number; modelsDir?: string } = {},
+): Promise<string[]> {
   if (!rows.length) return [];
   const written: string[] = [];
   const sizes = await lookUpModelSizes(chartRows(rows), opts.modelsDir);

@@ -29,12 +29,21 @@ async function main(args: string[]): Promise<number> {
   if (!p) return 0;
   const { values, positionals } = p;
   if (positionals.length > 1 && !values.out) throw new InputError("several results files need --out", { field: "--out" });
-  const read = await loadResultSets(positionals, { skipCorrupt: values["skip-corrupt"], onSkip: (e) => console.error(`warning: ${e.message}`) });
+  const read = await loadResultSets(positionals, {
+    skipCorrupt: values["skip-corrupt"],
+    onSkip: (e) => console.error(`warning: ${e.message}`),
+  });
   const rows = withVariantRows(read);
-  if (!rows.length) throw new InputError(`no rows to draw: ${positionals.length > 1 ? "the files are" : "the file is"} empty; run a grid into it first`, { file: positionals.join(", ") });
+  if (!rows.length) {
+    throw new InputError(`no rows to draw: ${positionals.length > 1 ? "the files are" : "the file is"} empty; run a grid into it first`, {
+      file: positionals.join(", "),
+    });
+  }
   const mixed = numericsNote(read, "the results' rows");
   if (mixed) console.error(`note: ${mixed} (summary.md splits them; each caption names the code)`);
-  if (!hasCjkFont()) console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
+  if (!hasCjkFont()) {
+    console.error("warning: no CJK font installed (apt-get install fonts-wqy-microhei): Chinese text will not render in PNGs");
+  }
   const out = values.out ?? `figures/${positionals[0].replace(/^.*\//, "").replace(/\.jsonl$/, "")}`;
   const written = await exportFigures(rows, out, { scale: values.scale });
   for (const path of written) console.log(path);

@@ -38,9 +38,12 @@ export function rowsInputKind(sets: Readonly<Record<string, readonly TextRow[]>>
       const kind = inputKindOf(row), at = `${what}[${i}]`;
       first ??= { kind, at };
       if (kind !== first.kind) {
-        throw new InputError(`is ${KIND_NAMES[kind]}, but ${first.at} is ${KIND_NAMES[first.kind]}: a model trains and evaluates on one kind of input`, {
-          field: `${at}.textB`,
-        });
+        throw new InputError(
+          `is ${KIND_NAMES[kind]}, but ${first.at} is ${KIND_NAMES[first.kind]}: a model trains and evaluates on one kind of input`,
+          {
+            field: `${at}.textB`,
+          },
+        );
       }
     });
   }

@@ -42,7 +42,10 @@ export async function exportSaved(saved: string, model: ModelFolder, out: string
   const { method } = await readSavedMethod(saved);
   const exporter = methods.get(method)?.exporter;
   if (!exporter) {
-    throw new InputError(`method "${method}" has no export; exportable: ${EXPORTABLE_METHODS.join(", ")}`, { file: `${saved}/method.json`, field: "method" });
+    throw new InputError(`method "${method}" has no export; exportable: ${EXPORTABLE_METHODS.join(", ")}`, {
+      file: `${saved}/method.json`,
+      field: "method",
+    });
   }
   out = out.replace(/\/+$/, "");
   const kept = await claimExportFolder(out, outFlag);

@@ -53,7 +53,9 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
     return {
       labels: predictor.labels,
       kind: `saved ${method}`,
-      ...(predictor.inputs ? { inputs: predictor.inputs, inputsFrom: predictor instanceof ClassifierPredictor ? "training" : "template" } as const : {}),
+      ...(predictor.inputs
+        ? { inputs: predictor.inputs, inputsFrom: predictor instanceof ClassifierPredictor ? "training" : "template" } as const
+        : {}),
       predictProba: (inputs) => predictor.predictProba(inputs),
     };
   }
@@ -72,7 +74,10 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
       predictProba: (inputs) => petProbabilities(fillMask, spec, inputs),
     };
   }
-  const config = await readJsonFile(`${dir}/config.json`) as { id2label?: Record<string, string>; [EXPORT_CONFIG_KEY]?: { inputs?: unknown } };
+  const config = await readJsonFile(`${dir}/config.json`) as {
+    id2label?: Record<string, string>;
+    [EXPORT_CONFIG_KEY]?: { inputs?: unknown };
+  };
   const id2label = config.id2label;
   if (!id2label) throw new InputError("no id2label: not a text-classification export", { file: `${dir}/config.json`, field: "id2label" });
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]);
@@ -93,9 +98,16 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
  *   than the model's embeddings or another count than the export was written with (another model's tokenizer),
  *   an `onnx/model.onnx` that onnxruntime cannot load (truncated, not ONNX).
  */
-async function openExportPipeline(dir: string, task: "fill-mask" | "text-classification"): Promise<FillMaskPipeline | TextClassificationPipeline> {
+async function openExportPipeline(
+  dir: string,
+  task: "fill-mask" | "text-classification",
+): Promise<FillMaskPipeline | TextClassificationPipeline> {
   const tokenizerFile = `${dir}/tokenizer.json`;
-  if (!(await exists(tokenizerFile))) throw new InputError("missing file: an export needs its tokenizer (copy it from the base model or export again)", { file: tokenizerFile });
+  if (!(await exists(tokenizerFile))) {
+    throw new InputError("missing file: an export needs its tokenizer (copy it from the base model or export again)", {
+      file: tokenizerFile,
+    });
+  }
   // transformers.js finds a local model as localModelPath + id.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -108,7 +120,9 @@ async function openExportPipeline(dir: string, task: "fill-mask" | "text-classif
   await checkExportTokenizer(dir, tokenizer.get_vocab().size);
   const modelFile = `${dir}/onnx/model.onnx`;
   return await pipeline(task, id, { local_files_only: true }).catch((err: Error) => {
-    throw new InputError(`onnxruntime cannot load the model (truncated or not ONNX; export again): ${err.message.split("\n")[0]}`, { file: modelFile });
+    throw new InputError(`onnxruntime cannot load the model (truncated or not ONNX; export again): ${err.message.split("\n")[0]}`, {
+      file: modelFile,
+    });
   }) as FillMaskPipeline | TextClassificationPipeline;
 }
 

@@ -34,7 +34,9 @@ export function inputKindOf(input: TextInput): InputKind {
  */
 export function recordedInputKind(value: unknown, where: InputLocation): InputKind | undefined {
   if (value === undefined) return undefined;
-  if (value !== "text" && value !== "pair") throw new InputError(`must be "text" (single texts) or "pair" (sentence pairs), got ${JSON.stringify(value)}`, where);
+  if (value !== "text" && value !== "pair") {
+    throw new InputError(`must be "text" (single texts) or "pair" (sentence pairs), got ${JSON.stringify(value)}`, where);
+  }
   return value;
 }
 

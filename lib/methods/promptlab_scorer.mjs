@@ -87,8 +87,11 @@ function petScorer(spec, ids, encode, run) {
       });
     });
     const masks = Math.max(...words.flat().map((w) => w.length));
-    const fixed = 2 + masks + parts.reduce((n, part) => n + (part.literal !== undefined ? encode(part.literal).length : part.slot === "soft" ? 1 : 0), 0);
-    if (fixed >= spec.maxLength) throw new Error(`promptlab.json: template "${p.template}" leaves no room for the text in ${spec.maxLength} tokens`);
+    const fixed = 2 + masks +
+      parts.reduce((n, part) => n + (part.literal !== undefined ? encode(part.literal).length : part.slot === "soft" ? 1 : 0), 0);
+    if (fixed >= spec.maxLength) {
+      throw new Error(`promptlab.json: template "${p.template}" leaves no room for the text in ${spec.maxLength} tokens`);
+    }
     return { ...p, parts, words, masks, budget: spec.maxLength - fixed, pair: parts.some((part) => part.slot === "text_b") };
   });
   const pair = patterns[0].pair;
@@ -99,7 +102,9 @@ function petScorer(spec, ids, encode, run) {
       const sums = inputs.map(() => spec.labels.map(() => 0));
       for (const p of patterns) {
         const rows = inputs.map((input) => {
-          const [a, b] = texts(input).map((t) => (t === undefined ? [] : encode(t).map((id) => (id === ids.mask || id === ids.pad ? ids.unk : id))));
+          const [a, b] = texts(input).map((
+            t,
+          ) => (t === undefined ? [] : encode(t).map((id) => (id === ids.mask || id === ids.pad ? ids.unk : id))));
           if ((texts(input)[1] !== undefined) !== p.pair) {
             throw new Error(`template "${p.template}" takes ${p.pair ? "sentence pairs { text, textB }" : "single texts"}`);
           }
@@ -107,7 +112,7 @@ function petScorer(spec, ids, encode, run) {
           const seq = [ids.cls];
           for (const part of p.parts) {
             if (part.literal !== undefined) seq.push(...encode(part.literal));
-            else if (part.slot === "mask") for (let j = 0; j < p.masks; j++) seq.push(ids.mask);
+            else if (part.slot === "mask") { for (let j = 0; j < p.masks; j++) seq.push(ids.mask); }
             else if (part.slot === "soft") seq.push(ids.pad);
             else seq.push(...(part.slot === "text" ? a : b));
           }
@@ -175,7 +180,11 @@ async function runModel(session, Tensor, rows, pad) {
   for (let start = 0; start < rows.length; start += ROWS_PER_RUN) {
     const chunk = rows.slice(start, start + ROWS_PER_RUN);
     const L = Math.max(...chunk.map((r) => r.ids.length));
-    const tensor = (f) => new Tensor("int64", BigInt64Array.from(chunk.flatMap((r) => Array.from({ length: L }, (_, l) => BigInt(f(r, l))))), [chunk.length, L]);
+    const tensor = (f) =>
+      new Tensor("int64", BigInt64Array.from(chunk.flatMap((r) => Array.from({ length: L }, (_, l) => BigInt(f(r, l))))), [
+        chunk.length,
+        L,
+      ]);
     const { logits } = await session.run({
       input_ids: tensor((r, l) => r.ids[l] ?? pad),
       attention_mask: tensor((r, l) => (l < r.ids.length ? 1 : 0)),

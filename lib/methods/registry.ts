@@ -94,7 +94,9 @@ export class MethodRegistry {
     const colours = [display.colour, ...(display.zeroShotColour ? [display.zeroShotColour] : [])];
     for (const c of colours) if (!COLOUR.test(c)) throw new Error(`method "${name}": colour "${c}" must be #rrggbb (lower-case hex)`);
     for (const other of this.#methods.values()) {
-      if (other.display.name === display.name) throw new Error(`method "${name}": display name "${display.name}" is already method "${other.name}"'s`);
+      if (other.display.name === display.name) {
+        throw new Error(`method "${name}": display name "${display.name}" is already method "${other.name}"'s`);
+      }
       const taken = [other.display.colour, other.display.zeroShotColour].find((c) => c && colours.includes(c));
       if (taken) throw new Error(`method "${name}": colour ${taken} is already method "${other.name}"'s`);
     }

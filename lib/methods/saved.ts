@@ -9,7 +9,7 @@ import { readSafetensors } from "../model/safetensors.ts";
 import { saveWeights } from "../model/weights.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { checkFinite } from "../model/check_weights.ts";
-import { baseModelFingerprint, type BaseModelFingerprint, checkBaseModel } from "../model/fingerprint.ts";
+import { type BaseModelFingerprint, baseModelFingerprint, checkBaseModel } from "../model/fingerprint.ts";
 
 /** Contents of `method.json`. */
 export interface SavedMethod<O = unknown> {
@@ -30,9 +30,9 @@ export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFol
   await Deno.mkdir(dir, { recursive: true });
   if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
   // A predictor saved over another must not load that one's weights as its own.
-  else await Deno.remove(`${dir}/weights.safetensors`).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  else {await Deno.remove(`${dir}/weights.safetensors`).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });}
   const saved = { ...meta, base: await baseModelFingerprint(model) };
   await writeFileAtomic(`${dir}/method.json`, JSON.stringify(saved, null, 2) + "\n");
 }
@@ -43,7 +43,11 @@ export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFol
  * @throws InputError naming method.json: another method, another base model (the parts that differ named), labels
  *   that are not a list of at least two distinct strings; naming weights.safetensors: a NaN or infinite value.
  */
-export async function loadMethod<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+export async function loadMethod<O>(
+  dir: string,
+  method: string,
+  model: ModelFolder,
+): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const file = `${dir}/method.json`;
   const meta = await readSavedMethod<O>(dir);
   if (meta.method !== method) throw new InputError(`holds method "${meta.method}", not "${method}"`, { file, field: "method" });

@@ -8,7 +8,7 @@ import { GraphParams } from "../model/params.ts";
 import { GradientStep } from "../engine/gradient_step.ts";
 import { type LoopOptions, type LoopResult, trainLoop } from "../train/loop.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { packBatch, type TokenBatch, type TokenSeq, tokenFeeds } from "../model/batch.ts";
+import { packBatch, type TokenBatch, tokenFeeds, type TokenSeq } from "../model/batch.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
 import { GradAccumulator } from "../train/grad_accumulator.ts";
@@ -39,17 +39,24 @@ export interface SupervisedFit {
  * Train on `seqs` with class indices `gold`.
  * @returns the loop's result and the number of scalars that trained (the weights the graphs read as inputs).
  */
-export async function fitSupervised(fit: SupervisedFit, seqs: readonly TokenSeq[], gold: readonly number[]): Promise<LoopResult & { trainableParams: number }> {
+export async function fitSupervised(
+  fit: SupervisedFit,
+  seqs: readonly TokenSeq[],
+  gold: readonly number[],
+): Promise<LoopResult & { trainableParams: number }> {
   const { weights, options: o } = fit;
   const steps = new Map<string, Promise<GradientStep>>();
   const used = new Set<string>();
   const stepFor = (batch: number, seqLen: number) => {
     const key = `${batch}:${seqLen}`;
     if (!steps.has(key)) {
-      steps.set(key, GradientStep.build((g: Graph) => {
-        const params = new GraphParams(g, weights, fit.isTrainable);
-        return { loss: fit.loss(g, params, batch, seqLen, g.input("labels", [batch], "int64")), params };
-      }));
+      steps.set(
+        key,
+        GradientStep.build((g: Graph) => {
+          const params = new GraphParams(g, weights, fit.isTrainable);
+          return { loss: fit.loss(g, params, batch, seqLen, g.input("labels", [batch], "int64")), params };
+        }),
+      );
     }
     return steps.get(key)!;
   };

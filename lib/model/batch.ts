@@ -45,7 +45,13 @@ export function bucketFor(length: number, maxLength: number, buckets: readonly n
  */
 export function packBatch(
   seqs: readonly TokenSeq[],
-  { batch = seqs.length, seqLen, maxLength = 512, padId = 0, buckets }: { batch?: number; seqLen?: number; maxLength?: number; padId?: number; buckets?: readonly number[] } = {},
+  { batch = seqs.length, seqLen, maxLength = 512, padId = 0, buckets }: {
+    batch?: number;
+    seqLen?: number;
+    maxLength?: number;
+    padId?: number;
+    buckets?: readonly number[];
+  } = {},
 ): TokenBatch {
   if (seqs.length > batch) throw new Error(`packBatch: ${seqs.length} sequences for ${batch} rows`);
   const L = seqLen ?? bucketFor(Math.max(1, ...seqs.map((s) => s.ids.length)), maxLength, buckets);

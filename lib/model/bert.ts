@@ -94,8 +94,13 @@ function shapeDims(inputIds: Value, B: number, L: number, P: number, runtime: bo
     if (typeof d === "number") return g.ints([d]);
     let v = parts.get(d);
     if (!v) {
-      v = d === "batch" ? op.shapeOf(inputIds, 0, 1) : d === "seq" ? op.shapeOf(inputIds, 1, 2)
-        : d === "rows" ? op.mul(part("batch"), part("seq")) : op.add(part("seq"), g.ints([P]));
+      v = d === "batch"
+        ? op.shapeOf(inputIds, 0, 1)
+        : d === "seq"
+        ? op.shapeOf(inputIds, 1, 2)
+        : d === "rows"
+        ? op.mul(part("batch"), part("seq"))
+        : op.add(part("seq"), g.ints([P]));
       parts.set(d, v);
     }
     return v;
@@ -163,7 +168,8 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
   // Additive attention mask over [prefix, tokens]: the prefix part is always attended.
   let keyMask = attentionMask;
   if (P > 0) keyMask = op.concat([dims.expand(g.scalar(1), ["batch", P]), attentionMask], 1);
-  const additiveOver = (m: Value, keys: Dim) => op.mul(op.sub(g.scalar(1), dims.reshape(m, ["batch", 1, 1, keys])), g.scalar(opts.maskValue ?? -10000));
+  const additiveOver = (m: Value, keys: Dim) =>
+    op.mul(op.sub(g.scalar(1), dims.reshape(m, ["batch", 1, 1, keys])), g.scalar(opts.maskValue ?? -10000));
   const additive = additiveOver(keyMask, "keys");
   // A layer without prefix rows attends over the tokens only.
   const tokensOnly = P > 0 && opts.prefixLayers ? additiveOver(attentionMask, "seq") : additive;
@@ -200,7 +206,10 @@ export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts
     const probs = drop(op.softmax(op.add(op.matmul(q, kT), mask), -1), config.attention_probs_dropout_prob);
     const perHead = op.matmul(probs, v);
     const context = rows ? op.reshape(perHead, [rows.shape[0], H]) : dims.reshape(op.transpose(perHead, [0, 2, 1, 3]), ["rows", H]);
-    const attn = ln(op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), x), `${pre}.attention.output`);
+    const attn = ln(
+      op.add(drop(dense(context, `${pre}.attention.output.dense`), config.hidden_dropout_prob), x),
+      `${pre}.attention.output`,
+    );
     const inter = act(dense(attn, `${pre}.intermediate.dense`));
     return ln(op.add(drop(dense(inter, `${pre}.output.dense`), config.hidden_dropout_prob), attn), `${pre}.output`);
   };

@@ -40,7 +40,10 @@ export function checkConfigSizes(weights: TensorMap, config: BertConfig, file: s
     if (!t) throw new InputError("tensor missing from the weights", { file, field: name });
     fields.forEach((field, i) => {
       if (t.shape.length !== fields.length || t.shape[i] !== config[field]) {
-        throw new InputError(`config.json has ${field} ${config[field]} but the weights' ${name} is [${t.shape}]; fix the config`, { file, field });
+        throw new InputError(`config.json has ${field} ${config[field]} but the weights' ${name} is [${t.shape}]; fix the config`, {
+          file,
+          field,
+        });
       }
     });
   }
@@ -56,7 +59,10 @@ export function checkFinite(weights: TensorMap, file: string): void {
     for (let i = 0; i < data.length; i++) {
       // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
       if (data[i] - data[i] !== 0) {
-        throw new InputError(`non-finite weight ${data[i]} at flat index ${i}: the checkpoint is corrupt or training diverged`, { file, field: name });
+        throw new InputError(`non-finite weight ${data[i]} at flat index ${i}: the checkpoint is corrupt or training diverged`, {
+          file,
+          field: name,
+        });
       }
     }
   }

@@ -55,7 +55,9 @@ async function markedFiles(dir: string): Promise<string[] | undefined> {
     }
   })();
   if (!Array.isArray(files) || !files.every((f) => typeof f === "string" && !f.startsWith("/") && !f.split("/").includes(".."))) {
-    throw new InputError("not an export marker of the kit (expected {\"files\": [relative paths]}): remove it or choose another folder", { file: `${dir}/${EXPORT_MARKER}` });
+    throw new InputError('not an export marker of the kit (expected {"files": [relative paths]}): remove it or choose another folder', {
+      file: `${dir}/${EXPORT_MARKER}`,
+    });
   }
   return files;
 }

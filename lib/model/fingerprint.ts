@@ -44,7 +44,9 @@ export interface BaseModelFingerprint {
 }
 
 /** The fingerprint of a loaded model folder (files hashed once per path and modification time). */
-export async function baseModelFingerprint(model: Pick<ModelFolder, "dir" | "weightsFile" | "config" | "tokenizer">): Promise<BaseModelFingerprint> {
+export async function baseModelFingerprint(
+  model: Pick<ModelFolder, "dir" | "weightsFile" | "config" | "tokenizer">,
+): Promise<BaseModelFingerprint> {
   const files = Object.entries(model.tokenizer.files).sort(([a], [b]) => (a < b ? -1 : 1));
   return {
     name: model.dir.slice(model.dir.lastIndexOf("/") + 1),

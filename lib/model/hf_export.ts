@@ -22,7 +22,7 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "./bert.ts";
 import { checkFinite } from "./check_weights.ts";
-import { bertConfigToJson, type BertConfig } from "./config.ts";
+import { type BertConfig, bertConfigToJson } from "./config.ts";
 import type { ModelFolder } from "./folder.ts";
 import { GraphParams } from "./params.ts";
 import { encodeSafetensors } from "./safetensors.ts";
@@ -60,14 +60,24 @@ export interface HfExportSpec {
 const BATCH = "batch_size", SEQUENCE = "sequence_length";
 
 /** The inference graph of `spec` as ONNX bytes: int64 token inputs of any [batch, sequence], output `logits`. */
-export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "prefixLayers" | "wordEmbeddingsHook">): Uint8Array {
+export function inferenceOnnx(
+  spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "prefixLayers" | "wordEmbeddingsHook">,
+): Uint8Array {
   const { config } = spec.model;
   const g = new Graph();
   const params = new GraphParams(g, spec.weights, () => false, "constants");
   const prefix = spec.prefix?.(g, params.get);
   // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
   const wordEmbeddingsHook = spec.wordEmbeddingsHook?.(g, params.get);
-  const bert = buildBert(g, config, params.get, { batch: 1, seqLen: 1, train: false, prefix, prefixLayers: spec.prefixLayers, wordEmbeddingsHook, runtimeShapes: true });
+  const bert = buildBert(g, config, params.get, {
+    batch: 1,
+    seqLen: 1,
+    train: false,
+    prefix,
+    prefixLayers: spec.prefixLayers,
+    wordEmbeddingsHook,
+    runtimeShapes: true,
+  });
   const logits = spec.logits(bert, params.get);
   const tokens = [BATCH, SEQUENCE];
   return exportOnnx(g, { logits }, {
@@ -79,8 +89,16 @@ export function inferenceOnnx(spec: Pick<HfExportSpec, "model" | "weights" | "lo
 }
 
 /** config.json of an export: the base config with architecture, labels and transformers.js' settings. */
-export function exportConfig(config: BertConfig, spec: Pick<HfExportSpec, "architecture" | "labels" | "configExtra">): Record<string, unknown> {
-  const labels = spec.labels ? { id2label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(spec.labels.map((l, i) => [l, i])) } : {};
+export function exportConfig(
+  config: BertConfig,
+  spec: Pick<HfExportSpec, "architecture" | "labels" | "configExtra">,
+): Record<string, unknown> {
+  const labels = spec.labels
+    ? {
+      id2label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])),
+      label2id: Object.fromEntries(spec.labels.map((l, i) => [l, i])),
+    }
+    : {};
   return {
     ...bertConfigToJson(config),
     architectures: [spec.architecture],
@@ -102,9 +120,16 @@ export function exportConfig(config: BertConfig, spec: Pick<HfExportSpec, "archi
 export function exportTokenizerFiles(tok: BertTokenizer, maxLength: number): Record<string, string> {
   const files = { ...tok.files };
   const { cls, sep, pad, mask, unk } = tok.specialIds;
-  const special = { cls_token: tok.idToToken(cls), mask_token: tok.idToToken(mask), pad_token: tok.idToToken(pad), sep_token: tok.idToToken(sep), unk_token: tok.idToToken(unk) };
+  const special = {
+    cls_token: tok.idToToken(cls),
+    mask_token: tok.idToToken(mask),
+    pad_token: tok.idToToken(pad),
+    sep_token: tok.idToToken(sep),
+    unk_token: tok.idToToken(unk),
+  };
   const tokenizerConfig = JSON.parse(files["tokenizer_config.json"] ?? "{}");
-  files["tokenizer_config.json"] = JSON.stringify({ tokenizer_class: "BertTokenizer", ...tokenizerConfig, ...special, model_max_length: maxLength }, null, 2) + "\n";
+  files["tokenizer_config.json"] =
+    JSON.stringify({ tokenizer_class: "BertTokenizer", ...tokenizerConfig, ...special, model_max_length: maxLength }, null, 2) + "\n";
   files["special_tokens_map.json"] ??= JSON.stringify(special, null, 2) + "\n";
   files["vocab.txt"] ??= Array.from({ length: tok.vocabSize }, (_, i) => tok.idToToken(i)).join("\n") + "\n";
   return files;

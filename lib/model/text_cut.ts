@@ -30,7 +30,12 @@ export function cutText(tok: TextTokenizer, text: string, maxTokens: number, map
  * them: a pair longest-first ({@link truncateLongestFirst}), each text written as {@link cutText} writes it.
  * @returns the first text and the second (undefined for a single text).
  */
-export function cutInput(tok: TextTokenizer, input: TextInput, maxTokens: number, map?: (token: string) => string): [string, string | undefined] {
+export function cutInput(
+  tok: TextTokenizer,
+  input: TextInput,
+  maxTokens: number,
+  map?: (token: string) => string,
+): [string, string | undefined] {
   const [a, b] = inputTexts(input);
   if (b === undefined) return [cutText(tok, a, maxTokens, map), undefined];
   const ta = tok.tokenize(a), tb = tok.tokenize(b);

@@ -159,7 +159,7 @@ export class BertTokenizer {
       if (truncateLongestFirst(a, b, budget)) truncated++;
       const ids = [cls, ...a, sep];
       const types = ids.map(() => 0);
-      if (textPairs) for (const id of [...b, sep]) ids.push(id), types.push(1);
+      if (textPairs) { for (const id of [...b, sep]) ids.push(id), types.push(1); }
       return { ids, types };
     });
     const longest = padding === "max_length" ? maxLength : Math.max(0, ...rows.map((r) => r.ids.length));

@@ -256,4 +256,3 @@ function gather(bytes: Uint8Array, size: number, offset: number, shape: number[]
   }
   return out;
 }
-

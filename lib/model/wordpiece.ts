@@ -138,7 +138,11 @@ export async function readVocabTokenizer(dir: string): Promise<VocabTokenizer> {
     throw new InputError(`must be true, false or null (got ${JSON.stringify(strip)})`, { file: configFile, field: "strip_accents" });
   }
   const special = Object.fromEntries(SPECIAL_ROLES.map((role) => {
-    const [value, file] = role in raw ? [raw[role], configFile] : role in map ? [map[role], mapFile] : [DEFAULT_WORDPIECE.special[role], ""];
+    const [value, file] = role in raw
+      ? [raw[role], configFile]
+      : role in map
+      ? [map[role], mapFile]
+      : [DEFAULT_WORDPIECE.special[role], ""];
     return [role, tokenText(value, file, role)];
   })) as Record<Role, string>;
   const extra = raw.additional_special_tokens ?? map.additional_special_tokens ?? [];

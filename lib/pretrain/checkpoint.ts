@@ -88,8 +88,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   const moments = await floats(`${where}/optimizer.safetensors`);
   checkFinite(weights, `${where}/weights.safetensors`);
   checkFinite(moments, `${where}/optimizer.safetensors`);
-  const pick = (prefix: string) =>
-    new Map([...moments].filter(([n]) => n.startsWith(prefix)).map(([n, t]) => [n.slice(prefix.length), t]));
+  const pick = (prefix: string) => new Map([...moments].filter(([n]) => n.startsWith(prefix)).map(([n, t]) => [n.slice(prefix.length), t]));
   const optimizer: AdamWState = {
     step: parsed.optimizer.step,
     paramSteps: new Map(Object.entries(parsed.optimizer.paramSteps)),

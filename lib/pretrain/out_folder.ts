@@ -24,11 +24,13 @@ export async function claimOutFolder(out: string): Promise<FileLock> {
   const lock = await lockFile(out, { hint: "one pre-training run per folder; give another --out to run both" });
   try {
     const names = [];
-    if (info) for await (const e of Deno.readDir(out)) names.push(e.name);
+    if (info) { for await (const e of Deno.readDir(out)) names.push(e.name); }
     const own = names.includes(PRETRAIN_MARKER) || (await Promise.all(OWN_WITHOUT_MARKER.map((f) => exists(`${out}/${f}`)))).some(Boolean);
     if (names.length && !own) {
       const shown = names.sort().slice(0, 5).join(", ") + (names.length > 5 ? `, … (${names.length} in all)` : "");
-      throw new InputError(`holds files pre-training did not write (${shown}); it would overwrite them: give a new or empty --out`, { file: out });
+      throw new InputError(`holds files pre-training did not write (${shown}); it would overwrite them: give a new or empty --out`, {
+        file: out,
+      });
     }
     return lock;
   } catch (err) {

@@ -161,7 +161,18 @@ export interface PretrainResult {
 /** Options that fix the model's shape, vocabulary or held-out texts: a resume can never change them. */
 const FIXED_ON_RESUME = ["from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
-const STAGE_OPTIONS = ["seed", "lr", "beta2", "weightDecay", "warmupSteps", "tokensPerBatch", "microBatchTokens", "maxLength", "steps", "minutes"] as const;
+const STAGE_OPTIONS = [
+  "seed",
+  "lr",
+  "beta2",
+  "weightDecay",
+  "warmupSteps",
+  "tokensPerBatch",
+  "microBatchTokens",
+  "maxLength",
+  "steps",
+  "minutes",
+] as const;
 
 /** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
 const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
@@ -181,7 +192,10 @@ function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file
   const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
   if (!recorded) {
     if (!options.allowChanges) {
-      throw new InputError("the checkpoint does not record its options (an older format); pass --allow-changes to resume with the options given now", { file });
+      throw new InputError(
+        "the checkpoint does not record its options (an older format); pass --allow-changes to resume with the options given now",
+        { file },
+      );
     }
     return { o: { ...PRETRAIN_DEFAULTS, ...given } as PretrainOptions, changed: ["unrecorded"] };
   }
@@ -190,7 +204,9 @@ function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file
   const fixed = FIXED_ON_RESUME.find(differs);
   if (fixed) {
     throw new InputError(
-      `is ${show(recorded[fixed])} in the checkpoint, ${show(given[fixed])} now: it fixes the model's shape, vocabulary or held-out texts, so a resume cannot change it (use another --out)`,
+      `is ${show(recorded[fixed])} in the checkpoint, ${
+        show(given[fixed])
+      } now: it fixes the model's shape, vocabulary or held-out texts, so a resume cannot change it (use another --out)`,
       { file, field: fixed },
     );
   }
@@ -198,7 +214,9 @@ function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file
   if (changed.length && !options.allowChanges) {
     const list = changed.map((k) => `${k} from ${show(recorded[k])} to ${show(given[k])}`).join(", ");
     throw new InputError(
-      `resuming would change ${list}; leave ${changed.length > 1 ? "them" : "it"} out to keep the checkpoint's, or pass --allow-changes to go on with the new values as a new stage of the training log`,
+      `resuming would change ${list}; leave ${
+        changed.length > 1 ? "them" : "it"
+      } out to keep the checkpoint's, or pass --allow-changes to go on with the new values as a new stage of the training log`,
       { file, field: changed[0] },
     );
   }
@@ -211,8 +229,12 @@ function checkOptions(o: PretrainOptions): void {
   if (o.maxLength < MLM_BUCKETS[0]) {
     throw new InputError(`must be at least ${MLM_BUCKETS[0]} (the shortest length bucket), got ${o.maxLength}`, { field: "maxLength" });
   }
-  if (o.from && o.tokenizer) throw new InputError("a continued model keeps its own tokenizer; give --from or --tokenizer, not both", { field: "tokenizer" });
-  if (!o.from && o.hidden % o.heads !== 0) throw new InputError(`hidden ${o.hidden} is not divisible by heads ${o.heads}`, { field: "hidden" });
+  if (o.from && o.tokenizer) {
+    throw new InputError("a continued model keeps its own tokenizer; give --from or --tokenizer, not both", { field: "tokenizer" });
+  }
+  if (!o.from && o.hidden % o.heads !== 0) {
+    throw new InputError(`hidden ${o.hidden} is not divisible by heads ${o.heads}`, { field: "hidden" });
+  }
 }
 
 /**
@@ -268,9 +290,12 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
   const tokenizer = await loadTokenizer(o.out);
   const maxLength = Math.min(o.maxLength, config.max_position_embeddings);
   if (maxLength < MLM_BUCKETS[0]) {
-    throw new InputError(`max_position_embeddings ${config.max_position_embeddings} is below the shortest length bucket, ${MLM_BUCKETS[0]}`, {
-      file: `${o.from}/config.json`,
-    });
+    throw new InputError(
+      `max_position_embeddings ${config.max_position_embeddings} is below the shortest length bucket, ${MLM_BUCKETS[0]}`,
+      {
+        file: `${o.from}/config.json`,
+      },
+    );
   }
   const { seqs } = encodeTexts(tokenizer, corpus.train, maxLength);
   const data = new BucketedBatches(seqs, o.tokensPerBatch, o.seed, maxLength);
@@ -353,7 +378,10 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
       const r = await trainingPasses(b, state.step);
       if (!Number.isFinite(r.loss)) {
         // Almost always a learning rate too high for the model: the user's to change, so an input error.
-        throw new InputError(`pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`, { field: "lr" });
+        throw new InputError(
+          `pre-training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${o.lr})`,
+          { field: "lr" },
+        );
       }
       // With a wall-clock budget the schedule's length is fixed once warmup has measured the speed.
       if (state.totalSteps === 0 && state.step + 1 >= Math.max(o.warmupSteps, 10)) {
@@ -401,7 +429,10 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     // A continued run carries the log of the stages before it, so the model's whole history stays readable.
     const earlier = o.from ? await Deno.readTextFile(`${o.from}/training_log.json`).then(JSON.parse, () => undefined) : undefined;
     const stages = earlier ? [...(earlier.stages ?? []), { ...earlier, stages: undefined }] : undefined;
-    await writeFileAtomic(`${o.out}/training_log.json`, JSON.stringify({ ...result, config: undefined, interrupted: undefined, corpus: report, options, stages }, null, 1) + "\n");
+    await writeFileAtomic(
+      `${o.out}/training_log.json`,
+      JSON.stringify({ ...result, config: undefined, interrupted: undefined, corpus: report, options, stages }, null, 1) + "\n",
+    );
     await removeCheckpoint(ckptDir);
     return result;
   } finally {

@@ -130,7 +130,9 @@ export class AdamW {
         throw new Error(`AdamW: gradient "${name}" has ${g.data.length} elements, parameter ${slot.param.data.length}`);
       }
     }
-    if (!(gradScale >= 0) || !Number.isFinite(gradScale)) throw new RangeError(`AdamW: gradScale must be a finite number >= 0, got ${gradScale}`);
+    if (!(gradScale >= 0) || !Number.isFinite(gradScale)) {
+      throw new RangeError(`AdamW: gradScale must be a finite number >= 0, got ${gradScale}`);
+    }
     this.#step++;
     for (const [name, g] of grads) this.#update(this.#slots.get(name)!, g.data, lr, gradScale);
   }

@@ -31,8 +31,8 @@ export class GradAccumulator {
       }
       for (const [name, sum] of this.#sum) {
         const s = sum.data, d = grads.get(name)?.data;
-        if (d) for (let i = 0; i < d.length; i++) s[i] = Math.fround(s[i] * first) + weight * d[i];
-        else if (first !== 1) for (let i = 0; i < s.length; i++) s[i] *= first;
+        if (d) { for (let i = 0; i < d.length; i++) s[i] = Math.fround(s[i] * first) + weight * d[i]; }
+        else if (first !== 1) { for (let i = 0; i < s.length; i++) s[i] *= first; }
       }
     }
     this.#parts++;

@@ -20,22 +20,69 @@ export interface EnvVariable {
 
 /** Every variable, in README's order. */
 export const ENV_VARIABLES = [
-  { name: "PROMPTLAB_DATA_MIRROR", description: "folder laid out like the upstream files (e.g. `../shared/data`), tried before downloading", default: "none" },
+  {
+    name: "PROMPTLAB_DATA_MIRROR",
+    description: "folder laid out like the upstream files (e.g. `../shared/data`), tried before downloading",
+    default: "none",
+  },
   { name: "PROMPTLAB_CACHE", description: "download cache", default: "`~/.cache/promptlab`" },
   { name: "PROMPTLAB_OFFLINE", description: "`1`: never download", default: "`0`" },
   { name: "PROMPTLAB_THREADS", description: "onnxruntime intra-op threads", default: "every core" },
   { name: "PROMPTLAB_ORT_PROFILE", description: "write onnxruntime profiles with this file prefix", default: "none" },
-  { name: "PROMPTLAB_EP", description: "onnxruntime execution provider: `cpu`, `webgpu` (bundled in onnxruntime-node's Linux build) or `cuda` (needs onnxruntime's CUDA libraries); nodes a provider lacks run on the CPU. Only `cpu` is tested", default: "`cpu`" },
-  { name: "PROMPTLAB_SPIN", description: "`1`: let idle onnxruntime threads spin (faster on a dedicated machine, wasteful on a shared one)", default: "`0`" },
-  { name: "PROMPTLAB_CONSTANT_WEIGHTS_MB", description: "frozen weights of a model up to this size are baked into each compiled graph (onnxruntime pre-packs them: faster, one copy per length bucket); a larger model's are fed from one copy (`lib/model/params.ts`)", default: "`128`" },
-  { name: "PROMPTLAB_MALLOC", description: "`default`: leave glibc's heap settings alone (`tuned` keeps freed memory for reuse, so resident memory stays flat; `lib/engine/native_heap.ts`)", default: "`tuned`" },
-  { name: "PROMPTLAB_BUDGET", description: "notebooks' size: `ci` (minutes, embedded demo data) or `full` (the article's protocol; hours)", default: "`ci`" },
+  {
+    name: "PROMPTLAB_EP",
+    description:
+      "onnxruntime execution provider: `cpu`, `webgpu` (bundled in onnxruntime-node's Linux build) or `cuda` (needs onnxruntime's CUDA libraries); nodes a provider lacks run on the CPU. Only `cpu` is tested",
+    default: "`cpu`",
+  },
+  {
+    name: "PROMPTLAB_SPIN",
+    description: "`1`: let idle onnxruntime threads spin (faster on a dedicated machine, wasteful on a shared one)",
+    default: "`0`",
+  },
+  {
+    name: "PROMPTLAB_CONSTANT_WEIGHTS_MB",
+    description:
+      "frozen weights of a model up to this size are baked into each compiled graph (onnxruntime pre-packs them: faster, one copy per length bucket); a larger model's are fed from one copy (`lib/model/params.ts`)",
+    default: "`128`",
+  },
+  {
+    name: "PROMPTLAB_MALLOC",
+    description:
+      "`default`: leave glibc's heap settings alone (`tuned` keeps freed memory for reuse, so resident memory stays flat; `lib/engine/native_heap.ts`)",
+    default: "`tuned`",
+  },
+  {
+    name: "PROMPTLAB_BUDGET",
+    description: "notebooks' size: `ci` (minutes, embedded demo data) or `full` (the article's protocol; hours)",
+    default: "`ci`",
+  },
   { name: "PROMPTLAB_MODEL", description: "notebooks' model folder", default: "the embedded model" },
-  { name: "PROMPTLAB_RUNS", description: "where grid results go, a folder per budget below it", default: "`results/grids/` at `full`, `runs/ci/` at `ci`" },
-  { name: "PROMPTLAB_FIGURES", description: "where notebooks export figures, a folder per budget below it", default: "`figures/` at `full`, `runs/ci/figures/` at `ci`" },
-  { name: "PROMPTLAB_TRAIN", description: "`yes` trains the grid cells a results file lacks; `no` only shows what it holds", default: "`yes`" },
-  { name: "PROMPTLAB_SHARED", description: "the shared folder tests read (data mirror, reference model, PyTorch fixtures)", default: "`../shared`" },
-  { name: "PROMPTLAB_REQUIRE_SHARED", description: "`1`: tests needing the shared folder fail instead of being skipped (set by `.ci/run`)", default: "`0`" },
+  {
+    name: "PROMPTLAB_RUNS",
+    description: "where grid results go, a folder per budget below it",
+    default: "`results/grids/` at `full`, `runs/ci/` at `ci`",
+  },
+  {
+    name: "PROMPTLAB_FIGURES",
+    description: "where notebooks export figures, a folder per budget below it",
+    default: "`figures/` at `full`, `runs/ci/figures/` at `ci`",
+  },
+  {
+    name: "PROMPTLAB_TRAIN",
+    description: "`yes` trains the grid cells a results file lacks; `no` only shows what it holds",
+    default: "`yes`",
+  },
+  {
+    name: "PROMPTLAB_SHARED",
+    description: "the shared folder tests read (data mirror, reference model, PyTorch fixtures)",
+    default: "`../shared`",
+  },
+  {
+    name: "PROMPTLAB_REQUIRE_SHARED",
+    description: "`1`: tests needing the shared folder fail instead of being skipped (set by `.ci/run`)",
+    default: "`0`",
+  },
   { name: "PROMPTLAB_PYTHON", description: "Python with PyTorch for `deno task bench`'s baseline", default: "`/usr/bin/python3`" },
 ] as const satisfies readonly EnvVariable[];
 
@@ -88,7 +135,9 @@ export function constantWeightsMb(): number {
   const v = read("PROMPTLAB_CONSTANT_WEIGHTS_MB");
   if (v === undefined) return 128;
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new InputError(`must be a number of MB (0 or more), got "${v}"`, { field: "PROMPTLAB_CONSTANT_WEIGHTS_MB" });
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InputError(`must be a number of MB (0 or more), got "${v}"`, { field: "PROMPTLAB_CONSTANT_WEIGHTS_MB" });
+  }
   return n;
 }
 

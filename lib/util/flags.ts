@@ -172,7 +172,9 @@ export function parseFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: read
   for (const [name, f] of Object.entries(spec.flags)) {
     const given = f.type === "repeated" ? repeated.get(name) : raw.get(name);
     if (given === undefined && f.required) {
-      const want = f.type === "string" && f.choices ? `must be ${oneOf(f.choices)}, got nothing` : `required: give --${name} ${placeholder(f)}`;
+      const want = f.type === "string" && f.choices
+        ? `must be ${oneOf(f.choices)}, got nothing`
+        : `required: give --${name} ${placeholder(f)}`;
       throw new InputError(want, { field: `--${name}` });
     }
     values[name] = given === undefined ? defaultOf(f) : Array.isArray(given) ? given : convert(f, given, `--${name}`);
@@ -184,7 +186,10 @@ export function parseFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: read
  * {@link parseFlags} at a command's entry: on `--help` it prints {@link helpText} to stdout and returns null,
  * and the command exits 0.
  */
-export function commandFlags<S extends FlagSpecs>(spec: CommandSpec<S>, args: readonly string[]): Exclude<ParsedFlags<S>, { help: true }> | null {
+export function commandFlags<S extends FlagSpecs>(
+  spec: CommandSpec<S>,
+  args: readonly string[],
+): Exclude<ParsedFlags<S>, { help: true }> | null {
   const p = parseFlags(spec, args);
   if (!p.help) return p;
   console.log(helpText(spec));
@@ -196,7 +201,9 @@ export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, f]) => {
     const left = `--${name}${f.type === "boolean" ? "" : ` ${placeholder(f)}`}`;
     const d = defaultOf(f);
-    const shown = d === undefined || d === false || (Array.isArray(d) && d.length === 0) ? "" : ` (default ${Array.isArray(d) ? d.join(",") : d})`;
+    const shown = d === undefined || d === false || (Array.isArray(d) && d.length === 0)
+      ? ""
+      : ` (default ${Array.isArray(d) ? d.join(",") : d})`;
     return [left, `${f.help}${shown}${f.required ? " (required)" : ""}${f.type === "repeated" ? " (repeatable)" : ""}`];
   });
   rows.push(["--help, -h", "this text"]);
@@ -217,10 +224,14 @@ function numberOf(f: IntFlag | NumberFlag, raw: string, field: string): number {
 }
 
 function checkRange(n: number, f: { min?: number; above?: number; max?: number; below?: number }, field: string, inList = ""): void {
-  const bad = f.min !== undefined && n < f.min ? `at least ${f.min}`
-    : f.above !== undefined && n <= f.above ? `greater than ${f.above}`
-    : f.max !== undefined && n > f.max ? `at most ${f.max}`
-    : f.below !== undefined && n >= f.below ? `less than ${f.below}`
+  const bad = f.min !== undefined && n < f.min
+    ? `at least ${f.min}`
+    : f.above !== undefined && n <= f.above
+    ? `greater than ${f.above}`
+    : f.max !== undefined && n > f.max
+    ? `at most ${f.max}`
+    : f.below !== undefined && n >= f.below
+    ? `less than ${f.below}`
     : "";
   if (bad) throw new InputError(`must be ${bad}, got ${n}${inList}`, { field });
 }
@@ -299,7 +310,9 @@ function checkPositionals(spec: CommandSpec, positionals: string[]): void {
   if (positionals.length > max) {
     const extra = positionals[max];
     throw new InputError(
-      extra.startsWith("-") ? `unexpected argument "${extra}"; flags are --name value` : max === 0
+      extra.startsWith("-")
+        ? `unexpected argument "${extra}"; flags are --name value`
+        : max === 0
         ? `unexpected argument "${extra}": deno task ${spec.name} takes only flags`
         : `unexpected argument "${extra}": deno task ${spec.name} takes at most ${max} ${p!.name}`,
     );

@@ -12,7 +12,9 @@ export async function followLink(path: string): Promise<string> {
   try {
     return await Deno.realPath(path);
   } catch (err) {
-    const why = err instanceof Deno.errors.FilesystemLoop ? "a symbolic link loop" : `a symbolic link to a missing path (${await Deno.readLink(path)})`;
+    const why = err instanceof Deno.errors.FilesystemLoop
+      ? "a symbolic link loop"
+      : `a symbolic link to a missing path (${await Deno.readLink(path)})`;
     throw new InputError(`is ${why}; point it at a file or remove it`, { file: path });
   }
 }

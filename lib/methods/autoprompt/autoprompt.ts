@@ -21,7 +21,7 @@ import { notesFor } from "../../model/weights.ts";
 import type { BertTokenizer } from "../../model/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { FrozenScorer } from "./scorer.ts";
-import { blockedTokens, type PromptExample, SEARCH_METRICS, searchTriggers, type SearchOptions } from "./search.ts";
+import { blockedTokens, type PromptExample, SEARCH_METRICS, type SearchOptions, searchTriggers } from "./search.ts";
 import { type AutoTemplate, defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt, withTriggers } from "./template.ts";
 import { checkOption, labelIndices } from "../checks.ts";
 import { searchLabelWords } from "./label_search.ts";
@@ -251,7 +251,9 @@ function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptO
   checkOption("iterations", o.iterations, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
   const maxPositions = model.config.max_position_embeddings;
   checkOption("maxLength", o.maxLength, (v) => Number.isInteger(v) && v >= 8 && v <= maxPositions, `an integer in [8, ${maxPositions}]`);
-  if (!SEARCH_METRICS.includes(o.metric)) throw new InputError(`must be one of ${SEARCH_METRICS.join(", ")}; got "${o.metric}"`, { field: "metric" });
+  if (!SEARCH_METRICS.includes(o.metric)) {
+    throw new InputError(`must be one of ${SEARCH_METRICS.join(", ")}; got "${o.metric}"`, { field: "metric" });
+  }
   const blocked = blockedTokens(model.tokenizer, model.config.vocab_size);
   if (o.labelSearch) {
     for (const k of ["labelEpochs", "labelBatchSize", "wordsPerClass"] as const) positive(k);
@@ -276,14 +278,21 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     demo: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64, metric: "accuracy+loglik", labelSearch: true },
     pairs: { labelWords: "yes-no" },
     // Its label words must be single tokens: a task whose words are longer (IFLYTEK's 打车) gets searched ones.
-    forTask: ({ words }) =>
-      Object.values(words).flat().every((w) => [...w].length === 1) ? { labelWords: words } : { labelSearch: true },
+    forTask: ({ words }) => Object.values(words).flat().every((w) => [...w].length === 1) ? { labelWords: words } : { labelSearch: true },
   },
-  sweeps: [{ param: "triggers", figure: "trigger_count", title: "AutoPrompt: accuracy vs trigger count", axisTitle: "trigger tokens", log: false }],
+  sweeps: [{
+    param: "triggers",
+    figure: "trigger_count",
+    title: "AutoPrompt: accuracy vs trigger count",
+    axisTitle: "trigger tokens",
+    log: false,
+  }],
   defaults: AUTOPROMPT_DEFAULTS,
   create(model, labels, options = {}, inputs = "text") {
     const preset = options.preset ? AUTOPROMPT_PRESETS[options.preset] : {};
-    if (!preset) throw new InputError(`unknown preset "${options.preset}"; known: ${Object.keys(AUTOPROMPT_PRESETS).join(", ")}`, { field: "preset" });
+    if (!preset) {
+      throw new InputError(`unknown preset "${options.preset}"; known: ${Object.keys(AUTOPROMPT_PRESETS).join(", ")}`, { field: "preset" });
+    }
     const o = { ...AUTOPROMPT_DEFAULTS, ...preset, ...options };
     const { template, blocked, labelTokens } = configure(model, labels, o, options.triggers !== undefined, inputs);
     return new AutoPrompt(model, labels, o, template, blocked, labelTokens);
@@ -300,7 +309,9 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     // A trigger slot the search never changed keeps its initial [MASK].
     blocked[tok.specialIds.mask] = 0;
     const triggers = tokenIds(tok, extra.triggers, blocked, "extra.triggers");
-    if (triggers.length !== template.triggers) throw new InputError(`${triggers.length} triggers for ${template.triggers} [T] slots`, { file });
+    if (triggers.length !== template.triggers) {
+      throw new InputError(`${triggers.length} triggers for ${template.triggers} [T] slots`, { file });
+    }
     return new AutoPromptPredictor(model, meta.labels, template, triggers, new FrozenScorer(model, labelTokens), meta.options);
   },
 };

@@ -25,7 +25,12 @@ export interface LabelSearchOptions {
 }
 
 /** MLM-transform features [H] at the prediction slot of each example (model frozen, eval mode). */
-export async function promptFeatures(scorer: FrozenScorer, seqs: readonly PromptExample["seq"][], batchSize: number, maxLength: number): Promise<Float32Array[]> {
+export async function promptFeatures(
+  scorer: FrozenScorer,
+  seqs: readonly PromptExample["seq"][],
+  batchSize: number,
+  maxLength: number,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const part of chunks(seqs, batchSize)) {
     const b = packBatch(part, { batch: batchSize, maxLength });
@@ -64,7 +69,10 @@ export function trainLogistic(
   dev: { x: readonly Float32Array[]; gold: readonly number[] } = { x: [], gold: [] },
 ): Logistic {
   const H = x[0].length, C = numClasses;
-  const params: TensorMap = new Map([["weight", { shape: [C, H], data: new Float32Array(C * H) }], ["bias", { shape: [C], data: new Float32Array(C) }]]);
+  const params: TensorMap = new Map([["weight", { shape: [C, H], data: new Float32Array(C * H) }], ["bias", {
+    shape: [C],
+    data: new Float32Array(C),
+  }]]);
   const model: Logistic = { weight: params.get("weight")!.data, bias: params.get("bias")!.data };
   const adam = new AdamW(params, { lr: o.lr });
   const rng = new Rng(o.seed).fork("label-search");
@@ -118,6 +126,9 @@ export async function searchLabelWords(
   o: LabelSearchOptions & { evalBatchSize: number; maxLength: number },
 ): Promise<number[][]> {
   const feats = (es: readonly PromptExample[]) => promptFeatures(scorer, es.map((e) => e.seq), o.evalBatchSize, o.maxLength);
-  const model = trainLogistic(await feats(train), train.map((e) => e.gold), numClasses, o, { x: await feats(dev), gold: dev.map((e) => e.gold) });
+  const model = trainLogistic(await feats(train), train.map((e) => e.gold), numClasses, o, {
+    x: await feats(dev),
+    gold: dev.map((e) => e.gold),
+  });
   return labelWordsFromWeights(model.weight, decoder, o.wordsPerClass, blocked);
 }

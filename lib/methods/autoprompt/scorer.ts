@@ -67,8 +67,7 @@ export class FrozenScorer {
     const bert = buildBert(g, this.model.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false });
     const rows = g.input("predict_rows", [b.batch], "int64");
     const C = this.labelTokens.length;
-    const scores = () =>
-      classScores(bert, rows, g.input("label_ids", [C * this.#K], "int64"), g.input("label_pad", [C, this.#K]));
+    const scores = () => classScores(bert, rows, g.input("label_ids", [C * this.#K], "int64"), g.input("label_pad", [C, this.#K]));
     return { params, bert, rows, scores };
   }
 
@@ -102,13 +101,16 @@ export class FrozenScorer {
   async gradient(b: TokenBatch, seqs: readonly PromptSeq[], gold: readonly number[]): Promise<{ loss: number; grad: Float32Array }> {
     const key = `${b.batch}:${b.seqLen}`;
     if (!this.#steps.has(key)) {
-      this.#steps.set(key, GradientStep.build((g) => {
-        const { params, bert, scores } = this.#build(b, g);
-        const targets = g.input("targets", [b.batch, this.labelTokens.length]);
-        const total = op.reduceSum(op.mul(targets, scores()), [0, 1]);
-        const loss = op.div(op.neg(total), op.reduceSum(targets, [0, 1]));
-        return { loss, params, wrt: { embeddings: bert.wordEmbeddings } };
-      }));
+      this.#steps.set(
+        key,
+        GradientStep.build((g) => {
+          const { params, bert, scores } = this.#build(b, g);
+          const targets = g.input("targets", [b.batch, this.labelTokens.length]);
+          const total = op.reduceSum(op.mul(targets, scores()), [0, 1]);
+          const loss = op.div(op.neg(total), op.reduceSum(targets, [0, 1]));
+          return { loss, params, wrt: { embeddings: bert.wordEmbeddings } };
+        }),
+      );
     }
     const C = this.labelTokens.length;
     const targets = new Float32Array(b.batch * C);
@@ -134,4 +136,3 @@ export class FrozenScorer {
     await this.#cache.clear();
   }
 }
-

@@ -129,7 +129,12 @@ function draw<T>(items: readonly T[], n: number, rng: Rng): T[] {
  * (every length recurs once per set) instead of each set padding its own longest rows; a row's scores do not
  * depend on the rows it shares a batch with.
  */
-async function candidateScores(scorer: FrozenScorer, examples: readonly PromptExample[], triggerSets: readonly (readonly number[])[], o: SearchOptions): Promise<CandidateScore[]> {
+async function candidateScores(
+  scorer: FrozenScorer,
+  examples: readonly PromptExample[],
+  triggerSets: readonly (readonly number[])[],
+  o: SearchOptions,
+): Promise<CandidateScore[]> {
   const seqs = triggerSets.flatMap((triggers) => examples.map((e) => withTriggers(e.seq, triggers)));
   const scores = await scorer.scoreSeqs(seqs, o.evalBatchSize, o.maxLength);
   return triggerSets.map((_, set) => {
@@ -205,7 +210,10 @@ export async function searchTriggers(
     const candidates = hotflipCandidates(embeddings, grad.subarray(slot * H, (slot + 1) * H), o.numCand, blocked);
     // Current trigger and every candidate on the same fresh rows; replace only on a strict improvement.
     const rows = draw(train, size * o.accumulationSteps, batchRng);
-    const [current, ...scores] = await candidateScores(scorer, rows, [triggers, ...candidates.map((c) => triggers.map((t, j) => (j === slot ? c : t)))], o);
+    const [current, ...scores] = await candidateScores(scorer, rows, [
+      triggers,
+      ...candidates.map((c) => triggers.map((t, j) => (j === slot ? c : t))),
+    ], o);
     let bestScore = current, bestCand = -1;
     candidates.forEach((c, i) => {
       if (accepts(scores[i], bestScore, o.metric)) [bestScore, bestCand] = [scores[i], c];

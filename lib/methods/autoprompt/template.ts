@@ -47,7 +47,12 @@ export interface PromptSeq extends TokenSeq {
 }
 
 const SLOT = /\{sentence\}|\{sentence_b\}|\[T\]|\[P\]/g;
-const KINDS: Record<string, AutoTemplatePart["kind"]> = { "{sentence}": "sentence", "{sentence_b}": "sentence_b", "[T]": "trigger", "[P]": "predict" };
+const KINDS: Record<string, AutoTemplatePart["kind"]> = {
+  "{sentence}": "sentence",
+  "{sentence_b}": "sentence_b",
+  "[T]": "trigger",
+  "[P]": "predict",
+};
 
 /**
  * Parse a template.
@@ -95,9 +100,12 @@ export function encodeAutoPrompts(
 ): { seqs: PromptSeq[]; truncated: number } {
   const { mask } = tok.specialIds;
   const literals = template.parts.map((p) => (p.kind === "literal" ? tok.encodeText(p.text) : []));
-  const fixed = 2 + template.parts.reduce((n, p, i) => n + (p.kind === "literal" ? literals[i].length : p.kind.startsWith("sentence") ? 0 : 1), 0);
+  const fixed = 2 +
+    template.parts.reduce((n, p, i) => n + (p.kind === "literal" ? literals[i].length : p.kind.startsWith("sentence") ? 0 : 1), 0);
   const room = maxLength - fixed;
-  if (room < 1) throw new InputError(`template "${template.source}" leaves no room for the sentence in ${maxLength} tokens`, { field: "template" });
+  if (room < 1) {
+    throw new InputError(`template "${template.source}" leaves no room for the sentence in ${maxLength} tokens`, { field: "template" });
+  }
   let truncated = 0;
   const seqs = inputs.map((input) => {
     const [a, b] = templateTexts(input, template, "{sentence_b}").map((t) => tok.encodeText(t));
@@ -132,6 +140,12 @@ export function withTriggers(seq: PromptSeq, triggers: readonly number[]): Promp
 export function renderPrompt(template: AutoTemplate, triggerTokens: readonly string[]): string {
   let j = 0;
   return template.parts.map((p) =>
-    p.kind === "sentence" || p.kind === "sentence_b" ? `{${p.kind}}` : p.kind === "literal" ? p.text : p.kind === "predict" ? "[MASK]" : triggerTokens[j++]
+    p.kind === "sentence" || p.kind === "sentence_b"
+      ? `{${p.kind}}`
+      : p.kind === "literal"
+      ? p.text
+      : p.kind === "predict"
+      ? "[MASK]"
+      : triggerTokens[j++]
   ).join("");
 }

@@ -31,7 +31,15 @@ import { writePatternExport } from "../soft_prompt/pattern_export.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
 import { checkSavedHead, classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
-import { depthLayers, PREFIX_TABLE, prefixTable, prefixValue, PTUNING_V2_DEFAULTS, ptuningV2, type PtuningV2Options } from "./ptuning_v2.ts";
+import {
+  depthLayers,
+  PREFIX_TABLE,
+  prefixTable,
+  prefixValue,
+  PTUNING_V2_DEFAULTS,
+  ptuningV2,
+  type PtuningV2Options,
+} from "./ptuning_v2.ts";
 
 /**
  * Write a `text-classification` folder of a classifier over `weights`, with an optional baked prefix; the kind
@@ -66,7 +74,12 @@ function writeClassifier(
 export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadClassifier<FinetuneOptions>(saved, "finetune", model);
   const inputs = savedInputs(meta, saved);
-  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), { dir: saved, labels: meta.labels, maxLength: meta.options.maxLength, inputs });
+  await writeClassifier(out, model, new Map([...model.weights, ...tensors]), {
+    dir: saved,
+    labels: meta.labels,
+    maxLength: meta.options.maxLength,
+    inputs,
+  });
   return inputs;
 }
 
@@ -100,7 +113,9 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
 
 /** The trained prefix table [P, layers·2·H]: through the projection MLP, when there is one, run once. */
 function trainedPrefixTable(tensors: TensorMap, o: PtuningV2Options, layers?: readonly number[]): Promise<HostTensor> | HostTensor {
-  return o.prefixProjection ? evaluateParams(tensors, (param) => prefixTable(param, { ...o, prefixLayers: layers })) : tensors.get(PREFIX_TABLE)!;
+  return o.prefixProjection
+    ? evaluateParams(tensors, (param) => prefixTable(param, { ...o, prefixLayers: layers }))
+    : tensors.get(PREFIX_TABLE)!;
 }
 
 /** The export of a `mask` head (see {@link exportPtuningV2}). */
@@ -108,8 +123,18 @@ async function exportMaskHead(saved: string, model: ModelFolder, out: string, o:
   const { pattern, labels } = await ptuningV2.load(saved, model) as PatternPredictor;
   const vectors = await writePatternExport(out, pattern, labels, savedWeightsFile(saved), ptuningV2.name);
   if (vectors) {
-    const config = promptLearningConfig(model, { peftType: "PROMPT_TUNING", taskType: "FEATURE_EXTRACTION", virtualTokens: o.prefixLength });
-    await writePeftAdapterFiles(out, { ...config, prompt_tuning_init: "RANDOM", prompt_tuning_init_text: null, tokenizer_name_or_path: null, tokenizer_kwargs: null }, new Map([[PEFT_PREFIX, vectors]]));
+    const config = promptLearningConfig(model, {
+      peftType: "PROMPT_TUNING",
+      taskType: "FEATURE_EXTRACTION",
+      virtualTokens: o.prefixLength,
+    });
+    await writePeftAdapterFiles(out, {
+      ...config,
+      prompt_tuning_init: "RANDOM",
+      prompt_tuning_init_text: null,
+      tokenizer_name_or_path: null,
+      tokenizer_kwargs: null,
+    }, new Map([[PEFT_PREFIX, vectors]]));
   } else if (o.prefixDepth === "all") {
     await writePrefixAdapter(out, model, await trainedPrefixTable(pattern.weights, o), "FEATURE_EXTRACTION", new Map());
   }
@@ -130,7 +155,13 @@ const POOLER_WEIGHTS = ["bert.pooler.dense.weight", "bert.pooler.dense.bias"];
  * `base_model.bert.pooler.dense.*`. The pooler goes along because a base saved without one (a masked-LM
  * checkpoint) gives every loader a fresh random pooler, where the kit ran a fixed one.
  */
-async function writePrefixAdapter(out: string, model: ModelFolder, table: HostTensor, taskType: "SEQ_CLS" | "FEATURE_EXTRACTION", modules: TensorMap): Promise<void> {
+async function writePrefixAdapter(
+  out: string,
+  model: ModelFolder,
+  table: HostTensor,
+  taskType: "SEQ_CLS" | "FEATURE_EXTRACTION",
+  modules: TensorMap,
+): Promise<void> {
   const adapterConfig = {
     ...promptLearningConfig(model, { peftType: "PREFIX_TUNING", taskType, virtualTokens: table.shape[0] }),
     encoder_hidden_size: model.config.hidden_size,

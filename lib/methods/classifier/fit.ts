@@ -15,7 +15,7 @@ import { checkSavedHead, ClassifierEvaluator, classifierLogits, type ExtraBuilde
 import { labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { recordedInputKind } from "../prompt_inputs.ts";
-import { loadMethod, saveMethod, type SavedMethod } from "../saved.ts";
+import { loadMethod, type SavedMethod, saveMethod } from "../saved.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
 
@@ -59,20 +59,24 @@ export async function fitClassifier(
   // Rows are texts or sentence pairs (`[CLS] a [SEP] b [SEP]`, token types 0/1).
   const enc = encodeTexts(model.tokenizer, train, o.maxLength);
   const devSeqs = encodeTexts(model.tokenizer, dev, o.maxLength).seqs;
-  const result = await fitSupervised({
-    weights,
-    params: fit.params,
-    isTrainable: fit.isTrainable,
-    options: o,
-    onProgress,
-    loss(g, params, batch, seqLen, targets) {
-      const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
-      const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
-      return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
+  const result = await fitSupervised(
+    {
+      weights,
+      params: fit.params,
+      isTrainable: fit.isTrainable,
+      options: o,
+      onProgress,
+      loss(g, params, batch, seqLen, targets) {
+        const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
+        const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
+        return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
+      },
+      feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
+      evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
     },
-    feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
-    evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
-  }, enc.seqs, gold);
+    enc.seqs,
+    gold,
+  );
 
   return {
     method: fit.method,
@@ -99,7 +103,11 @@ export function savedInputs(meta: Pick<SavedMethod, "extra">, dir: string): Inpu
  * Read a saved classifier predictor (fine-tuning, P-tuning v2) for `model`: {@link loadMethod} and the head checked
  * against the labels and the model.
  */
-export async function loadClassifier<O>(dir: string, method: string, model: ModelFolder): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+export async function loadClassifier<O>(
+  dir: string,
+  method: string,
+  model: ModelFolder,
+): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const saved = await loadMethod<O>(dir, method, model);
   checkSavedHead(saved.tensors, model.config, saved.meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
   return saved;

@@ -33,17 +33,33 @@ export function initHead(config: BertConfig, numClasses: number, seed: number): 
  * (a predictor would silently drop or invent a class).
  * @throws InputError naming `weightsFile` and the tensor, or `methodFile`'s `labels` with both counts.
  */
-export function checkSavedHead(tensors: TensorMap, config: BertConfig, labels: readonly string[], weightsFile: string, methodFile: string): void {
+export function checkSavedHead(
+  tensors: TensorMap,
+  config: BertConfig,
+  labels: readonly string[],
+  weightsFile: string,
+  methodFile: string,
+): void {
   for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, config.hidden_size]], [HEAD_BIAS, [labels.length]]] as const) {
     const t = tensors.get(name);
-    if (!t) throw new InputError("the classification head is missing (an incomplete file, or another method's)", { file: weightsFile, field: name });
-    if (t.shape.length === shape.length && t.shape[0] !== labels.length) {
-      throw new InputError(`lists ${labels.length} labels (${labels.join(", ")}) but the saved head has ${t.shape[0]} classes; the two must agree`, {
-        file: methodFile,
-        field: "labels",
+    if (!t) {
+      throw new InputError("the classification head is missing (an incomplete file, or another method's)", {
+        file: weightsFile,
+        field: name,
       });
     }
-    if (t.shape.join() !== shape.join()) throw new InputError(`shape [${t.shape}] stored, [${shape}] expected for this model`, { file: weightsFile, field: name });
+    if (t.shape.length === shape.length && t.shape[0] !== labels.length) {
+      throw new InputError(
+        `lists ${labels.length} labels (${labels.join(", ")}) but the saved head has ${t.shape[0]} classes; the two must agree`,
+        {
+          file: methodFile,
+          field: "labels",
+        },
+      );
+    }
+    if (t.shape.join() !== shape.join()) {
+      throw new InputError(`shape [${t.shape}] stored, [${shape}] expected for this model`, { file: weightsFile, field: name });
+    }
   }
 }
 
@@ -54,7 +70,13 @@ export function classifierLogits(bert: BertGraph, config: BertConfig, param: Par
 }
 
 /** Everything but the token feeds of a classifier graph: extra inputs such as a prefix. */
-export type ExtraBuilder = (g: Graph, config: BertConfig, param: ParamSource, batch: number, train: boolean) => Pick<BertGraphOptions, "prefix" | "prefixLayers">;
+export type ExtraBuilder = (
+  g: Graph,
+  config: BertConfig,
+  param: ParamSource,
+  batch: number,
+  train: boolean,
+) => Pick<BertGraphOptions, "prefix" | "prefixLayers">;
 
 /**
  * Eval-mode class probabilities with the weights as graph inputs, so one compiled session per shape

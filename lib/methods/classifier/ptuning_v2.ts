@@ -90,7 +90,12 @@ export const PROJECTION_LR = 1e-4;
 
 /** Parameter names, as the reference's `prefix_encoder` module names them. */
 export const PREFIX_TABLE = "prefix_encoder.embedding.weight";
-const MLP = ["prefix_encoder.trans.0.weight", "prefix_encoder.trans.0.bias", "prefix_encoder.trans.2.weight", "prefix_encoder.trans.2.bias"];
+const MLP = [
+  "prefix_encoder.trans.0.weight",
+  "prefix_encoder.trans.0.bias",
+  "prefix_encoder.trans.2.weight",
+  "prefix_encoder.trans.2.bias",
+];
 
 /** A dropout site no BERT layer uses, so the prefix mask is independent of theirs. */
 const PREFIX_SITE = 1 << 20;
@@ -165,7 +170,10 @@ function maskPattern(model: ModelFolder, weights: TensorMap, trained: TensorMap,
   const parsed = parseTemplate(source, { softSlots: true });
   const template = input ? expandSoftSlot(parsed, o.prefixLength) : parsed;
   const shape = { ...o, prefixLayers: layers };
-  const prefix = input ? undefined : { build: (_g: Graph, param: ParamSource, batch: number, seed?: Value) => prefixValue(model.config, param, shape, batch, seed), layers };
+  const prefix = input ? undefined : {
+    build: (_g: Graph, param: ParamSource, batch: number, seed?: Value) => prefixValue(model.config, param, shape, batch, seed),
+    layers,
+  };
   return new PromptPattern(model, template, verbalizer!, weights, (n) => trained.has(n), { ...o, ...inputPrompt(model.config, o) }, prefix);
 }
 
@@ -202,14 +210,19 @@ class PtuningV2 implements Method {
     const predictor = prefixPredictor(model, labels, trained, r, inputs);
     const fit = { method: this.name, model, labels, options: o, notes: r.notes, predictor };
     const shape = { ...o, prefixLayers: r.layers };
-    const record = await fitClassifier({
-      ...fit,
-      weights,
-      params: trained,
-      isTrainable: (name) => trained.has(name),
-      prefix: (_g, param, batch, seed) => prefixValue(model.config, param, shape, batch, seed),
-      prefixLayers: r.layers,
-    }, train, dev, onProgress);
+    const record = await fitClassifier(
+      {
+        ...fit,
+        weights,
+        params: trained,
+        isTrainable: (name) => trained.has(name),
+        prefix: (_g, param, batch, seed) => prefixValue(model.config, param, shape, batch, seed),
+        prefixLayers: r.layers,
+      },
+      train,
+      dev,
+      onProgress,
+    );
     return { predictor, record };
   }
 }
@@ -229,11 +242,15 @@ interface Resolved {
 export function depthLayers(depth: unknown, layers: number): number[] | undefined {
   if (depth === "all" || depth === "input") return undefined;
   const list = typeof depth === "string" && /^\d+(,\d+)*$/.test(depth) ? depth.split(",").map(Number) : depth;
-  const ok = Array.isArray(list) && list.length > 0 && list.every((l, i) => Number.isInteger(l) && l >= 0 && l < layers && (i === 0 || l > list[i - 1]));
+  const ok = Array.isArray(list) && list.length > 0 &&
+    list.every((l, i) => Number.isInteger(l) && l >= 0 && l < layers && (i === 0 || l > list[i - 1]));
   if (!ok) {
-    throw new InputError(`must be "all", "input" or ascending layer indices in [0, ${layers - 1}] (like "0,${layers - 1}"), got ${JSON.stringify(depth)}`, {
-      field: "prefixDepth",
-    });
+    throw new InputError(
+      `must be "all", "input" or ascending layer indices in [0, ${layers - 1}] (like "0,${layers - 1}"), got ${JSON.stringify(depth)}`,
+      {
+        field: "prefixDepth",
+      },
+    );
   }
   return list as number[];
 }
@@ -247,13 +264,23 @@ function resolveOptions(model: ModelFolder, labels: readonly string[], options: 
   checkOption("prefixHiddenSize", o.prefixHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
   const deep = o.prefixDepth !== "input";
-  if (o.head !== "cls" && o.head !== "mask") throw new InputError(`must be "cls" or "mask", got ${JSON.stringify(o.head)}`, { field: "head" });
-  if (o.head === "mask" && !o.verbalizer) {
-    throw new InputError(`head "mask" reads label words at [MASK]: give verbalizer (words per label or a preset such as good-bad)`, { field: "verbalizer" });
+  if (o.head !== "cls" && o.head !== "mask") {
+    throw new InputError(`must be "cls" or "mask", got ${JSON.stringify(o.head)}`, { field: "head" });
   }
-  if (o.head === "cls" && o.verbalizer) throw new InputError(`label words are read by head "mask" only, and head is "cls"`, { field: "verbalizer" });
-  if (!deep && o.head === "cls") throw new InputError(`"input" (a soft prompt at the input embeddings) is read at [MASK]: use head "mask"`, { field: "prefixDepth" });
-  if (!deep && o.prefixProjection) throw new InputError(`reparameterises deep prefixes; the input-layer soft prompt has none`, { field: "prefixProjection" });
+  if (o.head === "mask" && !o.verbalizer) {
+    throw new InputError(`head "mask" reads label words at [MASK]: give verbalizer (words per label or a preset such as good-bad)`, {
+      field: "verbalizer",
+    });
+  }
+  if (o.head === "cls" && o.verbalizer) {
+    throw new InputError(`label words are read by head "mask" only, and head is "cls"`, { field: "verbalizer" });
+  }
+  if (!deep && o.head === "cls") {
+    throw new InputError(`"input" (a soft prompt at the input embeddings) is read at [MASK]: use head "mask"`, { field: "prefixDepth" });
+  }
+  if (!deep && o.prefixProjection) {
+    throw new InputError(`reparameterises deep prefixes; the input-layer soft prompt has none`, { field: "prefixProjection" });
+  }
   if (deep && options.maxLength === undefined && o.prefixLength + o.maxLength > positions) {
     o.maxLength = positions - o.prefixLength;
     notes.push(`maxLength ${o.maxLength}: prefix ${o.prefixLength} and input share the ${positions} positions`);
@@ -290,7 +317,12 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     demo: { ...DEMO_LOOP, steps: 100, prefixLength: 8 },
     compare: { ci: { prefixLength: 4 }, full: { prefixLength: 8 } },
   },
-  sweeps: [{ param: "prefixLength", figure: "prefix_length", title: "P-tuning v2: accuracy vs prefix length", axisTitle: "prefix length (virtual tokens per layer)" }],
+  sweeps: [{
+    param: "prefixLength",
+    figure: "prefix_length",
+    title: "P-tuning v2: accuracy vs prefix length",
+    axisTitle: "prefix length (virtual tokens per layer)",
+  }],
   defaults: PTUNING_V2_DEFAULTS,
   create(model, labels, options = {}, inputs = "text") {
     return new PtuningV2(model, labels, resolveOptions(model, labels, options), inputs);
@@ -300,7 +332,9 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
     const r = resolveOptions(model, meta.labels, { ...PTUNING_V2_DEFAULTS, ...meta.options });
     if (r.o.head === "cls") checkSavedHead(tensors, model.config, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
-    const shapes = r.o.prefixDepth === "input" ? promptShapes(model.config.hidden_size, inputPrompt(model.config, r.o)) : prefixShapes(model.config, { ...r.o, prefixLayers: r.layers });
+    const shapes = r.o.prefixDepth === "input"
+      ? promptShapes(model.config.hidden_size, inputPrompt(model.config, r.o))
+      : prefixShapes(model.config, { ...r.o, prefixLayers: r.layers });
     for (const [name, shape] of shapes) {
       const t = tensors.get(name);
       if (!t || t.shape.join() !== shape.join()) {
@@ -311,6 +345,12 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     }
     const inputs = savedInputs(meta, dir);
     if (r.o.head === "cls") return prefixPredictor(model, meta.labels, tensors, r, inputs);
-    return new PatternPredictor(meta.labels, maskPattern(model, new Map([...model.weights, ...tensors]), tensors, r, inputs ?? "text"), tensors, ptuningV2.name, r.o);
+    return new PatternPredictor(
+      meta.labels,
+      maskPattern(model, new Map([...model.weights, ...tensors]), tensors, r, inputs ?? "text"),
+      tensors,
+      ptuningV2.name,
+      r.o,
+    );
   },
 };

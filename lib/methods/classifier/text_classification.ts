@@ -29,7 +29,9 @@ import { inputKindOf } from "../prompt_inputs.ts";
 export async function classifierProbabilities(classify: TextClassificationPipeline, inputs: readonly TextInput[]): Promise<number[][]> {
   const maxLength = classify.tokenizer.model_max_length;
   // [CLS] a [SEP], or [CLS] a [SEP] b [SEP].
-  const cut = inputs.map((input) => cutInput(classify.tokenizer as unknown as TextTokenizer, input, maxLength - (inputKindOf(input) === "pair" ? 3 : 2)));
+  const cut = inputs.map((input) =>
+    cutInput(classify.tokenizer as unknown as TextTokenizer, input, maxLength - (inputKindOf(input) === "pair" ? 3 : 2))
+  );
   const tokenize = classify.tokenizer as unknown as (texts: string[], o: object) => Record<string, unknown>;
   // A null text_pair entry encodes that row as a single text.
   const encoded = tokenize(cut.map(([a]) => a), { text_pair: cut.map(([, b]) => b ?? null), padding: true, truncation: true });

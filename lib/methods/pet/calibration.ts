@@ -32,7 +32,9 @@ export function contentFreeBias(proba: readonly (readonly number[])[]): number[]
   if (!proba.length) throw new Error("contentFreeBias: no content-free scores");
   const mean = proba[0].map((_, c) => proba.reduce((s, row) => s + row[c], 0) / proba.length);
   const bias = normalised(mean);
-  if (bias.some((p) => !(p > 0))) throw new Error(`contentFreeBias: a class has probability 0 on every content-free input (${bias.join(", ")})`);
+  if (bias.some((p) => !(p > 0))) {
+    throw new Error(`contentFreeBias: a class has probability 0 on every content-free input (${bias.join(", ")})`);
+  }
   return bias;
 }
 

@@ -38,7 +38,10 @@ export async function exportPet(saved: string, model: ModelFolder, out: string):
     ...(biases ? { calibration: biases[i] } : {}),
   }));
   if (tensors.size && patterns.length > 1) {
-    throw new InputError(`an ensemble of ${patterns.length} separately fine-tuned patterns is ${patterns.length} models; a fill-mask folder holds one`, { file, field: "patterns" });
+    throw new InputError(
+      `an ensemble of ${patterns.length} separately fine-tuned patterns is ${patterns.length} models; a fill-mask folder holds one`,
+      { file, field: "patterns" },
+    );
   }
   // A fine-tuned pattern's weights are saved under "pattern0/"; zero-shot uses the base model as it is.
   const trained: TensorMap = new Map([...tensors].map(([n, t]) => [n.slice(n.indexOf("/") + 1), t]));

@@ -77,7 +77,9 @@ export function petPrompts(tok: PromptTokenizer, pattern: PetExportPattern, inpu
   const masks = maskCount(Object.values(pattern.verbalizer).flat().map((w) => wordIds(tok, w)));
   const literals = parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encode(p.text, { add_special_tokens: false }).length : 0), 0);
   const budget = maxLength - 2 - literals - masks - template.soft;
-  if (budget <= 0) throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
+  if (budget <= 0) {
+    throw new InputError(`template "${pattern.template}" leaves no room for the text in ${maxLength} tokens`, { field: "template" });
+  }
   const slot = Array(masks).fill("[MASK]").join(" ");
   // The soft prompt's graph reads an attended [PAD] as its next vector: only the template's slots may hold one.
   const typed = (t: string) => (t === "[MASK]" || t === "[PAD]" ? "[UNK]" : t);
@@ -105,7 +107,10 @@ export async function petProbabilities(fillMask: FillMaskPipeline, spec: PetExpo
     logp.forEach((masks, i) => {
       const scores = words.map((ws) => ws.reduce((s, ids) => s + ids.reduce((w, id, j) => w + masks[j][id], 0), 0) / ws.length);
       const proba = softmaxRow(scores);
-      (pattern.calibration ? calibrate([proba], pattern.calibration)[0] : proba).forEach((q, c) => (sums[i][c] += q / spec.patterns.length));
+      (pattern.calibration ? calibrate([proba], pattern.calibration)[0] : proba).forEach((
+        q,
+        c,
+      ) => (sums[i][c] += q / spec.patterns.length));
     });
   }
   return sums;
@@ -132,7 +137,10 @@ async function maskLogProbs(fillMask: FillMaskPipeline, prompts: string[], masks
   const [, L, V] = logits.dims;
   const maskId = (fillMask.tokenizer as unknown as { mask_token_id: number }).mask_token_id;
   return inputs.input_ids.tolist().map((ids, b) => {
-    const at = ids.flatMap((id, l) => (Number(id) === maskId ? [logSoftmax(logits.data.subarray((b * L + l) * V, (b * L + l + 1) * V))] : []));
+    const at = ids.flatMap((
+      id,
+      l,
+    ) => (Number(id) === maskId ? [logSoftmax(logits.data.subarray((b * L + l) * V, (b * L + l + 1) * V))] : []));
     if (at.length !== masks) throw new Error(`prompt ${b} holds ${at.length} masks, expected ${masks}`);
     return at;
   });

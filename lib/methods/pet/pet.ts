@@ -24,7 +24,7 @@ import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { type TextInput, type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
+import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
 import { unlabeledRows } from "../../data/unlabeled.ts";
@@ -202,7 +202,12 @@ const prefixOf = (i: number) => `pattern${i}/`;
  * The pattern list of `o`, each template parsed (and checked against the task's `inputs` when given) and
  * verbalizer checked: errors before training.
  */
-function resolvePatterns(model: ModelFolder, labels: readonly string[], o: PetOptions, inputs?: InputKind): { template: Template; verbalizer: Verbalizer }[] {
+function resolvePatterns(
+  model: ModelFolder,
+  labels: readonly string[],
+  o: PetOptions,
+  inputs?: InputKind,
+): { template: Template; verbalizer: Verbalizer }[] {
   const given = o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }];
   if (given.length === 0) throw new InputError("must hold at least one pattern", { field: "patterns" });
   return given.map((p) => {
@@ -256,7 +261,9 @@ class Pet implements Method {
       record.bestStep = record.steps + r.bestStep;
       record.steps += r.steps;
       record.losses.push(...r.losses);
-      if (r.truncated) record.notes.push(`${r.truncated} training texts truncated to fit ${o.maxLength} tokens with "${p.template.source}"`);
+      if (r.truncated) {
+        record.notes.push(`${r.truncated} training texts truncated to fit ${o.maxLength} tokens with "${p.template.source}"`);
+      }
       if (this.patterns.length > 1) record.notes.push(`pattern ${i} "${p.template.source}": kept step ${r.bestStep}`);
     }
     await calibratePatterns(trained, labels, o, record);
@@ -266,7 +273,12 @@ class Pet implements Method {
 }
 
 /** With `calibrate`, estimate each pattern's p_cf (with its final weights) and note it in the record. */
-async function calibratePatterns(patterns: readonly PatternModel[], labels: readonly string[], o: PetOptions, record: TrainRecord): Promise<void> {
+async function calibratePatterns(
+  patterns: readonly PatternModel[],
+  labels: readonly string[],
+  o: PetOptions,
+  record: TrainRecord,
+): Promise<void> {
   if (!o.calibrate) return;
   for (const [i, p] of patterns.entries()) {
     await p.estimateBias();
@@ -287,18 +299,28 @@ async function trainPattern(
 ) {
   const enc = pattern.encode(inputs);
   const devSeqs = pattern.encode(devInputs).seqs;
-  const aux = o.auxMlm ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxInputs(o.auxMlm), { ...o.auxMlm, maxLength: o.maxLength, seed: o.seed }) : undefined;
-  const result = await fitSupervised({
-    weights: pattern.weights,
-    params: pattern.weights,
-    isTrainable: () => true,
-    options: o,
-    onProgress,
-    loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
-    feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
-    evaluate: devInputs.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
-    mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
-  }, enc.seqs, gold).finally(() => aux?.release());
+  const aux = o.auxMlm
+    ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxInputs(o.auxMlm), {
+      ...o.auxMlm,
+      maxLength: o.maxLength,
+      seed: o.seed,
+    })
+    : undefined;
+  const result = await fitSupervised(
+    {
+      weights: pattern.weights,
+      params: pattern.weights,
+      isTrainable: () => true,
+      options: o,
+      onProgress,
+      loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
+      feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
+      evaluate: devInputs.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
+      mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
+    },
+    enc.seqs,
+    gold,
+  ).finally(() => aux?.release());
   return { ...result, truncated: enc.truncated };
 }
 
@@ -332,8 +354,15 @@ function savedOptionsCheck<T>(fn: () => T, file: string): T {
 function checkPatternWeights(saved: TensorMap, base: TensorMap, prefix: string, file: string): void {
   for (const [name, t] of base) {
     const s = saved.get(name);
-    if (!s) throw new InputError("tensor missing: a fine-tuned PET pattern stores every weight of the model", { file, field: `${prefix}${name}` });
-    if (s.shape.join() !== t.shape.join()) throw new InputError(`shape [${s.shape}] stored, [${t.shape}] in the base model`, { file, field: `${prefix}${name}` });
+    if (!s) {
+      throw new InputError("tensor missing: a fine-tuned PET pattern stores every weight of the model", {
+        file,
+        field: `${prefix}${name}`,
+      });
+    }
+    if (s.shape.join() !== t.shape.join()) {
+      throw new InputError(`shape [${s.shape}] stored, [${t.shape}] in the base model`, { file, field: `${prefix}${name}` });
+    }
   }
 }
 
@@ -367,7 +396,9 @@ export const pet: MethodFactory<PetOptions> = {
       if (!o.auxMlm.texts?.length && !o.auxMlm.dataset) throw new InputError("needs texts or a dataset name", { field: "auxMlm" });
       if (o.mode !== "finetune") throw new InputError(`applies to mode "finetune" only`, { field: "auxMlm" });
     }
-    if (typeof o.calibrate !== "boolean") throw new InputError(`must be true or false, got ${JSON.stringify(o.calibrate)}`, { field: "calibrate" });
+    if (typeof o.calibrate !== "boolean") {
+      throw new InputError(`must be true or false, got ${JSON.stringify(o.calibrate)}`, { field: "calibrate" });
+    }
     return new Pet(model, labels, o, resolvePatterns(model, labels, o, inputs));
   },
   async load(dir, model) {
@@ -396,7 +427,13 @@ export const pet: MethodFactory<PetOptions> = {
  * @throws InputError naming method.json: calibrated but no calibration saved, one that is not C positive
  *   numbers, or not one per pattern.
  */
-export function savedBiases(extra: Record<string, unknown> | undefined, o: Pick<PetOptions, "calibrate">, classes: number, patterns: number, file: string): number[][] | null {
+export function savedBiases(
+  extra: Record<string, unknown> | undefined,
+  o: Pick<PetOptions, "calibrate">,
+  classes: number,
+  patterns: number,
+  file: string,
+): number[][] | null {
   if (!o.calibrate) return null;
   const saved = extra?.calibration;
   const ok = (b: unknown) => Array.isArray(b) && b.length === classes && b.every((x) => typeof x === "number" && x > 0);
@@ -406,6 +443,8 @@ export function savedBiases(extra: Record<string, unknown> | undefined, o: Pick<
       field: "extra.calibration",
     });
   }
-  if (saved.length !== patterns) throw new InputError(`${saved.length} calibrations saved for ${patterns} patterns`, { file, field: "extra.calibration" });
+  if (saved.length !== patterns) {
+    throw new InputError(`${saved.length} calibrations saved for ${patterns} patterns`, { file, field: "extra.calibration" });
+  }
   return saved;
 }

@@ -83,7 +83,9 @@ export function parseTemplate(source: string, { softSlots = false } = {}): Templ
     if (m.index > at) parts.push(literal(source.slice(at, m.index), bad));
     at = m.index + m[0].length;
     if (m[0] === SOFT_SLOT) {
-      if (!softSlots) throw bad(`soft slots ${SOFT_SLOT} are trained vectors: use them with the soft-prompt method, not a discrete template`);
+      if (!softSlots) {
+        throw bad(`soft slots ${SOFT_SLOT} are trained vectors: use them with the soft-prompt method, not a discrete template`);
+      }
       parts.push({ kind: "soft" });
       continue;
     }
@@ -138,9 +140,12 @@ export function templateOverhead(tok: BertTokenizer, template: Template, { maskC
   const literals = template.parts.reduce((n, p) => n + (p.kind === "literal" ? tok.encodeText(p.text).length : 0), 0);
   const overhead = 2 + literals + maskCount + template.soft;
   if (overhead >= maxLength) {
-    throw new InputError(`template "${template.source}" with ${maskCount} mask(s) takes ${overhead} of ${maxLength} tokens, leaving none for the text`, {
-      field: "template",
-    });
+    throw new InputError(
+      `template "${template.source}" with ${maskCount} mask(s) takes ${overhead} of ${maxLength} tokens, leaving none for the text`,
+      {
+        field: "template",
+      },
+    );
   }
   return overhead;
 }
@@ -170,7 +175,7 @@ export function encodePrompts(
     template.parts.forEach((p, i) => {
       if (p.kind === "text") ids.push(...a);
       else if (p.kind === "text_b") ids.push(...b);
-      else if (p.kind === "mask") for (let j = 0; j < opts.maskCount; j++) ids.push(mask);
+      else if (p.kind === "mask") { for (let j = 0; j < opts.maskCount; j++) ids.push(mask); }
       else if (p.kind === "soft") ids.push(pad);
       else ids.push(...literals[i]);
     });

@@ -84,7 +84,9 @@ export function buildVerbalizer(tok: BertTokenizer, labels: readonly string[], s
     spec = preset;
   } else spec = specOrPreset;
   if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new InputError(`must be a preset name or words per label, like {"${labels[0]}":["好"]}, got ${JSON.stringify(spec)}`, { field: "verbalizer" });
+    throw new InputError(`must be a preset name or words per label, like {"${labels[0]}":["好"]}, got ${JSON.stringify(spec)}`, {
+      field: "verbalizer",
+    });
   }
   for (const [label, given] of Object.entries(spec)) {
     if (typeof given !== "string" && !(Array.isArray(given) && given.every((w) => typeof w === "string"))) {

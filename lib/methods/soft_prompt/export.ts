@@ -41,8 +41,16 @@ function peftConfig(model: ModelFolder, out: string, o: SoftPromptOptions & { pr
     ...(o.trainBackbone ? { baseModel: out.replace(/^.*\//, "") } : {}),
   });
   if (o.promptEncoder === "mlp") {
-    return { ...base, encoder_reparameterization_type: "MLP", encoder_hidden_size: o.encoderHiddenSize, encoder_num_layers: 2, encoder_dropout: 0 };
+    return {
+      ...base,
+      encoder_reparameterization_type: "MLP",
+      encoder_hidden_size: o.encoderHiddenSize,
+      encoder_num_layers: 2,
+      encoder_dropout: 0,
+    };
   }
-  const text = o.initWords ? { prompt_tuning_init_text: o.initWords, tokenizer_name_or_path: base.base_model_name_or_path } : { prompt_tuning_init_text: null, tokenizer_name_or_path: null };
+  const text = o.initWords
+    ? { prompt_tuning_init_text: o.initWords, tokenizer_name_or_path: base.base_model_name_or_path }
+    : { prompt_tuning_init_text: null, tokenizer_name_or_path: null };
   return { ...base, prompt_tuning_init: o.initWords ? "TEXT" : "RANDOM", ...text, tokenizer_kwargs: null };
 }

@@ -9,7 +9,7 @@ import { Graph, type Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
 import { buildBert, type ParamSource } from "../../model/bert.ts";
-import { type TextInput, type TokenBatch, type TokenSeq, tokenFeeds } from "../../model/batch.ts";
+import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";
 import type { LoopOptions } from "../../train/loop.ts";
@@ -22,7 +22,7 @@ import { fitSupervised } from "../supervised_fit.ts";
 import { encodePrompts, maskRows, type Template } from "../pet/template.ts";
 import { classScores, type Verbalizer } from "../pet/verbalizer.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
-import { promptValue, type PromptShape, softSlotFeeds, softSlotsHook } from "./prompt.ts";
+import { type PromptShape, promptValue, softSlotFeeds, softSlotsHook } from "./prompt.ts";
 
 /** Graph input of a computed prefix's dropout seed (fed the step's seed). */
 const PREFIX_SEED = "prefix_dropout_seed";
@@ -70,7 +70,14 @@ export class PromptPattern {
   scores(g: Graph, param: ParamSource, batch: number, seqLen: number, train: boolean): Value {
     const hook = this.template.soft ? softSlotsHook(g, promptValue(param, this.options), batch, seqLen) : undefined;
     const prefix = this.prefix?.build(g, param, batch, train ? g.input(PREFIX_SEED, [], "uint32") : undefined);
-    const bert = buildBert(g, this.model.config, param, { batch, seqLen, train, wordEmbeddingsHook: hook, prefix, prefixLayers: this.prefix?.layers });
+    const bert = buildBert(g, this.model.config, param, {
+      batch,
+      seqLen,
+      train,
+      wordEmbeddingsHook: hook,
+      prefix,
+      prefixLayers: this.prefix?.layers,
+    });
     return classScores(bert, g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64"), this.verbalizer);
   }
 
@@ -80,7 +87,10 @@ export class PromptPattern {
     return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => {
         const g = new Graph();
-        return { graph: g, outputs: { scores: this.scores(g, new GraphParams(g, this.weights, this.trained).get, b.batch, b.seqLen, false) } };
+        return {
+          graph: g,
+          outputs: { scores: this.scores(g, new GraphParams(g, this.weights, this.trained).get, b.batch, b.seqLen, false) },
+        };
       });
       return (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), ...this.feeds(b) }, this.weights))).scores as Float32Array;
     }, { softmax: true });
@@ -103,16 +113,20 @@ export async function fitPattern(
   rowsInputKind({ train, dev });
   const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
   const enc = pattern.encode(train), devSeqs = pattern.encode(dev).seqs;
-  const result = await fitSupervised({
-    weights: pattern.weights,
-    params,
-    isTrainable: (n) => params.has(n),
-    options: o,
-    onProgress,
-    loss: (g, p, batch, seqLen, targets) => crossEntropy(pattern.scores(g, p.get, batch, seqLen, true), targets),
-    feeds: (b, seed) => ({ ...pattern.feeds(b), ...(pattern.prefix ? { [PREFIX_SEED]: seed } : {}) }),
-    evaluate: dev.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
-  }, enc.seqs, gold);
+  const result = await fitSupervised(
+    {
+      weights: pattern.weights,
+      params,
+      isTrainable: (n) => params.has(n),
+      options: o,
+      onProgress,
+      loss: (g, p, batch, seqLen, targets) => crossEntropy(pattern.scores(g, p.get, batch, seqLen, true), targets),
+      feeds: (b, seed) => ({ ...pattern.feeds(b), ...(pattern.prefix ? { [PREFIX_SEED]: seed } : {}) }),
+      evaluate: dev.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
+    },
+    enc.seqs,
+    gold,
+  );
   const { losses, dev: devs, steps, bestStep, wallSeconds, trainableParams } = result;
   const truncated = enc.truncated ? [`${enc.truncated} training texts truncated to fit ${o.maxLength} tokens`] : [];
   return { method, trainableParams, steps, wallSeconds, losses, dev: devs, bestStep, notes: [...notes, ...truncated] };

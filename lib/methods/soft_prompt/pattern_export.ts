@@ -43,7 +43,12 @@ export async function writePatternExport(
     prefix: prefix ? (g, param) => prefix.build(g, param, 1) : undefined,
     prefixLayers: prefix?.layers,
   });
-  const spec: PetExportSpec = { method, labels: [...labels], maxLength: options.maxLength, patterns: [{ template: templateText(template), verbalizer: verbalizer.spec }] };
+  const spec: PetExportSpec = {
+    method,
+    labels: [...labels],
+    maxLength: options.maxLength,
+    patterns: [{ template: templateText(template), verbalizer: verbalizer.spec }],
+  };
   await writeFileAtomic(`${out}/promptlab.json`, JSON.stringify(spec, null, 2) + "\n");
   return vectors;
 }

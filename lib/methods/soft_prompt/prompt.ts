@@ -52,9 +52,12 @@ export function initWordIds(tok: BertTokenizer, initWords: string, promptLength:
   if (!initWords) return [];
   const ids = tok.encodeText(initWords);
   if (ids.length !== promptLength) {
-    throw new InputError(`"${initWords}" is ${ids.length} tokens, the template has ${promptLength} soft slots: give one character per slot`, {
-      field: "initWords",
-    });
+    throw new InputError(
+      `"${initWords}" is ${ids.length} tokens, the template has ${promptLength} soft slots: give one character per slot`,
+      {
+        field: "initWords",
+      },
+    );
   }
   if (ids.includes(tok.specialIds.unk)) throw new InputError(`"${initWords}" has tokens unknown to the vocabulary`, { field: "initWords" });
   return ids;
@@ -67,7 +70,9 @@ export function initWordIds(tok: BertTokenizer, initWords: string, promptLength:
  */
 export function initPrompt(model: ModelFolder, o: PromptShape & { initWords: string }, seed: number): TensorMap {
   const rng = new Rng(seed).fork("soft-prompt");
-  const params: TensorMap = new Map([...promptShapes(model.config.hidden_size, o)].map(([n, shape]) => [n, initTensor(n, shape, model.config, rng)]));
+  const params: TensorMap = new Map(
+    [...promptShapes(model.config.hidden_size, o)].map(([n, shape]) => [n, initTensor(n, shape, model.config, rng)]),
+  );
   const H = model.config.hidden_size, words = model.weights.get(WORD_EMBEDDINGS)!.data;
   const table = params.get(PROMPT_TABLE)!.data;
   initWordIds(model.tokenizer, o.initWords, o.promptLength).forEach((id, p) => table.set(words.subarray(id * H, (id + 1) * H), p * H));

@@ -27,7 +27,7 @@ import { expandSoftSlot, parseTemplate, SOFT_SLOT, type Template, templateOverhe
 import { buildVerbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 import { fitPattern, PatternPredictor, PromptPattern } from "./pattern.ts";
-import { initPrompt, initWordIds, promptShapes, type PromptShape } from "./prompt.ts";
+import { initPrompt, initWordIds, type PromptShape, promptShapes } from "./prompt.ts";
 
 /** Options of the soft-prompt method: the loop's, the template with soft slots, the verbalizer, the prompt's. */
 export interface SoftPromptOptions extends LoopOptions, Pick<PromptShape, "promptEncoder"> {
@@ -86,12 +86,23 @@ type ResolvedOptions = SoftPromptOptions & PromptShape;
  */
 function softTemplate(o: SoftPromptOptions): Template {
   const t = parseTemplate(o.template, { softSlots: true });
-  if (t.soft === 0) throw new InputError(`template "${o.template}" has no soft slot ${SOFT_SLOT}; write one where the trained vectors go`, { field: "template" });
+  if (t.soft === 0) {
+    throw new InputError(`template "${o.template}" has no soft slot ${SOFT_SLOT}; write one where the trained vectors go`, {
+      field: "template",
+    });
+  }
   const P = o.promptLength ?? t.soft;
-  checkOption("promptLength", P, (v) => Number.isInteger(v) && v >= 1 && v <= 128, `an integer in [1, 128] (the soft vectors of ${SOFT_SLOT})`);
+  checkOption(
+    "promptLength",
+    P,
+    (v) => Number.isInteger(v) && v >= 1 && v <= 128,
+    `an integer in [1, 128] (the soft vectors of ${SOFT_SLOT})`,
+  );
   if (t.soft === P) return t;
   if (t.soft !== 1) {
-    throw new InputError(`${P}, but template "${o.template}" has ${t.soft} soft slots; write one ${SOFT_SLOT} to expand, or ${P}`, { field: "promptLength" });
+    throw new InputError(`${P}, but template "${o.template}" has ${t.soft} soft slots; write one ${SOFT_SLOT} to expand, or ${P}`, {
+      field: "promptLength",
+    });
   }
   return expandSoftSlot(t, P);
 }
@@ -100,14 +111,22 @@ function softTemplate(o: SoftPromptOptions): Template {
 function resolve(model: ModelFolder, labels: readonly string[], options: Partial<SoftPromptOptions>, inputs?: InputKind) {
   const given = { ...SOFT_PROMPT_DEFAULTS, ...options };
   if (options.lr === undefined && given.trainBackbone) given.lr = BACKBONE_LR;
-  if (typeof given.trainBackbone !== "boolean") throw new InputError(`must be true or false, got ${JSON.stringify(given.trainBackbone)}`, { field: "trainBackbone" });
+  if (typeof given.trainBackbone !== "boolean") {
+    throw new InputError(`must be true or false, got ${JSON.stringify(given.trainBackbone)}`, { field: "trainBackbone" });
+  }
   if (given.promptEncoder !== "none" && given.promptEncoder !== "mlp") {
     throw new InputError(`must be "none" or "mlp", got ${JSON.stringify(given.promptEncoder)}`, { field: "promptEncoder" });
   }
-  if (typeof given.initWords !== "string") throw new InputError(`must be a string (empty: random), got ${JSON.stringify(given.initWords)}`, { field: "initWords" });
+  if (typeof given.initWords !== "string") {
+    throw new InputError(`must be a string (empty: random), got ${JSON.stringify(given.initWords)}`, { field: "initWords" });
+  }
   checkLoopOptions(given, model.config.max_position_embeddings);
   const template = softTemplate(given);
-  const o: ResolvedOptions = { ...given, promptLength: template.soft, encoderHiddenSize: given.encoderHiddenSize ?? model.config.hidden_size };
+  const o: ResolvedOptions = {
+    ...given,
+    promptLength: template.soft,
+    encoderHiddenSize: given.encoderHiddenSize ?? model.config.hidden_size,
+  };
   checkOption("encoderHiddenSize", o.encoderHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   initWordIds(model.tokenizer, o.initWords, o.promptLength);
   if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
@@ -129,7 +148,9 @@ class SoftPrompt implements Method {
     const { model, labels } = this, { o, template, verbalizer } = this.resolved;
     const prompt = initPrompt(model, o, o.seed);
     // A trained backbone is a copy: the loaded model stays as it was for the next run.
-    const backbone: TensorMap = o.trainBackbone ? new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }])) : model.weights;
+    const backbone: TensorMap = o.trainBackbone
+      ? new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]))
+      : model.weights;
     const weights = new Map([...backbone, ...prompt]);
     const params = o.trainBackbone ? weights : prompt;
     const pattern = new PromptPattern(model, template, verbalizer, weights, (n) => params.has(n), o);
@@ -160,7 +181,12 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     // The committed comparison grids hold no soft-prompt cells yet; the stage-2 ladder grid is its home.
     inComparisons: false,
   },
-  sweeps: [{ param: "promptLength", figure: "prompt_length", title: "Soft prompt: accuracy vs prompt length", axisTitle: "prompt length (soft vectors at the input)" }],
+  sweeps: [{
+    param: "promptLength",
+    figure: "prompt_length",
+    title: "Soft prompt: accuracy vs prompt length",
+    axisTitle: "prompt length (soft vectors at the input)",
+  }],
   defaults: SOFT_PROMPT_DEFAULTS,
   create(model, labels, options = {}, inputs = "text") {
     return new SoftPrompt(model, labels, resolve(model, labels, options, inputs));
@@ -181,7 +207,9 @@ export async function loadSoftPrompt(dir: string, model: ModelFolder) {
   for (const [name, shape] of promptShapes(model.config.hidden_size, o)) {
     const t = tensors.get(name);
     if (!t || t.shape.join() !== shape.join()) {
-      throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, { file: `${dir}/weights.safetensors` });
+      throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, {
+        file: `${dir}/weights.safetensors`,
+      });
     }
   }
   const weights = new Map([...model.weights, ...tensors]);
