@@ -76,6 +76,7 @@ Deno.test("ladder: one mean ± std per rung and K against trained weights, in th
   const caption = captionOf(spec)!;
   assert.match(caption.what, /prompting turns into fine-tuning/);
   assert.deepEqual(caption.flags, []);
+  assert.ok(means.every((m) => m.collapsed === false));
   const vega = compileChart(spec) as { marks?: unknown[] };
   assert.ok(vega.marks?.length);
   const svg = await renderSvg(spec);
@@ -87,7 +88,9 @@ Deno.test("ladder: collapsed runs and identical seeds are flagged in the caption
   const rows = ladderRows().map((r) =>
     r.label === LADDER_RUNGS[1] && r.k === 16 ? { ...r, accuracy: 0.5, predicted: { Negative: 0, Positive: 610 } } : r
   );
-  const flags = captionOf(ladderChart(rows))!.flags;
+  const spec = ladderChart(rows);
+  assert.deepEqual(part(spec, "mean").filter((m) => m.collapsed).map((m) => [m.method, m.K]), [[LADDER_RUNGS[1], "K = 16"]], "ringed");
+  const flags = captionOf(spec)!.flags;
   assert.equal(flags.length, 2);
   assert.match(flags[0], /^soft prompt, input, \[MASK\], P = 3 · K = 16: predictions collapsed onto one class in seeds 1–5/);
   assert.match(flags[1], /^soft prompt, input, \[MASK\], P = 3 · K = 16: all 5 seeds scored exactly the same/);

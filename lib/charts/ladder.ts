@@ -9,6 +9,7 @@ import { LADDER_RUNGS } from "../experiments/presets.ts";
 import { finetune } from "../methods/classifier/finetune.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
+import { collapseOf } from "../eval/collapse.ts";
 import { collapseFlags, identicalSeedFlags } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
@@ -37,7 +38,8 @@ function rungIndex(name: string, zeroShot: boolean): number {
 /**
  * Mean test accuracy (± 1 sample std over seeds) against trained weights (symmetric-log axis, so the discrete
  * prompt's zero-shot cells, which train nothing, sit at 0), one point per rung and K (shape), each rung labelled
- * at its point of the largest K, fine-tuning's mean per K as a dashed ceiling, the chance level.
+ * at its point of the largest K, fine-tuning's mean per K as a dashed ceiling, the chance level; a ring marks a mean
+ * with runs collapsed onto one class, which the caption names.
  */
 export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as a ladder: accuracy vs trained weights" } = {}): ChartSpec {
   const rows = chartRows(allRows).sort((a, b) =>
@@ -45,7 +47,9 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
   );
   const ctx = chartContext(rows);
   const points = rows.map((r) => ({ method: methodName(r), K: kOf(r), params: r.trainableParams, accuracy: r.accuracy }));
-  const means = meansWithBand(points, ["method", "K", "params"], "accuracy");
+  const collapsed = new Set(rows.filter((r) => collapseOf(r)).map((r) => `${methodName(r)} · ${kOf(r)}`));
+  const means = meansWithBand(points, ["method", "K", "params"], "accuracy")
+    .map((m) => ({ ...m, collapsed: collapsed.has(`${m.method} · ${m.K}`) }));
   const ks = [...new Set(points.map((p) => p.K))];
   // One label per rung, at its point of the largest K (the last in row order).
   // Labels of points in the top decade go to their left, so they stay inside the plot.
@@ -96,6 +100,11 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
       mark: { type: "point", filled: true, size: 80, opacity: 0.9 },
       encoding: { x, y: { field: "mean", type: "quantitative" }, color, shape, tooltip },
     },
+    {
+      transform: [...onlyPart("mean"), { filter: "datum.collapsed" }],
+      mark: { type: "point", shape: "circle", filled: false, size: 320, color: "black", strokeWidth: 1.5 },
+      encoding: { x, y: { field: "mean", type: "quantitative" } },
+    },
     ...[false, true].map((left) => ({
       transform: [...onlyPart("label"), { filter: `datum.left === ${left}` }],
       mark: { type: "text", align: left ? "right" : "left", dx: left ? -9 : 9, dy: -6, fontSize: 10 },
@@ -105,7 +114,11 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
   ];
   const lines = [
     `${seedsText(ctx)} per point · bar: ${STD_BAND} · colour: rung · shape: K`,
-    `dashed: fine-tuning's mean (the ceiling)${chance ? ` · dotted: chance = 1/${ctx.classes}` : ""}`,
+    [
+      "dashed: fine-tuning's mean (the ceiling)",
+      chance ? `dotted: chance = 1/${ctx.classes}` : "",
+      collapsed.size ? "ring: a mean with runs collapsed onto one class (caption)" : "",
+    ].filter(Boolean).join(" · "),
   ];
   const caption: Caption = {
     what: "The article's stage 2 as a ladder: mean test accuracy against the number of trained weights (symmetric-log axis; the " +
