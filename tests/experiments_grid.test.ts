@@ -6,10 +6,12 @@ import { loadGrid } from "../lib/experiments/grid.ts";
 import {
   comparisonGrid,
   discretePromptGrid,
+  ladderGrid,
   modelSizeGrid,
   pairComparisonGrid,
   pairPromptGrid,
   ptuningGrid,
+  softPromptLengthGrid,
 } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
@@ -191,6 +193,9 @@ Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both 
     pairPromptGrid("full"),
     ptuningGrid("full", { max_position_embeddings: 128 }),
     modelSizeGrid("full"),
+    ladderGrid("full", "eprstmt"),
+    ladderGrid("full", "bustm"),
+    softPromptLengthGrid("full"),
   ];
   for (const preset of presets) {
     const file = await loadGrid(new URL(`../grids/${preset.name}.json`, import.meta.url).pathname);

@@ -8,6 +8,7 @@ import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
 import { finetune } from "../methods/classifier/finetune.ts";
 import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import { pet } from "../methods/pet/pet.ts";
+import { softPrompt } from "../methods/soft_prompt/soft_prompt.ts";
 import { getMethod, methods } from "../methods/registry.ts";
 import type { BertConfig } from "../model/config.ts";
 import type { Budget } from "./setup.ts";
@@ -121,4 +122,60 @@ export function pairComparisonGrid(b: Budget): Grid {
  */
 export function modelSizeGrid(b: Budget): Grid {
   return { ...sampled("model_size", b, { ci: [4, 8], full: [4, 16, 64] }), methods: everyMethod(b, { zeroShot: false }) };
+}
+
+/** The stage-2 ladder's grid name (`stage2_ladder-<dataset>`), which `figuresFor` draws the ladder figure for. */
+export const LADDER_GRID = "stage2_ladder";
+
+/**
+ * The rungs of the stage-2 ladder, in the article's order, each one option away from the last: the discrete
+ * prompt (PET, zero-shot and trained), P trained vectors at the input read at [MASK] (P = 3, then 20), the same
+ * P = 20 vectors at every layer, then read at [CLS] instead of [MASK] (P-tuning v2), and fine-tuning.
+ */
+export const LADDER_RUNGS = [
+  "PET",
+  "soft prompt, input, [MASK], P = 3",
+  "soft prompt, input, [MASK], P = 20",
+  "deep prompt, [MASK], P = 20",
+  "deep prompt, [CLS], P = 20 (P-tuning v2)",
+  "fine-tuning",
+] as const;
+
+/** A soft-prompt template with one `[P]` before the mask, single texts or pairs (the `pairs` preset's shape). */
+const SOFT_TEMPLATE = { text: "{text}，[P][MASK]", pairs: "{text}？[P][MASK]，{text_b}" };
+
+/**
+ * The stage-2 ladder on EPRSTMT (ci: the demo data) or BUSTM (pairs: PET's pair template and 是/不 everywhere),
+ * K = 16 and 64 with five seeds plus PET's zero-shot cells (ci: K = 4, one seed).
+ */
+export function ladderGrid(b: Budget, dataset: "eprstmt" | "bustm"): Grid {
+  const pairs = dataset === "bustm";
+  const verbalizer = pairs ? "yes-no" : "good-bad";
+  const soft = (promptLength: number) => ({ template: SOFT_TEMPLATE[pairs ? "pairs" : "text"], verbalizer, promptLength });
+  const deep = { prefixLength: 20, prefixDepth: "all" };
+  const [petRung, short, long, deepMask, deepCls, ft] = LADDER_RUNGS;
+  const k = { ci: [0, 4], full: [0, 16, 64] };
+  const protocol = pairs
+    ? { name: `${LADDER_GRID}-bustm`, dataset, protocol: { kind: "sampled" as const, k: k[b], seeds: SEEDS[b] } }
+    : sampled(LADDER_GRID, b, k);
+  return {
+    ...protocol,
+    methods: [
+      entry(pet.name, b, { label: petRung, ...PET_ZERO_SHOT }, pairs ? pet.presets.pairs : { template: "article", verbalizer }),
+      entry(softPrompt.name, b, { label: short }, soft(3)),
+      entry(softPrompt.name, b, { label: long }, soft(20)),
+      entry(ptuningV2.name, b, { label: deepMask }, { ...deep, head: "mask", verbalizer }),
+      entry(ptuningV2.name, b, { label: deepCls }, deep),
+      entry(finetune.name, b, { label: ft }),
+    ],
+  };
+}
+
+/** Beside P-tuning v2's prefix-length sweep: the input-layer soft prompt's length P = 1..64 at K = 16 (ci: 1, 4, 16 at K = 4). */
+export function softPromptLengthGrid(b: Budget): Grid {
+  const promptLength = b === "ci" ? [1, 4, 16] : [1, 2, 4, 8, 16, 32, 64];
+  return {
+    ...sampled("soft_prompt_length", b, { ci: [4], full: [16] }),
+    methods: [entry(softPrompt.name, b, { grid: { promptLength } }, { template: SOFT_TEMPLATE.text, verbalizer: "good-bad" })],
+  };
 }

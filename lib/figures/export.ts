@@ -10,6 +10,7 @@
  * @module
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
+import { ladderChart } from "../charts/ladder.ts";
 import { accuracyVsModelSize, type ModelSizes, modelSizes } from "../charts/model_size.ts";
 import { sweepChart } from "../charts/param_sensitivity.ts";
 import { captionMarkdown } from "../charts/caption.ts";
@@ -19,6 +20,7 @@ import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
+import { LADDER_GRID } from "../experiments/presets.ts";
 import { codeText } from "../experiments/provenance.ts";
 import type { ResultRow } from "../experiments/results.ts";
 import { pet } from "../methods/pet/pet.ts";
@@ -27,7 +29,7 @@ import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /**
- * Chart name → spec for each chart `rows` have data for. `sizes` gives the sizes of models whose rows record
+ * Chart name → spec for each chart `rows` have data for; the ladder for rows of a stage-2 ladder grid. `sizes` gives the sizes of models whose rows record
  * none (`lookUpModelSizes`); accuracy against model size is drawn when the rows span more than one size.
  */
 export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as ModelSizes } = {}): Map<string, ChartSpec> {
@@ -45,6 +47,7 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
   if (swept(pet.name, "template") || swept(pet.name, "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
   if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
   if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
+  if (rows.some((r) => r.grid.startsWith(`${LADDER_GRID}-`))) figures.set("ladder", ladderChart(rows));
   if (new Set(modelSizes(rows, sizes).values()).size > 1) figures.set("accuracy_vs_model_size", accuracyVsModelSize(rows, { sizes }));
   return figures;
 }
