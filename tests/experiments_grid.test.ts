@@ -4,6 +4,8 @@ import { expandGrid, type Grid, parseGrid, parseShard, shardCells } from "../lib
 import { type CellRunner, finishedRows, runGrid } from "../lib/experiments/grid_run.ts";
 import { loadGrid } from "../lib/experiments/grid.ts";
 import {
+  BENCHMARK_TASKS,
+  benchmarkGrid,
   comparisonGrid,
   discretePromptGrid,
   ladderGrid,
@@ -196,6 +198,7 @@ Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both 
     ladderGrid("full", "eprstmt"),
     ladderGrid("full", "bustm"),
     softPromptLengthGrid("full"),
+    ...BENCHMARK_TASKS.map((task) => benchmarkGrid("full", task)),
   ];
   for (const preset of presets) {
     const file = await loadGrid(new URL(`../grids/${preset.name}.json`, import.meta.url).pathname);

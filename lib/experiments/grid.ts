@@ -250,6 +250,8 @@ export function expandGrid(grid: Grid): Cell[] {
         cells.push({ key: canonicalJson(id), method: m.method, label, dataset: id.dataset, params, ...c });
       };
       if (grid.protocol.kind === "fewclue") {
+        // Zero-shot trains nothing, so it is one cell scored on the test set, not one per split.
+        if (m.zeroShot) add({ options: { ...base, ...m.zeroShot }, protocol: "fewclue", k: null, seed: null, index: null, zeroShot: true });
         for (const index of grid.protocol.indices) add({ options: base, protocol: "fewclue", k: null, seed: null, index, zeroShot: false });
         continue;
       }

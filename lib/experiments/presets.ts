@@ -124,6 +124,34 @@ export function modelSizeGrid(b: Budget): Grid {
   return { ...sampled("model_size", b, { ci: [4, 8], full: [4, 16, 64] }), methods: everyMethod(b, { zeroShot: false }) };
 }
 
+/** The FewCLUE benchmark's grid name (`fewclue_benchmark-<task>`), whose rows across tasks get the benchmark figures. */
+export const BENCHMARK_GRID = "fewclue_benchmark";
+
+/**
+ * FewCLUE's tasks the benchmark runs, easy sentiment and paraphrase first: single texts (EPRSTMT, and the
+ * many-class IFLYTEK and CSLDCP), pairs (BUSTM, CSL's abstract and keywords, CLUEWSC's sentence and spans) and
+ * multiple choice (CHID).
+ */
+export const BENCHMARK_TASKS = ["eprstmt", "bustm", "csl", "cluewsc", "iflytek", "csldcp", "chid"] as const;
+
+/** The tasks a notebook's benchmark runs at each budget: two at ci (an easy binary pair task and the 119-class one). */
+export function benchmarkTasks(b: Budget): readonly (typeof BENCHMARK_TASKS)[number][] {
+  return b === "ci" ? ["cluewsc", "iflytek"] : BENCHMARK_TASKS;
+}
+
+/**
+ * 07: every method of the comparisons (PET also zero-shot) on FewCLUE's official splits of `task` (ci: split 0),
+ * with the task's own prompts (`Task.prompt`) where it has them and the pair presets on BUSTM.
+ */
+export function benchmarkGrid(b: Budget, task: (typeof BENCHMARK_TASKS)[number]): Grid {
+  return {
+    name: `${BENCHMARK_GRID}-${task}`,
+    dataset: task,
+    protocol: { kind: "fewclue", indices: b === "ci" ? [0] : [0, 1, 2, 3, 4] },
+    methods: everyMethod(b, { zeroShot: true, pairs: task === "bustm" }),
+  };
+}
+
 /** The stage-2 ladder's grid name (`stage2_ladder-<dataset>`), which `figuresFor` draws the ladder figure for. */
 export const LADDER_GRID = "stage2_ladder";
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
+import { benchmarkMarkdown, benchmarkTable, difficultyChart } from "../charts/benchmark.ts";
 import { ladderChart } from "../charts/ladder.ts";
 import { accuracyVsModelSize, type ModelSizes, modelSizes } from "../charts/model_size.ts";
 import { sweepChart } from "../charts/param_sensitivity.ts";
@@ -20,16 +21,18 @@ import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
-import { LADDER_GRID } from "../experiments/presets.ts";
+import { BENCHMARK_GRID, LADDER_GRID } from "../experiments/presets.ts";
 import { codeText } from "../experiments/provenance.ts";
 import type { ResultRow } from "../experiments/results.ts";
+import { finetune } from "../methods/classifier/finetune.ts";
 import { pet } from "../methods/pet/pet.ts";
 import { methods as registered } from "../methods/registry.ts";
 import { summaryMarkdown, summaryTable } from "../experiments/stats.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /**
- * Chart name → spec for each chart `rows` have data for; the ladder for rows of a stage-2 ladder grid. `sizes` gives the sizes of models whose rows record
+ * Chart name → spec for each chart `rows` have data for; the ladder for rows of a stage-2 ladder grid, the
+ * benchmark table and the difficulty chart for FewCLUE benchmark rows of several tasks. `sizes` gives the sizes of models whose rows record
  * none (`lookUpModelSizes`); accuracy against model size is drawn when the rows span more than one size.
  */
 export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as ModelSizes } = {}): Map<string, ChartSpec> {
@@ -48,8 +51,17 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
   if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
   if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
   if (rows.some((r) => r.grid.startsWith(`${LADDER_GRID}-`))) figures.set("ladder", ladderChart(rows));
+  if (isBenchmark(rows)) {
+    figures.set("benchmark_table", benchmarkTable(rows));
+    if (rows.some((r) => r.method === finetune.name)) figures.set("difficulty", difficultyChart(rows));
+  }
   if (new Set(modelSizes(rows, sizes).values()).size > 1) figures.set("accuracy_vs_model_size", accuracyVsModelSize(rows, { sizes }));
   return figures;
+}
+
+/** Whether `rows` are FewCLUE benchmark rows of more than one task (`grids/fewclue_benchmark-<task>.json`). */
+function isBenchmark(rows: readonly ResultRow[]): boolean {
+  return rows.some((r) => r.grid.startsWith(`${BENCHMARK_GRID}-`)) && new Set(rows.map((r) => r.dataset)).size > 1;
 }
 
 /** Options of {@link exportChart}. */
@@ -97,5 +109,10 @@ export async function exportFigures(
   const code = codeText(chartRows(rows));
   for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, { ...opts, code }));
   await writeFileAtomic(`${dir}/summary.md`, summaryMarkdown(summaryTable(rows)));
-  return [...written, `${dir}/summary.md`];
+  written.push(`${dir}/summary.md`);
+  if (isBenchmark(chartRows(rows))) {
+    await writeFileAtomic(`${dir}/benchmark_table.md`, benchmarkMarkdown(rows));
+    written.push(`${dir}/benchmark_table.md`);
+  }
+  return written;
 }

@@ -1,0 +1,278 @@
+/**
+ * The FewCLUE benchmark (`grids/fewclue_benchmark-<task>.json`): every method over each task's five official
+ * splits, drawn two ways. The table gives each method's mean accuracy per task beside the task's majority-class
+ * share; the difficulty chart reads the article's last claim, that on hard tasks few-shot prompting falls far
+ * below fine-tuning on a few labels, as each method's gap to fine-tuning with the tasks ordered from the one
+ * fine-tuning finds easiest to the one it finds hardest.
+ * @module
+ */
+import type { ResultRow } from "../experiments/results.ts";
+import { finetune } from "../methods/classifier/finetune.ts";
+import { methods } from "../methods/registry.ts";
+import { collapseOf } from "../eval/collapse.ts";
+import { percent } from "../util/format.ts";
+import type { Caption } from "./caption.ts";
+import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
+import { collapseFlags } from "./degenerate.ts";
+import { methodColourEncoding, methodName, ZERO_SHOT_SUFFIX } from "./palette.ts";
+import { type ChartSpec, onlyPart, tagParts, topLevel } from "./spec.ts";
+
+/** One method on one task: mean accuracy (± sample std) over its runs and how many of them collapsed. */
+export interface BenchmarkCell {
+  task: string;
+  method: string;
+  mean: number;
+  std: number | null;
+  n: number;
+  collapsed: number;
+}
+
+/** A task of the benchmark: its majority-class share and fine-tuning's chance-normalised accuracy on it. */
+export interface BenchmarkTask {
+  task: string;
+  /** Accuracy of always answering the test set's most frequent class (from the runs' confusion matrices). */
+  majority: number;
+  /**
+   * (fine-tuning's mean − majority) / (1 − majority): 1 when fine-tuning is perfect, 0 when it does no better
+   * than the majority answer; null when the task has no fine-tuning runs. Tasks are ordered by it, easiest first.
+   */
+  headroom: number | null;
+}
+
+/** Cells and tasks of the benchmark, tasks easiest first, methods zero-shot first and fine-tuning last. */
+export interface Benchmark {
+  tasks: BenchmarkTask[];
+  methods: string[];
+  cells: BenchmarkCell[];
+}
+
+/** The accuracy of always answering a row's most frequent gold class; null without a confusion matrix. */
+function majorityShare(r: ResultRow): number | null {
+  if (!r.confusion) return null;
+  const gold = r.confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const n = gold.reduce((a, b) => a + b, 0);
+  return n ? Math.max(...gold) / n : null;
+}
+
+/** Order of a method name: zero-shot series first, then registration order, fine-tuning (the reference) last. */
+function methodRank(name: string): number {
+  const registered = [...methods.values()].map((m) => m.display.name);
+  const base = name.endsWith(ZERO_SHOT_SUFFIX) ? name.slice(0, -ZERO_SHOT_SUFFIX.length) : name;
+  const i = registered.indexOf(base);
+  const order = i < 0 ? registered.length : i;
+  if (base === finetune.display.name) return 2 * registered.length + 2;
+  return name.endsWith(ZERO_SHOT_SUFFIX) ? order : registered.length + 1 + order;
+}
+
+/** Summarise benchmark rows (several tasks, one or more methods each) per task and method. */
+export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
+  const rows = chartRows(allRows);
+  const cells = meansWithBand(
+    rows.map((r) => ({ task: r.dataset, method: methodName(r), accuracy: r.accuracy, collapsed: collapseOf(r) ? 1 : 0 })),
+    ["task", "method"],
+    "accuracy",
+  ).map(({ task, method, mean, std, n }) => ({
+    task,
+    method,
+    mean,
+    std,
+    n,
+    collapsed: rows.filter((r) => r.dataset === task && methodName(r) === method && collapseOf(r)).length,
+  }));
+  const ft = finetune.display.name;
+  const tasks = [...new Set(rows.map((r) => r.dataset))].map((task) => {
+    const shares = rows.filter((r) => r.dataset === task).map(majorityShare).filter((s): s is number => s !== null);
+    const majority = shares.length ? Math.max(...shares) : 0;
+    const tuned = cells.find((c) => c.task === task && c.method === ft);
+    return { task, majority, headroom: tuned ? (tuned.mean - majority) / (1 - majority) : null };
+  }).sort((a, b) => (b.headroom ?? -Infinity) - (a.headroom ?? -Infinity));
+  const names = [...new Set(cells.map((c) => c.method))].sort((a, b) => methodRank(a) - methodRank(b));
+  return { tasks, methods: names, cells };
+}
+
+/** "71.3 ± 2.1 ⚠2": a cell's text in the table. */
+function cellText(c: BenchmarkCell): string {
+  return `${percent(c.mean)}${c.std !== null ? ` ± ${percent(c.std)}` : ""}${c.collapsed ? ` ⚠${c.collapsed}` : ""}`;
+}
+
+/** Runs per cell and what they are: "5 FewCLUE splits (0–4) per cell". */
+function runsLine(rows: readonly ResultRow[], b: Benchmark): string {
+  const ctx = chartContext(rows);
+  const ns = [...new Set(b.cells.map((c) => c.n))].sort((x, y) => x - y);
+  return `${ns.length > 1 ? `${ns[0]}–${ns[ns.length - 1]}` : ns[0]} run(s) per cell: ${ctx.seedKind}s ${formatRange(ctx.seeds)}` +
+    " (zero-shot: one run per split scored)";
+}
+
+/** The data line both charts share: tasks, model(s), test split. */
+function dataText(rows: readonly ResultRow[], b: Benchmark): string {
+  const ctx = chartContext(rows);
+  return `FewCLUE ${b.tasks.map((t) => t.task).join(", ")}; each run scored on its task's test_public; model${
+    ctx.models.length > 1 ? "s" : ""
+  } ${ctx.models.join(", ")}`;
+}
+
+/** The caption notes both charts carry for collapsed runs. */
+function flagsOf(rows: readonly ResultRow[]): string[] {
+  return collapseFlags(chartRows(rows), (r) => `${r.dataset} · ${methodName(r)}`);
+}
+
+const CELL = { width: 92, height: 30 };
+
+/**
+ * The benchmark as a table: one column per task (easiest for fine-tuning first), one row per method and a
+ * first row with the task's majority-class share; each cell the mean accuracy ± sample std over splits, ⚠n where
+ * n runs collapsed onto one class, coloured by its distance from the majority share (grey: no better).
+ */
+export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
+  const rows = chartRows(allRows);
+  const b = benchmarkOf(rows);
+  const majorityRow = "majority class";
+  const values = [
+    ...b.tasks.map((t) => ({ task: t.task, method: majorityRow, above: 0, text: percent(t.majority) })),
+    ...b.cells.map((c) => ({
+      task: c.task,
+      method: c.method,
+      above: c.mean - (b.tasks.find((t) => t.task === c.task)?.majority ?? 0),
+      text: cellText(c),
+    })),
+  ];
+  const x = { field: "task", type: "nominal", sort: b.tasks.map((t) => t.task), title: null, axis: { orient: "top", labelAngle: 0 } };
+  const y = { field: "method", type: "nominal", sort: [majorityRow, ...b.methods], title: null, axis: { labelLimit: 220 } };
+  const caption: Caption = {
+    what: "FewCLUE benchmark: mean test accuracy (%) ± sample std over the official splits, per task (columns, ordered by " +
+      "fine-tuning's chance-normalised accuracy, easiest first) and method (rows). The first row is the accuracy of always " +
+      "answering the task's most frequent test class; a cell's colour is its distance above (green) or below (red) that share. " +
+      "⚠n: n runs predicted one class for more than 90 % of the test set, or scored a macro-F1 no better than one class: their " +
+      "accuracy is that class's share.",
+    data: `${dataText(rows, b)}.`,
+    perPoint: `${runsLine(rows, b)}.`,
+    band: "± is the sample standard deviation (n − 1) over the runs of a cell.",
+    flags: flagsOf(rows),
+  };
+  return {
+    ...topLevel({
+      title: { text: "FewCLUE benchmark: accuracy per task and method", subtitle: [dataText(rows, b), runsLine(rows, b)] },
+      caption,
+    }),
+    data: { values },
+    width: CELL.width * b.tasks.length,
+    height: CELL.height * (b.methods.length + 1),
+    encoding: { x, y },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "white" },
+        encoding: {
+          color: {
+            field: "above",
+            type: "quantitative",
+            title: "above majority",
+            scale: { scheme: "redyellowgreen", domainMid: 0, domain: [-0.3, 0.3], clamp: true },
+            legend: { format: "+.0%" },
+          },
+        },
+      },
+      { mark: { type: "text", fontSize: 11 }, encoding: { text: { field: "text" } } },
+    ],
+  } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
+}
+
+/**
+ * The article's difficulty claim: each method's mean accuracy minus fine-tuning's on the same task (percentage
+ * points, ± its sample std over splits), tasks on the x axis from the one fine-tuning finds easiest to the
+ * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs.
+ */
+export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
+  const rows = chartRows(allRows);
+  const b = benchmarkOf(rows);
+  const ft = finetune.display.name;
+  const tuned = new Map(b.cells.filter((c) => c.method === ft).map((c) => [c.task, c.mean]));
+  const order = b.tasks.filter((t) => t.headroom !== null);
+  const taskLabel = (t: BenchmarkTask) => `${t.task} (${percent(t.headroom!, 0)} %)`;
+  const labelOf = new Map(order.map((t) => [t.task, taskLabel(t)]));
+  const gaps = b.cells.filter((c) => c.method !== ft && tuned.has(c.task)).map((c) => ({
+    task: labelOf.get(c.task)!,
+    method: c.method,
+    gap: c.mean - tuned.get(c.task)!,
+    low: c.mean - (c.std ?? 0) - tuned.get(c.task)!,
+    high: c.mean + (c.std ?? 0) - tuned.get(c.task)!,
+    n: c.n,
+    collapsed: c.collapsed > 0,
+  }));
+  const present = [...new Set(gaps.map((g) => g.method))];
+  const color = methodColourEncoding(rows, present);
+  const x = {
+    field: "task",
+    type: "ordinal",
+    sort: order.map(taskLabel),
+    title: "task (fine-tuning's accuracy above the majority share, as a fraction of what is left: easiest first)",
+    axis: { labelAngle: -30 },
+  };
+  const y = { field: "gap", type: "quantitative", title: "accuracy − fine-tuning's (percentage points)", axis: { format: "+.0%" } };
+  const caption: Caption = {
+    what: "The article's difficulty claim: each method's mean test accuracy minus fine-tuning's on the same task and splits, " +
+      "tasks ordered by how much of the way from the majority-class share to 100 % fine-tuning gets (in brackets), from the " +
+      "easiest to the hardest. Below the zero line a method falls short of fine-tuning on a few labels; the claim reads as the " +
+      "gaps of the prompting methods growing to the right.",
+    data: `${dataText(rows, b)}.`,
+    perPoint: `${runsLine(rows, b)}.`,
+    band: "sample std (n − 1) of the method's accuracy over the runs, as a vertical bar around the gap.",
+    flags: flagsOf(rows),
+  };
+  const values = tagParts({ gap: gaps, zero: [{ zero: 0 }] });
+  return {
+    ...topLevel({
+      title: {
+        text: "FewCLUE: gap to fine-tuning as tasks get harder",
+        subtitle: [dataText(rows, b), runsLine(rows, b), "zero line: fine-tuning · ring: a mean with collapsed runs (caption)"],
+      },
+      caption,
+    }),
+    data: { values },
+    width: Math.max(360, 80 * order.length),
+    height: 300,
+    layer: [
+      {
+        transform: onlyPart("zero"),
+        mark: { type: "rule", color: "#444", strokeDash: [6, 4] },
+        encoding: { y: { field: "zero", type: "quantitative" } },
+      },
+      { transform: onlyPart("gap"), mark: { type: "line", opacity: 0.6 }, encoding: { x, y, color } },
+      {
+        transform: onlyPart("gap"),
+        mark: { type: "rule", strokeWidth: 1.5 },
+        encoding: { x, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color },
+      },
+      {
+        transform: onlyPart("gap"),
+        mark: { type: "point", filled: true, size: 70 },
+        encoding: {
+          x,
+          y,
+          color,
+          tooltip: [{ field: "task" }, { field: "method" }, { field: "gap", format: "+.1%" }, { field: "n" }],
+        },
+      },
+      {
+        transform: [...onlyPart("gap"), { filter: "datum.collapsed" }],
+        mark: { type: "point", shape: "circle", filled: false, size: 260, color: "black" },
+        encoding: { x, y },
+      },
+    ],
+  } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
+}
+
+/** The benchmark table as Markdown (README, notebooks): one row per method, one column per task, ⚠n as in the chart. */
+export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
+  const b = benchmarkOf(allRows);
+  const cell = (task: string, method: string) => {
+    const c = b.cells.find((x) => x.task === task && x.method === method);
+    return c ? cellText(c) : "—";
+  };
+  const lines = [
+    `| method | ${b.tasks.map((t) => t.task).join(" | ")} |`,
+    `|---|${b.tasks.map(() => "---|").join("")}`,
+    `| majority class | ${b.tasks.map((t) => percent(t.majority)).join(" | ")} |`,
+    ...b.methods.map((m) => `| ${m} | ${b.tasks.map((t) => cell(t.task, m)).join(" | ")} |`),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart } from "../lib/charts/benchmark.ts";
+import { captionOf } from "../lib/charts/caption.ts";
+import { renderSvg } from "../lib/charts/render.ts";
+import { expandGrid } from "../lib/experiments/grid.ts";
+import { benchmarkGrid } from "../lib/experiments/presets.ts";
+import type { ResultRow } from "../lib/experiments/results.ts";
+import { exportFigures, figuresFor } from "../lib/figures/export.ts";
+
+/** Gold class counts of each synthetic task's test set: EPRSTMT-like unbalanced, CSL balanced, CLUEWSC unbalanced. */
+const GOLD: Record<string, [number, number]> = { eprstmt: [400, 210], csl: [500, 500], cluewsc: [600, 376] };
+
+/** Mean accuracy per task and method (display name); splits spread it by ±1 point. */
+const ACCURACY: Record<string, Record<string, number>> = {
+  eprstmt: { "fine-tuning": 0.85, PET: 0.8, AutoPrompt: 0.7, "P-tuning v2": 0.75, "PET (zero-shot)": 0.7 },
+  csl: { "fine-tuning": 0.6, PET: 0.52, AutoPrompt: 0.51, "P-tuning v2": 0.55, "PET (zero-shot)": 0.5 },
+  cluewsc: { "fine-tuning": 0.62, PET: 0.6, AutoPrompt: 0.58, "P-tuning v2": 0.61, "PET (zero-shot)": 0.55 },
+};
+
+const DISPLAY: Record<string, string> = { finetune: "fine-tuning", pet: "PET", autoprompt: "AutoPrompt", "ptuning-v2": "P-tuning v2" };
+
+/** A binary confusion matrix with gold counts `gold` and (close to) accuracy `a`: errors split over the classes. */
+function confusionFor([g0, g1]: [number, number], a: number): number[][] {
+  const wrong = Math.round((1 - a) * (g0 + g1));
+  const w0 = Math.min(g0, Math.ceil(wrong / 2)), w1 = wrong - w0;
+  return [[g0 - w0, w0], [w1, g1 - w1]];
+}
+
+/**
+ * Synthetic rows of the benchmark grids of three tasks (no training). CSL's zero-shot PET answers one class for
+ * every row (collapsed: its accuracy is the class share, 50 %).
+ */
+function benchmarkRows(): ResultRow[] {
+  return Object.keys(GOLD).flatMap((task) => {
+    const grid = benchmarkGrid("full", task as "eprstmt");
+    return expandGrid(grid).map((c) => {
+      const name = c.zeroShot ? "PET (zero-shot)" : DISPLAY[c.method];
+      const gold = GOLD[task];
+      const collapsed = task === "csl" && c.zeroShot;
+      const a = ACCURACY[task][name] + (c.zeroShot ? 0 : (c.index! - 2) / 100);
+      const confusion = collapsed ? [[gold[0], 0], [gold[1], 0]] : confusionFor(gold, a);
+      const n = gold[0] + gold[1];
+      const accuracy = (confusion[0][0] + confusion[1][1]) / n;
+      return {
+        ...c,
+        grid: grid.name,
+        split: c.zeroShot ? "zero_shot" : `split_${c.index}`,
+        accuracy,
+        macroF1: collapsed ? 1 / 3 : accuracy,
+        confusion,
+        labels: ["a", "b"],
+        predicted: { a: confusion[0][0] + confusion[1][0], b: confusion[0][1] + confusion[1][1] },
+        n,
+        trainSize: 32,
+        trainableParams: 10,
+        steps: 10,
+        bestStep: 10,
+        wallSeconds: 1,
+        losses: [],
+        dev: [],
+        model: { name: "m", fingerprint: "f" },
+        dataFingerprint: "d",
+        notes: [],
+        finishedAt: "",
+      };
+    });
+  });
+}
+
+Deno.test("benchmark grids: every method on the five official splits, PET's zero-shot once per task", () => {
+  const cells = expandGrid(benchmarkGrid("full", "csl"));
+  assert.equal(cells.filter((c) => c.zeroShot).length, 1, "zero-shot trains nothing: one cell, not one per split");
+  for (const m of ["finetune", "pet", "autoprompt", "ptuning-v2"]) {
+    assert.deepEqual(cells.filter((c) => c.method === m && !c.zeroShot).map((c) => c.index), [0, 1, 2, 3, 4], m);
+  }
+});
+
+Deno.test("benchmark: majority share from the confusion matrices, tasks ordered by fine-tuning's chance-normalised accuracy", () => {
+  const b = benchmarkOf(benchmarkRows());
+  assert.deepEqual(b.tasks.map((t) => t.task), ["eprstmt", "csl", "cluewsc"], "easiest for fine-tuning first");
+  const eprstmt = b.tasks[0];
+  assert.ok(Math.abs(eprstmt.majority - 400 / 610) < 1e-12);
+  const ft = b.cells.find((c) => c.task === "eprstmt" && c.method === "fine-tuning")!;
+  assert.ok(Math.abs(eprstmt.headroom! - (ft.mean - 400 / 610) / (1 - 400 / 610)) < 1e-12);
+  assert.equal(ft.n, 5);
+  assert.equal(b.methods[0], "PET (zero-shot)", "zero-shot first");
+  assert.equal(b.methods.at(-1), "fine-tuning", "fine-tuning, the reference, last");
+  const collapsed = b.cells.filter((c) => c.collapsed);
+  assert.deepEqual(collapsed.map((c) => [c.task, c.method, c.collapsed]), [["csl", "PET (zero-shot)", 1]]);
+});
+
+Deno.test("benchmark table: majority row, mean ± std per cell, ⚠ on collapsed runs, caption names them", async () => {
+  const rows = benchmarkRows();
+  const md = benchmarkMarkdown(rows);
+  const lines = md.trim().split("\n");
+  assert.equal(lines[0], "| method | eprstmt | csl | cluewsc |");
+  assert.match(lines[2], /^\| majority class \| 65\.6 \| 50\.0 \| 61\.5 \|$/);
+  const zeroShot = lines.find((l) => l.startsWith("| PET (zero-shot)"))!;
+  assert.match(zeroShot, /\| 50\.0 ⚠1 \|/, "the collapsed zero-shot run is marked, with no ± for one run");
+  const ft = lines.find((l) => l.startsWith("| fine-tuning"))!;
+  assert.match(ft, /\| 85\.\d ± 1\.\d \|/);
+  const spec = benchmarkTable(rows);
+  assert.ok(captionOf(spec)!.flags.some((f) => f.includes("csl") && f.includes("collapsed")));
+  assert.match(await renderSvg(spec), /<svg/);
+});
+
+Deno.test("difficulty: each method's gap to fine-tuning per task, tasks easiest first, collapsed means ringed", async () => {
+  const rows = benchmarkRows();
+  const spec = difficultyChart(rows);
+  const values = (spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values.filter((v) => v.part === "gap");
+  assert.ok(!values.some((v) => v.method === "fine-tuning"), "fine-tuning is the zero line, not a series");
+  const b = benchmarkOf(rows);
+  const mean = (task: string, method: string) => b.cells.find((c) => c.task === task && c.method === method)!.mean;
+  const csl = values.find((v) => String(v.task).startsWith("csl") && v.method === "PET")!;
+  assert.ok(Math.abs((csl.gap as number) - (mean("csl", "PET") - mean("csl", "fine-tuning"))) < 1e-12);
+  assert.deepEqual(values.filter((v) => v.collapsed).map((v) => [String(v.task).split(" ")[0], v.method]), [["csl", "PET (zero-shot)"]]);
+  assert.match(await renderSvg(spec), /<svg/);
+});
+
+Deno.test("figures: benchmark rows of several tasks get the table, the difficulty chart and benchmark_table.md", async () => {
+  const rows = benchmarkRows();
+  const names = [...figuresFor(rows).keys()];
+  assert.ok(names.includes("benchmark_table") && names.includes("difficulty"), names.join(", "));
+  assert.ok(!figuresFor(rows.filter((r) => r.dataset === "csl")).has("benchmark_table"), "one task: no benchmark table");
+  const dir = await Deno.makeTempDir();
+  try {
+    const written = await exportFigures(rows, dir);
+    assert.ok(written.includes(`${dir}/benchmark_table.md`));
+    assert.equal(await Deno.readTextFile(`${dir}/benchmark_table.md`), benchmarkMarkdown(rows));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
