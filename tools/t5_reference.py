@@ -28,7 +28,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
-from make_fixtures import write_json, write_safetensors  # noqa: E402
+from make_fixtures import added_tokens, write_json, write_safetensors  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 SENTINELS = 16
@@ -73,10 +73,7 @@ def tokenizer_json(pieces):
         "version": "1.0",
         "truncation": None,
         "padding": None,
-        "added_tokens": [
-            {"id": ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
-            for t in specials
-        ],
+        "added_tokens": added_tokens(ids, specials),
         "normalizer": {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
         "pre_tokenizer": metaspace,
         "post_processor": {
