@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { type DType, Graph, type TensorData, type Value } from "../lib/engine/graph.ts";
 import * as op from "../lib/engine/ops.ts";
-import { crossEntropy, gelu, geluTanh, linear } from "../lib/engine/layers.ts";
+import { crossEntropy, gelu, geluTanh, linear, rmsNorm } from "../lib/engine/layers.ts";
 import { gradcheck } from "../lib/engine/gradcheck.ts";
 import { Rng } from "../lib/util/rng.ts";
 
@@ -86,7 +86,7 @@ Deno.test("grad: reshape, transpose, concat, slice, expand", async () => {
   await check("expand", [{ name: "a", shape: [1, 3] }], ([a]) => op.expand(a, [4, 3]));
 });
 
-Deno.test("grad: softmax, log-softmax, layer norm, reductions", async () => {
+Deno.test("grad: softmax, log-softmax, layer norm, T5's RMS norm, reductions", async () => {
   await check("softmax", [{ name: "a", shape: [2, 3, 5] }], ([a]) => op.softmax(a, -1));
   await check("softmax_axis1", [{ name: "a", shape: [2, 3, 5] }], ([a]) => op.softmax(a, 1));
   await check("logsoftmax", [{ name: "a", shape: [3, 5] }], ([a]) => op.logSoftmax(a, -1));
@@ -98,6 +98,7 @@ Deno.test("grad: softmax, log-softmax, layer norm, reductions", async () => {
       dtype: "float32", // onnxruntime's LayerNormalization stashes statistics in float32 only
     },
   );
+  await check("rmsnorm", [{ name: "x", shape: [2, 3, 6] }, { name: "w", shape: [6] }], ([x, w]) => rmsNorm(x, w, 1e-6));
   await check("reducesum", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceSum(a, [0, 2]));
   await check("reducesum_keep", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceSum(a, [1], true));
   await check("reducemean", [{ name: "a", shape: [2, 3, 4] }], ([a]) => op.reduceMean(a, [2]));

@@ -68,3 +68,12 @@ export function crossEntropy(logits: Value, targets: Value, weights?: Value): Va
   if (!weights) return op.neg(op.reduceMean(picked, [0]));
   return op.neg(op.div(op.reduceSum(op.mul(picked, weights), [0]), op.reduceSum(weights, [0])));
 }
+
+/**
+ * T5's layer norm over the last axis: x / √(mean(x²) + eps) · weight, no mean subtraction and no bias
+ * (HF `T5LayerNorm`). Built from primitives, so its gradient is theirs.
+ */
+export function rmsNorm(x: Value, weight: Value, eps: number): Value {
+  const meanSquare = op.reduceMean(op.mul(x, x), [-1], true);
+  return op.mul(op.div(x, op.sqrt(op.add(meanSquare, x.graph.scalar(eps, x.dtype)))), weight);
+}
