@@ -313,3 +313,20 @@ export function sliceTo(x: Value, axis: number, start: number, end: Value, place
   const g = x.graph;
   return g.node("Slice", [x, g.ints([start], "starts"), end, g.ints([a], "axes")], [{ shape, dtype: x.dtype }])[0];
 }
+
+/**
+ * The integers start, start + 1, ..., limit − 1 (ONNX `Range`), from int64 scalars `start` and `limit` known at
+ * run time; `placeholderLength` is the length the builder checks against.
+ */
+export function range(start: Value, limit: Value, placeholderLength: number): Value {
+  for (const v of [start, limit]) if (v.rank !== 0 || v.dtype !== "int64") fail("Range", "start and limit must be int64 scalars", v);
+  const g = start.graph;
+  return g.node("Range", [start, limit, g.scalar(1, "int64")], [{ shape: [placeholderLength], dtype: "int64" }])[0];
+}
+
+/** `x` limited to [lo, hi] element-wise (ONNX `Clip`); no gradient rule (index arithmetic in exports). */
+export function clip(x: Value, lo: number, hi: number): Value {
+  if (lo > hi) fail("Clip", `empty range [${lo}, ${hi}]`, x);
+  const g = x.graph;
+  return single(x, "Clip", x.shape, x.dtype, {}, g.scalar(lo, x.dtype), g.scalar(hi, x.dtype));
+}

@@ -7,7 +7,9 @@
  *
  * The encoder and the decoder are built separately as well as together: greedy decoding runs the encoder once
  * and the decoder graph once per generated token, fed the encoder's states. Hidden states are 2-D rows
- * [B·L, d_model], so every projection is one GEMM.
+ * [B·L, d_model], so every projection is one GEMM. The stacks take their shapes from a {@link StackShapes}:
+ * fixed here, read at run time in the deployable graphs (`deploy_graph.ts`), which also feed the decoder a
+ * key/value cache.
  * @module
  */
 import type { Graph, Value } from "../../engine/graph.ts";
@@ -19,18 +21,41 @@ import { bucketTable } from "./relative_position.ts";
 import { attentionName, feedForwardName, LM_HEAD, relativeBiasName, SHARED } from "./weights.ts";
 
 /** Added to the attention logits of keys a query must not see; nothing of it survives the softmax. */
-const MASKED = -1e9;
+export const MASKED = -1e9;
 
 /** Dropout at one site of the graph (identity when not training). */
 export type Drop = (x: Value) => Value;
 
-/** What one stack needs besides its input: the model, its weights, the batch size and dropout. */
-interface StackContext {
+/** Reshape dimensions: sizes, `"batch"` for the batch size, and at most one -1 (inferred). */
+export type Dims = readonly (number | "batch")[];
+
+/**
+ * Where a stack's shapes come from: fixed when the graph is built (training, the runner) or read at run time
+ * (an export, any batch and lengths).
+ */
+export interface StackShapes {
+  /** `x` reshaped to `dims`. */
+  reshape(x: Value, dims: Dims): Value;
+  /**
+   * The self-attention bias of the stack: its relative-position bias (`table` [buckets, heads] gathered at the
+   * bucket of every query and key), with the causal mask added in the decoder; [1, heads, q, k] or [heads, q, k].
+   */
+  selfBias(table: Value): Value;
+}
+
+/** What one stack needs besides its input: the model, its weights, its shapes and dropout. */
+export interface StackContext {
   g: Graph;
   config: T5Config;
   param: ParamSource;
-  batch: number;
+  shapes: StackShapes;
   drop: Drop;
+}
+
+/** The self-attention keys and values of one decoder block [B, heads, length, d_kv]: the cache of past tokens. */
+export interface KeyValues {
+  key: Value;
+  value: Value;
 }
 
 /** The encoder's inputs and its last states. */
@@ -73,18 +98,23 @@ export interface T5Graph {
  * input is added.
  */
 export function buildT5(g: Graph, config: T5Config, param: ParamSource, shape: T5Shape & { train: boolean }): T5Graph {
+  const { batch: B, srcLen: S, tgtLen: T } = shape;
   const dropoutSeed = shape.train ? g.input("dropout_seed", [], "uint32") : undefined;
   let site = 0;
   const drop: Drop = (x) => (dropoutSeed ? dropout(x, config.dropout_rate, dropoutSeed, site++) : x);
-  const ctx = { g, config, param, batch: shape.batch, drop };
-  const encoder = encoderStack(ctx, shape.srcLen);
-  const decoder = decoderStack(ctx, shape.tgtLen, encoder.states, encoder.attentionMask, shape.srcLen);
+  const encoderCtx = { g, config, param, shapes: fixedShapes(config, B, S, "encoder"), drop };
+  const encoder = encoderStack(encoderCtx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]));
+  const decoderInputIds = g.input("decoder_input_ids", [B, T], "int64");
+  const decoderCtx = { ...encoderCtx, shapes: fixedShapes(config, B, T, "decoder") };
+  const decoder = decoderStack(decoderCtx, decoderInputIds, encoder.states, encoder.attentionMask);
   return { encoder, decoder, dropoutSeed };
 }
 
 /** Build the encoder alone (inference). */
 export function buildT5Encoder(g: Graph, config: T5Config, param: ParamSource, shape: Omit<T5Shape, "tgtLen">): T5EncoderGraph {
-  return encoderStack({ g, config, param, batch: shape.batch, drop: (x) => x }, shape.srcLen);
+  const { batch: B, srcLen: S } = shape;
+  const ctx = { g, config, param, shapes: fixedShapes(config, B, S, "encoder"), drop: (x: Value) => x };
+  return encoderStack(ctx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]));
 }
 
 /**
@@ -97,39 +127,68 @@ export function buildT5Decoder(
   param: ParamSource,
   shape: T5Shape,
 ): T5DecoderGraph & { encoderStates: Value; attentionMask: Value } {
-  const { batch: B, srcLen: S } = shape;
+  const { batch: B, srcLen: S, tgtLen: T } = shape;
   const encoderStates = g.input("encoder_states", [B * S, config.d_model]);
   const attentionMask = g.input("attention_mask", [B, S]);
-  const decoder = decoderStack({ g, config, param, batch: B, drop: (x) => x }, shape.tgtLen, encoderStates, attentionMask, S);
+  const ctx = { g, config, param, shapes: fixedShapes(config, B, T, "decoder"), drop: (x: Value) => x };
+  const decoder = decoderStack(ctx, g.input("decoder_input_ids", [B, T], "int64"), encoderStates, attentionMask);
   return { ...decoder, encoderStates, attentionMask };
 }
 
-function encoderStack(ctx: StackContext, S: number): T5EncoderGraph {
-  const { g, config, param, batch: B, drop } = ctx;
-  const inputIds = g.input("input_ids", [B, S], "int64");
-  const attentionMask = g.input("attention_mask", [B, S]);
-  const bias = op.add(positionBias(ctx, "encoder", S, S, true), paddingMask(attentionMask));
+/** Shapes fixed at build time: batch `B` and the stack's length `L` (bidirectional buckets in the encoder, causal in the decoder). */
+function fixedShapes(config: T5Config, B: number, L: number, stack: "encoder" | "decoder"): StackShapes {
+  return {
+    reshape: (x, dims) => op.reshape(x, dims.map((d) => (d === "batch" ? B : d))),
+    selfBias: (table) => {
+      const g = table.graph;
+      const buckets = bucketTable(L, L, stack === "encoder", config.relative_attention_num_buckets, config.relative_attention_max_distance);
+      const perPair = op.gather(table, g.constant(`${stack}_buckets`, buckets, [L * L]));
+      const bias = op.reshape(op.transpose(op.reshape(perPair, [L, L, config.num_heads]), [2, 0, 1]), [1, config.num_heads, L, L]);
+      if (stack === "encoder") return bias;
+      const causal = new Float32Array(L * L).map((_, i) => (i % L > Math.floor(i / L) ? MASKED : 0));
+      return op.add(bias, g.constant("causal_mask", causal, [1, 1, L, L]));
+    },
+  };
+}
+
+/** The encoder over `inputIds` [B, S] and its float `attentionMask` [B, S] (1 for tokens, 0 for padding). */
+export function encoderStack(ctx: StackContext, inputIds: Value, attentionMask: Value): T5EncoderGraph {
+  const { config, param, drop } = ctx;
+  const bias = op.add(ctx.shapes.selfBias(param(relativeBiasName("encoder"))), paddingMask(ctx, attentionMask));
   let h = drop(embed(ctx, inputIds));
   for (let i = 0; i < config.num_layers; i++) {
     const x = norm(ctx, `encoder.block.${i}.layer.0`, h);
-    h = op.add(h, drop(attention(ctx, attentionName("encoder", i), x, x, bias, S, S)));
+    h = op.add(h, drop(attention(ctx, attentionName("encoder", i), x, x, bias).out));
     h = op.add(h, drop(feedForward(ctx, feedForwardName("encoder", i), h)));
   }
   return { inputIds, attentionMask, states: drop(rmsNorm(h, param("encoder.final_layer_norm.weight"), config.layer_norm_epsilon)) };
 }
 
-function decoderStack(ctx: StackContext, T: number, encoderStates: Value, attentionMask: Value, S: number): T5DecoderGraph {
-  const { g, config, param, batch: B, drop } = ctx;
-  const decoderInputIds = g.input("decoder_input_ids", [B, T], "int64");
-  const causal = new Float32Array(T * T).map((_, i) => (i % T > Math.floor(i / T) ? MASKED : 0));
-  const selfBias = op.add(positionBias(ctx, "decoder", T, T, false), g.constant("causal_mask", causal, [1, 1, T, T]));
-  const crossBias = paddingMask(attentionMask);
+/**
+ * The decoder over `decoderInputIds` [B, T], attending to the encoder's `encoderStates` rows [B·S, d_model]
+ * where the float `attentionMask` [B, S] is 1. With `past` (one entry per block) the tokens continue a cached
+ * prefix: each block's self-attention runs over the past keys and values followed by the new ones, which come
+ * out as `present`.
+ */
+export function decoderStack(
+  ctx: StackContext,
+  decoderInputIds: Value,
+  encoderStates: Value,
+  attentionMask: Value,
+  past?: readonly KeyValues[],
+): T5DecoderGraph & { present: KeyValues[] } {
+  const { g, config, param, drop } = ctx;
+  const selfBias = ctx.shapes.selfBias(param(relativeBiasName("decoder")));
+  const crossBias = paddingMask(ctx, attentionMask);
+  const present: KeyValues[] = [];
   let h = drop(embed(ctx, decoderInputIds));
   for (let i = 0; i < config.num_decoder_layers; i++) {
     let x = norm(ctx, `decoder.block.${i}.layer.0`, h);
-    h = op.add(h, drop(attention(ctx, attentionName("decoder", i), x, x, selfBias, T, T)));
+    const self = attention(ctx, attentionName("decoder", i), x, x, selfBias, past?.[i]);
+    if (self.present) present.push(self.present);
+    h = op.add(h, drop(self.out));
     x = norm(ctx, `decoder.block.${i}.layer.1`, h);
-    h = op.add(h, drop(attention(ctx, attentionName("decoder", i, true), x, encoderStates, crossBias, T, S)));
+    h = op.add(h, drop(attention(ctx, attentionName("decoder", i, true), x, encoderStates, crossBias).out));
     h = op.add(h, drop(feedForward(ctx, feedForwardName("decoder", i), h)));
   }
   const states = drop(rmsNorm(h, param("decoder.final_layer_norm.weight"), config.layer_norm_epsilon));
@@ -137,41 +196,53 @@ function decoderStack(ctx: StackContext, T: number, encoderStates: Value, attent
   const logits = config.tie_word_embeddings
     ? linear(op.mul(states, g.scalar(config.d_model ** -0.5)), param(SHARED))
     : linear(states, param(LM_HEAD));
-  return { decoderInputIds, states, logits };
+  return { decoderInputIds, states, logits, present };
 }
 
 /** Token embeddings as rows [B·L, d_model]. */
 function embed(ctx: StackContext, ids: Value): Value {
-  return op.reshape(op.gather(ctx.param(SHARED), ids), [ids.size, ctx.config.d_model]);
+  return ctx.shapes.reshape(op.gather(ctx.param(SHARED), ids), [-1, ctx.config.d_model]);
 }
 
 function norm(ctx: StackContext, layer: string, h: Value): Value {
   return rmsNorm(h, ctx.param(`${layer}.layer_norm.weight`), ctx.config.layer_norm_epsilon);
 }
 
-/** The stack's relative-position bias [1, heads, q, k]: its table gathered at the buckets of every pair. */
-function positionBias(ctx: StackContext, stack: "encoder" | "decoder", q: number, k: number, bidirectional: boolean): Value {
-  const { g, config } = ctx;
-  const buckets = bucketTable(q, k, bidirectional, config.relative_attention_num_buckets, config.relative_attention_max_distance);
-  const perPair = op.gather(ctx.param(relativeBiasName(stack)), g.constant(`${stack}_buckets`, buckets, [q * k]));
-  return op.reshape(op.transpose(op.reshape(perPair, [q, k, config.num_heads]), [2, 0, 1]), [1, config.num_heads, q, k]);
-}
-
 /** [B, 1, 1, S] additive mask of the padding keys of a float [B, S] attention mask. */
-function paddingMask(mask: Value): Value {
+function paddingMask(ctx: StackContext, mask: Value): Value {
   const g = mask.graph;
-  return op.reshape(op.mul(op.sub(g.scalar(1), mask), g.scalar(MASKED)), [mask.shape[0], 1, 1, mask.shape[1]]);
+  return ctx.shapes.reshape(op.mul(op.sub(g.scalar(1), mask), g.scalar(MASKED)), ["batch", 1, 1, -1]);
 }
 
-/** Multi-head attention of query rows `x` [B·q, D] over `kv` [B·k, D]; logits not scaled (T5's init absorbs it). */
-function attention(ctx: StackContext, name: string, x: Value, kv: Value, bias: Value, q: number, k: number): Value {
-  const { param, batch: B, config, drop } = ctx;
+/**
+ * Multi-head attention of query rows `x` [B·q, D] over `kv` [B·k, D]; logits not scaled (T5's init absorbs it).
+ * With `past`, its keys and values come before those of `kv`, and all of them are returned as `present`.
+ */
+function attention(
+  ctx: StackContext,
+  name: string,
+  x: Value,
+  kv: Value,
+  bias: Value,
+  past?: KeyValues,
+): { out: Value; present?: KeyValues } {
+  const { param, config, drop, shapes } = ctx;
   const H = config.num_heads, d = config.d_kv;
-  const heads = (rows: Value, w: string, len: number, perm: number[]) =>
-    op.transpose(op.reshape(linear(rows, param(`${name}.${w}.weight`)), [B, len, H, d]), perm);
-  const scores = op.add(op.matmul(heads(x, "q", q, [0, 2, 1, 3]), heads(kv, "k", k, [0, 2, 3, 1])), bias);
-  const context = op.matmul(drop(op.softmax(scores, -1)), heads(kv, "v", k, [0, 2, 1, 3]));
-  return linear(op.reshape(op.transpose(context, [0, 2, 1, 3]), [B * q, H * d]), param(`${name}.o.weight`));
+  const heads = (rows: Value, w: string, perm: number[]) =>
+    op.transpose(shapes.reshape(linear(rows, param(`${name}.${w}.weight`)), ["batch", -1, H, d]), perm);
+  let keysT: Value, values: Value, present: KeyValues | undefined;
+  if (past) {
+    present = {
+      key: op.concat([past.key, heads(kv, "k", [0, 2, 1, 3])], 2),
+      value: op.concat([past.value, heads(kv, "v", [0, 2, 1, 3])], 2),
+    };
+    [keysT, values] = [op.transposeLast2(present.key), present.value];
+  } else {
+    [keysT, values] = [heads(kv, "k", [0, 2, 3, 1]), heads(kv, "v", [0, 2, 1, 3])];
+  }
+  const scores = op.add(op.matmul(heads(x, "q", [0, 2, 1, 3]), keysT), bias);
+  const context = op.matmul(drop(op.softmax(scores, -1)), values);
+  return { out: linear(shapes.reshape(op.transpose(context, [0, 2, 1, 3]), [-1, H * d]), param(`${name}.o.weight`)), present };
 }
 
 /** The pre-normed feed-forward of a block: wo(act(wi x)), or wo(act(wi_0 x) · wi_1 x) when gated. */
