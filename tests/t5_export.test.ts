@@ -2,8 +2,8 @@
  * The T5 export (issue 28 part 6): each tiny T5 fixture written as a text2text-generation folder and run by
  * transformers.js offline. Its greedy generations equal the kit's `T5Runner.greedy` token by token on 20 texts
  * (short, padded in a batch, and longer than `relative_attention_max_distance`, so the clipped relative
- * positions are exercised), its teacher-forced logits equal the PyTorch reference's, and the export folder is
- * guarded as every export of the kit.
+ * positions are exercised), its teacher-forced logits equal the PyTorch reference's, the export folder is
+ * guarded as every export of the kit, and `cli export --model T5DIR --out DIR` writes it.
  */
 import assert from "node:assert/strict";
 import { Tensor } from "@huggingface/transformers";
@@ -14,6 +14,8 @@ import { openT5Export } from "../lib/model/t5/export_pipeline.ts";
 import { loadT5Folder, type T5Folder } from "../lib/model/t5/folder.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import { rejects } from "./_assert.ts";
+import { root } from "./_shared.ts";
+import { runDeno, taskFlags } from "./_subprocess.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const MAX_NEW_TOKENS = 8;
@@ -172,4 +174,28 @@ Deno.test("t5 export: the folder holds what transformers.js loads; a second expo
   await Deno.writeTextFile(`${foreign}/weights.bin`, "x");
   await rejects(() => writeT5Export(foreign, folder, "--out"), "--out", /holds files the kit did not export/);
   await rejects(() => openT5Export(foreign), `${foreign}/config.json`, /missing file/);
+});
+
+Deno.test("cli export --model T5DIR --out DIR: the T5 itself exported, the next step runs it; without a T5 or a saved predictor, exit 2", async () => {
+  const cli = async (...args: string[]) => runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, "export", ...args]);
+  const out = `${await Deno.makeTempDir()}/t5`;
+  const ok = await cli("--model", `${FIXTURES}tiny-t5`, "--out", out);
+  assert.equal(ok.code, 0, ok.stderr);
+  const next = /^wrote: (.*)\nnext:  deno eval "(.*)" +# /.exec(ok.stdout);
+  assert.ok(next, ok.stdout);
+  assert.equal(next[1], out);
+  const ran = await runDeno(["eval", next[2]]);
+  assert.equal(ran.code, 0, ran.stderr);
+  const folder = await loadT5Folder(`${FIXTURES}tiny-t5`);
+  const runner = new T5Runner(folder.config, folder.weights);
+  const kit = folder.tokenizer.decode(untilEos((await runner.greedy(folder.tokenizer.encodeBatch(["这个手机很好"]), 16))[0], 1));
+  await runner.release();
+  assert.equal(ran.stdout.trim(), `[ { generated_text: ${JSON.stringify(kit)} } ]`);
+
+  const bert = await cli("--out", `${out}-bert`);
+  assert.equal(bert.code, 2);
+  assert.equal(
+    bert.stderr.trim(),
+    `error: missing saved predictor folder; usage: deno task cli export <saved predictor folder> --out DIR [--model DIR] (or --model a T5 folder to export the model itself)`,
+  );
 });

@@ -1,7 +1,13 @@
-/** `deno task cli export <saved> --out DIR`: a saved predictor as a folder transformers.js loads (docs/export.md). */
+/**
+ * `deno task cli export <saved> --out DIR`: a saved predictor as a folder transformers.js loads; `deno task cli
+ * export --model T5DIR --out DIR`: a T5 model itself, for text2text-generation (docs/export.md).
+ */
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { exportSaved } from "../methods/export.ts";
 import { loadModelFolder } from "../model/folder.ts";
+import { writeT5Export } from "../model/t5/export.ts";
+import { isT5Folder, loadT5Folder } from "../model/t5/folder.ts";
+import { InputError } from "../util/errors.ts";
 import { type CommandSpec } from "../util/flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { type Command, flagCommand } from "./command.ts";
@@ -16,8 +22,8 @@ export const BASE_MODEL_FLAG = {
 
 const SPEC = {
   name: "cli export",
-  usage: "deno task cli export <saved predictor folder> --out DIR [--model DIR]",
-  positionals: { name: "saved predictor folder", min: 1, max: 1 },
+  usage: "deno task cli export <saved predictor folder> --out DIR [--model DIR]\n  deno task cli export --model T5DIR --out DIR",
+  positionals: { name: "saved predictor folder", min: 0, max: 1 },
   flags: {
     out: {
       type: "string",
@@ -32,7 +38,9 @@ const SPEC = {
 pet and soft-prompt export for pipeline('fill-mask') with promptlab.json (soft-prompt: its vectors baked into the
 ONNX graph, plus a PEFT PROMPT_TUNING or P_TUNING adapter); every export ships promptlab_scorer.mjs, the scorer
 that sentence pairs, PET and soft prompts need, and model.safetensors for Python transformers (see docs/export.md).
-an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.`,
+an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.
+without a saved predictor, --model names a T5 folder (model_type t5 or mt5): the model itself exports for
+pipeline('text2text-generation') (onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx with a key/value cache).`,
 } as const satisfies CommandSpec;
 
 /** The `export` command. */
@@ -42,6 +50,7 @@ export const exportCommand: Command = flagCommand(
   async (p) => {
     const [saved] = p.positionals;
     const { out } = p.values;
+    if (saved === undefined) return await exportT5(p.values.model, out);
     const { pipeline, inputs } = await exportSaved(saved, await loadModelFolder(p.values.model), out);
     const example = inputs === "pair" ? `--text "今天天气怎么样" --text-b "今天的天气如何"` : `--text "物流很快，包装完好。"`;
     printNextStep({
@@ -51,3 +60,21 @@ export const exportCommand: Command = flagCommand(
     return 0;
   },
 );
+
+/** A T5 model folder exported for text2text-generation; any other `--model` means the saved predictor was forgotten. */
+async function exportT5(model: string, out: string): Promise<number> {
+  if (!(await isT5Folder(model))) {
+    throw new InputError(
+      `missing saved predictor folder; usage: ${SPEC.usage.split("\n")[0]} (or --model a T5 folder to export the model itself)`,
+    );
+  }
+  await writeT5Export(out, await loadT5Folder(model), "--out");
+  const generate = `console.log(await (await openT5Export('${out}'))('这个手机很好', { max_new_tokens: 16 }))`;
+  printNextStep({
+    wrote: [out],
+    next: [
+      `deno eval "import { openT5Export } from './lib/model/t5/export_pipeline.ts'; ${generate}"   # pipeline("text2text-generation") on the export (docs/export.md)`,
+    ],
+  });
+  return 0;
+}

@@ -85,6 +85,11 @@ const LIMITS: Record<string, number> = {
   relative_attention_max_distance: 1_000_000,
 };
 
+/** True when a parsed config.json declares a T5 (`model_type` t5 or mt5), whatever its other fields say. */
+export function declaresT5(json: unknown): boolean {
+  return typeof json === "object" && json !== null && MODEL_TYPES.includes((json as Record<string, unknown>).model_type as string);
+}
+
 /**
  * Validate a parsed T5 config.json; `file` names the source in errors.
  * @throws InputError naming `file` and the field: a `model_type` other than t5/mt5 (a BERT config in a T5
@@ -97,7 +102,7 @@ export function parseT5Config(json: unknown, file = "config.json"): T5Config {
   const fail = (field: string, problem: string): never => {
     throw new InputError(`${problem} (got ${JSON.stringify(raw[field])})`, { file, field });
   };
-  if (!MODEL_TYPES.includes(raw.model_type as string)) {
+  if (!declaresT5(raw)) {
     fail("model_type", `not a T5 config: expected model_type ${MODEL_TYPES.map((t) => `"${t}"`).join(" or ")}`);
   }
   const get = (k: string): unknown => raw[k] ?? DEFAULTS[k as keyof typeof DEFAULTS];

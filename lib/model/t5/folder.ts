@@ -11,7 +11,9 @@
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { findWeightsFile, readWeightsFile, WEIGHT_FILES } from "../weight_files.ts";
-import { readT5Config, type T5Config } from "./config.ts";
+import { exists } from "../../util/fs.ts";
+import { readJsonFile } from "../config.ts";
+import { declaresT5, readT5Config, type T5Config } from "./config.ts";
 import { loadT5Tokenizer, type T5Tokenizer } from "./tokenizer.ts";
 import { normalizeT5Weights } from "./weights.ts";
 
@@ -48,4 +50,10 @@ export async function loadT5Folder(dir: string): Promise<T5Folder> {
     });
   }
   return { dir: root, config, weights, tokenizer, weightsFile, ignored };
+}
+
+/** True when `dir` holds a config.json that declares a T5 (a folder to read with {@link loadT5Folder}, not as a BERT). */
+export async function isT5Folder(dir: string): Promise<boolean> {
+  const file = `${dir.replace(/\/+$/, "")}/config.json`;
+  return (await exists(file)) && declaresT5(await readJsonFile(file));
 }
