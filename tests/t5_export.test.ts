@@ -139,7 +139,7 @@ for (const variant of ["tiny-t5-v1_1", "tiny-t5"]) {
   });
 }
 
-Deno.test("t5 export: the folder holds what transformers.js loads; a second export replaces the first, a foreign folder is refused", async () => {
+Deno.test("t5 export: the folder holds what transformers.js loads (mT5 too); a second export replaces the first; a foreign folder or a NaN weight is refused", async () => {
   const { folder, out } = await exported("tiny-t5-v1_1");
   const marker = JSON.parse(await Deno.readTextFile(`${out}/${EXPORT_MARKER}`));
   assert.deepEqual(marker.files, [
@@ -167,6 +167,26 @@ Deno.test("t5 export: the folder holds what transformers.js loads; a second expo
   const reread = await loadT5Folder(copy);
   assert.deepEqual([...reread.weights.keys()].sort(), [...folder.weights.keys()].sort());
 
+  // An mT5 config exports as transformers' MT5 class, which transformers.js runs as well.
+  const mt5 = await Deno.makeTempDir();
+  for (const f of ["model.safetensors", "tokenizer.json", "tokenizer_config.json"]) {
+    await Deno.copyFile(`${FIXTURES}tiny-t5-v1_1/${f}`, `${mt5}/${f}`);
+  }
+  await Deno.writeTextFile(
+    `${mt5}/config.json`,
+    JSON.stringify({ ...JSON.parse(await Deno.readTextFile(`${FIXTURES}tiny-t5-v1_1/config.json`)), model_type: "mt5" }),
+  );
+  await writeT5Export(`${mt5}/export`, await loadT5Folder(mt5), "--out");
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${mt5}/export/config.json`)).architectures, ["MT5ForConditionalGeneration"]);
+  const generate = await openT5Export(`${mt5}/export`);
+  const runner = new T5Runner(folder.config, folder.weights);
+  const [{ generated_text }] = await generate(SHORT[0], { max_new_tokens: MAX_NEW_TOKENS }) as { generated_text: string }[];
+  assert.equal(
+    generated_text,
+    folder.tokenizer.decode(untilEos((await runner.greedy(folder.tokenizer.encodeBatch([SHORT[0]]), MAX_NEW_TOKENS))[0], 1)),
+  );
+  await Promise.all([runner.release(), generate.dispose()]);
+
   await Deno.writeTextFile(`${out}/NOTES.md`, "mine");
   await writeT5Export(out, folder, "--out");
   assert.equal(await Deno.readTextFile(`${out}/NOTES.md`), "mine");
@@ -174,6 +194,14 @@ Deno.test("t5 export: the folder holds what transformers.js loads; a second expo
   await Deno.writeTextFile(`${foreign}/weights.bin`, "x");
   await rejects(() => writeT5Export(foreign, folder, "--out"), "--out", /holds files the kit did not export/);
   await rejects(() => openT5Export(foreign), `${foreign}/config.json`, /missing file/);
+
+  // A weight that is not finite names the weights file and writes nothing.
+  const weights = new Map(folder.weights);
+  const shared = weights.get("shared.weight")!;
+  weights.set("shared.weight", { ...shared, data: Float32Array.from(shared.data, (x, i) => (i === 5 ? NaN : x)) });
+  const fresh = `${foreign}-nan`;
+  await rejects(() => writeT5Export(fresh, { ...folder, weights }, "--out"), folder.weightsFile, /non-finite weight NaN/);
+  await assert.rejects(() => Deno.stat(fresh), Deno.errors.NotFound);
 });
 
 Deno.test("cli export --model T5DIR --out DIR: the T5 itself exported, the next step runs it; without a T5 or a saved predictor, exit 2", async () => {

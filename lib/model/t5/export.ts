@@ -68,7 +68,7 @@ export function t5DecoderOnnx(config: T5Config, weights: TensorMap): Uint8Array 
 export function t5ExportConfig(config: T5Config): Record<string, unknown> {
   const { act: _act, gated: _gated, ...fields } = config;
   return {
-    architectures: ["T5ForConditionalGeneration"],
+    architectures: [config.model_type === "mt5" ? "MT5ForConditionalGeneration" : "T5ForConditionalGeneration"],
     ...fields,
     is_encoder_decoder: true,
     use_cache: true,
