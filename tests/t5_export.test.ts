@@ -209,7 +209,7 @@ Deno.test("cli export --model T5DIR --out DIR: the T5 itself exported, the next 
   const out = `${await Deno.makeTempDir()}/t5`;
   const ok = await cli("--model", `${FIXTURES}tiny-t5`, "--out", out);
   assert.equal(ok.code, 0, ok.stderr);
-  const next = /^wrote: (.*)\nnext:  deno eval "(.*)" +# /.exec(ok.stdout);
+  const next = /^wrote: (.*)\nnext: {2}deno eval "(.*)" +# /.exec(ok.stdout);
   assert.ok(next, ok.stdout);
   assert.equal(next[1], out);
   const ran = await runDeno(["eval", next[2]]);
