@@ -6,10 +6,10 @@
 import { crossEntropy } from "../lib/engine/layers.ts";
 import type { TensorData } from "../lib/engine/graph.ts";
 import { threadCount } from "../lib/engine/session.ts";
-import { buildBert } from "../lib/model/bert.ts";
-import type { BertConfig } from "../lib/model/config.ts";
+import { buildBert } from "../lib/model/bert/graph.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
 import { GraphParams } from "../lib/model/params.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipScale, gradNorm } from "../lib/train/clip.ts";
 import { GradientStep, type LossGraph } from "../lib/engine/gradient_step.ts";

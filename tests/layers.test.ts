@@ -120,23 +120,23 @@ Deno.test("layers: every import in lib/ points down or within its layer, with no
 
 Deno.test("layers: the check catches an upward import, folder and module cycles, and unknown folders", () => {
   const clean: ImportGraph = new Map([
-    ["methods/pet/pet.ts", ["model/bert.ts", "data/types.ts", "methods/types.ts"]],
+    ["methods/pet/pet.ts", ["model/bert/graph.ts", "data/types.ts", "methods/types.ts"]],
     ["methods/types.ts", ["data/types.ts"]],
-    ["model/bert.ts", ["engine/graph.ts"]],
+    ["model/bert/graph.ts", ["engine/graph.ts"]],
     ["engine/graph.ts", []],
     ["data/types.ts", []],
   ]);
   assert.deepEqual(layerProblems(clean), []);
 
-  const upward = new Map(clean).set("model/bert.ts", ["engine/graph.ts", "methods/types.ts"]);
+  const upward = new Map(clean).set("model/bert/graph.ts", ["engine/graph.ts", "methods/types.ts"]);
   assert.deepEqual(layerProblems(upward), [
-    "upward import: model/bert.ts (model, layer 3) imports methods/types.ts (methods, layer 4)",
+    "upward import: model/bert/graph.ts (model, layer 3) imports methods/types.ts (methods, layer 4)",
     "folder cycle: methods ↔ model",
   ]);
 
   // The training loop knows tensors, not models: a model import from train/ is upward.
-  const trainOnModel = new Map(clean).set("train/loop.ts", ["model/bert.ts"]);
-  assert.deepEqual(layerProblems(trainOnModel), ["upward import: train/loop.ts (train, layer 2) imports model/bert.ts (model, layer 3)"]);
+  const trainOnModel = new Map(clean).set("train/loop.ts", ["model/bert/graph.ts"]);
+  assert.deepEqual(layerProblems(trainOnModel), ["upward import: train/loop.ts (train, layer 2) imports model/bert/graph.ts (model, layer 3)"]);
 
   const folderCycle = new Map(clean).set("data/types.ts", ["methods/types.ts"]);
   const problems = layerProblems(folderCycle);

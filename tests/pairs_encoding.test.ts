@@ -12,7 +12,7 @@ import { ClassifierPredictor } from "../lib/methods/classifier/fit.ts";
 import { initHead } from "../lib/methods/classifier/head.ts";
 import { encodeTexts, packBatch } from "../lib/model/batch.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { loadTokenizer, truncateLongestFirst } from "../lib/model/tokenizer.ts";
+import { loadTokenizer, truncateLongestFirst } from "../lib/model/tokenizers/tokenizer.ts";
 import { shared, sharedTest } from "./_shared.ts";
 
 const BUSTM = "data/fewclue/bustm/test_public.json";

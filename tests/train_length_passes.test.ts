@@ -3,9 +3,9 @@
  * loss and gradients of the batch in one pass (dropout off, so both draw nothing), at fewer padded tokens.
  */
 import assert from "node:assert/strict";
-import { parseBertConfig } from "../lib/model/config.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
-import { buildBert } from "../lib/model/bert.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
+import { buildBert } from "../lib/model/bert/graph.ts";
 import { classifierLogits, initHead } from "../lib/methods/classifier/head.ts";
 import { crossEntropy } from "../lib/engine/layers.ts";
 import { fitSupervised } from "../lib/methods/supervised_fit.ts";

@@ -5,7 +5,7 @@
  * (`get_prompt_embedding_to_save`), so the adapter loads in inference mode without the encoder.
  */
 import type { ModelFolder } from "../model/folder.ts";
-import { encodeSafetensors } from "../model/safetensors.ts";
+import { encodeSafetensors } from "../model/formats/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 

@@ -14,13 +14,14 @@
  */
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
-import { fileError } from "./files.ts";
+import { fileError } from "../util/required_file.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";
-import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizer.ts";
-import { findWeightsFile, WEIGHT_FILES } from "./weight_files.ts";
-import { type LoadedWeights, loadWeights, saveWeights } from "./weights.ts";
+import { type BertConfig, readBertConfig, writeBertConfig } from "./bert/config.ts";
+import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizers/tokenizer.ts";
+import { findWeightsFile, WEIGHT_FILES } from "./formats/weight_files.ts";
+import { loadWeights } from "./bert/weights.ts";
+import { type LoadedWeights, saveWeights } from "./weights.ts";
 
 /** A loaded model folder: weights under canonical names (see weights.ts) plus what loading had to do. */
 export interface ModelFolder extends LoadedWeights {

@@ -20,13 +20,13 @@ import { Graph, type Value } from "../engine/graph.ts";
 import { exportOnnx } from "../engine/onnx_export.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "./bert.ts";
+import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "./bert/graph.ts";
 import { checkFinite } from "./check_weights.ts";
-import { type BertConfig, bertConfigToJson } from "./config.ts";
+import { type BertConfig, bertConfigToJson } from "./bert/config.ts";
 import type { ModelFolder } from "./folder.ts";
 import { GraphParams } from "./params.ts";
-import { encodeSafetensors } from "./safetensors.ts";
-import type { BertTokenizer } from "./tokenizer.ts";
+import { encodeSafetensors } from "./formats/safetensors.ts";
+import type { BertTokenizer } from "./tokenizers/tokenizer.ts";
 
 /** Architectures an export declares (transformers' class names). */
 export type HfArchitecture = "BertForSequenceClassification" | "BertForMaskedLM";

@@ -9,10 +9,10 @@
  */
 import type { SourceOptions } from "../data/sources.ts";
 import { threadCount } from "../engine/session.ts";
-import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/config.ts";
+import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/bert/config.ts";
 import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
-import { randomBertWeights } from "../model/random.ts";
-import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizer.ts";
+import { randomBertWeights } from "../model/bert/random.ts";
+import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizers/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { clipScale, gradNorm } from "../train/clip.ts";
 import { GradAccumulator } from "../train/grad_accumulator.ts";
@@ -20,8 +20,9 @@ import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../engine/gradient_step.ts";
 import { encodeTexts, type TokenSeq } from "../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
-import { MlmEvaluator, mlmFeeds } from "../model/mlm_graph.ts";
-import { mlmTrainStep } from "../model/mlm_step.ts";
+import { MlmEvaluator } from "../model/bert/mlm_graph.ts";
+import { mlmFeeds } from "../model/masking.ts";
+import { mlmTrainStep } from "../model/bert/mlm_step.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";

@@ -15,10 +15,10 @@
 import type { InputKind, Row } from "../../data/types.ts";
 import type { TextInput } from "../../model/batch.ts";
 import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
-import { DECODER } from "../../model/bert.ts";
+import { DECODER } from "../../model/bert/graph.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { notesFor } from "../../model/weights.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { FrozenScorer } from "./scorer.ts";
 import { blockedTokens, type PromptExample, SEARCH_METRICS, type SearchOptions, searchTriggers } from "./search.ts";

@@ -10,7 +10,7 @@
 import { Graph, type TensorData, type Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { type BertGraph, buildBert } from "../../model/bert.ts";
+import { type BertGraph, buildBert } from "../../model/bert/graph.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";
 import { GradientStep } from "../../engine/gradient_step.ts";

@@ -18,7 +18,7 @@
  */
 import type { InputKind } from "../../data/types.ts";
 import type { Value } from "../../engine/graph.ts";
-import type { ParamSource } from "../../model/bert.ts";
+import type { ParamSource } from "../../model/bert/graph.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";

@@ -6,7 +6,7 @@
 import type { InputKind, Row } from "../../data/types.ts";
 import type { Graph, Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
-import { buildBert, type ParamSource } from "../../model/bert.ts";
+import { buildBert, type ParamSource } from "../../model/bert/graph.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import type { LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";

@@ -3,13 +3,13 @@
  * sentence pairs, encoded as BERT pairs) with the same weights, the two gradients mixed as α·CE + (1 − α)·MLM
  * (PET's default α = 0.9999), so prompt-based fine-tuning keeps the model a language model.
  */
-import type { BertConfig } from "../../model/config.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { BertConfig } from "../../model/bert/config.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import type { GradientStep } from "../../engine/gradient_step.ts";
 import { encodeTexts, packBatch, type TextInput, type TokenSeq } from "../../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../../model/masking.ts";
-import { mlmFeeds } from "../../model/mlm_graph.ts";
-import { mlmTrainStep } from "../../model/mlm_step.ts";
+import { mlmFeeds } from "../../model/masking.ts";
+import { mlmTrainStep } from "../../model/bert/mlm_step.ts";
 import { stepSeed } from "../../train/step_seed.ts";
 import { mixSeed, Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";

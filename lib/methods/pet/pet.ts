@@ -17,7 +17,7 @@ import type { InputKind, Row } from "../../data/types.ts";
 import { Graph } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert } from "../../model/bert.ts";
+import { buildBert } from "../../model/bert/graph.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { notesFor } from "../../model/weights.ts";
 import { GraphParams } from "../../model/params.ts";

@@ -21,8 +21,8 @@
  */
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
-import type { BertGraph } from "../../model/bert.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { BertGraph } from "../../model/bert/graph.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 
 /** Label → its word (or words), as users write it. */

@@ -8,7 +8,7 @@ import type { InputKind, Row } from "../../data/types.ts";
 import { Graph, type Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert, type ParamSource } from "../../model/bert.ts";
+import { buildBert, type ParamSource } from "../../model/bert/graph.ts";
 import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";

@@ -9,11 +9,11 @@
 import type { Graph, TensorData, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { linear, relu } from "../../engine/layers.ts";
-import type { ParamSource } from "../../model/bert.ts";
+import type { ParamSource } from "../../model/bert/graph.ts";
 import type { TokenBatch } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
-import { initTensor } from "../../model/weights.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
+import { initTensor } from "../../model/bert/weights.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";

@@ -12,9 +12,9 @@
  *
  * Hidden states are kept as 2-D [B·L, H] rows so every linear layer is one GEMM.
  */
-import { type Graph, type Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { dropout, gelu, geluTanh, linear } from "../engine/layers.ts";
+import { type Graph, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { dropout, gelu, geluTanh, linear } from "../../engine/layers.ts";
 import type { BertConfig } from "./config.ts";
 
 /** Returns the graph value of a weight by canonical name: an input if trainable, a constant if frozen. */

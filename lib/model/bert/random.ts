@@ -9,11 +9,11 @@
  * ```
  * @module
  */
-import { Rng } from "../util/rng.ts";
-import type { TensorMap } from "../util/tensor.ts";
+import { Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
 import { type BertConfig, parseBertConfig } from "./config.ts";
-import { saveModelFolder } from "./folder.ts";
-import { bertTokenizerFiles } from "./tokenizer.ts";
+import { saveModelFolder } from "../folder.ts";
+import { bertTokenizerFiles } from "../tokenizers/tokenizer.ts";
 import { expectedShapes, initTensor } from "./weights.ts";
 
 /**
