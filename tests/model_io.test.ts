@@ -192,7 +192,7 @@ sharedTest("tokenizer: [MASK] stays whole, lowercase [mask] does not; pairs, tru
 sharedTest("reference folder saves and reloads identically (checkpoint round trip)", REF, async () => {
   const m = await loadModelFolder(shared(REF));
   const dir = await Deno.makeTempDir();
-  await saveModelFolder(dir, { config: m.config, weights: m.weights, tokenizerFiles: m.tokenizer.files });
+  await saveModelFolder(dir, { backbone: m.backbone, weights: m.weights, tokenizerFiles: m.tokenizer.files });
   const again = await loadModelFolder(dir);
   assert.equal(again.poolerInitialized, false, "the initialised pooler was saved");
   assert.deepEqual(again.config, m.config);

@@ -15,7 +15,6 @@ import type { ModelFolder } from "./folder.ts";
 import { findWeightsFile } from "./formats/weight_files.ts";
 import { shortHash } from "../util/short_hash.ts";
 
-
 /**
  * Hash of a model folder's `config.json` and weights file (for a sharded index, the index and its shards),
  * naming a model in results. For a `model.safetensors` folder it is the hash of the two files' hashes.

@@ -11,6 +11,7 @@ import type { SourceOptions } from "../data/sources.ts";
 import { threadCount } from "../engine/session.ts";
 import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/bert/config.ts";
 import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
+import { bertBackbone } from "../model/bert/backbone.ts";
 import { randomBertWeights } from "../model/bert/random.ts";
 import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizers/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
@@ -424,7 +425,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     if (stopped) return result;
     // A masked-LM checkpoint: the pooler was never trained, so it is not saved (loaders initialise it, as HF does).
     const saved: TensorMap = new Map([...weights].filter(([n]) => !n.startsWith("bert.pooler.")));
-    await saveModelFolder(o.out, { config, weights: saved, tokenizerFiles: tokenizer.files });
+    await saveModelFolder(o.out, { backbone: bertBackbone(config), weights: saved, tokenizerFiles: tokenizer.files });
     const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
     const { onLog: _l, onProgress: _p, corpus: _c, allowChanges: _a, ...options } = o;
     // A continued run carries the log of the stages before it, so the model's whole history stays readable.

@@ -24,7 +24,6 @@ export function mlmLoss(g: Graph, config: BertConfig, weights: TensorMap, rows: 
   return { params, logits, loss };
 }
 
-
 /** Held-out masked-LM loss and accuracy with the current weights (eval mode). */
 export class MlmEvaluator {
   readonly #cache = new SessionCache();
