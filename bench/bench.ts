@@ -11,10 +11,10 @@
  * pretrain-tiny and infer-base read the data mirror (PROMPTLAB_DATA_MIRROR).
  */
 import { threadCount } from "../lib/engine/session.ts";
-import type { BertConfig } from "../lib/model/config.ts";
-import { readBertConfig } from "../lib/model/config.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
+import { readBertConfig } from "../lib/model/bert/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { bertBaseChineseConfig } from "../lib/model/random.ts";
+import { bertBaseChineseConfig } from "../lib/model/bert/random.ts";
 import { kitInfer } from "./kit_infer.ts";
 import { kitPretrain } from "./kit_pretrain.ts";
 import { kitMlmStep, kitPtuningStep, kitSoftPromptStep, PREFIX, type StepShape } from "./kit_train.ts";

@@ -1,5 +1,5 @@
 /** Matmul FLOPs of the bench's BERT work: the formula of bench/README.md and torch_baseline.py's `flops_per_step`. */
-import type { BertConfig } from "../lib/model/config.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
 
 /** Matmul FLOPs of the encoder's forward pass over `batch` rows of `seq` positions (2 per multiply-add). */
 export function encoderForwardFlops(c: BertConfig, batch: number, seq: number): number {

@@ -13,7 +13,7 @@ import { encodePrompts, maskRows, resolveTemplate } from "../lib/methods/pet/tem
 import { buildVerbalizer } from "../lib/methods/pet/verbalizer.ts";
 import { PET_DEFAULTS } from "../lib/methods/pet/pet.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/random.ts";
+import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/bert/random.ts";
 import { encoderForwardFlops } from "./flops.ts";
 import { peakRssMb, round } from "./measure.ts";
 

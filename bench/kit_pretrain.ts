@@ -9,7 +9,7 @@ import { pretrain, PRETRAIN_DEFAULTS } from "../lib/pretrain/pretrain.ts";
 import { BucketedBatches } from "../lib/pretrain/mlm_batches.ts";
 import { maskCapacity } from "../lib/model/masking.ts";
 import { encodeTexts } from "../lib/model/batch.ts";
-import { loadTokenizer } from "../lib/model/tokenizer.ts";
+import { loadTokenizer } from "../lib/model/tokenizers/tokenizer.ts";
 import { threadCount } from "../lib/engine/session.ts";
 import { peakRssMb, round, rssMb } from "./measure.ts";
 

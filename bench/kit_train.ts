@@ -6,10 +6,11 @@
 import { crossEntropy } from "../lib/engine/layers.ts";
 import type { TensorData } from "../lib/engine/graph.ts";
 import { threadCount } from "../lib/engine/session.ts";
-import { buildBert } from "../lib/model/bert.ts";
-import type { BertConfig } from "../lib/model/config.ts";
+import { buildBert } from "../lib/model/bert/graph.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
 import { GraphParams } from "../lib/model/params.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
+import { bertBackbone } from "../lib/model/bert/backbone.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { clipScale, gradNorm } from "../lib/train/clip.ts";
 import { GradientStep, type LossGraph } from "../lib/engine/gradient_step.ts";
@@ -107,16 +108,17 @@ export const PREFIX = 8;
  */
 export async function kitPtuningStep(config: BertConfig, backbone: TensorMap, s: StepShape, { finetune = true } = {}) {
   const o = { prefixLength: PREFIX, prefixProjection: false, prefixHiddenSize: 512 };
-  const head = initHead(config, 2, 42), prefix = initPrefix(config, o, 42);
+  const bb = bertBackbone(config);
+  const head = initHead(bb, 2, 42), prefix = initPrefix(bb, o, 42);
   const rng = new Rng(42);
   const tokens = tokenBatch(rng, config.vocab_size, s.batch, s.seq);
   const feeds = () => ({ ...tokens, labels: BigInt64Array.from({ length: s.batch }, () => BigInt(rng.int(2))) });
   const classifier = (weights: TensorMap, trains: (n: string) => boolean, withPrefix: boolean) => (g: Graph): LossGraph => {
     const params = new GraphParams(g, weights, trains);
     const seed = withPrefix ? g.input("prefix_dropout_seed", [], "uint32") : undefined;
-    const pre = seed && prefixValue(config, params.get, o, s.batch, seed);
+    const pre = seed && prefixValue(bb, params.get, o, s.batch, seed);
     const bert = buildBert(g, config, params.get, { batch: s.batch, seqLen: s.seq, train: true, prefix: pre });
-    return { loss: crossEntropy(classifierLogits(bert, config, params.get), g.input("labels", [s.batch], "int64")), params };
+    return { loss: crossEntropy(classifierLogits(bert, bb, params.get), g.input("labels", [s.batch], "int64")), params };
   };
   const tuned = new Map([...backbone, ...head, ...prefix]);
   const pt = await timeTraining(

@@ -51,3 +51,6 @@ export function sharedTest(name: string, rel: string, fn: (t: Deno.TestContext) 
 
 /** Repository root, for tests that read embedded files. */
 export const root: string = repoRoot;
+
+/** Subfolders of lib/model/ that every architecture shares (file formats, tokenizers); the others are architectures. */
+export const SHARED_MODEL_FOLDERS: ReadonlySet<string> = new Set(["formats", "tokenizers"]);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { MAX_GFLOPS_PER_THREAD, MIN_STEP_SECONDS, timingProblem } from "../bench/measure.ts";
 import { encoderForwardFlops, flopsPerStep } from "../bench/flops.ts";
-import type { BertConfig } from "../lib/model/config.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
 
 Deno.test("timingProblem: a step of ~0 s or more GFLOP/s than the threads can do is refused; real timings pass", () => {
   // infer-base before the PET cache went: the timed pass answered from the cache (0 s after rounding).

@@ -8,7 +8,7 @@ import { Graph } from "../lib/engine/graph.ts";
 import * as op from "../lib/engine/ops.ts";
 import { CompiledGraph } from "../lib/engine/session.ts";
 import { loadTexts } from "../lib/data/load.ts";
-import { readSafetensors } from "../lib/model/safetensors.ts";
+import { readSafetensors } from "../lib/model/formats/safetensors.ts";
 import { pretrain } from "../lib/pretrain/pretrain.ts";
 import { threads } from "../lib/util/config.ts";
 import { Rng } from "../lib/util/rng.ts";

@@ -13,7 +13,7 @@ import { readComparison } from "../lib/experiments/comparison_file.ts";
 import { poolProblem } from "../lib/experiments/grid_check.ts";
 import { getMethod } from "../lib/methods/registry.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
+import { readSafetensors, writeSafetensors } from "../lib/model/formats/safetensors.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/pretrain/checkpoint.ts";
 import { pretrain, type PretrainOptions } from "../lib/pretrain/pretrain.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";

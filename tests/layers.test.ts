@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { posix } from "node:path";
-import { root } from "./_shared.ts";
+import { root, SHARED_MODEL_FOLDERS } from "./_shared.ts";
 
 /** Layer of each folder of lib/, bottom first; folders of one layer may import each other if acyclic. */
 const LAYERS: Readonly<Record<string, number>> = {
@@ -120,23 +120,25 @@ Deno.test("layers: every import in lib/ points down or within its layer, with no
 
 Deno.test("layers: the check catches an upward import, folder and module cycles, and unknown folders", () => {
   const clean: ImportGraph = new Map([
-    ["methods/pet/pet.ts", ["model/bert.ts", "data/types.ts", "methods/types.ts"]],
+    ["methods/pet/pet.ts", ["model/bert/graph.ts", "data/types.ts", "methods/types.ts"]],
     ["methods/types.ts", ["data/types.ts"]],
-    ["model/bert.ts", ["engine/graph.ts"]],
+    ["model/bert/graph.ts", ["engine/graph.ts"]],
     ["engine/graph.ts", []],
     ["data/types.ts", []],
   ]);
   assert.deepEqual(layerProblems(clean), []);
 
-  const upward = new Map(clean).set("model/bert.ts", ["engine/graph.ts", "methods/types.ts"]);
+  const upward = new Map(clean).set("model/bert/graph.ts", ["engine/graph.ts", "methods/types.ts"]);
   assert.deepEqual(layerProblems(upward), [
-    "upward import: model/bert.ts (model, layer 3) imports methods/types.ts (methods, layer 4)",
+    "upward import: model/bert/graph.ts (model, layer 3) imports methods/types.ts (methods, layer 4)",
     "folder cycle: methods ↔ model",
   ]);
 
   // The training loop knows tensors, not models: a model import from train/ is upward.
-  const trainOnModel = new Map(clean).set("train/loop.ts", ["model/bert.ts"]);
-  assert.deepEqual(layerProblems(trainOnModel), ["upward import: train/loop.ts (train, layer 2) imports model/bert.ts (model, layer 3)"]);
+  const trainOnModel = new Map(clean).set("train/loop.ts", ["model/bert/graph.ts"]);
+  assert.deepEqual(layerProblems(trainOnModel), [
+    "upward import: train/loop.ts (train, layer 2) imports model/bert/graph.ts (model, layer 3)",
+  ]);
 
   const folderCycle = new Map(clean).set("data/types.ts", ["methods/types.ts"]);
   const problems = layerProblems(folderCycle);
@@ -150,6 +152,43 @@ Deno.test("layers: the check catches an upward import, folder and module cycles,
   assert.deepEqual(layerProblems(unknown), [
     "plugins/x.ts: lib/plugins has no layer in docs/architecture.md",
     "plugins/x.ts imports ../tests/_shared.ts, outside lib/",
+  ]);
+});
+
+/**
+ * Breaches of the backbone seam inside model/: an architecture folder (`model/bert/`, `model/t5/`) importing
+ * another, or a shared folder (formats, tokenizers) importing an architecture.
+ */
+function modelProblems(graph: ImportGraph): string[] {
+  const subfolder = (path: string) => /^model\/([^/]+)\//.exec(path)?.[1];
+  const problems: string[] = [];
+  for (const [from, targets] of graph) {
+    const a = subfolder(from);
+    if (!a) continue;
+    for (const to of targets) {
+      const b = subfolder(to);
+      if (!b || b === a || SHARED_MODEL_FOLDERS.has(b)) continue;
+      problems.push(
+        `${from} imports ${to}: ${
+          SHARED_MODEL_FOLDERS.has(a) ? "shared model code imports an architecture" : "architectures import each other"
+        }`,
+      );
+    }
+  }
+  return problems;
+}
+
+Deno.test("layers: no architecture folder of model/ imports another, nor does a shared one (formats, tokenizers)", () => {
+  assert.deepEqual(modelProblems(libGraph()), []);
+  const clean: ImportGraph = new Map([
+    ["model/bert/graph.ts", ["model/backbone.ts", "model/formats/safetensors.ts"]],
+    ["model/t5/graph.ts", ["model/tokenizers/tokenizer.ts", "model/params.ts"]],
+  ]);
+  assert.deepEqual(modelProblems(clean), []);
+  const crossed = new Map(clean).set("model/t5/graph.ts", ["model/bert/config.ts"]).set("model/formats/x.ts", ["model/bert/weights.ts"]);
+  assert.deepEqual(modelProblems(crossed), [
+    "model/t5/graph.ts imports model/bert/config.ts: architectures import each other",
+    "model/formats/x.ts imports model/bert/weights.ts: shared model code imports an architecture",
   ]);
 });
 

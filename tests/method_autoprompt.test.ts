@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
-import { DECODER } from "../lib/model/bert.ts";
+import { DECODER } from "../lib/model/bert/graph.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { autoprompt, type AutoPromptOptions, type AutoPromptPredictor } from "../lib/methods/autoprompt/autoprompt.ts";
 import { FrozenScorer } from "../lib/methods/autoprompt/scorer.ts";

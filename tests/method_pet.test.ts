@@ -5,7 +5,7 @@ import type { Row } from "../lib/data/types.ts";
 import { Graph } from "../lib/engine/graph.ts";
 import { CompiledGraph, feedsFor } from "../lib/engine/session.ts";
 import { metricsFromProba } from "../lib/eval/metrics.ts";
-import { buildBert } from "../lib/model/bert.ts";
+import { buildBert } from "../lib/model/bert/graph.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { GraphParams } from "../lib/model/params.ts";
 import { packBatch, tokenFeeds } from "../lib/model/batch.ts";

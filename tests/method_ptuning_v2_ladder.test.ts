@@ -13,7 +13,7 @@ import { exportPtuningV2 } from "../lib/methods/classifier/export.ts";
 import { PREFIX_TABLE, ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
 import { openPredictor } from "../lib/methods/open_predictor.ts";
 import { PEFT_PREFIX } from "../lib/methods/peft_adapter.ts";
-import { readSafetensors } from "../lib/model/safetensors.ts";
+import { readSafetensors } from "../lib/model/formats/safetensors.ts";
 import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";

@@ -9,11 +9,11 @@ import type { TensorData } from "../lib/engine/graph.ts";
 import { loadFewShot } from "../lib/data/load.ts";
 import type { Row } from "../lib/data/types.ts";
 import { argmax } from "../lib/eval/metrics.ts";
-import { buildBert } from "../lib/model/bert.ts";
-import { parseBertConfig } from "../lib/model/config.ts";
+import { buildBert } from "../lib/model/bert/graph.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { GraphParams } from "../lib/model/params.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
 import { pet } from "../lib/methods/pet/pet.ts";
 import { classScores } from "../lib/methods/pet/verbalizer.ts";
 import { PROMPT_TABLE, promptShapes, promptValue, softSlotsHook } from "../lib/methods/soft_prompt/prompt.ts";
@@ -130,7 +130,7 @@ sharedTest("soft-prompt: P-tuning's variants: word initialisation, one [P] expan
     assert.equal(saved.options.initWords, "感觉很");
     assert.equal(saved.options.promptLength, 3);
     assert.ok(loaded.labels.length === 2);
-    const { readSafetensors } = await import("../lib/model/safetensors.ts");
+    const { readSafetensors } = await import("../lib/model/formats/safetensors.ts");
     const table = (await readSafetensors(`${dir}/weights.safetensors`)).tensors.get(PROMPT_TABLE)!.data as Float32Array;
     ids.forEach((id, p) => assert.deepEqual(table.subarray(p * H, (p + 1) * H), words.subarray(id * H, (id + 1) * H)));
   } finally {

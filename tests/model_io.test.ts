@@ -1,13 +1,13 @@
 // Model I/O: safetensors, config, weight-name variants, tokenizer parity, whole folders.
 import assert from "node:assert/strict";
 import { shared, sharedTest } from "./_shared.ts";
-import { parseBertConfig } from "../lib/model/config.ts";
-import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
-import { DECODER_WEIGHT, expectedShapes, normalizeWeights } from "../lib/model/weights.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
+import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/formats/safetensors.ts";
+import { DECODER_WEIGHT, expectedShapes, normalizeWeights } from "../lib/model/bert/weights.ts";
 import { loadModelFolder, saveModelFolder } from "../lib/model/folder.ts";
-import { loadTokenizer } from "../lib/model/tokenizer.ts";
-import { bertBaseChineseConfig, randomBertWeights, writeRandomModelFolder } from "../lib/model/random.ts";
-import type { StoredTensor } from "../lib/model/safetensors.ts";
+import { loadTokenizer } from "../lib/model/tokenizers/tokenizer.ts";
+import { bertBaseChineseConfig, randomBertWeights, writeRandomModelFolder } from "../lib/model/bert/random.ts";
+import type { StoredTensor } from "../lib/model/formats/safetensors.ts";
 import type { TensorMap } from "../lib/util/tensor.ts";
 
 const REF = "models/zh-review-bert-tiny";
@@ -192,7 +192,7 @@ sharedTest("tokenizer: [MASK] stays whole, lowercase [mask] does not; pairs, tru
 sharedTest("reference folder saves and reloads identically (checkpoint round trip)", REF, async () => {
   const m = await loadModelFolder(shared(REF));
   const dir = await Deno.makeTempDir();
-  await saveModelFolder(dir, { config: m.config, weights: m.weights, tokenizerFiles: m.tokenizer.files });
+  await saveModelFolder(dir, { backbone: m.backbone, weights: m.weights, tokenizerFiles: m.tokenizer.files });
   const again = await loadModelFolder(dir);
   assert.equal(again.poolerInitialized, false, "the initialised pooler was saved");
   assert.deepEqual(again.config, m.config);

@@ -1,11 +1,11 @@
 // Model I/O on bad input: every error names the file and says what is wrong.
 import { rejects } from "./_assert.ts";
 import assert from "node:assert/strict";
-import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/safetensors.ts";
-import { parseBertConfig } from "../lib/model/config.ts";
+import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "../lib/model/formats/safetensors.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { bertTokenizerFiles, loadTokenizer } from "../lib/model/tokenizer.ts";
-import { randomVocab, writeRandomModelFolder } from "../lib/model/random.ts";
+import { bertTokenizerFiles, loadTokenizer } from "../lib/model/tokenizers/tokenizer.ts";
+import { randomVocab, writeRandomModelFolder } from "../lib/model/bert/random.ts";
 
 const tinyConfig = (overrides: Record<string, unknown> = {}) =>
   parseBertConfig({

@@ -17,9 +17,9 @@ import { modelSizeGrid } from "../lib/experiments/presets.ts";
 import { loadResults, type ResultRow } from "../lib/experiments/results.ts";
 import { notebookHeader, REFERENCE_MODEL } from "../lib/experiments/setup.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
-import type { BertConfig } from "../lib/model/config.ts";
+import type { BertConfig } from "../lib/model/bert/config.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/random.ts";
+import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/bert/random.ts";
 import { chartRows } from "./_chart_rows.ts";
 import { root } from "./_shared.ts";
 

@@ -12,7 +12,7 @@ import { ClassifierPredictor } from "../lib/methods/classifier/fit.ts";
 import { initHead } from "../lib/methods/classifier/head.ts";
 import { encodeTexts, packBatch } from "../lib/model/batch.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { loadTokenizer, truncateLongestFirst } from "../lib/model/tokenizer.ts";
+import { loadTokenizer, truncateLongestFirst } from "../lib/model/tokenizers/tokenizer.ts";
 import { shared, sharedTest } from "./_shared.ts";
 
 const BUSTM = "data/fewclue/bustm/test_public.json";
@@ -92,7 +92,7 @@ sharedTest("pairs: truncation is Hugging Face's longest_first to the maximum len
 Deno.test("pairs: token types reach the model (a pair scores differently from the same ids all of type 0)", async () => {
   const model = await loadModelFolder(EMBEDDED_MODEL);
   const labels = ["1", "0"];
-  const predictor = new ClassifierPredictor(model, labels, "finetune", { maxLength: 32, evalBatchSize: 4 }, initHead(model.config, 2, 1));
+  const predictor = new ClassifierPredictor(model, labels, "finetune", { maxLength: 32, evalBatchSize: 4 }, initHead(model.backbone, 2, 1));
   const pair: Row = { text: "今天天气怎么样", textB: "今天的天气如何", label: "1" };
   const [seq] = encodeTexts(model.tokenizer, [pair], 32).seqs;
   assert.ok(seq.typeIds!.includes(1));

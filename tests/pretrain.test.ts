@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { loadTexts } from "../lib/data/load.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
-import { readSafetensors } from "../lib/model/safetensors.ts";
+import { readSafetensors } from "../lib/model/formats/safetensors.ts";
 import { pretrain, type PretrainOptions } from "../lib/pretrain/pretrain.ts";
 import { bertWords, buildVocab, SPECIAL_TOKENS } from "../lib/pretrain/vocab.ts";
 import { maskBatch } from "../lib/model/masking.ts";

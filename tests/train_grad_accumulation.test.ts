@@ -4,11 +4,12 @@
  * into passes of one row count.
  */
 import assert from "node:assert/strict";
-import { mlmFeeds, mlmLoss } from "../lib/model/mlm_graph.ts";
+import { mlmLoss } from "../lib/model/bert/mlm_graph.ts";
+import { mlmFeeds } from "../lib/model/masking.ts";
 import { maskBatch, maskCapacity, type MlmBatch } from "../lib/model/masking.ts";
 import { packBatch } from "../lib/model/batch.ts";
-import { parseBertConfig } from "../lib/model/config.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
 import { GradientStep } from "../lib/engine/gradient_step.ts";
 import { GradAccumulator } from "../lib/train/grad_accumulator.ts";
 import { microBatches } from "../lib/pretrain/mlm_batches.ts";

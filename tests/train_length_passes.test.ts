@@ -3,9 +3,9 @@
  * loss and gradients of the batch in one pass (dropout off, so both draw nothing), at fewer padded tokens.
  */
 import assert from "node:assert/strict";
-import { parseBertConfig } from "../lib/model/config.ts";
-import { randomBertWeights } from "../lib/model/random.ts";
-import { buildBert } from "../lib/model/bert.ts";
+import { parseBertConfig } from "../lib/model/bert/config.ts";
+import { randomBertWeights } from "../lib/model/bert/random.ts";
+import { bertBackbone } from "../lib/model/bert/backbone.ts";
 import { classifierLogits, initHead } from "../lib/methods/classifier/head.ts";
 import { crossEntropy } from "../lib/engine/layers.ts";
 import { fitSupervised } from "../lib/methods/supervised_fit.ts";
@@ -36,7 +36,7 @@ const config = parseBertConfig({
 
 /** One step's loss and gradients of a [CLS] classifier on `seqs`, in `passes` passes; the lengths it padded to. */
 async function oneStep(passes: number) {
-  const weights: TensorMap = new Map([...randomBertWeights(config, 5), ...initHead(config, 2, 5)]);
+  const weights: TensorMap = new Map([...randomBertWeights(config, 5), ...initHead(bertBackbone(config), 2, 5)]);
   // Lengths 4-50 tokens: one pass would pad every row to 64; sorted passes pad to 16, 32 and 64.
   const lengths = [50, 4, 12, 30, 6, 44, 20, 9];
   const seqs = lengths.map((n, r) => ({ ids: [2, ...Array.from({ length: n - 2 }, (_, j) => 5 + ((r * 7 + j * 3) % 45)), 3] }));
@@ -51,8 +51,9 @@ async function oneStep(passes: number) {
       options: { ...LOOP_DEFAULTS, steps: 1, batchSize: lengths.length, passes, evalEvery: 0, maxLength: 64 },
       loss(g, params, batch, seqLen, labels) {
         padded.add(seqLen);
-        const bert = buildBert(g, config, params.get, { batch, seqLen, train: true });
-        return crossEntropy(classifierLogits(bert, config, params.get), labels);
+        const backbone = bertBackbone(config);
+        const bert = backbone.encoder(g, params.get, { batch, seqLen, train: true });
+        return crossEntropy(classifierLogits(bert, backbone, params.get), labels);
       },
       mix: (_step, r) => {
         captured = { loss: r.loss, grads: new Map([...r.grads].map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])) };

@@ -11,7 +11,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { AutoTokenizer, env, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
-import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/random.ts";
+import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/bert/random.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { getMethod } from "../lib/methods/registry.ts";
 import { exportSaved } from "../lib/methods/export.ts";

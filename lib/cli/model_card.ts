@@ -3,7 +3,7 @@ import { compareModels, modelCard, type TrainingLog } from "../experiments/model
 import { readComparison } from "../experiments/comparison_file.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL } from "../experiments/setup.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { readJsonFile } from "../model/config.ts";
+import { readJsonFile } from "../util/json_file.ts";
 import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";

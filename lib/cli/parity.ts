@@ -1,5 +1,5 @@
 import { type Command, flagCommand } from "./command.ts";
-import { checkParity } from "../model/parity.ts";
+import { checkParity } from "../model/bert/parity.ts";
 import { type CommandSpec } from "../util/flags.ts";
 
 const SPEC = {

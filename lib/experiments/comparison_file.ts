@@ -3,7 +3,7 @@
  * field the card reads is checked, so a file of another shape is an error naming the field, not a crash
  * halfway through the card.
  */
-import { readJsonFile } from "../model/config.ts";
+import { readJsonFile } from "../util/json_file.ts";
 import { InputError } from "../util/errors.ts";
 import type { ModelComparison } from "./model_card.ts";
 

@@ -1,6 +1,6 @@
 /** Short content hashes recorded with each result, so rows from different models or data never get mixed. */
 import type { Row } from "../data/types.ts";
-import { shortHash } from "../model/fingerprint.ts";
+import { shortHash } from "../util/short_hash.ts";
 
 // The model's fingerprint belongs to the model layer; re-exported for the experiments that name models by it.
 export { modelFingerprint } from "../model/fingerprint.ts";

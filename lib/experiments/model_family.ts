@@ -12,7 +12,7 @@
 import { exists } from "../util/fs.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
-import { findWeightsFile } from "../model/weight_files.ts";
+import { findWeightsFile } from "../model/formats/weight_files.ts";
 import type { Budget } from "../util/config.ts";
 import { modelBaseName, type ResultRow } from "./results.ts";
 import { MODELS_DIR, REFERENCE_MODEL } from "./setup.ts";

@@ -10,7 +10,7 @@ import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import { pet } from "../methods/pet/pet.ts";
 import { softPrompt } from "../methods/soft_prompt/soft_prompt.ts";
 import { getMethod, methods } from "../methods/registry.ts";
-import type { BertConfig } from "../model/config.ts";
+import type { BertConfig } from "../model/bert/config.ts";
 import type { Budget } from "./setup.ts";
 import type { Grid, GridMethod } from "./grid.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { NUMERICS_VERSION, numericsEpoch } from "../engine/numerics.ts";
-import { shortHash } from "../model/fingerprint.ts";
+import { shortHash } from "../util/short_hash.ts";
 import { gitHead } from "../util/git_head.ts";
 
 /** The code a row was made with (docs/experiments.md, "Provenance"). */

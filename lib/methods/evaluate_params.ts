@@ -4,7 +4,7 @@
  */
 import { Graph, type Value } from "../engine/graph.ts";
 import { CompiledGraph } from "../engine/session.ts";
-import type { ParamSource } from "../model/bert.ts";
+import type { ParamSource } from "../model/backbone.ts";
 import { GraphParams } from "../model/params.ts";
 import type { HostTensor, TensorMap } from "../util/tensor.ts";
 

@@ -8,7 +8,7 @@ import type { InputKind } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
 import { exists } from "../util/fs.ts";
 import { exportedTokenizerIds } from "../model/export_folder.ts";
-import { readJsonFile } from "../model/config.ts";
+import { readJsonFile } from "../util/json_file.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { EXPORT_CONFIG_KEY } from "./classifier/export.ts";

@@ -5,7 +5,7 @@
  * (`get_prompt_embedding_to_save`), so the adapter loads in inference mode without the encoder.
  */
 import type { ModelFolder } from "../model/folder.ts";
-import { encodeSafetensors } from "../model/safetensors.ts";
+import { encodeSafetensors } from "../model/formats/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 
@@ -25,18 +25,18 @@ export interface PromptLearningSpec {
  * The fields every `PromptLearningConfig` of `model` holds, in inference mode, with `base_model_name_or_path`
  * the base model's folder name (or `spec.baseModel`).
  */
-export function promptLearningConfig(model: Pick<ModelFolder, "dir" | "config">, spec: PromptLearningSpec): Record<string, unknown> {
-  const { config } = model;
+export function promptLearningConfig(model: Pick<ModelFolder, "dir" | "backbone">, spec: PromptLearningSpec): Record<string, unknown> {
+  const { sizes } = model.backbone;
   return {
     peft_type: spec.peftType,
     task_type: spec.taskType,
     base_model_name_or_path: spec.baseModel ?? model.dir.replace(/\/+$/, "").replace(/^.*\//, ""),
     inference_mode: true,
     num_virtual_tokens: spec.virtualTokens,
-    token_dim: config.hidden_size,
+    token_dim: sizes.hiddenSize,
     num_transformer_submodules: 1,
-    num_attention_heads: config.num_attention_heads,
-    num_layers: config.num_hidden_layers,
+    num_attention_heads: sizes.heads,
+    num_layers: sizes.layers,
   };
 }
 

@@ -5,7 +5,7 @@
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { readSafetensors } from "../model/safetensors.ts";
+import { readSafetensors } from "../model/formats/safetensors.ts";
 import { saveWeights } from "../model/weights.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { checkFinite } from "../model/check_weights.ts";

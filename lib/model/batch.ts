@@ -3,7 +3,7 @@
  * padded up to a bucket, so a handful of compiled sessions serve a whole run.
  */
 import type { TensorData } from "../engine/graph.ts";
-import { type BertTokenizer, truncateLongestFirst } from "./tokenizer.ts";
+import { type BertTokenizer, truncateLongestFirst } from "./tokenizers/tokenizer.ts";
 
 /** Padded sequence lengths; a batch takes the smallest that fits its longest row. */
 export const LENGTH_BUCKETS = [16, 32, 64, 128, 256, 512] as const;

@@ -1,5 +1,6 @@
 /**
- * A Hugging Face BERT model folder: `config.json`; weights as `model.safetensors`, `pytorch_model.bin` or
+ * A Hugging Face model folder: `config.json`, whose `model_type` says which backbone it holds (`backbones.ts`;
+ * BERT today, and when absent); weights as `model.safetensors`, `pytorch_model.bin` or
  * either sharded with an `.index.json` (weight_files.ts); a tokenizer as `tokenizer.json` +
  * `tokenizer_config.json` or as `vocab.txt` (+ `tokenizer_config.json`, `special_tokens_map.json`).
  *
@@ -14,20 +15,25 @@
  */
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
-import { fileError } from "./files.ts";
+import { fileError } from "../util/required_file.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { type BertConfig, readBertConfig, writeBertConfig } from "./config.ts";
-import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizer.ts";
-import { findWeightsFile, WEIGHT_FILES } from "./weight_files.ts";
-import { type LoadedWeights, loadWeights, saveWeights } from "./weights.ts";
+import { readJsonFile } from "../util/json_file.ts";
+import type { Backbone } from "./backbone.ts";
+import { type ModelConfig, readBackbone } from "./backbones.ts";
+import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizers/tokenizer.ts";
+import { findWeightsFile, WEIGHT_FILES } from "./formats/weight_files.ts";
+import { type LoadedWeights, saveWeights } from "./weights.ts";
 
 /** A loaded model folder: weights under canonical names (see weights.ts) plus what loading had to do. */
 export interface ModelFolder extends LoadedWeights {
   dir: string;
   /** The weights file read (one of weight_files.ts's WEIGHT_FILES inside `dir`). */
   weightsFile: string;
-  config: BertConfig;
+  /** What methods build graphs with and ask for sizes and capabilities. */
+  backbone: Backbone<ModelConfig>;
+  /** The backbone's own config (`backbone.config`), for the architecture's own code (pre-training, exports). */
+  config: ModelConfig;
   tokenizer: BertTokenizer;
 }
 
@@ -45,21 +51,23 @@ export interface LoadModelOptions {
 export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<ModelFolder> {
   dir = dir.replace(/\/+$/, "");
   const weightsFile = await checkPresent(dir);
-  const config = await readBertConfig(`${dir}/config.json`);
+  const backbone = readBackbone(await readJsonFile(`${dir}/config.json`), `${dir}/config.json`);
+  const config = backbone.config;
   const tokenizer = await loadTokenizer(dir);
-  if (tokenizer.vocabSize > config.vocab_size) {
+  if (tokenizer.vocabSize > backbone.sizes.vocabSize) {
     throw new InputError(
-      `tokenizer has ${tokenizer.vocabSize} ids but config.json has vocab_size ${config.vocab_size}`,
+      `tokenizer has ${tokenizer.vocabSize} ids but config.json has vocab_size ${backbone.sizes.vocabSize}`,
       { file: `${dir}/tokenizer.json` },
     );
   }
-  const loaded = await loadWeights(weightsFile, config, opts);
-  return { dir, weightsFile, config, tokenizer, ...loaded };
+  const loaded = await backbone.loadWeights(weightsFile, opts);
+  return { dir, weightsFile, backbone, config, tokenizer, ...loaded };
 }
 
 /** What {@link saveModelFolder} writes. */
 export interface ModelFolderContents {
-  config: BertConfig;
+  /** The backbone whose config is written (`configJson`). */
+  backbone: Pick<Backbone, "configJson">;
   /** Canonical weights (a tied decoder is not stored, as in HF). */
   weights: TensorMap;
   /** Tokenizer files by name, e.g. `BertTokenizer.files` or `bertTokenizerFiles(vocab)`. */
@@ -77,7 +85,7 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
   dir = dir.replace(/\/+$/, "");
   await Deno.mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(contents.tokenizerFiles)) await writeFileAtomic(`${dir}/${name}`, text);
-  await writeBertConfig(`${dir}/config.json`, contents.config);
+  await writeFileAtomic(`${dir}/config.json`, JSON.stringify(contents.backbone.configJson(), null, 2) + "\n");
   await saveWeights(dir, contents.weights);
 }
 

@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * await writeHfExport("out/finetuned", { model, weights, source: "runs/ft/weights.safetensors",
- *   architecture: "BertForSequenceClassification", labels: ["Negative", "Positive"], maxLength: 128, logits: (bert, param) => classifierLogits(bert, config, param) });
+ *   architecture: "BertForSequenceClassification", labels: ["Negative", "Positive"], maxLength: 128, logits: (bert, param) => classifierLogits(bert, model.backbone, param) });
  * ```
  * @module
  */
@@ -20,21 +20,20 @@ import { Graph, type Value } from "../engine/graph.ts";
 import { exportOnnx } from "../engine/onnx_export.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "./bert.ts";
+import type { Backbone, EncoderGraph, EncoderOptions, ParamSource } from "./backbone.ts";
 import { checkFinite } from "./check_weights.ts";
-import { type BertConfig, bertConfigToJson } from "./config.ts";
 import type { ModelFolder } from "./folder.ts";
 import { GraphParams } from "./params.ts";
-import { encodeSafetensors } from "./safetensors.ts";
-import type { BertTokenizer } from "./tokenizer.ts";
+import { encodeSafetensors } from "./formats/safetensors.ts";
+import type { BertTokenizer } from "./tokenizers/tokenizer.ts";
 
 /** Architectures an export declares (transformers' class names). */
 export type HfArchitecture = "BertForSequenceClassification" | "BertForMaskedLM";
 
 /** What {@link writeHfExport} writes. */
 export interface HfExportSpec {
-  /** The base model: its config and tokenizer are written along. */
-  model: Pick<ModelFolder, "config" | "tokenizer">;
+  /** The base model: its backbone builds the graph, its config and tokenizer are written along. */
+  model: Pick<ModelFolder, "backbone" | "tokenizer">;
   /** Every weight the graph reads by canonical name (base weights merged with the trained ones). */
   weights: TensorMap;
   /** The file the trained weights come from, named when one is not finite (nothing is written then). */
@@ -45,13 +44,13 @@ export interface HfExportSpec {
   /** Longest input in tokens: the tokenizer's `model_max_length`, so transformers.js truncates where the kit does. */
   maxLength: number;
   /** The output on top of the encoder: [B, C] class logits or [B, L, V] MLM logits. */
-  logits(bert: BertGraph, param: ParamSource): Value;
-  /** Per-layer prefix keys/values baked into the graph (P-tuning v2), shaped as the BERT `prefix` hook takes them. */
+  logits(bert: EncoderGraph, param: ParamSource): Value;
+  /** Per-layer prefix keys/values baked into the graph (P-tuning v2), shaped as the encoder's `prefix` hook takes them. */
   prefix?(g: Graph, param: ParamSource): Value;
-  /** The layers the prefix's rows belong to (default every layer), as `buildBert` takes them. */
+  /** The layers the prefix's rows belong to (default every layer), as the encoder takes them. */
   prefixLayers?: readonly number[];
-  /** A rewrite of the word embeddings baked into the graph (the soft prompt's vectors at its slots), as `buildBert` takes it. */
-  wordEmbeddingsHook?(g: Graph, param: ParamSource): BertGraphOptions["wordEmbeddingsHook"];
+  /** A rewrite of the word embeddings baked into the graph (the soft prompt's vectors at its slots), as the encoder takes it. */
+  wordEmbeddingsHook?(g: Graph, param: ParamSource): EncoderOptions["wordEmbeddingsHook"];
   /** Further config.json keys. */
   configExtra?: Record<string, unknown>;
 }
@@ -63,13 +62,12 @@ const BATCH = "batch_size", SEQUENCE = "sequence_length";
 export function inferenceOnnx(
   spec: Pick<HfExportSpec, "model" | "weights" | "logits" | "prefix" | "prefixLayers" | "wordEmbeddingsHook">,
 ): Uint8Array {
-  const { config } = spec.model;
   const g = new Graph();
   const params = new GraphParams(g, spec.weights, () => false, "constants");
   const prefix = spec.prefix?.(g, params.get);
   // Placeholder sizes: every shape that depends on them is computed from input_ids at run time.
   const wordEmbeddingsHook = spec.wordEmbeddingsHook?.(g, params.get);
-  const bert = buildBert(g, config, params.get, {
+  const bert = spec.model.backbone.encoder(g, params.get, {
     batch: 1,
     seqLen: 1,
     train: false,
@@ -90,7 +88,7 @@ export function inferenceOnnx(
 
 /** config.json of an export: the base config with architecture, labels and transformers.js' settings. */
 export function exportConfig(
-  config: BertConfig,
+  backbone: Pick<Backbone, "type" | "configJson">,
   spec: Pick<HfExportSpec, "architecture" | "labels" | "configExtra">,
 ): Record<string, unknown> {
   const labels = spec.labels
@@ -100,9 +98,9 @@ export function exportConfig(
     }
     : {};
   return {
-    ...bertConfigToJson(config),
+    ...backbone.configJson(),
     architectures: [spec.architecture],
-    model_type: "bert",
+    model_type: backbone.type,
     ...(spec.labels ? { problem_type: "single_label_classification", ...labels } : {}),
     // The graph is float32: transformers.js must load onnx/model.onnx, not look for a quantized variant.
     "transformers.js_config": { dtype: "fp32" },
@@ -161,5 +159,5 @@ export async function writeHfExport(dir: string, spec: HfExportSpec): Promise<vo
   for (const [name, text] of Object.entries(exportTokenizerFiles(spec.model.tokenizer, spec.maxLength))) {
     await writeFileAtomic(`${dir}/${name}`, text);
   }
-  await writeFileAtomic(`${dir}/config.json`, JSON.stringify(exportConfig(spec.model.config, spec), null, 2) + "\n");
+  await writeFileAtomic(`${dir}/config.json`, JSON.stringify(exportConfig(spec.model.backbone, spec), null, 2) + "\n");
 }

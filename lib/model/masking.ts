@@ -4,8 +4,8 @@
  * objective and the held-out masked-LM score.
  */
 import type { Rng } from "../util/rng.ts";
-import type { TokenBatch } from "./batch.ts";
-import type { BertTokenizer } from "./tokenizer.ts";
+import { type TokenBatch, tokenFeeds } from "./batch.ts";
+import type { BertTokenizer } from "./tokenizers/tokenizer.ts";
 
 /** Ids that masking leaves alone and never samples as random replacements. */
 export interface MaskingVocab {
@@ -66,4 +66,9 @@ export function maskBatch(tokens: TokenBatch, rng: Rng, vocab: MaskingVocab, rat
 export function maskingVocab(tok: BertTokenizer): MaskingVocab {
   const { cls, sep, pad, mask, unk } = tok.specialIds;
   return { vocabSize: tok.vocabSize, maskId: mask, special: new Set([cls, sep, pad, mask, unk]) };
+}
+
+/** Feeds of a masked batch (the weights are fed by the caller). */
+export function mlmFeeds(b: MlmBatch) {
+  return { ...tokenFeeds(b.tokens), rows: b.rows, targets: b.targets, weights: b.weights };
 }

@@ -8,7 +8,7 @@ import type { Graph, Value } from "../engine/graph.ts";
 import type { WeightInputs } from "../engine/gradient_step.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { constantWeightsMb } from "../util/config.ts";
-import { DECODER } from "./bert.ts";
+import { DECODER } from "./bert/graph.ts";
 
 /** How frozen weights enter a graph: `auto` by the model's size ({@link frozenAsConstants}); exports want `constants`. */
 export type FrozenWeights = "auto" | "constants";

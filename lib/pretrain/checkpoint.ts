@@ -6,7 +6,7 @@
 import type { AdamWState } from "../train/adamw.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { checkFinite } from "../model/check_weights.ts";
-import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
+import { readSafetensors, writeSafetensors } from "../model/formats/safetensors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";

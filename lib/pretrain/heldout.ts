@@ -3,13 +3,13 @@
  * (e.g. the kit's and the PyTorch reference) are scored on the same text the same way. Each model uses its
  * own tokenizer; positions are masked at the same rate and seed.
  */
-import type { BertConfig } from "../model/config.ts";
-import type { BertTokenizer } from "../model/tokenizer.ts";
+import type { BertConfig } from "../model/bert/config.ts";
+import type { BertTokenizer } from "../model/tokenizers/tokenizer.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { mixSeed, Rng } from "../util/rng.ts";
 import { encodeTexts } from "../model/batch.ts";
 import { maskBatch, maskingVocab } from "../model/masking.ts";
-import { MlmEvaluator } from "../model/mlm_graph.ts";
+import { MlmEvaluator } from "../model/bert/mlm_graph.ts";
 import { BucketedBatches, packBucket } from "./mlm_batches.ts";
 
 /** Result of {@link heldoutMlm}. */

@@ -9,10 +9,11 @@
  */
 import type { SourceOptions } from "../data/sources.ts";
 import { threadCount } from "../engine/session.ts";
-import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/config.ts";
+import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/bert/config.ts";
 import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
-import { randomBertWeights } from "../model/random.ts";
-import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizer.ts";
+import { bertBackbone } from "../model/bert/backbone.ts";
+import { randomBertWeights } from "../model/bert/random.ts";
+import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizers/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { clipScale, gradNorm } from "../train/clip.ts";
 import { GradAccumulator } from "../train/grad_accumulator.ts";
@@ -20,8 +21,9 @@ import { linearWarmupDecay } from "../train/schedule.ts";
 import type { GradientStep } from "../engine/gradient_step.ts";
 import { encodeTexts, type TokenSeq } from "../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
-import { MlmEvaluator, mlmFeeds } from "../model/mlm_graph.ts";
-import { mlmTrainStep } from "../model/mlm_step.ts";
+import { MlmEvaluator } from "../model/bert/mlm_graph.ts";
+import { mlmFeeds } from "../model/masking.ts";
+import { mlmTrainStep } from "../model/bert/mlm_step.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
@@ -423,7 +425,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     if (stopped) return result;
     // A masked-LM checkpoint: the pooler was never trained, so it is not saved (loaders initialise it, as HF does).
     const saved: TensorMap = new Map([...weights].filter(([n]) => !n.startsWith("bert.pooler.")));
-    await saveModelFolder(o.out, { config, weights: saved, tokenizerFiles: tokenizer.files });
+    await saveModelFolder(o.out, { backbone: bertBackbone(config), weights: saved, tokenizerFiles: tokenizer.files });
     const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
     const { onLog: _l, onProgress: _p, corpus: _c, allowChanges: _a, ...options } = o;
     // A continued run carries the log of the stages before it, so the model's whole history stays readable.

@@ -15,10 +15,10 @@
 import type { InputKind, Row } from "../../data/types.ts";
 import type { TextInput } from "../../model/batch.ts";
 import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
-import { DECODER } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { requireCapabilities } from "../../model/backbone.ts";
 import { notesFor } from "../../model/weights.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { FrozenScorer } from "./scorer.ts";
 import { blockedTokens, type PromptExample, SEARCH_METRICS, type SearchOptions, searchTriggers } from "./search.ts";
@@ -87,8 +87,6 @@ export const AUTOPROMPT_DEFAULTS: AutoPromptOptions = {
 export const AUTOPROMPT_PRESETS: Readonly<Record<string, Partial<AutoPromptOptions>>> = {
   search: { iterations: 40, numCand: 40, batchSize: 16, accumulationSteps: 2, metric: "accuracy+loglik", labelSearch: true },
 };
-
-const WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight";
 
 /**
  * The parsed template of `o` for the task's `inputs` (null: the default template of that kind).
@@ -192,13 +190,13 @@ class AutoPrompt implements Method {
     const enc = encode(train);
     const trainEx: PromptExample[] = enc.seqs.map((seq, i) => ({ seq, gold: gold[i] }));
     const devEx: PromptExample[] = encode(dev).seqs.map((seq, i) => ({ seq, gold: devGold[i] }));
-    const embeddings = model.weights.get(WORD_EMBEDDINGS)!;
+    const embeddings = model.weights.get(model.backbone.wordEmbeddings)!;
 
     let labelTokens = this.labelTokens;
     if (!labelTokens) {
       onProgress?.({ phase: "label-search", step: 0, totalSteps: 1 });
       const features = new FrozenScorer(model, []);
-      const decoder = model.weights.get(DECODER) ?? embeddings;
+      const decoder = model.backbone.answerEmbeddings(model.weights);
       labelTokens = await searchLabelWords(features, trainEx, devEx, labels.length, decoder, this.blocked, {
         epochs: o.labelEpochs,
         lr: o.labelLr,
@@ -249,12 +247,13 @@ function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptO
     checkOption(name, o[name] as number, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   for (const k of ["batchSize", "accumulationSteps", "numCand", "evalBatchSize"] as const) positive(k);
   checkOption("iterations", o.iterations, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
-  const maxPositions = model.config.max_position_embeddings;
+  requireCapabilities(model, ["mlm", "soft-input"], autoprompt.name);
+  const maxPositions = model.backbone.sizes.maxPositions;
   checkOption("maxLength", o.maxLength, (v) => Number.isInteger(v) && v >= 8 && v <= maxPositions, `an integer in [8, ${maxPositions}]`);
   if (!SEARCH_METRICS.includes(o.metric)) {
     throw new InputError(`must be one of ${SEARCH_METRICS.join(", ")}; got "${o.metric}"`, { field: "metric" });
   }
-  const blocked = blockedTokens(model.tokenizer, model.config.vocab_size);
+  const blocked = blockedTokens(model.tokenizer, model.backbone.sizes.vocabSize);
   if (o.labelSearch) {
     for (const k of ["labelEpochs", "labelBatchSize", "wordsPerClass"] as const) positive(k);
     checkOption("labelLr", o.labelLr, (v) => v > 0, "positive");
@@ -298,12 +297,13 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     return new AutoPrompt(model, labels, o, template, blocked, labelTokens);
   },
   async load(dir, model) {
+    requireCapabilities(model, ["mlm"], autoprompt.name);
     const { meta } = await loadMethod<AutoPromptOptions>(dir, autoprompt.name, model);
     const file = `${dir}/method.json`;
     const extra = meta.extra as { triggers?: string[]; labelWords?: Record<string, string[]> } | undefined;
     if (!extra?.triggers || !extra.labelWords) throw new InputError("no triggers or label words saved", { file, field: "extra" });
     const template = parseAutoTemplate(meta.options.template ?? "");
-    const tok = model.tokenizer, blocked = blockedTokens(tok, model.config.vocab_size);
+    const tok = model.tokenizer, blocked = blockedTokens(tok, model.backbone.sizes.vocabSize);
     const labelTokens = meta.labels.map((l) => tokenIds(tok, extra.labelWords![l] ?? [], blocked, `extra.labelWords.${l}`));
     if (labelTokens.some((t) => !t.length)) throw new InputError("a label has no saved label words", { file, field: "extra.labelWords" });
     // A trigger slot the search never changed keeps its initial [MASK].

@@ -10,7 +10,7 @@
 import { Graph, type TensorData, type Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { type BertGraph, buildBert } from "../../model/bert.ts";
+import type { EncoderGraph } from "../../model/backbone.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";
 import { GradientStep } from "../../engine/gradient_step.ts";
@@ -32,7 +32,7 @@ export function predictRows(seqs: readonly Pick<PromptSeq, "predictPos">[], b: T
  * Class scores [B, C] from the MLM logits at `rows`: log Σ_k p(label_ids[c, k]) over each class's tokens,
  * computed stably as x₀ − logSoftmax(x)₀ (log-sum-exp through LogSoftmax; slot 0 is always a real token).
  */
-function classScores(bert: BertGraph, rows: Value, labelIds: Value, labelPad: Value): Value {
+function classScores(bert: EncoderGraph, rows: Value, labelIds: Value, labelPad: Value): Value {
   const [C, K] = labelPad.shape, B = rows.shape[0];
   const logp = op.logSoftmax(bert.mlmLogits(rows), 1);
   const picked = op.reshape(op.transpose(op.gather(op.transpose(logp, [1, 0]), labelIds), [1, 0]), [B, C, K]);
@@ -64,7 +64,7 @@ export class FrozenScorer {
 
   #build(b: TokenBatch, g: Graph) {
     const params = new GraphParams(g, this.model.weights, () => false);
-    const bert = buildBert(g, this.model.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false });
+    const bert = this.model.backbone.encoder(g, params.get, { batch: b.batch, seqLen: b.seqLen, train: false });
     const rows = g.input("predict_rows", [b.batch], "int64");
     const C = this.labelTokens.length;
     const scores = () => classScores(bert, rows, g.input("label_ids", [C * this.#K], "int64"), g.input("label_pad", [C, this.#K]));

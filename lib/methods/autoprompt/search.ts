@@ -6,7 +6,7 @@
  * accuracy, gold log-likelihood, or accuracy with log-likelihood ties: {@link accepts}). The trigger set with the
  * best dev accuracy is kept.
  */
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { argmax } from "../../eval/metrics.ts";
 import { Rng } from "../../util/rng.ts";
 import type { HostTensor } from "../../util/tensor.ts";

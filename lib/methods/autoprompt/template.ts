@@ -15,7 +15,7 @@
  * @module
  */
 import type { InputKind } from "../../data/types.ts";
-import { type BertTokenizer, truncateLongestFirst } from "../../model/tokenizer.ts";
+import { type BertTokenizer, truncateLongestFirst } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TextInput, TokenSeq } from "../../model/batch.ts";
 import { templateTexts } from "../prompt_inputs.ts";

@@ -18,7 +18,7 @@
  */
 import type { InputKind } from "../../data/types.ts";
 import type { Value } from "../../engine/graph.ts";
-import type { ParamSource } from "../../model/bert.ts";
+import type { ParamSource } from "../../model/backbone.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { writeHfExport } from "../../model/hf_export.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
@@ -60,7 +60,7 @@ function writeClassifier(
     architecture: "BertForSequenceClassification",
     labels: saved.labels,
     maxLength: saved.maxLength,
-    logits: (bert, param) => classifierLogits(bert, model.config, param),
+    logits: (bert, param) => classifierLogits(bert, model.backbone, param),
     prefix: prefix ? (_g, param) => prefix.value(param) : undefined,
     prefixLayers: prefix?.layers,
     configExtra: saved.inputs ? { [EXPORT_CONFIG_KEY]: { inputs: saved.inputs } } : undefined,
@@ -96,14 +96,14 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
   // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
   const o = { ...PTUNING_V2_DEFAULTS, ...meta.options };
   if (o.head === "mask") return await exportMaskHead(saved, model, out, o);
-  checkSavedHead(tensors, model.config, meta.labels, savedWeightsFile(saved), `${saved}/method.json`);
+  checkSavedHead(tensors, model.backbone, meta.labels, savedWeightsFile(saved), `${saved}/method.json`);
   const inputs = savedInputs(meta, saved);
-  const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
+  const layers = depthLayers(o.prefixDepth, model.backbone.sizes.layers);
   const table = await trainedPrefixTable(tensors, o, layers);
   const baked = { prefixLength: o.prefixLength, prefixProjection: false, prefixHiddenSize: o.prefixHiddenSize, prefixLayers: layers };
   const weights: TensorMap = new Map([...model.weights, ...tensors, [PREFIX_TABLE, table]]);
   await writeClassifier(out, model, weights, { dir: saved, labels: meta.labels, maxLength: o.maxLength, inputs }, {
-    value: (param) => prefixValue(model.config, param, baked, 1),
+    value: (param) => prefixValue(model.backbone, param, baked, 1),
     layers,
   });
   const modules = new Map([HEAD_WEIGHT, HEAD_BIAS, ...POOLER_WEIGHTS].map((name) => [`${PEFT_BASE}${name}`, weights.get(name)!]));
@@ -164,7 +164,7 @@ async function writePrefixAdapter(
 ): Promise<void> {
   const adapterConfig = {
     ...promptLearningConfig(model, { peftType: "PREFIX_TUNING", taskType, virtualTokens: table.shape[0] }),
-    encoder_hidden_size: model.config.hidden_size,
+    encoder_hidden_size: model.backbone.sizes.hiddenSize,
     prefix_projection: false,
     ...(modules.size ? { modules_to_save: ["classifier", "pooler"] } : {}),
   };

@@ -4,6 +4,7 @@
  */
 import type { Row } from "../../data/types.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { requireCapabilities } from "../../model/backbone.ts";
 import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
@@ -41,7 +42,7 @@ class Finetune implements Method {
     const inputs = rowsInputKind({ train, dev });
     // Train a copy: the loaded model stays as it was for the next run.
     const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
-    for (const [n, t] of initHead(model.config, labels.length, options.seed)) weights.set(n, t);
+    for (const [n, t] of initHead(model.backbone, labels.length, options.seed)) weights.set(n, t);
     const predictor = new ClassifierPredictor(model, labels, this.name, options, weights, inputs);
     const fit = { method: this.name, model, labels, options, notes: notesFor(model, "pooler"), predictor };
     const record = await fitClassifier({ ...fit, weights, params: weights, isTrainable: () => true }, train, dev, onProgress);
@@ -60,7 +61,8 @@ export const finetune: MethodFactory<FinetuneOptions> = {
   defaults: FINETUNE_DEFAULTS,
   create(model, labels, options = {}) {
     const o = { ...FINETUNE_DEFAULTS, ...options };
-    checkLoopOptions(o, model.config.max_position_embeddings);
+    checkLoopOptions(o, model.backbone.sizes.maxPositions);
+    requireCapabilities(model, ["pooled"], finetune.name);
     return new Finetune(model, labels, o);
   },
   async load(dir, model) {

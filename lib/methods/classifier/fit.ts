@@ -6,7 +6,7 @@
 import type { InputKind, Row } from "../../data/types.ts";
 import type { Graph, Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
-import { buildBert, type ParamSource } from "../../model/bert.ts";
+import { type ParamSource, requireCapabilities } from "../../model/backbone.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import type { LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
@@ -68,8 +68,8 @@ export async function fitClassifier(
       onProgress,
       loss(g, params, batch, seqLen, targets) {
         const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
-        const bert = buildBert(g, model.config, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
-        return crossEntropy(classifierLogits(bert, model.config, params.get), targets);
+        const bert = model.backbone.encoder(g, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
+        return crossEntropy(classifierLogits(bert, model.backbone, params.get), targets);
       },
       feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
       evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
@@ -108,8 +108,9 @@ export async function loadClassifier<O>(
   method: string,
   model: ModelFolder,
 ): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
+  requireCapabilities(model, ["pooled"], method);
   const saved = await loadMethod<O>(dir, method, model);
-  checkSavedHead(saved.tensors, model.config, saved.meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+  checkSavedHead(saved.tensors, model.backbone, saved.meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
   return saved;
 }
 
@@ -133,7 +134,7 @@ export class ClassifierPredictor implements Predictor {
     readonly inputs?: InputKind,
     extra?: ExtraBuilder,
   ) {
-    this.#evaluator = new ClassifierEvaluator(model.config, new Map([...model.weights, ...saved]), extra);
+    this.#evaluator = new ClassifierEvaluator(model.backbone, new Map([...model.weights, ...saved]), extra);
   }
 
   /** Probabilities of already encoded sequences. */

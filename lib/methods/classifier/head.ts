@@ -7,10 +7,8 @@ import { Graph, type Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { linear } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "../../model/bert.ts";
-import type { BertConfig } from "../../model/config.ts";
+import type { Backbone, EncoderGraph, EncoderOptions, ParamSource } from "../../model/backbone.ts";
 import { GraphParams } from "../../model/params.ts";
-import { initTensor } from "../../model/weights.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
@@ -19,12 +17,12 @@ import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
 /** Canonical names of the head, as Hugging Face names them. */
 export const HEAD_WEIGHT = "classifier.weight", HEAD_BIAS = "classifier.bias";
 
-/** A freshly initialised head: N(0, initializer_range) weight, zero bias, from `seed`. */
-export function initHead(config: BertConfig, numClasses: number, seed: number): TensorMap {
+/** A freshly initialised head, as `backbone` initialises its weights (BERT: N(0, initializer_range) weight, zero bias), from `seed`. */
+export function initHead(backbone: Backbone, numClasses: number, seed: number): TensorMap {
   const rng = new Rng(seed).fork("classifier");
   return new Map([
-    [HEAD_WEIGHT, initTensor(HEAD_WEIGHT, [numClasses, config.hidden_size], config, rng)],
-    [HEAD_BIAS, initTensor(HEAD_BIAS, [numClasses], config, rng)],
+    [HEAD_WEIGHT, backbone.initTensor(HEAD_WEIGHT, [numClasses, backbone.sizes.hiddenSize], rng)],
+    [HEAD_BIAS, backbone.initTensor(HEAD_BIAS, [numClasses], rng)],
   ]);
 }
 
@@ -35,12 +33,12 @@ export function initHead(config: BertConfig, numClasses: number, seed: number): 
  */
 export function checkSavedHead(
   tensors: TensorMap,
-  config: BertConfig,
+  backbone: Backbone,
   labels: readonly string[],
   weightsFile: string,
   methodFile: string,
 ): void {
-  for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, config.hidden_size]], [HEAD_BIAS, [labels.length]]] as const) {
+  for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, backbone.sizes.hiddenSize]], [HEAD_BIAS, [labels.length]]] as const) {
     const t = tensors.get(name);
     if (!t) {
       throw new InputError("the classification head is missing (an incomplete file, or another method's)", {
@@ -63,20 +61,19 @@ export function checkSavedHead(
   }
 }
 
-/** Class logits [B, C] of the head on the pooled [CLS] of `bert`. */
-export function classifierLogits(bert: BertGraph, config: BertConfig, param: ParamSource): Value {
-  const p = config.classifier_dropout ?? config.hidden_dropout_prob;
-  return linear(bert.dropout(bert.pooled(), p), param(HEAD_WEIGHT), param(HEAD_BIAS));
+/** Class logits [B, C] of the head on the pooled [CLS] of `bert`, an encoder of `backbone`. */
+export function classifierLogits(bert: EncoderGraph, backbone: Backbone, param: ParamSource): Value {
+  return linear(bert.dropout(bert.pooled(), backbone.sizes.classifierDropout), param(HEAD_WEIGHT), param(HEAD_BIAS));
 }
 
 /** Everything but the token feeds of a classifier graph: extra inputs such as a prefix. */
 export type ExtraBuilder = (
   g: Graph,
-  config: BertConfig,
+  backbone: Backbone,
   param: ParamSource,
   batch: number,
   train: boolean,
-) => Pick<BertGraphOptions, "prefix" | "prefixLayers">;
+) => Pick<EncoderOptions, "prefix" | "prefixLayers">;
 
 /**
  * Eval-mode class probabilities with the weights as graph inputs, so one compiled session per shape
@@ -86,7 +83,7 @@ export class ClassifierEvaluator {
   readonly #cache = new SessionCache();
 
   constructor(
-    private readonly config: BertConfig,
+    private readonly backbone: Backbone,
     private readonly weights: TensorMap,
     private readonly extra: ExtraBuilder = () => ({}),
   ) {}
@@ -100,9 +97,9 @@ export class ClassifierEvaluator {
   #build(b: TokenBatch) {
     const g = new Graph();
     const params = new GraphParams(g, this.weights, () => true);
-    const extra = this.extra(g, this.config, params.get, b.batch, false);
-    const bert = buildBert(g, this.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, ...extra });
-    return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.config, params.get), 1) } };
+    const extra = this.extra(g, this.backbone, params.get, b.batch, false);
+    const bert = this.backbone.encoder(g, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, ...extra });
+    return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.backbone, params.get), 1) } };
   }
 
   /** Release the compiled sessions. */

@@ -17,10 +17,9 @@ import type { InputKind, Row } from "../../data/types.ts";
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { dropout, linear } from "../../engine/layers.ts";
-import type { ParamSource } from "../../model/bert.ts";
-import type { BertConfig } from "../../model/config.ts";
+import { type Backbone, type ParamSource, requireCapabilities } from "../../model/backbone.ts";
 import type { ModelFolder } from "../../model/folder.ts";
-import { initTensor, notesFor } from "../../model/weights.ts";
+import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
@@ -106,11 +105,11 @@ type PrefixShape = Pick<PtuningV2Options, "prefixLength" | "prefixProjection" | 
 };
 
 /** How many layers a prefix of `o` feeds. */
-const prefixedLayers = (config: BertConfig, o: PrefixShape) => o.prefixLayers?.length ?? config.num_hidden_layers;
+const prefixedLayers = (backbone: Backbone, o: PrefixShape) => o.prefixLayers?.length ?? backbone.sizes.layers;
 
-/** Shapes of the prefix encoder's parameters for `config`. */
-function prefixShapes(config: BertConfig, o: PrefixShape): Map<string, number[]> {
-  const H = config.hidden_size, out = prefixedLayers(config, o) * 2 * H, P = o.prefixLength;
+/** Shapes of the prefix encoder's parameters for `backbone`. */
+function prefixShapes(backbone: Backbone, o: PrefixShape): Map<string, number[]> {
+  const H = backbone.sizes.hiddenSize, out = prefixedLayers(backbone, o) * 2 * H, P = o.prefixLength;
   if (!o.prefixProjection) return new Map([[PREFIX_TABLE, [P, out]]]);
   const M = o.prefixHiddenSize;
   return new Map([[PREFIX_TABLE, [P, H]], [MLP[0], [M, H]], [MLP[1], [M]], [MLP[2], [out, M]], [MLP[3], [out]]]);
@@ -121,9 +120,9 @@ function prefixShapes(config: BertConfig, o: PrefixShape): Map<string, number[]>
  * start at N(0, 1), but its models come from `from_pretrained`, which re-initialises every weight missing
  * from the checkpoint with `_init_weights`, i.e. N(0, initializer_range); that is what the reference trains.
  */
-export function initPrefix(config: BertConfig, o: PrefixShape, seed: number): TensorMap {
+export function initPrefix(backbone: Backbone, o: PrefixShape, seed: number): TensorMap {
   const rng = new Rng(seed).fork("prefix");
-  return new Map([...prefixShapes(config, o)].map(([n, shape]) => [n, initTensor(n, shape, config, rng)]));
+  return new Map([...prefixShapes(backbone, o)].map(([n, shape]) => [n, backbone.initTensor(n, shape, rng)]));
 }
 
 /** The prefix as a table [P, layers·2·H] (row p: every layer's key then value of position p), before dropout. */
@@ -137,12 +136,12 @@ export function prefixTable(param: ParamSource, o: PrefixShape): Value {
  * `dropoutSeed` (evaluation) B is 1, shared by the batch; with it each of the `batch` rows draws its own
  * dropout mask, as the reference's per-example copies do.
  */
-export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixShape, batch: number, dropoutSeed?: Value): Value {
-  const layers2 = 2 * prefixedLayers(config, o), heads = config.num_attention_heads;
-  const d = config.hidden_size / heads, P = o.prefixLength;
+export function prefixValue(backbone: Backbone, param: ParamSource, o: PrefixShape, batch: number, dropoutSeed?: Value): Value {
+  const layers2 = 2 * prefixedLayers(backbone, o), heads = backbone.sizes.heads;
+  const d = backbone.sizes.hiddenSize / heads, P = o.prefixLength;
   let x = op.reshape(prefixTable(param, o), [1, P, layers2, heads, d]);
   if (dropoutSeed) {
-    x = dropout(op.expand(x, [batch, P, layers2, heads, d]), config.hidden_dropout_prob, dropoutSeed, PREFIX_SITE);
+    x = dropout(op.expand(x, [batch, P, layers2, heads, d]), backbone.sizes.hiddenDropout, dropoutSeed, PREFIX_SITE);
   }
   return op.transpose(x, [2, 0, 3, 1, 4]);
 }
@@ -150,15 +149,15 @@ export function prefixValue(config: BertConfig, param: ParamSource, o: PrefixSha
 /** The predictor of a trained prefix and head on the frozen `model`, trained on `inputs` where known. */
 function prefixPredictor(model: ModelFolder, labels: readonly string[], trained: TensorMap, r: Resolved, inputs: InputKind | undefined) {
   const shape = { ...r.o, prefixLayers: r.layers };
-  return new ClassifierPredictor(model, labels, ptuningV2.name, r.o, trained, inputs, (_g, config, param) => ({
-    prefix: prefixValue(config, param, shape, 1),
+  return new ClassifierPredictor(model, labels, ptuningV2.name, r.o, trained, inputs, (_g, backbone, param) => ({
+    prefix: prefixValue(backbone, param, shape, 1),
     prefixLayers: r.layers,
   }));
 }
 
 /** The input-layer soft prompt of `prefixDepth: "input"`: the soft-prompt method's, P vectors, no encoder. */
-const inputPrompt = (config: BertConfig, o: PtuningV2Options) =>
-  ({ promptLength: o.prefixLength, promptEncoder: "none", encoderHiddenSize: config.hidden_size, initWords: "" }) as const;
+const inputPrompt = (backbone: Backbone, o: PtuningV2Options) =>
+  ({ promptLength: o.prefixLength, promptEncoder: "none", encoderHiddenSize: backbone.sizes.hiddenSize, initWords: "" }) as const;
 
 /**
  * A `mask` head's pattern on `weights`: a `[MASK]` after the text (before `{text_b}` of a pair), with P soft
@@ -171,18 +170,26 @@ function maskPattern(model: ModelFolder, weights: TensorMap, trained: TensorMap,
   const template = input ? expandSoftSlot(parsed, o.prefixLength) : parsed;
   const shape = { ...o, prefixLayers: layers };
   const prefix = input ? undefined : {
-    build: (_g: Graph, param: ParamSource, batch: number, seed?: Value) => prefixValue(model.config, param, shape, batch, seed),
+    build: (_g: Graph, param: ParamSource, batch: number, seed?: Value) => prefixValue(model.backbone, param, shape, batch, seed),
     layers,
   };
-  return new PromptPattern(model, template, verbalizer!, weights, (n) => trained.has(n), { ...o, ...inputPrompt(model.config, o) }, prefix);
+  return new PromptPattern(
+    model,
+    template,
+    verbalizer!,
+    weights,
+    (n) => trained.has(n),
+    { ...o, ...inputPrompt(model.backbone, o) },
+    prefix,
+  );
 }
 
 /** The parameters a run of `r` starts from. */
 function initTrained(model: ModelFolder, labels: readonly string[], r: Resolved): TensorMap {
   const { o } = r;
-  if (o.prefixDepth === "input") return initPrompt(model, inputPrompt(model.config, o), o.seed);
-  const prefix = initPrefix(model.config, { ...o, prefixLayers: r.layers }, o.seed);
-  return o.head === "mask" ? prefix : new Map([...prefix, ...initHead(model.config, labels.length, o.seed)]);
+  if (o.prefixDepth === "input") return initPrompt(model, inputPrompt(model.backbone, o), o.seed);
+  const prefix = initPrefix(model.backbone, { ...o, prefixLayers: r.layers }, o.seed);
+  return o.head === "mask" ? prefix : new Map([...prefix, ...initHead(model.backbone, labels.length, o.seed)]);
 }
 
 class PtuningV2 implements Method {
@@ -216,7 +223,7 @@ class PtuningV2 implements Method {
         weights,
         params: trained,
         isTrainable: (name) => trained.has(name),
-        prefix: (_g, param, batch, seed) => prefixValue(model.config, param, shape, batch, seed),
+        prefix: (_g, param, batch, seed) => prefixValue(model.backbone, param, shape, batch, seed),
         prefixLayers: r.layers,
       },
       train,
@@ -257,12 +264,12 @@ export function depthLayers(depth: unknown, layers: number): number[] | undefine
 
 /** Resolve and validate options for `model` (see {@link PtuningV2Options.maxLength}); notes say what was derived. */
 function resolveOptions(model: ModelFolder, labels: readonly string[], options: Partial<PtuningV2Options>): Resolved {
-  const positions = model.config.max_position_embeddings;
+  const positions = model.backbone.sizes.maxPositions;
   const o = { ...PTUNING_V2_DEFAULTS, ...options };
   const notes: string[] = [];
   checkOption("prefixLength", o.prefixLength, (v) => Number.isInteger(v) && v >= 1 && v <= 128, "an integer in [1, 128]");
   checkOption("prefixHiddenSize", o.prefixHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
-  const layers = depthLayers(o.prefixDepth, model.config.num_hidden_layers);
+  const layers = depthLayers(o.prefixDepth, model.backbone.sizes.layers);
   const deep = o.prefixDepth !== "input";
   if (o.head !== "cls" && o.head !== "mask") {
     throw new InputError(`must be "cls" or "mask", got ${JSON.stringify(o.head)}`, { field: "head" });
@@ -281,6 +288,7 @@ function resolveOptions(model: ModelFolder, labels: readonly string[], options: 
   if (!deep && o.prefixProjection) {
     throw new InputError(`reparameterises deep prefixes; the input-layer soft prompt has none`, { field: "prefixProjection" });
   }
+  requireCapabilities(model, [deep ? "prefix" : "soft-input", o.head === "cls" ? "pooled" : "mlm"], ptuningV2.name);
   if (deep && options.maxLength === undefined && o.prefixLength + o.maxLength > positions) {
     o.maxLength = positions - o.prefixLength;
     notes.push(`maxLength ${o.maxLength}: prefix ${o.prefixLength} and input share the ${positions} positions`);
@@ -331,10 +339,10 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name, model);
     // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
     const r = resolveOptions(model, meta.labels, { ...PTUNING_V2_DEFAULTS, ...meta.options });
-    if (r.o.head === "cls") checkSavedHead(tensors, model.config, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+    if (r.o.head === "cls") checkSavedHead(tensors, model.backbone, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
     const shapes = r.o.prefixDepth === "input"
-      ? promptShapes(model.config.hidden_size, inputPrompt(model.config, r.o))
-      : prefixShapes(model.config, { ...r.o, prefixLayers: r.layers });
+      ? promptShapes(model.backbone.sizes.hiddenSize, inputPrompt(model.backbone, r.o))
+      : prefixShapes(model.backbone, { ...r.o, prefixLayers: r.layers });
     for (const [name, shape] of shapes) {
       const t = tensors.get(name);
       if (!t || t.shape.join() !== shape.join()) {

@@ -21,7 +21,7 @@
  */
 import type { TextClassificationPipeline } from "@huggingface/transformers";
 import type { TextInput } from "../../model/batch.ts";
-import { cutInput, type TextTokenizer } from "../../model/text_cut.ts";
+import { cutInput, type TextTokenizer } from "../../model/tokenizers/text_cut.ts";
 import { softmaxRow } from "../predict.ts";
 import { inputKindOf } from "../prompt_inputs.ts";
 

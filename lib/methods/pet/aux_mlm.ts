@@ -3,13 +3,12 @@
  * sentence pairs, encoded as BERT pairs) with the same weights, the two gradients mixed as α·CE + (1 − α)·MLM
  * (PET's default α = 0.9999), so prompt-based fine-tuning keeps the model a language model.
  */
-import type { BertConfig } from "../../model/config.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { Backbone } from "../../model/backbone.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import type { GradientStep } from "../../engine/gradient_step.ts";
 import { encodeTexts, packBatch, type TextInput, type TokenSeq } from "../../model/batch.ts";
 import { maskBatch, maskCapacity, maskingVocab } from "../../model/masking.ts";
-import { mlmFeeds } from "../../model/mlm_graph.ts";
-import { mlmTrainStep } from "../../model/mlm_step.ts";
+import { mlmFeeds } from "../../model/masking.ts";
 import { stepSeed } from "../../train/step_seed.ts";
 import { mixSeed, Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
@@ -29,7 +28,7 @@ export class AuxMlm {
   readonly #order: number[];
 
   constructor(
-    private readonly config: BertConfig,
+    private readonly backbone: Backbone,
     private readonly tokenizer: BertTokenizer,
     texts: readonly TextInput[],
     private readonly options: AuxMlmOptions & { maxLength: number; seed: number },
@@ -47,7 +46,7 @@ export class AuxMlm {
     const masked = maskBatch(tokens, new Rng(mixSeed(seed, step, 0xa0)), maskingVocab(this.tokenizer));
     const key = `${tokens.batch}:${tokens.seqLen}`;
     if (!this.#steps.has(key)) {
-      this.#steps.set(key, mlmTrainStep(this.config, weights, tokens.batch, tokens.seqLen, maskCapacity(tokens.batch, tokens.seqLen)));
+      this.#steps.set(key, this.backbone.mlmTrainStep(weights, tokens.batch, tokens.seqLen, maskCapacity(tokens.batch, tokens.seqLen)));
     }
     const s = await this.#steps.get(key)!;
     return s.run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(seed ^ 0x5a5a, step) });

@@ -31,7 +31,7 @@
  */
 import type { FillMaskPipeline } from "@huggingface/transformers";
 import type { TextInput } from "../../model/batch.ts";
-import { cutInput, type TextTokenizer } from "../../model/text_cut.ts";
+import { cutInput, type TextTokenizer } from "../../model/tokenizers/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
 import { softmaxRow } from "../predict.ts";
 import { checkTemplateInputs, inputKindOf } from "../prompt_inputs.ts";

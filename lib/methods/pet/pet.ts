@@ -17,8 +17,8 @@ import type { InputKind, Row } from "../../data/types.ts";
 import { Graph } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { requireCapabilities } from "../../model/backbone.ts";
 import { notesFor } from "../../model/weights.ts";
 import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
@@ -145,7 +145,7 @@ class PatternModel {
 
   /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
-    const bert = buildBert(g, this.model.config, params.get, { batch, seqLen, train });
+    const bert = this.model.backbone.encoder(g, params.get, { batch, seqLen, train });
     const rows = g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64");
     return { scores: classScores(bert, rows, this.verbalizer), params };
   }
@@ -300,7 +300,7 @@ async function trainPattern(
   const enc = pattern.encode(inputs);
   const devSeqs = pattern.encode(devInputs).seqs;
   const aux = o.auxMlm
-    ? new AuxMlm(pattern.model.config, pattern.model.tokenizer, await auxInputs(o.auxMlm), {
+    ? new AuxMlm(pattern.model.backbone, pattern.model.tokenizer, await auxInputs(o.auxMlm), {
       ...o.auxMlm,
       maxLength: o.maxLength,
       seed: o.seed,
@@ -389,7 +389,8 @@ export const pet: MethodFactory<PetOptions> = {
     if (o.mode !== "zero-shot" && o.mode !== "finetune") {
       throw new InputError(`must be "zero-shot" or "finetune", got "${o.mode}"`, { field: "mode" });
     }
-    checkLoopOptions(o, model.config.max_position_embeddings);
+    checkLoopOptions(o, model.backbone.sizes.maxPositions);
+    requireCapabilities(model, ["mlm"], pet.name);
     if (o.auxMlm) {
       checkOption("auxMlm.alpha", o.auxMlm.alpha, (v) => v > 0 && v <= 1, "in (0, 1]");
       checkOption("auxMlm.batchSize", o.auxMlm.batchSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
@@ -402,6 +403,7 @@ export const pet: MethodFactory<PetOptions> = {
     return new Pet(model, labels, o, resolvePatterns(model, labels, o, inputs));
   },
   async load(dir, model) {
+    requireCapabilities(model, ["mlm"], pet.name);
     const { meta, tensors } = await loadMethod<PetOptions>(dir, pet.name, model);
     // Predictors saved before calibration existed have no `calibrate` option.
     const o = { ...meta.options, calibrate: meta.options.calibrate ?? false };

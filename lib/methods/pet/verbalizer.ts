@@ -21,8 +21,8 @@
  */
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
-import type { BertGraph } from "../../model/bert.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
+import type { EncoderGraph } from "../../model/backbone.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 
 /** Label → its word (or words), as users write it. */
@@ -121,7 +121,7 @@ export function buildVerbalizer(tok: BertTokenizer, labels: readonly string[], s
  *
  * @param maskRows int64 [B·m] flat row indices (b·L + l) of each row's m masks, in order (see `maskRows`).
  */
-export function classScores(bert: BertGraph, maskRows: Value, v: Verbalizer): Value {
+export function classScores(bert: EncoderGraph, maskRows: Value, v: Verbalizer): Value {
   const g = maskRows.graph, m = v.maskCount;
   if (m === 1) {
     // Raw logits of the verbalizer's tokens only; a class averages its words' columns.

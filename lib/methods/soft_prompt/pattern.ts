@@ -8,7 +8,7 @@ import type { InputKind, Row } from "../../data/types.ts";
 import { Graph, type Value } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert, type ParamSource } from "../../model/bert.ts";
+import type { ParamSource } from "../../model/backbone.ts";
 import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { GraphParams } from "../../model/params.ts";
@@ -70,7 +70,7 @@ export class PromptPattern {
   scores(g: Graph, param: ParamSource, batch: number, seqLen: number, train: boolean): Value {
     const hook = this.template.soft ? softSlotsHook(g, promptValue(param, this.options), batch, seqLen) : undefined;
     const prefix = this.prefix?.build(g, param, batch, train ? g.input(PREFIX_SEED, [], "uint32") : undefined);
-    const bert = buildBert(g, this.model.config, param, {
+    const bert = this.model.backbone.encoder(g, param, {
       batch,
       seqLen,
       train,

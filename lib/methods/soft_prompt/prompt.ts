@@ -9,11 +9,10 @@
 import type { Graph, TensorData, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { linear, relu } from "../../engine/layers.ts";
-import type { ParamSource } from "../../model/bert.ts";
+import type { ParamSource } from "../../model/backbone.ts";
 import type { TokenBatch } from "../../model/batch.ts";
 import type { ModelFolder } from "../../model/folder.ts";
-import type { BertTokenizer } from "../../model/tokenizer.ts";
-import { initTensor } from "../../model/weights.ts";
+import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { TensorMap } from "../../util/tensor.ts";
@@ -21,7 +20,6 @@ import type { TensorMap } from "../../util/tensor.ts";
 /** The soft vectors' table, as PEFT names P-tuning's embedding. */
 export const PROMPT_TABLE = "prompt_encoder.embedding.weight";
 const MLP = [0, 2, 4].flatMap((i) => [`prompt_encoder.mlp_head.${i}.weight`, `prompt_encoder.mlp_head.${i}.bias`]);
-const WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight";
 
 /** What shapes and starts the soft prompt. */
 export interface PromptShape {
@@ -71,9 +69,9 @@ export function initWordIds(tok: BertTokenizer, initWords: string, promptLength:
 export function initPrompt(model: ModelFolder, o: PromptShape & { initWords: string }, seed: number): TensorMap {
   const rng = new Rng(seed).fork("soft-prompt");
   const params: TensorMap = new Map(
-    [...promptShapes(model.config.hidden_size, o)].map(([n, shape]) => [n, initTensor(n, shape, model.config, rng)]),
+    [...promptShapes(model.backbone.sizes.hiddenSize, o)].map(([n, shape]) => [n, model.backbone.initTensor(n, shape, rng)]),
   );
-  const H = model.config.hidden_size, words = model.weights.get(WORD_EMBEDDINGS)!.data;
+  const H = model.backbone.sizes.hiddenSize, words = model.weights.get(model.backbone.wordEmbeddings)!.data;
   const table = params.get(PROMPT_TABLE)!.data;
   initWordIds(model.tokenizer, o.initWords, o.promptLength).forEach((id, p) => table.set(words.subarray(id * H, (id + 1) * H), p * H));
   return params;

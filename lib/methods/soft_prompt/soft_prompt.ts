@@ -15,6 +15,7 @@
  */
 import type { InputKind, Row } from "../../data/types.ts";
 import type { ModelFolder } from "../../model/folder.ts";
+import { requireCapabilities } from "../../model/backbone.ts";
 import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
@@ -120,12 +121,13 @@ function resolve(model: ModelFolder, labels: readonly string[], options: Partial
   if (typeof given.initWords !== "string") {
     throw new InputError(`must be a string (empty: random), got ${JSON.stringify(given.initWords)}`, { field: "initWords" });
   }
-  checkLoopOptions(given, model.config.max_position_embeddings);
+  checkLoopOptions(given, model.backbone.sizes.maxPositions);
+  requireCapabilities(model, ["soft-input", "mlm"], softPrompt.name);
   const template = softTemplate(given);
   const o: ResolvedOptions = {
     ...given,
     promptLength: template.soft,
-    encoderHiddenSize: given.encoderHiddenSize ?? model.config.hidden_size,
+    encoderHiddenSize: given.encoderHiddenSize ?? model.backbone.sizes.hiddenSize,
   };
   checkOption("encoderHiddenSize", o.encoderHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   initWordIds(model.tokenizer, o.initWords, o.promptLength);
@@ -204,7 +206,7 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
 export async function loadSoftPrompt(dir: string, model: ModelFolder) {
   const { meta, tensors } = await loadMethod<SoftPromptOptions>(dir, softPrompt.name, model);
   const { o, template, verbalizer } = resolve(model, meta.labels, meta.options);
-  for (const [name, shape] of promptShapes(model.config.hidden_size, o)) {
+  for (const [name, shape] of promptShapes(model.backbone.sizes.hiddenSize, o)) {
     const t = tensors.get(name);
     if (!t || t.shape.join() !== shape.join()) {
       throw new InputError(`soft-prompt tensor ${name} is [${t?.shape ?? "missing"}], these options need [${shape}]`, {

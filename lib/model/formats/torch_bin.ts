@@ -15,9 +15,9 @@
  * @module
  */
 import { unzipSync } from "fflate";
-import { InputError } from "../util/errors.ts";
-import { readModelFile } from "./files.ts";
-import { numel } from "../util/tensor.ts";
+import { InputError } from "../../util/errors.ts";
+import { readRequiredFile } from "../../util/required_file.ts";
+import { numel } from "../../util/tensor.ts";
 import { type PickleGlobal, type PickleValue, unpickle } from "./pickle.ts";
 import { decodeStored, type StoredDtype, type StoredTensor } from "./stored.ts";
 
@@ -65,7 +65,7 @@ const LEGACY_PROTOCOL = 1001;
 
 /** Read a `pytorch_model.bin` (either layout) into tensors by name; see {@link parseTorchCheckpoint}. */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, StoredTensor>> {
-  const bytes = await readModelFile(path);
+  const bytes = await readRequiredFile(path);
   return parseTorchCheckpoint(bytes, path);
 }
 

@@ -1,6 +1,6 @@
 /** The masked-LM training step (loss and every gradient) of pre-training and PET's auxiliary objective. */
-import { GradientStep } from "../engine/gradient_step.ts";
-import type { TensorMap } from "../util/tensor.ts";
+import { GradientStep } from "../../engine/gradient_step.ts";
+import type { TensorMap } from "../../util/tensor.ts";
 import type { BertConfig } from "./config.ts";
 import { mlmLoss } from "./mlm_graph.ts";
 

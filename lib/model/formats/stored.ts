@@ -3,7 +3,7 @@
  * with floats of any precision widened to float32 and integers kept as integers.
  * @module
  */
-import { numel } from "../util/tensor.ts";
+import { numel } from "../../util/tensor.ts";
 
 /** Storage types the readers understand. */
 export type StoredDtype = "F32" | "F16" | "BF16" | "I64" | "I32";

@@ -11,10 +11,10 @@
  * ```
  * @module
  */
-import { InputError } from "../util/errors.ts";
-import { readModelFile } from "./files.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { numel, type TensorMap } from "../util/tensor.ts";
+import { InputError } from "../../util/errors.ts";
+import { readRequiredFile } from "../../util/required_file.ts";
+import { writeFileAtomic } from "../../util/atomic.ts";
+import { numel, type TensorMap } from "../../util/tensor.ts";
 import { decodeStored, DTYPE_BYTES, type StoredDtype, type StoredTensor } from "./stored.ts";
 
 // Re-exported: callers reading safetensors get the tensor type from here.
@@ -64,7 +64,7 @@ export function parseSafetensors(bytes: Uint8Array, file = "<memory>"): Safetens
 
 /** Read and decode a safetensors file; see {@link parseSafetensors}. A missing file is an InputError too. */
 export async function readSafetensors(path: string): Promise<SafetensorsContents> {
-  const bytes = await readModelFile(path);
+  const bytes = await readRequiredFile(path);
   return parseSafetensors(bytes, path);
 }
 

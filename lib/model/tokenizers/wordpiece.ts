@@ -14,9 +14,9 @@
  * ```
  * @module
  */
-import { InputError } from "../util/errors.ts";
-import { exists } from "../util/fs.ts";
-import { readJsonFile } from "./config.ts";
+import { InputError } from "../../util/errors.ts";
+import { exists } from "../../util/fs.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 
 /** The special-token roles of a BERT tokenizer. */
 export const SPECIAL_ROLES = ["unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;

@@ -9,9 +9,9 @@
  * ```
  * @module
  */
-import { InputError } from "../util/errors.ts";
-import { readJsonFile } from "./config.ts";
-import { exists } from "../util/fs.ts";
+import { InputError } from "../../util/errors.ts";
+import { readJsonFile } from "../../util/json_file.ts";
+import { exists } from "../../util/fs.ts";
 import { readSafetensors } from "./safetensors.ts";
 import type { StoredTensor } from "./stored.ts";
 import { readTorchCheckpoint } from "./torch_bin.ts";

@@ -1,7 +1,7 @@
 /**
  * BERT as a graph, with Hugging Face's semantics (`../shared/docs/methods.md` §1): post-LN encoder, exact or
- * tanh GELU, pooler, MLM head with the tied decoder. The model knows nothing of the methods; they use its
- * hooks:
+ * tanh GELU, pooler, MLM head with the tied decoder: the encoder of the BERT backbone (`backbone.ts`). The model
+ * knows nothing of the methods; they use its hooks (`../backbone.ts` describes them):
  *  - soft input embeddings: `embedOverride` replaces the word-embedding output at chosen positions (or
  *    `wordEmbeddingsHook` rewrites it in the graph), and
  *    `wordEmbeddings` is exposed so a caller can take gradients with respect to it (AutoPrompt, soft prompts);
@@ -12,74 +12,11 @@
  *
  * Hidden states are kept as 2-D [B·L, H] rows so every linear layer is one GEMM.
  */
-import { type Graph, type Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { dropout, gelu, geluTanh, linear } from "../engine/layers.ts";
+import { type Graph, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { dropout, gelu, geluTanh, linear } from "../../engine/layers.ts";
 import type { BertConfig } from "./config.ts";
-
-/** Returns the graph value of a weight by canonical name: an input if trainable, a constant if frozen. */
-export type ParamSource = (name: string) => Value;
-
-/** Shape bucket and hooks of one BERT graph. */
-export interface BertGraphOptions {
-  batch: number;
-  seqLen: number;
-  /** Dropout on (training); adds a `dropout_seed` uint32 scalar input. */
-  train: boolean;
-  /**
-   * Per-layer prefix keys/values [2·layers, 1 or B, heads, P, d] (row 2i keys and 2i+1 values of layer i):
-   * a graph input, or computed in the graph (P-tuning v2's prefix encoder). A batch dimension of 1 is shared
-   * by every example.
-   */
-  prefix?: Value;
-  /**
-   * The layers the prefix's rows belong to, ascending (row 2k keys and 2k+1 values of layer `prefixLayers[k]`);
-   * default every layer. The other layers attend over the tokens only; position ids start at P either way.
-   */
-  prefixLayers?: readonly number[];
-  /** Adds `embed_override` [B, L, H] and `embed_override_mask` [B, L] inputs. */
-  embedOverride?: boolean;
-  /**
-   * Rewrites the word-embedding lookup [B, L, H] in the graph, before position and type embeddings are added:
-   * a soft prompt computed from trained parameters (the soft-prompt method), so one backward pass reaches them.
-   * It is handed the token inputs too (`attentionMask` as float32), so an export can find the soft slots in them.
-   */
-  wordEmbeddingsHook?: (words: Value, tokens: { inputIds: Value; attentionMask: Value }) => Value;
-  /** HF's old -10000 mask (default) or float32 min; identical after softmax. */
-  maskValue?: number;
-  /**
-   * The deployable form (exports): batch and sequence length are read from `input_ids` at run time (`batch`
-   * and `seqLen` are placeholders for the builder's checks) and `attention_mask` is int64, as Hugging Face
-   * ONNX exports take it. Inference only (no gradient rules for the run-time shape ops).
-   */
-  runtimeShapes?: boolean;
-}
-
-/** The inputs and main values of a built BERT graph. */
-export interface BertGraph {
-  inputIds: Value;
-  tokenTypeIds: Value;
-  attentionMask: Value;
-  dropoutSeed?: Value;
-  embedOverride?: Value;
-  embedOverrideMask?: Value;
-  /** Word-embedding lookup output [B, L, H] (after any override), before position/type embeddings. */
-  wordEmbeddings: Value;
-  /** Last hidden states as rows [B·L, H] (the last layer in full: a head reading a few rows should use those rows). */
-  readonly hidden: Value;
-  /** Last hidden states [R, H] at flat row indices `rows` [R] (b·L + l): the last layer run on those rows only. */
-  hiddenAt(rows: Value): Value;
-  /** Dropout with this graph's seed and a fresh site (identity when not training), for heads on top. */
-  dropout(x: Value, p: number): Value;
-  /** Pooled [CLS]: tanh(dense(h[:, 0])) [B, H]. */
-  pooled(): Value;
-  /** MLM head transform (dense → act → LayerNorm) [N, H] at flat row indices `positions` [N]. */
-  mlmTransform(positions: Value): Value;
-  /** MLM logits [N, V] at flat row indices `positions` [N] (b·L + l), or [N, K] for vocabulary ids [K]. */
-  mlmLogits(positions: Value, vocabIds?: Value): Value;
-  /** MLM logits [B, L, V] at every position (a fill-mask head). */
-  mlmLogitsAll(): Value;
-}
+import type { EncoderGraph, EncoderOptions, ParamSource } from "../backbone.ts";
 
 /** A dimension of a shape: a number, or batch B, sequence L, rows B·L, keys P + L of the graph. */
 type Dim = number | "batch" | "seq" | "rows" | "keys";
@@ -119,7 +56,7 @@ function shapeDims(inputIds: Value, B: number, L: number, P: number, runtime: bo
 }
 
 /** Build the encoder (embeddings and layers) of a BERT into `g`. */
-export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts: BertGraphOptions): BertGraph {
+export function buildBert(g: Graph, config: BertConfig, param: ParamSource, opts: EncoderOptions): EncoderGraph {
   const { batch: B, seqLen: L, train } = opts;
   const H = config.hidden_size, heads = config.num_attention_heads, d = H / heads;
   const prefix = opts.prefix;

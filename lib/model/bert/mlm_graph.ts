@@ -1,17 +1,16 @@
 /**
- * Masked-LM graphs of one batch shape: the loss on the masked positions (trained by `model/mlm_step.ts`) and an
+ * Masked-LM graphs of one batch shape: the loss on the masked positions (trained by `model/bert/mlm_step.ts`) and an
  * eval-mode evaluator of held-out loss and accuracy.
  */
-import { Graph } from "../engine/graph.ts";
-import { crossEntropy } from "../engine/layers.ts";
-import { feedsFor, SessionCache } from "../engine/session.ts";
-import { buildBert } from "./bert.ts";
+import { Graph } from "../../engine/graph.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { feedsFor, SessionCache } from "../../engine/session.ts";
+import { buildBert } from "./graph.ts";
 import type { BertConfig } from "./config.ts";
-import { GraphParams } from "./params.ts";
-import type { TensorMap } from "../util/tensor.ts";
-import { argmax } from "../eval/metrics.ts";
-import { tokenFeeds } from "./batch.ts";
-import type { MlmBatch } from "./masking.ts";
+import { GraphParams } from "../params.ts";
+import type { TensorMap } from "../../util/tensor.ts";
+import { argmax } from "../../eval/metrics.ts";
+import { type MlmBatch, mlmFeeds } from "../masking.ts";
 
 /**
  * The masked-LM loss graph of `rows` x `length` batches with `capacity` masked positions, every weight a graph
@@ -23,11 +22,6 @@ export function mlmLoss(g: Graph, config: BertConfig, weights: TensorMap, rows: 
   const logits = bert.mlmLogits(g.input("rows", [capacity], "int64"));
   const loss = crossEntropy(logits, g.input("targets", [capacity], "int64"), g.input("weights", [capacity]));
   return { params, logits, loss };
-}
-
-/** Feeds of a masked batch (the weights are fed by the caller). */
-export function mlmFeeds(b: MlmBatch) {
-  return { ...tokenFeeds(b.tokens), rows: b.rows, targets: b.targets, weights: b.weights };
 }
 
 /** Held-out masked-LM loss and accuracy with the current weights (eval mode). */

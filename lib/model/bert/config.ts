@@ -9,9 +9,9 @@
  * ```
  * @module
  */
-import { InputError } from "../util/errors.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { readModelFile } from "./files.ts";
+import { InputError } from "../../util/errors.ts";
+import { writeFileAtomic } from "../../util/atomic.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 
 /** Activation names accepted for `hidden_act`, and the GELU each one means. */
 const GELU_OF = { gelu: "erf", gelu_new: "tanh", gelu_pytorch_tanh: "tanh" } as const;
@@ -146,20 +146,4 @@ export function bertConfigToJson(config: BertConfig): Record<string, unknown> {
 /** Write config.json atomically, pretty-printed as transformers writes it. */
 export async function writeBertConfig(path: string, config: BertConfig): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(bertConfigToJson(config), null, 2) + "\n");
-}
-
-/**
- * Read a JSON file; a missing file or invalid JSON is an InputError naming the file.
- * @example
- * ```ts
- * const cfg = await readJsonFile("model/tokenizer_config.json");
- * ```
- */
-export async function readJsonFile(path: string): Promise<unknown> {
-  const text = new TextDecoder().decode(await readModelFile(path));
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`invalid JSON (truncated or corrupt?): ${(err as Error).message}`, { file: path });
-  }
 }

@@ -3,15 +3,15 @@
  * Hugging Face implementation) and compare hidden states, MLM logits, loss, parameter gradients, the gradient
  * at the word-embedding output, and the P-tuning v2 prefix case.
  */
-import { Graph, type Value } from "../engine/graph.ts";
-import * as op from "../engine/ops.ts";
-import { crossEntropy } from "../engine/layers.ts";
-import { gradients } from "../engine/autodiff.ts";
-import { CompiledGraph } from "../engine/session.ts";
-import { InputError } from "../util/errors.ts";
-import { buildBert } from "./bert.ts";
-import { GraphParams } from "./params.ts";
-import { loadModelFolder, type ModelFolder } from "./folder.ts";
+import { Graph, type Value } from "../../engine/graph.ts";
+import * as op from "../../engine/ops.ts";
+import { crossEntropy } from "../../engine/layers.ts";
+import { gradients } from "../../engine/autodiff.ts";
+import { CompiledGraph } from "../../engine/session.ts";
+import { InputError } from "../../util/errors.ts";
+import { buildBert } from "./graph.ts";
+import { GraphParams } from "../params.ts";
+import { loadModelFolder, type ModelFolder } from "../folder.ts";
 
 /** The fields of a parity fixture this check reads. */
 interface Fixture {

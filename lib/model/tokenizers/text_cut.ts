@@ -4,7 +4,7 @@
  * (like Hugging Face Python) cuts the text and keeps it. Handing such a runtime text already cut the kit's way
  * makes its truncation a no-op.
  */
-import { inputTexts, type TextInput } from "./batch.ts";
+import { inputTexts, type TextInput } from "../batch.ts";
 import { truncateLongestFirst } from "./tokenizer.ts";
 
 /** The tokenizer calls {@link cutText} needs (transformers.js' `PreTrainedTokenizer` has them). */

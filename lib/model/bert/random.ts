@@ -9,11 +9,12 @@
  * ```
  * @module
  */
-import { Rng } from "../util/rng.ts";
-import type { TensorMap } from "../util/tensor.ts";
+import { Rng } from "../../util/rng.ts";
+import type { TensorMap } from "../../util/tensor.ts";
 import { type BertConfig, parseBertConfig } from "./config.ts";
-import { saveModelFolder } from "./folder.ts";
-import { bertTokenizerFiles } from "./tokenizer.ts";
+import { saveModelFolder } from "../folder.ts";
+import { bertBackbone } from "./backbone.ts";
+import { bertTokenizerFiles } from "../tokenizers/tokenizer.ts";
 import { expectedShapes, initTensor } from "./weights.ts";
 
 /**
@@ -86,7 +87,7 @@ export async function writeRandomModelFolder(
   const weights = randomBertWeights(config, seed);
   const stored = naming === "hf" ? weights : originalNaming(weights, config, seed);
   const tokenizerFiles = bertTokenizerFiles(randomVocab(config.vocab_size), config.max_position_embeddings);
-  await saveModelFolder(dir, { config, weights: stored, tokenizerFiles });
+  await saveModelFolder(dir, { backbone: bertBackbone(config), weights: stored, tokenizerFiles });
   return weights;
 }
 

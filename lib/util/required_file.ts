@@ -1,12 +1,12 @@
-/** File access for model folders: a missing required file is an InputError naming it. */
-import { InputError } from "../util/errors.ts";
+/** Files the kit cannot do without (a model folder's, a config): a missing one is an InputError naming it. */
+import { InputError } from "./errors.ts";
 
 /**
  * The bytes of `path`.
  * @throws InputError naming it when absent ("missing file"), a folder, or otherwise unreadable (a link loop, no
  *   permission).
  */
-export async function readModelFile(path: string): Promise<Uint8Array> {
+export async function readRequiredFile(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
   } catch (err) {

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { InputError } from "../util/errors.ts";
+import { InputError } from "../../util/errors.ts";
 
 /** What a pickle can hold here: Python tuples and lists are arrays, dicts are Maps, other objects come from globals. */
 export type PickleValue = unknown;

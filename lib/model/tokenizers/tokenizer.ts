@@ -14,9 +14,9 @@
  * @module
  */
 import { AutoTokenizer, BertTokenizer as HfBertTokenizer, env } from "@huggingface/transformers";
-import { InputError } from "../util/errors.ts";
-import { exists } from "../util/fs.ts";
-import { readJsonFile } from "./config.ts";
+import { InputError } from "../../util/errors.ts";
+import { exists } from "../../util/fs.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 import { bertTokenizerJson, DEFAULT_WORDPIECE, readVocabTokenizer } from "./wordpiece.ts";
 
 /**
