@@ -10,7 +10,7 @@ import { gradcheck } from "../lib/engine/gradcheck.ts";
 import { CompiledGraph, feedsFor } from "../lib/engine/session.ts";
 import * as op from "../lib/engine/ops.ts";
 import { GraphParams } from "../lib/model/params.ts";
-import { writeSafetensors } from "../lib/model/safetensors.ts";
+import { writeSafetensors } from "../lib/model/formats/safetensors.ts";
 import { parseT5Config, type T5Config } from "../lib/model/t5/config.ts";
 import { loadT5Folder } from "../lib/model/t5/folder.ts";
 import { buildT5Loss, shiftRight } from "../lib/model/t5/loss.ts";

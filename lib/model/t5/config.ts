@@ -10,7 +10,7 @@
  * @module
  */
 import { InputError } from "../../util/errors.ts";
-import { readJsonFile } from "../config.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 
 /** `feed_forward_proj` values and what they mean: the activation, and whether a second projection gates it. */
 const FEED_FORWARD = {

@@ -14,7 +14,7 @@
  */
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
-import type { ParamSource } from "../bert.ts";
+import type { ParamSource } from "../backbone.ts";
 import type { T5Config } from "./config.ts";
 import { decoderStack, type Dims, encoderStack, type KeyValues, MASKED, type StackContext, type StackShapes } from "./graph.ts";
 import { relativePositionBucket } from "./relative_position.ts";

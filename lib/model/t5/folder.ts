@@ -10,9 +10,9 @@
  */
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { findWeightsFile, readWeightsFile, WEIGHT_FILES } from "../weight_files.ts";
+import { findWeightsFile, readWeightsFile, WEIGHT_FILES } from "../formats/weight_files.ts";
 import { exists } from "../../util/fs.ts";
-import { readJsonFile } from "../config.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 import { declaresT5, readT5Config, type T5Config } from "./config.ts";
 import { loadT5Tokenizer, type T5Tokenizer } from "./tokenizer.ts";
 import { normalizeT5Weights } from "./weights.ts";

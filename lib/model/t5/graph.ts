@@ -15,7 +15,7 @@
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { dropout, geluTanh, linear, relu, rmsNorm } from "../../engine/layers.ts";
-import type { ParamSource } from "../bert.ts";
+import type { ParamSource } from "../backbone.ts";
 import type { T5Config } from "./config.ts";
 import { bucketTable } from "./relative_position.ts";
 import { attentionName, feedForwardName, LM_HEAD, relativeBiasName, SHARED } from "./weights.ts";

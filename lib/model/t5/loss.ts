@@ -7,7 +7,7 @@
 import type { Graph, Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
 import { crossEntropy } from "../../engine/layers.ts";
-import type { ParamSource } from "../bert.ts";
+import type { ParamSource } from "../backbone.ts";
 import type { T5Config } from "./config.ts";
 import { buildT5, type T5Graph, type T5Shape } from "./graph.ts";
 

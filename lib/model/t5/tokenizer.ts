@@ -17,7 +17,7 @@
 import { T5Tokenizer as HfT5Tokenizer } from "@huggingface/transformers";
 import { InputError } from "../../util/errors.ts";
 import { exists } from "../../util/fs.ts";
-import { readJsonFile } from "../config.ts";
+import { readJsonFile } from "../../util/json_file.ts";
 
 /** SentencePiece's model file, which HF T5 folders ship beside (or instead of) tokenizer.json. */
 export const SPIECE_FILE = "spiece.model";

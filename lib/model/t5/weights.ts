@@ -13,7 +13,7 @@ import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import { numel, type TensorMap } from "../../util/tensor.ts";
 import { checkFinite } from "../check_weights.ts";
-import type { StoredTensor } from "../stored.ts";
+import type { StoredTensor } from "../formats/stored.ts";
 import type { T5Config } from "./config.ts";
 
 /** The embedding matrix shared by encoder input, decoder input and (when tied) the output head. */
