@@ -17,7 +17,6 @@ import type { InputKind, Row } from "../../data/types.ts";
 import { Graph } from "../../engine/graph.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
-import { buildBert } from "../../model/bert.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import { notesFor } from "../../model/weights.ts";
 import { GraphParams } from "../../model/params.ts";
@@ -34,7 +33,8 @@ import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
-import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { buildVerbalizer, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { patternScores } from "./pattern_scores.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
 import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
 
@@ -145,9 +145,7 @@ class PatternModel {
 
   /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
-    const bert = buildBert(g, this.model.config, params.get, { batch, seqLen, train });
-    const rows = g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64");
-    return { scores: classScores(bert, rows, this.verbalizer), params };
+    return { scores: patternScores(g, this.model.config, params, this.verbalizer, { batch, seqLen, train }), params };
   }
 }
 
