@@ -146,12 +146,12 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
   if (checkpoint) checkSameRun(checkpoint.state, recorded, `${ckptDir}/state.json`);
   const totalSteps = o.steps ?? mixture.steps;
 
-  let weights: TensorMap;
+  let weights: TensorMap, checked: ReturnType<typeof checkPrompts> | undefined;
   if (checkpoint) weights = checkpoint.weights;
   else {
     const base = await loadModelFolder(o.model);
     // Refused before the folder is started: nothing is written for a mixture the model cannot read.
-    checkPrompts(mixture, base.tokenizer, Math.min(mixture.maxLength, base.config.max_position_embeddings));
+    checked = checkPrompts(mixture, base.tokenizer, Math.min(mixture.maxLength, base.config.max_position_embeddings));
     // A pooler the base model lacked is never trained here: left out, loaders initialise it as HF does.
     weights = new Map([...base.weights].filter(([n]) => !(base.poolerInitialized && n.startsWith("bert.pooler."))));
     await startOutFolder(out, MULTITASK_OWNER);
@@ -162,7 +162,7 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
   const config = await readBertConfig(`${out}/config.json`);
   const tokenizer = await loadTokenizer(out);
   const maxLength = Math.min(mixture.maxLength, config.max_position_embeddings);
-  const prompts = checkPrompts(mixture, tokenizer, maxLength);
+  const prompts = checked ?? checkPrompts(mixture, tokenizer, maxLength);
   const tasks: PreparedTask[] = (await buildMixtureRows(mixture, o.source)).map((r, i) => ({
     ...r,
     ...prompts[i],
