@@ -17,6 +17,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   methods: 4,
   pretrain: 5,
   experiments: 5,
+  multitask: 5,
   charts: 6,
   figures: 6,
   cli: 7,

@@ -4,6 +4,7 @@ import { data } from "./data.ts";
 import { parity } from "./parity.ts";
 import { run } from "./run.ts";
 import { pretrainCommand } from "./pretrain.ts";
+import { multitaskCommand } from "./multitask.ts";
 import { modelCardCommand } from "./model_card.ts";
 import { exportCommand } from "./export.ts";
 import { predictCommand } from "./predict.ts";
@@ -14,6 +15,7 @@ export const commands: Record<string, Command> = {
   data,
   parity,
   pretrain: pretrainCommand,
+  multitask: multitaskCommand,
   "model-card": modelCardCommand,
   run,
   export: exportCommand,

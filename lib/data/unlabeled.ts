@@ -33,8 +33,37 @@ export interface UnlabeledStream<T = string> extends AsyncIterable<T> {
 }
 
 /** The sentences of a row: its text, and a pair's second one. */
-function sentences(row: TextRow): string[] {
+export function sentences(row: TextRow): string[] {
   return row.textB === undefined ? [row.text] : [row.text, row.textB];
+}
+
+/** What {@link decontaminate} counts. */
+export interface FilterCounts {
+  read: number;
+  duplicates: number;
+  decontaminated: number;
+}
+
+/**
+ * The rows of `rows` holding no sentence of `banned` (keys of `textKey`), each once (by `rowKey`, remembered in
+ * `seen` across calls); what goes is counted into `counts`.
+ */
+export function* decontaminate<T extends TextRow>(
+  rows: Iterable<T>,
+  banned: ReadonlySet<string>,
+  seen: Set<string>,
+  counts: FilterCounts,
+): Generator<T> {
+  for (const row of rows) {
+    counts.read++;
+    const key = rowKey(row);
+    if (sentences(row).some((s) => banned.has(textKey(s)))) counts.decontaminated++;
+    else if (seen.has(key)) counts.duplicates++;
+    else {
+      seen.add(key);
+      yield row;
+    }
+  }
 }
 
 /**
@@ -54,16 +83,9 @@ export function unlabeledRows(ref: string | Task, opts: UnlabeledOptions = {}): 
       }
       const seen = new Set<string>();
       for (const split of task.unlabeled) {
-        for (const row of (await task.read(split, opts)).rows) {
-          report.read++;
-          const key = rowKey(row);
-          if (sentences(row).some((s) => banned.has(textKey(s)))) report.decontaminated++;
-          else if (seen.has(key)) report.duplicates++;
-          else {
-            seen.add(key);
-            report.yielded++;
-            yield row.textB === undefined ? { text: row.text } : { text: row.text, textB: row.textB };
-          }
+        for (const row of decontaminate((await task.read(split, opts)).rows, banned, seen, report)) {
+          report.yielded++;
+          yield row.textB === undefined ? { text: row.text } : { text: row.text, textB: row.textB };
         }
       }
     },

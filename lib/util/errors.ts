@@ -14,11 +14,14 @@ export interface InputLocation {
  */
 export class InputError extends Error {
   readonly location: InputLocation;
+  /** The message without its location, for a caller that re-places the error (a field of a file it read). */
+  readonly problem: string;
 
   constructor(problem: string, location: InputLocation = {}) {
     super(`${formatLocation(location)}${problem}`);
     this.name = "InputError";
     this.location = location;
+    this.problem = problem;
   }
 }
 

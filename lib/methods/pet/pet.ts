@@ -34,7 +34,8 @@ import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
 import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
-import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { buildVerbalizer, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { patternScores } from "./pattern_scores.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
 import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
 
@@ -145,9 +146,7 @@ class PatternModel {
 
   /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
-    const bert = this.model.backbone.encoder(g, params.get, { batch, seqLen, train });
-    const rows = g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64");
-    return { scores: classScores(bert, rows, this.verbalizer), params };
+    return { scores: patternScores(g, this.model.backbone, params, this.verbalizer, { batch, seqLen, train }), params };
   }
 }
 
