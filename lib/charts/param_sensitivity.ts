@@ -4,6 +4,7 @@
  */
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import { autoprompt } from "../methods/autoprompt/autoprompt.ts";
+import { softPrompt } from "../methods/soft_prompt/soft_prompt.ts";
 import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import type { MethodFactory, SweepFigure } from "../methods/types.ts";
 import type { Caption } from "./caption.ts";
@@ -154,6 +155,11 @@ function registeredSweep(factory: Pick<MethodFactory, "name" | "sweeps">, param:
 /** P-tuning v2's prefix-length sweep. */
 export function prefixLengthChart(rows: readonly ResultRow[]): ChartSpec {
   return sweepChart(rows, ptuningV2.name, registeredSweep(ptuningV2, "prefixLength"));
+}
+
+/** The soft prompt's prompt-length sweep (vectors at the input), the ladder's length question. */
+export function promptLengthChart(rows: readonly ResultRow[]): ChartSpec {
+  return sweepChart(rows, softPrompt.name, registeredSweep(softPrompt, "promptLength"));
 }
 
 /** AutoPrompt's trigger-count sweep. */
