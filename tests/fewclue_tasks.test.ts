@@ -13,7 +13,7 @@ import { fewcluePairSpec } from "../lib/data/tasks.ts";
 import { inputKind } from "../lib/data/types.ts";
 import { parseGrid } from "../lib/experiments/grid.ts";
 import { checkGrid } from "../lib/experiments/grid_check.ts";
-import { optionsOnTask } from "../lib/experiments/split_run.ts";
+import { optionsOnTask, splitData } from "../lib/experiments/split_run.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { methods } from "../lib/methods/registry.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
@@ -140,7 +140,7 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt on the 
 });
 
 sharedTest(
-  "chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs refuse it",
+  "chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs read rows as pairs around the blank",
   "data/fewclue/chid",
   async () => {
     const task = getTask("chid");
@@ -151,9 +151,11 @@ sharedTest(
     const [first] = await loadSplit("chid", "train_0", src());
     assert.deepEqual([first.label, first.choices!.length, first.text.includes("#idiom#")], ["1", 7, true]);
     assert.equal(first.choices![1], "气势汹汹");
-    assert.throws(
-      () => optionsOnTask("pet", task),
-      (e: Error) => e instanceof InputError && /multiple-choice task \(7 candidates per row\), which no method scores yet/.test(e.message),
+    // Methods read a row as the pair around its blank, candidates and label kept.
+    const { train } = await splitData(task, { kind: "official", index: 0 }, src());
+    assert.deepEqual(
+      [train[0].text + "#idiom#" + train[0].textB, train[0].choices, train[0].label],
+      [first.text, first.choices, first.label],
     );
   },
 );

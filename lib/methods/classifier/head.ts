@@ -4,7 +4,6 @@
  * model; P-tuning v2 with a prefix and a frozen backbone.
  */
 import { Graph, type Value } from "../../engine/graph.ts";
-import * as op from "../../engine/ops.ts";
 import { linear } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
 import { type BertGraph, type BertGraphOptions, buildBert, type ParamSource } from "../../model/bert.ts";
@@ -30,7 +29,7 @@ export function initHead(config: BertConfig, numClasses: number, seed: number): 
 
 /**
  * Refuse a saved head that is missing, sized for another model, or with another class count than `labels`
- * (a predictor would silently drop or invent a class).
+ * (a predictor would silently drop or invent a class), or than `classes` outputs (a multiple-choice head: 1).
  * @throws InputError naming `weightsFile` and the tensor, or `methodFile`'s `labels` with both counts.
  */
 export function checkSavedHead(
@@ -39,8 +38,9 @@ export function checkSavedHead(
   labels: readonly string[],
   weightsFile: string,
   methodFile: string,
+  classes = labels.length,
 ): void {
-  for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, config.hidden_size]], [HEAD_BIAS, [labels.length]]] as const) {
+  for (const [name, shape] of [[HEAD_WEIGHT, [classes, config.hidden_size]], [HEAD_BIAS, [classes]]] as const) {
     const t = tensors.get(name);
     if (!t) {
       throw new InputError("the classification head is missing (an incomplete file, or another method's)", {
@@ -48,9 +48,10 @@ export function checkSavedHead(
         field: name,
       });
     }
-    if (t.shape.length === shape.length && t.shape[0] !== labels.length) {
+    if (t.shape.length === shape.length && t.shape[0] !== classes) {
       throw new InputError(
-        `lists ${labels.length} labels (${labels.join(", ")}) but the saved head has ${t.shape[0]} classes; the two must agree`,
+        `lists ${labels.length} labels (${labels.join(", ")})${classes === labels.length ? "" : `, a head of ${classes} outputs,`} ` +
+          `but the saved head has ${t.shape[0]} classes; the two must agree`,
         {
           file: methodFile,
           field: "labels",
@@ -91,10 +92,10 @@ export class ClassifierEvaluator {
     private readonly extra: ExtraBuilder = () => ({}),
   ) {}
 
-  /** Probabilities [batch, C], row-major. */
+  /** Head logits [batch, C], row-major. */
   async run(b: TokenBatch): Promise<Float32Array> {
     const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b));
-    return (await compiled.run(feedsFor(compiled, tokenFeeds(b), this.weights))).proba as Float32Array;
+    return (await compiled.run(feedsFor(compiled, tokenFeeds(b), this.weights))).logits as Float32Array;
   }
 
   #build(b: TokenBatch) {
@@ -102,7 +103,7 @@ export class ClassifierEvaluator {
     const params = new GraphParams(g, this.weights, () => true);
     const extra = this.extra(g, this.config, params.get, b.batch, false);
     const bert = buildBert(g, this.config, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, ...extra });
-    return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.config, params.get), 1) } };
+    return { graph: g, outputs: { logits: classifierLogits(bert, this.config, params.get) } };
   }
 
   /** Release the compiled sessions. */

@@ -24,6 +24,8 @@ import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
+import type { TensorData } from "../../engine/graph.ts";
+import { candidateIds, CANDIDATES, candidatesVerbalizer, choiceColumns, choiceScores, type ChoiceSeq } from "./choice_scores.ts";
 import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
@@ -101,13 +103,19 @@ class PatternModel {
   ) {}
 
   encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
-    const { maxLength } = this.options;
-    return encodePrompts(this.model.tokenizer, this.template, inputs, { maskCount: this.verbalizer.maskCount, maxLength });
+    const { maxLength } = this.options, { tokenizer } = this.model, { maskCount, candidates, words } = this.verbalizer;
+    const enc = encodePrompts(tokenizer, this.template, inputs, { maskCount, maxLength });
+    if (!candidates) return enc;
+    const seqs = enc.seqs.map((s, i): ChoiceSeq => ({ ...s, candidates: candidateIds(tokenizer, inputs[i], words.length, maskCount) }));
+    return { seqs, truncated: enc.truncated };
   }
 
-  /** Flat row indices of the masks of a packed batch. */
-  maskFeed(b: TokenBatch): BigInt64Array {
-    return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
+  /** The graph inputs of a packed batch beyond its tokens: its masks' rows and, on multiple choice, its candidates. */
+  maskFeeds(b: TokenBatch, part: readonly TokenSeq[]): Record<string, TensorData> {
+    const { maskCount: m, candidates, words } = this.verbalizer;
+    const mask_rows = maskRows(b, this.model.tokenizer.specialIds.mask, m);
+    if (!candidates) return { mask_rows };
+    return { mask_rows, ...choiceColumns(part as ChoiceSeq[], b.batch, words.length, m, this.model.config.vocab_size) };
   }
 
   /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
@@ -130,9 +138,9 @@ class PatternModel {
   /** Class probabilities of encoded sequences, never calibrated. */
   rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
-    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
+    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b, part) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b.batch, b.seqLen));
-      const feeds = feedsFor(compiled, { ...tokenFeeds(b), mask_rows: this.maskFeed(b) }, this.weights);
+      const feeds = feedsFor(compiled, { ...tokenFeeds(b), ...this.maskFeeds(b, part) }, this.weights);
       return (await compiled.run(feeds)).scores as Float32Array;
     }, { softmax: true });
   }
@@ -146,8 +154,10 @@ class PatternModel {
   /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
     const bert = buildBert(g, this.model.config, params.get, { batch, seqLen, train });
-    const rows = g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64");
-    return { scores: classScores(bert, rows, this.verbalizer), params };
+    const { maskCount: m, candidates, words } = this.verbalizer;
+    const rows = g.input("mask_rows", [batch * m], "int64");
+    if (!candidates) return { scores: classScores(bert, rows, this.verbalizer), params };
+    return { scores: choiceScores(bert, rows, g.input("choice_columns", [batch, words.length * m], "int64"), m), params };
   }
 }
 
@@ -182,7 +192,10 @@ class PetPredictor implements Predictor {
     const trained = this.options.mode === "finetune";
     const tensors: TensorMap = new Map();
     if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
-    const patterns = this.patterns.map((p) => ({ template: p.template.source, verbalizer: p.verbalizer.spec }));
+    const patterns = this.patterns.map((p) => ({
+      template: p.template.source,
+      verbalizer: p.verbalizer.candidates ? CANDIDATES : p.verbalizer.spec,
+    }));
     // The saved p_cf, not a re-estimate, so a loaded predictor predicts exactly as this one.
     const extra = this.options.calibrate ? { calibration: this.patterns.map((p) => p.bias) } : undefined;
     const meta = { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels], extra };
@@ -213,7 +226,14 @@ function resolvePatterns(
   return given.map((p) => {
     const template = resolveTemplate(p.template);
     if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
-    const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
+    const verbalizer = p.verbalizer === CANDIDATES
+      ? candidatesVerbalizer(labels)
+      : buildVerbalizer(model.tokenizer, labels, p.verbalizer);
+    if (verbalizer.candidates && o.calibrate) {
+      throw new InputError(`calibration reads label words of content-free inputs; verbalizer "${CANDIDATES}" has none`, {
+        field: "calibrate",
+      });
+    }
     templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
     return { template, verbalizer };
   });
@@ -314,7 +334,7 @@ async function trainPattern(
       options: o,
       onProgress,
       loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
-      feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
+      feeds: (b, _seed, seqs) => pattern.maskFeeds(b, seqs),
       evaluate: devInputs.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
       mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
     },
@@ -380,6 +400,7 @@ export const pet: MethodFactory<PetOptions> = {
     test: { ...TEST_LOOP, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, lr: 5e-5 },
     pairs: { template: "pair-question", verbalizer: "yes-no" },
+    choices: { template: "{text}[MASK]{text_b}", verbalizer: CANDIDATES },
     forTask: ({ template, words }) => ({ template, verbalizer: words }),
     zeroShot: { mode: "zero-shot" },
   },
