@@ -22,6 +22,7 @@ import { optionsOnTask } from "../lib/experiments/split_run.ts";
 import { getTask } from "../lib/data/registry.ts";
 import { encodeTexts } from "../lib/model/batch.ts";
 import type { Predictor } from "../lib/methods/types.ts";
+import { autoprompt } from "../lib/methods/autoprompt/autoprompt.ts";
 import { root } from "./_shared.ts";
 
 let loaded: Promise<ModelFolder> | undefined;
@@ -35,6 +36,13 @@ const ROWS: Row[] = [
   { text: "这家店的菜#idiom#，我们还会再来。", choices: ["美味可口", "难以下咽", "人山人海"], label: "0" },
   { text: "#idiom#，大家都出门了。", choices: ["风和日丽", "狂风暴雨", "一心一意"], label: "0" },
 ].map(blankPair);
+
+/** Softmax over candidates of their summed log-probabilities at the masks `logp` (one row per mask). */
+function handProba(m: ModelFolder, row: Row, logp: readonly Float64Array[]): number[] {
+  const scores = row.choices!.map((c) => m.tokenizer.encodeText(c).reduce((s, id, j) => s + logp[j][id], 0));
+  const max = Math.max(...scores), z = scores.reduce((s, x) => s + Math.exp(x - max), 0);
+  return scores.map((s) => Math.exp(s - max) / z);
+}
 
 /** Log-softmax of each mask position of `text`'s sequence, read from the model's MLM logits at every position. */
 async function maskLogProbs(m: ModelFolder, ids: number[]): Promise<Float64Array[]> {
@@ -63,10 +71,7 @@ Deno.test("PET multiple choice: candidate probabilities are the softmax of each 
     const ids = [cls, ...tok.encodeText(row.text), mask, mask, mask, mask, ...tok.encodeText(row.textB!), sep];
     const logp = await maskLogProbs(m, ids);
     assert.equal(logp.length, 4);
-    const scores = row.choices!.map((c) => tok.encodeText(c).reduce((s, id, j) => s + logp[j][id], 0));
-    const max = Math.max(...scores), z = scores.reduce((s, x) => s + Math.exp(x - max), 0);
-    scores.forEach((s, c) => {
-      const want = Math.exp(s - max) / z;
+    handProba(m, row, logp).forEach((want, c) => {
       assert.ok(Math.abs(proba[r][c] - want) < 1e-4, `row ${r} candidate ${c}: ${proba[r][c]} vs ${want}`);
     });
   }
@@ -156,13 +161,35 @@ Deno.test("P-tuning v2 multiple choice: prefix and one-output head train on grou
   );
 });
 
-Deno.test("chid: PET, fine-tuning and P-tuning v2 get their multiple-choice options; a method that does not score it is refused by name", () => {
+Deno.test("chid: PET, fine-tuning, P-tuning v2 and AutoPrompt get their multiple-choice options; a method that does not score it is refused by name", () => {
   const chid = getTask("chid");
   assert.deepEqual(optionsOnTask("pet", chid), CHOICE);
   assert.deepEqual(optionsOnTask("finetune", chid, { lr: 1 }), { multipleChoice: true, lr: 1 });
   assert.deepEqual(optionsOnTask("ptuning-v2", chid), { multipleChoice: true });
+  assert.equal(optionsOnTask("autoprompt", chid).labelWords, CANDIDATES);
   assert.throws(() => optionsOnTask("soft-prompt", chid), (e: unknown) =>
     e instanceof InputError &&
     /dataset "chid" is a multiple-choice task \(7 candidates per row\), which method "soft-prompt" does not score; methods that do: .*pet/
       .test(e.message));
+});
+
+Deno.test("AutoPrompt multiple choice: candidates read at [P]'s masks as PET reads them; the search runs and saves", async () => {
+  const m = await model();
+  const options = { ...autoprompt.presets.test, ...autoprompt.presets.choices, evalBatchSize: 4 };
+  // No iteration: the triggers stay [MASK], so the hand computation reads [CLS] [MASK]×3 before [MASK]×4 after [SEP].
+  const untrained = await autoprompt.create(m, LABELS, { ...options, iterations: 0 }, "pair").fit(ROWS, ROWS);
+  const proba = await untrained.predictor.predictProba(ROWS);
+  const tok = m.tokenizer, { cls, sep, mask } = tok.specialIds;
+  for (const [r, row] of ROWS.entries()) {
+    const ids = [cls, mask, mask, mask, ...tok.encodeText(row.text), mask, mask, mask, mask, ...tok.encodeText(row.textB!), sep];
+    handProba(m, row, (await maskLogProbs(m, ids)).slice(3)).forEach((want, c) => {
+      assert.ok(Math.abs(proba[r][c] - want) < 1e-4, `row ${r} candidate ${c}: ${proba[r][c]} vs ${want}`);
+    });
+  }
+  const { predictor, record } = await autoprompt.create(m, LABELS, { ...options, iterations: 2 }, "pair").fit(ROWS, ROWS);
+  assert.ok(record.losses.length > 0 && record.losses.every(Number.isFinite));
+  assert.ok(record.notes.includes("label words: each row's candidates"), record.notes.join("; "));
+  await sameAfterLoad(predictor, (dir) => autoprompt.load(dir, m), autoprompt.name);
+  assert.throws(() => autoprompt.create(m, LABELS, { ...options, labelSearch: true }, "pair"), (e: unknown) =>
+    e instanceof InputError && /label search finds words per class/.test(e.message));
 });

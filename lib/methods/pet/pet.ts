@@ -115,7 +115,7 @@ class PatternModel {
     const { maskCount: m, candidates, words } = this.verbalizer;
     const mask_rows = maskRows(b, this.model.tokenizer.specialIds.mask, m);
     if (!candidates) return { mask_rows };
-    return { mask_rows, ...choiceColumns(part as ChoiceSeq[], b.batch, words.length, m, this.model.config.vocab_size) };
+    return { mask_rows, ...choiceColumns(part as readonly ChoiceSeq[], b.batch, words.length, m, this.model.config.vocab_size) };
   }
 
   /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
