@@ -23,6 +23,8 @@ import { getTask } from "../lib/data/registry.ts";
 import { encodeTexts } from "../lib/model/batch.ts";
 import type { Predictor } from "../lib/methods/types.ts";
 import { autoprompt } from "../lib/methods/autoprompt/autoprompt.ts";
+import { registerMethod } from "../lib/methods/registry.ts";
+import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
 import { root } from "./_shared.ts";
 
 let loaded: Promise<ModelFolder> | undefined;
@@ -161,15 +163,19 @@ Deno.test("P-tuning v2 multiple choice: prefix and one-output head train on grou
   );
 });
 
-Deno.test("chid: PET, fine-tuning, P-tuning v2 and AutoPrompt get their multiple-choice options; a method that does not score it is refused by name", () => {
+Deno.test("chid: every method gets its multiple-choice options; a method without them is refused by name", () => {
   const chid = getTask("chid");
   assert.deepEqual(optionsOnTask("pet", chid), CHOICE);
   assert.deepEqual(optionsOnTask("finetune", chid, { lr: 1 }), { multipleChoice: true, lr: 1 });
   assert.deepEqual(optionsOnTask("ptuning-v2", chid), { multipleChoice: true });
   assert.equal(optionsOnTask("autoprompt", chid).labelWords, CANDIDATES);
-  assert.throws(() => optionsOnTask("soft-prompt", chid), (e: unknown) =>
+  assert.equal(optionsOnTask("soft-prompt", chid).verbalizer, CANDIDATES);
+  // A plugin method without multiple-choice presets.
+  const { choices: _, ...noChoices } = pet.presets;
+  registerMethod({ ...pet, name: "no-choices", display: { name: "No choices", colour: "#123456" }, presets: noChoices });
+  assert.throws(() => optionsOnTask("no-choices", chid), (e: unknown) =>
     e instanceof InputError &&
-    /dataset "chid" is a multiple-choice task \(7 candidates per row\), which method "soft-prompt" does not score; methods that do: .*pet/
+    /dataset "chid" is a multiple-choice task \(7 candidates per row\), which method "no-choices" does not score; methods that do: finetune, pet, autoprompt, ptuning-v2, soft-prompt$/
       .test(e.message));
 });
 
@@ -192,4 +198,14 @@ Deno.test("AutoPrompt multiple choice: candidates read at [P]'s masks as PET rea
   await sameAfterLoad(predictor, (dir) => autoprompt.load(dir, m), autoprompt.name);
   assert.throws(() => autoprompt.create(m, LABELS, { ...options, labelSearch: true }, "pair"), (e: unknown) =>
     e instanceof InputError && /label search finds words per class/.test(e.message));
+});
+
+Deno.test("soft prompt multiple choice: trained vectors before the context, candidates read at the blank; trains and saves", async () => {
+  const m = await model();
+  const options = { ...SHORT, ...softPrompt.presets.choices, lr: 5e-3 };
+  const { predictor, record } = await softPrompt.create(m, LABELS, options, "pair").fit(ROWS, ROWS);
+  assert.equal(record.losses.length, 6);
+  assert.ok(record.losses.every(Number.isFinite));
+  assert.equal(record.trainableParams, 3 * m.config.hidden_size, "three soft vectors, the model frozen");
+  await sameAfterLoad(predictor, (dir) => softPrompt.load(dir, m), softPrompt.name);
 });

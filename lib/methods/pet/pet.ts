@@ -25,7 +25,8 @@ import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import type { TensorData } from "../../engine/graph.ts";
-import { candidateIds, CANDIDATES, candidatesVerbalizer, choiceColumns, choiceScores, type ChoiceSeq } from "./choice_scores.ts";
+import { CANDIDATES } from "./choice_scores.ts";
+import { encodeReadout, readoutFeeds, readoutScores, resolveVerbalizer, verbalizerSource } from "./mask_readout.ts";
 import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
@@ -35,8 +36,8 @@ import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
-import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
-import { buildVerbalizer, classScores, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
+import { resolveTemplate, type Template, templateOverhead } from "./template.ts";
+import type { Verbalizer, VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
 import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
 
@@ -103,19 +104,12 @@ class PatternModel {
   ) {}
 
   encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
-    const { maxLength } = this.options, { tokenizer } = this.model, { maskCount, candidates, words } = this.verbalizer;
-    const enc = encodePrompts(tokenizer, this.template, inputs, { maskCount, maxLength });
-    if (!candidates) return enc;
-    const seqs = enc.seqs.map((s, i): ChoiceSeq => ({ ...s, candidates: candidateIds(tokenizer, inputs[i], words.length, maskCount) }));
-    return { seqs, truncated: enc.truncated };
+    return encodeReadout(this.model.tokenizer, this.template, inputs, this.verbalizer, this.options.maxLength);
   }
 
-  /** The graph inputs of a packed batch beyond its tokens: its masks' rows and, on multiple choice, its candidates. */
+  /** The graph inputs of a packed batch (rows `part`) beyond its tokens. */
   maskFeeds(b: TokenBatch, part: readonly TokenSeq[]): Record<string, TensorData> {
-    const { maskCount: m, candidates, words } = this.verbalizer;
-    const mask_rows = maskRows(b, this.model.tokenizer.specialIds.mask, m);
-    if (!candidates) return { mask_rows };
-    return { mask_rows, ...choiceColumns(part as readonly ChoiceSeq[], b.batch, words.length, m, this.model.config.vocab_size) };
+    return readoutFeeds(b, part, this.model, this.verbalizer);
   }
 
   /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
@@ -151,13 +145,10 @@ class PatternModel {
     return { graph: g, outputs: { scores } };
   }
 
-  /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
+  /** Class scores [batch, C] of a BERT graph built into `g`, with the inputs of {@link maskFeeds}. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
     const bert = buildBert(g, this.model.config, params.get, { batch, seqLen, train });
-    const { maskCount: m, candidates, words } = this.verbalizer;
-    const rows = g.input("mask_rows", [batch * m], "int64");
-    if (!candidates) return { scores: classScores(bert, rows, this.verbalizer), params };
-    return { scores: choiceScores(bert, rows, g.input("choice_columns", [batch, words.length * m], "int64"), m), params };
+    return { scores: readoutScores(g, bert, batch, this.verbalizer), params };
   }
 }
 
@@ -194,7 +185,7 @@ class PetPredictor implements Predictor {
     if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
     const patterns = this.patterns.map((p) => ({
       template: p.template.source,
-      verbalizer: p.verbalizer.candidates ? CANDIDATES : p.verbalizer.spec,
+      verbalizer: verbalizerSource(p.verbalizer),
     }));
     // The saved p_cf, not a re-estimate, so a loaded predictor predicts exactly as this one.
     const extra = this.options.calibrate ? { calibration: this.patterns.map((p) => p.bias) } : undefined;
@@ -226,9 +217,7 @@ function resolvePatterns(
   return given.map((p) => {
     const template = resolveTemplate(p.template);
     if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
-    const verbalizer = p.verbalizer === CANDIDATES
-      ? candidatesVerbalizer(labels)
-      : buildVerbalizer(model.tokenizer, labels, p.verbalizer);
+    const verbalizer = resolveVerbalizer(model.tokenizer, labels, p.verbalizer);
     if (verbalizer.candidates && o.calibrate) {
       throw new InputError(`calibration reads label words of content-free inputs; verbalizer "${CANDIDATES}" has none`, {
         field: "calibrate",
