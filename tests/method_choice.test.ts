@@ -18,13 +18,16 @@ import { finetune } from "../lib/methods/classifier/finetune.ts";
 import { ClassifierEvaluator } from "../lib/methods/classifier/head.ts";
 import { ptuningV2 } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadMethod } from "../lib/methods/saved.ts";
-import { optionsOnTask } from "../lib/experiments/split_run.ts";
 import { getTask } from "../lib/data/registry.ts";
+import { optionsOnTask } from "../lib/experiments/split_run.ts";
 import { encodeTexts } from "../lib/model/batch.ts";
 import type { Predictor } from "../lib/methods/types.ts";
 import { autoprompt } from "../lib/methods/autoprompt/autoprompt.ts";
 import { registerMethod } from "../lib/methods/registry.ts";
 import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
+import { chidRecord } from "../lib/data/fewclue_formats.ts";
+import { parseJsonl } from "../lib/data/parse_jsonl.ts";
+import { runSplit } from "../lib/experiments/split_run.ts";
 import { root } from "./_shared.ts";
 
 let loaded: Promise<ModelFolder> | undefined;
@@ -208,4 +211,40 @@ Deno.test("soft prompt multiple choice: trained vectors before the context, cand
   assert.ok(record.losses.every(Number.isFinite));
   assert.equal(record.trainableParams, 3 * m.config.hidden_size, "three soft vectors, the model frozen");
   await sameAfterLoad(predictor, (dir) => softPrompt.load(dir, m), softPrompt.name);
+});
+
+Deno.test("chid run: a row whose answer is out of range stops the run before any training, naming file, line and field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = { id: 1, candidates: ["一心一意", "三心二意", "五湖四海"], content: "他做事#idiom#，从不分心。", answer: 0 };
+    const files: Record<string, string> = {};
+    for (const split of ["train_0", "dev_0", "test_public"]) {
+      files[split] = `${dir}/${split}.json`;
+      const second = split === "train_0" ? { ...good, id: 2, answer: 7 } : { ...good, id: 2 };
+      await Deno.writeTextFile(files[split], JSON.stringify(good) + "\n" + JSON.stringify(second) + "\n");
+    }
+    const spec = { text: "content", id: "id", choices: "candidates", label: "answer", labels: LABELS };
+    const chid = getTask("chid");
+    const task = {
+      ...chid,
+      labels: LABELS,
+      choices: 3,
+      read: async (split: string) => ({
+        labelled: true,
+        ...parseJsonl(await Deno.readTextFile(files[split]), files[split], spec, chidRecord),
+      }),
+    };
+    const progress: unknown[] = [], folder = await model();
+    for (const method of ["pet", "finetune"]) {
+      await assert.rejects(
+        () => runSplit({ method, dataset: task, split: { kind: "official", index: 0 }, model: folder, onProgress: (e) => progress.push(e) }),
+        (e: unknown) =>
+          e instanceof InputError && e.location.file === files.train_0 && e.location.line === 2 && e.location.field === "answer" &&
+          /0\.\.2, got 7/.test(e.message),
+      );
+    }
+    assert.deepEqual(progress, [], "nothing trained");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
