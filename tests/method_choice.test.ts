@@ -23,7 +23,7 @@ import { optionsOnTask } from "../lib/experiments/split_run.ts";
 import { encodeTexts } from "../lib/model/batch.ts";
 import type { Predictor } from "../lib/methods/types.ts";
 import { autoprompt } from "../lib/methods/autoprompt/autoprompt.ts";
-import { registerMethod } from "../lib/methods/registry.ts";
+import { getMethod, registerMethod } from "../lib/methods/registry.ts";
 import { softPrompt } from "../lib/methods/soft_prompt/soft_prompt.ts";
 import { chidRecord } from "../lib/data/fewclue_formats.ts";
 import { parseJsonl } from "../lib/data/parse_jsonl.ts";
@@ -92,14 +92,7 @@ Deno.test("PET multiple choice: training moves the right candidates up, and a sa
   const after = await predictor.predictProba(ROWS);
   const gold = (p: number[][]) => p.reduce((s, row) => s + Math.log(row[0]), 0);
   assert.ok(gold(after) > gold(before), `log-likelihood of the answers ${gold(before)} -> ${gold(after)}`);
-  const dir = await Deno.makeTempDir();
-  try {
-    await predictor.save(dir);
-    const reloaded = await pet.load(dir, m);
-    assert.deepEqual(await reloaded.predictProba(ROWS), after);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await sameAfterLoad(predictor, (dir) => pet.load(dir, m), pet.name);
 });
 
 Deno.test("PET multiple choice: inputs without the task's candidates, a candidate too long and calibration are input errors", async () => {
@@ -115,13 +108,25 @@ Deno.test("PET multiple choice: inputs without the task's candidates, a candidat
   assert.throws(() => pet.create(m, LABELS, { ...CHOICE, calibrate: true }, "pair"), refused(/verbalizer "candidates" has none/));
 });
 
-/** `predictor` saved and loaded with `load` predicts exactly as it does; returns the saved tensors. */
+/**
+ * `predictor` saved and loaded with `load` predicts exactly as it does, and its export (where the method has one)
+ * is refused naming method.json; returns the saved tensors.
+ */
 async function sameAfterLoad(predictor: Predictor, load: (dir: string) => Promise<Predictor>, method: string) {
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir(), m = await model();
   try {
     await predictor.save(dir);
     assert.deepEqual(await (await load(dir)).predictProba(ROWS), await predictor.predictProba(ROWS));
-    return (await loadMethod(dir, method, await model())).tensors;
+    const exporter = getMethod(method).exporter;
+    if (exporter) {
+      await assert.rejects(
+        () => exporter.write(dir, m, `${dir}/export`),
+        (e: unknown) =>
+          e instanceof InputError && e.location.file === `${dir}/method.json` &&
+          /a (fill-mask|text-classification) export/.test(e.message),
+      );
+    }
+    return (await loadMethod(dir, method, m)).tensors;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -199,8 +204,10 @@ Deno.test("AutoPrompt multiple choice: candidates read at [P]'s masks as PET rea
   assert.ok(record.losses.length > 0 && record.losses.every(Number.isFinite));
   assert.ok(record.notes.includes("label words: each row's candidates"), record.notes.join("; "));
   await sameAfterLoad(predictor, (dir) => autoprompt.load(dir, m), autoprompt.name);
-  assert.throws(() => autoprompt.create(m, LABELS, { ...options, labelSearch: true }, "pair"), (e: unknown) =>
-    e instanceof InputError && /label search finds words per class/.test(e.message));
+  assert.throws(
+    () => autoprompt.create(m, LABELS, { ...options, labelSearch: true }, "pair"),
+    (e: unknown) => e instanceof InputError && /label search finds words per class/.test(e.message),
+  );
 });
 
 Deno.test("soft prompt multiple choice: trained vectors before the context, candidates read at the blank; trains and saves", async () => {
@@ -237,7 +244,8 @@ Deno.test("chid run: a row whose answer is out of range stops the run before any
     const progress: unknown[] = [], folder = await model();
     for (const method of ["pet", "finetune"]) {
       await assert.rejects(
-        () => runSplit({ method, dataset: task, split: { kind: "official", index: 0 }, model: folder, onProgress: (e) => progress.push(e) }),
+        () =>
+          runSplit({ method, dataset: task, split: { kind: "official", index: 0 }, model: folder, onProgress: (e) => progress.push(e) }),
         (e: unknown) =>
           e instanceof InputError && e.location.file === files.train_0 && e.location.line === 2 && e.location.field === "answer" &&
           /0\.\.2, got 7/.test(e.message),

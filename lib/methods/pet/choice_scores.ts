@@ -91,3 +91,17 @@ export function choiceScores(bert: BertGraph, maskRows: Value, columns: Value, m
   for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) sum[(c * m + j) * C + c] = 1;
   return op.matmul(op.gatherElements(withZero, columns, 1), g.constant("candidate_sum", sum, [C * m, C]));
 }
+
+/**
+ * Refuse to export a predictor whose saved verbalizer is {@link CANDIDATES}: a fill-mask export's
+ * `promptlab.json` holds fixed label words, and these change from row to row.
+ * @throws InputError naming `file`'s `field`.
+ */
+export function refuseCandidatesExport(saved: unknown, file: string, field = "options.verbalizer"): void {
+  if (saved === CANDIDATES) {
+    throw new InputError(`verbalizer "${CANDIDATES}" reads each row's own candidates; a fill-mask export holds fixed label words`, {
+      file,
+      field,
+    });
+  }
+}
