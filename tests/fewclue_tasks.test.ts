@@ -110,9 +110,9 @@ Deno.test("csl: a keyword list that is not a list of non-empty strings is an inp
   assert.throws(() => parse(["网络", ""]), inputError(file, 1, "keyword", /non-empty string, got ""/));
 });
 
-Deno.test("fewclue tasks: every method accepts the task's default prompt on the embedded model", async () => {
+Deno.test("fewclue tasks: every method accepts the task's default prompt (chid: its multiple-choice options) on the embedded model", async () => {
   const model = await loadModelFolder(EMBEDDED_MODEL);
-  for (const name of NEW_TASKS) {
+  for (const name of [...NEW_TASKS, "chid"]) {
     const task = getTask(name);
     for (const m of methods.values()) {
       // The test budget without its sentiment prompt (PET's test preset names one).
