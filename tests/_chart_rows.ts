@@ -1,6 +1,7 @@
 /** Synthetic results of a small comparison grid (no training), for chart and figure tests. */
 import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
+import { fakeRow } from "./_outcome.ts";
 
 /**
  * Rows of a grid over the `demo` dataset: fine-tuning, PET (a template grid, zero-shot, labelled "PET 模板"),
@@ -23,29 +24,21 @@ export function chartRows(): ResultRow[] {
       { method: "autoprompt", grid: { triggers: [1, 3] } },
     ],
   });
-  return expandGrid(grid).map((c, i) => ({
-    ...c,
-    grid: "charts",
-    split: "s",
-    accuracy: 0.5 + ((i * 37) % 40) / 100,
-    macroF1: 0.5,
-    n: 100,
-    trainSize: (c.k ?? 0) * 2,
-    trainableParams: c.method === "finetune"
-      ? 4e6
-      : c.method === "autoprompt"
-      ? 3
-      : c.zeroShot
-      ? 0
-      : 4000 * (Number(c.params.prefixLength) || 1),
-    steps: c.zeroShot ? 0 : 4,
-    bestStep: 4,
-    wallSeconds: 1,
-    losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5],
-    dev: [],
-    model: { name: "m", fingerprint: "f" },
-    dataFingerprint: "d",
-    notes: [],
-    finishedAt: "",
-  }));
+  return expandGrid(grid).map((c, i) =>
+    fakeRow(c, "charts", {
+      accuracy: 0.5 + ((i * 37) % 40) / 100,
+      n: 100,
+      trainSize: (c.k ?? 0) * 2,
+      trainableParams: c.method === "finetune"
+        ? 4e6
+        : c.method === "autoprompt"
+        ? 3
+        : c.zeroShot
+        ? 0
+        : 4000 * (Number(c.params.prefixLength) || 1),
+      steps: c.zeroShot ? 0 : 4,
+      bestStep: 4,
+      losses: c.zeroShot ? [] : [0.9, 0.7, 0.6, 0.5],
+    })
+  );
 }

@@ -6,6 +6,7 @@
 import { parseGrid } from "../lib/experiments/grid.ts";
 import { runGrid } from "../lib/experiments/grid_run.ts";
 import type { ModelFolder } from "../lib/model/folder.ts";
+import { fakeOutcome } from "./_outcome.ts";
 
 /** The grid both workers run: 2 templates × 3 K × 4 seeds = 24 cells. */
 export const WORKER_GRID = parseGrid({
@@ -27,19 +28,7 @@ if (import.meta.main) {
     runCell: async (cell) => {
       console.log(JSON.stringify(cell.key));
       await new Promise((r) => setTimeout(r, 30));
-      return {
-        accuracy: 0.5,
-        macroF1: 0.5,
-        n: 10,
-        trainSize: 4,
-        trainableParams: 1,
-        steps: 1,
-        bestStep: 1,
-        losses: [1],
-        dev: [],
-        dataFingerprint: "d",
-        notes: [],
-      };
+      return fakeOutcome();
     },
   });
 }

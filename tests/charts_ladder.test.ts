@@ -7,6 +7,7 @@ import { LADDER_RUNGS, ladderGrid } from "../lib/experiments/presets.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
 import { chartRows } from "./_chart_rows.ts";
+import { fakeRow } from "./_outcome.ts";
 
 /** Trained weights per rung of the synthetic ladder: growing along it, fine-tuning the most. */
 const WEIGHTS = [4e6, 768 * 3, 768 * 20, 768 * 20 * 4, 768 * 20 * 4 + 2 * 769, 4e6 + 2 * 769];
@@ -20,9 +21,7 @@ function ladderRows(): ResultRow[] {
   return expandGrid(grid).map((c) => {
     const rung = LADDER_RUNGS.indexOf(c.label as typeof LADDER_RUNGS[number]);
     const accuracy = c.zeroShot ? 0.6 : 0.62 + rung * 0.03 + (c.k === 64 ? 0.04 : 0) + (c.seed! - 3) / 100;
-    return {
-      ...c,
-      grid: grid.name,
+    return fakeRow(c, grid.name, {
       split: `k${c.k}_seed${c.seed}`,
       accuracy,
       macroF1: accuracy,
@@ -32,14 +31,8 @@ function ladderRows(): ResultRow[] {
       predicted: { Negative: 305, Positive: 305 },
       steps: 10,
       bestStep: 10,
-      wallSeconds: 1,
       losses: [],
-      dev: [],
-      model: { name: "m", fingerprint: "f" },
-      dataFingerprint: "d",
-      notes: [],
-      finishedAt: "",
-    };
+    });
   });
 }
 

@@ -18,6 +18,7 @@ import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { WORKER_GRID } from "./_grid_worker.ts";
 import { root } from "./_shared.ts";
+import { fakeOutcome } from "./_outcome.ts";
 
 const grid: Grid = parseGrid({
   name: "f",
@@ -26,19 +27,8 @@ const grid: Grid = parseGrid({
   methods: [{ method: "ptuning-v2", grid: { prefixLength: [1, 8] } }],
 });
 
-const outcome = (accuracy: number) => ({
-  accuracy,
-  macroF1: accuracy,
-  n: 10,
-  trainSize: 4,
-  trainableParams: 10,
-  steps: 3,
-  bestStep: 3,
-  losses: [1, 0.5],
-  dev: [],
-  dataFingerprint: "d",
-  notes: [],
-});
+const outcome = (accuracy: number) =>
+  fakeOutcome({ accuracy, macroF1: accuracy, trainableParams: 10, steps: 3, bestStep: 3, losses: [1, 0.5] });
 
 /** Accuracy from the cell's key, like a deterministic training run. */
 const fake: CellRunner = (cell) => Promise.resolve(outcome([...cell.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 1000, 7) / 1000));

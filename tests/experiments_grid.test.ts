@@ -21,6 +21,7 @@ import { resultsFrame, summarize } from "../lib/experiments/stats.ts";
 import { summarizeValues } from "../lib/eval/summary.ts";
 import type { ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
+import { fakeOutcome } from "./_outcome.ts";
 
 const grid: Grid = parseGrid({
   name: "t",
@@ -35,19 +36,15 @@ const grid: Grid = parseGrid({
 /** A deterministic stand-in for training: accuracy from the cell's key. */
 const fake: CellRunner = (cell) => {
   const h = [...cell.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 1000, 7);
-  return Promise.resolve({
+  return Promise.resolve(fakeOutcome({
     accuracy: h / 1000,
     macroF1: h / 1000,
-    n: 10,
     trainSize: (cell.k ?? 0) * 2,
     trainableParams: 10,
     steps: 3,
     bestStep: 3,
     losses: [1, 0.5, 0.25],
-    dev: [],
-    dataFingerprint: "d",
-    notes: [],
-  });
+  }));
 };
 
 async function fakeModel(): Promise<ModelFolder> {

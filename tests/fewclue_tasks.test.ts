@@ -13,7 +13,7 @@ import { fewcluePairSpec } from "../lib/data/tasks.ts";
 import { inputKind } from "../lib/data/types.ts";
 import { parseGrid } from "../lib/experiments/grid.ts";
 import { checkGrid } from "../lib/experiments/grid_check.ts";
-import { optionsOnTask } from "../lib/experiments/split_run.ts";
+import { optionsOnTask, splitData } from "../lib/experiments/split_run.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { methods } from "../lib/methods/registry.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
@@ -110,9 +110,9 @@ Deno.test("csl: a keyword list that is not a list of non-empty strings is an inp
   assert.throws(() => parse(["网络", ""]), inputError(file, 1, "keyword", /non-empty string, got ""/));
 });
 
-Deno.test("fewclue tasks: every method accepts the task's default prompt on the embedded model", async () => {
+Deno.test("fewclue tasks: every method accepts the task's default prompt (chid: its multiple-choice options) on the embedded model", async () => {
   const model = await loadModelFolder(EMBEDDED_MODEL);
-  for (const name of NEW_TASKS) {
+  for (const name of [...NEW_TASKS, "chid"]) {
     const task = getTask(name);
     for (const m of methods.values()) {
       // The test budget without its sentiment prompt (PET's test preset names one).
@@ -140,7 +140,7 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt on the 
 });
 
 sharedTest(
-  "chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs refuse it",
+  "chid: a multiple-choice task whose data loads (7 candidates per row, the answer index as label); runs read rows as pairs around the blank",
   "data/fewclue/chid",
   async () => {
     const task = getTask("chid");
@@ -151,9 +151,11 @@ sharedTest(
     const [first] = await loadSplit("chid", "train_0", src());
     assert.deepEqual([first.label, first.choices!.length, first.text.includes("#idiom#")], ["1", 7, true]);
     assert.equal(first.choices![1], "气势汹汹");
-    assert.throws(
-      () => optionsOnTask("pet", task),
-      (e: Error) => e instanceof InputError && /multiple-choice task \(7 candidates per row\), which no method scores yet/.test(e.message),
+    // Methods read a row as the pair around its blank, candidates and label kept.
+    const { train } = await splitData(task, { kind: "official", index: 0 }, src());
+    assert.deepEqual(
+      [train[0].text + "#idiom#" + train[0].textB, train[0].choices, train[0].label],
+      [first.text, first.choices, first.label],
     );
   },
 );

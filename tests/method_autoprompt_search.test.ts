@@ -4,6 +4,7 @@ import { loadFewShot } from "../lib/data/load.ts";
 import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { autoprompt, AUTOPROMPT_PRESETS, type AutoPromptOptions, type AutoPromptPredictor } from "../lib/methods/autoprompt/autoprompt.ts";
 import { accepts } from "../lib/methods/autoprompt/search.ts";
+import { labelWordsFromWeights } from "../lib/methods/autoprompt/label_search.ts";
 import { FrozenScorer } from "../lib/methods/autoprompt/scorer.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
@@ -22,6 +23,23 @@ Deno.test("acceptance rule: more correct rows win; equal counts go to the higher
   assert.equal(accepts(tieBetter, current, "accuracy"), false, "plain accuracy needs a strict gain in correct rows");
   assert.equal(accepts({ correct: 6, logLik: -9 }, current, "accuracy"), true);
   assert.equal(accepts({ correct: 4, logLik: -3 }, current, "loss"), true, "loss looks at the log-likelihood only");
+});
+
+Deno.test("label search: a class that is no token's argmax still gets its k words (many classes), none shared", () => {
+  // H = 2: class 0 likes d0 > 0, class 1 d0 < 0, class 2 is flat, so it never wins a token with d0 != 0.
+  const weight = Float32Array.from([1, 0, -1, 0, 0, 0]);
+  const d0 = [3, 2, 1, 0.5, -0.5, -1, -2, -3, 9];
+  const decoder = { shape: [d0.length, 2], data: Float32Array.from(d0.flatMap((x) => [x, 0])) };
+  const blocked = new Uint8Array(d0.length);
+  blocked[8] = 1;
+  // Class 2's best tokens are the ones nearest 0 (p = 0.307 at |d0| = 0.5; ties by token id).
+  assert.deepEqual(labelWordsFromWeights(weight, decoder, 2, blocked), [[0, 1], [7, 6], [3, 4]]);
+  assert.ok(!labelWordsFromWeights(weight, decoder, 2, blocked).flat().includes(8), "a blocked token is never a word");
+  const words = labelWordsFromWeights(weight, decoder, 3, new Uint8Array(d0.length));
+  assert.deepEqual(words.map((w) => w.length), [3, 3, 3]);
+  assert.equal(new Set(words.flat()).size, 9, "no token serves two classes");
+  assert.throws(() => labelWordsFromWeights(weight, decoder, 3, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 1])), (e: unknown) =>
+    e instanceof InputError && /3 classes x 3 label words need 9 tokens, the vocabulary has 7 unblocked/.test(e.message));
 });
 
 /** Demo data, K = 4 per class, and a search small enough for seconds. */

@@ -22,6 +22,7 @@ import { loadModelFolder } from "../lib/model/folder.ts";
 import { bertBaseChineseConfig, writeRandomModelFolder } from "../lib/model/bert/random.ts";
 import { chartRows } from "./_chart_rows.ts";
 import { root } from "./_shared.ts";
+import { fakeOutcome, fakeRow } from "./_outcome.ts";
 
 /** A small random-weight config: `layers` × `hidden`, intermediate 2 × hidden, 300 tokens, 64 positions. */
 function smallConfig(layers: number, hidden: number): BertConfig {
@@ -62,20 +63,7 @@ Deno.test("new grid rows record the base model's parameters (pooler excluded); c
     model,
     results: `${dir}/r.jsonl`,
     progress: false,
-    runCell: () =>
-      Promise.resolve({
-        accuracy: 0.5,
-        macroF1: 0.5,
-        n: 4,
-        trainSize: 4,
-        trainableParams: 1,
-        steps: 1,
-        bestStep: 1,
-        losses: [1],
-        dev: [],
-        dataFingerprint: "d",
-        notes: [],
-      }),
+    runCell: () => Promise.resolve(fakeOutcome({ n: 4 })),
   });
   assert.equal(expectedParameters(config), 30_284, "11,776 embedding + 2 × 8,544 layer + 1,420 head weights");
   assert.equal(rows[0].model.parameters, expectedParameters(config));
@@ -136,25 +124,18 @@ function sizeRows(): ResultRow[] {
     parameters: 21_000_000,
   }];
   return models.flatMap((m, j) =>
-    expandGrid(modelSizeGrid("full")).map((c, i) => ({
-      ...c,
-      grid: "model_size-eprstmt",
-      split: "s",
-      accuracy: 0.55 + ((i * 37 + j * 11) % 40) / 100,
-      macroF1: 0.5,
-      n: 610,
-      trainSize: 2 * c.k!,
-      trainableParams: 10,
-      steps: 4,
-      bestStep: 4,
-      wallSeconds: 1,
-      losses: [],
-      dev: [],
-      dataFingerprint: "d",
-      notes: [],
-      model: { fingerprint: `f${j}`, ...m },
-      finishedAt: "",
-    }))
+    expandGrid(modelSizeGrid("full")).map((c, i) =>
+      fakeRow(c, "model_size-eprstmt", {
+        accuracy: 0.55 + ((i * 37 + j * 11) % 40) / 100,
+        n: 610,
+        trainSize: 2 * c.k!,
+        trainableParams: 10,
+        steps: 4,
+        bestStep: 4,
+        losses: [],
+        model: { fingerprint: `f${j}`, ...m },
+      })
+    )
   );
 }
 

@@ -17,6 +17,7 @@ import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { gitHead } from "../lib/util/git_head.ts";
 import { root } from "./_shared.ts";
+import { fakeOutcome } from "./_outcome.ts";
 
 const SHA = (c: string) => c.repeat(40);
 
@@ -67,19 +68,7 @@ Deno.test("codeProvenance: the kit version of deno.json, today's numerics, and t
   assert.equal(code.inferred, undefined);
 });
 
-const outcome = {
-  accuracy: 0.5,
-  macroF1: 0.5,
-  n: 4,
-  trainSize: 4,
-  trainableParams: 1,
-  steps: 1,
-  bestStep: 1,
-  losses: [1],
-  dev: [],
-  dataFingerprint: "d",
-  notes: [],
-};
+const outcome = fakeOutcome({ n: 4 });
 
 Deno.test("grid rows, done and failed, record the code that made them; --status names rows of other numerics", async () => {
   const dir = await Deno.makeTempDir();

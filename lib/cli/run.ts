@@ -65,6 +65,7 @@ Label words (PET's --verbalizer, AutoPrompt's --label-words) are a preset name, 
 ('{"Positive":["好"],"Negative":["差"]}'), or a JSON file (@words.json, or a path ending .json).
 FewCLUE csl, cluewsc, iflytek and csldcp bring their own template and label words (docs/data.md), which
 prompt methods take unless --template, --verbalizer or --label-words say otherwise.
+chid (multiple choice) scores each row's 7 candidate idioms in its blank with every method (docs/data.md).
 Sentence pairs (bustm, or --text-b COL): PET and AutoPrompt need a template with a second slot
 ({text_b}, {sentence_b}; presets pair-question, pair-same, pair-semantic, pair-fewclue).
 

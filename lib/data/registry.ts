@@ -274,7 +274,7 @@ const TASKS: Task[] = [
   fewclueTask(
     {
       name: "chid",
-      description: "FewCLUE CHID: which of 7 candidate idioms fills the #idiom# blank (multiple choice; no method runs it yet)",
+      description: "FewCLUE CHID: which of 7 candidate idioms fills the #idiom# blank (multiple choice)",
       ...CHID,
       choices: CHID_CANDIDATES,
       ...FEWCLUE_SPLITS,

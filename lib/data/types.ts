@@ -66,7 +66,8 @@ export interface Task {
   pair?: boolean;
   /**
    * Candidates per row of a multiple-choice task (CHID: 7); its labels are the candidate indices "0", "1", ….
-   * No method scores multiple choice yet: runs refuse such a task (`docs/data.md`).
+   * Methods read its rows as pairs around the blank (`choice_rows.ts`); a method scores it when its presets
+   * have `choices` (`docs/data.md`), runs refuse it otherwise.
    */
   choices?: number;
   /** The task's default prompt; absent: the methods' own defaults (written for sentiment). */
@@ -77,7 +78,10 @@ export interface Task {
   read(split: string, opts?: SourceOptions): Promise<Split>;
 }
 
-/** Whether `task`'s rows are single texts or sentence pairs. */
-export function inputKind(task: Pick<Task, "pair">): InputKind {
-  return task.pair ? "pair" : "text";
+/**
+ * Whether methods read `task`'s rows as single texts or sentence pairs: a multiple-choice task's rows read as
+ * the pair of texts around their blank (`choice_rows.ts`).
+ */
+export function inputKind(task: Pick<Task, "pair" | "choices">): InputKind {
+  return task.pair || task.choices ? "pair" : "text";
 }

@@ -6,13 +6,14 @@
  * @module
  */
 import { loadFewShot, loadSplit, type TaskRef } from "../data/load.ts";
+import { blankPair } from "../data/choice_rows.ts";
 import { getTask } from "../data/registry.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import { inputKind, type Row, type Task } from "../data/types.ts";
 import { predictedCounts } from "../eval/collapse.ts";
 import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { readingsOf } from "../methods/predict.ts";
-import { getMethod } from "../methods/registry.ts";
+import { getMethod, methods } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
 import type { ModelFolder } from "../model/folder.ts";
 import { DivergedError } from "../train/loop.ts";
@@ -90,16 +91,21 @@ export function splitName(split: SplitSpec): string {
 
 /**
  * The options a method runs with on `task`: the task's own prompt (`Task.prompt`, through the method's
- * `presets.forTask`) under the `options` given.
- * @throws InputError for a multiple-choice task (`Task.choices`), which no method scores yet.
+ * `presets.forTask`), or on a multiple-choice task the method's `presets.choices`, under the `options` given.
+ * @throws InputError for a multiple-choice task (`Task.choices`) with a method that does not score one.
  */
 export function optionsOnTask(method: string, task: Task, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   if (task.choices) {
-    throw new InputError(
-      `dataset "${task.name}" is a multiple-choice task (${task.choices} candidates per row), which no method scores yet; ` +
-        `its data loads (\`deno task cli data ${task.name} --stats\`)`,
-      { field: "dataset" },
-    );
+    const preset = getMethod(method).presets.choices;
+    if (!preset) {
+      const scoring = [...methods.values()].filter((m) => m.presets.choices).map((m) => m.name);
+      throw new InputError(
+        `dataset "${task.name}" is a multiple-choice task (${task.choices} candidates per row), which method "${method}" ` +
+          `does not score; methods that do: ${scoring.join(", ")}`,
+        { field: "method" },
+      );
+    }
+    return { ...preset, ...options };
   }
   const forTask = task.prompt && getMethod(method).presets.forTask;
   return { ...(forTask ? forTask(task.prompt!) : {}), ...options };
@@ -119,10 +125,16 @@ export class DivergedRunError extends Error {
   }
 }
 
-/** The rows a split trains, selects and is scored on (no training rows for zero-shot). */
+/**
+ * The rows a split trains, selects and is scored on (no training rows for zero-shot); a multiple-choice task's
+ * rows as the pairs methods read (`blankPair`).
+ */
 export async function splitData(task: Task, split: SplitSpec, source?: SourceOptions): Promise<SplitRows> {
-  if (split.kind === "zero-shot") return { train: [], dev: [], test: await loadSplit(task, task.test, source) };
-  return await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, source);
+  const rows: SplitRows = split.kind === "zero-shot"
+    ? { train: [], dev: [], test: await loadSplit(task, task.test, source) }
+    : await loadFewShot(task, split.kind === "official" ? split : { kind: "sampled", k: split.k, seed: split.seed }, source);
+  if (!task.choices) return rows;
+  return { train: rows.train.map(blankPair), dev: rows.dev.map(blankPair), test: rows.test.map(blankPair) };
 }
 
 /**

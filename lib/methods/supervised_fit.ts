@@ -24,10 +24,18 @@ export interface SupervisedFit {
   /** Which weights are graph inputs with gradients; the rest are frozen graph constants. */
   isTrainable(name: string): boolean;
   options: LoopOptions & { maxLength: number };
-  /** The scalar loss (a mean over the batch's rows) of one batch shape; `labels` [batch] is the int64 class input. */
+  /**
+   * Sequences per example (default 1): `seqs` holds `group` consecutive sequences per label (a multiple-choice
+   * row's candidates), packed together into a batch of `group`·examples rows.
+   */
+  group?: number;
+  /**
+   * The scalar loss (a mean over the batch's examples) of one batch shape; `batch` counts sequences, `labels`
+   * [batch / group] is the int64 class input.
+   */
   loss(g: Graph, params: GraphParams, batch: number, seqLen: number, labels: Value): Value;
-  /** Feeds the loss graph needs beyond tokens, labels and the dropout seed. */
-  feeds?(b: TokenBatch, seed: Uint32Array): Record<string, TensorData>;
+  /** Feeds the loss graph needs beyond tokens, labels and the dropout seed; `seqs` are the batch's rows. */
+  feeds?(b: TokenBatch, seed: Uint32Array, seqs: readonly TokenSeq[]): Record<string, TensorData>;
   /** Dev accuracy of the current state; without it the final state is kept. */
   evaluate?(): Promise<number>;
   onProgress?: ProgressCallback;
@@ -36,7 +44,7 @@ export interface SupervisedFit {
 }
 
 /**
- * Train on `seqs` with class indices `gold`.
+ * Train on `seqs` with class indices `gold` (one per `fit.group` sequences).
  * @returns the loop's result and the number of scalars that trained (the weights the graphs read as inputs).
  */
 export async function fitSupervised(
@@ -44,7 +52,7 @@ export async function fitSupervised(
   seqs: readonly TokenSeq[],
   gold: readonly number[],
 ): Promise<LoopResult & { trainableParams: number }> {
-  const { weights, options: o } = fit;
+  const { weights, options: o } = fit, group = fit.group ?? 1;
   const steps = new Map<string, Promise<GradientStep>>();
   const used = new Set<string>();
   const stepFor = (batch: number, seqLen: number) => {
@@ -54,7 +62,7 @@ export async function fitSupervised(
         key,
         GradientStep.build((g: Graph) => {
           const params = new GraphParams(g, weights, fit.isTrainable);
-          return { loss: fit.loss(g, params, batch, seqLen, g.input("labels", [batch], "int64")), params };
+          return { loss: fit.loss(g, params, batch, seqLen, g.input("labels", [batch / group], "int64")), params };
         }),
       );
     }
@@ -63,21 +71,23 @@ export async function fitSupervised(
   try {
     const result = await trainLoop({
       params: fit.params,
-      examples: seqs.map((seq, i) => ({ seq, label: gold[i] })),
+      examples: gold.map((label, i) => ({ seqs: seqs.slice(i * group, (i + 1) * group), label })),
       onProgress: fit.onProgress,
       step: async (batch, step) => {
         // Passes over the batch sorted by length, each padded to its own bucket; the loss is a mean over rows,
         // so weighting each pass by its rows gives the whole batch's mean and gradient.
         const sum = new GradAccumulator();
-        for (const [i, part] of lengthPasses(batch, (e) => e.seq.ids.length, o.passes).entries()) {
-          const b = packBatch(part.map((e) => e.seq), { maxLength: o.maxLength });
+        const length = (e: { seqs: readonly TokenSeq[] }) => Math.max(...e.seqs.map((s) => s.ids.length));
+        for (const [i, part] of lengthPasses(batch, length, o.passes).entries()) {
+          const seqs = part.flatMap((e) => e.seqs);
+          const b = packBatch(seqs, { maxLength: o.maxLength });
           const s = await stepFor(b.batch, b.seqLen);
           s.trainable.forEach((n) => used.add(n));
           // Each pass draws its own dropout masks: same-shaped passes with one seed would share them.
           const seed = stepSeed(i ? mixSeed(o.seed, i) : o.seed, step);
           const r = await s.run(weights, {
             ...tokenFeeds(b),
-            ...fit.feeds?.(b, seed),
+            ...fit.feeds?.(b, seed, seqs),
             labels: BigInt64Array.from(part.map((e) => BigInt(e.label))),
             dropout_seed: seed,
           });

@@ -147,6 +147,11 @@ export interface MethodPresets {
    * give it under the options they are given.
    */
   readonly forTask?: (prompt: TaskPrompt) => Readonly<Record<string, unknown>>;
+  /**
+   * Its options on a multiple-choice task (`Task.choices`: rows read as pairs around the blank, each with its
+   * candidates); absent: the method does not score multiple choice, and runs refuse such a task with it.
+   */
+  readonly choices?: Readonly<Record<string, unknown>>;
   /** Options of its zero-shot cells, for a method that also predicts untrained (PET). */
   readonly zeroShot?: Readonly<Record<string, unknown>>;
   /**

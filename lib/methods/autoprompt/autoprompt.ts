@@ -20,7 +20,8 @@ import { requireCapabilities } from "../../model/backbone.ts";
 import { notesFor } from "../../model/weights.ts";
 import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
-import { FrozenScorer } from "./scorer.ts";
+import { type ChoiceScoring, FrozenScorer } from "./scorer.ts";
+import { candidateIds, CANDIDATE_TOKENS, CANDIDATES } from "../pet/choice_scores.ts";
 import { blockedTokens, type PromptExample, SEARCH_METRICS, type SearchOptions, searchTriggers } from "./search.ts";
 import { type AutoTemplate, defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt, withTriggers } from "./template.ts";
 import { checkOption, labelIndices } from "../checks.ts";
@@ -40,7 +41,10 @@ export interface AutoPromptOptions extends SearchOptions {
   template: string | null;
   /** Trigger slots of the default template (must match the template's `[T]` count when both are given). */
   triggers: number;
-  /** Single-token label words per class, or a PET verbalizer preset name; ignored with `labelSearch`. */
+  /**
+   * Single-token label words per class, or a PET verbalizer preset name; ignored with `labelSearch`.
+   * `"candidates"`: a multiple-choice row's own candidates, read at `[P]` as PET reads them (`pet/choice_scores.ts`).
+   */
   labelWords: VerbalizerSpec | string | null;
   /** Find label words by label search (logistic regression on the [P] features) instead. */
   labelSearch: boolean;
@@ -123,6 +127,21 @@ function labelTokenIds(tok: BertTokenizer, labels: readonly string[], words: Ver
   );
 }
 
+/**
+ * `inputs` encoded into `template`; on multiple choice (`choice`) with `[P]` as the candidates' masks and each
+ * row's candidate token ids.
+ */
+function encodeInputs(tok: BertTokenizer, template: AutoTemplate, inputs: readonly TextInput[], maxLength: number, choice?: ChoiceScoring) {
+  const enc = encodeAutoPrompts(tok, template, inputs, maxLength, choice?.masks);
+  if (!choice) return enc;
+  return { ...enc, seqs: enc.seqs.map((s, i) => ({ ...s, candidates: candidateIds(tok, inputs[i], choice.count, choice.masks) })) };
+}
+
+/** Multiple choice when the label words are each row's candidates. */
+function choiceOf(labels: readonly string[], o: Pick<AutoPromptOptions, "labelWords">): ChoiceScoring | undefined {
+  return o.labelWords === CANDIDATES ? { count: labels.length, masks: CANDIDATE_TOKENS } : undefined;
+}
+
 /** Predicts with found triggers and label words on the frozen model. */
 export class AutoPromptPredictor implements Predictor {
   constructor(
@@ -149,16 +168,18 @@ export class AutoPromptPredictor implements Predictor {
     return this.triggers.map((id) => this.model.tokenizer.idToToken(id));
   }
 
-  /** Label words (tokens) per label. */
+  /** Label words (tokens) per label; none on multiple choice, which reads each row's candidates. */
   labelWords(): Record<string, string[]> {
     const tok = this.model.tokenizer;
+    if (this.scorer.choice) return {};
     return Object.fromEntries(this.labels.map((l, c) => [l, this.scorer.labelTokens[c].map((id) => tok.idToToken(id))]));
   }
 
   /** Softmax over classes of log Σ p(label tokens | [MASK]). */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
-    const seqs = encodeAutoPrompts(this.model.tokenizer, this.template, inputs, maxLength).seqs.map((s) => withTriggers(s, this.triggers));
+    const { tokenizer } = this.model;
+    const seqs = encodeInputs(tokenizer, this.template, inputs, maxLength, this.scorer.choice).seqs.map((s) => withTriggers(s, this.triggers));
     return this.scorer.scoreSeqs(seqs, evalBatchSize, maxLength, true);
   }
 
@@ -186,7 +207,8 @@ class AutoPrompt implements Method {
     const start = performance.now();
     if (!train.length) throw new InputError("AutoPrompt needs training examples", { field: "train" });
     const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
-    const encode = (rows: readonly Row[]) => encodeAutoPrompts(model.tokenizer, template, rows, o.maxLength);
+    const choice = choiceOf(labels, o);
+    const encode = (rows: readonly Row[]) => encodeInputs(model.tokenizer, template, rows, o.maxLength, choice);
     const enc = encode(train);
     const trainEx: PromptExample[] = enc.seqs.map((seq, i) => ({ seq, gold: gold[i] }));
     const devEx: PromptExample[] = encode(dev).seqs.map((seq, i) => ({ seq, gold: devGold[i] }));
@@ -208,7 +230,7 @@ class AutoPrompt implements Method {
       });
       await features.release();
     }
-    const scorer = new FrozenScorer(model, labelTokens);
+    const scorer = new FrozenScorer(model, labelTokens, choice);
     // Label tokens as triggers would let the prompt state the answer.
     const blocked = this.blocked.slice();
     for (const id of labelTokens.flat()) blocked[id] = 1;
@@ -232,7 +254,7 @@ class AutoPrompt implements Method {
         `model frozen (0 weights updated); trainableParams counts the ${template.triggers} discrete trigger slots`,
         `prompt: ${predictor.prompt()}`,
         `accepted flips: ${result.acceptedFlips} of ${o.iterations} iterations (metric ${o.metric})`,
-        `label words${this.labelTokens ? "" : " (label search)"}: ${words}`,
+        choice ? "label words: each row's candidates" : `label words${this.labelTokens ? "" : " (label search)"}: ${words}`,
         ...(enc.truncated ? [`${enc.truncated} training texts truncated to fit ${o.maxLength} tokens`] : []),
       ],
     };
@@ -254,12 +276,16 @@ function configure(model: ModelFolder, labels: readonly string[], o: AutoPromptO
     throw new InputError(`must be one of ${SEARCH_METRICS.join(", ")}; got "${o.metric}"`, { field: "metric" });
   }
   const blocked = blockedTokens(model.tokenizer, model.backbone.sizes.vocabSize);
+  if (o.labelSearch && choiceOf(labels, o)) {
+    throw new InputError(`label search finds words per class; labelWords "${CANDIDATES}" reads each row's own`, { field: "labelSearch" });
+  }
   if (o.labelSearch) {
     for (const k of ["labelEpochs", "labelBatchSize", "wordsPerClass"] as const) positive(k);
     checkOption("labelLr", o.labelLr, (v) => v > 0, "positive");
     return { template, blocked, labelTokens: null };
   }
   if (!o.labelWords) throw new InputError("give labelWords or set labelSearch: true", { field: "labelWords" });
+  if (choiceOf(labels, o)) return { template, blocked, labelTokens: [] };
   return { template, blocked, labelTokens: labelTokenIds(model.tokenizer, labels, o.labelWords, blocked) };
 }
 
@@ -276,6 +302,8 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     // Label search and accuracy ties broken by log-likelihood (as the `search` preset), at a demo's budget.
     demo: { iterations: 8, numCand: 8, batchSize: 16, accumulationSteps: 1, maxLength: 64, metric: "accuracy+loglik", labelSearch: true },
     pairs: { labelWords: "yes-no" },
+    // The triggers before the context, so the blank's two sides stay together around [P].
+    choices: { labelWords: CANDIDATES, template: "[T][T][T]{sentence}[P]{sentence_b}" },
     // Its label words must be single tokens: a task whose words are longer (IFLYTEK's 打车) gets searched ones.
     forTask: ({ words }) => Object.values(words).flat().every((w) => [...w].length === 1) ? { labelWords: words } : { labelSearch: true },
   },
@@ -304,7 +332,8 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     if (!extra?.triggers || !extra.labelWords) throw new InputError("no triggers or label words saved", { file, field: "extra" });
     const template = parseAutoTemplate(meta.options.template ?? "");
     const tok = model.tokenizer, blocked = blockedTokens(tok, model.backbone.sizes.vocabSize);
-    const labelTokens = meta.labels.map((l) => tokenIds(tok, extra.labelWords![l] ?? [], blocked, `extra.labelWords.${l}`));
+    const choice = choiceOf(meta.labels, meta.options);
+    const labelTokens = choice ? [] : meta.labels.map((l) => tokenIds(tok, extra.labelWords![l] ?? [], blocked, `extra.labelWords.${l}`));
     if (labelTokens.some((t) => !t.length)) throw new InputError("a label has no saved label words", { file, field: "extra.labelWords" });
     // A trigger slot the search never changed keeps its initial [MASK].
     blocked[tok.specialIds.mask] = 0;
@@ -312,6 +341,6 @@ export const autoprompt: MethodFactory<AutoPromptOptions> = {
     if (triggers.length !== template.triggers) {
       throw new InputError(`${triggers.length} triggers for ${template.triggers} [T] slots`, { file });
     }
-    return new AutoPromptPredictor(model, meta.labels, template, triggers, new FrozenScorer(model, labelTokens), meta.options);
+    return new AutoPromptPredictor(model, meta.labels, template, triggers, new FrozenScorer(model, labelTokens, choice), meta.options);
   },
 };

@@ -6,6 +6,7 @@
  */
 import { argmax } from "../../eval/metrics.ts";
 import { AdamW } from "../../train/adamw.ts";
+import { InputError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
 import type { HostTensor, TensorMap } from "../../util/tensor.ts";
 import type { PromptExample } from "./search.ts";
@@ -100,19 +101,40 @@ export function trainLogistic(
 }
 
 /**
- * Top-`k` tokens per class by softmax_c(W·d) over the decoder rows d, skipping `blocked` tokens and tokens
- * that another class scores higher (so no word serves two classes).
+ * `k` tokens per class by softmax_c(W·d) over the decoder rows d, skipping `blocked` tokens, no token serving
+ * two classes. Pairs (token, class) are taken greedily by probability: a token goes to the best class that
+ * still needs words, so a class that is no token's argmax (common with dozens of classes: IFLYTEK's 119)
+ * still gets the tokens it scores highest among those left, instead of none.
+ * @throws InputError when the vocabulary has fewer than k·C unblocked tokens.
  */
 export function labelWordsFromWeights(weight: Float32Array, decoder: HostTensor, k: number, blocked: Uint8Array): number[][] {
   const [V, H] = decoder.shape, C = weight.length / H;
-  const perClass: { id: number; p: number }[][] = Array.from({ length: C }, () => []);
+  const free = V - blocked.reduce((n, b) => n + (b ? 1 : 0), 0);
+  if (free < k * C) {
+    throw new InputError(`${C} classes x ${k} label words need ${k * C} tokens, the vocabulary has ${free} unblocked`, {
+      field: "wordsPerClass",
+    });
+  }
+  const p = new Float32Array(V * C);
+  const pairs: number[] = [];
   for (let v = 0; v < V; v++) {
     if (blocked[v]) continue;
-    const d = decoder.data.subarray(v * H, (v + 1) * H);
-    const p = softmaxRow(logits({ weight, bias: new Float32Array(C) }, d));
-    perClass[argmax(p)].push({ id: v, p: p[argmax(p)] });
+    p.set(softmaxRow(logits({ weight, bias: new Float32Array(C) }, decoder.data.subarray(v * H, (v + 1) * H))), v * C);
+    for (let c = 0; c < C; c++) pairs.push(v * C + c);
   }
-  return perClass.map((list) => list.sort((a, b) => b.p - a.p || a.id - b.id).slice(0, k).map((t) => t.id));
+  // Highest probability first; ties by token id, then class, so the result does not depend on the sort.
+  pairs.sort((a, b) => p[b] - p[a] || a - b);
+  const perClass: number[][] = Array.from({ length: C }, () => []);
+  const taken = new Uint8Array(V);
+  let left = k * C;
+  for (const pair of pairs) {
+    const v = Math.floor(pair / C), c = pair % C;
+    if (taken[v] || perClass[c].length === k) continue;
+    taken[v] = 1;
+    perClass[c].push(v);
+    if (--left === 0) break;
+  }
+  return perClass;
 }
 
 /** Label words (token ids) per class found from the prediction-slot features of `train` (and `dev` for selection). */

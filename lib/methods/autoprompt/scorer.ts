@@ -5,7 +5,8 @@
  * trigger search).
  *
  * A class score is log Σ_{t ∈ label tokens} p(t | [MASK]), the softmax taken over the whole vocabulary;
- * the loss is its negative at the gold class (ucinlp/autoprompt `get_loss`).
+ * the loss is its negative at the gold class (ucinlp/autoprompt `get_loss`). On multiple choice the classes
+ * are each row's candidates, scored at the prediction slot's masks as PET scores them (`pet/choice_scores.ts`).
  */
 import { Graph, type TensorData, type Value } from "../../engine/graph.ts";
 import * as op from "../../engine/ops.ts";
@@ -17,15 +18,24 @@ import { GradientStep } from "../../engine/gradient_step.ts";
 import type { PromptSeq } from "./template.ts";
 import { type TokenBatch, tokenFeeds } from "../../model/batch.ts";
 import { predictBatches } from "../predict.ts";
+import { choiceColumns, choiceScores, type ChoiceSeq } from "../pet/choice_scores.ts";
 
 // Added to the padding slots of the [C, K] label-token table: exp() of it is exactly 0 in float32.
 const PAD_LOGIT = -1e9;
 
-/** Flat row index (b·L + position) of the prediction slot of each row of `b`; 0 for padding rows. */
-export function predictRows(seqs: readonly Pick<PromptSeq, "predictPos">[], b: TokenBatch): BigInt64Array {
-  const rows = new BigInt64Array(b.batch);
-  seqs.forEach((s, r) => (rows[r] = BigInt(r * b.seqLen + s.predictPos)));
+/** Flat row indices (b·L + position) of the `masks` masks of each row's prediction slot of `b`; 0 for padding rows. */
+export function predictRows(seqs: readonly Pick<PromptSeq, "predictPos">[], b: TokenBatch, masks = 1): BigInt64Array {
+  const rows = new BigInt64Array(b.batch * masks);
+  seqs.forEach((s, r) => {
+    for (let j = 0; j < masks; j++) rows[r * masks + j] = BigInt(r * b.seqLen + s.predictPos + j);
+  });
   return rows;
+}
+
+/** Multiple choice: `count` candidates per row, read at `masks` masks (`pet/choice_scores.ts`). */
+export interface ChoiceScoring {
+  count: number;
+  masks: number;
 }
 
 /**
@@ -49,8 +59,15 @@ export class FrozenScorer {
   readonly #labelPad: Float32Array;
   readonly #K: number;
 
-  /** @param labelTokens token ids per class (at least one each); empty for feature extraction only. */
-  constructor(private readonly model: ModelFolder, readonly labelTokens: readonly (readonly number[])[]) {
+  /**
+   * @param labelTokens token ids per class (at least one each); empty for feature extraction only, or with `choice`.
+   * @param choice multiple choice: the classes are each row's candidates (`PromptSeq.candidates`).
+   */
+  constructor(
+    private readonly model: ModelFolder,
+    readonly labelTokens: readonly (readonly number[])[],
+    readonly choice?: ChoiceScoring,
+  ) {
     this.#K = Math.max(1, ...labelTokens.map((t) => t.length));
     this.#labelIds = new BigInt64Array(labelTokens.length * this.#K);
     this.#labelPad = new Float32Array(labelTokens.length * this.#K).fill(PAD_LOGIT);
@@ -65,14 +82,26 @@ export class FrozenScorer {
   #build(b: TokenBatch, g: Graph) {
     const params = new GraphParams(g, this.model.weights, () => false);
     const bert = this.model.backbone.encoder(g, params.get, { batch: b.batch, seqLen: b.seqLen, train: false });
-    const rows = g.input("predict_rows", [b.batch], "int64");
-    const C = this.labelTokens.length;
-    const scores = () => classScores(bert, rows, g.input("label_ids", [C * this.#K], "int64"), g.input("label_pad", [C, this.#K]));
+    const { choice } = this, C = this.classes, m = choice?.masks ?? 1;
+    const rows = g.input("predict_rows", [b.batch * m], "int64");
+    const scores = () =>
+      choice
+        ? choiceScores(bert, rows, g.input("choice_columns", [b.batch, C * m], "int64"), m)
+        : classScores(bert, rows, g.input("label_ids", [C * this.#K], "int64"), g.input("label_pad", [C, this.#K]));
     return { params, bert, rows, scores };
   }
 
+  /** Classes of a row: the label words' classes, or a multiple-choice row's candidates. */
+  get classes(): number {
+    return this.choice?.count ?? this.labelTokens.length;
+  }
+
   #feeds(b: TokenBatch, seqs: readonly PromptSeq[], extra: Record<string, TensorData> = {}): Record<string, TensorData> {
-    return { ...tokenFeeds(b), predict_rows: predictRows(seqs, b), label_ids: this.#labelIds, label_pad: this.#labelPad, ...extra };
+    const { choice } = this;
+    const labels = choice
+      ? choiceColumns(seqs as readonly ChoiceSeq[], b.batch, choice.count, choice.masks, this.model.backbone.sizes.vocabSize)
+      : { label_ids: this.#labelIds, label_pad: this.#labelPad };
+    return { ...tokenFeeds(b), predict_rows: predictRows(seqs, b, choice?.masks), ...labels, ...extra };
   }
 
   /** Class scores [B·C] of a batch packed from `seqs`. */
@@ -105,14 +134,14 @@ export class FrozenScorer {
         key,
         GradientStep.build((g) => {
           const { params, bert, scores } = this.#build(b, g);
-          const targets = g.input("targets", [b.batch, this.labelTokens.length]);
+          const targets = g.input("targets", [b.batch, this.classes]);
           const total = op.reduceSum(op.mul(targets, scores()), [0, 1]);
           const loss = op.div(op.neg(total), op.reduceSum(targets, [0, 1]));
           return { loss, params, wrt: { embeddings: bert.wordEmbeddings } };
         }),
       );
     }
-    const C = this.labelTokens.length;
+    const C = this.classes;
     const targets = new Float32Array(b.batch * C);
     gold.forEach((c, r) => (targets[r * C + c] = 1));
     const r = await (await this.#steps.get(key)!).run(this.model.weights, this.#feeds(b, seqs, { targets }));
@@ -121,7 +150,7 @@ export class FrozenScorer {
 
   /** Class scores per sequence, in input order (softmax over classes with `softmax: true`). */
   scoreSeqs(seqs: readonly PromptSeq[], batchSize: number, maxLength: number, softmax = false): Promise<number[][]> {
-    return predictBatches(seqs, batchSize, maxLength, this.labelTokens.length, (b, part) => this.scores(b, part), { softmax });
+    return predictBatches(seqs, batchSize, maxLength, this.classes, (b, part) => this.scores(b, part), { softmax });
   }
 
   /** Release the gradient sessions (the search is over; scoring sessions stay for prediction). */

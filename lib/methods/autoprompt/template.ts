@@ -42,8 +42,10 @@ export interface AutoTemplate {
 export interface PromptSeq extends TokenSeq {
   /** Index in `ids` of each trigger slot, in template order. */
   triggerPos: number[];
-  /** Index in `ids` of the prediction slot. */
+  /** Index in `ids` of the prediction slot (its first mask where it has several). */
   predictPos: number;
+  /** A multiple-choice row's candidates' token ids (`pet/choice_scores.ts`), read at its prediction masks. */
+  candidates?: number[][];
 }
 
 const SLOT = /\{sentence\}|\{sentence_b\}|\[T\]|\[P\]/g;
@@ -88,7 +90,8 @@ export function defaultTemplate(n: number, inputs: InputKind = "text"): string {
 
 /**
  * Encode `inputs` into `template`; only the sentences are cut to fit `maxLength` (special tokens included),
- * longest first between the two of a pair. `truncated` counts the cut ones.
+ * longest first between the two of a pair. `truncated` counts the cut ones. `[P]` becomes `predictMasks`
+ * masks (a multiple-choice row's candidates are read at several).
  * @throws InputError when the template alone leaves no room for the sentence, or when it is written for the
  *   other kind of input (a pair for a template without `{sentence_b}`, or the reverse).
  */
@@ -97,11 +100,13 @@ export function encodeAutoPrompts(
   template: AutoTemplate,
   inputs: readonly TextInput[],
   maxLength: number,
+  predictMasks = 1,
 ): { seqs: PromptSeq[]; truncated: number } {
   const { mask } = tok.specialIds;
   const literals = template.parts.map((p) => (p.kind === "literal" ? tok.encodeText(p.text) : []));
-  const fixed = 2 +
-    template.parts.reduce((n, p, i) => n + (p.kind === "literal" ? literals[i].length : p.kind.startsWith("sentence") ? 0 : 1), 0);
+  const width = (p: AutoTemplatePart, i: number) =>
+    p.kind === "literal" ? literals[i].length : p.kind.startsWith("sentence") ? 0 : p.kind === "predict" ? predictMasks : 1;
+  const fixed = 2 + template.parts.reduce((n, p, i) => n + width(p, i), 0);
   const room = maxLength - fixed;
   if (room < 1) {
     throw new InputError(`template "${template.source}" leaves no room for the sentence in ${maxLength} tokens`, { field: "template" });
@@ -120,7 +125,7 @@ export function encodeAutoPrompts(
       else {
         if (p.kind === "trigger") triggerPos.push(ids.length);
         else predictPos = ids.length;
-        ids.push(mask);
+        for (let j = 0; j < width(p, i); j++) ids.push(mask);
       }
     });
     ids.push(tok.specialIds.sep);

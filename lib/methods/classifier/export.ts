@@ -31,6 +31,7 @@ import { writePatternExport } from "../soft_prompt/pattern_export.ts";
 import type { FinetuneOptions } from "./finetune.ts";
 import { loadClassifier, savedInputs } from "./fit.ts";
 import { checkSavedHead, classifierLogits, HEAD_BIAS, HEAD_WEIGHT } from "./head.ts";
+import { refuseChoiceExport } from "./choices.ts";
 import {
   depthLayers,
   PREFIX_TABLE,
@@ -73,6 +74,7 @@ function writeClassifier(
  */
 export async function exportFinetune(saved: string, model: ModelFolder, out: string): Promise<InputKind | undefined> {
   const { meta, tensors } = await loadClassifier<FinetuneOptions>(saved, "finetune", model);
+  refuseChoiceExport(meta.options, saved);
   const inputs = savedInputs(meta, saved);
   await writeClassifier(out, model, new Map([...model.weights, ...tensors]), {
     dir: saved,
@@ -96,6 +98,7 @@ export async function exportPtuningV2(saved: string, model: ModelFolder, out: st
   // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
   const o = { ...PTUNING_V2_DEFAULTS, ...meta.options };
   if (o.head === "mask") return await exportMaskHead(saved, model, out, o);
+  refuseChoiceExport(o, saved);
   checkSavedHead(tensors, model.backbone, meta.labels, savedWeightsFile(saved), `${saved}/method.json`);
   const inputs = savedInputs(meta, saved);
   const layers = depthLayers(o.prefixDepth, model.backbone.sizes.layers);

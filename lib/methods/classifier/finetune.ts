@@ -9,13 +9,14 @@ import { notesFor } from "../../model/weights.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { initHead } from "./head.ts";
+import { checkMultipleChoice, headClasses, type MultipleChoiceOption } from "./choices.ts";
 import { ClassifierPredictor, fitClassifier, loadClassifier, savedInputs } from "./fit.ts";
 import { checkLoopOptions, rowsInputKind } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 
 /** Options of fine-tuning: the loop's plus input length and evaluation batch size. */
-export interface FinetuneOptions extends LoopOptions {
+export interface FinetuneOptions extends LoopOptions, MultipleChoiceOption {
   /** Longest input in tokens, [CLS] and [SEP] included. */
   maxLength: number;
   evalBatchSize: number;
@@ -29,6 +30,7 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
   minSteps: 200,
   maxLength: 128,
   evalBatchSize: 32,
+  multipleChoice: false,
 };
 
 class Finetune implements Method {
@@ -42,7 +44,7 @@ class Finetune implements Method {
     const inputs = rowsInputKind({ train, dev });
     // Train a copy: the loaded model stays as it was for the next run.
     const weights: TensorMap = new Map([...model.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
-    for (const [n, t] of initHead(model.backbone, labels.length, options.seed)) weights.set(n, t);
+    for (const [n, t] of initHead(model.backbone, headClasses(labels, options), options.seed)) weights.set(n, t);
     const predictor = new ClassifierPredictor(model, labels, this.name, options, weights, inputs);
     const fit = { method: this.name, model, labels, options, notes: notesFor(model, "pooler"), predictor };
     const record = await fitClassifier({ ...fit, weights, params: weights, isTrainable: () => true }, train, dev, onProgress);
@@ -57,11 +59,12 @@ export const finetune: MethodFactory<FinetuneOptions> = {
   kind: "full",
   trains: "weights",
   display: { name: "fine-tuning", colour: "#f58518" },
-  presets: { ci: CI_LOOP, test: { ...TEST_LOOP, lr: 1e-4 }, demo: { ...DEMO_LOOP, lr: 5e-5 } },
+  presets: { ci: CI_LOOP, test: { ...TEST_LOOP, lr: 1e-4 }, demo: { ...DEMO_LOOP, lr: 5e-5 }, choices: { multipleChoice: true } },
   defaults: FINETUNE_DEFAULTS,
   create(model, labels, options = {}) {
     const o = { ...FINETUNE_DEFAULTS, ...options };
     checkLoopOptions(o, model.backbone.sizes.maxPositions);
+    checkMultipleChoice(o);
     requireCapabilities(model, ["pooled"], finetune.name);
     return new Finetune(model, labels, o);
   },

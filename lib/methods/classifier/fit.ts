@@ -10,7 +10,9 @@ import { type ParamSource, requireCapabilities } from "../../model/backbone.ts";
 import type { ModelFolder } from "../../model/folder.ts";
 import type { LoopOptions } from "../../train/loop.ts";
 import type { TensorMap } from "../../util/tensor.ts";
-import { encodeTexts, type TextInput, type TokenSeq } from "../../model/batch.ts";
+import { encodeTexts, type TextInput, type TokenBatch, type TokenSeq } from "../../model/batch.ts";
+import * as op from "../../engine/ops.ts";
+import { candidateProba, candidateTexts, headClasses, type MultipleChoiceOption } from "./choices.ts";
 import { checkSavedHead, ClassifierEvaluator, classifierLogits, type ExtraBuilder } from "./head.ts";
 import { labelIndices } from "../checks.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
@@ -27,7 +29,7 @@ export interface ClassifierFit {
   method: string;
   model: ModelFolder;
   labels: readonly string[];
-  options: LoopOptions & { maxLength: number };
+  options: LoopOptions & { maxLength: number } & Partial<MultipleChoiceOption>;
   /** Every weight the graphs read by name: backbone, head and any extras. */
   weights: TensorMap;
   /** Tensors the loop updates in place (and restores to the best-on-dev state); a subset of `weights`. */
@@ -39,7 +41,7 @@ export interface ClassifierFit {
   /** The layers the prefix feeds (default every layer). */
   prefixLayers?: readonly number[];
   /** Scores dev sequences with the current state. */
-  predictor: Pick<ClassifierPredictor, "predictSeqs">;
+  predictor: Pick<ClassifierPredictor, "predictSeqs" | "encode">;
   /** Notes for the record (model loading, derived options). */
   notes: readonly string[];
 }
@@ -56,9 +58,10 @@ export async function fitClassifier(
 ): Promise<TrainRecord> {
   const { model, labels, options: o, weights } = fit;
   const gold = labelIndices(train, labels, "train"), devGold = labelIndices(dev, labels, "dev");
-  // Rows are texts or sentence pairs (`[CLS] a [SEP] b [SEP]`, token types 0/1).
-  const enc = encodeTexts(model.tokenizer, train, o.maxLength);
-  const devSeqs = encodeTexts(model.tokenizer, dev, o.maxLength).seqs;
+  // Rows are texts or sentence pairs (`[CLS] a [SEP] b [SEP]`, token types 0/1), or a multiple-choice row's filled texts.
+  const group = o.multipleChoice ? labels.length : 1;
+  const enc = fit.predictor.encode(train);
+  const devSeqs = fit.predictor.encode(dev).seqs;
   const result = await fitSupervised(
     {
       weights,
@@ -69,9 +72,11 @@ export async function fitClassifier(
       loss(g, params, batch, seqLen, targets) {
         const prefix = fit.prefix?.(g, params.get, batch, g.input(PREFIX_SEED, [], "uint32"));
         const bert = model.backbone.encoder(g, params.get, { batch, seqLen, train: true, prefix, prefixLayers: fit.prefixLayers });
-        return crossEntropy(classifierLogits(bert, model.backbone, params.get), targets);
+        const logits = classifierLogits(bert, model.backbone, params.get);
+        return crossEntropy(group > 1 ? op.reshape(logits, [batch / group, group]) : logits, targets);
       },
       feeds: fit.prefix ? (_b, seed) => ({ [PREFIX_SEED]: seed }) : undefined,
+      group,
       evaluate: dev.length ? async () => accuracyOf(await fit.predictor.predictSeqs(devSeqs), devGold) : undefined,
     },
     enc.seqs,
@@ -103,14 +108,15 @@ export function savedInputs(meta: Pick<SavedMethod, "extra">, dir: string): Inpu
  * Read a saved classifier predictor (fine-tuning, P-tuning v2) for `model`: {@link loadMethod} and the head checked
  * against the labels and the model.
  */
-export async function loadClassifier<O>(
+export async function loadClassifier<O extends Partial<MultipleChoiceOption>>(
   dir: string,
   method: string,
   model: ModelFolder,
 ): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   requireCapabilities(model, ["pooled"], method);
   const saved = await loadMethod<O>(dir, method, model);
-  checkSavedHead(saved.tensors, model.backbone, saved.meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+  const { labels, options } = saved.meta;
+  checkSavedHead(saved.tensors, model.backbone, labels, `${dir}/weights.safetensors`, `${dir}/method.json`, headClasses(labels, options));
   return saved;
 }
 
@@ -129,7 +135,7 @@ export class ClassifierPredictor implements Predictor {
     private readonly model: ModelFolder,
     readonly labels: readonly string[],
     private readonly method: string,
-    private readonly options: { maxLength: number; evalBatchSize: number },
+    private readonly options: { maxLength: number; evalBatchSize: number } & Partial<MultipleChoiceOption>,
     private readonly saved: TensorMap,
     readonly inputs?: InputKind,
     extra?: ExtraBuilder,
@@ -137,14 +143,23 @@ export class ClassifierPredictor implements Predictor {
     this.#evaluator = new ClassifierEvaluator(model.backbone, new Map([...model.weights, ...saved]), extra);
   }
 
-  /** Probabilities of already encoded sequences. */
-  predictSeqs(seqs: readonly TokenSeq[]): Promise<number[][]> {
-    const { evalBatchSize, maxLength } = this.options;
-    return predictBatches(seqs, evalBatchSize, maxLength, this.labels.length, (b) => this.#evaluator.run(b));
+  /** The sequences of `inputs`: one each, or with `multipleChoice` one per candidate, a row's candidates together. */
+  encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
+    const texts = this.options.multipleChoice ? candidateTexts(inputs, this.labels.length) : inputs;
+    return encodeTexts(this.model.tokenizer, texts, this.options.maxLength);
+  }
+
+  /** Probabilities of already encoded sequences ({@link encode}). */
+  async predictSeqs(seqs: readonly TokenSeq[]): Promise<number[][]> {
+    const { evalBatchSize, maxLength, multipleChoice } = this.options;
+    const classes = headClasses(this.labels, this.options);
+    const run = (b: TokenBatch) => this.#evaluator.run(b);
+    if (!multipleChoice) return predictBatches(seqs, evalBatchSize, maxLength, classes, run, { softmax: true });
+    return candidateProba(await predictBatches(seqs, evalBatchSize, maxLength, classes, run), this.labels.length);
   }
 
   predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
-    return this.predictSeqs(encodeTexts(this.model.tokenizer, inputs, this.options.maxLength).seqs);
+    return this.predictSeqs(this.encode(inputs).seqs);
   }
 
   save(dir: string): Promise<void> {

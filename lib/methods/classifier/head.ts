@@ -4,7 +4,6 @@
  * model; P-tuning v2 with a prefix and a frozen backbone.
  */
 import { Graph, type Value } from "../../engine/graph.ts";
-import * as op from "../../engine/ops.ts";
 import { linear } from "../../engine/layers.ts";
 import { feedsFor, SessionCache } from "../../engine/session.ts";
 import type { Backbone, EncoderGraph, EncoderOptions, ParamSource } from "../../model/backbone.ts";
@@ -28,7 +27,7 @@ export function initHead(backbone: Backbone, numClasses: number, seed: number): 
 
 /**
  * Refuse a saved head that is missing, sized for another model, or with another class count than `labels`
- * (a predictor would silently drop or invent a class).
+ * (a predictor would silently drop or invent a class), or than `classes` outputs (a multiple-choice head: 1).
  * @throws InputError naming `weightsFile` and the tensor, or `methodFile`'s `labels` with both counts.
  */
 export function checkSavedHead(
@@ -37,8 +36,9 @@ export function checkSavedHead(
   labels: readonly string[],
   weightsFile: string,
   methodFile: string,
+  classes = labels.length,
 ): void {
-  for (const [name, shape] of [[HEAD_WEIGHT, [labels.length, backbone.sizes.hiddenSize]], [HEAD_BIAS, [labels.length]]] as const) {
+  for (const [name, shape] of [[HEAD_WEIGHT, [classes, backbone.sizes.hiddenSize]], [HEAD_BIAS, [classes]]] as const) {
     const t = tensors.get(name);
     if (!t) {
       throw new InputError("the classification head is missing (an incomplete file, or another method's)", {
@@ -46,9 +46,10 @@ export function checkSavedHead(
         field: name,
       });
     }
-    if (t.shape.length === shape.length && t.shape[0] !== labels.length) {
+    if (t.shape.length === shape.length && t.shape[0] !== classes) {
       throw new InputError(
-        `lists ${labels.length} labels (${labels.join(", ")}) but the saved head has ${t.shape[0]} classes; the two must agree`,
+        `lists ${labels.length} labels (${labels.join(", ")})${classes === labels.length ? "" : `, a head of ${classes} outputs,`} ` +
+          `but the saved head has ${t.shape[0]} classes; the two must agree`,
         {
           file: methodFile,
           field: "labels",
@@ -88,10 +89,10 @@ export class ClassifierEvaluator {
     private readonly extra: ExtraBuilder = () => ({}),
   ) {}
 
-  /** Probabilities [batch, C], row-major. */
+  /** Head logits [batch, C], row-major. */
   async run(b: TokenBatch): Promise<Float32Array> {
     const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b));
-    return (await compiled.run(feedsFor(compiled, tokenFeeds(b), this.weights))).proba as Float32Array;
+    return (await compiled.run(feedsFor(compiled, tokenFeeds(b), this.weights))).logits as Float32Array;
   }
 
   #build(b: TokenBatch) {
@@ -99,7 +100,7 @@ export class ClassifierEvaluator {
     const params = new GraphParams(g, this.weights, () => true);
     const extra = this.extra(g, this.backbone, params.get, b.batch, false);
     const bert = this.backbone.encoder(g, params.get, { batch: b.batch, seqLen: b.seqLen, train: false, ...extra });
-    return { graph: g, outputs: { proba: op.softmax(classifierLogits(bert, this.backbone, params.get), 1) } };
+    return { graph: g, outputs: { logits: classifierLogits(bert, this.backbone, params.get) } };
   }
 
   /** Release the compiled sessions. */

@@ -31,12 +31,13 @@ import { checkLoopOptions, checkOption, rowsInputKind } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 import { expandSoftSlot, parseTemplate, SOFT_SLOT } from "../pet/template.ts";
+import { checkMultipleChoice, headClasses, type MultipleChoiceOption } from "./choices.ts";
 import { buildVerbalizer, type Verbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
 import { fitPattern, PatternPredictor, PromptPattern } from "../soft_prompt/pattern.ts";
 import { initPrompt, promptShapes } from "../soft_prompt/prompt.ts";
 
 /** Options of P-tuning v2: the loop's plus the prefix encoder's, input length and evaluation batch size. */
-export interface PtuningV2Options extends LoopOptions {
+export interface PtuningV2Options extends LoopOptions, MultipleChoiceOption {
   /** Prefix length P (the reference's `pre_seq_len`), 1..128. */
   prefixLength: number;
   /** Reparameterise the prefix through a two-layer tanh MLP (the reference's `prefix_projection`). */
@@ -82,6 +83,7 @@ export const PTUNING_V2_DEFAULTS: PtuningV2Options = {
   prefixDepth: "all",
   head: "cls",
   verbalizer: "",
+  multipleChoice: false,
 };
 
 /** Learning rate used with `prefixProjection` when none is given (the reference's MLP runs use ~1e-4). */
@@ -189,7 +191,7 @@ function initTrained(model: ModelFolder, labels: readonly string[], r: Resolved)
   const { o } = r;
   if (o.prefixDepth === "input") return initPrompt(model, inputPrompt(model.backbone, o), o.seed);
   const prefix = initPrefix(model.backbone, { ...o, prefixLayers: r.layers }, o.seed);
-  return o.head === "mask" ? prefix : new Map([...prefix, ...initHead(model.backbone, labels.length, o.seed)]);
+  return o.head === "mask" ? prefix : new Map([...prefix, ...initHead(model.backbone, headClasses(labels, o), o.seed)]);
 }
 
 class PtuningV2 implements Method {
@@ -285,6 +287,10 @@ function resolveOptions(model: ModelFolder, labels: readonly string[], options: 
   if (!deep && o.head === "cls") {
     throw new InputError(`"input" (a soft prompt at the input embeddings) is read at [MASK]: use head "mask"`, { field: "prefixDepth" });
   }
+  checkMultipleChoice(o);
+  if (o.multipleChoice && o.head !== "cls") {
+    throw new InputError(`multiple choice is scored by head "cls" (one logit per candidate), and head is "${o.head}"`, { field: "head" });
+  }
   if (!deep && o.prefixProjection) {
     throw new InputError(`reparameterises deep prefixes; the input-layer soft prompt has none`, { field: "prefixProjection" });
   }
@@ -324,6 +330,7 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     test: { ...TEST_LOOP, prefixLength: 4 },
     demo: { ...DEMO_LOOP, steps: 100, prefixLength: 8 },
     compare: { ci: { prefixLength: 4 }, full: { prefixLength: 8 } },
+    choices: { multipleChoice: true },
   },
   sweeps: [{
     param: "prefixLength",
@@ -339,7 +346,10 @@ export const ptuningV2: MethodFactory<PtuningV2Options> = {
     const { meta, tensors } = await loadMethod<PtuningV2Options>(dir, ptuningV2.name, model);
     // Predictors saved before the depth and head knobs have neither: every layer, [CLS].
     const r = resolveOptions(model, meta.labels, { ...PTUNING_V2_DEFAULTS, ...meta.options });
-    if (r.o.head === "cls") checkSavedHead(tensors, model.backbone, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`);
+    if (r.o.head === "cls") {
+      const classes = headClasses(meta.labels, r.o);
+      checkSavedHead(tensors, model.backbone, meta.labels, `${dir}/weights.safetensors`, `${dir}/method.json`, classes);
+    }
     const shapes = r.o.prefixDepth === "input"
       ? promptShapes(model.backbone.sizes.hiddenSize, inputPrompt(model.backbone, r.o))
       : prefixShapes(model.backbone, { ...r.o, prefixLayers: r.layers });

@@ -19,6 +19,7 @@ import type { PetExportSpec } from "./fill_mask.ts";
 import { type PetOptions, savedBiases } from "./pet.ts";
 import { resolveTemplate } from "./template.ts";
 import { buildVerbalizer } from "./verbalizer.ts";
+import { refuseCandidatesExport } from "./choice_scores.ts";
 
 /**
  * Export a saved PET predictor (`saved`, trained on `model`) to `out`.
@@ -31,6 +32,7 @@ export async function exportPet(saved: string, model: ModelFolder, out: string):
   const given = o.patterns ?? [{ template: o.template, verbalizer: o.verbalizer }];
   // A calibrated predictor divides each pattern's probabilities by its saved p_cf: the export must too.
   const biases = savedBiases(meta.extra, o, meta.labels.length, given.length, file);
+  given.forEach((p, i) => refuseCandidatesExport(p.verbalizer, file, o.patterns ? `options.patterns.${i}.verbalizer` : undefined));
   const templates = given.map((p) => resolveTemplate(p.template));
   const patterns = given.map((p, i) => ({
     template: templates[i].source,

@@ -24,6 +24,10 @@ import { GraphParams } from "../../model/params.ts";
 import { LOOP_DEFAULTS, type LoopOptions } from "../../train/loop.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
+import type { TensorData } from "../../engine/graph.ts";
+import { CANDIDATES } from "./choice_scores.ts";
+import { encodeReadout, readoutFeeds, resolveVerbalizer, verbalizerSource } from "./mask_readout.ts";
+import { patternScores } from "./pattern_scores.ts";
 import { type TextInput, type TokenBatch, tokenFeeds, type TokenSeq } from "../../model/batch.ts";
 import { fitSupervised } from "../supervised_fit.ts";
 import { AuxMlm } from "./aux_mlm.ts";
@@ -33,9 +37,8 @@ import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
 import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, predictBatches } from "../predict.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
-import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "./template.ts";
-import { buildVerbalizer, type Verbalizer, type VerbalizerSpec } from "./verbalizer.ts";
-import { patternScores } from "./pattern_scores.ts";
+import { resolveTemplate, type Template, templateOverhead } from "./template.ts";
+import type { Verbalizer, VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
 import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
 
@@ -102,13 +105,12 @@ class PatternModel {
   ) {}
 
   encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
-    const { maxLength } = this.options;
-    return encodePrompts(this.model.tokenizer, this.template, inputs, { maskCount: this.verbalizer.maskCount, maxLength });
+    return encodeReadout(this.model.tokenizer, this.template, inputs, this.verbalizer, this.options.maxLength);
   }
 
-  /** Flat row indices of the masks of a packed batch. */
-  maskFeed(b: TokenBatch): BigInt64Array {
-    return maskRows(b, this.model.tokenizer.specialIds.mask, this.verbalizer.maskCount);
+  /** The graph inputs of a packed batch (rows `part`) beyond its tokens. */
+  maskFeeds(b: TokenBatch, part: readonly TokenSeq[]): Record<string, TensorData> {
+    return readoutFeeds(b, part, this.model, this.verbalizer);
   }
 
   /** Class probabilities of encoded sequences, calibrated when {@link bias} is set. */
@@ -131,9 +133,9 @@ class PatternModel {
   /** Class probabilities of encoded sequences, never calibrated. */
   rawProba(seqs: readonly TokenSeq[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
-    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
+    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b, part) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => this.#build(b.batch, b.seqLen));
-      const feeds = feedsFor(compiled, { ...tokenFeeds(b), mask_rows: this.maskFeed(b) }, this.weights);
+      const feeds = feedsFor(compiled, { ...tokenFeeds(b), ...this.maskFeeds(b, part) }, this.weights);
       return (await compiled.run(feeds)).scores as Float32Array;
     }, { softmax: true });
   }
@@ -144,7 +146,7 @@ class PatternModel {
     return { graph: g, outputs: { scores } };
   }
 
-  /** Class scores [batch, C] of a BERT graph built into `g`, with its `mask_rows` input. */
+  /** Class scores [batch, C] of a BERT graph built into `g`, with the inputs of {@link maskFeeds}. */
   scores(g: Graph, params: GraphParams, batch: number, seqLen: number, train: boolean) {
     return { scores: patternScores(g, this.model.backbone, params, this.verbalizer, { batch, seqLen, train }), params };
   }
@@ -181,7 +183,10 @@ class PetPredictor implements Predictor {
     const trained = this.options.mode === "finetune";
     const tensors: TensorMap = new Map();
     if (trained) this.patterns.forEach((p, i) => p.weights.forEach((t, n) => tensors.set(`${prefixOf(i)}${n}`, t)));
-    const patterns = this.patterns.map((p) => ({ template: p.template.source, verbalizer: p.verbalizer.spec }));
+    const patterns = this.patterns.map((p) => ({
+      template: p.template.source,
+      verbalizer: verbalizerSource(p.verbalizer),
+    }));
     // The saved p_cf, not a re-estimate, so a loaded predictor predicts exactly as this one.
     const extra = this.options.calibrate ? { calibration: this.patterns.map((p) => p.bias) } : undefined;
     const meta = { method: "pet", options: { ...this.options, patterns }, labels: [...this.labels], extra };
@@ -212,7 +217,12 @@ function resolvePatterns(
   return given.map((p) => {
     const template = resolveTemplate(p.template);
     if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
-    const verbalizer = buildVerbalizer(model.tokenizer, labels, p.verbalizer);
+    const verbalizer = resolveVerbalizer(model.tokenizer, labels, p.verbalizer);
+    if (verbalizer.candidates && o.calibrate) {
+      throw new InputError(`calibration reads label words of content-free inputs; verbalizer "${CANDIDATES}" has none`, {
+        field: "calibrate",
+      });
+    }
     templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
     return { template, verbalizer };
   });
@@ -313,7 +323,7 @@ async function trainPattern(
       options: o,
       onProgress,
       loss: (g, params, batch, seqLen, labels) => crossEntropy(pattern.scores(g, params, batch, seqLen, true).scores, labels),
-      feeds: (b) => ({ mask_rows: pattern.maskFeed(b) }),
+      feeds: (b, _seed, seqs) => pattern.maskFeeds(b, seqs),
       evaluate: devInputs.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
       mix: aux ? (step, r) => aux.mix(pattern.weights, step, r) : undefined,
     },
@@ -379,6 +389,7 @@ export const pet: MethodFactory<PetOptions> = {
     test: { ...TEST_LOOP, lr: 1e-4, template: "{text}总之很[MASK]。", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, lr: 5e-5 },
     pairs: { template: "pair-question", verbalizer: "yes-no" },
+    choices: { template: "{text}[MASK]{text_b}", verbalizer: CANDIDATES },
     forTask: ({ template, words }) => ({ template, verbalizer: words }),
     zeroShot: { mode: "zero-shot" },
   },

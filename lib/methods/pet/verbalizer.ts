@@ -64,6 +64,8 @@ export interface Verbalizer {
   words: LabelWord[][];
   /** Masks the template's slot expands to: the longest word's token count. */
   maskCount: number;
+  /** True for the verbalizer reading each row's own candidates (`choice_scores.ts`): `words` are empty. */
+  candidates?: boolean;
 }
 
 /**

@@ -16,6 +16,7 @@ import { templateInputs } from "../prompt_inputs.ts";
 import { savedWeightsFile } from "../saved.ts";
 import { writePatternExport } from "./pattern_export.ts";
 import { loadSoftPrompt, softPrompt, type SoftPromptOptions } from "./soft_prompt.ts";
+import { refuseCandidatesExport } from "../pet/choice_scores.ts";
 
 /**
  * Export a saved soft-prompt predictor (`saved`, trained on `model`) to `out`.
@@ -23,6 +24,7 @@ import { loadSoftPrompt, softPrompt, type SoftPromptOptions } from "./soft_promp
  */
 export async function exportSoftPrompt(saved: string, model: ModelFolder, out: string): Promise<InputKind> {
   const { labels, o, pattern } = await loadSoftPrompt(saved, model);
+  refuseCandidatesExport(o.verbalizer, `${saved}/method.json`);
   const vectors = (await writePatternExport(out, pattern, labels, savedWeightsFile(saved), softPrompt.name))!;
   await writePeftAdapterFiles(out, peftConfig(model, out, o), new Map([[PEFT_PREFIX, vectors]]));
   return templateInputs(pattern.template);

@@ -19,8 +19,9 @@ import { accuracyOf, predictBatches } from "../predict.ts";
 import { templateInputs } from "../prompt_inputs.ts";
 import { saveMethod } from "../saved.ts";
 import { fitSupervised } from "../supervised_fit.ts";
-import { encodePrompts, maskRows, type Template } from "../pet/template.ts";
-import { classScores, type Verbalizer } from "../pet/verbalizer.ts";
+import type { Template } from "../pet/template.ts";
+import type { Verbalizer } from "../pet/verbalizer.ts";
+import { encodeReadout, readoutFeeds, readoutScores } from "../pet/mask_readout.ts";
 import type { Predictor, ProgressCallback, TrainRecord } from "../types.ts";
 import { type PromptShape, promptValue, softSlotFeeds, softSlotsHook } from "./prompt.ts";
 
@@ -55,15 +56,13 @@ export class PromptPattern {
   ) {}
 
   encode(inputs: readonly TextInput[]): { seqs: TokenSeq[]; truncated: number } {
-    const { maxLength } = this.options;
-    return encodePrompts(this.model.tokenizer, this.template, inputs, { maskCount: this.verbalizer.maskCount, maxLength });
+    return encodeReadout(this.model.tokenizer, this.template, inputs, this.verbalizer, this.options.maxLength);
   }
 
-  /** Feeds of a packed batch besides its tokens: mask rows and any soft slots. */
-  feeds(b: TokenBatch) {
-    const { mask, pad } = this.model.tokenizer.specialIds;
-    const soft = this.template.soft ? softSlotFeeds(b, pad, this.template.soft) : {};
-    return { mask_rows: maskRows(b, mask, this.verbalizer.maskCount), ...soft };
+  /** Feeds of a packed batch (rows `part`) besides its tokens: the mask readout's and any soft slots. */
+  feeds(b: TokenBatch, part: readonly TokenSeq[]) {
+    const soft = this.template.soft ? softSlotFeeds(b, this.model.tokenizer.specialIds.pad, this.template.soft) : {};
+    return { ...readoutFeeds(b, part, this.model, this.verbalizer), ...soft };
   }
 
   /** Class scores [batch, C] of the prompted BERT built into `g` (with a `prefix_dropout_seed` input when training a prefix). */
@@ -78,13 +77,13 @@ export class PromptPattern {
       prefix,
       prefixLayers: this.prefix?.layers,
     });
-    return classScores(bert, g.input("mask_rows", [batch * this.verbalizer.maskCount], "int64"), this.verbalizer);
+    return readoutScores(g, bert, batch, this.verbalizer);
   }
 
   /** Class probabilities of encoded sequences with the current weights. */
   proba(seqs: readonly TokenSeq[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
-    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b) => {
+    return predictBatches(seqs, evalBatchSize, maxLength, this.verbalizer.words.length, async (b, part) => {
       const compiled = await this.#cache.get(`eval:${b.batch}:${b.seqLen}`, () => {
         const g = new Graph();
         return {
@@ -92,7 +91,7 @@ export class PromptPattern {
           outputs: { scores: this.scores(g, new GraphParams(g, this.weights, this.trained).get, b.batch, b.seqLen, false) },
         };
       });
-      return (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), ...this.feeds(b) }, this.weights))).scores as Float32Array;
+      return (await compiled.run(feedsFor(compiled, { ...tokenFeeds(b), ...this.feeds(b, part) }, this.weights))).scores as Float32Array;
     }, { softmax: true });
   }
 }
@@ -121,7 +120,7 @@ export async function fitPattern(
       options: o,
       onProgress,
       loss: (g, p, batch, seqLen, targets) => crossEntropy(pattern.scores(g, p.get, batch, seqLen, true), targets),
-      feeds: (b, seed) => ({ ...pattern.feeds(b), ...(pattern.prefix ? { [PREFIX_SEED]: seed } : {}) }),
+      feeds: (b, seed, seqs) => ({ ...pattern.feeds(b, seqs), ...(pattern.prefix ? { [PREFIX_SEED]: seed } : {}) }),
       evaluate: dev.length ? async () => accuracyOf(await pattern.proba(devSeqs), devGold) : undefined,
     },
     enc.seqs,

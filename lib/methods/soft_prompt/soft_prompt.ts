@@ -25,7 +25,9 @@ import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { checkTemplateInputs } from "../prompt_inputs.ts";
 import { loadMethod } from "../saved.ts";
 import { expandSoftSlot, parseTemplate, SOFT_SLOT, type Template, templateOverhead } from "../pet/template.ts";
-import { buildVerbalizer, type VerbalizerSpec } from "../pet/verbalizer.ts";
+import type { VerbalizerSpec } from "../pet/verbalizer.ts";
+import { resolveVerbalizer, verbalizerSource } from "../pet/mask_readout.ts";
+import { CANDIDATES } from "../pet/choice_scores.ts";
 import type { FitOptions, Method, MethodFactory } from "../types.ts";
 import { fitPattern, PatternPredictor, PromptPattern } from "./pattern.ts";
 import { initPrompt, initWordIds, type PromptShape, promptShapes } from "./prompt.ts";
@@ -132,7 +134,7 @@ function resolve(model: ModelFolder, labels: readonly string[], options: Partial
   checkOption("encoderHiddenSize", o.encoderHiddenSize, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
   initWordIds(model.tokenizer, o.initWords, o.promptLength);
   if (inputs) checkTemplateInputs(template, inputs, "{text_b}");
-  const verbalizer = buildVerbalizer(model.tokenizer, labels, o.verbalizer);
+  const verbalizer = resolveVerbalizer(model.tokenizer, labels, o.verbalizer);
   templateOverhead(model.tokenizer, template, { maskCount: verbalizer.maskCount, maxLength: o.maxLength });
   return { o, template, verbalizer };
 }
@@ -163,7 +165,7 @@ class SoftPrompt implements Method {
 
 /** The predictor of a trained pattern, saving `saved` with the options (the verbalizer as words). */
 function predictorOf(labels: readonly string[], pattern: PromptPattern, saved: TensorMap): PatternPredictor {
-  return new PatternPredictor(labels, pattern, saved, softPrompt.name, { ...pattern.options, verbalizer: pattern.verbalizer.spec });
+  return new PatternPredictor(labels, pattern, saved, softPrompt.name, { ...pattern.options, verbalizer: verbalizerSource(pattern.verbalizer) });
 }
 
 /** Registry entry of the soft-prompt method. */
@@ -178,6 +180,8 @@ export const softPrompt: MethodFactory<SoftPromptOptions> = {
     test: { ...TEST_LOOP, template: "{text}，[P][P][P][MASK]", verbalizer: "good-bad" },
     demo: { ...DEMO_LOOP, steps: 100 },
     pairs: { template: "{text}？[P][P][MASK]，{text_b}", verbalizer: "yes-no" },
+    // PET's multiple-choice readout with three trained vectors after [CLS], the blank's two sides kept together.
+    choices: { template: "[P][P][P]{text}[MASK]{text_b}", verbalizer: CANDIDATES },
     // The task's template with the default's three trained vectors just before the mask.
     forTask: ({ template, words }) => ({ template: template.replace("[MASK]", "[P][P][P][MASK]"), verbalizer: words }),
     // The committed comparison grids hold no soft-prompt cells yet; the stage-2 ladder grid is its home.
