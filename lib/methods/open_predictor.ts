@@ -9,7 +9,7 @@ import type { TextInput } from "../model/batch.ts";
 import { exists } from "../util/fs.ts";
 import { exportedTokenizerIds } from "../model/export_folder.ts";
 import { readJsonFile } from "../util/json_file.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { EXPORT_CONFIG_KEY } from "./classifier/export.ts";
 import { ClassifierPredictor } from "./classifier/fit.ts";
@@ -49,7 +49,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   dir = dir.replace(/\/+$/, "");
   if (await exists(`${dir}/method.json`)) {
     const { method } = await readSavedMethod(dir);
-    const predictor = await getMethod(method).load(dir, await loadModelFolder(baseModel));
+    const predictor = await getMethod(method).load(dir, await loadAnyModelFolder(baseModel));
     return {
       labels: predictor.labels,
       kind: `saved ${method}`,

@@ -5,7 +5,7 @@
  */
 import type { InputKind, Row, TaskPrompt } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder, ModelFolder } from "../model/folder.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 
 /** The methods report progress with the training layer's types; re-exported as part of their API. */
@@ -161,7 +161,7 @@ export interface MethodPresets {
  * loader for what `save` wrote, and the facts the rest of the kit shows and runs it by. Adding a method is a
  * folder with one of these and a line in `registry.ts`.
  */
-export interface MethodFactory<O extends object = Record<string, unknown>> {
+export interface MethodFactory<O extends object = Record<string, unknown>, M extends AnyModelFolder = ModelFolder> {
   name: string;
   /** One-line description for listings. */
   summary: string;
@@ -179,9 +179,10 @@ export interface MethodFactory<O extends object = Record<string, unknown>> {
   /**
    * Validate options (clear errors before training starts) and configure the method for `labels` and the
    * task's `inputs` (default single texts): a prompt written for single texts on a pair task, or the reverse,
-   * is an input error here.
+   * is an input error here. A method takes the folders of the backbones it is written for (`M`), and refuses
+   * any other with `requireCapabilities` before it reads anything of the model but its backbone.
    */
-  create(model: ModelFolder, labels: readonly string[], options?: Partial<O>, inputs?: InputKind): Method;
-  /** Load a saved predictor onto `model`. */
-  load(dir: string, model: ModelFolder): Promise<Predictor>;
+  create(model: M, labels: readonly string[], options?: Partial<O>, inputs?: InputKind): Method;
+  /** Load a saved predictor onto `model` (refusing, as `create` does, a backbone lacking a capability). */
+  load(dir: string, model: M): Promise<Predictor>;
 }
