@@ -18,6 +18,7 @@ import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
 import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
 import { getMethod, methods } from "./registry.ts";
+import { Text2TextPredictor } from "./text2text/text2text.ts";
 import { readSavedMethod } from "./saved.ts";
 
 /** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */
@@ -38,6 +39,8 @@ export interface TextClassifier {
   readonly inputsFrom?: InputsFrom;
   /** One row per input: a text, or a pair `{ text, textB }`. */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
+  /** The text a text-to-text model generates for each input (absent for the other models). */
+  generate?(inputs: readonly TextInput[]): Promise<string[]>;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
         ? { inputs: predictor.inputs, inputsFrom: predictor instanceof ClassifierPredictor ? "training" : "template" } as const
         : {}),
       predictProba: (inputs) => predictor.predictProba(inputs),
+      ...(predictor instanceof Text2TextPredictor ? { generate: (inputs: readonly TextInput[]) => predictor.generate(inputs) } : {}),
     };
   }
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
