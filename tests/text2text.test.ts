@@ -1,0 +1,103 @@
+/**
+ * The text-to-text method on the tiny T5 fixtures (random weights: the arithmetic, not accuracy): its
+ * probabilities are the softmax over `T5Runner.logLikelihoods` of the label targets, fine-tuning lowers the loss
+ * of the gold targets, a saved predictor loads back to the same probabilities; and the capability refusals
+ * between T5 folders and the encoder methods, in both directions.
+ */
+import assert from "node:assert/strict";
+import type { Row } from "../lib/data/types.ts";
+import { getMethod } from "../lib/methods/registry.ts";
+import { Text2TextPredictor } from "../lib/methods/text2text/text2text.ts";
+import { loadAnyModelFolder, loadModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
+import { T5Runner } from "../lib/model/t5/runner.ts";
+import type { T5Config } from "../lib/model/t5/config.ts";
+import { InputError } from "../lib/util/errors.ts";
+import { root } from "./_shared.ts";
+import { runDeno } from "./_subprocess.ts";
+
+const T5 = `${root}/tests/fixtures/tiny-t5-v1_1`;
+const LABELS = ["Positive", "Negative"];
+const OPTIONS = { template: "评论：{text}。总之很<extra_id_0>。", targets: { Positive: "好", Negative: "差" }, maxLength: 32 };
+const TEXTS = ["这个手机很好用", "质量太差了，不买了", "一般般", "物流很快，包装完整，推荐"];
+const ROWS: Row[] = TEXTS.map((text, i) => ({ text, label: LABELS[i % 2] }));
+
+const t5 = () => loadAnyModelFolder(T5) as Promise<TextToTextFolder>;
+
+function softmax(xs: number[]): number[] {
+  const m = Math.max(...xs), e = xs.map((x) => Math.exp(x - m)), s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+}
+
+Deno.test("text2text: zero-shot probabilities are the softmax over T5Runner.logLikelihoods of <extra_id_0>+word", async () => {
+  const model = await t5();
+  const { predictor } = await getMethod("text2text").create(model, LABELS, { ...OPTIONS, mode: "zero-shot" }).fit([], []);
+  const proba = await predictor.predictProba(TEXTS);
+  // By hand: the filled prompts padded to their longest (not the method's buckets), the targets as T5 writes them.
+  const tok = model.tokenizer;
+  const batch = tok.encodeBatch(TEXTS.map((t) => `评论：${t}。总之很<extra_id_0>。`));
+  const targets = ["<extra_id_0>好", "<extra_id_0>差"].map((t) => tok.encode(t));
+  assert.deepEqual(targets.map((t) => t[0]), [tok.sentinelIds[0], tok.sentinelIds[0]]);
+  const runner = new T5Runner(model.config as T5Config, model.weights);
+  const expected = (await runner.logLikelihoods(batch, targets)).map(softmax);
+  await runner.release();
+  proba.forEach((row, i) => row.forEach((p, c) => assert.ok(Math.abs(p - expected[i][c]) < 1e-5, `${i},${c}: ${p} vs ${expected[i][c]}`)));
+  assert.ok(proba.some((row) => Math.abs(row[0] - 0.5) > 1e-4), "random weights still tell the targets apart");
+});
+
+Deno.test("text2text: fine-tuning lowers the gold targets' loss; save and load give the same probabilities", async () => {
+  const model = await t5();
+  const goldLoss = async (p: { predictProba(t: string[]): Promise<number[][]> }) =>
+    (await p.predictProba(TEXTS)).reduce((s, row, i) => s - Math.log(row[i % 2]), 0) / TEXTS.length;
+  const method = getMethod("text2text");
+  const untrained = (await method.create(model, LABELS, { ...OPTIONS, mode: "zero-shot" }).fit([], [])).predictor;
+  const options = { ...OPTIONS, mode: "finetune", steps: 12, batchSize: 4, lr: 3e-3, evalEvery: 0, seed: 1 };
+  const { predictor, record } = await method.create(model, LABELS, options).fit(ROWS, []);
+  assert.equal(record.steps, 12);
+  assert.ok(record.trainableParams > 0);
+  const [before, after] = [await goldLoss(untrained), await goldLoss(predictor)];
+  assert.ok(after < before * 0.5, `loss of the gold labels ${before} → ${after}`);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    await predictor.save(dir);
+    const loaded = await method.load(dir, model);
+    assert.deepEqual(await loaded.predictProba(TEXTS), await predictor.predictProba(TEXTS));
+    assert.ok(loaded instanceof Text2TextPredictor);
+    assert.deepEqual(await loaded.generate(TEXTS), await (predictor as Text2TextPredictor).generate(TEXTS));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("text2text: options are checked before any data is read", async () => {
+  const model = await t5();
+  const create = (o: Record<string, unknown>, inputs: "text" | "pair" = "text") => () => getMethod("text2text").create(model, LABELS, o, inputs);
+  assert.throws(create({ template: "没有输入<extra_id_0>" }), (e: Error) => e instanceof InputError && /no \{text\} slot/.test(e.message));
+  assert.throws(create({ targets: { Positive: "好" } }), (e: Error) => e instanceof InputError && e.message.includes("targets.Negative"));
+  assert.throws(create({ targets: "multi-char" }), (e: Error) => e instanceof InputError && /has 3 words/.test(e.message));
+  assert.throws(create({ template: "{text}<extra_id_0>" }, "pair"), (e: Error) => e instanceof InputError && /sentence pairs/.test(e.message));
+  assert.throws(create({ mode: "generate" }), (e: Error) => e instanceof InputError && e.message.includes('"mode"'));
+});
+
+Deno.test("text2text: the encoder methods refuse a T5 folder and text2text a BERT one, naming the capability", async () => {
+  const model = await t5();
+  assert.throws(
+    () => getMethod("finetune").create(model, LABELS, {}),
+    (e: Error) => e instanceof InputError && e.message.includes("config.json") && e.message.includes("pooled first-token representation"),
+  );
+  const bert = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
+  assert.throws(
+    () => getMethod("text2text").create(bert, LABELS, {}),
+    (e: Error) => e instanceof InputError && e.message.includes("decoder scoring and generating target strings"),
+  );
+  await assert.rejects(() => loadModelFolder(T5), (e: Error) => e instanceof InputError && /model_type.*text-to-text/.test(e.message));
+});
+
+Deno.test("text2text: cli run --method pet on a T5 folder exits 2 with one line naming the capability", async () => {
+  const ran = await runDeno(["task", "cli", "run", "--method", "pet", "--model", T5, "--dataset", "demo", "--mode", "zero-shot"]);
+  assert.equal(ran.code, 2);
+  const errors = ran.stderr.split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(errors.length, 1, ran.stderr);
+  assert.match(errors[0], /config\.json.*model_type.*masked-LM head.*which pet needs/);
+  assert.ok(!ran.stderr.includes("    at "), "no stack trace");
+});
