@@ -11,6 +11,7 @@ import { Text2TextPredictor } from "../lib/methods/text2text/text2text.ts";
 import { loadAnyModelFolder, loadModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import type { T5Config } from "../lib/model/t5/config.ts";
+import type { T5Tokenizer } from "../lib/model/t5/tokenizer.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
@@ -33,10 +34,10 @@ Deno.test("text2text: zero-shot probabilities are the softmax over T5Runner.logL
   const { predictor } = await getMethod("text2text").create(model, LABELS, { ...OPTIONS, mode: "zero-shot" }).fit([], []);
   const proba = await predictor.predictProba(TEXTS);
   // By hand: the filled prompts padded to their longest (not the method's buckets), the targets as T5 writes them.
-  const tok = model.tokenizer;
+  const tok = model.tokenizer as T5Tokenizer;
   const batch = tok.encodeBatch(TEXTS.map((t) => `评论：${t}。总之很<extra_id_0>。`));
   const targets = ["<extra_id_0>好", "<extra_id_0>差"].map((t) => tok.encode(t));
-  assert.deepEqual(targets.map((t) => t[0]), [tok.sentinelIds[0], tok.sentinelIds[0]]);
+  assert.deepEqual(targets.map((t) => t[0]), [tok.sentinel(0), tok.sentinel(0)]);
   const runner = new T5Runner(model.config as T5Config, model.weights);
   const expected = (await runner.logLikelihoods(batch, targets)).map(softmax);
   await runner.release();
