@@ -170,7 +170,7 @@ async function conform(name: string, options: MethodOptions, load: () => Promise
 }
 
 Deno.test("registry: every method is registered once, under a command-line name, with options an object of defaults", () => {
-  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt"]);
+  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt", "text2text"]);
   for (const [name, m] of methods) {
     assert.equal(m.name, name);
     assert.ok(m.summary.length > 0);

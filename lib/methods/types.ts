@@ -136,8 +136,11 @@ export interface MethodPresets {
   readonly ci: Readonly<Record<string, unknown>>;
   /** Options that keep one conformance test case within seconds on the embedded model. */
   readonly test: Readonly<Record<string, unknown>>;
-  /** Options of `deno task demo` (the whole demo near ten minutes on two cores). */
-  readonly demo: Readonly<Record<string, unknown>>;
+  /**
+   * Options of `deno task demo` (the whole demo near ten minutes on two cores); absent for a method the demo's
+   * BERT model cannot run (text-to-text), which the demo leaves out.
+   */
+  readonly demo?: Readonly<Record<string, unknown>>;
   /** Options grids comparing every method fix at each budget (P-tuning v2's prefix length). */
   readonly compare?: Readonly<Record<"ci" | "full", Readonly<Record<string, unknown>>>>;
   /** Options on a sentence-pair task where the defaults suit single texts only (a two-slot template, 是/不). */
@@ -151,7 +154,8 @@ export interface MethodPresets {
   readonly zeroShot?: Readonly<Record<string, unknown>>;
   /**
    * Whether every-method grids (the comparison on each dataset, the model-size axis) include it; default true.
-   * False keeps a new method out of them until their committed grid files and results gain its cells.
+   * False keeps a new method out of them until their committed grid files and results gain its cells, and a
+   * method whose backbone is not their BERT models' (text-to-text on T5).
    */
   readonly inComparisons?: boolean;
 }

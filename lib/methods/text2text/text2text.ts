@@ -24,7 +24,7 @@ import { stepSeed } from "../../train/step_seed.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TensorMap } from "../../util/tensor.ts";
 import { checkLoopOptions, checkOption, labelIndices } from "../checks.ts";
-import { CI_LOOP, DEMO_LOOP, TEST_LOOP } from "../loop_presets.ts";
+import { CI_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { accuracyOf, softmaxRow } from "../predict.ts";
 import { checkTemplateInputs, templateInputs } from "../prompt_inputs.ts";
 import { loadMethod, saveMethod } from "../saved.ts";
@@ -202,7 +202,6 @@ export const text2text: MethodFactory<Text2TextOptions, TextToTextFolder> = {
   presets: {
     ci: CI_LOOP,
     test: { ...TEST_LOOP, lr: 1e-3 },
-    demo: DEMO_LOOP,
     forTask: (prompt) => taskPrompt(prompt),
     zeroShot: { mode: "zero-shot" },
     // Its grid cells need a T5 model, which the comparison grids' BERT models are not.
