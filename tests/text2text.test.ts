@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Row } from "../lib/data/types.ts";
 import { getMethod } from "../lib/methods/registry.ts";
-import { Text2TextPredictor } from "../lib/methods/text2text/text2text.ts";
+import { SOFT_PROMPT, Text2TextPredictor } from "../lib/methods/text2text/predictor.ts";
 import { loadAnyModelFolder, loadModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import type { T5Config } from "../lib/model/t5/config.ts";
@@ -101,4 +101,51 @@ Deno.test("text2text: cli run --method pet on a T5 folder exits 2 with one line 
   assert.equal(errors.length, 1, ran.stderr);
   assert.match(errors[0], /config\.json.*model_type.*masked-LM head.*which pet needs/);
   assert.ok(!ran.stderr.includes("    at "), "no stack trace");
+});
+
+Deno.test("T5 soft prompt: table rows in place of the first positions equal the tokens whose embeddings they copy", async () => {
+  const model = await t5();
+  const shared = model.weights.get("shared.weight")!, D = shared.shape[1], ids = [17, 42, 99];
+  const table = { shape: [ids.length, D], data: new Float32Array(ids.flatMap((id) => [...shared.data.subarray(id * D, (id + 1) * D)])) };
+  const weights = new Map([...model.weights, ["soft", table]]);
+  const tok = model.tokenizer as T5Tokenizer, targets = [tok.encode("<extra_id_0>好"), tok.encode("<extra_id_0>差")];
+  const prompts = TEXTS.map((t) => tok.encode(`${t}总之很<extra_id_0>。`));
+  const batchOf = (first: number[]) => {
+    const rows = prompts.map((p) => [...first, ...p]), L = Math.max(...rows.map((r) => r.length));
+    return {
+      inputIds: rows.map((r) => [...r, ...new Array(L - r.length).fill(tok.pad)]),
+      attentionMask: rows.map((r) => [...new Array(r.length).fill(1), ...new Array(L - r.length).fill(0)]),
+    };
+  };
+  const [soft, plain] = [new T5Runner(model.config as T5Config, weights, "soft"), new T5Runner(model.config as T5Config, weights)];
+  const viaSoft = await soft.logLikelihoods(batchOf([tok.pad, tok.pad, tok.pad]), targets);
+  const viaIds = await plain.logLikelihoods(batchOf(ids), targets);
+  const unchanged = await plain.logLikelihoods(batchOf([tok.pad, tok.pad, tok.pad]), targets);
+  await Promise.all([soft.release(), plain.release()]);
+  viaSoft.flat().forEach((x, i) => assert.ok(Math.abs(x - viaIds.flat()[i]) < 1e-4, `${x} vs ${viaIds.flat()[i]}`));
+  assert.ok(viaSoft.flat().some((x, i) => Math.abs(x - unchanged.flat()[i]) > 1e-3), "the soft rows change the scores");
+});
+
+Deno.test("text2text: prompt tuning trains the soft prompt alone, lowers the loss, saves only it and loads back", async () => {
+  const model = await t5();
+  const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
+  const method = getMethod("text2text");
+  const options = { ...OPTIONS, mode: "prompt-tuning", promptLength: 4, steps: 30, batchSize: 4, evalEvery: 0, seed: 2 };
+  const gold = async (p: { predictProba(t: string[]): Promise<number[][]> }) =>
+    (await p.predictProba(TEXTS)).reduce((s, row, i) => s - Math.log(row[i % 2]), 0) / TEXTS.length;
+  const initial = (await method.create(model, LABELS, { ...options, steps: 1, lr: 1e-12 }).fit(ROWS, [])).predictor;
+  const { predictor, record } = await method.create(model, LABELS, options).fit(ROWS, []);
+  assert.equal(record.trainableParams, 4 * model.backbone.sizes.hiddenSize);
+  for (const [n, data] of before) assert.deepEqual(model.weights.get(n)!.data, data, `prompt tuning changed ${n}`);
+  const [lossBefore, lossAfter] = [await gold(initial), await gold(predictor)];
+  assert.ok(lossAfter < lossBefore * 0.7, `loss of the gold labels ${lossBefore} → ${lossAfter}`);
+  const dir = await Deno.makeTempDir();
+  try {
+    await predictor.save(dir);
+    const { readSafetensors } = await import("../lib/model/formats/safetensors.ts");
+    assert.deepEqual([...(await readSafetensors(`${dir}/weights.safetensors`)).tensors.keys()], [SOFT_PROMPT]);
+    assert.deepEqual(await (await method.load(dir, model)).predictProba(TEXTS), await predictor.predictProba(TEXTS));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

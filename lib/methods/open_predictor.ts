@@ -18,7 +18,7 @@ import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
 import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
 import { getMethod, methods } from "./registry.ts";
-import { Text2TextPredictor } from "./text2text/text2text.ts";
+import { Text2TextPredictor } from "./text2text/predictor.ts";
 import { readSavedMethod } from "./saved.ts";
 
 /** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */

@@ -56,10 +56,22 @@ export interface TextToTextShape {
 export interface TextToText {
   /** The label of a target position that is not predicted (padding of a shorter target). */
   readonly ignoreLabel: number;
-  /** Inference on `weights` (all frozen). */
-  runner(weights: TensorMap): TextToTextRunner;
-  /** The compiled training step of one shape over `weights`, the ones `isTrainable` names as inputs, dropout on. */
-  trainStep(weights: TensorMap, isTrainable: (name: string) => boolean, shape: TextToTextShape): Promise<GradientStep>;
+  /**
+   * Inference on `weights` (all frozen). With `softPrompt`, the name of a [P, hidden] tensor of `weights`, its
+   * rows replace the token embeddings of the first P positions of every input (prompt tuning: give P
+   * placeholder ids there).
+   */
+  runner(weights: TensorMap, softPrompt?: string): TextToTextRunner;
+  /**
+   * The compiled training step of one shape over `weights`, the ones `isTrainable` names as inputs, dropout on;
+   * `softPrompt` as in {@link runner}.
+   */
+  trainStep(
+    weights: TensorMap,
+    isTrainable: (name: string) => boolean,
+    shape: TextToTextShape,
+    softPrompt?: string,
+  ): Promise<GradientStep>;
   /** Decoder inputs of `labels`: the start token, then each label but the last, ignored ones fed as padding. */
   shiftRight(labels: readonly (readonly number[])[]): number[][];
 }

@@ -14,6 +14,7 @@ import type { TextToText } from "../text_to_text.ts";
 import { type T5Config, t5ConfigToJson } from "./config.ts";
 import { buildT5Loss, IGNORE_LABEL, shiftRight } from "./loss.ts";
 import { T5Runner } from "./runner.ts";
+import { firstPositionsPrompt } from "./soft_prompt.ts";
 import { normalizeT5Weights, SHARED } from "./weights.ts";
 
 /** `model_type` values of a T5 config.json. */
@@ -36,11 +37,12 @@ function lacks(what: string): never {
 function t5TextToText(config: T5Config): TextToText {
   return {
     ignoreLabel: IGNORE_LABEL,
-    runner: (weights) => new T5Runner(config, weights),
-    trainStep: (weights, isTrainable, shape) =>
+    runner: (weights, softPrompt) => new T5Runner(config, weights, softPrompt),
+    trainStep: (weights, isTrainable, shape, softPrompt) =>
       GradientStep.build((g) => {
         const params = new GraphParams(g, weights, isTrainable);
-        return { loss: buildT5Loss(g, config, params.get, { ...shape, train: true }).loss, params };
+        const encoderEmbeds = softPrompt ? firstPositionsPrompt(params.get(softPrompt), shape.batch, shape.srcLen) : undefined;
+        return { loss: buildT5Loss(g, config, params.get, { ...shape, train: true, encoderEmbeds }).loss, params };
       }),
     shiftRight: (labels) => shiftRight(labels, config),
   };
