@@ -11,7 +11,7 @@ import { runDeno } from "./_subprocess.ts";
 import { root, SHARED_MODEL_FOLDERS } from "./_shared.ts";
 import { methods } from "../lib/methods/registry.ts";
 import type { Backbone, Capability } from "../lib/model/backbone.ts";
-import { type AnyModelFolder, loadAnyModelFolder, loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { type AnyModelFolder, loadAnyModelFolder, loadModelFolder } from "../lib/model/folder.ts";
 import { text2text } from "../lib/methods/text2text/text2text.ts";
 
 const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;

@@ -72,11 +72,15 @@ Deno.test("text2text: fine-tuning lowers the gold targets' loss; save and load g
 
 Deno.test("text2text: options are checked before any data is read", async () => {
   const model = await t5();
-  const create = (o: Record<string, unknown>, inputs: "text" | "pair" = "text") => () => getMethod("text2text").create(model, LABELS, o, inputs);
+  const create = (o: Record<string, unknown>, inputs: "text" | "pair" = "text") => () =>
+    getMethod("text2text").create(model, LABELS, o, inputs);
   assert.throws(create({ template: "没有输入<extra_id_0>" }), (e: Error) => e instanceof InputError && /no \{text\} slot/.test(e.message));
   assert.throws(create({ targets: { Positive: "好" } }), (e: Error) => e instanceof InputError && e.message.includes("targets.Negative"));
   assert.throws(create({ targets: "multi-char" }), (e: Error) => e instanceof InputError && /has 3 words/.test(e.message));
-  assert.throws(create({ template: "{text}<extra_id_0>" }, "pair"), (e: Error) => e instanceof InputError && /sentence pairs/.test(e.message));
+  assert.throws(
+    create({ template: "{text}<extra_id_0>" }, "pair"),
+    (e: Error) => e instanceof InputError && /sentence pairs/.test(e.message),
+  );
   assert.throws(create({ mode: "generate" }), (e: Error) => e instanceof InputError && e.message.includes('"mode"'));
 });
 

@@ -30,6 +30,11 @@ export interface TrainRecord {
   acceptedFlips?: number;
 }
 
+/** The record of a method that trained nothing (yet): no steps, no losses, `notes` to tell. */
+export function untrainedRecord(method: string, notes: string[]): TrainRecord {
+  return { method, trainableParams: 0, steps: 0, wallSeconds: 0, losses: [], dev: [], bestStep: 0, notes };
+}
+
 /**
  * The same trained model read another way, scored beside its predictor on the same test set: exactly what a
  * run with `options` would have predicted, at no extra training (PET's calibrated predictor without its

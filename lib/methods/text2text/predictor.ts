@@ -68,7 +68,10 @@ export class Text2TextPredictor implements Predictor {
   }
 
   /** Run `each` over `inputs` in batches of `evalBatchSize` prompts with one runner; rows in input order. */
-  async #batches<T>(inputs: readonly TextInput[], each: (runner: TextToTextRunner, batch: TextBatch, n: number) => Promise<T[]>): Promise<T[]> {
+  async #batches<T>(
+    inputs: readonly TextInput[],
+    each: (runner: TextToTextRunner, batch: TextBatch, n: number) => Promise<T[]>,
+  ): Promise<T[]> {
     const { model, options: o } = this;
     const prompts = this.encode(inputs);
     const runner = model.backbone.textToText.runner(this.weights, this.softPrompt);
@@ -85,13 +88,18 @@ export class Text2TextPredictor implements Predictor {
 
   /** Softmax over the labels' target log-likelihoods, one row per input. */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
-    return this.#batches(inputs, async (runner, batch, n) => (await runner.logLikelihoods(batch, this.targets)).slice(0, n).map(softmaxRow));
+    return this.#batches(
+      inputs,
+      async (runner, batch, n) => (await runner.logLikelihoods(batch, this.targets)).slice(0, n).map(softmaxRow),
+    );
   }
 
   /** The decoder's greedy output for each input, as text (special tokens dropped). */
   generate(inputs: readonly TextInput[]): Promise<string[]> {
-    return this.#batches(inputs, async (runner, batch, n) =>
-      (await runner.greedy(batch, this.options.maxNewTokens)).slice(0, n).map((ids) => this.model.tokenizer.decode(ids))
+    return this.#batches(
+      inputs,
+      async (runner, batch, n) =>
+        (await runner.greedy(batch, this.options.maxNewTokens)).slice(0, n).map((ids) => this.model.tokenizer.decode(ids)),
     );
   }
 

@@ -10,7 +10,7 @@ import type { TaskPrompt } from "../../data/types.ts";
 import { inputTexts, type TextInput } from "../../model/batch.ts";
 import type { TextBatch, TextToTextTokenizer } from "../../model/text_to_text.ts";
 import { InputError } from "../../util/errors.ts";
-import { type VerbalizerSpec, VERBALIZER_PRESETS } from "../pet/verbalizer.ts";
+import { VERBALIZER_PRESETS, type VerbalizerSpec } from "../pet/verbalizer.ts";
 import { checkTemplateInputs, inputKindOf, type SlottedTemplate } from "../prompt_inputs.ts";
 
 /** The sentinel marking the answer in prompts and opening every target. */
@@ -126,11 +126,15 @@ function presetWords(name: string): Record<string, string> {
   if (!preset) {
     throw new InputError(`unknown preset "${name}"; known: ${Object.keys(VERBALIZER_PRESETS).join(", ")}`, { field: "targets" });
   }
-  return Object.fromEntries(Object.entries(preset).map(([label, words]) => {
-    const list = typeof words === "string" ? [words] : words;
-    if (list.length !== 1) throw new InputError(`preset "${name}" has ${list.length} words for "${label}"; give one`, { field: "targets" });
-    return [label, list[0]];
-  }));
+  return Object.fromEntries(
+    Object.entries(preset).map(([label, words]) => {
+      const list = typeof words === "string" ? [words] : words;
+      if (list.length !== 1) {
+        throw new InputError(`preset "${name}" has ${list.length} words for "${label}"; give one`, { field: "targets" });
+      }
+      return [label, list[0]];
+    }),
+  );
 }
 
 /** A task's own prompt (a PET template with `[MASK]`, label words) in this method's terms: the sentinel, the first words. */

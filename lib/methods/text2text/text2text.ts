@@ -25,7 +25,7 @@ import { checkLoopOptions, checkOption } from "../checks.ts";
 import { CI_LOOP, TEST_LOOP } from "../loop_presets.ts";
 import { checkTemplateInputs } from "../prompt_inputs.ts";
 import { loadMethod } from "../saved.ts";
-import type { FitOptions, Method, MethodFactory, TrainRecord } from "../types.ts";
+import { type FitOptions, type Method, type MethodFactory, untrainedRecord } from "../types.ts";
 import { fitText2Text } from "./fit.ts";
 import { SOFT_PROMPT, TEXT2TEXT, type Text2TextOptions, Text2TextPredictor } from "./predictor.ts";
 import { parseText2TextTemplate, targetStrings, taskPrompt, type Text2TextTemplate } from "./prompt.ts";
@@ -84,7 +84,7 @@ class Text2Text implements Method {
 
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
     const { model, labels, options: o, template } = this;
-    const untrained: TrainRecord = { method: this.name, trainableParams: 0, steps: 0, wallSeconds: 0, losses: [], dev: [], bestStep: 0, notes: model.notes };
+    const untrained = untrainedRecord(this.name, [...model.notes]);
     if (o.mode === "zero-shot") return { predictor: new Text2TextPredictor(model, labels, o, template, model.weights), record: untrained };
     // Train copies (every weight, or a new soft prompt beside the frozen model): the loaded model stays as it was.
     const params: TensorMap = o.mode === "finetune"
@@ -109,7 +109,12 @@ function checkedOptions(model: TextToTextFolder, options: Partial<Text2TextOptio
   if (!MODES.includes(o.mode)) throw new InputError(`must be one of ${MODES.join(", ")}, got "${o.mode}"`, { field: "mode" });
   checkLoopOptions(o, model.backbone.sizes.maxPositions);
   checkOption("maxNewTokens", o.maxNewTokens, (v) => Number.isInteger(v) && v >= 1 && v <= 512, "an integer in [1, 512]");
-  checkOption("promptLength", o.promptLength, (v) => Number.isInteger(v) && v >= 1 && v <= o.maxLength - 8, `an integer in [1, maxLength − 8]`);
+  checkOption(
+    "promptLength",
+    o.promptLength,
+    (v) => Number.isInteger(v) && v >= 1 && v <= o.maxLength - 8,
+    `an integer in [1, maxLength − 8]`,
+  );
   return o;
 }
 
