@@ -153,3 +153,24 @@ Deno.test("text2text: prompt tuning trains the soft prompt alone, lowers the los
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("text2text: cli predict on a saved predictor prints the generated text beside the probabilities", async () => {
+  const model = await t5();
+  const { predictor } = await getMethod("text2text").create(model, LABELS, { ...OPTIONS, mode: "zero-shot" }).fit([], []);
+  const dir = await Deno.makeTempDir();
+  try {
+    await predictor.save(dir);
+    const ran = await runDeno(["task", "cli", "predict", dir, "--model", T5, "--text", TEXTS[0], "--text", TEXTS[1]]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const rows = ran.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const [proba, generated] = [
+      await predictor.predictProba(TEXTS.slice(0, 2)),
+      await (predictor as Text2TextPredictor).generate(TEXTS.slice(0, 2)),
+    ];
+    assert.deepEqual(rows.map((r) => r.generated), generated);
+    rows.forEach((r, i) => assert.ok(Math.abs(r.probabilities.Positive - proba[i][0]) < 1e-6));
+    assert.ok(generated.every((g) => typeof g === "string" && g.length > 0), `generated ${generated}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
