@@ -174,3 +174,17 @@ Deno.test("text2text: cli predict on a saved predictor prints the generated text
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadAnyModelFolder: a T5 folder with spiece.model only is refused with the way to convert it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["config.json", "model.safetensors"]) await Deno.copyFile(`${T5}/${f}`, `${dir}/${f}`);
+    await Deno.writeFile(`${dir}/spiece.model`, new Uint8Array([0]));
+    await assert.rejects(
+      () => loadAnyModelFolder(dir),
+      (e: Error) => e instanceof InputError && e.message.includes(`${dir}/spiece.model`) && e.message.includes("T5TokenizerFast"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

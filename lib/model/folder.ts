@@ -90,8 +90,11 @@ export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}):
  */
 export async function loadAnyModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<AnyModelFolder> {
   dir = dir.replace(/\/+$/, "");
-  const weightsFile = await checkPresent(dir);
-  const backbone = readBackbone(await readJsonFile(`${dir}/config.json`), `${dir}/config.json`);
+  const configFile = `${dir}/config.json`;
+  const read = (await exists(configFile)) ? readBackbone(await readJsonFile(configFile), configFile) : undefined;
+  // A text-to-text backbone's tokenizer loader names its own files (a T5's spiece.model with the way to convert it).
+  const weightsFile = await checkPresent(dir, !read?.textToText);
+  const backbone = read!; // checkPresent has refused a folder without config.json
   const tokenizer = backbone.textToText ? await loadTextToTextTokenizer(dir) : await loadTokenizer(dir);
   if (tokenizer.vocabSize > backbone.sizes.vocabSize) {
     throw new InputError(
@@ -129,15 +132,18 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
   await saveWeights(dir, contents.weights);
 }
 
-/** Check that config, weights and tokenizer are there (naming every missing one); returns the weights file. */
-async function checkPresent(dir: string): Promise<string> {
+/**
+ * Check that config, weights and (with `tokenizerFiles`) the WordPiece tokenizer's files are there, naming every
+ * missing one; returns the weights file.
+ */
+async function checkPresent(dir: string, tokenizerFiles: boolean): Promise<string> {
   const info = await Deno.stat(dir).catch((err) => {
     throw err instanceof Deno.errors.NotFound ? new InputError("model folder not found", { file: dir }) : fileError(err, dir);
   });
   if (!info.isDirectory) throw new InputError("not a folder", { file: dir });
   const weightsFile = await findWeightsFile(dir);
   const vocabOnly = !(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`));
-  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly ? [] : TOKENIZER_FILES)];
+  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly || !tokenizerFiles ? [] : TOKENIZER_FILES)];
   const missing: string[] = [];
   for (const name of needed) if (!(await exists(`${dir}/${name}`))) missing.push(name);
   if (!missing.length) return weightsFile!;
