@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Row } from "../lib/data/types.ts";
 import { getMethod } from "../lib/methods/registry.ts";
 import { SOFT_PROMPT, Text2TextPredictor } from "../lib/methods/text2text/predictor.ts";
+import { encodePrompts, parseText2TextTemplate } from "../lib/methods/text2text/prompt.ts";
 import { loadAnyModelFolder, loadModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import type { T5Config } from "../lib/model/t5/config.ts";
@@ -187,4 +188,18 @@ Deno.test("loadAnyModelFolder: a T5 folder with spiece.model only is refused wit
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("text2text prompts: slots in any order, {text_a} as {text}, a long input cut in its longest text, never the template", async () => {
+  const tok = (await t5()).tokenizer;
+  const pairTemplate = parseText2TextTemplate("{text_b}<extra_id_0>是关键词。{text_a}");
+  assert.deepEqual(encodePrompts(tok, pairTemplate, [{ text: "手机", textB: "质量" }], 64), [tok.encode("质量<extra_id_0>是关键词。手机")]);
+  const long = "很好".repeat(40), template = parseText2TextTemplate("{text}总之很<extra_id_0>。");
+  const [cut] = encodePrompts(tok, template, [long], 24);
+  assert.ok(cut.length <= 24, `${cut.length} tokens`);
+  assert.deepEqual(cut.slice(-5), tok.encode("总之很<extra_id_0>。").slice(-5), "the template's end, sentinel included, kept");
+  assert.throws(
+    () => parseText2TextTemplate("{text}{text_a}<extra_id_0>"),
+    (e: Error) => e instanceof InputError && /more than once/.test(e.message),
+  );
 });

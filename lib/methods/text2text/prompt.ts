@@ -16,36 +16,34 @@ import { checkTemplateInputs, inputKindOf, type SlottedTemplate } from "../promp
 /** The sentinel marking the answer in prompts and opening every target. */
 export const ANSWER = "<extra_id_0>";
 const TEXT = "{text}", TEXT_B = "{text_b}";
+/** The input slots; `{text_a}` is `{text}`, as in PET's templates. */
+const SLOTS: Readonly<Record<string, 0 | 1>> = { [TEXT]: 0, "{text_a}": 0, [TEXT_B]: 1 };
 /** Encoder inputs are padded to a multiple of this many tokens: fewer compiled shapes. */
 const LENGTH_BUCKET = 16;
 
 /** A checked template. */
 export interface Text2TextTemplate extends SlottedTemplate {
-  /** Text before, between and after the input slots (two parts for one slot, three for a pair). */
-  parts: string[];
+  /** Literal text and input slots (0: the text, 1: the second text of a pair) in template order. */
+  pieces: (string | 0 | 1)[];
 }
 
 /**
- * Parse `source`.
- * @throws InputError naming option `template`: no `{text}` slot, a slot written twice, `{text_b}` before `{text}`.
+ * Parse `source`: literals, `{text}` (or `{text_a}`) and, for sentence pairs, `{text_b}`, in any order.
+ * @throws InputError naming option `template`: no `{text}` slot, a slot written twice.
  */
 export function parseText2TextTemplate(source: string): Text2TextTemplate {
-  const slots = [TEXT, TEXT_B].filter((s) => source.includes(s));
-  if (!slots.includes(TEXT)) throw new InputError(`template "${source}" has no ${TEXT} slot`, { field: "template" });
-  for (const s of slots) {
-    if (source.split(s).length > 2) throw new InputError(`template "${source}" has ${s} more than once`, { field: "template" });
+  const pieces = source.split(/(\{text\}|\{text_a\}|\{text_b\})/).filter(Boolean).map((p) => (Object.hasOwn(SLOTS, p) ? SLOTS[p] : p));
+  const slots = pieces.filter((p) => typeof p === "number");
+  if (!slots.includes(0)) throw new InputError(`template "${source}" has no ${TEXT} slot`, { field: "template" });
+  if (new Set(slots).size !== slots.length) {
+    throw new InputError(`template "${source}" has an input slot more than once`, { field: "template" });
   }
-  const pair = slots.includes(TEXT_B);
-  if (pair && source.indexOf(TEXT_B) < source.indexOf(TEXT)) {
-    throw new InputError(`template "${source}" has ${TEXT_B} before ${TEXT}`, { field: "template" });
-  }
-  const [before, rest] = source.split(TEXT);
-  return { source, pair, parts: pair ? [before, ...rest.split(TEXT_B)] : [before, rest] };
+  return { source, pair: slots.includes(1), pieces };
 }
 
 /** The prompt of `texts` (one or two) in `template`. */
 function fill(template: Text2TextTemplate, texts: readonly string[]): string {
-  return template.parts.map((p, i) => p + (texts[i] ?? "")).join("");
+  return template.pieces.map((p) => (typeof p === "number" ? texts[p] ?? "" : p)).join("");
 }
 
 /**
