@@ -11,9 +11,11 @@ import { runDeno } from "./_subprocess.ts";
 import { root, SHARED_MODEL_FOLDERS } from "./_shared.ts";
 import { methods } from "../lib/methods/registry.ts";
 import type { Backbone, Capability } from "../lib/model/backbone.ts";
-import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { type AnyModelFolder, loadAnyModelFolder, loadModelFolder } from "../lib/model/folder.ts";
+import { text2text } from "../lib/methods/text2text/text2text.ts";
 
 const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;
+const T5_MODEL = `${root}/tests/fixtures/tiny-t5-v1_1`;
 
 /** Architecture folders under lib/model/ (relative to the repository): every subfolder but the shared ones. */
 function backboneFolders(): string[] {
@@ -105,21 +107,23 @@ Deno.test("backbone seam: the check finds a builder called by name, a type named
 });
 
 /** `model` with a backbone that has only `capabilities`. */
-function withCapabilities(model: ModelFolder, capabilities: readonly Capability[]): ModelFolder {
-  const backbone: Backbone<ModelFolder["config"]> = { ...model.backbone, capabilities: new Set(capabilities) };
+function withCapabilities<M extends AnyModelFolder>(model: M, capabilities: readonly Capability[]): M {
+  const backbone: Backbone<M["config"]> = { ...model.backbone, capabilities: new Set(capabilities) };
   return { ...model, backbone };
 }
 
 Deno.test("backbone seam: each method refuses a backbone without what it needs, naming config.json's model_type", async () => {
-  const model = await loadModelFolder(MODEL);
+  const [bert, t5] = [await loadModelFolder(MODEL), await loadAnyModelFolder(T5_MODEL)];
   const labels = ["Positive", "Negative"];
   for (const [name, m] of methods) {
     const options = m.presets.test;
-    m.create(model, labels, options); // every capability: accepted
+    // The model of the backbone the method is written for, with every capability of it: accepted.
+    const [model, dir] = name === text2text.name ? [t5, T5_MODEL] : [bert, MODEL];
+    m.create(model, labels, options);
     await rejects(
       () => m.create(withCapabilities(model, []), labels, options),
-      `${MODEL}/config.json`,
-      new RegExp(`\\(field "model_type"\\): a bert model has no .*, which ${name} needs`),
+      `${dir}/config.json`,
+      new RegExp(`\\(field "model_type"\\): a ${model.backbone.type} model has no .*, which ${name} needs`),
     );
   }
 });

@@ -16,9 +16,10 @@ import { checkGrid } from "../lib/experiments/grid_check.ts";
 import { optionsOnTask, splitData } from "../lib/experiments/split_run.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import { methods } from "../lib/methods/registry.ts";
-import { loadModelFolder } from "../lib/model/folder.ts";
+import { loadAnyModelFolder, loadModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
+import { text2text, type Text2TextOptions } from "../lib/methods/text2text/text2text.ts";
 import { InputError } from "../lib/util/errors.ts";
-import { shared, sharedTest } from "./_shared.ts";
+import { root, shared, sharedTest } from "./_shared.ts";
 
 const src = () => ({ mirror: shared("data"), download: false });
 const NEW_TASKS = ["csl", "cluewsc", "iflytek", "csldcp"];
@@ -114,12 +115,22 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt (chid: 
   const model = await loadModelFolder(EMBEDDED_MODEL);
   for (const name of [...NEW_TASKS, "chid"]) {
     const task = getTask(name);
-    for (const m of methods.values()) {
+    // text2text needs a T5: below, on the tiny fixture.
+    for (const m of [...methods.values()].filter((m) => m.name !== text2text.name)) {
       // The test budget without its sentiment prompt (PET's test preset names one).
       const { template: _t, verbalizer: _v, labelWords: _l, ...budget } = m.presets.test;
       const options = optionsOnTask(m.name, task, budget);
       assert.doesNotThrow(() => m.create(model, task.labels, options, inputKind(task)), `${m.name} on ${name}`);
     }
+  }
+  // text2text takes a task's prompt with the sentinel for [MASK] and each label's first word as its target.
+  const t5 = await loadAnyModelFolder(`${root}/tests/fixtures/tiny-t5-v1_1`);
+  for (const name of ["csl", "cluewsc"]) { // the tasks whose words the fixture's small vocabulary has
+    const task = getTask(name);
+    const options = optionsOnTask(text2text.name, task, { maxLength: 64 });
+    assert.equal(options.template, task.prompt!.template.replace("[MASK]", "<extra_id_0>"));
+    assert.deepEqual(options.targets, Object.fromEntries(Object.entries(task.prompt!.words).map(([l, w]) => [l, w[0]])));
+    assert.doesNotThrow(() => text2text.create(t5 as TextToTextFolder, task.labels, options as Partial<Text2TextOptions>, inputKind(task)), name);
   }
   // Options given win over the task's prompt; AutoPrompt searches words where the task's are not single tokens.
   assert.equal(optionsOnTask("pet", getTask("iflytek"), { template: "{text}[MASK]" }).template, "{text}[MASK]");

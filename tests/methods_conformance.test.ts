@@ -13,11 +13,15 @@ import { finetune, FINETUNE_DEFAULTS } from "../lib/methods/classifier/finetune.
 import { pet } from "../lib/methods/pet/pet.ts";
 import type { MethodKind } from "../lib/methods/types.ts";
 import { getMethod, type MethodOptions, MethodRegistry, methods } from "../lib/methods/registry.ts";
-import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { type AnyModelFolder, loadAnyModelFolder, loadModelFolder, type ModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
+import { text2text } from "../lib/methods/text2text/text2text.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root } from "./_shared.ts";
 
 const MODEL = `${root}/models/promptlab-bert-zh-L4-H256`;
+/** The model of the methods that need a text-to-text backbone (random weights: the contract, not accuracy). */
+const T5_MODEL = `${root}/tests/fixtures/tiny-t5-v1_1`;
+const TEXT_TO_TEXT_METHODS: ReadonlySet<string> = new Set([text2text.name]);
 
 /** A case of the contract: options for one method, named in the test's title. */
 interface Case {
@@ -58,6 +62,7 @@ const PET_AUX_MLM: Readonly<Record<InputKind, Case>> = {
 
 interface Setup {
   model: ModelFolder;
+  t5: TextToTextFolder;
   train: Row[];
   dev: Row[];
   test: Row[];
@@ -68,8 +73,9 @@ let cached: Promise<Setup> | undefined;
 function setup() {
   cached ??= (async () => {
     const model = await loadModelFolder(MODEL);
+    const t5 = await loadAnyModelFolder(T5_MODEL) as TextToTextFolder;
     const data = await loadFewShot("demo", { kind: "sampled", k: 4, seed: 1 }, { mirror: null, download: false });
-    return { model, train: data.train, dev: data.dev, test: data.test.slice(0, 12), labels: data.task.labels };
+    return { model, t5, train: data.train, dev: data.dev, test: data.test.slice(0, 12), labels: data.task.labels };
   })();
   return cached;
 }
@@ -80,7 +86,7 @@ const PARAPHRASE_LABELS: Readonly<Record<string, string>> = { "1": "Same", "0": 
 let cachedPairs: Promise<Setup> | undefined;
 function pairSetup() {
   cachedPairs ??= (async () => {
-    const { model } = await setup();
+    const { model, t5 } = await setup();
     const task = await localTask({
       train: `${root}/tests/fixtures/paraphrase_pairs.jsonl`,
       text: "sentence1",
@@ -91,6 +97,7 @@ function pairSetup() {
     const relabel = (rows: readonly Row[]) => rows.map((r) => ({ ...r, label: PARAPHRASE_LABELS[r.label] }));
     return {
       model,
+      t5,
       train: relabel(data.train),
       dev: relabel(data.dev),
       test: relabel(data.test),
@@ -122,7 +129,9 @@ for (const inputs of ["text", "pair"] as const) {
 
 /** The method contract for `name` with `options` on the data of `load`, created for `inputs`. */
 async function conform(name: string, options: MethodOptions, load: () => Promise<Setup>, inputs: InputKind) {
-  const { model, train, dev, test, labels } = await load();
+  const setup = await load();
+  const { train, dev, test, labels } = setup;
+  const model: AnyModelFolder = TEXT_TO_TEXT_METHODS.has(name) ? setup.t5 : setup.model;
   const factory = getMethod(name);
   for (const key of Object.keys(options)) assert.ok(Object.hasOwn(factory.defaults, key), `"${key}" is not among ${name}'s defaults`);
   const before = new Map([...model.weights].map(([n, t]) => [n, t.data.slice()]));
@@ -161,7 +170,7 @@ async function conform(name: string, options: MethodOptions, load: () => Promise
 }
 
 Deno.test("registry: every method is registered once, under a command-line name, with options an object of defaults", () => {
-  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt"]);
+  assert.deepEqual([...methods.keys()], ["finetune", "pet", "autoprompt", "ptuning-v2", "soft-prompt", "text2text"]);
   for (const [name, m] of methods) {
     assert.equal(m.name, name);
     assert.ok(m.summary.length > 0);

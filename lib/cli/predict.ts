@@ -86,10 +86,16 @@ export const predictCommand: Command = flagCommand(
     for (let start = 0; start < inputs.length; start += values["batch-size"]) {
       const batch = inputs.slice(start, start + values["batch-size"]);
       const proba = await predictor.predictProba(batch);
+      const generated = await predictor.generate?.(batch);
       batch.forEach((input, i) => {
         const pair = typeof input === "string" ? { text: input } : { text: input.text, text_b: input.textB };
         const probabilities = Object.fromEntries(predictor.labels.map((l, c) => [l, proba[i][c]]));
-        const row = JSON.stringify({ ...pair, label: predictor.labels[argmax(proba[i])], probabilities });
+        const row = JSON.stringify({
+          ...pair,
+          label: predictor.labels[argmax(proba[i])],
+          probabilities,
+          ...(generated ? { generated: generated[i] } : {}),
+        });
         if (values.out) lines.push(row);
         else console.log(row);
       });

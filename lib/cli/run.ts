@@ -14,7 +14,7 @@ import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts"
 import { collapseOf, collapseText } from "../eval/collapse.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import { dataMirror } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
@@ -230,7 +230,7 @@ export const run: Command = flagCommand(
       if (problem) throw new InputError(problem, { field: "--k" });
     }
 
-    const model = await loadModelFolder(modelDir);
+    const model = await loadAnyModelFolder(modelDir);
     const code = await codeProvenance(); // the code that made these rows, in every --json line
     const progress = progressReporter();
     if (!json) {

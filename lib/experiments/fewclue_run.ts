@@ -10,7 +10,7 @@ import { inputKind, type Task } from "../data/types.ts";
 import { summarizeValues } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { optionsOnTask, runSplit, splitName, type SplitResult, type SplitSpec, taskOf } from "./split_run.ts";
 
@@ -30,7 +30,7 @@ export interface RunSpec {
   /** A registered dataset's name, or a task. */
   dataset: TaskRef;
   protocol: RunProtocol;
-  model: ModelFolder;
+  model: AnyModelFolder;
   /** The method's options (validated by its factory); unset ones take its defaults. */
   options?: Record<string, unknown>;
   source?: SourceOptions;

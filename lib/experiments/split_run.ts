@@ -15,7 +15,7 @@ import { type Metrics, metricsFromProba } from "../eval/metrics.ts";
 import { readingsOf } from "../methods/predict.ts";
 import { getMethod, methods } from "../methods/registry.ts";
 import type { ProgressCallback } from "../methods/types.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { DivergedError } from "../train/loop.ts";
 import { InputError } from "../util/errors.ts";
 import { dataFingerprint } from "./fingerprint.ts";
@@ -76,7 +76,7 @@ export interface SplitRunSpec {
   /** A registered dataset's name, or a task. */
   dataset: TaskRef;
   split: SplitSpec;
-  model: ModelFolder;
+  model: AnyModelFolder;
   source?: SourceOptions;
   onProgress?: ProgressCallback;
   /** Save the trained predictor into this folder (for `cli export` and `cli predict`). */

@@ -9,7 +9,7 @@ import type { TextInput } from "../model/batch.ts";
 import { exists } from "../util/fs.ts";
 import { exportedTokenizerIds } from "../model/export_folder.ts";
 import { readJsonFile } from "../util/json_file.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { EXPORT_CONFIG_KEY } from "./classifier/export.ts";
 import { ClassifierPredictor } from "./classifier/fit.ts";
@@ -18,6 +18,7 @@ import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
 import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
 import { getMethod, methods } from "./registry.ts";
+import { Text2TextPredictor } from "./text2text/predictor.ts";
 import { readSavedMethod } from "./saved.ts";
 
 /** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */
@@ -38,6 +39,8 @@ export interface TextClassifier {
   readonly inputsFrom?: InputsFrom;
   /** One row per input: a text, or a pair `{ text, textB }`. */
   predictProba(inputs: readonly TextInput[]): Promise<number[][]>;
+  /** The text a text-to-text model generates for each input (absent for the other models). */
+  generate?(inputs: readonly TextInput[]): Promise<string[]>;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   dir = dir.replace(/\/+$/, "");
   if (await exists(`${dir}/method.json`)) {
     const { method } = await readSavedMethod(dir);
-    const predictor = await getMethod(method).load(dir, await loadModelFolder(baseModel));
+    const predictor = await getMethod(method).load(dir, await loadAnyModelFolder(baseModel));
     return {
       labels: predictor.labels,
       kind: `saved ${method}`,
@@ -57,6 +60,7 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
         ? { inputs: predictor.inputs, inputsFrom: predictor instanceof ClassifierPredictor ? "training" : "template" } as const
         : {}),
       predictProba: (inputs) => predictor.predictProba(inputs),
+      ...(predictor instanceof Text2TextPredictor ? { generate: (inputs: readonly TextInput[]) => predictor.generate(inputs) } : {}),
     };
   }
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {

@@ -5,7 +5,7 @@
  * the method's own `create` validates them before any training.
  */
 import type { InputKind } from "../data/types.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { autoprompt } from "./autoprompt/autoprompt.ts";
 import { exportFinetune, exportPtuningV2 } from "./classifier/export.ts";
@@ -15,6 +15,7 @@ import { exportPet } from "./pet/export.ts";
 import { pet } from "./pet/pet.ts";
 import { exportSoftPrompt } from "./soft_prompt/export.ts";
 import { softPrompt } from "./soft_prompt/soft_prompt.ts";
+import { text2text } from "./text2text/text2text.ts";
 import type { Method, MethodDisplay, MethodExporter, MethodFactory, MethodKind, MethodPresets, Predictor, SweepFigure } from "./types.ts";
 
 /** Options as callers pass them: a plain object the method validates. */
@@ -43,9 +44,9 @@ export interface RegisteredMethod {
    * Validate `options` (an input error naming the option otherwise) and configure the method for `labels` and
    * the task's `inputs` (default single texts).
    */
-  create(model: ModelFolder, labels: readonly string[], options?: MethodOptions, inputs?: InputKind): Method;
+  create(model: AnyModelFolder, labels: readonly string[], options?: MethodOptions, inputs?: InputKind): Method;
   /** Load a saved predictor onto `model`. */
-  load(dir: string, model: ModelFolder): Promise<Predictor>;
+  load(dir: string, model: AnyModelFolder): Promise<Predictor>;
 }
 
 /** Lower-case words joined by hyphens, as on the command line (`ptuning-v2`). */
@@ -62,7 +63,7 @@ export class MethodRegistry {
    * @throws Error when the name is malformed or taken, the summary empty, the defaults not a plain object, the
    *   kind unknown, or the display name or a colour empty, malformed or another method's.
    */
-  register<O extends object>(factory: MethodFactory<O>, exporter?: MethodExporter): RegisteredMethod {
+  register<O extends object, M extends AnyModelFolder>(factory: MethodFactory<O, M>, exporter?: MethodExporter): RegisteredMethod {
     const { name, summary, defaults, kind, trains, display, presets, sweeps = [] } = factory;
     if (!NAME.test(name)) throw new Error(`method name "${name}" must be lower-case words joined by hyphens`);
     if (this.#methods.has(name)) throw new Error(`method "${name}" is already registered`);
@@ -80,9 +81,10 @@ export class MethodRegistry {
       sweeps,
       ...(exporter ? { exporter } : {}),
       defaults: Object.freeze(Object.fromEntries(Object.entries(defaults))),
-      // The method checks every option it reads (types and ranges) before configuring anything.
-      create: (model, labels, options = {}, inputs) => factory.create(model, labels, options as Partial<O>, inputs),
-      load: (dir, model) => factory.load(dir, model),
+      // The method checks every option it reads (types and ranges) before configuring anything, and its
+      // backbone's capabilities before reading anything of a folder of another kind than `M`.
+      create: (model, labels, options = {}, inputs) => factory.create(model as M, labels, options as Partial<O>, inputs),
+      load: (dir, model) => factory.load(dir, model as M),
     };
     this.#methods.set(name, entry);
     return entry;
@@ -122,6 +124,7 @@ registry.register(pet, { pipeline: "fill-mask", write: exportPet });
 registry.register(autoprompt);
 registry.register(ptuningV2, { pipeline: "text-classification", write: exportPtuningV2 });
 registry.register(softPrompt, { pipeline: "fill-mask", write: exportSoftPrompt });
+registry.register(text2text);
 
 /** Registered methods by name. */
 export const methods: ReadonlyMap<string, RegisteredMethod> = registry.all;
@@ -132,6 +135,9 @@ export function getMethod(name: string): RegisteredMethod {
 }
 
 /** Register another method (a notebook's or a plugin's); refuses a name, display name or colour already taken. */
-export function registerMethod<O extends object>(factory: MethodFactory<O>, exporter?: MethodExporter): RegisteredMethod {
+export function registerMethod<O extends object, M extends AnyModelFolder>(
+  factory: MethodFactory<O, M>,
+  exporter?: MethodExporter,
+): RegisteredMethod {
   return registry.register(factory, exporter);
 }

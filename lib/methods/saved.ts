@@ -7,7 +7,7 @@ import { InputError } from "../util/errors.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { readSafetensors } from "../model/formats/safetensors.ts";
 import { saveWeights } from "../model/weights.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { checkFinite } from "../model/check_weights.ts";
 import { type BaseModelFingerprint, baseModelFingerprint, checkBaseModel } from "../model/fingerprint.ts";
 
@@ -26,7 +26,7 @@ export interface SavedMethod<O = unknown> {
  * Write `method.json` (with `model`'s fingerprint as `base`) and, when given, `weights.safetensors` into `dir`
  * (without tensors, a `weights.safetensors` left there by an earlier save is removed).
  */
-export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFolder, tensors?: TensorMap): Promise<void> {
+export async function saveMethod(dir: string, meta: SavedMethod, model: AnyModelFolder, tensors?: TensorMap): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   if (tensors) await saveWeights(`${dir}/weights.safetensors`, tensors);
   // A predictor saved over another must not load that one's weights as its own.
@@ -46,7 +46,7 @@ export async function saveMethod(dir: string, meta: SavedMethod, model: ModelFol
 export async function loadMethod<O>(
   dir: string,
   method: string,
-  model: ModelFolder,
+  model: AnyModelFolder,
 ): Promise<{ meta: SavedMethod<O>; tensors: TensorMap }> {
   const file = `${dir}/method.json`;
   const meta = await readSavedMethod<O>(dir);

@@ -5,7 +5,7 @@
  */
 import type { InputKind, Row, TaskPrompt } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder, ModelFolder } from "../model/folder.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 
 /** The methods report progress with the training layer's types; re-exported as part of their API. */
@@ -28,6 +28,11 @@ export interface TrainRecord {
   notes: string[];
   /** AutoPrompt: search iterations that changed a trigger (absent for the other methods). */
   acceptedFlips?: number;
+}
+
+/** The record of a method that trained nothing (yet): no steps, no losses, `notes` to tell. */
+export function untrainedRecord(method: string, notes: string[]): TrainRecord {
+  return { method, trainableParams: 0, steps: 0, wallSeconds: 0, losses: [], dev: [], bestStep: 0, notes };
 }
 
 /**
@@ -136,8 +141,11 @@ export interface MethodPresets {
   readonly ci: Readonly<Record<string, unknown>>;
   /** Options that keep one conformance test case within seconds on the embedded model. */
   readonly test: Readonly<Record<string, unknown>>;
-  /** Options of `deno task demo` (the whole demo near ten minutes on two cores). */
-  readonly demo: Readonly<Record<string, unknown>>;
+  /**
+   * Options of `deno task demo` (the whole demo near ten minutes on two cores); absent for a method the demo's
+   * BERT model cannot run (text-to-text), which the demo leaves out.
+   */
+  readonly demo?: Readonly<Record<string, unknown>>;
   /** Options grids comparing every method fix at each budget (P-tuning v2's prefix length). */
   readonly compare?: Readonly<Record<"ci" | "full", Readonly<Record<string, unknown>>>>;
   /** Options on a sentence-pair task where the defaults suit single texts only (a two-slot template, 是/不). */
@@ -156,7 +164,8 @@ export interface MethodPresets {
   readonly zeroShot?: Readonly<Record<string, unknown>>;
   /**
    * Whether every-method grids (the comparison on each dataset, the model-size axis) include it; default true.
-   * False keeps a new method out of them until their committed grid files and results gain its cells.
+   * False keeps a new method out of them until their committed grid files and results gain its cells, and a
+   * method whose backbone is not their BERT models' (text-to-text on T5).
    */
   readonly inComparisons?: boolean;
 }
@@ -166,7 +175,7 @@ export interface MethodPresets {
  * loader for what `save` wrote, and the facts the rest of the kit shows and runs it by. Adding a method is a
  * folder with one of these and a line in `registry.ts`.
  */
-export interface MethodFactory<O extends object = Record<string, unknown>> {
+export interface MethodFactory<O extends object = Record<string, unknown>, M extends AnyModelFolder = ModelFolder> {
   name: string;
   /** One-line description for listings. */
   summary: string;
@@ -184,9 +193,10 @@ export interface MethodFactory<O extends object = Record<string, unknown>> {
   /**
    * Validate options (clear errors before training starts) and configure the method for `labels` and the
    * task's `inputs` (default single texts): a prompt written for single texts on a pair task, or the reverse,
-   * is an input error here.
+   * is an input error here. A method takes the folders of the backbones it is written for (`M`), and refuses
+   * any other with `requireCapabilities` before it reads anything of the model but its backbone.
    */
-  create(model: ModelFolder, labels: readonly string[], options?: Partial<O>, inputs?: InputKind): Method;
-  /** Load a saved predictor onto `model`. */
-  load(dir: string, model: ModelFolder): Promise<Predictor>;
+  create(model: M, labels: readonly string[], options?: Partial<O>, inputs?: InputKind): Method;
+  /** Load a saved predictor onto `model` (refusing, as `create` does, a backbone lacking a capability). */
+  load(dir: string, model: M): Promise<Predictor>;
 }

@@ -12,6 +12,7 @@ import type { GradientStep } from "../engine/gradient_step.ts";
 import { InputError } from "../util/errors.ts";
 import type { Rng } from "../util/rng.ts";
 import type { HostTensor, TensorMap } from "../util/tensor.ts";
+import type { TextToText } from "./text_to_text.ts";
 import type { LoadedWeights } from "./weights.ts";
 
 /** Returns the graph value of a weight by canonical name: an input if trainable, a constant if frozen. */
@@ -24,9 +25,11 @@ export type ParamSource = (name: string) => Value;
  *    LM's head) and a masked-LM training step ({@link Backbone.mlmTrainStep});
  *  - `prefix`: per-layer key/value prefixes ({@link EncoderOptions.prefix});
  *  - `soft-input`: hooks on the word-embedding lookup ({@link EncoderOptions.embedOverride},
- *    {@link EncoderOptions.wordEmbeddingsHook}, gradients at {@link EncoderGraph.wordEmbeddings}).
+ *    {@link EncoderOptions.wordEmbeddingsHook}, gradients at {@link EncoderGraph.wordEmbeddings});
+ *  - `text-to-text`: an encoder-decoder that reads a prompt and scores, generates and learns target strings
+ *    ({@link Backbone.textToText}).
  */
-export type Capability = "pooled" | "mlm" | "prefix" | "soft-input";
+export type Capability = "pooled" | "mlm" | "prefix" | "soft-input" | "text-to-text";
 
 /** What each capability is, in the words of an error message. */
 const CAPABILITY_TEXT: Record<Capability, string> = {
@@ -34,6 +37,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   mlm: "masked-LM head scoring words at a [MASK]",
   prefix: "per-layer key/value prefixes",
   "soft-input": "soft input embeddings",
+  "text-to-text": "decoder scoring and generating target strings",
 };
 
 /** Shape bucket and hooks of one encoder graph. */
@@ -143,6 +147,8 @@ export interface Backbone<Config = unknown> {
   loadWeights(path: string, opts: { seed?: number }): Promise<LoadedWeights>;
   /** The config as `config.json` content. */
   configJson(): Record<string, unknown>;
+  /** Scoring, generating and learning target strings; present exactly with capability `text-to-text`. */
+  readonly textToText?: TextToText;
 }
 
 /**

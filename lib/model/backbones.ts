@@ -8,9 +8,19 @@ import { InputError } from "../util/errors.ts";
 import type { Backbone } from "./backbone.ts";
 import { BERT_TYPE, bertBackbone } from "./bert/backbone.ts";
 import { type BertConfig, parseBertConfig } from "./bert/config.ts";
+import { T5_TYPES, t5Backbone } from "./t5/backbone.ts";
+import { parseT5Config, type T5Config } from "./t5/config.ts";
+import { loadT5Tokenizer } from "./t5/tokenizer.ts";
+import type { TextToTextTokenizer } from "./text_to_text.ts";
 
 /** The config of any backbone a folder may hold. */
-export type ModelConfig = BertConfig;
+export type ModelConfig = BertConfig | T5Config;
+
+/** The configs of the backbones whose folders hold a WordPiece encoder (the encoder methods' models). */
+export type EncoderConfig = BertConfig;
+
+/** The configs of the text-to-text (encoder-decoder) backbones. */
+export type TextToTextConfig = T5Config;
 
 /** Reads a parsed config.json (`file` named in errors) into its backbone. */
 type BackboneReader = (json: Record<string, unknown>, file: string) => Backbone<ModelConfig>;
@@ -18,7 +28,13 @@ type BackboneReader = (json: Record<string, unknown>, file: string) => Backbone<
 /** Each supported `model_type` and how its config becomes a backbone. */
 const BACKBONE_READERS: Readonly<Record<string, BackboneReader>> = {
   [BERT_TYPE]: (json, file) => bertBackbone(parseBertConfig(json, file)),
+  ...Object.fromEntries(T5_TYPES.map((type) => [type, (json: Record<string, unknown>, file: string) => t5Backbone(parseT5Config(json, file))])),
 };
+
+/** The tokenizer of a text-to-text backbone's folder `dir` (T5's SentencePiece `tokenizer.json`). */
+export function loadTextToTextTokenizer(dir: string): Promise<TextToTextTokenizer> {
+  return loadT5Tokenizer(dir);
+}
 
 /**
  * The backbone a parsed `config.json` describes; a config without `model_type` is BERT's, as the kit has always

@@ -11,7 +11,7 @@
  * @module
  */
 import { InputError } from "../util/errors.ts";
-import type { ModelFolder } from "./folder.ts";
+import type { AnyModelFolder } from "./folder.ts";
 import { findWeightsFile } from "./formats/weight_files.ts";
 import { shortHash } from "../util/short_hash.ts";
 
@@ -39,7 +39,7 @@ export interface BaseModelFingerprint {
 
 /** The fingerprint of a loaded model folder (files hashed once per path and modification time). */
 export async function baseModelFingerprint(
-  model: Pick<ModelFolder, "dir" | "weightsFile" | "config" | "tokenizer">,
+  model: Pick<AnyModelFolder, "dir" | "weightsFile" | "config" | "tokenizer">,
 ): Promise<BaseModelFingerprint> {
   const files = Object.entries(model.tokenizer.files).sort(([a], [b]) => (a < b ? -1 : 1));
   return {

@@ -1,8 +1,13 @@
 /**
  * A Hugging Face model folder: `config.json`, whose `model_type` says which backbone it holds (`backbones.ts`;
- * BERT today, and when absent); weights as `model.safetensors`, `pytorch_model.bin` or
+ * BERT, also when absent, or T5); weights as `model.safetensors`, `pytorch_model.bin` or
  * either sharded with an `.index.json` (weight_files.ts); a tokenizer as `tokenizer.json` +
- * `tokenizer_config.json` or as `vocab.txt` (+ `tokenizer_config.json`, `special_tokens_map.json`).
+ * `tokenizer_config.json` or as `vocab.txt` (+ `tokenizer_config.json`, `special_tokens_map.json`); a T5's
+ * SentencePiece `tokenizer.json` (+ an optional `tokenizer_config.json`).
+ *
+ * A loaded folder is a {@link ModelFolder} (an encoder with its WordPiece tokenizer: what the encoder methods,
+ * pre-training and the exports take) or a {@link TextToTextFolder} (an encoder-decoder with capability
+ * `text-to-text`); {@link loadAnyModelFolder} reads either, {@link loadModelFolder} the first only.
  *
  * @example
  * ```ts
@@ -20,21 +25,41 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { readJsonFile } from "../util/json_file.ts";
 import type { Backbone } from "./backbone.ts";
-import { type ModelConfig, readBackbone } from "./backbones.ts";
+import { type EncoderConfig, loadTextToTextTokenizer, readBackbone, type TextToTextConfig } from "./backbones.ts";
+import type { TextToText, TextToTextTokenizer } from "./text_to_text.ts";
 import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizers/tokenizer.ts";
 import { findWeightsFile, WEIGHT_FILES } from "./formats/weight_files.ts";
 import { type LoadedWeights, saveWeights } from "./weights.ts";
 
-/** A loaded model folder: weights under canonical names (see weights.ts) plus what loading had to do. */
-export interface ModelFolder extends LoadedWeights {
+/** What every loaded folder holds: weights under canonical names (see weights.ts) plus what loading had to do. */
+interface LoadedFolder extends LoadedWeights {
   dir: string;
   /** The weights file read (one of weight_files.ts's WEIGHT_FILES inside `dir`). */
   weightsFile: string;
+}
+
+/** A loaded encoder folder (BERT) with its WordPiece tokenizer. */
+export interface ModelFolder extends LoadedFolder {
   /** What methods build graphs with and ask for sizes and capabilities. */
-  backbone: Backbone<ModelConfig>;
+  backbone: Backbone<EncoderConfig>;
   /** The backbone's own config (`backbone.config`), for the architecture's own code (pre-training, exports). */
-  config: ModelConfig;
+  config: EncoderConfig;
   tokenizer: BertTokenizer;
+}
+
+/** A loaded encoder-decoder folder (T5): its backbone has capability `text-to-text`. */
+export interface TextToTextFolder extends LoadedFolder {
+  backbone: Backbone<TextToTextConfig> & { readonly textToText: TextToText };
+  config: TextToTextConfig;
+  tokenizer: TextToTextTokenizer;
+}
+
+/** A loaded folder of any backbone. */
+export type AnyModelFolder = ModelFolder | TextToTextFolder;
+
+/** Whether `model` holds a text-to-text backbone (else an encoder with a WordPiece tokenizer). */
+export function isTextToText(model: AnyModelFolder): model is TextToTextFolder {
+  return model.backbone.textToText !== undefined;
 }
 
 /** Options of {@link loadModelFolder}. */
@@ -44,16 +69,33 @@ export interface LoadModelOptions {
 }
 
 /**
- * Load config, weights and tokenizer of a model folder, checking each against the others.
- * @throws InputError naming the file: a missing file (all missing ones listed), a truncated or corrupt file,
- *   weights that do not match the config, a tokenizer without `[MASK]`, a vocabulary size the config disagrees with.
+ * Load config, weights and tokenizer of an encoder's model folder (BERT), checking each against the others.
+ * @throws InputError naming the file: those of {@link loadAnyModelFolder}, and a text-to-text model's config.json
+ *   (`model_type`), which the caller cannot use.
  */
 export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<ModelFolder> {
+  const model = await loadAnyModelFolder(dir, opts);
+  if (!isTextToText(model)) return model;
+  throw new InputError(`a ${model.backbone.type} model (text-to-text) where an encoder such as BERT is needed`, {
+    file: `${model.dir}/config.json`,
+    field: "model_type",
+  });
+}
+
+/**
+ * Load config, weights and tokenizer of a model folder of any backbone, checking each against the others.
+ * @throws InputError naming the file: a missing file (all missing ones listed), a truncated or corrupt file,
+ *   weights that do not match the config, a tokenizer without `[MASK]` (an encoder's) or `</s>` (a T5's), a
+ *   vocabulary size the config disagrees with.
+ */
+export async function loadAnyModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<AnyModelFolder> {
   dir = dir.replace(/\/+$/, "");
-  const weightsFile = await checkPresent(dir);
-  const backbone = readBackbone(await readJsonFile(`${dir}/config.json`), `${dir}/config.json`);
-  const config = backbone.config;
-  const tokenizer = await loadTokenizer(dir);
+  const configFile = `${dir}/config.json`;
+  const read = (await exists(configFile)) ? readBackbone(await readJsonFile(configFile), configFile) : undefined;
+  // A text-to-text backbone's tokenizer loader names its own files (a T5's spiece.model with the way to convert it).
+  const weightsFile = await checkPresent(dir, !read?.textToText);
+  const backbone = read!; // checkPresent has refused a folder without config.json
+  const tokenizer = backbone.textToText ? await loadTextToTextTokenizer(dir) : await loadTokenizer(dir);
   if (tokenizer.vocabSize > backbone.sizes.vocabSize) {
     throw new InputError(
       `tokenizer has ${tokenizer.vocabSize} ids but config.json has vocab_size ${backbone.sizes.vocabSize}`,
@@ -61,7 +103,8 @@ export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}):
     );
   }
   const loaded = await backbone.loadWeights(weightsFile, opts);
-  return { dir, weightsFile, backbone, config, tokenizer, ...loaded };
+  // The backbone's kind decides the tokenizer just read, so the pair is one of the two folder types.
+  return { dir, weightsFile, backbone, config: backbone.config, tokenizer, ...loaded } as AnyModelFolder;
 }
 
 /** What {@link saveModelFolder} writes. */
@@ -89,15 +132,18 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
   await saveWeights(dir, contents.weights);
 }
 
-/** Check that config, weights and tokenizer are there (naming every missing one); returns the weights file. */
-async function checkPresent(dir: string): Promise<string> {
+/**
+ * Check that config, weights and (with `tokenizerFiles`) the WordPiece tokenizer's files are there, naming every
+ * missing one; returns the weights file.
+ */
+async function checkPresent(dir: string, tokenizerFiles: boolean): Promise<string> {
   const info = await Deno.stat(dir).catch((err) => {
     throw err instanceof Deno.errors.NotFound ? new InputError("model folder not found", { file: dir }) : fileError(err, dir);
   });
   if (!info.isDirectory) throw new InputError("not a folder", { file: dir });
   const weightsFile = await findWeightsFile(dir);
   const vocabOnly = !(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`));
-  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly ? [] : TOKENIZER_FILES)];
+  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly || !tokenizerFiles ? [] : TOKENIZER_FILES)];
   const missing: string[] = [];
   for (const name of needed) if (!(await exists(`${dir}/${name}`))) missing.push(name);
   if (!missing.length) return weightsFile!;

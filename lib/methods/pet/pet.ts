@@ -40,7 +40,7 @@ import { loadMethod, saveMethod } from "../saved.ts";
 import { resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import type { Verbalizer, VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
-import type { FitOptions, Method, MethodFactory, Predictor, Readings, TrainRecord } from "../types.ts";
+import { type FitOptions, type Method, type MethodFactory, type Predictor, type Readings, type TrainRecord, untrainedRecord } from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
 export interface PetPattern {
@@ -241,16 +241,7 @@ class Pet implements Method {
   async fit(train: readonly Row[], dev: readonly Row[], { onProgress }: FitOptions = {}) {
     const { model, labels, options: o } = this;
     const start = performance.now();
-    const record: TrainRecord = {
-      method: this.name,
-      trainableParams: 0,
-      steps: 0,
-      wallSeconds: 0,
-      losses: [],
-      dev: [],
-      bestStep: 0,
-      notes: notesFor(model, "mlm-head"),
-    };
+    const record = untrainedRecord(this.name, notesFor(model, "mlm-head"));
     if (o.mode === "zero-shot") {
       const patterns = this.patterns.map((p) => new PatternModel(model, p.template, p.verbalizer, model.weights, true, o));
       record.notes.push("zero-shot: nothing trained");

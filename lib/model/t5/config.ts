@@ -85,6 +85,12 @@ const LIMITS: Record<string, number> = {
   relative_attention_max_distance: 1_000_000,
 };
 
+/** `config.json` content of `config`: transformers' `T5Config` fields, without the ones derived on reading. */
+export function t5ConfigToJson(config: T5Config): Record<string, unknown> {
+  const { act: _act, gated: _gated, ...fields } = config;
+  return fields;
+}
+
 /** True when a parsed config.json declares a T5 (`model_type` t5 or mt5), whatever its other fields say. */
 export function declaresT5(json: unknown): boolean {
   return typeof json === "object" && json !== null && MODEL_TYPES.includes((json as Record<string, unknown>).model_type as string);

@@ -23,7 +23,7 @@ import { readJsonFile } from "../../util/json_file.ts";
 import { claimExportFolder, markExportFolder } from "../export_folder.ts";
 import { GraphParams } from "../params.ts";
 import { encodeSafetensors } from "../formats/safetensors.ts";
-import type { T5Config } from "./config.ts";
+import { type T5Config, t5ConfigToJson } from "./config.ts";
 import { buildDeployDecoder, buildDeployEncoder, cacheNames, DIM } from "./deploy_graph.ts";
 import type { T5Folder } from "./folder.ts";
 
@@ -66,10 +66,9 @@ export function t5DecoderOnnx(config: T5Config, weights: TensorMap): Uint8Array 
 
 /** config.json of an export: the model's sizes under transformers' `T5Config` keys, and what transformers.js reads. */
 export function t5ExportConfig(config: T5Config): Record<string, unknown> {
-  const { act: _act, gated: _gated, ...fields } = config;
   return {
     architectures: [config.model_type === "mt5" ? "MT5ForConditionalGeneration" : "T5ForConditionalGeneration"],
-    ...fields,
+    ...t5ConfigToJson(config),
     is_encoder_decoder: true,
     use_cache: true,
     // The graphs are float32: transformers.js must load them, not look for quantized variants.

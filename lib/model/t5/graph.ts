@@ -23,6 +23,9 @@ import { attentionName, feedForwardName, LM_HEAD, relativeBiasName, SHARED } fro
 /** Added to the attention logits of keys a query must not see; nothing of it survives the softmax. */
 export const MASKED = -1e9;
 
+/** Rewrites the encoder's token embeddings, rows [B·S, d_model] (prompt tuning's soft prompt, `soft_prompt.ts`). */
+export type EmbedHook = (rows: Value) => Value;
+
 /** Dropout at one site of the graph (identity when not training). */
 export type Drop = (x: Value) => Value;
 
@@ -97,13 +100,18 @@ export interface T5Graph {
  * Build encoder and decoder into `g`; with `train` dropout (rate `dropout_rate`) is on and a `dropout_seed`
  * input is added.
  */
-export function buildT5(g: Graph, config: T5Config, param: ParamSource, shape: T5Shape & { train: boolean }): T5Graph {
+export function buildT5(
+  g: Graph,
+  config: T5Config,
+  param: ParamSource,
+  shape: T5Shape & { train: boolean; encoderEmbeds?: EmbedHook },
+): T5Graph {
   const { batch: B, srcLen: S, tgtLen: T } = shape;
   const dropoutSeed = shape.train ? g.input("dropout_seed", [], "uint32") : undefined;
   let site = 0;
   const drop: Drop = (x) => (dropoutSeed ? dropout(x, config.dropout_rate, dropoutSeed, site++) : x);
   const encoderCtx = { g, config, param, shapes: fixedShapes(config, B, S, "encoder"), drop };
-  const encoder = encoderStack(encoderCtx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]));
+  const encoder = encoderStack(encoderCtx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]), shape.encoderEmbeds);
   const decoderInputIds = g.input("decoder_input_ids", [B, T], "int64");
   const decoderCtx = { ...encoderCtx, shapes: fixedShapes(config, B, T, "decoder") };
   const decoder = decoderStack(decoderCtx, decoderInputIds, encoder.states, encoder.attentionMask);
@@ -111,10 +119,15 @@ export function buildT5(g: Graph, config: T5Config, param: ParamSource, shape: T
 }
 
 /** Build the encoder alone (inference). */
-export function buildT5Encoder(g: Graph, config: T5Config, param: ParamSource, shape: Omit<T5Shape, "tgtLen">): T5EncoderGraph {
+export function buildT5Encoder(
+  g: Graph,
+  config: T5Config,
+  param: ParamSource,
+  shape: Omit<T5Shape, "tgtLen"> & { encoderEmbeds?: EmbedHook },
+): T5EncoderGraph {
   const { batch: B, srcLen: S } = shape;
   const ctx = { g, config, param, shapes: fixedShapes(config, B, S, "encoder"), drop: (x: Value) => x };
-  return encoderStack(ctx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]));
+  return encoderStack(ctx, g.input("input_ids", [B, S], "int64"), g.input("attention_mask", [B, S]), shape.encoderEmbeds);
 }
 
 /**
@@ -151,11 +164,15 @@ function fixedShapes(config: T5Config, B: number, L: number, stack: "encoder" | 
   };
 }
 
-/** The encoder over `inputIds` [B, S] and its float `attentionMask` [B, S] (1 for tokens, 0 for padding). */
-export function encoderStack(ctx: StackContext, inputIds: Value, attentionMask: Value): T5EncoderGraph {
+/**
+ * The encoder over `inputIds` [B, S] and its float `attentionMask` [B, S] (1 for tokens, 0 for padding), the
+ * token embeddings rewritten by `embeds` when given.
+ */
+export function encoderStack(ctx: StackContext, inputIds: Value, attentionMask: Value, embeds?: EmbedHook): T5EncoderGraph {
   const { config, param, drop } = ctx;
   const bias = op.add(ctx.shapes.selfBias(param(relativeBiasName("encoder"))), paddingMask(ctx, attentionMask));
-  let h = drop(embed(ctx, inputIds));
+  const words = embed(ctx, inputIds);
+  let h = drop(embeds ? embeds(words) : words);
   for (let i = 0; i < config.num_layers; i++) {
     const x = norm(ctx, `encoder.block.${i}.layer.0`, h);
     h = op.add(h, drop(attention(ctx, attentionName("encoder", i), x, x, bias).out));

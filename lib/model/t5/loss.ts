@@ -9,7 +9,7 @@ import * as op from "../../engine/ops.ts";
 import { crossEntropy } from "../../engine/layers.ts";
 import type { ParamSource } from "../backbone.ts";
 import type { T5Config } from "./config.ts";
-import { buildT5, type T5Graph, type T5Shape } from "./graph.ts";
+import { buildT5, type T5Graph } from "./graph.ts";
 
 /** A label that is not predicted (padding of a shorter target), as in PyTorch's `ignore_index`. */
 export const IGNORE_LABEL = -100;
@@ -49,7 +49,7 @@ export interface T5LossGraph {
  * Build the whole model and its loss; feed `decoder_input_ids` = {@link shiftRight} of the labels.
  * With `train`, dropout is on (a `dropout_seed` input).
  */
-export function buildT5Loss(g: Graph, config: T5Config, param: ParamSource, shape: T5Shape & { train: boolean }): T5LossGraph {
+export function buildT5Loss(g: Graph, config: T5Config, param: ParamSource, shape: Parameters<typeof buildT5>[3]): T5LossGraph {
   const t5 = buildT5(g, config, param, shape);
   const labels = g.input("labels", [shape.batch, shape.tgtLen], "int64");
   const { keep, targets } = labelTargets(labels);

@@ -22,6 +22,7 @@ import { GraphParams } from "../params.ts";
 import type { T5Config } from "./config.ts";
 import { buildT5Decoder, buildT5Encoder } from "./graph.ts";
 import { IGNORE_LABEL, sequenceLogLikelihood, shiftRight } from "./loss.ts";
+import { firstPositionsPrompt } from "./soft_prompt.ts";
 import type { T5Encoding } from "./tokenizer.ts";
 
 const int64 = (rows: readonly (readonly number[])[]) => BigInt64Array.from(rows.flat(), BigInt);
@@ -31,7 +32,11 @@ const float32 = (rows: readonly (readonly number[])[]) => Float32Array.from(rows
 export class T5Runner {
   readonly #sessions = new SessionCache();
 
-  constructor(readonly config: T5Config, readonly weights: TensorMap) {}
+  /**
+   * @param softPrompt name of a [P, d_model] tensor of `weights` whose rows replace the token embeddings of the
+   *   first P input positions (prompt tuning; `soft_prompt.ts`).
+   */
+  constructor(readonly config: T5Config, readonly weights: TensorMap, readonly softPrompt?: string) {}
 
   /** Compile (once per key) a graph of the frozen model with the named outputs. */
   #session(key: string, build: (g: Graph, params: GraphParams) => Record<string, Value>) {
@@ -44,9 +49,10 @@ export class T5Runner {
   /** The encoder's last states of a batch, rows [B·S, d_model] flattened. */
   async encode(batch: T5Encoding): Promise<Float32Array> {
     const [B, S] = [batch.inputIds.length, batch.inputIds[0].length];
-    const session = await this.#session(`encoder:${B}x${S}`, (g, params) => ({
-      states: buildT5Encoder(g, this.config, params.get, { batch: B, srcLen: S }).states,
-    }));
+    const session = await this.#session(`encoder:${B}x${S}`, (g, params) => {
+      const encoderEmbeds = this.softPrompt ? firstPositionsPrompt(params.get(this.softPrompt), B, S) : undefined;
+      return { states: buildT5Encoder(g, this.config, params.get, { batch: B, srcLen: S, encoderEmbeds }).states };
+    });
     const given = { input_ids: int64(batch.inputIds), attention_mask: float32(batch.attentionMask) };
     return (await session.run(feedsFor(session, given, this.weights))).states as Float32Array;
   }

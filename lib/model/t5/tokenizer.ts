@@ -18,6 +18,7 @@ import { T5Tokenizer as HfT5Tokenizer } from "@huggingface/transformers";
 import { InputError } from "../../util/errors.ts";
 import { exists } from "../../util/fs.ts";
 import { readJsonFile } from "../../util/json_file.ts";
+import type { TextToTextTokenizer } from "../text_to_text.ts";
 
 /** SentencePiece's model file, which HF T5 folders ship beside (or instead of) tokenizer.json. */
 export const SPIECE_FILE = "spiece.model";
@@ -36,7 +37,7 @@ export interface T5Encoding {
 }
 
 /** A loaded T5 tokenizer; construct with {@link loadT5Tokenizer}. */
-export class T5Tokenizer {
+export class T5Tokenizer implements TextToTextTokenizer {
   readonly pad: number;
   readonly eos: number;
   readonly unk: number;
@@ -44,12 +45,15 @@ export class T5Tokenizer {
   readonly vocabSize: number;
   /** Ids of `<extra_id_0>`, `<extra_id_1>`, ... as far as the vocabulary has them without a gap. */
   readonly sentinelIds: readonly number[];
+  /** Raw contents of the tokenizer files read, by file name (fingerprints of saved predictors, saved folders). */
+  readonly files: Record<string, string>;
   readonly #hf: HfTokenizer;
   readonly #file: string;
 
   /** @internal use {@link loadT5Tokenizer}. */
-  constructor(hf: HfTokenizer, file: string) {
+  constructor(hf: HfTokenizer, file: string, files: Record<string, string>) {
     this.#hf = hf;
+    this.files = files;
     this.#file = file;
     const vocab = hf.get_vocab();
     this.vocabSize = Math.max(...vocab.values()) + 1;
@@ -124,11 +128,13 @@ export async function loadT5Tokenizer(dir: string): Promise<T5Tokenizer> {
   const json = await readJsonFile(file);
   const configFile = `${dir}/tokenizer_config.json`;
   const config = (await exists(configFile)) ? await readJsonFile(configFile) : {};
+  const files: Record<string, string> = { "tokenizer.json": await Deno.readTextFile(file) };
+  if (await exists(configFile)) files["tokenizer_config.json"] = await Deno.readTextFile(configFile);
   let hf: HfTokenizer;
   try {
     hf = new HfT5Tokenizer(json, config) as unknown as HfTokenizer;
   } catch (err) {
     throw new InputError(`transformers.js could not build the tokenizer: ${(err as Error).message}`, { file });
   }
-  return new T5Tokenizer(hf, file);
+  return new T5Tokenizer(hf, file, files);
 }
