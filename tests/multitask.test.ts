@@ -17,6 +17,10 @@ import { type Mixture, parseMixture, readMixture } from "../lib/multitask/mixtur
 import { drawStep, temperatureWeights } from "../lib/multitask/sampling.ts";
 import { multitask } from "../lib/multitask/train.ts";
 import { wordingsGrid } from "../lib/multitask/wordings_grid.ts";
+import { leaveOneOutPlan, runLeaveOneOut } from "../lib/multitask/leave_one_out.ts";
+import type { CellRunner } from "../lib/experiments/grid_run.ts";
+import { readResultsFile } from "../lib/experiments/results.ts";
+import { fakeOutcome } from "./_outcome.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
@@ -98,19 +102,63 @@ Deno.test("mixture file: each kind of bad input is refused naming the file and t
   assert.equal(m.tasks[2].words["银行"]?.[0], "银行");
 });
 
-Deno.test("the committed mixture parses: no sentiment task inside, EPRSTMT held out with at least 10 unseen wordings", async () => {
+Deno.test("the committed mixtures parse: each holds out its task with at least 10 unseen wordings and its grid is committed", async () => {
+  const held: string[] = [];
+  for await (const e of Deno.readDir(`${root}/mixtures`)) {
+    const m = await readMixture(`${root}/mixtures/${e.name}`);
+    assert.equal(e.name, `holdout_${m.heldout.task.name}.json`);
+    held.push(m.heldout.task.name);
+    assert.ok(m.heldout.wordings.length >= 10, e.name);
+    assert.ok(m.tasks.every((t) => t.task.name !== m.heldout.task.name && t.templates.length >= 2), e.name);
+    // The committed evaluation grid is the one the mixture gives (one zero-shot PET cell per held-out wording).
+    const grid = wordingsGrid(m);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${root}/grids/${grid.name}.json`)), JSON.parse(JSON.stringify(grid)), e.name);
+    assert.equal(grid.methods.length, m.heldout.wordings.length);
+  }
+  assert.ok(held.length >= 4, "leave-one-task-out over at least four held-out tasks");
+});
+
+Deno.test("the committed EPRSTMT mixture: no sentiment task inside", async () => {
   const m = await readMixture(MIXTURE_FILE);
   assert.equal(m.heldout.task.name, "eprstmt");
-  assert.ok(m.heldout.wordings.length >= 10);
-  for (const t of m.tasks) {
-    assert.ok(t.templates.length >= 2, `${t.task.name} has several wordings`);
-    assert.notDeepEqual(t.task.labels, ["Positive", "Negative"], `${t.task.name} is a sentiment task`);
-  }
-  // The committed evaluation grid is the one the mixture gives (one zero-shot PET cell per held-out wording).
-  const grid = wordingsGrid(m);
-  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${root}/grids/${grid.name}.json`)), JSON.parse(JSON.stringify(grid)));
-  assert.equal(grid.methods.length, m.heldout.wordings.length);
+  for (const t of m.tasks) assert.notDeepEqual(t.task.labels, ["Positive", "Negative"], `${t.task.name} is a sentiment task`);
 });
+
+sharedTest(
+  "leave-one-task-out: before, references, multitask, after; a stopped run goes on where it was and a finished one redoes nothing",
+  "data",
+  () =>
+    withTinyModel(async (base, model) => {
+      const mixture = parseMixture(mixtureJson(), "tiny.json");
+      const cases = leaveOneOutPlan([mixture], [model], { resultsDir: `${base}/results`, modelsDir: `${base}/models` });
+      const [c] = cases;
+      assert.deepEqual(c.grids.map((g) => g.stage), ["before", "reference", "after"]);
+      assert.equal(c.multitaskDir, `${base}/models/model-zeroprompt-eprstmt`);
+      assert.deepEqual(c.grids.map((g) => g.results), [
+        `${base}/results/zeroprompt_wordings-tiny-model.jsonl`,
+        `${base}/results/zeroprompt_fewshot-eprstmt-model.jsonl`,
+        `${base}/results/zeroprompt_wordings-tiny-model-zeroprompt-eprstmt.jsonl`,
+      ]);
+      let cells = 0;
+      const runCell: CellRunner = () => Promise.resolve(fakeOutcome({ trainSize: cells++ }));
+      // Past its deadline, the run starts nothing.
+      const late = await runLeaveOneOut(cases, { source, runCell, deadline: Date.now() - 1 });
+      assert.ok(!late.done);
+      assert.equal(cells, 0);
+      assert.equal(await Deno.stat(c.multitaskDir).catch(() => null), null);
+      // A training killed at step 3 (its checkpoint left) is resumed, not restarted.
+      await multitask({ mixture, model, out: c.multitaskDir, source, stopAt: 3 });
+      const first = await runLeaveOneOut(cases, { source, runCell });
+      assert.ok(first.done);
+      assert.equal(first.trained.get(c.multitaskDir)?.steps, mixture.steps - 3);
+      assert.equal(cells, 1 + 2 * 5 + 1, "one wording before, PET and fine-tuning × 5 seeds at K = 16, one wording after");
+      const after = await readResultsFile(c.grids[2].results);
+      assert.deepEqual(after.map((r) => r.model.name), ["model-zeroprompt-eprstmt"]);
+      const again = await runLeaveOneOut(cases, { source, runCell });
+      assert.ok(again.done && again.trained.size === 0);
+      assert.equal(cells, 12, "nothing run twice");
+    }),
+);
 
 Deno.test("temperature sampling: probabilities ∝ n^(1/T); draws follow them and depend on (seed, step) only", () => {
   const w = temperatureWeights([900, 100], 2);
