@@ -38,7 +38,7 @@ async function rows(): Promise<ResultRow[]> {
   const out: ResultRow[] = [];
   for (const task of TASKS) {
     const grid = wordingsGrid(await readMixture(`${root}/mixtures/holdout_${task}.json`));
-    const reference = zeropromptFewShotGrid(task);
+    const reference = zeropromptFewShotGrid("full", task);
     for (const base of BASES) {
       for (const phase of ["before", "after"] as const) {
         const model = {

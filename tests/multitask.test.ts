@@ -130,7 +130,8 @@ sharedTest(
   () =>
     withTinyModel(async (base, model) => {
       const mixture = parseMixture(mixtureJson(), "tiny.json");
-      const cases = leaveOneOutPlan([mixture], [model], { resultsDir: `${base}/results`, modelsDir: `${base}/models` });
+      const results = (grid: string, dir: string) => `${base}/results/${grid}-${dir.replace(/^.*\//, "")}.jsonl`;
+      const cases = leaveOneOutPlan([mixture], [model], { modelsDir: `${base}/models`, results });
       const [c] = cases;
       assert.deepEqual(c.grids.map((g) => g.stage), ["before", "reference", "after"]);
       assert.equal(c.multitaskDir, `${base}/models/model-zeroprompt-eprstmt`);
@@ -154,6 +155,9 @@ sharedTest(
       assert.equal(cells, 1 + 2 * 5 + 1, "one wording before, PET and fine-tuning × 5 seeds at K = 16, one wording after");
       const after = await readResultsFile(c.grids[2].results);
       assert.deepEqual(after.map((r) => r.model.name), ["model-zeroprompt-eprstmt"]);
+      assert.equal(first.rows.length, 12, "every row of the three grids");
+      const read = await runLeaveOneOut(cases, { source, runCell, train: false });
+      assert.deepEqual(read.rows.map((r) => r.split).sort(), first.rows.map((r) => r.split).sort(), "read back without training");
       const again = await runLeaveOneOut(cases, { source, runCell });
       assert.ok(again.done && again.trained.size === 0);
       assert.equal(cells, 12, "nothing run twice");

@@ -62,6 +62,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     return level === null ? [] : bases.map((model) => ({ model, task, chance: level }));
   });
   const refSeries = [...new Set(refs.map((r) => r.series))];
+  const ks = `K = ${[...new Set(references.map((r) => r.k))].join(", ") || "none"}`;
   const series = ["before", "after", ...refSeries];
   const color = {
     field: "series",
@@ -112,7 +113,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
       "after (blue: the model trained on the mixture of the other tasks) ZeroPrompt's multitask prompted training, " +
       "scored with the held-out wordings (templates and label words none of the mixture's tasks used), one panel per " +
       "base model. The line joins before and after: transfer shows as a line going up. Ticks in the methods' colours " +
-      "are few-shot references on the same task (PET and fine-tuning at K = 16); the thin grey tick is chance." +
+      `are few-shot references on the same task (PET and fine-tuning, ${ks}); the thin grey tick is chance.` +
       (overall.length ? ` "${MEAN_OF_TASKS}" averages the tasks' means, each task weighing the same.` : ""),
     data: `${dataLine(ctx)}.`,
     perPoint: `Before/after: the mean over ${wordingCounts.join("–")} held-out wordings (one zero-shot run each) of a task; ` +
@@ -121,7 +122,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
       `before/after: mean ± 1 sample std (n − 1) over the held-out wordings (not seeds); references: means only (${STD_BAND} in summary.md).`,
     flags,
   };
-  const lines = ["grey: zero-shot before multitask training · blue: after · ticks: few-shot references, K = 16 · thin grey tick: chance"];
+  const lines = [`grey: zero-shot before multitask training · blue: after · ticks: few-shot references, ${ks} · thin grey tick: chance`];
   if (flags.length) lines.push("ring: a wording's predictions collapsed onto one class (caption)");
   const values = tagParts({ mean: means, ref: refs, link: links, chance });
   const spec = chartByModel({ title: chartTitle(title, { ...ctx, datasets: tasks }, lines), caption }, values, { layer }, {

@@ -4,11 +4,11 @@ import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { readMixture } from "../multitask/mixture.ts";
 import { leaveOneOutPlan, runLeaveOneOut } from "../multitask/leave_one_out.ts";
-import { MODELS_DIR } from "../experiments/setup.ts";
+import { trainedModelsDir } from "../experiments/setup.ts";
 
 const SPEC = {
   name: "cli zeroprompt",
-  usage: "deno task cli zeroprompt --mixtures FILE,FILE,... --models DIR,DIR,... [--results DIR] [--models-dir DIR] [--minutes M]",
+  usage: "deno task cli zeroprompt --mixtures FILE,FILE,... --models DIR,DIR,... [--models-dir DIR] [--steps N] [--minutes M]",
   flags: {
     mixtures: {
       type: "strings",
@@ -17,8 +17,11 @@ const SPEC = {
       help: "mixture files, one per held-out task, e.g. mixtures/holdout_eprstmt.json,mixtures/holdout_bustm.json",
     },
     models: { type: "strings", value: "DIRS", required: true, help: "base BERT model folders (the sizes compared)" },
-    results: { type: "string", value: "DIR", default: "results/grids", help: "folder of the results files" },
-    "models-dir": { type: "string", value: "DIR", default: `${MODELS_DIR}/zeroprompt`, help: "folder of the multitask models" },
+    "models-dir": {
+      type: "string",
+      value: "DIR",
+      help: "folder of the multitask models (default models/zeroprompt; runs/ci/models/zeroprompt at the ci budget)",
+    },
     steps: { type: "int", min: 1, help: "multitask steps instead of each mixture's (a cost measurement)" },
     minutes: { type: "number", above: 0, help: "start no grid cell or training after this many minutes; rerun to go on" },
     mirror: MIRROR_FLAG,
@@ -26,7 +29,8 @@ const SPEC = {
   notes: "Leave-one-task-out (docs/zeroprompt.md): per mixture and base model, the held-out wordings zero-shot on the base\n" +
     "model (before), PET and fine-tuning at K = 16 on the held-out task (references), multitask training into\n" +
     "<models-dir>/<model>-zeroprompt-<task>, and the wordings again on that model (after). Rerunning the same command\n" +
-    "goes on from where it stopped: finished cells and models are kept, a stopped training resumes from its checkpoint.",
+    "goes on from where it stopped: finished cells and models are kept, a stopped training resumes from its checkpoint.\n" +
+    "Results go where `deno task grid` puts them: results/grids/<grid>-<model>.jsonl with PROMPTLAB_BUDGET=full.",
 } as const satisfies CommandSpec;
 
 /** `deno task cli zeroprompt`: the leave-one-task-out experiment, resumable. */
@@ -36,7 +40,7 @@ export const zeropromptCommand: Command = flagCommand(
   async ({ values }) => {
     const mixtures = [];
     for (const file of values.mixtures) mixtures.push(await readMixture(file));
-    const cases = leaveOneOutPlan(mixtures, values.models, { resultsDir: values.results, modelsDir: values["models-dir"] });
+    const cases = leaveOneOutPlan(mixtures, values.models, { modelsDir: values["models-dir"] ?? trainedModelsDir("zeroprompt") });
     const outcome = await runLeaveOneOut(cases, {
       steps: values.steps,
       source: values.mirror ? { mirror: values.mirror } : undefined,
@@ -50,7 +54,7 @@ export const zeropromptCommand: Command = flagCommand(
     printNextStep({
       wrote: results,
       next: outcome.done
-        ? [`deno task figures ${results.join(" ")}   # figures/zeroprompt: transfer and spread`]
+        ? [`deno task figures ${results.join(" ")} --out figures/zeroprompt   # transfer and spread`]
         : ["the same command again   # it goes on from here"],
     });
     return outcome.interrupted ? 130 : 0;

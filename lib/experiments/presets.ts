@@ -214,15 +214,16 @@ export const ZEROPROMPT_FEWSHOT_GRID = "zeroprompt_fewshot";
 
 /**
  * Leave-one-task-out's few-shot references on a held-out task: PET and fine-tuning at K = 16 with five seeds and
- * their defaults, PET's pair presets on a pair task that registers no prompt of its own (BUSTM), as in the benchmark.
+ * their defaults (ci: K = 4, one seed, the ci presets), PET's pair presets on a pair task that registers no prompt
+ * of its own (BUSTM), as in the benchmark.
  */
-export function zeropromptFewShotGrid(dataset: string): Grid {
+export function zeropromptFewShotGrid(b: Budget, dataset: string): Grid {
   const task = getTask(dataset);
   const pairs = task.pair && !task.prompt;
   return {
     name: `${ZEROPROMPT_FEWSHOT_GRID}-${dataset}`,
     dataset,
-    protocol: { kind: "sampled", k: [16], seeds: SEEDS.full },
-    methods: [entry(pet.name, "full", {}, pairs ? pet.presets.pairs : {}), entry(finetune.name, "full")],
+    protocol: { kind: "sampled", k: b === "ci" ? [4] : [16], seeds: SEEDS[b] },
+    methods: [entry(pet.name, b, {}, pairs ? pet.presets.pairs : {}), entry(finetune.name, b)],
   };
 }

@@ -7,9 +7,10 @@
  * kill left it.
  */
 import { type Grid } from "../experiments/grid.ts";
-import { type CellRunner, runGrid } from "../experiments/grid_run.ts";
+import { type CellRunner, finishedRows, runGrid } from "../experiments/grid_run.ts";
 import { zeropromptFewShotGrid } from "../experiments/presets.ts";
-import { modelBaseName } from "../experiments/results.ts";
+import { modelBaseName, type ResultRow } from "../experiments/results.ts";
+import { type Budget, resultsPath } from "../experiments/setup.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import type { ProgressCallback } from "../train/progress.ts";
@@ -36,27 +37,33 @@ export interface LeaveOneOutCase {
   grids: PlannedGrid[];
 }
 
-/** Where {@link leaveOneOutPlan} puts what it makes. */
-export interface PlanDirs {
-  /** Results files (`<grid>-<model>.jsonl`, as `deno task grid` names them). */
-  resultsDir: string;
-  /** Multitask model folders. */
+/** Options of {@link leaveOneOutPlan}. */
+export interface PlanOptions {
+  /** Folder of the multitask models. */
   modelsDir: string;
+  /** A grid's results file with a model (default `resultsPath`: `results/grids/` at the full budget, as `deno task grid`). */
+  results?: (gridName: string, modelDir: string) => string;
+  /** Score the wordings and references on this dataset instead of the held-out task (ci: the demo reviews). */
+  dataset?: string;
+  /** The references' budget (default full: K = 16, five seeds). */
+  budget?: Budget;
+}
+
+/** `grid` on `dataset` instead of its own, renamed after it (as `deno task grid --dataset` does). */
+function onDataset(grid: Grid, dataset?: string): Grid {
+  return dataset === undefined ? grid : { ...grid, name: `${grid.name}-${dataset}`, dataset };
 }
 
 /** The cases of `mixtures` × `models` (base model folders), in that order, with their grids and results files. */
-export function leaveOneOutPlan(mixtures: readonly Mixture[], models: readonly string[], dirs: PlanDirs): LeaveOneOutCase[] {
-  const results = (grid: Grid, model: string) => `${dirs.resultsDir}/${grid.name}-${modelBaseName(model)}.jsonl`;
+export function leaveOneOutPlan(mixtures: readonly Mixture[], models: readonly string[], o: PlanOptions): LeaveOneOutCase[] {
+  const path = o.results ?? resultsPath;
+  const planned = (stage: PlannedGrid["stage"], grid: Grid, model: string) => ({ stage, grid, model, results: path(grid.name, model) });
   return mixtures.flatMap((mixture) =>
     models.map((base) => {
-      const multitaskDir = `${dirs.modelsDir}/${zeropromptModelName(modelBaseName(base), mixture.heldout.task.name)}`;
-      const wordings = wordingsGrid(mixture);
-      const reference = zeropromptFewShotGrid(mixture.heldout.task.name);
-      const grids: PlannedGrid[] = [
-        { stage: "before", grid: wordings, model: base, results: results(wordings, base) },
-        { stage: "reference", grid: reference, model: base, results: results(reference, base) },
-        { stage: "after", grid: wordings, model: multitaskDir, results: results(wordings, multitaskDir) },
-      ];
+      const multitaskDir = `${o.modelsDir}/${zeropromptModelName(modelBaseName(base), mixture.heldout.task.name)}`;
+      const wordings = onDataset(wordingsGrid(mixture), o.dataset);
+      const reference = zeropromptFewShotGrid(o.budget ?? "full", o.dataset ?? mixture.heldout.task.name);
+      const grids = [planned("before", wordings, base), planned("reference", reference, base), planned("after", wordings, multitaskDir)];
       return { mixture, base, multitaskDir, grids };
     })
   );
@@ -74,6 +81,8 @@ export interface RunLeaveOneOutOptions {
   onProgress?: ProgressCallback;
   /** The grid cell runner (default: train and score; tests pass a fake). */
   runCell?: CellRunner;
+  /** False: train and score nothing, only read the rows already there (PROMPTLAB_TRAIN=no). Default true. */
+  train?: boolean;
 }
 
 /** What {@link runLeaveOneOut} did. */
@@ -82,8 +91,10 @@ export interface LeaveOneOutOutcome {
   done: boolean;
   /** True when training stopped on Ctrl-C (with a checkpoint). */
   interrupted: boolean;
-  /** Multitask steps trained per multitask folder in this run (0: already finished). */
+  /** Multitask steps trained per multitask folder in this run (absent: already finished or not trained). */
   trained: Map<string, { steps: number; seconds: number }>;
+  /** Every finished row of the plan's grids, as their results files hold them now. */
+  rows: ResultRow[];
 }
 
 /** Whether `dir` holds a finished multitask model (weights written, no checkpoint left). */
@@ -98,17 +109,24 @@ async function finished(dir: string): Promise<boolean> {
  */
 export async function runLeaveOneOut(cases: readonly LeaveOneOutCase[], o: RunLeaveOneOutOptions = {}): Promise<LeaveOneOutOutcome> {
   const say = o.onStage ?? (() => {});
+  const train = o.train ?? true;
   const trained = new Map<string, { steps: number; seconds: number }>();
+  const rows: ResultRow[] = [];
   const past = () => o.deadline !== undefined && Date.now() > o.deadline;
   const grid = async (g: PlannedGrid) => {
+    if (!train) {
+      rows.push(...await finishedRows(g.grid, g.results));
+      return;
+    }
     say(`${g.stage}: ${g.grid.name} on ${modelBaseName(g.model)} -> ${g.results}`);
     const model = await loadModelFolder(g.model);
-    await runGrid(g.grid, { model, results: g.results, source: o.source, deadline: o.deadline, runCell: o.runCell, progress: false });
+    const opts = { model, results: g.results, source: o.source, deadline: o.deadline, runCell: o.runCell, progress: false as const };
+    rows.push(...await runGrid(g.grid, opts));
   };
   for (const c of cases) {
     for (const g of c.grids.filter((g) => g.stage !== "after")) await grid(g);
-    if (!(await finished(c.multitaskDir))) {
-      if (past()) return { done: false, interrupted: false, trained };
+    if (train && !(await finished(c.multitaskDir))) {
+      if (past()) return { done: false, interrupted: false, trained, rows };
       say(`multitask: ${c.mixture.name} from ${modelBaseName(c.base)} -> ${c.multitaskDir}`);
       const r = await multitask({
         mixture: c.mixture,
@@ -119,10 +137,10 @@ export async function runLeaveOneOut(cases: readonly LeaveOneOutCase[], o: RunLe
         onProgress: o.onProgress,
       });
       trained.set(c.multitaskDir, { steps: r.steps - r.resumedFrom, seconds: r.seconds });
-      if (r.stopped) return { done: false, interrupted: r.interrupted, trained };
+      if (r.stopped) return { done: false, interrupted: r.interrupted, trained, rows };
     }
     for (const g of c.grids.filter((g) => g.stage === "after")) await grid(g);
-    if (past()) return { done: false, interrupted: false, trained };
+    if (past()) return { done: false, interrupted: false, trained, rows };
   }
-  return { done: true, interrupted: false, trained };
+  return { done: true, interrupted: false, trained, rows };
 }
