@@ -21,6 +21,9 @@ import { leaveOneOutPlan, runLeaveOneOut } from "../lib/multitask/leave_one_out.
 import type { CellRunner } from "../lib/experiments/grid_run.ts";
 import { readResultsFile } from "../lib/experiments/results.ts";
 import { fakeOutcome } from "./_outcome.ts";
+import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
+import { loadGrid } from "../lib/experiments/grid.ts";
+import { HELDOUT_TASKS, LEAVE_ONE_OUT_MODELS } from "../lib/multitask/leave_one_out_preset.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
@@ -304,6 +307,40 @@ sharedTest(
       assert.equal(await Deno.stat(`${base}/out`).catch(() => null), null, "nothing written");
     }),
 );
+
+sharedTest(
+  "the committed wordings grids pass the grid checker on both family sizes (label words in the vocabulary, room at 128)",
+  "data",
+  async () => {
+    for (const dir of LEAVE_ONE_OUT_MODELS) {
+      const model = await loadModelFolder(dir);
+      for (const task of HELDOUT_TASKS) {
+        const grid = await loadGrid(`${root}/grids/zeroprompt_wordings-holdout-${task}.json`);
+        await checkGrid(grid, { model, task: await gridTask(grid), source, file: `${grid.name}.json` });
+      }
+    }
+  },
+);
+
+Deno.test("cli zeroprompt: a bad mixture or a missing flag exits 2 with one line, nothing trained", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify(mixtureJson((m) => (m.temperature = -1))));
+    const bad = await runDeno(["task", "-q", "cli", "zeroprompt", "--mixtures", `${dir}/bad.json`, "--models", `${dir}/m`]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr.trim(), /^error: .*bad\.json \(field "temperature"\): must be a number > 0, got -1$/);
+    const missing = await runDeno(["task", "-q", "cli", "zeroprompt", "--mixtures", `${dir}/bad.json`]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+    assert.match(missing.stderr, /--models/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["bad.json"]);
+    const help = await runDeno(["task", "-q", "cli", "zeroprompt", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--mixtures FILES/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("cli multitask: bad mixtures exit 2 with one line naming file and field", async () => {
   const dir = await Deno.makeTempDir();
