@@ -17,6 +17,13 @@ import { type Mixture, parseMixture, readMixture } from "../lib/multitask/mixtur
 import { drawStep, temperatureWeights } from "../lib/multitask/sampling.ts";
 import { multitask } from "../lib/multitask/train.ts";
 import { wordingsGrid } from "../lib/multitask/wordings_grid.ts";
+import { leaveOneOutPlan, runLeaveOneOut } from "../lib/multitask/leave_one_out.ts";
+import type { CellRunner } from "../lib/experiments/grid_run.ts";
+import { readResultsFile } from "../lib/experiments/results.ts";
+import { fakeOutcome } from "./_outcome.ts";
+import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
+import { loadGrid } from "../lib/experiments/grid.ts";
+import { HELDOUT_TASKS, LEAVE_ONE_OUT_MODELS } from "../lib/multitask/leave_one_out_preset.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
@@ -98,19 +105,67 @@ Deno.test("mixture file: each kind of bad input is refused naming the file and t
   assert.equal(m.tasks[2].words["银行"]?.[0], "银行");
 });
 
-Deno.test("the committed mixture parses: no sentiment task inside, EPRSTMT held out with at least 10 unseen wordings", async () => {
+Deno.test("the committed mixtures parse: each holds out its task with at least 10 unseen wordings and its grid is committed", async () => {
+  const held: string[] = [];
+  for await (const e of Deno.readDir(`${root}/mixtures`)) {
+    const m = await readMixture(`${root}/mixtures/${e.name}`);
+    assert.equal(e.name, `holdout_${m.heldout.task.name}.json`);
+    held.push(m.heldout.task.name);
+    assert.ok(m.heldout.wordings.length >= 10, e.name);
+    assert.ok(m.tasks.every((t) => t.task.name !== m.heldout.task.name && t.templates.length >= 2), e.name);
+    // The committed evaluation grid is the one the mixture gives (one zero-shot PET cell per held-out wording).
+    const grid = wordingsGrid(m);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${root}/grids/${grid.name}.json`)), JSON.parse(JSON.stringify(grid)), e.name);
+    assert.equal(grid.methods.length, m.heldout.wordings.length);
+  }
+  assert.ok(held.length >= 4, "leave-one-task-out over at least four held-out tasks");
+});
+
+Deno.test("the committed EPRSTMT mixture: no sentiment task inside", async () => {
   const m = await readMixture(MIXTURE_FILE);
   assert.equal(m.heldout.task.name, "eprstmt");
-  assert.ok(m.heldout.wordings.length >= 10);
-  for (const t of m.tasks) {
-    assert.ok(t.templates.length >= 2, `${t.task.name} has several wordings`);
-    assert.notDeepEqual(t.task.labels, ["Positive", "Negative"], `${t.task.name} is a sentiment task`);
-  }
-  // The committed evaluation grid is the one the mixture gives (one zero-shot PET cell per held-out wording).
-  const grid = wordingsGrid(m);
-  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${root}/grids/${grid.name}.json`)), JSON.parse(JSON.stringify(grid)));
-  assert.equal(grid.methods.length, m.heldout.wordings.length);
+  for (const t of m.tasks) assert.notDeepEqual(t.task.labels, ["Positive", "Negative"], `${t.task.name} is a sentiment task`);
 });
+
+sharedTest(
+  "leave-one-task-out: before, references, multitask, after; a stopped run goes on where it was and a finished one redoes nothing",
+  "data",
+  () =>
+    withTinyModel(async (base, model) => {
+      const mixture = parseMixture(mixtureJson(), "tiny.json");
+      const results = (grid: string, dir: string) => `${base}/results/${grid}-${dir.replace(/^.*\//, "")}.jsonl`;
+      const cases = leaveOneOutPlan([mixture], [model], { modelsDir: `${base}/models`, results });
+      const [c] = cases;
+      assert.deepEqual(c.grids.map((g) => g.stage), ["before", "reference", "after"]);
+      assert.equal(c.multitaskDir, `${base}/models/model-zeroprompt-eprstmt`);
+      assert.deepEqual(c.grids.map((g) => g.results), [
+        `${base}/results/zeroprompt_wordings-tiny-model.jsonl`,
+        `${base}/results/zeroprompt_fewshot-eprstmt-model.jsonl`,
+        `${base}/results/zeroprompt_wordings-tiny-model-zeroprompt-eprstmt.jsonl`,
+      ]);
+      let cells = 0;
+      const runCell: CellRunner = () => Promise.resolve(fakeOutcome({ trainSize: cells++ }));
+      // Past its deadline, the run starts nothing.
+      const late = await runLeaveOneOut(cases, { source, runCell, deadline: Date.now() - 1 });
+      assert.ok(!late.done);
+      assert.equal(cells, 0);
+      assert.equal(await Deno.stat(c.multitaskDir).catch(() => null), null);
+      // A training killed at step 3 (its checkpoint left) is resumed, not restarted.
+      await multitask({ mixture, model, out: c.multitaskDir, source, stopAt: 3 });
+      const first = await runLeaveOneOut(cases, { source, runCell });
+      assert.ok(first.done);
+      assert.equal(first.trained.get(c.multitaskDir)?.steps, mixture.steps - 3);
+      assert.equal(cells, 1 + 2 * 5 + 1, "one wording before, PET and fine-tuning × 5 seeds at K = 16, one wording after");
+      const after = await readResultsFile(c.grids[2].results);
+      assert.deepEqual(after.map((r) => r.model.name), ["model-zeroprompt-eprstmt"]);
+      assert.equal(first.rows.length, 12, "every row of the three grids");
+      const read = await runLeaveOneOut(cases, { source, runCell, train: false });
+      assert.deepEqual(read.rows.map((r) => r.split).sort(), first.rows.map((r) => r.split).sort(), "read back without training");
+      const again = await runLeaveOneOut(cases, { source, runCell });
+      assert.ok(again.done && again.trained.size === 0);
+      assert.equal(cells, 12, "nothing run twice");
+    }),
+);
 
 Deno.test("temperature sampling: probabilities ∝ n^(1/T); draws follow them and depend on (seed, step) only", () => {
   const w = temperatureWeights([900, 100], 2);
@@ -252,6 +307,40 @@ sharedTest(
       assert.equal(await Deno.stat(`${base}/out`).catch(() => null), null, "nothing written");
     }),
 );
+
+sharedTest(
+  "the committed wordings grids pass the grid checker on both family sizes (label words in the vocabulary, room at 128)",
+  "data",
+  async () => {
+    for (const dir of LEAVE_ONE_OUT_MODELS) {
+      const model = await loadModelFolder(dir);
+      for (const task of HELDOUT_TASKS) {
+        const grid = await loadGrid(`${root}/grids/zeroprompt_wordings-holdout-${task}.json`);
+        await checkGrid(grid, { model, task: await gridTask(grid), source, file: `${grid.name}.json` });
+      }
+    }
+  },
+);
+
+Deno.test("cli zeroprompt: a bad mixture or a missing flag exits 2 with one line, nothing trained", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify(mixtureJson((m) => (m.temperature = -1))));
+    const bad = await runDeno(["task", "-q", "cli", "zeroprompt", "--mixtures", `${dir}/bad.json`, "--models", `${dir}/m`]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr.trim(), /^error: .*bad\.json \(field "temperature"\): must be a number > 0, got -1$/);
+    const missing = await runDeno(["task", "-q", "cli", "zeroprompt", "--mixtures", `${dir}/bad.json`]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+    assert.match(missing.stderr, /--models/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["bad.json"]);
+    const help = await runDeno(["task", "-q", "cli", "zeroprompt", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--mixtures FILES/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("cli multitask: bad mixtures exit 2 with one line naming file and field", async () => {
   const dir = await Deno.makeTempDir();

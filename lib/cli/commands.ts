@@ -5,6 +5,7 @@ import { parity } from "./parity.ts";
 import { run } from "./run.ts";
 import { pretrainCommand } from "./pretrain.ts";
 import { multitaskCommand } from "./multitask.ts";
+import { zeropromptCommand } from "./zeroprompt.ts";
 import { modelCardCommand } from "./model_card.ts";
 import { exportCommand } from "./export.ts";
 import { predictCommand } from "./predict.ts";
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   parity,
   pretrain: pretrainCommand,
   multitask: multitaskCommand,
+  zeroprompt: zeropromptCommand,
   "model-card": modelCardCommand,
   run,
   export: exportCommand,

@@ -11,6 +11,7 @@ import { pet } from "../methods/pet/pet.ts";
 import { softPrompt } from "../methods/soft_prompt/soft_prompt.ts";
 import { getMethod, methods } from "../methods/registry.ts";
 import type { BertConfig } from "../model/bert/config.ts";
+import { getTask } from "../data/registry.ts";
 import type { Budget } from "./setup.ts";
 import type { Grid, GridMethod } from "./grid.ts";
 
@@ -205,5 +206,24 @@ export function softPromptLengthGrid(b: Budget): Grid {
   return {
     ...sampled("soft_prompt_length", b, { ci: [4], full: [16] }),
     methods: [entry(softPrompt.name, b, { grid: { promptLength } }, { template: SOFT_TEMPLATE.text, verbalizer: "good-bad" })],
+  };
+}
+
+/** The grid name of leave-one-task-out's few-shot references (`zeroprompt_fewshot-<task>`), drawn beside the transfer. */
+export const ZEROPROMPT_FEWSHOT_GRID = "zeroprompt_fewshot";
+
+/**
+ * Leave-one-task-out's few-shot references on a held-out task: PET and fine-tuning at K = 16 with five seeds and
+ * their defaults (ci: K = 4, one seed, the ci presets), PET's pair presets on a pair task that registers no prompt
+ * of its own (BUSTM), as in the benchmark.
+ */
+export function zeropromptFewShotGrid(b: Budget, dataset: string): Grid {
+  const task = getTask(dataset);
+  const pairs = task.pair && !task.prompt;
+  return {
+    name: `${ZEROPROMPT_FEWSHOT_GRID}-${dataset}`,
+    dataset,
+    protocol: { kind: "sampled", k: b === "ci" ? [4] : [16], seeds: SEEDS[b] },
+    methods: [entry(pet.name, b, {}, pairs ? pet.presets.pairs : {}), entry(finetune.name, b)],
   };
 }

@@ -56,6 +56,11 @@ export function figuresDir(name: string): string {
   return `${budgetDir(config.figuresRoot(), "figures", "runs/ci/figures")}/${name}`;
 }
 
+/** Where models trained by a grid-like run go: `models/<name>/` at the full budget, `runs/ci/models/<name>/` at ci. */
+export function trainedModelsDir(name: string): string {
+  return `${budgetDir(config.runsRoot(), "models", "runs/ci/models")}/${name}`;
+}
+
 /** `path` relative to the repository root, as notebooks print paths (no machine's folders in committed output). */
 export function repoRelative(path: string): string {
   return relative(repoRoot, path) || ".";

@@ -19,6 +19,9 @@ import { chartRows } from "../charts/context.ts";
 import { renderSvg, svgToPdf, svgToPng } from "../charts/render.ts";
 import type { ChartSpec } from "../charts/spec.ts";
 import { templateSensitivity } from "../charts/template_sensitivity.ts";
+import { hasZeropromptRows } from "../charts/zeroprompt_rows.ts";
+import { zeropromptSpread } from "../charts/zeroprompt_spread.ts";
+import { zeropromptTransfer } from "../charts/zeroprompt_transfer.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
 import { BENCHMARK_GRID, LADDER_GRID } from "../experiments/presets.ts";
@@ -32,7 +35,8 @@ import { writeFileAtomic } from "../util/atomic.ts";
 
 /**
  * Chart name → spec for each chart `rows` have data for; the ladder for rows of a stage-2 ladder grid, the
- * benchmark table and the difficulty chart for FewCLUE benchmark rows of several tasks. `sizes` gives the sizes of models whose rows record
+ * benchmark table and the difficulty chart for FewCLUE benchmark rows of several tasks, ZeroPrompt's `transfer` and
+ * `spread` for rows of the held-out wordings grids (`zeroprompt_wordings-*`, with `zeroprompt_fewshot-*` beside them). `sizes` gives the sizes of models whose rows record
  * none (`lookUpModelSizes`); accuracy against model size is drawn when the rows span more than one size.
  */
 export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as ModelSizes } = {}): Map<string, ChartSpec> {
@@ -51,6 +55,10 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
   if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
   if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
   if (rows.some((r) => r.grid.startsWith(`${LADDER_GRID}-`))) figures.set("ladder", ladderChart(rows));
+  if (hasZeropromptRows(rows)) {
+    figures.set("transfer", zeropromptTransfer(rows));
+    figures.set("spread", zeropromptSpread(rows));
+  }
   if (isBenchmark(rows)) {
     figures.set("benchmark_table", benchmarkTable(rows));
     if (rows.some((r) => r.method === finetune.name)) figures.set("difficulty", difficultyChart(rows));

@@ -7,9 +7,12 @@ import { type Grid, parseGrid } from "../experiments/grid.ts";
 import { pet } from "../methods/pet/pet.ts";
 import type { Mixture } from "./mixture.ts";
 
+/** The prefix of every held-out wordings grid's name, by which charts know its rows. */
+export const WORDINGS_GRID = "zeroprompt_wordings";
+
 /** The grid's name for a mixture: `zeroprompt_wordings-<mixture name>`, made file-name-safe. */
 export function wordingsGridName(mixture: Pick<Mixture, "name">): string {
-  return `zeroprompt_wordings-${mixture.name.replace(/[^\w.-]+/g, "_")}`;
+  return `${WORDINGS_GRID}-${mixture.name.replace(/[^\w.-]+/g, "_")}`;
 }
 
 /** Zero-shot PET on the held-out task's test set with each held-out wording of `mixture`, checked as a grid file is. */

@@ -1,0 +1,126 @@
+/**
+ * ZeroPrompt's figures on synthetic rows (no training): `transfer` (before → after per held-out task and base
+ * model, the K = 16 references beside) and `spread` (every held-out wording), drawn by `figuresFor` for rows of
+ * the held-out wordings grids; the rows' phases read from the multitask model's name.
+ */
+import assert from "node:assert/strict";
+import { captionOf } from "../lib/charts/caption.ts";
+import { renderSvg } from "../lib/charts/render.ts";
+import { zeropromptRows } from "../lib/charts/zeroprompt_rows.ts";
+import { wordingSpreads, zeropromptSpread } from "../lib/charts/zeroprompt_spread.ts";
+import { MEAN_OF_TASKS, zeropromptTransfer } from "../lib/charts/zeroprompt_transfer.ts";
+import { expandGrid } from "../lib/experiments/grid.ts";
+import { zeropromptFewShotGrid } from "../lib/experiments/presets.ts";
+import type { ResultRow } from "../lib/experiments/results.ts";
+import { figuresFor } from "../lib/figures/export.ts";
+import { readMixture } from "../lib/multitask/mixture.ts";
+import { parseZeropromptModelName, zeropromptModelName } from "../lib/multitask/model_name.ts";
+import { wordingsGrid } from "../lib/multitask/wordings_grid.ts";
+import { root } from "./_shared.ts";
+import { fakeRow } from "./_outcome.ts";
+
+/** Two base models of two sizes. */
+const BASES = [{ name: "small", parameters: 1_000 }, { name: "large", parameters: 9_000 }];
+const TASKS = ["eprstmt", "bustm"];
+/** Held-out wordings per task in the committed mixtures. */
+const WORDINGS: Record<string, number> = { eprstmt: 12, bustm: 11 };
+const ALL_WORDINGS = 2 * 2 * (WORDINGS.eprstmt + WORDINGS.bustm);
+
+/** Accuracy of wording i: before 0.5 + i/100 (a 10-point spread over BUSTM's 11 wordings), after 0.7 + i/200 (5 points). */
+const accuracy = (phase: "before" | "after", i: number) => (phase === "before" ? 0.5 + i / 100 : 0.7 + i / 200);
+
+/**
+ * Synthetic leave-one-task-out rows: each task's held-out wordings on each base model (before) and on its
+ * multitask model (after), and the K = 16 references (PET 0.8, fine-tuning 0.75). The large model's first
+ * EPRSTMT wording collapsed onto one class after training.
+ */
+async function rows(): Promise<ResultRow[]> {
+  const out: ResultRow[] = [];
+  for (const task of TASKS) {
+    const grid = wordingsGrid(await readMixture(`${root}/mixtures/holdout_${task}.json`));
+    const reference = zeropromptFewShotGrid("full", task);
+    for (const base of BASES) {
+      for (const phase of ["before", "after"] as const) {
+        const model = {
+          name: phase === "before" ? base.name : zeropromptModelName(base.name, task),
+          fingerprint: "f",
+          parameters: base.parameters,
+        };
+        expandGrid(grid).forEach((cell, i) => {
+          const collapsed = base.name === "large" && task === "eprstmt" && phase === "after" && i === 0;
+          const confusion = collapsed ? [[70, 0], [30, 0]] : [[50, 0], [0, 50]];
+          out.push(fakeRow(cell, grid.name, { accuracy: accuracy(phase, i), n: 100, confusion, labels: ["a", "b"], model }));
+        });
+      }
+      for (const cell of expandGrid(reference)) {
+        const a = cell.method === "pet" ? 0.8 : 0.75;
+        out.push(
+          fakeRow(cell, reference.name, { accuracy: a, n: 100, model: { name: base.name, fingerprint: "f", parameters: base.parameters } }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+type Values = { data: { values: Record<string, unknown>[] } };
+
+Deno.test("zeroprompt model names: base and held-out task read back; other names are no multitask model", () => {
+  assert.deepEqual(parseZeropromptModelName(zeropromptModelName("promptlab-bert-zh-L4-H256", "bustm")), {
+    base: "promptlab-bert-zh-L4-H256",
+    heldoutTask: "bustm",
+  });
+  assert.equal(parseZeropromptModelName("promptlab-bert-zh-L4-H256"), undefined);
+});
+
+Deno.test("zeroprompt rows: phases from the model name, bases smallest first, references kept apart", async () => {
+  const z = zeropromptRows(await rows());
+  assert.deepEqual(z.bases, ["small", "large"]);
+  assert.equal(z.wordings.length, ALL_WORDINGS);
+  assert.equal(z.wordings.filter((w) => w.phase === "after").length, ALL_WORDINGS / 2);
+  assert.equal(z.references.length, 2 * 2 * 2 * 5, "PET and fine-tuning, five seeds, per task and base");
+});
+
+Deno.test("transfer: mean over wordings before and after per task and base, references per method, collapse flagged", async () => {
+  const r = await rows();
+  const spec = zeropromptTransfer(r);
+  const values = (spec as unknown as Values).data.values;
+  const mean = (model: string, task: string, series: string) =>
+    values.find((v) => v.part === "mean" && v.model === model && v.task === task && v.series === series)!;
+  const avg = (phase: "before" | "after", task: string) =>
+    Array.from({ length: WORDINGS[task] }, (_, i) => accuracy(phase, i)).reduce((a, b) => a + b) / WORDINGS[task];
+  assert.ok(Math.abs((mean("small", "bustm", "before").mean as number) - avg("before", "bustm")) < 1e-12);
+  assert.ok(Math.abs((mean("large", "eprstmt", "after").mean as number) - avg("after", "eprstmt")) < 1e-12);
+  assert.equal(mean("small", "bustm", "before").n, 11);
+  const tasksMean = (avg("after", "eprstmt") + avg("after", "bustm")) / 2;
+  assert.ok(Math.abs((mean("small", MEAN_OF_TASKS, "after").mean as number) - tasksMean) < 1e-12, "each task weighs the same");
+  assert.equal(mean("large", "eprstmt", "after").collapsed, true);
+  assert.equal(mean("small", "eprstmt", "after").collapsed, false);
+  const links = values.filter((v) => v.part === "link");
+  assert.equal(links.length, 2 * 3, "before → after per base, for each task and their mean");
+  const refs = values.filter((v) => v.part === "ref");
+  assert.deepEqual([...new Set(refs.map((v) => v.series))].sort(), ["PET, K = 16", "fine-tuning, K = 16"]);
+  assert.ok(refs.every((v) => v.n === 5));
+  const flags = captionOf(spec)!.flags;
+  assert.equal(flags.length, 1);
+  assert.match(flags[0], /large-zeroprompt-eprstmt · eprstmt · held-out wording 1/);
+  assert.match(await renderSvg(spec), /<svg/);
+});
+
+Deno.test("spread: every wording drawn, range per task, base and phase in the caption; figuresFor draws both", async () => {
+  const r = await rows();
+  const spreads = wordingSpreads(r);
+  const small = spreads.find((s) => s.model === "small" && s.task === "bustm" && s.phase === "before")!;
+  assert.equal(small.wordings, 11);
+  assert.ok(Math.abs(small.max - small.min - 0.1) < 1e-12);
+  const after = spreads.find((s) => s.model === "small" && s.task === "bustm" && s.phase === "after")!;
+  assert.ok(Math.abs(after.max - after.min - 0.05) < 1e-12);
+  const spec = zeropromptSpread(r);
+  assert.equal((spec as unknown as Values).data.values.length, ALL_WORDINGS);
+  assert.match(captionOf(spec)!.what, /small · bustm · before: 10\.0 points over 11 wordings/);
+  assert.equal(captionOf(spec)!.flags.length, 1);
+  assert.match(await renderSvg(spec), /<svg/);
+  const names = [...figuresFor(r).keys()];
+  assert.ok(names.includes("transfer") && names.includes("spread"), names.join(", "));
+  assert.ok(!figuresFor(r.filter((x) => !x.grid.startsWith("zeroprompt_wordings"))).has("transfer"), "references alone: no transfer");
+});
