@@ -54,7 +54,12 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
   // One label per rung, at its point of the largest K (the last in row order).
   // Labels of points in the top decade go to their left, so they stay inside the plot.
   const maxParams = Math.max(...points.map((p) => p.params));
-  const labels = [...new Map(means.map((m) => [m.method, m])).values()].map((m) => ({ ...m, left: m.params * 10 > maxParams }));
+  // Alternate rungs are labelled above and below their point, so neighbours of similar accuracy stay readable.
+  const labels = [...new Map(means.map((m) => [m.method, m])).values()].map((m, i) => ({
+    ...m,
+    left: m.params * 10 > maxParams,
+    below: i % 2 === 1,
+  }));
   const ceiling = means.filter((m) => rows.some((r) => r.method === finetune.name && methodName(r) === m.method))
     .map((m) => ({ ...m, text: `fine-tuning ceiling, ${m.K}` }));
   const chance = chanceLevel(ctx);
@@ -105,11 +110,13 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
       mark: { type: "point", shape: "circle", filled: false, size: 320, color: "black", strokeWidth: 1.5 },
       encoding: { x, y: { field: "mean", type: "quantitative" } },
     },
-    ...[false, true].map((left) => ({
-      transform: [...onlyPart("label"), { filter: `datum.left === ${left}` }],
-      mark: { type: "text", align: left ? "right" : "left", dx: left ? -9 : 9, dy: -6, fontSize: 10 },
-      encoding: { x, y: { field: "mean", type: "quantitative" }, text: { field: "method" }, color },
-    })),
+    ...[false, true].flatMap((left) =>
+      [false, true].map((below) => ({
+        transform: [...onlyPart("label"), { filter: `datum.left === ${left} && datum.below === ${below}` }],
+        mark: { type: "text", align: left ? "right" : "left", dx: left ? -9 : 9, dy: below ? 12 : -6, fontSize: 10 },
+        encoding: { x, y: { field: "mean", type: "quantitative" }, text: { field: "method" }, color },
+      }))
+    ),
     ...chanceLayers(chance, WIDTH),
   ];
   const lines = [
