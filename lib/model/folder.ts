@@ -28,6 +28,7 @@ import type { Backbone } from "./backbone.ts";
 import { type EncoderConfig, loadTextToTextTokenizer, readBackbone, type TextToTextConfig } from "./backbones.ts";
 import type { TextToText, TextToTextTokenizer } from "./text_to_text.ts";
 import { type BertTokenizer, loadTokenizer, TOKENIZER_FILES, VOCAB_FILE } from "./tokenizers/tokenizer.ts";
+import { SPIECE_FILE } from "./t5/tokenizer.ts";
 import { findWeightsFile, WEIGHT_FILES } from "./formats/weight_files.ts";
 import { type LoadedWeights, saveWeights } from "./weights.ts";
 
@@ -91,10 +92,9 @@ export async function loadModelFolder(dir: string, opts: LoadModelOptions = {}):
 export async function loadAnyModelFolder(dir: string, opts: LoadModelOptions = {}): Promise<AnyModelFolder> {
   dir = dir.replace(/\/+$/, "");
   const configFile = `${dir}/config.json`;
-  const read = (await exists(configFile)) ? readBackbone(await readJsonFile(configFile), configFile) : undefined;
-  // A text-to-text backbone's tokenizer loader names its own files (a T5's spiece.model with the way to convert it).
-  const weightsFile = await checkPresent(dir, !read?.textToText);
-  const backbone = read!; // checkPresent has refused a folder without config.json
+  // Presence before content: a folder missing files is told all of them, whatever its config says.
+  const weightsFile = await checkPresent(dir);
+  const backbone = readBackbone(await readJsonFile(configFile), configFile);
   const tokenizer = backbone.textToText ? await loadTextToTextTokenizer(dir) : await loadTokenizer(dir);
   if (tokenizer.vocabSize > backbone.sizes.vocabSize) {
     throw new InputError(
@@ -136,14 +136,16 @@ export async function saveModelFolder(dir: string, contents: ModelFolderContents
  * Check that config, weights and (with `tokenizerFiles`) the WordPiece tokenizer's files are there, naming every
  * missing one; returns the weights file.
  */
-async function checkPresent(dir: string, tokenizerFiles: boolean): Promise<string> {
+async function checkPresent(dir: string): Promise<string> {
   const info = await Deno.stat(dir).catch((err) => {
     throw err instanceof Deno.errors.NotFound ? new InputError("model folder not found", { file: dir }) : fileError(err, dir);
   });
   if (!info.isDirectory) throw new InputError("not a folder", { file: dir });
   const weightsFile = await findWeightsFile(dir);
-  const vocabOnly = !(await exists(`${dir}/tokenizer.json`)) && (await exists(`${dir}/${VOCAB_FILE}`));
-  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(vocabOnly || !tokenizerFiles ? [] : TOKENIZER_FILES)];
+  // vocab.txt alone is a BERT tokenizer; spiece.model alone is a T5's, whose loader says how to convert it.
+  const otherTokenizer = !(await exists(`${dir}/tokenizer.json`)) &&
+    ((await exists(`${dir}/${VOCAB_FILE}`)) || (await exists(`${dir}/${SPIECE_FILE}`)));
+  const needed = ["config.json", ...(weightsFile ? [] : [WEIGHT_FILES[0]]), ...(otherTokenizer ? [] : TOKENIZER_FILES)];
   const missing: string[] = [];
   for (const name of needed) if (!(await exists(`${dir}/${name}`))) missing.push(name);
   if (!missing.length) return weightsFile!;
