@@ -1,3 +1,4 @@
+import { stepLogger } from "./progress.ts";
 import { type Command, flagCommand } from "./command.ts";
 import type { CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
@@ -39,7 +40,6 @@ export const multitaskCommand: Command = flagCommand(
   SPEC,
   async ({ values }) => {
     const mixture = await readMixture(values.mixture);
-    let last = 0;
     const result = await multitask({
       mixture,
       out: values.out,
@@ -50,11 +50,7 @@ export const multitaskCommand: Command = flagCommand(
       logEvery: values["log-every"],
       source: values.mirror ? { mirror: values.mirror } : undefined,
       onLog: (entry) => console.log(JSON.stringify(entry)),
-      onProgress: (e) => {
-        if (performance.now() - last < 30_000) return;
-        last = performance.now();
-        console.error(`multitask step ${e.step}/${e.totalSteps} loss ${e.loss?.toFixed(3)}`);
-      },
+      onProgress: stepLogger("multitask"),
     });
     console.log(JSON.stringify({ done: !result.stopped, dir: result.dir, steps: result.steps, seconds: Math.round(result.seconds) }));
     if (result.interrupted) {

@@ -1,3 +1,4 @@
+import { stepLogger } from "./progress.ts";
 import { type Command, flagCommand } from "./command.ts";
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
 import { camelCase, type CommandSpec, type Flag } from "../util/flags.ts";
@@ -66,7 +67,6 @@ export const pretrainCommand: Command = flagCommand(
     for (const flag of Object.keys(NUMERIC) as (keyof typeof NUMERIC)[]) {
       if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
     }
-    let last = 0;
     const result = await pretrain({
       ...numbers,
       out: values.out,
@@ -75,11 +75,7 @@ export const pretrainCommand: Command = flagCommand(
       allowChanges: values["allow-changes"],
       source: values.mirror ? { mirror: values.mirror } : undefined,
       onLog: (entry) => console.log(JSON.stringify(entry)),
-      onProgress: (e) => {
-        if (performance.now() - last < 30_000) return;
-        last = performance.now();
-        console.error(`pretrain step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
-      },
+      onProgress: stepLogger("pretrain"),
     });
     console.log(JSON.stringify({
       done: !result.stopped,

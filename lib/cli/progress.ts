@@ -49,3 +49,16 @@ export function progressReporter({ intervalMs = 10_000, ...rest }: StatusLineOpt
     },
   };
 }
+
+/**
+ * A long run's step line on stderr (`<tag> step 120/2500 loss 3.412`), at most one per `intervalMs`: pre-training
+ * and multitask training report this way, their logs kept to a line a half-minute.
+ */
+export function stepLogger(tag: string, intervalMs = 30_000): (e: { step: number; totalSteps: number; loss?: number }) => void {
+  let last = 0;
+  return (e) => {
+    if (performance.now() - last < intervalMs) return;
+    last = performance.now();
+    console.error(`${tag} step ${e.step}/${e.totalSteps || "?"} loss ${e.loss?.toFixed(3)}`);
+  };
+}
