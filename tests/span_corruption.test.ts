@@ -105,7 +105,9 @@ Deno.test("kit-made T5 tokenizer: character Unigram pieces, specials first, 100 
   assert.deepEqual(pieces.slice(3, 6).map(([, s]) => s), [Math.log(3 / 7), Math.log(3 / 7), Math.log(1 / 7)]);
   const dir = await Deno.makeTempDir();
   try {
-    for (const [name, text] of Object.entries(t5TokenizerFiles(texts, { minFreq: 1 }))) await Deno.writeTextFile(`${dir}/${name}`, text);
+    for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1 })))) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
     const tok = await loadT5Tokenizer(dir);
     assert.deepEqual([tok.pad, tok.eos, tok.unk], [0, 1, 2]);
     assert.equal(tok.sentinelIds.length, 100);

@@ -47,11 +47,10 @@ export function t5Pieces(texts: Iterable<string>, { minFreq, sentinels = T5_SENT
 }
 
 /**
- * `tokenizer.json` (as transformers' T5 converter writes it) and `tokenizer_config.json` of a character-level
- * Unigram vocabulary built from `texts`.
+ * `tokenizer.json` (as transformers' T5 converter writes it) and `tokenizer_config.json` of Unigram `pieces`
+ * ({@link t5Pieces}).
  */
-export function t5TokenizerFiles(texts: Iterable<string>, o: T5VocabOptions): Record<string, string> {
-  const pieces = t5Pieces(texts, o);
+export function t5TokenizerFiles(pieces: readonly [string, number][]): Record<string, string> {
   const sentinels = pieces.filter(([p]) => p.startsWith("<extra_id_")).map(([p]) => p);
   const metaspace = { type: "Metaspace", replacement: SPACE, prepend_scheme: "always", split: true };
   const A = { Sequence: { id: "A", type_id: 0 } }, eos = { SpecialToken: { id: "</s>", type_id: 0 } };

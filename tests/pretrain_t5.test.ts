@@ -1,0 +1,147 @@
+/**
+ * Span-corruption pre-training of a T5 (`pretrain --arch t5`): exact resume, a loadable T5 folder with the kit's
+ * tokenizer, the held-out score, the `--out` rules, and a tokenizer without sentinels refused naming its file.
+ */
+import assert from "node:assert/strict";
+import { loadTexts } from "../lib/data/load.ts";
+import { loadT5Folder } from "../lib/model/t5/folder.ts";
+import { T5Runner } from "../lib/model/t5/runner.ts";
+import { t5Shapes } from "../lib/model/t5/weights.ts";
+import { readSafetensors } from "../lib/model/safetensors.ts";
+import { pretrain, type PretrainOptions } from "../lib/pretrain/pretrain.ts";
+import { T5_SIZES } from "../lib/pretrain/t5_objective.ts";
+import { t5Pieces, t5TokenizerFiles } from "../lib/pretrain/t5_vocab.ts";
+import { parseT5Config } from "../lib/model/t5/config.ts";
+import { InputError } from "../lib/util/errors.ts";
+import { numel } from "../lib/util/tensor.ts";
+import { root, shared, sharedTest } from "./_shared.ts";
+import { runDeno } from "./_subprocess.ts";
+
+const texts = (await loadTexts("demo", "train")).map((r) => r.text);
+/** A T5 pre-training run of a few seconds on the demo texts, in micro-batches of two passes. */
+const TINY: Partial<PretrainOptions> = {
+  arch: "t5",
+  corpus: { train: texts.slice(20), heldout: texts.slice(0, 20) },
+  layers: 1,
+  hidden: 32,
+  heads: 2,
+  intermediate: 64,
+  maxLength: 64,
+  minFreq: 1,
+  tokensPerBatch: 512,
+  microBatchTokens: 256,
+  steps: 8,
+  warmupSteps: 2,
+  evalEvery: 4,
+  lr: 3e-3,
+};
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights; the folder is a T5 the kit loads", () =>
+  withDir(async (dir) => {
+    const a = await pretrain({ ...TINY, out: `${dir}/a` });
+    assert.equal(a.steps, 8);
+    const paused = await pretrain({ ...TINY, out: `${dir}/b`, stopAt: 3 });
+    assert.ok(paused.stopped && paused.steps === 3);
+    const b = await pretrain({ ...TINY, out: `${dir}/b` });
+    assert.equal(b.resumedFrom, 3);
+    const [wa, wb] = await Promise.all([`${dir}/a`, `${dir}/b`].map((d) => readSafetensors(`${d}/model.safetensors`)));
+    assert.deepEqual([...wa.tensors.keys()].sort(), [...wb.tensors.keys()].sort());
+    for (const [name, t] of wa.tensors) assert.deepEqual(wb.tensors.get(name)!.data, t.data, name);
+    // The same held-out scores at the same steps (the train loss of a log entry averages only the steps run since
+    // the process started, and timings differ).
+    const losses = (log: Record<string, number>[]) =>
+      log.map(({ step, tokens, heldout_loss, heldout_acc }) => [step, tokens, heldout_loss, heldout_acc]);
+    assert.deepEqual(losses(b.log), losses(a.log));
+
+    // The held-out span-corruption loss falls as training goes on, from about a random model's.
+    const [first, last] = [a.log[0].heldout_loss, a.log.at(-1)!.heldout_loss];
+    assert.ok(last < first, `${first} -> ${last}`);
+    assert.equal(Number(a.heldout.loss.toFixed(4)), last);
+
+    const model = await loadT5Folder(`${dir}/a`);
+    assert.equal(model.config.model_type, "t5");
+    assert.equal(model.config.d_kv, 16);
+    assert.equal(model.tokenizer.sentinelIds.length, 100);
+    assert.equal(model.config.vocab_size, model.tokenizer.vocabSize);
+    for (const t of texts.slice(20, 40)) assert.ok(!model.tokenizer.encode(t).includes(model.tokenizer.unk), t);
+    const runner = new T5Runner(model.config, model.weights);
+    try {
+      const [ids] = await runner.greedy(model.tokenizer.encodeBatch([`${texts[0].slice(0, 5)}<extra_id_0>`]), 4);
+      assert.equal(ids.length, 4);
+    } finally {
+      await runner.release();
+    }
+    await assert.rejects(pretrain({ ...TINY, out: `${dir}/a` }), /already holds a pre-trained model/);
+  }));
+
+const inputError = (file: RegExp, text: RegExp) => (e: unknown) =>
+  e instanceof InputError && file.test(e.location.file ?? "") && text.test(e.message);
+
+Deno.test("pretrain --arch t5: a tokenizer without sentinels and a folder pretrain did not write are refused, naming them", () =>
+  withDir(async (dir) => {
+    for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1, sentinels: 0 })))) {
+      await Deno.mkdir(`${dir}/tok`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/tok/${name}`, text);
+    }
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/a`, tokenizer: `${dir}/tok` }),
+      inputError(/tok\/tokenizer\.json$/, /no sentinel <extra_id_\d+>/),
+    );
+    await Deno.mkdir(`${dir}/mine`);
+    await Deno.writeTextFile(`${dir}/mine/notes.txt`, "keep");
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/mine` }),
+      inputError(/mine$/, /holds files pre-training did not write \(notes\.txt\)/),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/mine/notes.txt`), "keep");
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/c`, arch: "gpt" as "t5" }),
+      (e) => e instanceof InputError && /must be one of bert, t5/.test(e.message),
+    );
+  }));
+
+Deno.test("default T5 size: within 1% of the default BERT's parameter count at the corpus' vocabulary", async () => {
+  const bert = await readSafetensors(`${root}/models/promptlab-bert-zh-L4-H256/model.safetensors`);
+  const bertCount = [...bert.tensors.values()].reduce((s, t) => s + numel(t.shape), 0);
+  // The full corpus keeps 4436 pieces at min-freq 3 (specials and 100 sentinels included), measured once.
+  const config = parseT5Config({
+    model_type: "t5",
+    vocab_size: 4436,
+    d_model: T5_SIZES.hidden,
+    d_kv: T5_SIZES.hidden / T5_SIZES.heads,
+    d_ff: T5_SIZES.intermediate,
+    num_layers: T5_SIZES.layers,
+    num_heads: T5_SIZES.heads,
+    feed_forward_proj: "gated-gelu",
+    tie_word_embeddings: false,
+  });
+  const t5Count = [...t5Shapes(config).values()].reduce((s, shape) => s + numel(shape), 0);
+  assert.ok(Math.abs(t5Count / bertCount - 1) < 0.01, `${t5Count} vs ${bertCount}`);
+});
+
+sharedTest(
+  "pretrain CLI --arch t5: a tokenizer without sentinels exits 2 with one line naming its tokenizer.json",
+  "data",
+  () =>
+    withDir(async (dir) => {
+      await Deno.mkdir(`${dir}/tok`);
+      for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1, sentinels: 0 })))) {
+        await Deno.writeTextFile(`${dir}/tok/${name}`, text);
+      }
+      const args = ["--arch", "t5", "--tokenizer", `${dir}/tok`, "--out", `${dir}/m`, "--steps", "2", "--mirror", shared("data")];
+      const r = await runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "pretrain", ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^error: .*tok\/tokenizer\.json.*no sentinel <extra_id_\d+>/);
+    }),
+);
