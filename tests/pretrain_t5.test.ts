@@ -9,7 +9,7 @@ import { T5Runner } from "../lib/model/t5/runner.ts";
 import { t5Shapes } from "../lib/model/t5/weights.ts";
 import { readSafetensors } from "../lib/model/safetensors.ts";
 import { pretrain, type PretrainOptions } from "../lib/pretrain/pretrain.ts";
-import { T5_SIZES } from "../lib/pretrain/t5_objective.ts";
+import { T5_SIZES, t5Pretraining } from "../lib/pretrain/t5_objective.ts";
 import { t5Pieces, t5TokenizerFiles } from "../lib/pretrain/t5_vocab.ts";
 import { parseT5Config } from "../lib/model/t5/config.ts";
 import { InputError } from "../lib/util/errors.ts";
@@ -62,9 +62,9 @@ Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights
       log.map(({ step, tokens, heldout_loss, heldout_acc }) => [step, tokens, heldout_loss, heldout_acc]);
     assert.deepEqual(losses(b.log), losses(a.log));
 
-    // The held-out span-corruption loss falls as training goes on, from about a random model's.
+    // The held-out span-corruption loss falls as training goes on, from about a uniform guess's.
     const [first, last] = [a.log[0].heldout_loss, a.log.at(-1)!.heldout_loss];
-    assert.ok(last < first, `${first} -> ${last}`);
+    assert.ok(last < first && first < Math.log(a.config.vocab_size) + 1, `${first} -> ${last}`);
     assert.equal(Number(a.heldout.loss.toFixed(4)), last);
 
     const model = await loadT5Folder(`${dir}/a`);
@@ -108,6 +108,16 @@ Deno.test("pretrain --arch t5: a tokenizer without sentinels and a folder pretra
       (e) => e instanceof InputError && /must be one of bert, t5/.test(e.message),
     );
   }));
+
+Deno.test("a new T5's untied head starts at std d_model^-0.5, its embeddings at HF's std 1", async () => {
+  const o = { ...TINY, out: "unused", seed: 1 } as PretrainOptions;
+  const { weights, files } = await t5Pretraining.start(o, texts);
+  const head = weights.get("lm_head.weight")!.data, shared = weights.get("shared.weight")!.data;
+  const std = (xs: Float32Array) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
+  assert.ok(Math.abs(std(head) / (32 ** -0.5) - 1) < 0.05, `${std(head)}`);
+  assert.ok(Math.abs(std(shared) - 1) < 0.05, `${std(shared)}`); // the embeddings keep HF's std 1
+  assert.equal(JSON.parse(files["config.json"]).tie_word_embeddings, false);
+});
 
 Deno.test("default T5 size: within 1% of the default BERT's parameter count at the corpus' vocabulary", async () => {
   const bert = await readSafetensors(`${root}/models/promptlab-bert-zh-L4-H256/model.safetensors`);

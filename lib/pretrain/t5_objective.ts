@@ -12,7 +12,7 @@ import { readJsonFile } from "../model/config.ts";
 import { parseT5Config, readT5Config, type T5Config } from "../model/t5/config.ts";
 import { loadT5Folder } from "../model/t5/folder.ts";
 import { loadT5Tokenizer, type T5Tokenizer } from "../model/t5/tokenizer.ts";
-import { randomT5Weights } from "../model/t5/weights.ts";
+import { LM_HEAD, randomT5Weights } from "../model/t5/weights.ts";
 import { writeSafetensors } from "../model/safetensors.ts";
 import { exists } from "../util/fs.ts";
 import { mixSeed, Rng } from "../util/rng.ts";
@@ -94,7 +94,22 @@ async function start(o: ModelOptions, train: readonly string[]): Promise<ModelSt
   }
   const json = newConfig(o, vocabSize);
   const config = parseT5Config(json);
-  return { files: { ...files, "config.json": JSON.stringify(json, null, 2) + "\n" }, weights: randomT5Weights(config, o.seed) };
+  const weights = randomT5Weights(config, o.seed);
+  scaleHead(weights, config);
+  return { files: { ...files, "config.json": JSON.stringify(json, null, 2) + "\n" }, weights };
+}
+
+/**
+ * Rescale a new untied head to std d_model^-0.5. Hugging Face draws it with std 1 (its `_init_weights`), so
+ * the first logits of the unit-scale states have std √d_model: a first span-corruption loss of 54 at the default
+ * size (measured), which the run spends its first hundreds of steps undoing. The tied head of the original T5
+ * multiplies the states by d_model^-0.5 for the same reason.
+ */
+function scaleHead(weights: TensorMap, config: T5Config): void {
+  const head = weights.get(LM_HEAD);
+  if (!head || config.tie_word_embeddings) return;
+  const scale = config.d_model ** -0.5;
+  for (let i = 0; i < head.data.length; i++) head.data[i] *= scale;
 }
 
 /** Text ids (no `</s>`) of each non-empty text, cut to `maxLength`. */
