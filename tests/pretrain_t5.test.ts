@@ -81,6 +81,15 @@ Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights
       await runner.release();
     }
     await assert.rejects(pretrain({ ...TINY, out: `${dir}/a` }), /already holds a pre-trained model/);
+
+    // Its model card: the architecture, every weight counted, the held-out score of the log.
+    const card = await runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "model-card", "--model", `${dir}/a`]);
+    assert.equal(card.code, 0, card.stderr);
+    const readme = await Deno.readTextFile(`${dir}/a/README.md`);
+    const parameters = [...model.weights.values()].reduce((n, w) => n + numel(w.shape), 0);
+    assert.match(readme, /T5ForConditionalGeneration \(t5\), 1 encoder and 1 decoder blocks, d_model\n32, 2 heads of 16/);
+    assert.ok(readme.includes(`${parameters.toLocaleString("en")} parameters`));
+    assert.ok(readme.includes(`**loss ${a.heldout.loss.toFixed(4)}, accuracy ${a.heldout.accuracy.toFixed(4)}**`));
   }));
 
 const inputError = (file: RegExp, text: RegExp) => (e: unknown) =>

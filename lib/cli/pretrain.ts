@@ -109,7 +109,7 @@ export const pretrainCommand: Command = flagCommand(
       printNextStep({
         wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
         next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
-          `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
+          `deno task cli model-card --model ${result.dir}   # write its README.md (a BERT's compared with the reference model)`,
         ],
       }, true);
       return 0;

@@ -146,6 +146,11 @@ const STAGE_OPTIONS = [
 /** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
 const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
 
+/** The options given a value (a flag left out arrives as undefined and must not hide a default). */
+function givenOptions(options: Partial<PretrainOptions>): Partial<PretrainOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
 /** The recorded options, without the unset ones. */
 function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptions)[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
@@ -157,7 +162,7 @@ function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptio
  * @returns the options and the names of those that changed.
  */
 function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file: string): { o: PretrainOptions; changed: string[] } {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
+  const given = givenOptions(options);
   const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
   if (!recorded) {
     if (!options.allowChanges) {
@@ -235,7 +240,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
   }
   const { o, changed } = checkpoint
     ? resumeOptions(options, checkpoint.state, `${ckptDir}/state.json`)
-    : { o: { ...PRETRAIN_DEFAULTS, ...(options.arch === "t5" ? T5_SIZES : {}), ...options } as PretrainOptions, changed: [] };
+    : { o: { ...PRETRAIN_DEFAULTS, ...(options.arch === "t5" ? T5_SIZES : {}), ...givenOptions(options) } as PretrainOptions, changed: [] };
   checkOptions(o);
   if (checkpoint && (changed.includes("steps") || changed.includes("minutes"))) {
     if (o.steps !== undefined && o.steps <= checkpoint.state.step) {
