@@ -50,7 +50,10 @@ function checkSentinels(tokenizer: T5Tokenizer, maxLength: number): void {
 }
 
 /** config.json of a new T5 of the option's sizes (`d_kv` = hidden / heads). */
-function newConfig(o: ModelOptions, vocabSize: number): Record<string, unknown> {
+export function newT5Config(
+  o: Pick<ModelOptions, "layers" | "hidden" | "heads" | "intermediate">,
+  vocabSize: number,
+): Record<string, unknown> {
   return {
     architectures: ["T5ForConditionalGeneration"],
     model_type: "t5",
@@ -92,7 +95,7 @@ async function start(o: ModelOptions, train: readonly string[]): Promise<ModelSt
     const pieces = t5Pieces(train, { minFreq: o.minFreq });
     [files, vocabSize] = [t5TokenizerFiles(pieces), pieces.length];
   }
-  const json = newConfig(o, vocabSize);
+  const json = newT5Config(o, vocabSize);
   const config = parseT5Config(json);
   const weights = randomT5Weights(config, o.seed);
   scaleHead(weights, config);
