@@ -81,6 +81,10 @@ Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights
       await runner.release();
     }
     await assert.rejects(pretrain({ ...TINY, out: `${dir}/a` }), /already holds a pre-trained model/);
+    // A kit-made T5 continues with --from: its tokenizer and weights, trained further.
+    const continued = await pretrain({ ...TINY, out: `${dir}/c`, from: `${dir}/a`, steps: 2 });
+    assert.equal(continued.steps, 2);
+    assert.equal(await Deno.readTextFile(`${dir}/c/tokenizer.json`), await Deno.readTextFile(`${dir}/a/tokenizer.json`));
 
     // Its model card: the architecture, every weight counted, the held-out score of the log.
     const card = await runDeno(["run", "-A", `${root}/lib/cli/main.ts`, "model-card", "--model", `${dir}/a`]);
@@ -95,7 +99,7 @@ Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights
 const inputError = (file: RegExp, text: RegExp) => (e: unknown) =>
   e instanceof InputError && file.test(e.location.file ?? "") && text.test(e.message);
 
-Deno.test("pretrain --arch t5: a tokenizer without sentinels and a folder pretrain did not write are refused, naming them", () =>
+Deno.test("pretrain --arch t5: a tokenizer without sentinels, a BERT to continue, another arch on resume, a foreign folder: refused, named", () =>
   withDir(async (dir) => {
     for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1, sentinels: 0 })))) {
       await Deno.mkdir(`${dir}/tok`, { recursive: true });
@@ -115,6 +119,16 @@ Deno.test("pretrain --arch t5: a tokenizer without sentinels and a folder pretra
     await assert.rejects(
       pretrain({ ...TINY, out: `${dir}/c`, arch: "gpt" as "t5" }),
       (e) => e instanceof InputError && /must be one of bert, t5/.test(e.message),
+    );
+    // A BERT folder is no T5 to continue; a checkpoint's arch is fixed.
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/d`, from: `${root}/models/promptlab-bert-zh-L2-H64` }),
+      inputError(/promptlab-bert-zh-L2-H64\/config\.json$/, /not a T5 config/),
+    );
+    assert.ok((await pretrain({ ...TINY, out: `${dir}/e`, stopAt: 1 })).stopped);
+    await assert.rejects(
+      pretrain({ ...TINY, out: `${dir}/e`, arch: "bert" }),
+      (e) => e instanceof InputError && e.location.field === "arch" && /is "t5" in the checkpoint, "bert" now/.test(e.message),
     );
   }));
 
