@@ -14,6 +14,7 @@ import { packBucket } from "../lib/pretrain/mlm_batches.ts";
 import { Rng } from "../lib/util/rng.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
+import { withTempDir } from "./_temp_dir.ts";
 
 Deno.test("vocabulary: characters and ## pieces of Latin runs, special tokens first, deterministic", () => {
   assert.deepEqual(bertWords("iPhone 8很好！Café"), ["iphone", "8", "很", "好", "！", "cafe"]);
@@ -88,17 +89,8 @@ Deno.test("pre-training stopped and resumed reaches bit-identical weights to an 
 const inputError = (field: string | undefined, text: RegExp) => (e: unknown) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("pretrain resume: a changed lr, seed or batch size is refused naming it; the checkpoint stays resumable", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = `${dir}/m`;
     assert.ok((await pretrain({ ...TINY, out, stopAt: 2 })).stopped);
     await assert.rejects(
@@ -122,7 +114,7 @@ Deno.test("pretrain resume: a changed lr, seed or batch size is refused naming i
   }));
 
 Deno.test("pretrain resume: --allow-changes goes on with the new values, recorded as a new stage", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = `${dir}/m`;
     await pretrain({ ...TINY, out, stopAt: 2 });
     const r = await pretrain({ ...TINY, out, lr: 1e-3, steps: 10, allowChanges: true });
@@ -139,7 +131,7 @@ Deno.test("pretrain resume: --allow-changes goes on with the new values, recorde
   }));
 
 Deno.test("pretrain: options too small to run are refused before any work", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await assert.rejects(
       pretrain({ ...TINY, out: `${dir}/a`, maxLength: 4 }),
       inputError("maxLength", /at least 32 \(the shortest length bucket\), got 4/),
@@ -156,7 +148,7 @@ Deno.test("pretrain: options too small to run are refused before any work", () =
   }));
 
 Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; with --from it is refused", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const given = `${root}/models/promptlab-bert-zh-L4-H256`;
     const r = await pretrain({ ...TINY, out: `${dir}/a`, tokenizer: given, steps: 2 });
     const [made, source] = await Promise.all([loadModelFolder(`${dir}/a`), loadModelFolder(given)]);
@@ -171,7 +163,7 @@ Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; 
   }));
 
 sharedTest("pretrain CLI: Ctrl-C writes a checkpoint and exits 130", "data", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const args = [
       "run",
       "-A",

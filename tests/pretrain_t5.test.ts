@@ -15,6 +15,7 @@ import { parseT5Config } from "../lib/model/t5/config.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { numel } from "../lib/util/tensor.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
+import { withTempDir } from "./_temp_dir.ts";
 import { runDeno } from "./_subprocess.ts";
 
 const texts = (await loadTexts("demo", "train")).map((r) => r.text);
@@ -36,17 +37,8 @@ const TINY: Partial<PretrainOptions> = {
   lr: 3e-3,
 };
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights; the folder is a T5 the kit loads", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const a = await pretrain({ ...TINY, out: `${dir}/a` });
     assert.equal(a.steps, 8);
     const paused = await pretrain({ ...TINY, out: `${dir}/b`, stopAt: 3 });
@@ -100,7 +92,7 @@ const inputError = (file: RegExp, text: RegExp) => (e: unknown) =>
   e instanceof InputError && file.test(e.location.file ?? "") && text.test(e.message);
 
 Deno.test("pretrain --arch t5: a tokenizer without sentinels, a BERT to continue, another arch on resume, a foreign folder: refused, named", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1, sentinels: 0 })))) {
       await Deno.mkdir(`${dir}/tok`, { recursive: true });
       await Deno.writeTextFile(`${dir}/tok/${name}`, text);
@@ -165,7 +157,7 @@ sharedTest(
   "pretrain CLI --arch t5: a tokenizer without sentinels exits 2 with one line naming its tokenizer.json",
   "data",
   () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       await Deno.mkdir(`${dir}/tok`);
       for (const [name, text] of Object.entries(t5TokenizerFiles(t5Pieces(texts, { minFreq: 1, sentinels: 0 })))) {
         await Deno.writeTextFile(`${dir}/tok/${name}`, text);

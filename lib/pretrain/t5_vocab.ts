@@ -8,6 +8,7 @@
  * BERT's, the pieces keep case and accents (nothing is normalised but runs of spaces), so text round-trips.
  * @module
  */
+import { addedTokens } from "../model/wordpiece.ts";
 
 /** Sentinels of a kit-made T5, as many as T5's own vocabularies have. */
 export const T5_SENTINELS = 100;
@@ -58,15 +59,7 @@ export function t5TokenizerFiles(pieces: readonly [string, number][]): Record<st
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: [...SPECIALS, ...sentinels].map((content) => ({
-      id: pieces.findIndex(([p]) => p === content),
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: addedTokens([...SPECIALS, ...sentinels], (t) => pieces.findIndex(([p]) => p === t)),
     normalizer: { type: "Replace", pattern: { Regex: " {2,}" }, content: " " },
     pre_tokenizer: metaspace,
     post_processor: {
