@@ -15,6 +15,7 @@ import { Rng } from "../lib/util/rng.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { withTempDir } from "./_temp_dir.ts";
+import { assertExactResume } from "./_resume.ts";
 
 Deno.test("vocabulary: characters and ## pieces of Latin runs, special tokens first, deterministic", () => {
   assert.deepEqual(bertWords("iPhone 8很好！Café"), ["iphone", "8", "很", "好", "！", "cafe"]);
@@ -66,16 +67,7 @@ Deno.test("pre-training stopped and resumed reaches bit-identical weights to an 
   const base = await Deno.makeTempDir();
   const opts = TINY;
   try {
-    const a = await pretrain({ ...opts, out: `${base}/a` });
-    assert.equal(a.steps, 8);
-    assert.ok(!a.stopped);
-    const paused = await pretrain({ ...opts, out: `${base}/b`, stopAt: 3 });
-    assert.ok(paused.stopped && paused.steps === 3);
-    const b = await pretrain({ ...opts, out: `${base}/b` });
-    assert.equal(b.resumedFrom, 3);
-    const [wa, wb] = await Promise.all([`${base}/a`, `${base}/b`].map((d) => readSafetensors(`${d}/model.safetensors`)));
-    assert.deepEqual([...wa.tensors.keys()].sort(), [...wb.tensors.keys()].sort());
-    for (const [name, t] of wa.tensors) assert.deepEqual(wb.tensors.get(name)!.data, t.data, name);
+    await assertExactResume(opts, base);
     // The output is a loadable model folder with its own tokenizer; a finished folder is never overwritten.
     const model = await loadModelFolder(`${base}/a`);
     assert.ok(model.poolerInitialized, "a masked-LM checkpoint has no pooler");

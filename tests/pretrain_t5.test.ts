@@ -16,6 +16,7 @@ import { InputError } from "../lib/util/errors.ts";
 import { numel } from "../lib/util/tensor.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { withTempDir } from "./_temp_dir.ts";
+import { assertExactResume } from "./_resume.ts";
 import { runDeno } from "./_subprocess.ts";
 
 const texts = (await loadTexts("demo", "train")).map((r) => r.text);
@@ -39,15 +40,7 @@ const TINY: Partial<PretrainOptions> = {
 
 Deno.test("pretrain --arch t5: stopped and resumed reaches bit-identical weights; the folder is a T5 the kit loads", () =>
   withTempDir(async (dir) => {
-    const a = await pretrain({ ...TINY, out: `${dir}/a` });
-    assert.equal(a.steps, 8);
-    const paused = await pretrain({ ...TINY, out: `${dir}/b`, stopAt: 3 });
-    assert.ok(paused.stopped && paused.steps === 3);
-    const b = await pretrain({ ...TINY, out: `${dir}/b` });
-    assert.equal(b.resumedFrom, 3);
-    const [wa, wb] = await Promise.all([`${dir}/a`, `${dir}/b`].map((d) => readSafetensors(`${d}/model.safetensors`)));
-    assert.deepEqual([...wa.tensors.keys()].sort(), [...wb.tensors.keys()].sort());
-    for (const [name, t] of wa.tensors) assert.deepEqual(wb.tensors.get(name)!.data, t.data, name);
+    const { a, b } = await assertExactResume(TINY, dir);
     // The same held-out scores at the same steps (the train loss of a log entry averages only the steps run since
     // the process started, and timings differ).
     const losses = (log: Record<string, number>[]) =>
