@@ -83,7 +83,7 @@ export const pretrainCommand: Command = flagCommand(
     let last = 0;
     const result = await pretrain({
       ...numbers,
-      arch: values.arch,
+      arch: values.arch as PretrainOptions["arch"] | undefined, // one of PRETRAIN_ARCHS: the flag's choices
       out: values.out,
       from: values.from,
       tokenizer: values.tokenizer,

@@ -31,7 +31,7 @@ import type { ModelOptions, PretrainArch } from "./objective.ts";
 import { T5_SIZES, t5Pretraining } from "./t5_objective.ts";
 
 /** The backbones pre-training knows, by `--arch`: masked LM on a BERT, span corruption on a T5. */
-export const PRETRAIN_ARCHS: Record<string, PretrainArch> = { bert: bertPretraining, t5: t5Pretraining };
+export const PRETRAIN_ARCHS = { bert: bertPretraining, t5: t5Pretraining } as const satisfies Record<string, PretrainArch>;
 
 /**
  * Options of {@link pretrain}; sizes apply to a model built from scratch (for a T5: `layers` blocks in each
