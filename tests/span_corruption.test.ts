@@ -8,6 +8,7 @@ import { loadTexts } from "../lib/data/load.ts";
 import { loadT5Tokenizer } from "../lib/model/t5/tokenizer.ts";
 import { noiseCounts, randomSpansNoiseMask, spanCorrupt, spanCorruptedCapacity } from "../lib/pretrain/span_corruption.ts";
 import { t5Pieces, t5TokenizerFiles } from "../lib/pretrain/t5_vocab.ts";
+import { packSpanBatch } from "../lib/pretrain/span_graph.ts";
 import { Rng } from "../lib/util/rng.ts";
 
 /** Lengths of the runs of equal values of `mask`, with the value of each. */
@@ -84,6 +85,25 @@ Deno.test("span corruption: inputs and targets as T5 builds them", () => {
     const cap = spanCorruptedCapacity(40);
     assert.ok(inputs.length <= cap.inputs && targets.length <= cap.targets);
   }
+});
+
+Deno.test("span batches: corrupted rows packed at the bucket's capacity, padding masked and ignored, decoder fed labels shifted", () => {
+  const vocab = { sentinel: (i: number) => 1000 - i, eos: 1, pad: 0 };
+  const seqs = [{ ids: Array.from({ length: 32 }, (_, i) => 10 + i) }, { ids: [10, 11, 12, 13, 14] }];
+  const b = packSpanBatch(seqs, 3, 32, new Rng(5), vocab, { decoder_start_token_id: 0, pad_token_id: 0 });
+  const rng = new Rng(5), examples = seqs.map((s) => spanCorrupt(s.ids, rng, vocab));
+  assert.deepEqual([b.rows, b.srcLen, b.tgtLen], [3, 30, 8]);
+  const row = (xs: ArrayLike<number | bigint>, r: number, n: number) => Array.from(xs).slice(r * n, (r + 1) * n).map(Number);
+  examples.forEach((e, r) => {
+    assert.deepEqual(row(b.feeds.input_ids, r, 30), [...e.inputs, ...new Array(30 - e.inputs.length).fill(0)]);
+    assert.deepEqual(row(b.feeds.attention_mask, r, 30), [...e.inputs.map(() => 1), ...new Array(30 - e.inputs.length).fill(0)]);
+    const labels = [...e.targets, ...new Array(8 - e.targets.length).fill(-100)];
+    assert.deepEqual(row(b.feeds.labels, r, 8), labels);
+    assert.deepEqual(row(b.feeds.decoder_input_ids, r, 8), [0, ...labels.slice(0, -1)].map((t) => (t === -100 ? 0 : t)));
+  });
+  // The missing third row is all padding: nothing attended, nothing predicted.
+  assert.ok(row(b.feeds.attention_mask, 2, 30).every((m) => m === 0) && row(b.feeds.labels, 2, 8).every((l) => l === -100));
+  assert.equal(b.targets, examples[0].targets.length + examples[1].targets.length);
 });
 
 const texts = (await loadTexts("demo", "train")).map((r) => r.text);
