@@ -13,10 +13,10 @@ export function t5ModelCard(name: string, config: T5Config, log: TrainingLog, pa
   const ff = config.gated ? `gated-GELU feed-forward (d_ff ${config.d_ff})` : `ReLU feed-forward (d_ff ${config.d_ff})`;
   return `# ${name}
 
-A small Chinese T5 (encoder-decoder, span corruption) pre-trained from scratch by promptlab itself
-(\`deno task cli pretrain --arch t5\`), at about the parameter count and token budget of the kit's default BERT
-(\`promptlab-bert-zh-L4-H256\`), so that masked LM and span corruption compare at equal size. Hugging Face layout
-(config.json, model.safetensors, tokenizer.json, tokenizer_config.json).
+A small Chinese T5 (encoder-decoder, span corruption) pre-trained by promptlab itself
+(\`deno task cli pretrain --arch t5\`). The kit's default T5 size has about the parameter count of its default BERT
+(\`promptlab-bert-zh-L4-H256\`, 4,380,427), so that masked LM and span corruption compare at equal size.
+Hugging Face layout (config.json, model.safetensors, tokenizer.json, tokenizer_config.json).
 
 ## Architecture
 
