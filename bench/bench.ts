@@ -6,7 +6,8 @@
  * real work (`timingProblem`: a step of ~0 s, an impossible GFLOP/s) fails the bench: `error` in its line, a
  * line `error: ...` on stderr, exit code 1.
  *
- * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base.
+ * Cases (bench/README.md): train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base,
+ * train-t5-tiny.
  * Flags: --cases a,b  --threads N (both sides)  --steps N  --warmup N  --batch B  --seq S  --no-torch
  * pretrain-tiny and infer-base read the data mirror (PROMPTLAB_DATA_MIRROR).
  */
@@ -17,6 +18,7 @@ import { loadModelFolder } from "../lib/model/folder.ts";
 import { bertBaseChineseConfig } from "../lib/model/bert/random.ts";
 import { kitInfer } from "./kit_infer.ts";
 import { kitPretrain } from "./kit_pretrain.ts";
+import { kitT5Step } from "./kit_t5.ts";
 import { kitMlmStep, kitPtuningStep, kitSoftPromptStep, PREFIX, type StepShape } from "./kit_train.ts";
 import { round, timingProblem } from "./measure.ts";
 import { python } from "../lib/util/config.ts";
@@ -52,9 +54,10 @@ interface Case {
   unit: "tokens/s" | "texts/s";
   /** The kit's side, run in a child process; returns its result fields. */
   kit(f: Flags): Promise<Record<string, unknown>>;
-  /** torch_baseline.py arguments for the same work. */
   /** The PyTorch side's arguments; absent for a case timed on the kit's side only. */
   torch?(f: Flags): string[];
+  /** The PyTorch side's script in bench/ (default torch_baseline.py). */
+  script?: string;
   /** Fields of the kit's result copied to the case line. */
   lift?: string[];
 }
@@ -96,6 +99,12 @@ const CASES: Record<string, Case> = {
     unit: "texts/s",
     kit: (f) => kitInfer(f.plan),
     torch: (f) => [...BASE_SHAPE, "--mode", "infer", "--plan", f.plan],
+  },
+  "train-t5-tiny": {
+    unit: "tokens/s",
+    kit: (f) => kitT5Step(f, f.plan),
+    torch: (f) => ["--plan", f.plan, "--steps", `${f.steps}`, "--warmup", `${f.warmup}`],
+    script: "torch_t5_baseline.py",
   },
 };
 
@@ -178,7 +187,7 @@ async function main(args: string[]): Promise<number> {
     }
     const torch = values["no-torch"] || kit.error || !c.torch ? undefined : await jsonChild(
       python(),
-      [`${here}torch_baseline.py`, "--threads", `${threads}`, ...c.torch(f)],
+      [`${here}${c.script ?? "torch_baseline.py"}`, "--threads", `${threads}`, ...c.torch(f)],
       TORCH_ENV,
     );
     await Deno.remove(plan).catch(() => {});

@@ -44,8 +44,8 @@ function tokenBatch(rng: Rng, vocab: number, batch: number, seq: number) {
   };
 }
 
-/** Compile `build`, then time AdamW training steps on feeds from `feeds(step)`. */
-async function timeTraining(
+/** Compile `build`, then time AdamW training steps on feeds from `feeds(step)` (a `dropout_seed` added to them). */
+export async function timeTraining(
   weights: TensorMap,
   build: (g: Graph) => LossGraph,
   feeds: (step: number) => Record<string, TensorData>,

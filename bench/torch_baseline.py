@@ -188,11 +188,16 @@ def resolve_shape(a):
     return argparse.Namespace(**shape)
 
 
+def no_decay_param(name):
+    """The kit's `isNoDecayParam`: biases and layer norms (BERT's `LayerNorm`, T5's `layer_norm`)."""
+    return name.endswith("bias") or "LayerNorm" in name or "layer_norm" in name
+
+
 def adamw(named, lr, betas=(0.9, 0.999)):
-    """AdamW with weight decay 0.01 except on biases and LayerNorm parameters, as the kit's."""
+    """AdamW with weight decay 0.01 except on biases and layer norm parameters, as the kit's."""
     named = [(n, p) for n, p in named if p.requires_grad]
-    decay = [p for n, p in named if not (n.endswith("bias") or "LayerNorm" in n)]
-    no_decay = [p for n, p in named if n.endswith("bias") or "LayerNorm" in n]
+    decay = [p for n, p in named if not no_decay_param(n)]
+    no_decay = [p for n, p in named if no_decay_param(n)]
     return torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                              lr=lr, betas=betas)
 
@@ -330,12 +335,16 @@ def run_infer(a, c, plan):
             "texts_per_s": round(len(proba) / seconds, 3)}
 
 
+def pin_blas_threads(threads):
+    """Debian's torch does its matmuls in OpenBLAS, which reads its thread count once at load time and which
+    torch.set_num_threads does not reach: restart with it set so that `threads` bounds every thread pool."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") != str(threads):
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "OPENBLAS_NUM_THREADS": str(threads)})
+
+
 def main():
     a = parse_args()
-    # Debian's torch does its matmuls in OpenBLAS, which reads its thread count once at load time and which
-    # torch.set_num_threads does not reach: restart with it set so that --threads bounds every thread pool.
-    if os.environ.get("OPENBLAS_NUM_THREADS") != str(a.threads):
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "OPENBLAS_NUM_THREADS": str(a.threads)})
+    pin_blas_threads(a.threads)
     plan = None
     if a.mode in ("pretrain", "infer"):
         if not a.plan:

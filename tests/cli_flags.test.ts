@@ -216,7 +216,7 @@ Deno.test("commands: the issue's bad inputs are one-line errors with exit 2", as
   await usageError(
     "bench/bench.ts",
     ["--cases", "train-tiny,huge"],
-    /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base, got "huge"/,
+    /^error: --cases: each must be one of train-tiny, train-base, pretrain-tiny, ptuning-v2-tiny, soft-prompt-tiny, infer-base, train-t5-tiny, got "huge"/,
   );
   await usageError("bench/bench.ts", ["--steps", "0"], /^error: --steps: must be at least 1, got 0/);
 });

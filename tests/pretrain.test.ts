@@ -14,6 +14,8 @@ import { packBucket } from "../lib/pretrain/mlm_batches.ts";
 import { Rng } from "../lib/util/rng.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
+import { withTempDir } from "./_temp_dir.ts";
+import { assertExactResume } from "./_resume.ts";
 
 Deno.test("vocabulary: characters and ## pieces of Latin runs, special tokens first, deterministic", () => {
   assert.deepEqual(bertWords("iPhone 8很好！Café"), ["iphone", "8", "很", "好", "！", "cafe"]);
@@ -65,16 +67,7 @@ Deno.test("pre-training stopped and resumed reaches bit-identical weights to an 
   const base = await Deno.makeTempDir();
   const opts = TINY;
   try {
-    const a = await pretrain({ ...opts, out: `${base}/a` });
-    assert.equal(a.steps, 8);
-    assert.ok(!a.stopped);
-    const paused = await pretrain({ ...opts, out: `${base}/b`, stopAt: 3 });
-    assert.ok(paused.stopped && paused.steps === 3);
-    const b = await pretrain({ ...opts, out: `${base}/b` });
-    assert.equal(b.resumedFrom, 3);
-    const [wa, wb] = await Promise.all([`${base}/a`, `${base}/b`].map((d) => readSafetensors(`${d}/model.safetensors`)));
-    assert.deepEqual([...wa.tensors.keys()].sort(), [...wb.tensors.keys()].sort());
-    for (const [name, t] of wa.tensors) assert.deepEqual(wb.tensors.get(name)!.data, t.data, name);
+    await assertExactResume(opts, base);
     // The output is a loadable model folder with its own tokenizer; a finished folder is never overwritten.
     const model = await loadModelFolder(`${base}/a`);
     assert.ok(model.poolerInitialized, "a masked-LM checkpoint has no pooler");
@@ -88,17 +81,8 @@ Deno.test("pre-training stopped and resumed reaches bit-identical weights to an 
 const inputError = (field: string | undefined, text: RegExp) => (e: unknown) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("pretrain resume: a changed lr, seed or batch size is refused naming it; the checkpoint stays resumable", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = `${dir}/m`;
     assert.ok((await pretrain({ ...TINY, out, stopAt: 2 })).stopped);
     await assert.rejects(
@@ -122,7 +106,7 @@ Deno.test("pretrain resume: a changed lr, seed or batch size is refused naming i
   }));
 
 Deno.test("pretrain resume: --allow-changes goes on with the new values, recorded as a new stage", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = `${dir}/m`;
     await pretrain({ ...TINY, out, stopAt: 2 });
     const r = await pretrain({ ...TINY, out, lr: 1e-3, steps: 10, allowChanges: true });
@@ -139,7 +123,7 @@ Deno.test("pretrain resume: --allow-changes goes on with the new values, recorde
   }));
 
 Deno.test("pretrain: options too small to run are refused before any work", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await assert.rejects(
       pretrain({ ...TINY, out: `${dir}/a`, maxLength: 4 }),
       inputError("maxLength", /at least 32 \(the shortest length bucket\), got 4/),
@@ -156,7 +140,7 @@ Deno.test("pretrain: options too small to run are refused before any work", () =
   }));
 
 Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; with --from it is refused", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const given = `${root}/models/promptlab-bert-zh-L4-H256`;
     const r = await pretrain({ ...TINY, out: `${dir}/a`, tokenizer: given, steps: 2 });
     const [made, source] = await Promise.all([loadModelFolder(`${dir}/a`), loadModelFolder(given)]);
@@ -171,7 +155,7 @@ Deno.test("pretrain --tokenizer: a new model takes a given folder's vocabulary; 
   }));
 
 sharedTest("pretrain CLI: Ctrl-C writes a checkpoint and exits 130", "data", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const args = [
       "run",
       "-A",

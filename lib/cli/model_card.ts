@@ -8,6 +8,18 @@ import { type CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { pet } from "../methods/pet/pet.ts";
+import { loadT5Folder } from "../model/t5/folder.ts";
+import { t5ModelCard } from "../experiments/t5_model_card.ts";
+import { numel } from "../util/tensor.ts";
+
+/** A kit-pretrained T5's card: no comparison (the methods do not run on T5 yet), the held-out score of its log. */
+async function writeT5Card(dir: string, log: TrainingLog): Promise<number> {
+  const { config, weights } = await loadT5Folder(dir);
+  const parameters = [...weights.values()].reduce((n, w) => n + numel(w.shape), 0);
+  await writeFileAtomic(`${dir}/README.md`, t5ModelCard(dir.replace(/\/+$/, "").replace(/^.*\//, ""), config, log, parameters));
+  printNextStep({ wrote: [`${dir}/README.md`], next: [] }, true);
+  return 0;
+}
 
 const SPEC = {
   name: "cli model-card",
@@ -25,13 +37,14 @@ const SPEC = {
 
 /** `deno task cli model-card`: compare a pre-trained model with a reference and write its model card. */
 export const modelCardCommand: Command = flagCommand(
-  "compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md",
+  "compare a kit-pretrained model with a reference (held-out MLM, zero-shot, few-shot) and write its README.md (a T5's: its training alone)",
   SPEC,
   async (p) => {
     const { values } = p;
     const dir = values.model;
     const log = await readJsonFile(`${dir}/training_log.json`) as TrainingLog;
     const config = await readJsonFile(`${dir}/config.json`) as Record<string, unknown>;
+    if (config.model_type === "t5" || config.model_type === "mt5") return await writeT5Card(dir, log);
     // A saved comparison re-renders the card without re-running the evaluations.
     const rows = values.comparison ? await readComparison(values.comparison) : await compareModels([dir, values.reference], {
       source: values.mirror ? { mirror: values.mirror } : undefined,

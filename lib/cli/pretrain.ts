@@ -1,22 +1,27 @@
 import { stepLogger } from "./progress.ts";
 import { type Command, flagCommand } from "./command.ts";
-import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
+import { pretrain, PRETRAIN_ARCHS, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
+import { T5_SIZES } from "../pretrain/t5_objective.ts";
 import { camelCase, type CommandSpec, type Flag } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 
-/** A help line with the library's default, which applies to a fresh run (a resume keeps the checkpoint's). */
+/**
+ * A help line with the library's default, which applies to a fresh run (a resume keeps the checkpoint's), and a
+ * T5's where it differs.
+ */
 const help = (flag: string, text: string) => {
   const d = PRETRAIN_DEFAULTS[camelCase(flag) as keyof typeof PRETRAIN_DEFAULTS];
-  return d === undefined ? text : `${text} (default ${d})`;
+  const t5 = T5_SIZES[camelCase(flag) as keyof typeof T5_SIZES];
+  return d === undefined ? text : `${text} (default ${d}${t5 === undefined ? "" : `, a T5's ${t5}`})`;
 };
 
 /** Numeric options of {@link pretrain}, by flag; a flag left out takes the checkpoint's value or the default. */
 const NUMERIC = {
-  layers: { type: "int", min: 1, help: help("layers", "encoder layers of a new model") },
-  hidden: { type: "int", min: 1, help: help("hidden", "hidden size of a new model") },
+  layers: { type: "int", min: 1, help: help("layers", "encoder layers of a new model (a T5: blocks per stack)") },
+  hidden: { type: "int", min: 1, help: help("hidden", "hidden size (d_model) of a new model") },
   heads: { type: "int", min: 1, help: help("heads", "attention heads of a new model") },
-  intermediate: { type: "int", min: 1, help: help("intermediate", "feed-forward size of a new model") },
+  intermediate: { type: "int", min: 1, help: help("intermediate", "feed-forward size (d_ff) of a new model") },
   "max-length": { type: "int", min: 1, help: help("max-length", "longest sequence, at least 32") },
   "min-freq": { type: "int", min: 1, help: help("min-freq", "keep characters seen at least this often") },
   "tokens-per-batch": { type: "int", min: 1, help: help("tokens-per-batch", "tokens per batch") },
@@ -40,8 +45,14 @@ const NUMERIC = {
 
 const SPEC = {
   name: "cli pretrain",
-  usage: "deno task cli pretrain --out DIR (--steps N | --minutes M) [--from DIR] [--mirror DIR] [flags]",
+  usage: "deno task cli pretrain --out DIR (--steps N | --minutes M) [--arch bert|t5] [--from DIR] [--mirror DIR] [flags]",
   flags: {
+    arch: {
+      type: "string",
+      value: "NAME",
+      choices: Object.keys(PRETRAIN_ARCHS),
+      help: `the backbone: bert (masked LM) or t5 (span corruption) (default ${PRETRAIN_DEFAULTS.arch})`,
+    },
     out: { type: "string", value: "DIR", required: true, help: "output model folder; a run resumes from its checkpoint/" },
     from: { type: "string", value: "DIR", help: "continue from this model folder instead of starting from scratch" },
     tokenizer: {
@@ -57,9 +68,12 @@ const SPEC = {
     "Ctrl-C writes a checkpoint and exits with code 130; run the same command again to go on.",
 } as const satisfies CommandSpec;
 
-/** `deno task cli pretrain --out <dir> --minutes 60`: masked-LM pre-training with checkpoints and resume. */
+/**
+ * `deno task cli pretrain --out <dir> --minutes 60 [--arch t5]`: masked-LM (BERT) or span-corruption (T5)
+ * pre-training with checkpoints and resume.
+ */
 export const pretrainCommand: Command = flagCommand(
-  "masked-LM pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
+  "masked-LM (BERT) or span-corruption (--arch t5) pre-training from scratch or from --from <model>; resumes from <out>/checkpoint",
   SPEC,
   async (p) => {
     const { values } = p;
@@ -69,6 +83,7 @@ export const pretrainCommand: Command = flagCommand(
     }
     const result = await pretrain({
       ...numbers,
+      arch: values.arch as PretrainOptions["arch"] | undefined, // one of PRETRAIN_ARCHS: the flag's choices
       out: values.out,
       from: values.from,
       tokenizer: values.tokenizer,
@@ -90,7 +105,7 @@ export const pretrainCommand: Command = flagCommand(
       printNextStep({
         wrote: [`${result.dir}/ (the model; its checkpoint/ to resume)`],
         next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
-          `deno task cli model-card --model ${result.dir}   # compare with the reference model and write its README.md`,
+          `deno task cli model-card --model ${result.dir}   # write its README.md (a BERT's compared with the reference model)`,
         ],
       }, true);
       return 0;

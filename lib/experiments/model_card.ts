@@ -173,11 +173,14 @@ function role(name: string): string {
     : `one size\nof the kit's model family (the folders under \`models/\`; the embedded default is \`${embedded}\`).`;
 }
 
-/** The model card (README.md) of a model the kit pre-trained, with its comparison to others. */
-export function modelCard(name: string, config: Record<string, unknown>, log: TrainingLog, rows: readonly ModelComparison[]): string {
-  const all = [...(log.stages ?? []), log];
-  const o = all[0].options;
-  const corpus = all[0].corpus as {
+/** The stages of a training log, oldest first (earlier stages of a model continued with `--from`, then its own). */
+function stagesOf(log: TrainingLog): TrainingLog[] {
+  return [...(log.stages ?? []), log];
+}
+
+/** The card's corpus section: what the first stage trained on. */
+export function corpusSection(log: TrainingLog): string {
+  const corpus = stagesOf(log)[0].corpus as {
     sources?: Record<string, number>;
     train?: number;
     heldout?: number;
@@ -185,6 +188,33 @@ export function modelCard(name: string, config: Record<string, unknown>, log: Tr
     duplicates?: number;
     decontaminated?: number;
   };
+  return `## Corpus
+
+Unlabelled review and title text of the data mirror: EPRSTMT unlabeled, the training parts of ChnSentiCorp_htl,
+waimai_10k and online_shopping_10_cats (their fixed test parts left out), and TNEWS unlabeled titles. Texts were
+de-duplicated across sources (${corpus.duplicates ?? "?"} repeats) and every sentence of an EPRSTMT labelled split
+(train, dev, test_public, test) or of another task's evaluation split was removed (${corpus.decontaminated ?? "?"}).
+Labels were never read. Per source: ${Object.entries(corpus.sources ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}.
+${corpus.train ?? "?"} training texts, ${corpus.heldout ?? "?"} held out (the first texts in corpus order, EPRSTMT
+unlabeled first, the same rule the reference model's held-out set followed), ${corpus.characters ?? "?"} characters in all.`;
+}
+
+/** The card's training section: the objective (`objective`, a sentence start), the totals and each stage's log. */
+export function trainingSection(log: TrainingLog, objective: string): string {
+  const all = stagesOf(log);
+  return `## Training
+
+${objective}, length buckets of 32,
+64 and 128 tokens, on a 2-core CPU machine. In all:
+**${all.reduce((n, l) => n + l.steps, 0)} steps, ${all.reduce((n, l) => n + l.tokensSeen, 0).toLocaleString("en")} tokens,
+${(all.reduce((n, l) => n + l.seconds, 0) / 60).toFixed(1)} minutes**.
+
+${all.map((l, i) => stageSection(all.length > 1 ? `Stage ${i + 1}` : "The run", l)).join("\n\n")}`;
+}
+
+/** The model card (README.md) of a model the kit pre-trained, with its comparison to others. */
+export function modelCard(name: string, config: Record<string, unknown>, log: TrainingLog, rows: readonly ModelComparison[]): string {
+  const o = stagesOf(log)[0].options;
   return `# ${name}
 
 A small Chinese BERT (masked LM) pre-trained from scratch by promptlab itself (\`deno task cli pretrain\`), ${role(name)}
@@ -201,24 +231,9 @@ Tokenizer: a character-level WordPiece vocabulary built from the training corpus
 ${o.minFreq} times; Latin and digit runs split into a first character and \`##\` pieces), BertNormalizer with lower
 case and Chinese-character splitting; \`[PAD]\`=0, \`[UNK]\`=1, \`[CLS]\`=2, \`[SEP]\`=3, \`[MASK]\`=4.
 
-## Corpus
+${corpusSection(log)}
 
-Unlabelled review and title text of the data mirror: EPRSTMT unlabeled, the training parts of ChnSentiCorp_htl,
-waimai_10k and online_shopping_10_cats (their fixed test parts left out), and TNEWS unlabeled titles. Texts were
-de-duplicated across sources (${corpus.duplicates ?? "?"} repeats) and every sentence of an EPRSTMT labelled split
-(train, dev, test_public, test) or of another task's evaluation split was removed (${corpus.decontaminated ?? "?"}).
-Labels were never read. Per source: ${Object.entries(corpus.sources ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}.
-${corpus.train ?? "?"} training texts, ${corpus.heldout ?? "?"} held out (the first texts in corpus order, EPRSTMT
-unlabeled first, the same rule the reference model's held-out set followed), ${corpus.characters ?? "?"} characters in all.
-
-## Training
-
-Dynamic masking (15% of the tokens of each batch, 80% [MASK] / 10% random / 10% kept), length buckets of 32,
-64 and 128 tokens, on a 2-core CPU machine. In all:
-**${all.reduce((n, l) => n + l.steps, 0)} steps, ${all.reduce((n, l) => n + l.tokensSeen, 0).toLocaleString("en")} tokens,
-${(all.reduce((n, l) => n + l.seconds, 0) / 60).toFixed(1)} minutes**.
-
-${all.map((l, i) => stageSection(all.length > 1 ? `Stage ${i + 1}` : "The run", l)).join("\n\n")}
+${trainingSection(log, "Dynamic masking (15% of the tokens of each batch, 80% [MASK] / 10% random / 10% kept)")}
 
 ## Comparison with the reference model
 

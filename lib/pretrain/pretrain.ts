@@ -1,29 +1,19 @@
 /**
- * Masked-LM pre-training, from scratch (a character-level vocabulary built from the corpus) or continued
- * from a model folder: dynamic masking, length-bucketed batches, AdamW with warmup and linear decay, a step
- * or wall-clock budget, held-out loss and accuracy logged as it goes, and checkpoints every few minutes
- * from which a stopped run resumes exactly.
+ * Pre-training, from scratch (a character-level vocabulary built from the corpus) or continued from a model
+ * folder: masked LM on a BERT or span corruption on a T5 (`objective.ts`), length-bucketed batches, AdamW with
+ * warmup and linear decay, a step or wall-clock budget, held-out loss and accuracy logged as it goes, and
+ * checkpoints every few minutes from which a stopped run resumes exactly.
  *
  * The output is a Hugging Face model folder (config.json, model.safetensors, tokenizer files) plus
  * `training_log.json`.
  */
 import type { SourceOptions } from "../data/sources.ts";
 import { threadCount } from "../engine/session.ts";
-import { type BertConfig, parseBertConfig, writeBertConfig } from "../model/bert/config.ts";
-import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
-import { bertBackbone } from "../model/bert/backbone.ts";
-import { randomBertWeights } from "../model/bert/random.ts";
-import { bertTokenizerFiles, loadTokenizer } from "../model/tokenizers/tokenizer.ts";
 import { AdamW } from "../train/adamw.ts";
 import { clipScale, gradNorm } from "../train/clip.ts";
 import { GradAccumulator } from "../train/grad_accumulator.ts";
 import { linearWarmupDecay } from "../train/schedule.ts";
-import type { GradientStep } from "../engine/gradient_step.ts";
-import { encodeTexts, type TokenSeq } from "../model/batch.ts";
-import { maskBatch, maskCapacity, maskingVocab } from "../model/masking.ts";
-import { MlmEvaluator } from "../model/bert/mlm_graph.ts";
-import { mlmFeeds } from "../model/masking.ts";
-import { mlmTrainStep } from "../model/bert/mlm_step.ts";
+import type { TokenSeq } from "../model/batch.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { stepSeed } from "../train/step_seed.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
@@ -34,29 +24,27 @@ import type { TensorMap } from "../util/tensor.ts";
 import { loadCheckpoint, type LoopState, type OptionStage, removeCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { claimOutFolder, startOutFolder } from "./out_folder.ts";
 import { pretrainingCorpus } from "./corpus.ts";
-import { heldoutMlm } from "./heldout.ts";
-import { BucketedBatches, microBatches, MLM_BUCKETS, packBucket } from "./mlm_batches.ts";
-import { buildVocab } from "./vocab.ts";
+import type { HeldoutResult } from "./heldout.ts";
+import { BucketedBatches, microBatches, MLM_BUCKETS } from "./mlm_batches.ts";
+import { bertPretraining } from "./bert_objective.ts";
+import type { ModelOptions, PretrainArch } from "./objective.ts";
+import { T5_SIZES, t5Pretraining } from "./t5_objective.ts";
 
-/** Options of {@link pretrain}; sizes apply to a model built from scratch. */
-export interface PretrainOptions {
-  /** Output model folder; its `checkpoint/` holds the resumable state while training. */
-  out: string;
-  /** Continue from this model folder (its tokenizer and shape) instead of starting from scratch. */
-  from?: string;
-  layers: number;
-  hidden: number;
-  heads: number;
-  intermediate: number;
-  /** Longest sequence and size of the position table. */
-  maxLength: number;
-  /** Vocabulary: keep characters seen at least this often. */
-  minFreq: number;
-  /**
-   * A new model takes this folder's tokenizer (vocabulary and rules) instead of a vocabulary built from the
-   * corpus: to pre-train on a known vocabulary, e.g. to compare with a model made elsewhere.
-   */
-  tokenizer?: string;
+/** The backbones pre-training knows, by `--arch`: masked LM on a BERT, span corruption on a T5. */
+export const PRETRAIN_ARCHS = { bert: bertPretraining, t5: t5Pretraining } as const satisfies Record<string, PretrainArch>;
+
+/**
+ * Options of {@link pretrain}; sizes apply to a model built from scratch (for a T5: `layers` blocks in each
+ * stack, `hidden` d_model, `intermediate` d_ff, heads of `hidden / heads`). `out` is the output model folder,
+ * whose `checkpoint/` holds the resumable state while training; `from` continues from a model folder (its
+ * tokenizer and shape) instead of starting from scratch; `tokenizer` gives a new model this folder's tokenizer
+ * (vocabulary and rules) instead of a vocabulary built from the corpus, to pre-train on a known vocabulary;
+ * `maxLength` is the longest sequence (and a BERT's position table); `minFreq` keeps characters seen at least
+ * this often in a vocabulary built from the corpus.
+ */
+export interface PretrainOptions extends ModelOptions {
+  /** The backbone and its objective: `bert` (masked LM, the default) or `t5` (span corruption). */
+  arch: keyof typeof PRETRAIN_ARCHS;
   tokensPerBatch: number;
   /**
    * Most padded tokens one forward/backward pass holds: a larger batch runs as several passes whose
@@ -95,6 +83,7 @@ export interface PretrainOptions {
 
 /** Defaults: the reference model's recipe (4 layers, hidden 256, lr 1e-3, betas 0.9/0.98, ~8k tokens a batch). */
 export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out"> = {
+  arch: "bert",
   layers: 4,
   hidden: 256,
   heads: 4,
@@ -117,35 +106,13 @@ function residentMb(): number {
   return Deno.memoryUsage().rss / 2 ** 20;
 }
 
-/** Config, weights and tokenizer files of the model to train, fresh or continued. */
-async function startingPoint(o: PretrainOptions, train: readonly string[]) {
-  if (o.from) {
-    const m = await loadModelFolder(o.from);
-    return { config: m.config, weights: m.weights, tokenizerFiles: m.tokenizer.files };
-  }
-  const given = o.tokenizer ? await loadTokenizer(o.tokenizer) : undefined;
-  const vocabSize = given?.vocabSize ?? 0;
-  const vocab = given ? [] : buildVocab(train, { minFreq: o.minFreq });
-  const config: BertConfig = parseBertConfig({
-    architectures: ["BertForMaskedLM"],
-    model_type: "bert",
-    vocab_size: given ? vocabSize : vocab.length,
-    hidden_size: o.hidden,
-    num_hidden_layers: o.layers,
-    num_attention_heads: o.heads,
-    intermediate_size: o.intermediate,
-    max_position_embeddings: o.maxLength,
-    hidden_act: "gelu",
-  });
-  return { config, weights: randomBertWeights(config, o.seed), tokenizerFiles: given?.files ?? bertTokenizerFiles(vocab, o.maxLength) };
-}
-
 /** What {@link pretrain} returns. */
 export interface PretrainResult {
   dir: string;
-  config: BertConfig;
+  /** The model's config (a BERT's or a T5's). */
+  config: { vocab_size: number };
   log: Record<string, number>[];
-  heldout: { loss: number; accuracy: number; masked: number; texts: number };
+  heldout: HeldoutResult;
   steps: number;
   tokensSeen: number;
   seconds: number;
@@ -161,7 +128,7 @@ export interface PretrainResult {
 }
 
 /** Options that fix the model's shape, vocabulary or held-out texts: a resume can never change them. */
-const FIXED_ON_RESUME = ["from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
+const FIXED_ON_RESUME = ["arch", "from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
 const STAGE_OPTIONS = [
   "seed",
@@ -179,6 +146,11 @@ const STAGE_OPTIONS = [
 /** Options of the run's bookkeeping: a resume keeps the checkpoint's unless given, and may change them freely. */
 const FREE_ON_RESUME = ["evalEvery", "checkpointMinutes"] as const;
 
+/** The options given a value (a flag left out arrives as undefined and must not hide a default). */
+function givenOptions(options: Partial<PretrainOptions>): Partial<PretrainOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
 /** The recorded options, without the unset ones. */
 function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptions)[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
@@ -190,7 +162,7 @@ function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptio
  * @returns the options and the names of those that changed.
  */
 function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file: string): { o: PretrainOptions; changed: string[] } {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<PretrainOptions>;
+  const given = givenOptions(options);
   const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
   if (!recorded) {
     if (!options.allowChanges) {
@@ -227,6 +199,9 @@ function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file
 
 /** Refuse options the loop cannot run with, before the corpus is read. */
 function checkOptions(o: PretrainOptions): void {
+  if (!Object.hasOwn(PRETRAIN_ARCHS, o.arch)) {
+    throw new InputError(`must be one of ${Object.keys(PRETRAIN_ARCHS).join(", ")}, got ${JSON.stringify(o.arch)}`, { field: "arch" });
+  }
   if (o.steps === undefined && o.minutes === undefined) throw new InputError("give a budget: steps or minutes", { field: "steps" });
   if (o.maxLength < MLM_BUCKETS[0]) {
     throw new InputError(`must be at least ${MLM_BUCKETS[0]} (the shortest length bucket), got ${o.maxLength}`, { field: "maxLength" });
@@ -265,7 +240,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
   }
   const { o, changed } = checkpoint
     ? resumeOptions(options, checkpoint.state, `${ckptDir}/state.json`)
-    : { o: { ...PRETRAIN_DEFAULTS, ...options } as PretrainOptions, changed: [] };
+    : { o: { ...PRETRAIN_DEFAULTS, ...(options.arch === "t5" ? T5_SIZES : {}), ...givenOptions(options) } as PretrainOptions, changed: [] };
   checkOptions(o);
   if (checkpoint && (changed.includes("steps") || changed.includes("minutes"))) {
     if (o.steps !== undefined && o.steps <= checkpoint.state.step) {
@@ -277,31 +252,17 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
   const corpus = o.corpus ?? await pretrainingCorpus({ ...o.source, heldout: o.heldout });
 
   // The tokenizer and config are written first, so a resumed run reads back exactly what it started with.
-  let config: BertConfig, weights: TensorMap;
-  if (checkpoint) {
-    config = parseBertConfig(JSON.parse(await Deno.readTextFile(`${o.out}/config.json`)), `${o.out}/config.json`);
-    weights = checkpoint.weights;
-  } else {
-    const start = await startingPoint(o, corpus.train);
-    config = start.config;
+  const arch = PRETRAIN_ARCHS[o.arch];
+  let weights: TensorMap;
+  if (checkpoint) weights = checkpoint.weights;
+  else {
+    const start = await arch.start(o, corpus.train);
     weights = start.weights;
     await startOutFolder(o.out);
-    for (const [name, text] of Object.entries(start.tokenizerFiles)) await writeFileAtomic(`${o.out}/${name}`, text);
-    await writeBertConfig(`${o.out}/config.json`, config);
+    for (const [name, text] of Object.entries(start.files)) await writeFileAtomic(`${o.out}/${name}`, text);
   }
-  const tokenizer = await loadTokenizer(o.out);
-  const maxLength = Math.min(o.maxLength, config.max_position_embeddings);
-  if (maxLength < MLM_BUCKETS[0]) {
-    throw new InputError(
-      `max_position_embeddings ${config.max_position_embeddings} is below the shortest length bucket, ${MLM_BUCKETS[0]}`,
-      {
-        file: `${o.from}/config.json`,
-      },
-    );
-  }
-  const { seqs } = encodeTexts(tokenizer, corpus.train, maxLength);
-  const data = new BucketedBatches(seqs, o.tokensPerBatch, o.seed, maxLength);
-  const vocab = maskingVocab(tokenizer);
+  const objective = await arch.open(o, weights, corpus);
+  const data = new BucketedBatches(objective.seqs, o.tokensPerBatch, o.seed, objective.maxLength);
 
   const optimizer = new AdamW(weights, { lr: o.lr, beta2: o.beta2, weightDecay: o.weightDecay });
   const state: LoopState = checkpoint?.state ?? {
@@ -318,8 +279,6 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
   else state.stages!.at(-1)!.options = recorded; // only bookkeeping options may differ: the next resume keeps them
   if (checkpoint) optimizer.loadState(checkpoint.optimizer);
   const resumedFrom = state.step;
-  const steps = new Map<string, Promise<GradientStep>>();
-  const evaluator = new MlmEvaluator(config, weights);
   const began = performance.now() - state.elapsedSeconds * 1000;
   const elapsed = () => (performance.now() - began) / 1000;
   let lastCheckpoint = performance.now(), lossSum = 0, lossCount = 0, tokensAtLog = state.tokensSeen, timeAtLog = elapsed();
@@ -329,7 +288,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
 
   const save = () => saveCheckpoint(ckptDir, { weights, optimizer: optimizer.state(), state: { ...state, elapsedSeconds: elapsed() } });
   const logEntry = async () => {
-    const h = await heldoutMlm({ config, weights, tokenizer }, corpus.heldout, { evaluator });
+    const h = await objective.heldout();
     const now = elapsed();
     const entry = {
       step: state.step,
@@ -353,16 +312,11 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
    */
   const trainingPasses = async (b: { seqs: TokenSeq[]; rows: number; length: number }, step: number) => {
     const { parts, rows } = microBatches(b.seqs, b.rows, b.length, o.microBatchTokens);
-    const capacity = maskCapacity(rows, b.length);
-    const key = `${rows}:${b.length}`;
-    if (!steps.has(key)) steps.set(key, mlmTrainStep(config, weights, rows, b.length, capacity));
-    const run = await steps.get(key)!;
     const sum = new GradAccumulator();
     for (const [i, part] of parts.entries()) {
       const rng = new Rng(i ? mixSeed(o.seed, step, i) : mixSeed(o.seed, step));
-      const masked = maskBatch(packBucket(part, rows, b.length, tokenizer.specialIds.pad), rng, vocab);
-      const r = await run.run(weights, { ...mlmFeeds(masked), dropout_seed: stepSeed(i ? mixSeed(o.seed, i) : o.seed, step) });
-      sum.add(r.loss, r.grads, masked.masked);
+      const r = await objective.pass(part, rows, b.length, { rng, dropoutSeed: stepSeed(i ? mixSeed(o.seed, i) : o.seed, step) });
+      sum.add(r.loss, r.grads, r.count);
     }
     return sum.result();
   };
@@ -405,12 +359,10 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     }
     const stopped = paused() && (state.totalSteps === 0 || state.step < state.totalSteps);
     if (stopped) await save();
-    const heldout = state.log.at(-1)?.step === state.step
-      ? await heldoutMlm({ config, weights, tokenizer }, corpus.heldout, { evaluator })
-      : await logEntry();
+    const heldout = state.log.at(-1)?.step === state.step ? await objective.heldout() : await logEntry();
     const result: PretrainResult = {
       dir: o.out,
-      config,
+      config: objective.config,
       log: state.log,
       heldout,
       steps: state.step,
@@ -423,9 +375,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
       threads: threadCount(),
     };
     if (stopped) return result;
-    // A masked-LM checkpoint: the pooler was never trained, so it is not saved (loaders initialise it, as HF does).
-    const saved: TensorMap = new Map([...weights].filter(([n]) => !n.startsWith("bert.pooler.")));
-    await saveModelFolder(o.out, { backbone: bertBackbone(config), weights: saved, tokenizerFiles: tokenizer.files });
+    await objective.save();
     const report = "report" in corpus ? corpus.report : { train: corpus.train.length, heldout: corpus.heldout.length };
     const { onLog: _l, onProgress: _p, corpus: _c, allowChanges: _a, ...options } = o;
     // A continued run carries the log of the stages before it, so the model's whole history stays readable.
@@ -439,7 +389,6 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     return result;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
-    await evaluator.release();
-    for (const s of steps.values()) await (await s).release();
+    await objective.release();
   }
 }

@@ -145,5 +145,10 @@ export function bertConfigToJson(config: BertConfig): Record<string, unknown> {
 
 /** Write config.json atomically, pretty-printed as transformers writes it. */
 export async function writeBertConfig(path: string, config: BertConfig): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(bertConfigToJson(config), null, 2) + "\n");
+  await writeFileAtomic(path, bertConfigText(config));
+}
+
+/** The text of `config.json` for `config`, as {@link writeBertConfig} writes it. */
+export function bertConfigText(config: BertConfig): string {
+  return JSON.stringify(bertConfigToJson(config), null, 2) + "\n";
 }

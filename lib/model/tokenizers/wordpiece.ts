@@ -43,6 +43,19 @@ export const DEFAULT_WORDPIECE: WordPieceSettings = {
   additional: [],
 };
 
+/** tokenizer.json's `added_tokens` entries of special tokens (never split, never normalised), by id. */
+export function addedTokens(specials: readonly string[], idOf: (token: string) => number) {
+  return specials.map((content) => ({
+    id: idOf(content),
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  })).sort((a, b) => a.id - b.id);
+}
+
 /**
  * tokenizer.json of a BERT WordPiece tokenizer over `vocab` (a token's id is its index; a repeated token keeps
  * its last index, as transformers' `load_vocab` does). Special tokens missing from `vocab` are left out; the
@@ -60,15 +73,7 @@ export function bertTokenizerJson(vocab: readonly string[], settings: WordPieceS
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content) => ({
-      id: ids[content],
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })).sort((a, b) => a.id - b.id),
+    added_tokens: addedTokens(specials, (t) => ids[t]),
     normalizer: {
       type: "BertNormalizer",
       clean_text: true,
