@@ -9,6 +9,8 @@
  * ```
  * @module
  */
+import { readBackbone } from "../model/backbones.ts";
+import { readJsonFile } from "../util/json_file.ts";
 import { exists } from "../util/fs.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
@@ -38,18 +40,26 @@ async function familyModel(dir: string): Promise<FamilyModel> {
 }
 
 /**
- * Every model folder directly under `root` (default `models/`), smallest first (ties by name). Sub-folders
- * without `config.json` or weights are not models and are left out.
+ * Every encoder model folder directly under `root` (default `models/`), smallest first (ties by name): the BERT
+ * family the methods compare over. Sub-folders without `config.json` or weights are not models and a
+ * text-to-text model (a T5) is not of the family: both are left out.
  * @throws InputError naming the file when a model folder does not load.
  */
 export async function modelFamily(root: string = MODELS_DIR): Promise<FamilyModel[]> {
   const dirs: string[] = [];
   for await (const e of Deno.readDir(root)) {
-    if (e.isDirectory && await isModelFolder(`${root}/${e.name}`)) dirs.push(`${root}/${e.name}`);
+    const dir = `${root}/${e.name}`;
+    if (e.isDirectory && await isModelFolder(dir) && await isEncoderFolder(dir)) dirs.push(dir);
   }
   const family: FamilyModel[] = [];
   for (const dir of dirs) family.push(await familyModel(dir)); // one at a time: each load holds its weights
   return family.sort(bySize);
+}
+
+/** Whether a model folder holds an encoder (the family's BERTs) rather than a text-to-text model such as a T5. */
+async function isEncoderFolder(dir: string): Promise<boolean> {
+  const file = `${dir}/config.json`;
+  return !readBackbone(await readJsonFile(file), file).textToText;
 }
 
 /** Smallest first, ties by name. */
