@@ -130,7 +130,10 @@ Deno.test("fewclue tasks: every method accepts the task's default prompt (chid: 
     const options = optionsOnTask(text2text.name, task, { maxLength: 64 });
     assert.equal(options.template, task.prompt!.template.replace("[MASK]", "<extra_id_0>"));
     assert.deepEqual(options.targets, Object.fromEntries(Object.entries(task.prompt!.words).map(([l, w]) => [l, w[0]])));
-    assert.doesNotThrow(() => text2text.create(t5 as TextToTextFolder, task.labels, options as Partial<Text2TextOptions>, inputKind(task)), name);
+    assert.doesNotThrow(
+      () => text2text.create(t5 as TextToTextFolder, task.labels, options as Partial<Text2TextOptions>, inputKind(task)),
+      name,
+    );
   }
   // Options given win over the task's prompt; AutoPrompt searches words where the task's are not single tokens.
   assert.equal(optionsOnTask("pet", getTask("iflytek"), { template: "{text}[MASK]" }).template, "{text}[MASK]");

@@ -38,8 +38,10 @@ Deno.test("label search: a class that is no token's argmax still gets its k word
   const words = labelWordsFromWeights(weight, decoder, 3, new Uint8Array(d0.length));
   assert.deepEqual(words.map((w) => w.length), [3, 3, 3]);
   assert.equal(new Set(words.flat()).size, 9, "no token serves two classes");
-  assert.throws(() => labelWordsFromWeights(weight, decoder, 3, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 1])), (e: unknown) =>
-    e instanceof InputError && /3 classes x 3 label words need 9 tokens, the vocabulary has 7 unblocked/.test(e.message));
+  assert.throws(
+    () => labelWordsFromWeights(weight, decoder, 3, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 1])),
+    (e: unknown) => e instanceof InputError && /3 classes x 3 label words need 9 tokens, the vocabulary has 7 unblocked/.test(e.message),
+  );
 });
 
 /** Demo data, K = 4 per class, and a search small enough for seconds. */

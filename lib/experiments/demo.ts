@@ -15,10 +15,14 @@ export function demoGrid(dataset: string, k: readonly number[], seeds: readonly 
     name: "demo",
     dataset,
     protocol: { kind: "sampled", k: [0, ...k.filter((x) => x > 0)], seeds: [...seeds] },
-    methods: [...methods.values()].flatMap(({ name, presets }) => presets.demo ? [{
-      method: name,
-      options: { ...presets.demo },
-      ...(presets.zeroShot ? { zeroShot: { ...presets.zeroShot } } : {}),
-    }] : []),
+    methods: [...methods.values()].flatMap(({ name, presets }) =>
+      presets.demo
+        ? [{
+          method: name,
+          options: { ...presets.demo },
+          ...(presets.zeroShot ? { zeroShot: { ...presets.zeroShot } } : {}),
+        }]
+        : []
+    ),
   };
 }

@@ -28,7 +28,9 @@ type BackboneReader = (json: Record<string, unknown>, file: string) => Backbone<
 /** Each supported `model_type` and how its config becomes a backbone. */
 const BACKBONE_READERS: Readonly<Record<string, BackboneReader>> = {
   [BERT_TYPE]: (json, file) => bertBackbone(parseBertConfig(json, file)),
-  ...Object.fromEntries(T5_TYPES.map((type) => [type, (json: Record<string, unknown>, file: string) => t5Backbone(parseT5Config(json, file))])),
+  ...Object.fromEntries(
+    T5_TYPES.map((type) => [type, (json: Record<string, unknown>, file: string) => t5Backbone(parseT5Config(json, file))]),
+  ),
 };
 
 /** The tokenizer of a text-to-text backbone's folder `dir` (T5's SentencePiece `tokenizer.json`). */

@@ -21,7 +21,7 @@ import { notesFor } from "../../model/weights.ts";
 import type { BertTokenizer } from "../../model/tokenizers/tokenizer.ts";
 import { InputError } from "../../util/errors.ts";
 import { type ChoiceScoring, FrozenScorer } from "./scorer.ts";
-import { candidateIds, CANDIDATE_TOKENS, CANDIDATES } from "../pet/choice_scores.ts";
+import { CANDIDATE_TOKENS, candidateIds, CANDIDATES } from "../pet/choice_scores.ts";
 import { blockedTokens, type PromptExample, SEARCH_METRICS, type SearchOptions, searchTriggers } from "./search.ts";
 import { type AutoTemplate, defaultTemplate, encodeAutoPrompts, parseAutoTemplate, renderPrompt, withTriggers } from "./template.ts";
 import { checkOption, labelIndices } from "../checks.ts";
@@ -179,7 +179,9 @@ export class AutoPromptPredictor implements Predictor {
   predictProba(inputs: readonly TextInput[]): Promise<number[][]> {
     const { evalBatchSize, maxLength } = this.options;
     const { tokenizer } = this.model;
-    const seqs = encodeInputs(tokenizer, this.template, inputs, maxLength, this.scorer.choice).seqs.map((s) => withTriggers(s, this.triggers));
+    const seqs = encodeInputs(tokenizer, this.template, inputs, maxLength, this.scorer.choice).seqs.map((s) =>
+      withTriggers(s, this.triggers)
+    );
     return this.scorer.scoreSeqs(seqs, evalBatchSize, maxLength, true);
   }
 

@@ -40,7 +40,15 @@ import { loadMethod, saveMethod } from "../saved.ts";
 import { resolveTemplate, type Template, templateOverhead } from "./template.ts";
 import type { Verbalizer, VerbalizerSpec } from "./verbalizer.ts";
 import { calibrate, CONTENT_FREE_INPUTS, contentFreeBias } from "./calibration.ts";
-import { type FitOptions, type Method, type MethodFactory, type Predictor, type Readings, type TrainRecord, untrainedRecord } from "../types.ts";
+import {
+  type FitOptions,
+  type Method,
+  type MethodFactory,
+  type Predictor,
+  type Readings,
+  type TrainRecord,
+  untrainedRecord,
+} from "../types.ts";
 
 /** A pattern-verbalizer pair: a template (string or preset name) and a verbalizer (words or preset name). */
 export interface PetPattern {

@@ -165,7 +165,10 @@ class SoftPrompt implements Method {
 
 /** The predictor of a trained pattern, saving `saved` with the options (the verbalizer as words). */
 function predictorOf(labels: readonly string[], pattern: PromptPattern, saved: TensorMap): PatternPredictor {
-  return new PatternPredictor(labels, pattern, saved, softPrompt.name, { ...pattern.options, verbalizer: verbalizerSource(pattern.verbalizer) });
+  return new PatternPredictor(labels, pattern, saved, softPrompt.name, {
+    ...pattern.options,
+    verbalizer: verbalizerSource(pattern.verbalizer),
+  });
 }
 
 /** Registry entry of the soft-prompt method. */
