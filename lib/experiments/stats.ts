@@ -101,10 +101,12 @@ export function summarize(df: pl.DataFrame, by: readonly string[], metric = "acc
 /** One line of {@link summaryTable}: a model, method, parameter point and K over its seeds. */
 export interface SummaryRow {
   model: string;
+  /** The dataset the group's runs were scored on. */
+  dataset: string;
   method: string;
   /** The varied parameters, `name=value` joined by spaces ("" when none). */
   params: string;
-  /** Examples per class (0: zero-shot); null for FewCLUE splits. */
+  /** Examples per class (0: zero-shot, whatever the protocol); null for FewCLUE splits. */
   k: number | null;
   runs: number;
   accuracy: number;
@@ -127,9 +129,11 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
   if (!rows.length) return [];
   const frame = pl.DataFrame({
     model: rows.map(modelName),
+    dataset: rows.map((r) => r.dataset),
     method: rows.map((r) => r.label),
     paramsKey: rows.map((r) => JSON.stringify(r.params)),
-    k: rows.map((r) => r.k),
+    // A zero-shot cell of the FewCLUE protocol has no K: it is K = 0, never a trained split's group.
+    k: rows.map((r) => (r.zeroShot ? 0 : r.k)),
     accuracy: rows.map((r) => r.accuracy),
     macroF1: rows.map((r) => r.macroF1),
     trainableParams: rows.map((r) => r.trainableParams),
@@ -137,8 +141,8 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     numerics: rows.map(rowNumerics),
     collapsed: rows.map((r) => (collapseOf(r) ? 1 : 0)),
   });
-  // Rows of different numerics never share a group: their numbers come from different training code.
-  const groups = frame.lazy().groupBy(["model", "method", "paramsKey", "k", "numerics"], { maintainOrder: true })
+  // Rows of different numerics never share a group: their numbers come from different training code; nor do two datasets.
+  const groups = frame.lazy().groupBy(["model", "dataset", "method", "paramsKey", "k", "numerics"], { maintainOrder: true })
     .agg(...spread("accuracy"), ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()), pl.col("collapsed").sum())
     .collectSync().toRecords() as unknown as SummaryGroup[];
   // Sort keys per group: first-seen index of model and method; each parameter by value when a number, else
@@ -152,11 +156,12 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
   const keyed = groups.map((g) => {
     const params: Record<string, unknown> = JSON.parse(g.paramsKey);
     const values = Object.values(params).map((v) => (typeof v === "number" ? v : seenAt(v)));
-    return { g, params, key: [seenAt(g.model), seenAt(g.method), ...values, g.k ?? -1] };
+    return { g, params, key: [seenAt(g.model), seenAt(g.dataset), seenAt(g.method), ...values, g.k ?? -1] };
   });
   keyed.sort((a, b) => a.key.map((v, i) => v - (b.key[i] ?? 0)).find((d) => d !== 0) ?? 0);
   return keyed.map(({ g, params }) => ({
     model: g.model,
+    dataset: g.dataset,
     method: g.method,
     params: Object.entries(params).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" "),
     k: g.k,
@@ -174,6 +179,7 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
 /** One group of {@link summaryTable}'s polars aggregation. */
 interface SummaryGroup {
   model: string;
+  dataset: string;
   method: string;
   paramsKey: string;
   k: number | null;
@@ -194,15 +200,19 @@ interface SummaryGroup {
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
   const mixed = new Set(table.map((r) => r.numerics)).size > 1;
+  // A dataset column only when the rows span several (a benchmark's tasks).
+  const tasks = new Set(table.map((r) => r.dataset)).size > 1;
   const lines = [
-    `| model | method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${
-      mixed ? " numerics |" : ""
-    }`,
-    `|---|---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
+    `| model |${
+      tasks ? " dataset |" : ""
+    } method | parameters | K | runs | accuracy % (mean ± ${STD_LABEL}) | macro-F1 % | trainable | s/run |${mixed ? " numerics |" : ""}`,
+    `|---|${tasks ? "---|" : ""}---|---|---|---|---|---|---|---|${mixed ? "---|" : ""}`,
     ...table.map((r) =>
-      `| ${r.model} | ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${percent(r.accuracy)}${
-        r.runs > 1 ? ` ± ${percent(r.std)}` : ""
-      }${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${percent(r.macroF1)} | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      `| ${r.model} |${tasks ? ` ${r.dataset} |` : ""} ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${
+        percent(r.accuracy)
+      }${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${
+        percent(r.macroF1)
+      } | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];

@@ -52,8 +52,10 @@ export function figuresFor(allRows: readonly ResultRow[], { sizes = new Map() as
     for (const s of m.sweeps) if (swept(m.name, s.param)) figures.set(s.figure, sweepChart(rows, m.name, s));
   }
   if (swept(pet.name, "template") || swept(pet.name, "verbalizer")) figures.set("template_sensitivity", templateSensitivity(rows));
-  if (rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
-  if (methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
+  // Training curves and accuracy against weights compare runs of one task; a benchmark's tasks get their own figures.
+  const oneTask = new Set(rows.map((r) => r.dataset)).size === 1;
+  if (oneTask && rows.some((r) => r.losses.length)) figures.set("training_loss", trainingCurves(rows.filter((r) => r.losses.length)));
+  if (oneTask && methods.size > 1) figures.set("accuracy_vs_params", accuracyVsParams(rows));
   if (rows.some((r) => r.grid.startsWith(`${LADDER_GRID}-`))) figures.set("ladder", ladderChart(rows));
   if (hasZeropromptRows(rows)) {
     figures.set("transfer", zeropromptTransfer(rows));
