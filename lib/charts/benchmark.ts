@@ -55,8 +55,7 @@ function majorityShare(r: ResultRow): number | null {
 }
 
 /** Order of a method name: zero-shot series first, then registration order, fine-tuning (the reference) last. */
-function methodRank(name: string): number {
-  const registered = [...methods.values()].map((m) => m.display.name);
+function methodRank(name: string, registered: readonly string[]): number {
   const base = name.endsWith(ZERO_SHOT_SUFFIX) ? name.slice(0, -ZERO_SHOT_SUFFIX.length) : name;
   const i = registered.indexOf(base);
   const order = i < 0 ? registered.length : i;
@@ -68,7 +67,7 @@ function methodRank(name: string): number {
 export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
   const rows = chartRows(allRows);
   const cells = meansWithBand(
-    rows.map((r) => ({ task: r.dataset, method: methodName(r), accuracy: r.accuracy, collapsed: collapseOf(r) ? 1 : 0 })),
+    rows.map((r) => ({ task: r.dataset, method: methodName(r), accuracy: r.accuracy })),
     ["task", "method"],
     "accuracy",
   ).map(({ task, method, mean, std, n }) => ({
@@ -86,7 +85,8 @@ export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
     const tuned = cells.find((c) => c.task === task && c.method === ft);
     return { task, majority, headroom: tuned ? (tuned.mean - majority) / (1 - majority) : null };
   }).sort((a, b) => (b.headroom ?? -Infinity) - (a.headroom ?? -Infinity));
-  const names = [...new Set(cells.map((c) => c.method))].sort((a, b) => methodRank(a) - methodRank(b));
+  const registered = [...methods.values()].map((m) => m.display.name);
+  const names = [...new Set(cells.map((c) => c.method))].sort((a, b) => methodRank(a, registered) - methodRank(b, registered));
   return { tasks, methods: names, cells };
 }
 
