@@ -15,7 +15,7 @@ import type { ResultRow } from "../lib/experiments/results.ts";
 import { figuresFor } from "../lib/figures/export.ts";
 import { readMixture } from "../lib/multitask/mixture.ts";
 import { parseZeropromptModelName, zeropromptModelName } from "../lib/multitask/model_name.ts";
-import { wordingsGrid } from "../lib/multitask/wordings_grid.ts";
+import { text2textWording, wordingsGrid } from "../lib/multitask/wordings_grid.ts";
 import { root } from "./_shared.ts";
 import { fakeRow } from "./_outcome.ts";
 
@@ -123,4 +123,30 @@ Deno.test("spread: every wording drawn, range per task, base and phase in the ca
   const names = [...figuresFor(r).keys()];
   assert.ok(names.includes("transfer") && names.includes("spread"), names.join(", "));
   assert.ok(!figuresFor(r.filter((x) => !x.grid.startsWith("zeroprompt_wordings"))).has("transfer"), "references alone: no transfer");
+});
+
+Deno.test("a T5 base's rows (text-to-text wordings and references) are drawn as one more base model, labelled by its name", async () => {
+  const t5 = { name: "promptlab-t5-zh-L2-H192", fingerprint: "t", parameters: 5_000 };
+  const t5Rows: ResultRow[] = [];
+  for (const task of TASKS) {
+    const grid = wordingsGrid(await readMixture(`${root}/mixtures/holdout_${task}.json`), text2textWording);
+    for (const phase of ["before", "after"] as const) {
+      const model = { ...t5, name: phase === "before" ? t5.name : zeropromptModelName(t5.name, task) };
+      expandGrid(grid).forEach((cell, i) => t5Rows.push(fakeRow(cell, grid.name, { accuracy: accuracy(phase, i) - 0.1, n: 100, model })));
+    }
+    const reference = zeropromptFewShotGrid("full", task, true);
+    for (const cell of expandGrid(reference)) t5Rows.push(fakeRow(cell, reference.name, { accuracy: 0.6, n: 100, model: t5 }));
+  }
+  const all = [...await rows(), ...t5Rows];
+  assert.deepEqual(zeropromptRows(all).bases, ["small", t5.name, "large"], "bases by size, whatever their backbone");
+  const spec = zeropromptTransfer(all);
+  const values = (spec as unknown as Values).data.values;
+  const of = (part: string) => values.filter((v) => v.part === part && v.model === t5.name);
+  assert.deepEqual(of("mean").filter((v) => v.task === "bustm").map((v) => [v.series, v.n]).sort(), [["after", 11], ["before", 11]]);
+  assert.deepEqual([...new Set(of("ref").map((v) => v.series))], ["text-to-text, K = 16"]);
+  assert.equal(of("link").length, 3, "before → after on each task and their mean");
+  assert.match(captionOf(spec)!.what, /few-shot references on the same task \(PET, fine-tuning, and text-to-text, K = 16\)/);
+  const spreads = wordingSpreads(all).filter((s) => s.model === t5.name);
+  assert.equal(spreads.length, 2 * 2, "each task before and after");
+  assert.match(await renderSvg(zeropromptSpread(all)), /<svg/);
 });

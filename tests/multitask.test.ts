@@ -27,41 +27,10 @@ import { HELDOUT_TASKS, LEAVE_ONE_OUT_MODELS } from "../lib/multitask/leave_one_
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
+import { type MixtureJson, mixtureJson } from "./_mixture.ts";
 
 const MIXTURE_FILE = `${root}/mixtures/holdout_eprstmt.json`;
 const source = { mirror: shared("data") };
-
-/** A mixture file's JSON as the tests edit it. */
-interface MixtureJson {
-  tasks: Record<string, { templates?: string[]; words?: Record<string, string[]> }>;
-  heldout: { task: string; wordings: { template: string; words: Record<string, string[]> }[] };
-  [field: string]: unknown;
-}
-
-/** A small valid mixture (two pair tasks, EPRSTMT held out); `edit` changes its JSON before the check. */
-function mixtureJson(edit: (m: MixtureJson) => void = () => {}): MixtureJson {
-  const m: MixtureJson = {
-    name: "tiny",
-    tasks: {
-      bustm: { templates: ["{text}？[MASK]，{text_b}", "{text}和{text_b}意思[MASK]同。"], words: { Same: ["是"], Different: ["不"] } },
-      cluewsc: { templates: ["{text}？[MASK]，{text_b}", "{text}这里{text_b}吗？[MASK]。"], words: { True: ["是"], False: ["不"] } },
-    },
-    heldout: {
-      task: "eprstmt",
-      wordings: [{ template: "{text}总之很[MASK]。", words: { Positive: ["好"], Negative: ["差"] } }],
-    },
-    examplesPerTask: 40,
-    temperature: 2,
-    seed: 7,
-    steps: 6,
-    batchSize: 4,
-    lr: 1e-3,
-    warmupSteps: 1,
-    maxLength: 32,
-  };
-  edit(m);
-  return m;
-}
 
 const refused = (field: string, text: RegExp) => (e: unknown) =>
   e instanceof InputError && e.location.file === "mix.json" && e.location.field === field && text.test(e.message);
@@ -134,7 +103,7 @@ sharedTest(
     withTinyModel(async (base, model) => {
       const mixture = parseMixture(mixtureJson(), "tiny.json");
       const results = (grid: string, dir: string) => `${base}/results/${grid}-${dir.replace(/^.*\//, "")}.jsonl`;
-      const cases = leaveOneOutPlan([mixture], [model], { modelsDir: `${base}/models`, results });
+      const cases = await leaveOneOutPlan([mixture], [model], { modelsDir: `${base}/models`, results });
       const [c] = cases;
       assert.deepEqual(c.grids.map((g) => g.stage), ["before", "reference", "after"]);
       assert.equal(c.multitaskDir, `${base}/models/model-zeroprompt-eprstmt`);

@@ -25,9 +25,9 @@ type Mean = { model: string; task: string; series: string; mean: number; std: nu
 /**
  * Per held-out task (x) and base model (a panel each): the mean zero-shot accuracy over the held-out wordings
  * before (grey) and after (blue) multitask training, joined by a line and each with a ± 1 std bar over the
- * wordings; the few-shot references at K = 16 (PET, fine-tuning) as ticks in their method colours (mean over
- * seeds); a tick of chance per task; and, with several tasks, their mean. A ring marks a phase with a wording
- * whose predictions collapsed onto one class (the caption names them).
+ * wordings; the few-shot references at K = 16 (PET and fine-tuning on a BERT, text-to-text fine-tuning on a T5) as
+ * ticks in their method colours (mean over seeds); a tick of chance per task; and, with several tasks, their mean.
+ * A ring marks a phase with a wording whose predictions collapsed onto one class (the caption names them).
  */
 export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "ZeroPrompt: zero-shot on unseen tasks" } = {}): ChartSpec {
   const { wordings, references, bases } = zeropromptRows(allRows);
@@ -62,6 +62,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     return level === null ? [] : bases.map((model) => ({ model, task, chance: level }));
   });
   const refSeries = [...new Set(refs.map((r) => r.series))];
+  const refMethods = [...new Set(references.map((r) => methodName(r)))];
   const ks = `K = ${[...new Set(references.map((r) => r.k))].join(", ") || "none"}`;
   const series = ["before", "after", ...refSeries];
   const color = {
@@ -113,7 +114,9 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
       "after (blue: the model trained on the mixture of the other tasks) ZeroPrompt's multitask prompted training, " +
       "scored with the held-out wordings (templates and label words none of the mixture's tasks used), one panel per " +
       "base model. The line joins before and after: transfer shows as a line going up. Ticks in the methods' colours " +
-      `are few-shot references on the same task (PET and fine-tuning, ${ks}); the thin grey tick is chance.` +
+      `are few-shot references on the same task (${
+        new Intl.ListFormat("en").format(refMethods) || "none"
+      }, ${ks}); the thin grey tick is chance.` +
       (overall.length ? ` "${MEAN_OF_TASKS}" averages the tasks' means, each task weighing the same.` : ""),
     data: `${dataLine(ctx)}.`,
     perPoint: `Before/after: the mean over ${wordingCounts.join("–")} held-out wordings (one zero-shot run each) of a task; ` +

@@ -5,6 +5,7 @@ import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
 import { readMixture } from "../multitask/mixture.ts";
 import { multitask } from "../multitask/train.ts";
+import { multitaskPath } from "../multitask/backbone_path.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 
 const SPEC = {
@@ -21,7 +22,7 @@ const SPEC = {
     model: {
       type: "string",
       value: "DIR",
-      help: "the BERT model folder to start from (default: the embedded models/promptlab-bert-zh-L4-H256)",
+      help: "the model folder to start from, a BERT or a T5 (default: the embedded models/promptlab-bert-zh-L4-H256)",
     },
     steps: { type: "int", min: 1, help: "step budget instead of the mixture's" },
     mirror: MIRROR_FLAG,
@@ -29,9 +30,12 @@ const SPEC = {
     "log-every": { type: "int", min: 1, default: 50, help: "a log line (mean training loss) every this many steps" },
     "stop-at": { type: "int", min: 1, help: "pause with a checkpoint after this step" },
   },
-  notes: "Trains the whole backbone with PET's loss on the mixture's tasks, each rendered with its templates; the held-out\n" +
-    "task contributes nothing. A stopped run resumes exactly from <out>/checkpoint with the same command (same mixture,\n" +
-    "--model and --steps); Ctrl-C writes a checkpoint and exits with code 130.",
+  notes: "Trains the whole model on the mixture's tasks, each row rendered with one of its task's templates; the held-out\n" +
+    "task contributes nothing. The model's backbone decides the objective: a BERT (masked LM) trains with PET's loss\n" +
+    "over the label words at [MASK]; a T5 (text-to-text, e.g. models/promptlab-t5-zh-L2-H192) reads each template\n" +
+    "with [MASK] as the sentinel <extra_id_0> and learns the target <extra_id_0> + the label's first word by teacher\n" +
+    "forcing, as the text2text method scores it. A stopped run resumes exactly from <out>/checkpoint with the same\n" +
+    "command (same mixture, --model and --steps); Ctrl-C writes a checkpoint and exits with code 130.",
 } as const satisfies CommandSpec;
 
 /** `deno task cli multitask --mixture FILE --out DIR`: multitask prompted training (ZeroPrompt) with resume. */
@@ -57,10 +61,12 @@ export const multitaskCommand: Command = flagCommand(
       console.error(`interrupted at step ${result.steps}: checkpoint in ${result.dir}/checkpoint; run the same command to go on`);
       return 130;
     }
+    // The held-out task's zero-shot method is the one the trained model's backbone takes.
+    const { method } = (await multitaskPath(result.dir)).wording(mixture.heldout.wordings[0]);
     printNextStep({
       wrote: [`${result.dir}/ (the model, README.md naming the mixture and held-out task; checkpoint/ to resume)`],
       next: result.stopped ? ["the same command again   # goes on from the checkpoint"] : [
-        `deno task cli run --method pet --dataset ${mixture.heldout.task.name} --mode zero-shot --model ${result.dir}   # zero-shot on the held-out task`,
+        `deno task cli run --method ${method} --dataset ${mixture.heldout.task.name} --mode zero-shot --model ${result.dir}   # zero-shot on the held-out task`,
       ],
     }, true);
     return 0;

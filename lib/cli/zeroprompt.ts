@@ -16,7 +16,7 @@ const SPEC = {
       required: true,
       help: "mixture files, one per held-out task, e.g. mixtures/holdout_eprstmt.json,mixtures/holdout_bustm.json",
     },
-    models: { type: "strings", value: "DIRS", required: true, help: "base BERT model folders (the sizes compared)" },
+    models: { type: "strings", value: "DIRS", required: true, help: "base model folders (the sizes compared): BERTs, T5s or both" },
     "models-dir": {
       type: "string",
       value: "DIR",
@@ -28,7 +28,9 @@ const SPEC = {
   },
   notes: "Leave-one-task-out (docs/zeroprompt.md): per mixture and base model, the held-out wordings zero-shot on the base\n" +
     "model (before), PET and fine-tuning at K = 16 on the held-out task (references), multitask training into\n" +
-    "<models-dir>/<model>-zeroprompt-<task>, and the wordings again on that model (after). Rerunning the same command\n" +
+    "<models-dir>/<model>-zeroprompt-<task>, and the wordings again on that model (after). On a T5 base (capability\n" +
+    "text-to-text) the wordings are the text2text method's zero-shot ([MASK] read as <extra_id_0>), the references its\n" +
+    "fine-tuning at K = 16, and training text to text (cli multitask --help). Rerunning the same command\n" +
     "goes on from where it stopped: finished cells and models are kept, a stopped training resumes from its checkpoint.\n" +
     "Results go where `deno task grid` puts them: results/grids/<grid>-<model>.jsonl with PROMPTLAB_BUDGET=full.",
 } as const satisfies CommandSpec;
@@ -40,7 +42,7 @@ export const zeropromptCommand: Command = flagCommand(
   async ({ values }) => {
     const mixtures = [];
     for (const file of values.mixtures) mixtures.push(await readMixture(file));
-    const cases = leaveOneOutPlan(mixtures, values.models, { modelsDir: values["models-dir"] ?? trainedModelsDir("zeroprompt") });
+    const cases = await leaveOneOutPlan(mixtures, values.models, { modelsDir: values["models-dir"] ?? trainedModelsDir("zeroprompt") });
     const outcome = await runLeaveOneOut(cases, {
       steps: values.steps,
       source: values.mirror ? { mirror: values.mirror } : undefined,

@@ -9,6 +9,7 @@ import { finetune } from "../methods/classifier/finetune.ts";
 import { ptuningV2 } from "../methods/classifier/ptuning_v2.ts";
 import { pet } from "../methods/pet/pet.ts";
 import { softPrompt } from "../methods/soft_prompt/soft_prompt.ts";
+import { text2text } from "../methods/text2text/text2text.ts";
 import { getMethod, methods } from "../methods/registry.ts";
 import type { BertConfig } from "../model/bert/config.ts";
 import { getTask } from "../data/registry.ts";
@@ -215,15 +216,18 @@ export const ZEROPROMPT_FEWSHOT_GRID = "zeroprompt_fewshot";
 /**
  * Leave-one-task-out's few-shot references on a held-out task: PET and fine-tuning at K = 16 with five seeds and
  * their defaults (ci: K = 4, one seed, the ci presets), PET's pair presets on a pair task that registers no prompt
- * of its own (BUSTM), as in the benchmark.
+ * of its own (BUSTM), as in the benchmark; on a text-to-text base model (`textToText`: capability `text-to-text`),
+ * the text-to-text method's default mode (fine-tuning) instead, on the task's own prompt where it registers one.
  */
-export function zeropromptFewShotGrid(b: Budget, dataset: string): Grid {
+export function zeropromptFewShotGrid(b: Budget, dataset: string, textToText = false): Grid {
   const task = getTask(dataset);
   const pairs = task.pair && !task.prompt;
   return {
     name: `${ZEROPROMPT_FEWSHOT_GRID}-${dataset}`,
     dataset,
     protocol: { kind: "sampled", k: b === "ci" ? [4] : [16], seeds: SEEDS[b] },
-    methods: [entry(pet.name, b, {}, pairs ? pet.presets.pairs : {}), entry(finetune.name, b)],
+    methods: textToText
+      ? [entry(text2text.name, b, {}, { mode: text2text.defaults.mode })]
+      : [entry(pet.name, b, {}, pairs ? pet.presets.pairs : {}), entry(finetune.name, b)],
   };
 }

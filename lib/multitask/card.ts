@@ -1,5 +1,5 @@
-/** The model card (README.md) of a model made by multitask prompted training: its mixture and held-out task. */
-import type { BertConfig } from "../model/bert/config.ts";
+/** The model card (README.md) of a model made by multitask prompted training: its mixture, held-out task and objective. */
+import type { ObjectiveCard } from "./objective.ts";
 import type { MixtureRecord } from "./record.ts";
 
 /** What a finished run records in `multitask.json` (see `train.ts`). */
@@ -8,6 +8,8 @@ export interface MultitaskRun {
   /** The mixture file as given to the command. */
   mixtureFile: string;
   model: { name: string; fingerprint: string };
+  /** The objective its backbone took (`MultitaskArch.objective`): `pet-mlm` or the text-to-text method's name. */
+  objective: string;
   steps: number;
   seconds: number;
   threads: number;
@@ -22,15 +24,15 @@ const words = (w: Readonly<Record<string, readonly string[]>>) => {
   return entries.length > 4 ? `${shown}; … (${entries.length} classes)` : shown;
 };
 
-/** The card of model `name` (BERT `config`) trained by `run`. */
-export function multitaskCard(name: string, config: BertConfig, run: MultitaskRun): string {
+/** The card of model `name` trained by `run` with the objective `objective` describes. */
+export function multitaskCard(name: string, objective: ObjectiveCard, run: MultitaskRun): string {
   const m = run.mixture;
   const tail = run.log.slice(-50);
   return `# ${name}
 
-A Chinese BERT (masked LM) trained by promptlab's multitask prompted training (\`deno task cli multitask\`, ZeroPrompt
+${objective.model} trained by promptlab's multitask prompted training (\`deno task cli multitask\`, ZeroPrompt
 style) on the mixture **${m.name}** (\`${run.mixtureFile}\`), starting from \`${run.model.name}\` (fingerprint ${run.model.fingerprint}).
-${config.num_hidden_layers} layers, hidden ${config.hidden_size}, vocabulary ${config.vocab_size}; Hugging Face layout, loadable
+${objective.sizes}; Hugging Face layout, loadable
 by every method of the kit (\`--model\`).
 
 **Held-out task: \`${m.heldout.task}\`.** Nothing of it was trained on: none of its rows, and no row of another task
@@ -40,8 +42,7 @@ ${m.heldout.wordings.length} wordings below, which no mixture task uses.
 ## Mixture
 
 Every step draws a task with probability ∝ n^(1/T), T = ${m.temperature}, then ${m.batchSize} of its rows, each rendered
-with one of its templates drawn at random; the loss is PET's cross-entropy over the task's label words at [MASK],
-and the whole backbone trains.
+with one of its templates drawn at random; ${objective.loss}.
 
 | task | rows used | rows read | left out (evaluation or held-out text) | duplicates | probability | templates | label words |
 | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -1,23 +1,24 @@
 /**
  * Leave-one-task-out (ZeroPrompt's transfer experiment): for each mixture (one held-out task each) and each base
  * model, the held-out task zero-shot with every held-out wording before multitask training (base model), the
- * few-shot references at K = 16 (PET and fine-tuning on the held-out task), multitask training on the mixture,
- * and the same wordings after it (multitask model). Every stage resumes: grids from their results files, training
+ * few-shot references at K = 16 (PET and fine-tuning on the held-out task; on a T5, the text-to-text method's
+ * fine-tuning), multitask training on the mixture, and the same wordings after it (multitask model). The base
+ * model's capabilities choose the methods and the objective (`backbone_path.ts`). Every stage resumes: grids from their results files, training
  * from its checkpoint, and a finished multitask model is kept, so running the same plan again continues where a
  * kill left it.
  */
 import { type Grid } from "../experiments/grid.ts";
 import { type CellRunner, finishedRows, runGrid } from "../experiments/grid_run.ts";
-import { zeropromptFewShotGrid } from "../experiments/presets.ts";
 import { modelBaseName, type ResultRow } from "../experiments/results.ts";
 import { type Budget, resultsPath } from "../experiments/setup.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import type { ProgressCallback } from "../train/progress.ts";
 import { exists } from "../util/fs.ts";
 import type { Mixture } from "./mixture.ts";
 import { multitask } from "./train.ts";
 import { wordingsGrid } from "./wordings_grid.ts";
+import { multitaskPath } from "./backbone_path.ts";
 import { zeropromptModelName } from "./model_name.ts";
 
 /** One grid run of the plan: which grid, on which model folder, into which results file. */
@@ -54,15 +55,19 @@ function onDataset(grid: Grid, dataset?: string): Grid {
   return dataset === undefined ? grid : { ...grid, name: `${grid.name}-${dataset}`, dataset };
 }
 
-/** The cases of `mixtures` × `models` (base model folders), in that order, with their grids and results files. */
-export function leaveOneOutPlan(mixtures: readonly Mixture[], models: readonly string[], o: PlanOptions): LeaveOneOutCase[] {
+/**
+ * The cases of `mixtures` × `models` (base model folders), in that order, with their grids and results files.
+ * @throws InputError naming a base model's config.json: missing, unreadable, or a backbone multitask training cannot take.
+ */
+export async function leaveOneOutPlan(mixtures: readonly Mixture[], models: readonly string[], o: PlanOptions): Promise<LeaveOneOutCase[]> {
   const path = o.results ?? resultsPath;
   const planned = (stage: PlannedGrid["stage"], grid: Grid, model: string) => ({ stage, grid, model, results: path(grid.name, model) });
+  const paths = await Promise.all(models.map(multitaskPath));
   return mixtures.flatMap((mixture) =>
-    models.map((base) => {
+    models.map((base, m) => {
       const multitaskDir = `${o.modelsDir}/${zeropromptModelName(modelBaseName(base), mixture.heldout.task.name)}`;
-      const wordings = onDataset(wordingsGrid(mixture), o.dataset);
-      const reference = zeropromptFewShotGrid(o.budget ?? "full", o.dataset ?? mixture.heldout.task.name);
+      const wordings = onDataset(wordingsGrid(mixture, paths[m].wording), o.dataset);
+      const reference = paths[m].references(o.budget ?? "full", o.dataset ?? mixture.heldout.task.name);
       const grids = [planned("before", wordings, base), planned("reference", reference, base), planned("after", wordings, multitaskDir)];
       return { mixture, base, multitaskDir, grids };
     })
@@ -119,7 +124,7 @@ export async function runLeaveOneOut(cases: readonly LeaveOneOutCase[], o: RunLe
       return;
     }
     say(`${g.stage}: ${g.grid.name} on ${modelBaseName(g.model)} -> ${g.results}`);
-    const model = await loadModelFolder(g.model);
+    const model = await loadAnyModelFolder(g.model);
     const opts = { model, results: g.results, source: o.source, deadline: o.deadline, runCell: o.runCell, progress: false as const };
     rows.push(...await runGrid(g.grid, opts));
   };

@@ -26,6 +26,6 @@ export async function leaveOneOutPreset(b: Budget): Promise<{ cases: LeaveOneOut
     mixtures.push(await readMixture(fileURLToPath(new URL(`../../mixtures/holdout_${task}.json`, import.meta.url))));
   }
   const modelsDir = trainedModelsDir("zeroprompt");
-  if (b === "full") return { cases: leaveOneOutPlan(mixtures, LEAVE_ONE_OUT_MODELS, { modelsDir }) };
-  return { cases: leaveOneOutPlan(mixtures, LEAVE_ONE_OUT_MODELS, { modelsDir, dataset: "demo", budget: b }), steps: CI_STEPS };
+  if (b === "full") return { cases: await leaveOneOutPlan(mixtures, LEAVE_ONE_OUT_MODELS, { modelsDir }) };
+  return { cases: await leaveOneOutPlan(mixtures, LEAVE_ONE_OUT_MODELS, { modelsDir, dataset: "demo", budget: b }), steps: CI_STEPS };
 }

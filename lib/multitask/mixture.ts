@@ -193,3 +193,13 @@ function labelWords(v: unknown, task: Task, field: string, bad: Bad): LabelWords
   }
   return spec as LabelWords;
 }
+
+/** Run `fn`, an `InputError` of which is bad input of `mixture` at `field` (a check against a model's tokenizer). */
+export function inMixture<T>(mixture: Pick<Mixture, "file">, field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.problem, { file: mixture.file, field });
+    throw e;
+  }
+}

@@ -1,7 +1,8 @@
 /**
- * Multitask prompted training (ZeroPrompt, MLM backbone): every step draws a task of the mixture and a batch of
- * its rows, each rendered with one of the task's templates, and trains the whole backbone with PET's loss (one
- * cross-entropy over the class scores of the task's label words at [MASK]). The out folder follows
+ * Multitask prompted training (ZeroPrompt): every step draws a task of the mixture and a batch of its rows, each
+ * rendered with one of the task's templates, and trains the whole model with the objective its backbone's
+ * capabilities choose (`backbone_path.ts`): PET's loss on a BERT (one cross-entropy over the class scores of the
+ * task's label words at [MASK]), the teacher-forced loss of the label word's target on a T5. The out folder follows
  * pre-training's rules (a marker, a lock, a foreign non-empty folder refused, a finished model never
  * overwritten) and its checkpoints, from which a stopped run resumes exactly: a step's draw, dropout and update
  * depend on (seed, step) and the checkpointed weights and moments only.
@@ -10,20 +11,8 @@
  * rows, the log) and a model card (README.md) naming the mixture and the held-out task.
  */
 import type { SourceOptions } from "../data/sources.ts";
-import { crossEntropy } from "../engine/layers.ts";
-import { GradientStep } from "../engine/gradient_step.ts";
-import type { Graph } from "../engine/graph.ts";
 import { threadCount } from "../engine/session.ts";
-import { packBatch, tokenFeeds } from "../model/batch.ts";
-import { bertBackbone } from "../model/bert/backbone.ts";
-import { readBertConfig, writeBertConfig } from "../model/bert/config.ts";
 import { modelFingerprint } from "../model/fingerprint.ts";
-import { loadModelFolder, saveModelFolder } from "../model/folder.ts";
-import { GraphParams } from "../model/params.ts";
-import { type BertTokenizer, loadTokenizer } from "../model/tokenizers/tokenizer.ts";
-import { patternScores } from "../methods/pet/pattern_scores.ts";
-import { encodePrompts, maskRows, resolveTemplate, type Template, templateOverhead } from "../methods/pet/template.ts";
-import { buildVerbalizer, type Verbalizer } from "../methods/pet/verbalizer.ts";
 import { loadCheckpoint, type LoopState, removeCheckpoint, saveCheckpoint } from "../pretrain/checkpoint.ts";
 import { claimOutFolder, type OutFolderOwner, startOutFolder } from "../pretrain/out_folder.ts";
 import { AdamW } from "../train/adamw.ts";
@@ -35,7 +24,8 @@ import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 import type { TensorMap } from "../util/tensor.ts";
-import { buildMixtureRows, type TaskRows } from "./builder.ts";
+import { multitaskPath } from "./backbone_path.ts";
+import { buildMixtureRows } from "./builder.ts";
 import { multitaskCard, type MultitaskRun } from "./card.ts";
 import type { Mixture } from "./mixture.ts";
 import { mixtureRecord } from "./record.ts";
@@ -85,38 +75,6 @@ export interface MultitaskResult {
   log: Record<string, number>[];
 }
 
-/** One mixture task ready to train: its rows, parsed templates, verbalizer and class indices. */
-interface PreparedTask extends TaskRows {
-  templates: Template[];
-  verbalizer: Verbalizer;
-  gold: number[];
-}
-
-/** Run `fn`, an error of which is bad input of the mixture at `field`. */
-function inMixture<T>(mixture: Mixture, field: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.problem, { file: mixture.file, field });
-    throw e;
-  }
-}
-
-/** Templates and verbalizers of the mixture checked against the tokenizer, before any data is read. */
-function checkPrompts(mixture: Mixture, tok: BertTokenizer, maxLength: number) {
-  return mixture.tasks.map(({ task, templates, words }) => {
-    const verbalizer = inMixture(mixture, `tasks.${task.name}.words`, () => buildVerbalizer(tok, task.labels, words));
-    const parsed = templates.map((t, i) =>
-      inMixture(mixture, `tasks.${task.name}.templates[${i}]`, () => {
-        const template = resolveTemplate(t);
-        templateOverhead(tok, template, { maskCount: verbalizer.maskCount, maxLength });
-        return template;
-      })
-    );
-    return { templates: parsed, verbalizer };
-  });
-}
-
 /**
  * Train (or resume training) into `o.out`.
  * @throws InputError: `out` a file, a foreign non-empty folder or a finished model; a resume with another mixture,
@@ -147,29 +105,19 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
   if (checkpoint) checkSameRun(checkpoint.state, recorded, `${ckptDir}/state.json`);
   const totalSteps = o.steps ?? mixture.steps;
 
-  let weights: TensorMap, checked: ReturnType<typeof checkPrompts> | undefined;
+  let weights: TensorMap;
   if (checkpoint) weights = checkpoint.weights;
   else {
-    const base = await loadModelFolder(o.model);
-    // Refused before the folder is started: nothing is written for a mixture the model cannot read.
-    checked = checkPrompts(mixture, base.tokenizer, Math.min(mixture.maxLength, base.config.max_position_embeddings));
-    // A pooler the base model lacked is never trained here: left out, loaders initialise it as HF does.
-    weights = new Map([...base.weights].filter(([n]) => !(base.poolerInitialized && n.startsWith("bert.pooler."))));
+    // Everything is read and checked before the folder is started: nothing is written for a model or mixture refused.
+    const start = await (await multitaskPath(o.model)).arch.start(o.model, mixture);
+    weights = start.weights;
     await startOutFolder(out, MULTITASK_OWNER);
-    for (const [name, text] of Object.entries(base.tokenizer.files)) await writeFileAtomic(`${out}/${name}`, text);
-    await writeBertConfig(`${out}/config.json`, base.config);
+    for (const [name, text] of Object.entries(start.files)) await writeFileAtomic(`${out}/${name}`, text);
   }
-  // Read back from the folder, so a resumed run trains with exactly what the first one wrote.
-  const config = await readBertConfig(`${out}/config.json`);
-  const backbone = bertBackbone(config);
-  const tokenizer = await loadTokenizer(out);
-  const maxLength = Math.min(mixture.maxLength, config.max_position_embeddings);
-  const prompts = checked ?? checkPrompts(mixture, tokenizer, maxLength);
-  const tasks: PreparedTask[] = (await buildMixtureRows(mixture, o.source)).map((r, i) => ({
-    ...r,
-    ...prompts[i],
-    gold: r.rows.map((row) => r.task.labels.indexOf(row.label)),
-  }));
+  // The out folder's own config decides, so a resumed run trains as the first one did.
+  const { arch } = await multitaskPath(out);
+  const tasks = await buildMixtureRows(mixture, o.source);
+  const objective = await arch.open(out, mixture, tasks, weights);
   const weightsOfTasks = temperatureWeights(tasks.map((t) => t.rows.length), mixture.temperature);
 
   const optimizer = new AdamW(weights, { lr: mixture.lr, weightDecay: 0.01 });
@@ -186,21 +134,6 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
   };
   const resumedFrom = state.step;
   const schedule = linearWarmupDecay(mixture.warmupSteps, Math.max(totalSteps, mixture.warmupSteps + 1));
-  const steps = new Map<string, Promise<GradientStep>>();
-  const stepFor = (t: number, batch: number, seqLen: number) => {
-    const key = `${t}:${batch}:${seqLen}`;
-    if (!steps.has(key)) {
-      steps.set(
-        key,
-        GradientStep.build((g: Graph) => {
-          const params = new GraphParams(g, weights, () => true);
-          const scores = patternScores(g, backbone, params, tasks[t].verbalizer, { batch, seqLen, train: true });
-          return { loss: crossEntropy(scores, g.input("labels", [batch], "int64")), params };
-        }),
-      );
-    }
-    return steps.get(key)!;
-  };
   const began = performance.now() - state.elapsedSeconds * 1000;
   const elapsed = () => (performance.now() - began) / 1000;
   const save = () => saveCheckpoint(ckptDir, { weights, optimizer: optimizer.state(), state: { ...state, elapsedSeconds: elapsed() } });
@@ -222,21 +155,10 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
         mixture.seed,
         state.step,
         weightsOfTasks,
-        tasks.map((t) => ({ rows: t.rows.length, templates: t.templates.length })),
+        tasks.map((t, i) => ({ rows: t.rows.length, templates: mixture.tasks[i].templates.length })),
         mixture.batchSize,
       );
-      const t = tasks[draw.task];
-      const seqs = draw.picks.flatMap((p) =>
-        encodePrompts(tokenizer, t.templates[p.template], [t.rows[p.row]], { maskCount: t.verbalizer.maskCount, maxLength }).seqs
-      );
-      const b = packBatch(seqs, { maxLength });
-      const run = await stepFor(draw.task, b.batch, b.seqLen);
-      const r = await run.run(weights, {
-        ...tokenFeeds(b),
-        mask_rows: maskRows(b, tokenizer.specialIds.mask, t.verbalizer.maskCount),
-        labels: BigInt64Array.from(draw.picks.map((p) => BigInt(t.gold[p.row]))),
-        dropout_seed: stepSeed(mixture.seed, state.step),
-      });
+      const r = await objective.step(draw, stepSeed(mixture.seed, state.step));
       if (!Number.isFinite(r.loss)) {
         throw new InputError(
           `multitask training diverged: loss ${r.loss} at step ${state.step}; the last checkpoint, if any, is kept; try a lower lr (now ${mixture.lr})`,
@@ -245,7 +167,7 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
       }
       optimizer.step(r.grads, mixture.lr * schedule(state.step), clipScale(gradNorm(r.grads), 1));
       state.step++;
-      state.tokensSeen += seqs.reduce((s, q) => s + q.ids.length, 0);
+      state.tokensSeen += r.tokens;
       state.log.push({ step: state.step, loss: r.loss, tokens: state.tokensSeen });
       o.onProgress?.({ phase: "train", step: state.step, totalSteps, loss: r.loss });
       if (state.step % (o.logEvery ?? 50) === 0 || state.step === totalSteps) report();
@@ -260,9 +182,10 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
       await save();
       return result;
     }
-    await saveModelFolder(out, { backbone, weights, tokenizerFiles: tokenizer.files });
+    await objective.save();
     const run: MultitaskRun = {
       ...recorded,
+      objective: arch.objective,
       mixtureFile: mixture.file,
       steps: state.step,
       seconds: Number(result.seconds.toFixed(1)),
@@ -278,12 +201,12 @@ async function multitaskInto(o: MultitaskOptions): Promise<MultitaskResult> {
       log: state.log,
     };
     await writeFileAtomic(`${out}/${MULTITASK_LOG}`, JSON.stringify(run, null, 1) + "\n");
-    await writeFileAtomic(`${out}/README.md`, multitaskCard(out.replace(/^.*\//, ""), config, run));
+    await writeFileAtomic(`${out}/README.md`, multitaskCard(out.replace(/^.*\//, ""), objective.card, run));
     await removeCheckpoint(ckptDir);
     return result;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
-    for (const s of steps.values()) await (await s).release();
+    await objective.release();
   }
 }
 

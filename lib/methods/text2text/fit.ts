@@ -12,7 +12,7 @@ import type { TensorMap } from "../../util/tensor.ts";
 import { labelIndices } from "../checks.ts";
 import { accuracyOf } from "../predict.ts";
 import type { FitOptions } from "../types.ts";
-import { padBatch } from "./prompt.ts";
+import { teacherForcedBatch } from "./teacher_forcing.ts";
 import type { Text2TextPredictor } from "./predictor.ts";
 
 /**
@@ -39,18 +39,16 @@ export async function fitText2Text(
       examples: prompts.map((ids, i) => ({ ids, label: gold[i] })),
       onProgress,
       step: async (batch, step) => {
-        const enc = padBatch(model.tokenizer, batch.map((e) => e.ids), batch.length);
-        const shape = { batch: batch.length, srcLen: enc.inputIds[0].length, tgtLen };
+        const { shape, feeds } = teacherForcedBatch(
+          t2t,
+          model.tokenizer,
+          batch.map((e) => e.ids),
+          batch.map((e) => targets[e.label]),
+          tgtLen,
+        );
         const key = `${shape.batch}x${shape.srcLen}`;
         if (!steps.has(key)) steps.set(key, t2t.trainStep(weights, (n) => params.has(n), shape, predictor.softPrompt));
-        const labelRows = batch.map(({ label }) => [...targets[label], ...new Array(tgtLen - targets[label].length).fill(t2t.ignoreLabel)]);
-        const { loss, grads } = await (await steps.get(key)!).run(weights, {
-          input_ids: BigInt64Array.from(enc.inputIds.flat(), BigInt),
-          attention_mask: Float32Array.from(enc.attentionMask.flat()),
-          decoder_input_ids: BigInt64Array.from(t2t.shiftRight(labelRows).flat(), BigInt),
-          labels: BigInt64Array.from(labelRows.flat(), BigInt),
-          dropout_seed: stepSeed(o.seed, step),
-        });
+        const { loss, grads } = await (await steps.get(key)!).run(weights, { ...feeds, dropout_seed: stepSeed(o.seed, step) });
         return { loss, grads };
       },
       evaluate: dev.length ? async () => accuracyOf(await predictor.predictProba(dev), devGold) : undefined,
