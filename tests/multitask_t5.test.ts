@@ -11,7 +11,10 @@ import { readSafetensors } from "../lib/model/formats/safetensors.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import type { T5Config } from "../lib/model/t5/config.ts";
 import { buildMixtureRows } from "../lib/multitask/builder.ts";
-import { parseMixture } from "../lib/multitask/mixture.ts";
+import { parseMixture, readMixture } from "../lib/multitask/mixture.ts";
+import { HELDOUT_TASKS } from "../lib/multitask/leave_one_out_preset.ts";
+import { text2textMultitask } from "../lib/multitask/text2text_objective.ts";
+import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
 import { drawStep, temperatureWeights } from "../lib/multitask/sampling.ts";
 import { multitask } from "../lib/multitask/train.ts";
 import { leaveOneOutPlan, runLeaveOneOut } from "../lib/multitask/leave_one_out.ts";
@@ -47,6 +50,7 @@ sharedTest(
         const card = await Deno.readTextFile(`${dir}/a/README.md`);
         assert.match(card, /^A Chinese T5 \(encoder-decoder, text to text\) trained by/m);
         assert.match(card, /mixture \*\*tiny\*\* \(`tiny\.json`\)/);
+        assert.match(card, /loadable\nby the text-to-text method \(`--method text2text`\)/);
         assert.match(card, /Held-out task: `eprstmt`/);
         assert.match(card, /teacher-forced cross-entropy of the gold label's\ntarget, `<extra_id_0>` followed by its first label word/);
         const run = JSON.parse(await Deno.readTextFile(`${dir}/a/multitask.json`));
@@ -169,4 +173,18 @@ sharedTest(
       assert.equal(help.code, 0);
       assert.match(help.stdout, /T5/);
     }),
+);
+
+sharedTest(
+  "the committed mixtures on the kit's T5: every task's templates and words fit its tokenizer, the wordings and reference grids pass the grid checker",
+  "data",
+  async () => {
+    const kitT5 = `${root}/models/promptlab-t5-zh-L2-H192`;
+    const model = await loadAnyModelFolder(kitT5);
+    const mixtures = await Promise.all(HELDOUT_TASKS.map((task) => readMixture(`${root}/mixtures/holdout_${task}.json`)));
+    for (const c of await leaveOneOutPlan(mixtures, [kitT5], { modelsDir: "unused" })) {
+      await text2textMultitask.start(kitT5, c.mixture);
+      for (const { grid } of c.grids.slice(0, 2)) await checkGrid(grid, { model, task: await gridTask(grid), source, file: grid.name });
+    }
+  },
 );

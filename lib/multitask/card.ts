@@ -33,7 +33,7 @@ export function multitaskCard(name: string, objective: ObjectiveCard, run: Multi
 ${objective.model} trained by promptlab's multitask prompted training (\`deno task cli multitask\`, ZeroPrompt
 style) on the mixture **${m.name}** (\`${run.mixtureFile}\`), starting from \`${run.model.name}\` (fingerprint ${run.model.fingerprint}).
 ${objective.sizes}; Hugging Face layout, loadable
-by every method of the kit (\`--model\`).
+by ${objective.methods} (\`--model\`).
 
 **Held-out task: \`${m.heldout.task}\`.** Nothing of it was trained on: none of its rows, and no row of another task
 holding one of its sentences; nor any sentence of any task's evaluation splits. Score it zero-shot with the

@@ -30,6 +30,8 @@ export interface ObjectiveCard {
   model: string;
   /** Layers, widths and vocabulary, one sentence. */
   sizes: string;
+  /** The methods that load it, e.g. "every method of the kit". */
+  methods: string;
   /** How a rendered row is trained on (after "each rendered with one of its templates drawn at random; "). */
   loss: string;
 }

@@ -91,6 +91,7 @@ export const petMultitask: MultitaskArch = {
       card: {
         model: "A Chinese BERT (masked LM)",
         sizes: `${config.num_hidden_layers} layers, hidden ${config.hidden_size}, vocabulary ${config.vocab_size}`,
+        methods: "every method of the kit",
         loss: "the loss is PET's cross-entropy over the task's label words at [MASK],\nand the whole backbone trains",
       },
       async release() {

@@ -82,6 +82,7 @@ export const text2textMultitask: MultitaskArch = {
       card: {
         model: "A Chinese T5 (encoder-decoder, text to text)",
         sizes: `${num_layers} encoder and ${num_decoder_layers} decoder blocks, d_model ${d_model}, vocabulary ${vocab_size}`,
+        methods: `the text-to-text method (\`--method ${text2text.name}\`)`,
         loss:
           "[MASK] is replaced by the sentinel `<extra_id_0>` (as\nthe text2text method reads a PET template), and the loss is the teacher-forced cross-entropy of the gold label's\n" +
           "target, `<extra_id_0>` followed by its first label word (what text2text ranks zero-shot); every weight trains",
