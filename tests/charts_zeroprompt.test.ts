@@ -119,6 +119,10 @@ Deno.test("spread: every wording drawn, range per task, base and phase in the ca
   assert.equal((spec as unknown as Values).data.values.length, ALL_WORDINGS);
   assert.match(captionOf(spec)!.what, /small · bustm · before: 10\.0 points over 11 wordings/);
   assert.equal(captionOf(spec)!.flags.length, 1);
+  // The collapsed wording is counted where it is (large, EPRSTMT, after) and nowhere else.
+  const collapsedAt = spreads.filter((s) => s.collapsed > 0).map((s) => `${s.model}|${s.task}|${s.phase}|${s.collapsed}`);
+  assert.deepEqual(collapsedAt, ["large|eprstmt|after|1"]);
+  assert.match(captionOf(spec)!.what, /large · eprstmt · after: \d+\.\d points over 12 wordings \(1 collapsed\)/);
   assert.match(await renderSvg(spec), /<svg/);
   const names = [...figuresFor(r).keys()];
   assert.ok(names.includes("transfer") && names.includes("spread"), names.join(", "));

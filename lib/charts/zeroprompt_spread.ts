@@ -20,6 +20,8 @@ export interface WordingSpread {
   task: string;
   phase: Phase;
   wordings: number;
+  /** Wordings whose predictions collapsed onto one class: their scores are a class share, so a narrow range of them is no robustness. */
+  collapsed: number;
   min: number;
   max: number;
 }
@@ -29,8 +31,15 @@ export function wordingSpreads(allRows: readonly ResultRow[]): WordingSpread[] {
   const groups = new Map<string, WordingSpread>();
   for (const w of zeropromptRows(allRows).wordings) {
     const key = `${w.base}|${w.task}|${w.phase}`;
-    const g = groups.get(key) ?? { model: w.base, task: w.task, phase: w.phase, wordings: 0, min: Infinity, max: -Infinity };
-    groups.set(key, { ...g, wordings: g.wordings + 1, min: Math.min(g.min, w.row.accuracy), max: Math.max(g.max, w.row.accuracy) });
+    const g = groups.get(key) ??
+      { model: w.base, task: w.task, phase: w.phase, wordings: 0, collapsed: 0, min: Infinity, max: -Infinity };
+    groups.set(key, {
+      ...g,
+      wordings: g.wordings + 1,
+      collapsed: g.collapsed + (collapseOf(w.row) ? 1 : 0),
+      min: Math.min(g.min, w.row.accuracy),
+      max: Math.max(g.max, w.row.accuracy),
+    });
   }
   return [...groups.values()];
 }
@@ -84,13 +93,16 @@ export function zeropromptSpread(allRows: readonly ResultRow[], { title = "ZeroP
   ];
   const spreads = wordingSpreads(allRows);
   const spreadText = spreads.map((s) =>
-    `${s.model} · ${s.task} · ${s.phase}: ${(100 * (s.max - s.min)).toFixed(1)} points over ${s.wordings} wordings`
+    `${s.model} · ${s.task} · ${s.phase}: ${(100 * (s.max - s.min)).toFixed(1)} points over ${s.wordings} wordings` +
+    (s.collapsed > 0 ? ` (${s.collapsed} collapsed)` : "")
   );
   const caption: Caption = {
     what: "Zero-shot accuracy of each held-out wording (template and label words none of the mixture's tasks used) of each " +
       "held-out task, before (base model) and after multitask prompted training (ZeroPrompt), one panel per task and base " +
       "model. A narrower box after training means the prompt's exact characters matter less: the robustness ZeroPrompt " +
-      `claims. Range (max − min) per panel and phase: ${spreadText.join("; ") || "none"}.`,
+      "claims — unless the wordings collapsed onto one class (crosses): their scores are that class's share of the test " +
+      "set, so a narrow box of crosses is a model that stopped reading the text, not a robust one. " +
+      `Range (max − min) per panel and phase: ${spreadText.join("; ") || "none"}.`,
     data: `${dataLine(ctx)}.`,
     perPoint: "One zero-shot run per wording (no seeds: zero-shot PET trains nothing); the box summarises the wordings of a panel.",
     band: "box: quartiles of the wordings with the median; whiskers: their min and max (the spread).",
