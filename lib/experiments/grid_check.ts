@@ -10,14 +10,14 @@ import { datasetTask } from "../data/dataset_spec.ts";
 import type { SourceOptions } from "../data/sources.ts";
 import { inputKind, type Task } from "../data/types.ts";
 import { getMethod } from "../methods/registry.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { canonicalJson, type Cell, describeCell, expandGrid, type Grid } from "./grid.ts";
 import { optionsOnTask } from "./split_run.ts";
 
 /** Options of {@link checkGrid}. */
 export interface CheckOptions {
-  model: ModelFolder;
+  model: AnyModelFolder;
   /** The grid's task ({@link gridTask}). */
   task: Task;
   source?: SourceOptions;

@@ -12,7 +12,7 @@
 import type { SourceOptions } from "../data/sources.ts";
 import type { Task } from "../data/types.ts";
 import type { ProgressCallback } from "../methods/types.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { InputError } from "../util/errors.ts";
 import { relativePaths } from "../util/paths.ts";
 import { type Cell, cellSplit, describeCell, expandGrid, type Grid, type Shard, shardCells } from "./grid.ts";
@@ -42,7 +42,7 @@ export type CellOutcome =
 
 /** What a cell runs with besides itself. */
 export interface CellContext {
-  model: ModelFolder;
+  model: AnyModelFolder;
   /** The grid's task (`gridTask`): a registered dataset, or local files read once for every cell. */
   task: Task;
   source?: SourceOptions;
@@ -54,7 +54,7 @@ export type CellRunner = (cell: Cell, context: CellContext) => Promise<CellOutco
 
 /** Options of {@link runGrid}. */
 export interface RunGridOptions {
-  model: ModelFolder;
+  model: AnyModelFolder;
   /** Results path (`.jsonl`); a shard writes its own file beside it (see `shardPath`). */
   results: string;
   shard?: Shard;
