@@ -128,3 +128,32 @@ export function buildDeployDecoder(
   const { logits, present } = decoderStack(ctx, inputIds, rows, attentionMask, past);
   return { logits: shapes.reshape(logits, ["batch", -1, config.vocab_size]), present };
 }
+
+/**
+ * {@link buildDeployDecoder}'s outputs under their exported names (`logits`, `present.{i}.decoder.key|value`) and
+ * the run-time dimensions of its inputs and outputs, named as Hugging Face's exports name them ({@link DIM}).
+ */
+export function deployDecoder(
+  g: Graph,
+  config: T5Config,
+  param: ParamSource,
+  promptLength = 0,
+): { outputs: Record<string, Value>; dims: Record<string, (string | null)[]> } {
+  const { logits, present } = buildDeployDecoder(g, config, param, promptLength);
+  const dims: Record<string, (string | null)[]> = {
+    input_ids: [DIM.batch, DIM.target],
+    encoder_hidden_states: [DIM.batch, DIM.source, null],
+    encoder_attention_mask: [DIM.batch, DIM.source],
+    logits: [DIM.batch, DIM.target, null],
+  };
+  const outputs: Record<string, Value> = { logits };
+  present.forEach((kv, i) => {
+    const [past, now] = [cacheNames("past_key_values", i), cacheNames("present", i)];
+    for (const part of ["key", "value"] as const) {
+      dims[past[part]] = [DIM.batch, null, DIM.past, null];
+      dims[now[part]] = [DIM.batch, null, DIM.present, null];
+      outputs[now[part]] = kv[part];
+    }
+  });
+  return { outputs, dims };
+}

@@ -24,7 +24,7 @@ import { claimExportFolder, markExportFolder } from "../export_folder.ts";
 import { GraphParams } from "../params.ts";
 import { encodeSafetensors } from "../formats/safetensors.ts";
 import { type T5Config, t5ConfigToJson } from "./config.ts";
-import { buildDeployDecoder, buildDeployEncoder, cacheNames, DIM } from "./deploy_graph.ts";
+import { buildDeployEncoder, deployDecoder, DIM } from "./deploy_graph.ts";
 import type { T5Folder } from "./folder.ts";
 
 /** The ONNX files of a T5 export, relative to its folder. */
@@ -52,23 +52,7 @@ export function t5EncoderOnnx(config: T5Config, weights: TensorMap, softPrompt?:
  */
 export function t5DecoderOnnx(config: T5Config, weights: TensorMap, promptLength = 0): Uint8Array {
   const g = new Graph();
-  const param = new GraphParams(g, weights, () => false, "constants").get;
-  const { logits, present } = buildDeployDecoder(g, config, param, promptLength);
-  const dims: Record<string, (string | null)[]> = {
-    input_ids: [DIM.batch, DIM.target],
-    encoder_hidden_states: [DIM.batch, DIM.source, null],
-    encoder_attention_mask: [DIM.batch, DIM.source],
-    logits: [DIM.batch, DIM.target, null],
-  };
-  const outputs: Record<string, typeof logits> = { logits };
-  present.forEach((kv, i) => {
-    const [past, now] = [cacheNames("past_key_values", i), cacheNames("present", i)];
-    for (const part of ["key", "value"] as const) {
-      dims[past[part]] = [DIM.batch, null, DIM.past, null];
-      dims[now[part]] = [DIM.batch, null, DIM.present, null];
-      outputs[now[part]] = kv[part];
-    }
-  });
+  const { outputs, dims } = deployDecoder(g, config, new GraphParams(g, weights, () => false, "constants").get, promptLength);
   return exportOnnx(g, outputs, dims);
 }
 
