@@ -14,31 +14,14 @@ import type { Text2TextPredictor } from "../lib/methods/text2text/predictor.ts";
 import { loadAnyModelFolder } from "../lib/model/folder.ts";
 import { root } from "./_shared.ts";
 import { runDeno, taskFlags } from "./_subprocess.ts";
+import { LONG_TEXTS, SHORT_TEXTS } from "./_t5_texts.ts";
 
 const LABELS = ["Positive", "Negative"];
 const OPTIONS = { template: "评论：{text}。总之很<extra_id_0>。", targets: { Positive: "好", Negative: "差" }, maxLength: 32 };
-const TRAIN = ["这个手机很好用", "质量太差了，不买了", "物流很快，包装完整，推荐", "价格太贵了"];
-const ROWS: Row[] = TRAIN.map((text, i) => ({ text, label: LABELS[i % 2] }));
-const TEXTS = [
-  ...TRAIN,
-  "孩子很喜欢",
-  "体育新闻",
-  "娱乐游戏都不错",
-  "真的太差了，失望",
-  "还可以吧",
-  "东西不错，但是价格有点高",
-  "因为质量好所以推荐",
-  "他在买东西",
-  "你也是",
-  "好",
-  "快递很快，服务满意",
-  "我喜欢这个老师",
-  "旅游教育汽车房产",
-  "财经科技",
-  // Longer than maxLength: cut in the text, never the template, by the kit and by text2textPrompts alike.
-  "这个手机很好，质量不错，价格可以，快递很快，服务满意。".repeat(3),
-  "我很喜欢".repeat(20),
-];
+// 20 texts, two of them longer than maxLength: cut in the text, never the template, by the kit and by
+// text2textPrompts alike.
+const TEXTS = [...SHORT_TEXTS, ...LONG_TEXTS];
+const ROWS: Row[] = TEXTS.slice(0, 4).map((text, i) => ({ text, label: LABELS[i % 2] }));
 
 const cli = async (...args: string[]) => runDeno(["run", ...(await taskFlags("cli")), `${root}/lib/cli/main.ts`, ...args]);
 const textFlags = TEXTS.flatMap((t) => ["--text", t]);
@@ -84,7 +67,7 @@ for (const { fixture, options } of CASES) {
       const spec = JSON.parse(await Deno.readTextFile(`${out}/${TEXT2TEXT_SPEC_FILE}`)) as Text2TextExportSpec;
       assert.equal(spec.softPromptLength, options.mode === "prompt-tuning" ? 4 : 0);
       const prompts = text2textPrompts(generate.tokenizer, spec, TEXTS);
-      assert.equal(prompts[4], "评论：孩子很喜欢。总之很<extra_id_0>。");
+      assert.equal(prompts[5], "评论：孩子很喜欢。总之很<extra_id_0>。");
       for (const [i, prompt] of prompts.entries()) {
         const [{ generated_text }] = await generate(prompt, { max_new_tokens: spec.maxNewTokens, do_sample: false }) as {
           generated_text: string;
