@@ -81,9 +81,7 @@ export class MethodRegistry {
       presets,
       sweeps,
       // A saved predictor loads only onto its base model (fingerprint checked), so `model` is of kind `M`.
-      ...(exporter
-        ? { exporter: { pipeline: exporter.pipeline, write: (saved, model, out) => exporter.write(saved, model as M, out) } }
-        : {}),
+      ...(exporter ? { exporter: exporter as MethodExporter<AnyModelFolder> } : {}),
       defaults: Object.freeze(Object.fromEntries(Object.entries(defaults))),
       // The method checks every option it reads (types and ranges) before configuring anything, and its
       // backbone's capabilities before reading anything of a folder of another kind than `M`.
