@@ -22,7 +22,15 @@ import {
   STD_BAND,
   trainSizes,
 } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
+import {
+  collapseFlags,
+  identicalSeedFlags,
+  NO_TRIGGER_MARK,
+  NO_TRIGGER_SHAPE,
+  noTriggerAccepted,
+  noTriggerFlags,
+  noTriggerLayer,
+} from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { text2text } from "../methods/text2text/text2text.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
@@ -144,11 +152,15 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     axis: { values: spacedTicks([...sizes.values()]), format: ".3~s", labelAngle: 0 },
   };
   const color = methodColourEncoding(usable, points.map((p) => p.method), { symbols: "stroke" });
+  // Vega-Lite merges the shape channel's scales across layers: the no-trigger cross, when drawn, is in this one.
+  const shapes: Record<string, string> = flagged.length ? { ...OBJECTIVES, [NO_TRIGGER_MARK]: NO_TRIGGER_SHAPE } : OBJECTIVES;
   const shape = {
     field: "objective",
     type: "nominal",
     title: "pre-training",
-    scale: { domain: Object.keys(OBJECTIVES), range: Object.values(OBJECTIVES) },
+    scale: { domain: Object.keys(shapes), range: Object.values(shapes) },
+    // Stroked symbols: the cross is a path with no fill.
+    legend: { symbolStrokeColor: "black", symbolStrokeWidth: 2, labelLimit: 400, orient: "bottom", direction: "horizontal" },
   };
   const tooltip = [
     { field: "model" },
@@ -182,11 +194,7 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
       encoding: { x, y: { field: "mean", type: "quantitative" }, color, detail: { field: "setting" } },
     },
     {
-      transform: onlyPart("mean"),
-      mark: { type: "point", filled: true, size: 50, opacity: 1 },
-      encoding: { x, y: { field: "mean", type: "quantitative" }, color, shape, tooltip },
-    },
-    {
+      // Before the means: the shape legend takes this layer's unfilled symbols, which draw the cross too.
       transform: onlyPart("seed"),
       mark: { type: "point", opacity: 0.35, size: 18 },
       encoding: {
@@ -196,6 +204,11 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
         shape,
         tooltip: [{ field: "model" }, { field: "method" }, { field: "seed" }, { field: "accuracy", format: ".1%" }],
       },
+    },
+    {
+      transform: onlyPart("mean"),
+      mark: { type: "point", filled: true, size: 50, opacity: 1 },
+      encoding: { x, y: { field: "mean", type: "quantitative" }, color, shape, tooltip },
     },
     ...noTriggerLayer(flagged.length, x, "accuracy"),
     ...chanceLayers(chance, PANEL_WIDTH),
