@@ -88,6 +88,26 @@ for (const { fixture, options } of CASES) {
   });
 }
 
+Deno.test("text2text: cli run --save on a T5 prints the export command with its --model, which writes what cli predict opens", async () => {
+  const modelDir = `${root}/tests/fixtures/tiny-t5-v1_1`;
+  const tmp = await Deno.makeTempDir();
+  try {
+    const flags = ["--k", "2", "--seeds", "1", "--steps", "2", "--batch-size", "2", "--eval-every", "0", "--max-length", "32"];
+    const args = ["--method", "text2text", "--model", modelDir, "--dataset", "demo", "--protocol", "sampled", ...flags];
+    const ran = await cli("run", ...args, "--save", `${tmp}/saved`);
+    assert.equal(ran.code, 0, ran.stderr);
+    const next = /next: +deno task cli export (\S+) --model (\S+) --out <dir> +#/.exec(ran.stdout);
+    assert.ok(next, ran.stdout);
+    assert.deepEqual([next[1], next[2]], [`${tmp}/saved/k2_seed1`, modelDir]);
+    const exported = await cli("export", next[1], "--model", next[2], "--out", `${tmp}/export`);
+    assert.equal(exported.code, 0, exported.stderr);
+    const [saved, viaExport] = [await predictRows(next[1], modelDir), await predictRows(`${tmp}/export`, modelDir)];
+    assert.deepEqual(viaExport.map((r) => r.generated), saved.map((r) => r.generated));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("text2text export: a T5 predictor exported onto a BERT --model is one line naming the capability, exit 2", async () => {
   const modelDir = `${root}/tests/fixtures/tiny-t5-v1_1`;
   const model = await loadAnyModelFolder(modelDir);
