@@ -14,7 +14,7 @@ import { mergeShards } from "../lib/experiments/results_merge.ts";
 import { EMBEDDED_MODEL } from "../lib/experiments/setup.ts";
 import type { SplitResult } from "../lib/experiments/split_run.ts";
 import { summaryMarkdown, summaryTable } from "../lib/experiments/stats.ts";
-import { loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
+import { loadAnyModelFolder, loadModelFolder, type ModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { WORKER_GRID } from "./_grid_worker.ts";
 import { root } from "./_shared.ts";
@@ -176,6 +176,28 @@ Deno.test("a grid's option values and K are checked on the model and data before
     "protocol.indices[0]",
     /no FewCLUE splits/,
   );
+});
+
+Deno.test("a grid of methods the model's backbone cannot run is refused naming the model's config.json, before any cell", async () => {
+  const dir = await Deno.makeTempDir();
+  const base = { name: "g", dataset: "demo", protocol: { kind: "sampled", k: [2], seeds: [1] } };
+  const refused = async (modelDir: string, method: string, problem: RegExp) => {
+    const model = await loadAnyModelFolder(modelDir);
+    const results = `${dir}/${method}.jsonl`;
+    await assert.rejects(
+      runGrid(parseGrid({ ...base, methods: [{ method }] }, "g.json"), { model, results, gridFile: "g.json", progress: false }),
+      (e: Error) =>
+        e instanceof InputError && e.location.file === `${modelDir}/config.json` && e.location.field === "model_type" &&
+        problem.test(e.message),
+    );
+    assert.equal(await exists(results), false, "nothing ran");
+  };
+  await refused(
+    `${root}/tests/fixtures/tiny-t5-v1_1`,
+    "finetune",
+    /a t5 model has no pooled first-token representation, which finetune needs/,
+  );
+  await refused(EMBEDDED_MODEL, "text2text", /text2text/);
 });
 
 Deno.test("a failed cell is recorded and the grid goes on; a rerun retries it only when asked; tables never see it", async () => {

@@ -14,6 +14,7 @@ import {
   pairPromptGrid,
   ptuningGrid,
   softPromptLengthGrid,
+  t5ComparisonGrid,
 } from "../lib/experiments/presets.ts";
 import { resultsPath } from "../lib/experiments/setup.ts";
 import { appendResult, loadResults, loadResultSets, readResultsFile, type ResultRow } from "../lib/experiments/results.ts";
@@ -195,6 +196,8 @@ Deno.test("grids/<name>.json files are the notebooks' full-budget presets (both 
     ladderGrid("full", "eprstmt"),
     ladderGrid("full", "bustm"),
     softPromptLengthGrid("full"),
+    t5ComparisonGrid("full", "eprstmt"),
+    t5ComparisonGrid("full", "bustm"),
     ...BENCHMARK_TASKS.map((task) => benchmarkGrid("full", task)),
   ];
   for (const preset of presets) {

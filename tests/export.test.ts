@@ -357,7 +357,7 @@ Deno.test("export: refused with a clear error — AutoPrompt, another base model
   await rejects(
     () => exportSaved(`${dir}/ap`, model, `${dir}/out`),
     "method.json",
-    /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2, soft-prompt$/,
+    /method "autoprompt" has no export; exportable: finetune, pet, ptuning-v2, soft-prompt, text2text$/,
   );
   const other = { ...model, dir: `${dir}/other`, config: { ...model.config } };
   await Deno.mkdir(other.dir);

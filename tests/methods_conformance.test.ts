@@ -233,6 +233,7 @@ Deno.test("registry: each method's facts are complete (kind, display, presets wi
     ["pet", "fill-mask"],
     ["ptuning-v2", "text-classification"],
     ["soft-prompt", "fill-mask"],
+    ["text2text", "text2text-generation"],
   ]);
 });
 

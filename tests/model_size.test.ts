@@ -13,7 +13,7 @@ import type { ChartSpec } from "../lib/charts/spec.ts";
 import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
 import { runGrid } from "../lib/experiments/grid_run.ts";
 import { lookUpModelSizes, modelFamily, modelSizeModels } from "../lib/experiments/model_family.ts";
-import { modelSizeGrid } from "../lib/experiments/presets.ts";
+import { modelSizeGrid, t5ComparisonGrid } from "../lib/experiments/presets.ts";
 import { loadResults, type ResultRow } from "../lib/experiments/results.ts";
 import { notebookHeader, REFERENCE_MODEL } from "../lib/experiments/setup.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
@@ -197,6 +197,46 @@ Deno.test("accuracy vs model size: log x, a point per model size and method in e
   const svg = await renderSvg(spec);
   assert.match(svg, /chance \(1\/2\)/, "chance line labelled");
   assert.match(svg, /K = 64/);
+});
+
+Deno.test("accuracy vs model size: a T5's text-to-text rows sit at its size as triangles (span corruption), the BERTs' as circles (masked LM)", async () => {
+  const t5 = { name: "promptlab-t5-zh-L2-H192", fingerprint: "t5", parameters: 4_360_192 };
+  const t5Rows = expandGrid(t5ComparisonGrid("full", "eprstmt")).map((c, i) =>
+    fakeRow(c, "t5_comparison-eprstmt", { accuracy: 0.5 + (i % 7) / 20, n: 610, model: t5 })
+  );
+  const spec = accuracyVsModelSize([...sizeRows(), ...t5Rows], { sizes: new Map([["s4x256", 4_380_427]]) });
+  const means = data(spec).filter((d) => d.part === "mean");
+  const t5Means = means.filter((d) => d.model === t5.name);
+  assert.deepEqual(
+    t5Means.map((d) => `${d.panel}: ${d.method}`).sort(),
+    [
+      "K = 16: text-to-text",
+      "K = 16: text-to-text, prompt tuning",
+      "K = 64: text-to-text",
+      "K = 64: text-to-text, prompt tuning",
+      "zero-shot: text-to-text (zero-shot)",
+    ],
+  );
+  assert.ok(t5Means.every((d) => d.parameters === t5.parameters && d.objective === "span corruption (T5)"));
+  assert.ok(t5Means.filter((d) => d.panel !== "zero-shot").every((d) => d.n === 5), "five seeds per trained point");
+  assert.ok(means.filter((d) => d.model !== t5.name).every((d) => d.objective === "masked LM (BERT)"));
+  const [t5Mean] = t5Means.filter((d) => d.panel === "K = 16" && d.method === "text-to-text");
+  const seeds = t5Rows.filter((r) => r.k === 16 && r.label === "text2text").map((r) => r.accuracy);
+  assert.ok(Math.abs((t5Mean.mean as number) - seeds.reduce((a, b) => a + b) / seeds.length) < 1e-12, "the mean of its seeds");
+  const shapes = objects(spec).filter((o) => o.field === "objective" && o.scale).map((o) => o.scale);
+  assert.ok(shapes.length >= 2, "mean and seed points shaped by the objective");
+  for (const scale of shapes) {
+    assert.deepEqual(scale, { domain: ["masked LM (BERT)", "span corruption (T5)"], range: ["circle", "triangle-up"] });
+  }
+  // Beside the default BERT (4.38M) at nearly its size: one tick for the two, the shapes tell them apart.
+  assert.deepEqual((objects(spec).find((o) => o.field === "parameters" && o.scale)!.axis as { values: number[] }).values, [
+    1_234_567,
+    4_360_192,
+    21_000_000,
+  ]);
+  assert.match(subtitle(spec), /promptlab-t5-zh-L2-H192 4\.36M/);
+  assert.match(captionOf(spec)!.what, /triangles span-corruption ones \(T5\)/);
+  assert.match(await renderSvg(spec), /span corruption \(T5\)/, "the legend names the objectives");
 });
 
 Deno.test("accuracy vs model size: rows of a model with no known size are left out, saying so", () => {

@@ -7,12 +7,14 @@ import assert from "node:assert/strict";
 import { Graph, type TensorData } from "../lib/engine/graph.ts";
 import { gradients } from "../lib/engine/autodiff.ts";
 import { gradcheck } from "../lib/engine/gradcheck.ts";
+import { argmax } from "../lib/eval/metrics.ts";
 import { CompiledGraph, feedsFor } from "../lib/engine/session.ts";
 import * as op from "../lib/engine/ops.ts";
 import { GraphParams } from "../lib/model/params.ts";
 import { writeSafetensors } from "../lib/model/formats/safetensors.ts";
 import { parseT5Config, type T5Config } from "../lib/model/t5/config.ts";
 import { loadT5Folder } from "../lib/model/t5/folder.ts";
+import { buildT5Decoder } from "../lib/model/t5/graph.ts";
 import { buildT5Loss, shiftRight } from "../lib/model/t5/loss.ts";
 import { relativePositionBucket } from "../lib/model/t5/relative_position.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
@@ -104,6 +106,40 @@ for (const variant of VARIANTS) {
     // PyTorch's are [candidate][input].
     want.candidates.forEach((_, c) => assertClose(scores.map((row) => row[c]), want.candidate_log_likelihoods[c], `candidate ${c}`, 1e-3));
     await t5.release();
+  });
+
+  Deno.test(`${variant}: greedy decoding with the key/value cache gives the ids of the whole-sequence decoder without it`, async () => {
+    const { config, weights, tokenizer } = await loadT5Folder(`${FIXTURES}${variant}`);
+    const texts = ["这个手机很好", "质量很差，不推荐", "好", "我很喜欢".repeat(40), "<extra_id_0> 很好 <extra_id_1>", "快递很快，服务满意"];
+    const batch = tokenizer.encodeBatch(texts);
+    const [B, S, T] = [texts.length, batch.inputIds[0].length, 24];
+    const t5 = new T5Runner(config, weights);
+    const cached = await t5.greedy(batch, T);
+    // Without a cache: the fixed-shape decoder over all T positions, fed the ids so far (padding after them),
+    // the next id read at the current position; rows done with </s> go on with <pad>.
+    const g = new Graph();
+    const { logits } = buildT5Decoder(g, config, new GraphParams(g, weights, () => false).get, { batch: B, srcLen: S, tgtLen: T });
+    const decoder = await CompiledGraph.compile(g, { logits });
+    const rows = texts.map(() => [config.decoder_start_token_id, ...new Array(T - 1).fill(config.pad_token_id)]);
+    const done = texts.map(() => false);
+    const encoderStates = await t5.encode(batch);
+    for (let t = 0; t + 1 < T; t++) {
+      const given = {
+        encoder_states: encoderStates,
+        attention_mask: Float32Array.from(batch.attentionMask.flat()),
+        decoder_input_ids: BigInt64Array.from(rows.flat(), BigInt),
+      };
+      const out = (await decoder.run(feedsFor(decoder, given, weights))).logits as Float32Array;
+      rows.forEach((row, b) => {
+        const at = (b * T + t) * config.vocab_size;
+        row[t + 1] = done[b] ? config.pad_token_id : argmax(Array.from(out.subarray(at, at + config.vocab_size)));
+        done[b] ||= row[t + 1] === config.eos_token_id;
+      });
+    }
+    await Promise.all([decoder.release(), t5.release()]);
+    // The whole-sequence decoder yields T − 1 ids (its last position is never read); compare those.
+    assert.deepEqual(cached.map((ids) => ids.slice(0, T - 1)), rows.map((row) => row.slice(1)));
+    assert.ok(cached.some((ids) => ids.slice(0, T - 1).every((id) => id !== config.eos_token_id)), "a row decodes all T − 1 steps");
   });
 
   Deno.test(`parity ${variant}: relative-position buckets of both directions match HF's function`, async () => {

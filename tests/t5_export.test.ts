@@ -15,34 +15,13 @@ import { loadT5Folder, type T5Folder } from "../lib/model/t5/folder.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import { rejects } from "./_assert.ts";
 import { root } from "./_shared.ts";
+import { LONG_TEXTS, SHORT_TEXTS } from "./_t5_texts.ts";
 import { runDeno, taskFlags } from "./_subprocess.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const MAX_NEW_TOKENS = 8;
 
-const SHORT = [
-  "这个手机很好",
-  "质量很差，不推荐",
-  "快递很快，服务满意",
-  "价格太贵了",
-  "我喜欢这个老师",
-  "孩子很喜欢",
-  "体育新闻",
-  "财经科技",
-  "娱乐游戏都不错",
-  "旅游教育汽车房产",
-  "真的太差了，失望",
-  "还可以吧",
-  "东西不错，但是价格有点高",
-  "因为质量好所以推荐",
-  "他在买东西",
-  "你也是",
-  "好",
-  "<extra_id_0> 很好 <extra_id_1>",
-];
-/** Longer than both fixtures' `relative_attention_max_distance` (12 and 128 tokens). */
-const LONG = ["这个手机很好，质量不错，价格可以，快递很快，服务满意。".repeat(8), "我很喜欢".repeat(40)];
-const TEXTS = [...SHORT, ...LONG];
+const TEXTS = [...SHORT_TEXTS, ...LONG_TEXTS];
 
 /** Ids up to and including the first `</s>` (what a generation means; the rest is padding or noise). */
 function untilEos(ids: readonly number[], eos: number): number[] {
@@ -87,7 +66,7 @@ for (const variant of ["tiny-t5-v1_1", "tiny-t5"]) {
     const { folder, out } = await exported(variant);
     const { tokenizer, config } = folder;
     assert.equal(TEXTS.length, 20);
-    assert.ok(Math.max(...LONG.map((t) => tokenizer.encode(t).length)) > config.relative_attention_max_distance);
+    assert.ok(Math.max(...LONG_TEXTS.map((t) => tokenizer.encode(t).length)) > config.relative_attention_max_distance);
     const generate = await openT5Export(out);
     const runner = new T5Runner(config, folder.weights);
     try {
@@ -180,10 +159,10 @@ Deno.test("t5 export: the folder holds what transformers.js loads (mT5 too); a s
   assert.deepEqual(JSON.parse(await Deno.readTextFile(`${mt5}/export/config.json`)).architectures, ["MT5ForConditionalGeneration"]);
   const generate = await openT5Export(`${mt5}/export`);
   const runner = new T5Runner(folder.config, folder.weights);
-  const [{ generated_text }] = await generate(SHORT[0], { max_new_tokens: MAX_NEW_TOKENS }) as { generated_text: string }[];
+  const [{ generated_text }] = await generate(SHORT_TEXTS[0], { max_new_tokens: MAX_NEW_TOKENS }) as { generated_text: string }[];
   assert.equal(
     generated_text,
-    folder.tokenizer.decode(untilEos((await runner.greedy(folder.tokenizer.encodeBatch([SHORT[0]]), MAX_NEW_TOKENS))[0], 1)),
+    folder.tokenizer.decode(untilEos((await runner.greedy(folder.tokenizer.encodeBatch([SHORT_TEXTS[0]]), MAX_NEW_TOKENS))[0], 1)),
   );
   await Promise.all([runner.release(), generate.dispose()]);
 

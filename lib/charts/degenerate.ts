@@ -67,8 +67,8 @@ export function collapseFlags(rows: readonly ResultRow[], name: (r: ResultRow) =
 /** The legend entry of a crossed-out seed. */
 export const NO_TRIGGER_MARK = "AutoPrompt seed with no trigger accepted";
 
-/** An × drawn as a path, so that its legend symbol is the same ×. */
-const CROSS = "M-1,-1L1,1M-1,1L1,-1";
+/** An × drawn as a path, so that its legend symbol is the same × (a chart sharing the shape channel maps it too). */
+export const NO_TRIGGER_SHAPE = "M-1,-1L1,1M-1,1L1,-1";
 
 /**
  * The layer crossing out seeds with no trigger accepted: records of part `flagged` with `x` and `yField`;
@@ -80,7 +80,7 @@ export function noTriggerLayer(flaggedCount: number, x: Record<string, unknown>,
     datum: NO_TRIGGER_MARK,
     type: "nominal",
     title: null,
-    scale: { domain: [NO_TRIGGER_MARK], range: [CROSS] },
+    scale: { domain: [NO_TRIGGER_MARK], range: [NO_TRIGGER_SHAPE] },
     legend: { symbolStrokeColor: "black", symbolStrokeWidth: 2, labelLimit: 400, orient: "bottom", direction: "horizontal" },
   };
   return [{

@@ -2,7 +2,9 @@
  * The model-size axis: test accuracy against the base model's parameter count (log axis), one line per method
  * through the models of a family, a panel per K. A row's size is the `parameters` its model reference records;
  * rows written before sizes were recorded take it from a map of model name → size (`lookUpModelSizes` finds
- * the family's), and are left out, with a note, when it has none.
+ * the family's), and are left out, with a note, when it has none. A T5's rows (the text-to-text method, the one
+ * method that runs on it) sit at the T5's size among the BERTs', their points drawn as triangles: the mark's
+ * shape tells the pre-training objective, span corruption against the BERTs' masked LM.
  * @module
  */
 import { modelName, type ResultRow } from "../experiments/results.ts";
@@ -20,8 +22,17 @@ import {
   STD_BAND,
   trainSizes,
 } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
+import {
+  collapseFlags,
+  identicalSeedFlags,
+  NO_TRIGGER_MARK,
+  NO_TRIGGER_SHAPE,
+  noTriggerAccepted,
+  noTriggerFlags,
+  noTriggerLayer,
+} from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
+import { text2text } from "../methods/text2text/text2text.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
 /** Sizes of models by name, for rows that do not record their model's. */
@@ -55,6 +66,17 @@ export function modelSizes(rows: readonly ResultRow[], sizes: ModelSizes = new M
     if (size !== undefined && !known.has(modelName(r))) known.set(modelName(r), size);
   }
   return new Map([...known].sort(([a, x], [b, y]) => x - y || a.localeCompare(b)));
+}
+
+/** The pre-training objectives the chart tells apart, with their point shapes. */
+const OBJECTIVES = { "masked LM (BERT)": "circle", "span corruption (T5)": "triangle-up" } as const;
+
+/**
+ * The pre-training objective of `r`'s model: span corruption for a text-to-text method's row (it runs on a T5
+ * only, and the kit's T5s are pre-trained with span corruption), masked LM for every encoder method's.
+ */
+function objectiveOf(r: ResultRow): keyof typeof OBJECTIVES {
+  return r.method === text2text.name ? "span corruption (T5)" : "masked LM (BERT)";
 }
 
 /** A panel's name: `K = 16`, `zero-shot`, or a FewCLUE split's name. */
@@ -104,12 +126,13 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     parameters: sizes.get(modelName(r))!,
     method: methodName(r),
     setting: settingText(r).trim(),
+    objective: objectiveOf(r),
     panel: panelOf(r),
     seed: r.seed ?? r.index,
     accuracy: r.accuracy,
     flagged: noTriggerAccepted(r),
   }));
-  const means = meansWithBand(points, ["model", "parameters", "method", "setting", "panel"], "accuracy");
+  const means = meansWithBand(points, ["model", "parameters", "method", "setting", "objective", "panel"], "accuracy");
   const flagged = points.filter((p) => p.flagged);
   const panels = trainSizes(rows.map((r) => r.zeroShot ? -1 : r.k ?? r.split)).map((k) =>
     k === -1 ? "zero-shot" : typeof k === "number" ? `K = ${k}` : k
@@ -129,11 +152,22 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     axis: { values: spacedTicks([...sizes.values()]), format: ".3~s", labelAngle: 0 },
   };
   const color = methodColourEncoding(usable, points.map((p) => p.method), { symbols: "stroke" });
+  // Vega-Lite merges the shape channel's scales across layers: the no-trigger cross, when drawn, is in this one.
+  const shapes: Record<string, string> = flagged.length ? { ...OBJECTIVES, [NO_TRIGGER_MARK]: NO_TRIGGER_SHAPE } : OBJECTIVES;
+  const shape = {
+    field: "objective",
+    type: "nominal",
+    title: "pre-training",
+    scale: { domain: Object.keys(shapes), range: Object.values(shapes) },
+    // Stroked symbols: the cross is a path with no fill.
+    legend: { symbolStrokeColor: "black", symbolStrokeWidth: 2, labelLimit: 400, orient: "bottom", direction: "horizontal" },
+  };
   const tooltip = [
     { field: "model" },
     { field: "parameters", format: "," },
     { field: "method" },
     { field: "setting" },
+    { field: "objective", title: "pre-training" },
     { field: "panel", title: "K" },
     { field: "mean", format: ".1%" },
     {
@@ -156,18 +190,25 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     },
     {
       transform: onlyPart("mean"),
-      mark: { type: "line", point: true, strokeWidth: 2 },
-      encoding: { x, y: { field: "mean", type: "quantitative" }, color, detail: { field: "setting" }, tooltip },
+      mark: { type: "line", strokeWidth: 2 },
+      encoding: { x, y: { field: "mean", type: "quantitative" }, color, detail: { field: "setting" } },
     },
     {
+      // Before the means: the shape legend takes this layer's unfilled symbols, which draw the cross too.
       transform: onlyPart("seed"),
       mark: { type: "point", opacity: 0.35, size: 18 },
       encoding: {
         x,
         y: { field: "accuracy", type: "quantitative" },
         color,
+        shape,
         tooltip: [{ field: "model" }, { field: "method" }, { field: "seed" }, { field: "accuracy", format: ".1%" }],
       },
+    },
+    {
+      transform: onlyPart("mean"),
+      mark: { type: "point", filled: true, size: 50, opacity: 1 },
+      encoding: { x, y: { field: "mean", type: "quantitative" }, color, shape, tooltip },
     },
     ...noTriggerLayer(flagged.length, x, "accuracy"),
     ...chanceLayers(chance, PANEL_WIDTH),
@@ -176,13 +217,14 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
   const left = unsized.length ? `left out (model size unknown): ${unsized.join(", ")}` : "";
   const lines = [
     `${seedsText(ctx)} per point · line: mean · band: ${STD_BAND} · faint dots: single seeds`,
-    `x: parameters of the base model, pooler excluded (${modelsBySize || "none"}) · a panel per K · colour: method`,
+    `x: parameters of the base model, pooler excluded (${modelsBySize || "none"}) · a panel per K · colour: method · shape: pre-training`,
     [chance ? `dotted: chance = 1/${ctx.classes}` : "", flagged.length ? `×: ${NO_TRIGGER_MARK}` : "", left].filter(Boolean).join(" · "),
   ].filter(Boolean);
   const caption: Caption = {
     what:
       "Test accuracy against the size of the base model (parameters, pooler excluded; log axis), one line per method through the models, " +
-      "a panel per number of examples per class (K)." + (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
+      "a panel per number of examples per class (K); circles mark masked-LM models (BERT), triangles span-corruption ones (T5)." +
+      (chance ? ` The dotted line is chance accuracy, 1/${ctx.classes}.` : ""),
     data: `${dataLine(ctx)}; sizes ${modelsBySize || "none"}; ${seedsText(ctx)}.`,
     perPoint: `${runsPerPoint(means, ctx)}.`,
     band: `${STD_BAND}; faint dots are the single seeds.`,

@@ -4,7 +4,7 @@
  */
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { exportSaved } from "../methods/export.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import { writeT5Export } from "../model/t5/export.ts";
 import { isT5Folder, loadT5Folder } from "../model/t5/folder.ts";
 import { InputError } from "../util/errors.ts";
@@ -38,6 +38,8 @@ const SPEC = {
 pet and soft-prompt export for pipeline('fill-mask') with promptlab.json (soft-prompt: its vectors baked into the
 ONNX graph, plus a PEFT PROMPT_TUNING or P_TUNING adapter); every export ships promptlab_scorer.mjs, the scorer
 that sentence pairs, PET and soft prompts need, and model.safetensors for Python transformers (see docs/export.md).
+text2text (on a T5: give its --model) exports for pipeline('text2text-generation') with promptlab.json (its template:
+the pipeline takes the filled prompt; prompt tuning's vectors baked into the encoder graph); cli predict opens it.
 an export records the kind of input its model takes; one trained on sentence pairs takes them in cli predict with --text-b.
 without a saved predictor, --model names a T5 folder (model_type t5 or mt5): the model itself exports for
 pipeline('text2text-generation') (onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx with a key/value cache).`,
@@ -51,7 +53,7 @@ export const exportCommand: Command = flagCommand(
     const [saved] = p.positionals;
     const { out } = p.values;
     if (saved === undefined) return await exportT5(p.values.model, out);
-    const { pipeline, inputs } = await exportSaved(saved, await loadModelFolder(p.values.model), out);
+    const { pipeline, inputs } = await exportSaved(saved, await loadAnyModelFolder(p.values.model), out);
     const example = inputs === "pair" ? `--text "今天天气怎么样" --text-b "今天的天气如何"` : `--text "物流很快，包装完好。"`;
     printNextStep({
       wrote: [out],

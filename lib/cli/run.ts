@@ -55,7 +55,11 @@ export const RUN_SPEC = {
     splits: { type: "ints", min: 0, help: "FewCLUE split indices (fewclue; default all)" },
     k: { type: "int", min: 1, help: "examples per class (sampled; default 16)" },
     seeds: { type: "ints", help: "seeds, one run each (sampled; default 1,2,3)" },
-    model: { type: "string", value: "DIR", help: "a BERT model folder (default: the embedded models/promptlab-bert-zh-L4-H256)" },
+    model: {
+      type: "string",
+      value: "DIR",
+      help: "a model folder: a BERT, or a T5 for text2text (default: the embedded models/promptlab-bert-zh-L4-H256)",
+    },
     mirror: { type: "string", value: "DIR", help: "the data mirror (default: PROMPTLAB_DATA_MIRROR, else ../shared/data when present)" },
     json: { type: "boolean", help: "one JSON object per split, then a summary object (default: a table)" },
     save: { type: "string", value: "DIR", help: "save each split's trained predictor in DIR/<split> (for cli export and predict)" },
@@ -275,8 +279,10 @@ export const run: Command = flagCommand(
       }
     }
     const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);
+    // Export loads the predictor onto its base model: one given by --model is named again.
+    const modelFlag = values.model === undefined ? "" : ` --model ${values.model}`;
     const exportNext = saved.length
-      ? [`deno task cli export ${saved[0]} --out <dir>   # a folder transformers.js loads (docs/export.md)`]
+      ? [`deno task cli export ${saved[0]}${modelFlag} --out <dir>   # a folder transformers.js loads (docs/export.md)`]
       : [];
     printNextStep({
       wrote: saved,

@@ -15,9 +15,12 @@ export const gelu = (x: Value): Value => op.gelu(x, "none");
 /** Tanh-approximated GELU (Hugging Face `gelu_new`, `gelu_pytorch_tanh`). */
 export const geluTanh = (x: Value): Value => op.gelu(x, "tanh");
 
-/** max(x, 0), as a Where on x ≥ 0 so its gradient comes from Where's rule (1 where x ≥ 0, else 0). */
+/**
+ * max(x, 0), as a Where on x ≥ 0 so its gradient comes from Where's rule (1 where x ≥ 0, else 0). The zero is a
+ * scalar, broadcast: a graph with run-time shapes (an export) may run x at any size.
+ */
 export function relu(x: Value): Value {
-  const zero = op.fill(x, x.shape, 0);
+  const zero = x.graph.scalar(0, x.dtype);
   return op.where(op.greaterOrEqual(x, zero), x, zero);
 }
 

@@ -178,10 +178,11 @@ export function slice(x: Value, axis: number, start: number, end: number): Value
   }])[0];
 }
 
-/** Zero padding: `before[i]` and `after[i]` elements on each axis i. */
-export function pad(x: Value, before: readonly number[], after: readonly number[]): Value {
+/** Constant padding (zeros unless `value` is given): `before[i]` and `after[i]` elements on each axis i. */
+export function pad(x: Value, before: readonly number[], after: readonly number[], value = 0): Value {
   const g = x.graph;
-  return g.node("Pad", [x, g.ints([...before, ...after], "pads")], [{
+  const inputs = [x, g.ints([...before, ...after], "pads"), ...(value !== 0 ? [g.scalar(value, x.dtype)] : [])];
+  return g.node("Pad", inputs, [{
     shape: x.shape.map((d, i) => d + before[i] + after[i]),
     dtype: x.dtype,
   }])[0];

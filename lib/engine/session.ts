@@ -7,7 +7,7 @@ import type { DType, Graph, TensorData, Value } from "./graph.ts";
 import type { TensorMap } from "../util/tensor.ts";
 import { executionProvider, ortProfile, spin, threads } from "../util/config.ts";
 import { InputError } from "../util/errors.ts";
-import { exportOnnx } from "./onnx_export.ts";
+import { type DimNames, exportOnnx } from "./onnx_export.ts";
 import { tuneNativeHeap } from "./native_heap.ts";
 
 /** Intra-op threads: `PROMPTLAB_THREADS`, else every core. */
@@ -64,9 +64,12 @@ export class CompiledGraph {
     readonly outputs: readonly Signature[],
   ) {}
 
-  /** Export `graph` with the named `outputs` and create its session. */
-  static async compile(graph: Graph, outputs: Record<string, Value>): Promise<CompiledGraph> {
-    const bytes = exportOnnx(graph, outputs);
+  /**
+   * Export `graph` with the named `outputs` and create its session; `dims` names the dimensions read at run time
+   * (a graph built with run-time shapes), which {@link run} is then given the sizes of.
+   */
+  static async compile(graph: Graph, outputs: Record<string, Value>, dims?: DimNames): Promise<CompiledGraph> {
+    const bytes = exportOnnx(graph, outputs, dims);
     tuneNativeHeap();
     const session = await createSession(bytes);
     const sig = (v: Value, name = v.name): Signature => ({ name, shape: v.shape, dtype: v.dtype });
@@ -77,11 +80,17 @@ export class CompiledGraph {
     );
   }
 
-  /** Run once. Every input must be fed with exactly its declared number of elements. */
-  async run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
+  /**
+   * Run once. Every input must be fed with exactly its declared number of elements, or of the shape `shapes`
+   * gives it (an input with run-time dimensions).
+   */
+  async run(
+    feeds: Readonly<Record<string, TensorData>>,
+    shapes: Readonly<Record<string, readonly number[]>> = {},
+  ): Promise<Record<string, TensorData>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const { name, shape, dtype } of this.inputs) {
-      const data = feeds[name];
+    for (const { name, dtype, ...declared } of this.inputs) {
+      const data = feeds[name], shape = shapes[name] ?? declared.shape;
       if (!data) throw new Error(`run: missing feed "${name}"`);
       const size = shape.reduce((a, b) => a * b, 1);
       if (data.length !== size) throw new Error(`run: feed "${name}" has ${data.length} elements, expected ${size} [${shape}]`);
@@ -106,13 +115,13 @@ export class CompiledGraph {
 export class SessionCache {
   readonly #sessions = new Map<string, Promise<CompiledGraph>>();
 
-  /** The session for `key`, building it with `build` the first time. */
-  get(key: string, build: () => { graph: Graph; outputs: Record<string, Value> }): Promise<CompiledGraph> {
+  /** The session for `key`, building it with `build` the first time (`dims` as {@link CompiledGraph.compile}'s). */
+  get(key: string, build: () => { graph: Graph; outputs: Record<string, Value>; dims?: DimNames }): Promise<CompiledGraph> {
     let s = this.#sessions.get(key);
     if (!s) {
       s = Promise.resolve().then(() => {
-        const { graph, outputs } = build();
-        return CompiledGraph.compile(graph, outputs);
+        const { graph, outputs, dims } = build();
+        return CompiledGraph.compile(graph, outputs, dims);
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);

@@ -82,6 +82,8 @@ export async function checkGrid(grid: Grid, o: CheckOptions): Promise<void> {
       try {
         factory.create(o.model, task.labels, optionsOnTask(factory.name, task, cell.options), inputKind(task));
       } catch (err) {
+        // A method refusing the model (a backbone without what it needs) names the model's file: keep it.
+        if (err instanceof InputError && err.location.file) throw err;
         const field = err instanceof InputError ? err.location.field : undefined;
         throw bad(optionPath(grid, i, cell, field), `${problemOf(err as Error)} (cell ${describeCell(cell)})`);
       }

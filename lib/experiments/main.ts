@@ -13,7 +13,7 @@
  * as grid `<name>-<dataset>`.
  */
 import { datasetFromFlags, datasetName, LOCAL_DATA_FLAGS, type LocalDataFlags } from "../data/dataset_spec.ts";
-import { loadModelFolder } from "../model/folder.ts";
+import { loadAnyModelFolder } from "../model/folder.ts";
 import { describeCell, type Grid, loadGrid, parseShard } from "./grid.ts";
 import { runGrid } from "./grid_run.ts";
 import { formatStatus, gridStatus } from "./grid_status.ts";
@@ -36,7 +36,7 @@ const SPEC = {
     model: {
       type: "string",
       value: "DIR",
-      help: "BERT model folder (default: PROMPTLAB_MODEL, else the embedded models/promptlab-bert-zh-L4-H256)",
+      help: "model folder, a BERT or a T5 (default: PROMPTLAB_MODEL, else the embedded models/promptlab-bert-zh-L4-H256)",
     },
     "skip-corrupt": { type: "boolean", help: "skip unreadable lines of the results file instead of stopping" },
     minutes: { type: "number", above: 0, help: "start no cell after this many minutes" },
@@ -81,7 +81,7 @@ async function main(args: string[]): Promise<number> {
     if (values.status) console.log(formatStatus(grid, await gridStatus(grid, results, { skipCorrupt, shards: values.shards })));
     return 0;
   }
-  const model = await loadModelFolder(values.model ?? defaultModelDir());
+  const model = await loadAnyModelFolder(values.model ?? defaultModelDir());
   const results = values.results ?? resultsPath(grid.name, model.dir);
   const deadline = values.minutes === undefined ? undefined : Date.now() + values.minutes * 60_000;
   const retryFailed = values["retry-failed"];

@@ -126,6 +126,29 @@ export function modelSizeGrid(b: Budget): Grid {
   return { ...sampled("model_size", b, { ci: [4, 8], full: [4, 16, 64] }), methods: everyMethod(b, { zeroShot: false }) };
 }
 
+/** The T5 rows' grid name (`t5_comparison-<dataset>`); its cells run on a T5 (`deno task grid ... --model T5DIR`). */
+export const T5_COMPARISON_GRID = "t5_comparison";
+
+/**
+ * The text-to-text method's three modes on a T5, beside the BERT methods' comparison: zero-shot (rank
+ * classification by the pre-trained decoder), fine-tuning and prompt tuning at K = 16 and 64 with five seeds
+ * (ci: the demo data, K = 4, one seed), each with its defaults (on BUSTM, the method's pair template and 是/不).
+ */
+export function t5ComparisonGrid(b: Budget, dataset: "eprstmt" | "bustm"): Grid {
+  const k = { ci: [0, 4], full: [0, 16, 64] };
+  const protocol = dataset === "bustm"
+    ? { name: `${T5_COMPARISON_GRID}-bustm`, dataset, protocol: { kind: "sampled" as const, k: k[b], seeds: SEEDS[b] } }
+    : sampled(T5_COMPARISON_GRID, b, k);
+  return {
+    ...protocol,
+    methods: [
+      // Fine-tuning is the method's default mode: its rows are "text-to-text" and "text-to-text (zero-shot)".
+      entry(text2text.name, b, { zeroShot: text2text.presets.zeroShot }),
+      entry(text2text.name, b, { label: "text-to-text, prompt tuning" }, { mode: "prompt-tuning" }),
+    ],
+  };
+}
+
 /** The FewCLUE benchmark's grid name (`fewclue_benchmark-<task>`), whose rows across tasks get the benchmark figures. */
 export const BENCHMARK_GRID = "fewclue_benchmark";
 

@@ -1,12 +1,13 @@
 /**
  * Export of a saved predictor as a folder transformers.js loads offline (`docs/export.md`): fine-tuning and
  * P-tuning v2 for `pipeline('text-classification')`, PET, the soft prompt and P-tuning v2's `mask` head for
- * `pipeline('fill-mask')` with `promptlab.json`; every export also ships `promptlab_scorer.mjs`, the
- * dependency-free scorer that pairs and prompts need.
+ * `pipeline('fill-mask')` with `promptlab.json`, text-to-text for `pipeline('text2text-generation')` with its
+ * `promptlab.json`; every encoder's export also ships `promptlab_scorer.mjs`, the dependency-free scorer that
+ * pairs and prompts need.
  */
 import type { InputKind } from "../data/types.ts";
 import { claimExportFolder, markExportFolder } from "../model/export_folder.ts";
-import type { ModelFolder } from "../model/folder.ts";
+import type { AnyModelFolder } from "../model/folder.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { InputError } from "../util/errors.ts";
 import { methods } from "./registry.ts";
@@ -38,7 +39,7 @@ export const SCORER_FILE = "promptlab_scorer.mjs";
  *   weights file for a NaN or infinite weight; `outFlag` for an `out` that is a file or holds files the kit did
  *   not export.
  */
-export async function exportSaved(saved: string, model: ModelFolder, out: string, outFlag = "--out"): Promise<ExportResult> {
+export async function exportSaved(saved: string, model: AnyModelFolder, out: string, outFlag = "--out"): Promise<ExportResult> {
   const { method } = await readSavedMethod(saved);
   const exporter = methods.get(method)?.exporter;
   if (!exporter) {
@@ -50,7 +51,10 @@ export async function exportSaved(saved: string, model: ModelFolder, out: string
   out = out.replace(/\/+$/, "");
   const kept = await claimExportFolder(out, outFlag);
   const inputs = await exporter.write(saved, model, out);
-  await writeFileAtomic(`${out}/${SCORER_FILE}`, await Deno.readFile(new URL(`./${SCORER_FILE}`, import.meta.url)));
+  // The scorer reads an encoder's onnx/model.onnx; a text2text-generation export has a pipeline that generates.
+  if (exporter.pipeline !== "text2text-generation") {
+    await writeFileAtomic(`${out}/${SCORER_FILE}`, await Deno.readFile(new URL(`./${SCORER_FILE}`, import.meta.url)));
+  }
   await markExportFolder(out, kept, model.tokenizer.vocabSize);
   return { pipeline: exporter.pipeline, ...(inputs ? { inputs } : {}) };
 }

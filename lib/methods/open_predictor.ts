@@ -1,9 +1,17 @@
 /**
  * One way to classify texts and sentence pairs with whatever the kit wrote: a saved predictor (`method.json`,
  * loaded onto its base model) or an exported folder (`config.json` + `onnx/model.onnx`, run by transformers.js:
- * a `text-classification` model, or a PET or soft-prompt `fill-mask` model with `promptlab.json`).
+ * a `text-classification` model, a PET or soft-prompt `fill-mask` model with `promptlab.json`, or a text-to-text
+ * `text2text-generation` model with its `promptlab.json`, which also generates).
  */
-import { AutoTokenizer, env, type FillMaskPipeline, pipeline, type TextClassificationPipeline } from "@huggingface/transformers";
+import {
+  AutoTokenizer,
+  env,
+  type FillMaskPipeline,
+  pipeline,
+  type Text2TextGenerationPipeline,
+  type TextClassificationPipeline,
+} from "@huggingface/transformers";
 import type { InputKind } from "../data/types.ts";
 import type { TextInput } from "../model/batch.ts";
 import { exists } from "../util/fs.ts";
@@ -18,7 +26,9 @@ import { type PetExportSpec, petProbabilities } from "./pet/fill_mask.ts";
 import { parseTemplate } from "./pet/template.ts";
 import { recordedInputKind, templateInputs } from "./prompt_inputs.ts";
 import { getMethod, methods } from "./registry.ts";
+import { TEXT2TEXT_SPEC_FILE, type Text2TextExportSpec, text2textGenerate, text2textProbabilities } from "./text2text/generation.ts";
 import { Text2TextPredictor } from "./text2text/predictor.ts";
+import { text2text } from "./text2text/text2text.ts";
 import { readSavedMethod } from "./saved.ts";
 
 /** Where a model's kind of input is known from: its prompt template's slots, or the rows it was trained on. */
@@ -63,11 +73,16 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
       ...(predictor instanceof Text2TextPredictor ? { generate: (inputs: readonly TextInput[]) => predictor.generate(inputs) } : {}),
     };
   }
+  // promptlab.json: a prompt method's export (PET, soft prompt, P-tuning v2's mask head, text-to-text).
+  const promptSpec = await exists(`${dir}/${TEXT2TEXT_SPEC_FILE}`) ? await readJsonFile(`${dir}/${TEXT2TEXT_SPEC_FILE}`) : undefined;
+  if ((promptSpec as Text2TextExportSpec | undefined)?.method === text2text.name) {
+    return await openText2TextExport(dir, promptSpec as Text2TextExportSpec);
+  }
   if (!(await exists(`${dir}/config.json`)) || !(await exists(`${dir}/onnx/model.onnx`))) {
     throw new InputError("neither a saved predictor (method.json) nor an export (config.json and onnx/model.onnx)", { file: dir });
   }
-  if (await exists(`${dir}/promptlab.json`)) {
-    const spec = await readJsonFile(`${dir}/promptlab.json`) as PetExportSpec;
+  if (promptSpec) {
+    const spec = promptSpec as PetExportSpec;
     const fillMask = await openExportPipeline(dir, "fill-mask") as FillMaskPipeline;
     return {
       labels: spec.labels,
@@ -96,16 +111,32 @@ export async function openPredictor(dir: string, baseModel: string): Promise<Tex
   };
 }
 
+/** A text-to-text export: generation and class probabilities through `pipeline('text2text-generation')`. */
+async function openText2TextExport(dir: string, spec: Text2TextExportSpec): Promise<TextClassifier> {
+  // Its two graphs: an encoder and a decoder with a key/value cache (transformers.js' seq2seq file names).
+  const generate = await openExportPipeline(dir, "text2text-generation", `${dir}/onnx`) as Text2TextGenerationPipeline;
+  return {
+    labels: spec.labels,
+    kind: `export text2text-generation (${text2text.display.name})`,
+    inputs: spec.inputs,
+    inputsFrom: "template",
+    predictProba: (inputs) => text2textProbabilities(generate, spec, inputs),
+    generate: (inputs) => text2textGenerate(generate, spec, inputs),
+  };
+}
+
 /**
  * transformers.js' `task` pipeline over the export in `dir`, offline, its tokenizer checked against the model.
+ * @param modelFile what an ONNX file that does not load is reported as (default `onnx/model.onnx`).
  * @throws InputError naming the file at fault: tokenizer.json missing or unreadable, a tokenizer with more ids
  *   than the model's embeddings or another count than the export was written with (another model's tokenizer),
- *   an `onnx/model.onnx` that onnxruntime cannot load (truncated, not ONNX).
+ *   an ONNX model that onnxruntime cannot load (truncated, not ONNX).
  */
 async function openExportPipeline(
   dir: string,
-  task: "fill-mask" | "text-classification",
-): Promise<FillMaskPipeline | TextClassificationPipeline> {
+  task: "fill-mask" | "text-classification" | "text2text-generation",
+  modelFile = `${dir}/onnx/model.onnx`,
+): Promise<FillMaskPipeline | TextClassificationPipeline | Text2TextGenerationPipeline> {
   const tokenizerFile = `${dir}/tokenizer.json`;
   if (!(await exists(tokenizerFile))) {
     throw new InputError("missing file: an export needs its tokenizer (copy it from the base model or export again)", {
@@ -122,12 +153,11 @@ async function openExportPipeline(
     throw new InputError(`transformers.js cannot read the tokenizer: ${err.message.split("\n")[0]}`, { file: tokenizerFile });
   });
   await checkExportTokenizer(dir, tokenizer.get_vocab().size);
-  const modelFile = `${dir}/onnx/model.onnx`;
   return await pipeline(task, id, { local_files_only: true }).catch((err: Error) => {
     throw new InputError(`onnxruntime cannot load the model (truncated or not ONNX; export again): ${err.message.split("\n")[0]}`, {
       file: modelFile,
     });
-  }) as FillMaskPipeline | TextClassificationPipeline;
+  }) as FillMaskPipeline | TextClassificationPipeline | Text2TextGenerationPipeline;
 }
 
 /** @throws InputError naming tokenizer.json when its `ids` do not fit the export's model (see {@link openExportPipeline}). */

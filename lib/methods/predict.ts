@@ -42,6 +42,16 @@ export function softmaxRow(xs: readonly number[]): number[] {
   return e.map((x) => x / s);
 }
 
+/** Log-softmax of one row of logits (float64, stable), e.g. a vocabulary's logits read from a runtime's output. */
+export function logSoftmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const x of logits) max = Math.max(max, x);
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  const logZ = max + Math.log(sum);
+  return Float64Array.from(logits, (x) => x - logZ);
+}
+
 /** Accuracy of probability rows against gold class indices. */
 export function accuracyOf(proba: readonly number[][], gold: readonly number[]): number {
   let correct = 0;

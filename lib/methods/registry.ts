@@ -15,6 +15,7 @@ import { exportPet } from "./pet/export.ts";
 import { pet } from "./pet/pet.ts";
 import { exportSoftPrompt } from "./soft_prompt/export.ts";
 import { softPrompt } from "./soft_prompt/soft_prompt.ts";
+import { exportText2Text } from "./text2text/export.ts";
 import { text2text } from "./text2text/text2text.ts";
 import type { Method, MethodDisplay, MethodExporter, MethodFactory, MethodKind, MethodPresets, Predictor, SweepFigure } from "./types.ts";
 
@@ -37,7 +38,7 @@ export interface RegisteredMethod {
   /** Numeric options whose sweeps get a figure. */
   readonly sweeps: readonly SweepFigure[];
   /** How its saved predictors export; absent for a method without an export. */
-  readonly exporter?: MethodExporter;
+  readonly exporter?: MethodExporter<AnyModelFolder>;
   /** Every option the method takes, with its default. */
   readonly defaults: MethodOptions;
   /**
@@ -63,7 +64,7 @@ export class MethodRegistry {
    * @throws Error when the name is malformed or taken, the summary empty, the defaults not a plain object, the
    *   kind unknown, or the display name or a colour empty, malformed or another method's.
    */
-  register<O extends object, M extends AnyModelFolder>(factory: MethodFactory<O, M>, exporter?: MethodExporter): RegisteredMethod {
+  register<O extends object, M extends AnyModelFolder>(factory: MethodFactory<O, M>, exporter?: MethodExporter<M>): RegisteredMethod {
     const { name, summary, defaults, kind, trains, display, presets, sweeps = [] } = factory;
     if (!NAME.test(name)) throw new Error(`method name "${name}" must be lower-case words joined by hyphens`);
     if (this.#methods.has(name)) throw new Error(`method "${name}" is already registered`);
@@ -79,7 +80,8 @@ export class MethodRegistry {
       display,
       presets,
       sweeps,
-      ...(exporter ? { exporter } : {}),
+      // A saved predictor loads only onto its base model (fingerprint checked), so `model` is of kind `M`.
+      ...(exporter ? { exporter: exporter as MethodExporter<AnyModelFolder> } : {}),
       defaults: Object.freeze(Object.fromEntries(Object.entries(defaults))),
       // The method checks every option it reads (types and ranges) before configuring anything, and its
       // backbone's capabilities before reading anything of a folder of another kind than `M`.
@@ -124,7 +126,7 @@ registry.register(pet, { pipeline: "fill-mask", write: exportPet });
 registry.register(autoprompt);
 registry.register(ptuningV2, { pipeline: "text-classification", write: exportPtuningV2 });
 registry.register(softPrompt, { pipeline: "fill-mask", write: exportSoftPrompt });
-registry.register(text2text);
+registry.register(text2text, { pipeline: "text2text-generation", write: exportText2Text });
 
 /** Registered methods by name. */
 export const methods: ReadonlyMap<string, RegisteredMethod> = registry.all;
@@ -137,7 +139,7 @@ export function getMethod(name: string): RegisteredMethod {
 /** Register another method (a notebook's or a plugin's); refuses a name, display name or colour already taken. */
 export function registerMethod<O extends object, M extends AnyModelFolder>(
   factory: MethodFactory<O, M>,
-  exporter?: MethodExporter,
+  exporter?: MethodExporter<M>,
 ): RegisteredMethod {
   return registry.register(factory, exporter);
 }

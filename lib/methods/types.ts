@@ -88,14 +88,14 @@ export interface Method {
 }
 
 /** The transformers.js pipeline an export runs in. */
-export type ExportPipeline = "text-classification" | "fill-mask";
+export type ExportPipeline = "text-classification" | "fill-mask" | "text2text-generation";
 
-/** How a method's saved predictors export (`docs/export.md`). */
-export interface MethodExporter {
+/** How a method's saved predictors (trained on a folder of kind `M`) export (`docs/export.md`). */
+export interface MethodExporter<M extends AnyModelFolder = ModelFolder> {
   /** The transformers.js pipeline its folders load in. */
   readonly pipeline: ExportPipeline;
   /** Write the export of the predictor saved in `saved` to `out`; resolves to the kind of input it takes where known. */
-  write(saved: string, model: ModelFolder, out: string): Promise<InputKind | void>;
+  write(saved: string, model: M, out: string): Promise<InputKind | void>;
 }
 
 /**

@@ -74,4 +74,10 @@ export interface TextToText {
   ): Promise<GradientStep>;
   /** Decoder inputs of `labels`: the start token, then each label but the last, ignored ones fed as padding. */
   shiftRight(labels: readonly (readonly number[])[]): number[][];
+  /**
+   * Write into the claimed export folder `out` the files transformers.js runs with
+   * `pipeline('text2text-generation')`: the model of folder `dir` with `weights`, and with `softPrompt` (as in
+   * {@link runner}) its vectors baked in before every input (docs/export.md).
+   */
+  writeExport(out: string, dir: string, weights: TensorMap, softPrompt?: string): Promise<void>;
 }

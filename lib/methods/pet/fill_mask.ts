@@ -33,7 +33,7 @@ import type { FillMaskPipeline } from "@huggingface/transformers";
 import type { TextInput } from "../../model/batch.ts";
 import { cutInput, type TextTokenizer } from "../../model/tokenizers/text_cut.ts";
 import { InputError } from "../../util/errors.ts";
-import { softmaxRow } from "../predict.ts";
+import { logSoftmax, softmaxRow } from "../predict.ts";
 import { checkTemplateInputs, inputKindOf } from "../prompt_inputs.ts";
 import { calibrate } from "./calibration.ts";
 import { parseTemplate } from "./template.ts";
@@ -144,15 +144,6 @@ async function maskLogProbs(fillMask: FillMaskPipeline, prompts: string[], masks
     if (at.length !== masks) throw new Error(`prompt ${b} holds ${at.length} masks, expected ${masks}`);
     return at;
   });
-}
-
-function logSoftmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const x of logits) max = Math.max(max, x);
-  let sum = 0;
-  for (const x of logits) sum += Math.exp(x - max);
-  const logZ = max + Math.log(sum);
-  return Float64Array.from(logits, (x) => x - logZ);
 }
 
 /** Masks a slot expands to: the longest word's token count. */

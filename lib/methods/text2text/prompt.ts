@@ -52,11 +52,30 @@ function fill(template: Text2TextTemplate, texts: readonly string[]): string {
  * @throws InputError naming the template when an input is of the other kind, or the template alone is too long.
  */
 export function encodePrompts(
-  tok: TextToTextTokenizer,
+  tok: Pick<TextToTextTokenizer, "encode">,
   template: Text2TextTemplate,
   inputs: readonly TextInput[],
   maxLength: number,
 ): number[][] {
+  return fitPrompts(tok, template, inputs, maxLength).map((p) => p.ids);
+}
+
+/** The prompt texts whose ids {@link encodePrompts} gives: the template filled with each input, cut as it cuts. */
+export function promptTexts(
+  tok: Pick<TextToTextTokenizer, "encode">,
+  template: Text2TextTemplate,
+  inputs: readonly TextInput[],
+  maxLength: number,
+): string[] {
+  return fitPrompts(tok, template, inputs, maxLength).map((p) => p.text);
+}
+
+function fitPrompts(
+  tok: Pick<TextToTextTokenizer, "encode">,
+  template: Text2TextTemplate,
+  inputs: readonly TextInput[],
+  maxLength: number,
+): { text: string; ids: number[] }[] {
   const overhead = tok.encode(fill(template, [])).length;
   if (overhead > maxLength - 2) {
     throw new InputError(`template "${template.source}" takes ${overhead} tokens, too many for maxLength ${maxLength}`, {
@@ -66,14 +85,15 @@ export function encodePrompts(
   return inputs.map((input) => {
     checkTemplateInputs(template, inputKindOf(input), TEXT_B);
     const texts = inputTexts(input).filter((t) => t !== undefined) as string[];
-    let ids = tok.encode(fill(template, texts));
+    let text = fill(template, texts), ids = tok.encode(text);
     // Cut characters from the longest text until the prompt fits: a Chinese character is about one token.
     while (ids.length > maxLength) {
       const longest = texts.indexOf(texts.reduce((a, b) => (b.length > a.length ? b : a)));
       texts[longest] = texts[longest].slice(0, Math.max(0, texts[longest].length - (ids.length - maxLength)));
-      ids = tok.encode(fill(template, texts));
+      text = fill(template, texts);
+      ids = tok.encode(text);
     }
-    return ids;
+    return { text, ids };
   });
 }
 

@@ -12,9 +12,11 @@ import { readWeightsFile } from "../formats/weight_files.ts";
 import { GraphParams } from "../params.ts";
 import type { TextToText } from "../text_to_text.ts";
 import { type T5Config, t5ConfigToJson } from "./config.ts";
+import { writeT5ExportFiles } from "./export.ts";
 import { buildT5Loss, IGNORE_LABEL, shiftRight } from "./loss.ts";
 import { T5Runner } from "./runner.ts";
 import { firstPositionsPrompt } from "./soft_prompt.ts";
+import { loadT5Tokenizer } from "./tokenizer.ts";
 import { normalizeT5Weights, SHARED } from "./weights.ts";
 
 /** `model_type` values of a T5 config.json. */
@@ -45,6 +47,8 @@ function t5TextToText(config: T5Config): TextToText {
         return { loss: buildT5Loss(g, config, params.get, { ...shape, train: true, encoderEmbeds }).loss, params };
       }),
     shiftRight: (labels) => shiftRight(labels, config),
+    writeExport: async (out, dir, weights, softPrompt) =>
+      writeT5ExportFiles(out, { dir, config, weights, tokenizer: await loadT5Tokenizer(dir) }, softPrompt),
   };
 }
 

@@ -18,6 +18,7 @@ import type { ParamSource } from "../backbone.ts";
 import type { T5Config } from "./config.ts";
 import { decoderStack, type Dims, encoderStack, type KeyValues, MASKED, type StackContext, type StackShapes } from "./graph.ts";
 import { relativePositionBucket } from "./relative_position.ts";
+import { firstPositionsPromptAt } from "./soft_prompt.ts";
 
 /** Symbolic dimensions of the deployable graphs, named as Hugging Face's exports name them. */
 export const DIM = {
@@ -71,14 +72,26 @@ function runtimeShapes(config: T5Config, batch: Value, queries: Value, keys: Val
   };
 }
 
-/** The deployable encoder: `input_ids`, `attention_mask` (int64 [batch, source]) → `last_hidden_state` [batch, source, d_model]. */
-export function buildDeployEncoder(g: Graph, config: T5Config, param: ParamSource): { lastHiddenState: Value } {
-  const inputIds = g.input("input_ids", [1, 1], "int64");
-  const attentionMask = op.cast(g.input("attention_mask", [1, 1], "int64"), "float32");
-  const positions = op.range(g.scalar(0, "int64"), scalar(op.shapeOf(inputIds, 1, 2)), 1);
+/**
+ * The deployable encoder: `input_ids`, `attention_mask` (int64 [batch, source]) → `last_hidden_state` [batch,
+ * source, d_model]. With `softPrompt` (the name of a [P, d_model] weight: prompt tuning's vectors) the states
+ * are [batch, P + source, d_model]: P placeholders (`<pad>`, attended) go before the tokens and the vectors
+ * replace their embeddings, as the kit's prompt-tuned predictor feeds them (`soft_prompt.ts`).
+ */
+export function buildDeployEncoder(g: Graph, config: T5Config, param: ParamSource, softPrompt?: string): { lastHiddenState: Value } {
+  let inputIds = g.input("input_ids", [1, 1], "int64");
+  let attentionMask = op.cast(g.input("attention_mask", [1, 1], "int64"), "float32");
+  const table = softPrompt ? param(softPrompt) : undefined;
+  if (table) {
+    const P = table.shape[0];
+    inputIds = op.pad(inputIds, [0, P], [0, 0], config.pad_token_id);
+    attentionMask = op.pad(attentionMask, [0, P], [0, 0], 1);
+  }
+  const positions = op.range(g.scalar(0, "int64"), scalar(op.shapeOf(inputIds, 1, 2)), inputIds.shape[1]);
   const shapes = runtimeShapes(config, op.shapeOf(inputIds, 0, 1), positions, positions, true);
   const ctx: StackContext = { g, config, param, shapes, drop: (x) => x };
-  const { states } = encoderStack(ctx, inputIds, attentionMask);
+  const embeds = table ? firstPositionsPromptAt(table, positions, shapes.reshape) : undefined;
+  const { states } = encoderStack(ctx, inputIds, attentionMask, embeds);
   return { lastHiddenState: shapes.reshape(states, ["batch", -1, config.d_model]) };
 }
 
@@ -86,12 +99,19 @@ export function buildDeployEncoder(g: Graph, config: T5Config, param: ParamSourc
  * The deployable decoder: `input_ids` [batch, target] (the tokens after the past), `encoder_hidden_states`
  * [batch, source, d_model], `encoder_attention_mask` int64 [batch, source] and each block's past keys and values
  * [batch, heads, past, d_kv] → `logits` [batch, target, vocab] and each block's present keys and values
- * [batch, heads, past + target, d_kv].
+ * [batch, heads, past + target, d_kv]. With `promptLength` P (an encoder with a soft prompt) the states hold P
+ * more positions than the mask transformers.js passes (the input's): the mask is extended over them here.
  */
-export function buildDeployDecoder(g: Graph, config: T5Config, param: ParamSource): { logits: Value; present: KeyValues[] } {
+export function buildDeployDecoder(
+  g: Graph,
+  config: T5Config,
+  param: ParamSource,
+  promptLength = 0,
+): { logits: Value; present: KeyValues[] } {
   const H = config.num_heads, d = config.d_kv;
-  const encoderStates = g.input("encoder_hidden_states", [1, 1, config.d_model]);
-  const attentionMask = op.cast(g.input("encoder_attention_mask", [1, 1], "int64"), "float32");
+  const encoderStates = g.input("encoder_hidden_states", [1, 1 + promptLength, config.d_model]);
+  const mask = op.cast(g.input("encoder_attention_mask", [1, 1], "int64"), "float32");
+  const attentionMask = promptLength ? op.pad(mask, [0, promptLength], [0, 0], 1) : mask;
   const inputIds = g.input("input_ids", [1, 1], "int64");
   const past = Array.from({ length: config.num_decoder_layers }, (_, i) => {
     const names = cacheNames("past_key_values", i);
@@ -107,4 +127,33 @@ export function buildDeployDecoder(g: Graph, config: T5Config, param: ParamSourc
   const rows = shapes.reshape(encoderStates, [-1, config.d_model]);
   const { logits, present } = decoderStack(ctx, inputIds, rows, attentionMask, past);
   return { logits: shapes.reshape(logits, ["batch", -1, config.vocab_size]), present };
+}
+
+/**
+ * {@link buildDeployDecoder}'s outputs under their exported names (`logits`, `present.{i}.decoder.key|value`) and
+ * the run-time dimensions of its inputs and outputs, named as Hugging Face's exports name them ({@link DIM}).
+ */
+export function deployDecoder(
+  g: Graph,
+  config: T5Config,
+  param: ParamSource,
+  promptLength = 0,
+): { outputs: Record<string, Value>; dims: Record<string, (string | null)[]> } {
+  const { logits, present } = buildDeployDecoder(g, config, param, promptLength);
+  const dims: Record<string, (string | null)[]> = {
+    input_ids: [DIM.batch, DIM.target],
+    encoder_hidden_states: [DIM.batch, DIM.source, null],
+    encoder_attention_mask: [DIM.batch, DIM.source],
+    logits: [DIM.batch, DIM.target, null],
+  };
+  const outputs: Record<string, Value> = { logits };
+  present.forEach((kv, i) => {
+    const [past, now] = [cacheNames("past_key_values", i), cacheNames("present", i)];
+    for (const part of ["key", "value"] as const) {
+      dims[past[part]] = [DIM.batch, null, DIM.past, null];
+      dims[now[part]] = [DIM.batch, null, DIM.present, null];
+      outputs[now[part]] = kv[part];
+    }
+  });
+  return { outputs, dims };
 }

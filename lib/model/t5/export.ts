@@ -24,16 +24,20 @@ import { claimExportFolder, markExportFolder } from "../export_folder.ts";
 import { GraphParams } from "../params.ts";
 import { encodeSafetensors } from "../formats/safetensors.ts";
 import { type T5Config, t5ConfigToJson } from "./config.ts";
-import { buildDeployDecoder, buildDeployEncoder, cacheNames, DIM } from "./deploy_graph.ts";
+import { buildDeployEncoder, deployDecoder, DIM } from "./deploy_graph.ts";
 import type { T5Folder } from "./folder.ts";
 
 /** The ONNX files of a T5 export, relative to its folder. */
 export const T5_ONNX_FILES = { encoder: "onnx/encoder_model.onnx", decoder: "onnx/decoder_model_merged.onnx" } as const;
 
-/** The encoder as ONNX bytes (see {@link buildDeployEncoder}), every weight an initializer. */
-export function t5EncoderOnnx(config: T5Config, weights: TensorMap): Uint8Array {
+/**
+ * The encoder as ONNX bytes (see {@link buildDeployEncoder}), every weight an initializer; with `softPrompt` (the
+ * name of prompt-tuning vectors among `weights`) they are baked in before every input.
+ */
+export function t5EncoderOnnx(config: T5Config, weights: TensorMap, softPrompt?: string): Uint8Array {
   const g = new Graph();
-  const { lastHiddenState } = buildDeployEncoder(g, config, new GraphParams(g, weights, () => false, "constants").get);
+  const param = new GraphParams(g, weights, () => false, "constants").get;
+  const { lastHiddenState } = buildDeployEncoder(g, config, param, softPrompt);
   const tokens = [DIM.batch, DIM.source];
   return exportOnnx(g, { last_hidden_state: lastHiddenState }, {
     input_ids: tokens,
@@ -42,25 +46,13 @@ export function t5EncoderOnnx(config: T5Config, weights: TensorMap): Uint8Array 
   });
 }
 
-/** The decoder with its key/value cache as ONNX bytes (see {@link buildDeployDecoder}), every weight an initializer. */
-export function t5DecoderOnnx(config: T5Config, weights: TensorMap): Uint8Array {
+/**
+ * The decoder with its key/value cache as ONNX bytes (see {@link buildDeployDecoder}), every weight an
+ * initializer; `promptLength` the soft prompt's length in the encoder's states (0: none).
+ */
+export function t5DecoderOnnx(config: T5Config, weights: TensorMap, promptLength = 0): Uint8Array {
   const g = new Graph();
-  const { logits, present } = buildDeployDecoder(g, config, new GraphParams(g, weights, () => false, "constants").get);
-  const dims: Record<string, (string | null)[]> = {
-    input_ids: [DIM.batch, DIM.target],
-    encoder_hidden_states: [DIM.batch, DIM.source, null],
-    encoder_attention_mask: [DIM.batch, DIM.source],
-    logits: [DIM.batch, DIM.target, null],
-  };
-  const outputs: Record<string, typeof logits> = { logits };
-  present.forEach((kv, i) => {
-    const [past, now] = [cacheNames("past_key_values", i), cacheNames("present", i)];
-    for (const part of ["key", "value"] as const) {
-      dims[past[part]] = [DIM.batch, null, DIM.past, null];
-      dims[now[part]] = [DIM.batch, null, DIM.present, null];
-      outputs[now[part]] = kv[part];
-    }
-  });
+  const { outputs, dims } = deployDecoder(g, config, new GraphParams(g, weights, () => false, "constants").get, promptLength);
   return exportOnnx(g, outputs, dims);
 }
 
@@ -104,6 +96,28 @@ async function t5TokenizerFiles(folder: Pick<T5Folder, "dir" | "tokenizer">): Pr
   };
 }
 
+/** What an export is written from: a T5's folder (its tokenizer files) with the weights to export. */
+export type T5ExportSource = Pick<T5Folder, "dir" | "config" | "weights" | "tokenizer">;
+
+/**
+ * Write the files of a text2text-generation export of `folder` into the claimed folder `out` (see
+ * {@link writeT5Export}), each atomically. With `softPrompt`, the name of prompt-tuning vectors among the
+ * weights, the encoder prepends them to every input and the decoder attends to them (`deploy_graph.ts`);
+ * `model.safetensors` holds the T5's weights only, the vectors living in the encoder graph.
+ */
+export async function writeT5ExportFiles(out: string, folder: T5ExportSource, softPrompt?: string): Promise<void> {
+  await Deno.mkdir(`${out}/onnx`, { recursive: true });
+  const { config, weights } = folder;
+  const promptLength = softPrompt ? weights.get(softPrompt)!.shape[0] : 0;
+  await writeFileAtomic(`${out}/${T5_ONNX_FILES.encoder}`, t5EncoderOnnx(config, weights, softPrompt));
+  await writeFileAtomic(`${out}/${T5_ONNX_FILES.decoder}`, t5DecoderOnnx(config, weights, promptLength));
+  const t5Weights = new Map([...weights].filter(([name]) => name !== softPrompt));
+  await writeFileAtomic(`${out}/model.safetensors`, encodeSafetensors(t5Weights));
+  for (const [name, text] of Object.entries(await t5TokenizerFiles(folder))) await writeFileAtomic(`${out}/${name}`, text);
+  await writeFileAtomic(`${out}/generation_config.json`, JSON.stringify(t5GenerationConfig(config), null, 2) + "\n");
+  await writeFileAtomic(`${out}/config.json`, JSON.stringify(t5ExportConfig(config), null, 2) + "\n");
+}
+
 /**
  * Write `folder` (a loaded T5) into `out` as a text2text-generation export, each file atomically, the marker last.
  * @param flag the flag that named `out`, for errors.
@@ -114,13 +128,6 @@ export async function writeT5Export(out: string, folder: T5Folder, flag: string)
   checkFinite(folder.weights, folder.weightsFile);
   out = out.replace(/\/+$/, "");
   const kept = await claimExportFolder(out, flag);
-  await Deno.mkdir(`${out}/onnx`, { recursive: true });
-  const { config, weights } = folder;
-  await writeFileAtomic(`${out}/${T5_ONNX_FILES.encoder}`, t5EncoderOnnx(config, weights));
-  await writeFileAtomic(`${out}/${T5_ONNX_FILES.decoder}`, t5DecoderOnnx(config, weights));
-  await writeFileAtomic(`${out}/model.safetensors`, encodeSafetensors(weights));
-  for (const [name, text] of Object.entries(await t5TokenizerFiles(folder))) await writeFileAtomic(`${out}/${name}`, text);
-  await writeFileAtomic(`${out}/generation_config.json`, JSON.stringify(t5GenerationConfig(config), null, 2) + "\n");
-  await writeFileAtomic(`${out}/config.json`, JSON.stringify(t5ExportConfig(config), null, 2) + "\n");
+  await writeT5ExportFiles(out, folder);
   await markExportFolder(out, kept, folder.tokenizer.vocabSize);
 }
