@@ -1,6 +1,6 @@
 /**
  * ZeroPrompt's figures on synthetic rows (no training): `transfer` (before → after per held-out task and base
- * model, the K = 16 references beside) and `spread` (every held-out wording), drawn by `figuresFor` for rows of
+ * model, the K = 16 references beside), `spread` (every held-out wording) and the transfer table, drawn by `figuresFor` for rows of
  * the held-out wordings grids; the rows' phases read from the multitask model's name.
  */
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { captionOf } from "../lib/charts/caption.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { zeropromptRows } from "../lib/charts/zeroprompt_rows.ts";
 import { wordingSpreads, zeropromptSpread } from "../lib/charts/zeroprompt_spread.ts";
+import { zeropromptMarkdown } from "../lib/charts/zeroprompt_table.ts";
 import { MEAN_OF_TASKS, zeropromptTransfer } from "../lib/charts/zeroprompt_transfer.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
 import { zeropromptFewShotGrid } from "../lib/experiments/presets.ts";
@@ -153,4 +154,21 @@ Deno.test("a T5 base's rows (text-to-text wordings and references) are drawn as 
   const spreads = wordingSpreads(all).filter((s) => s.model === t5.name);
   assert.equal(spreads.length, 2 * 2, "each task before and after");
   assert.match(await renderSvg(zeropromptSpread(all)), /<svg/);
+});
+
+Deno.test("transfer table: before/after mean ± std over wordings with range and collapsed count, references, mean of tasks", async () => {
+  const md = zeropromptMarkdown(await rows()).trim().split("\n");
+  assert.equal(md[0], "| base model | held-out task | zero-shot before | zero-shot after | PET, K = 16 | fine-tuning, K = 16 |");
+  // BUSTM's 11 wordings before: 0.50..0.60 → mean 55.0, sample std sqrt(11)/100 = 3.3, range 10.0; after 0.70..0.75.
+  assert.ok(
+    md.includes("| small | bustm | 55.0 ± 3.3 (range 10.0; 11 wordings) | 72.5 ± 1.7 (range 5.0; 11 wordings) | 80.0 ± 0.0 | 75.0 ± 0.0 |"),
+    md.join("\n"),
+  );
+  // The large model's first EPRSTMT wording collapsed after training: counted there only.
+  const large = md.find((l) => l.startsWith("| large | eprstmt |"))!;
+  assert.match(large, /\| 55\.5 ± 3\.6 \(range 11\.0; 12 wordings\) \| 72\.8 ± 1\.8 \(range 5\.5; ⚠ 1 of 12 collapsed\) \|/);
+  assert.equal(md.filter((l) => l.includes("⚠")).length, 1);
+  // Mean of tasks: each task's mean weighs the same ((55.5 + 55.0) / 2 before).
+  assert.ok(md.includes(`| small | ${MEAN_OF_TASKS} | 55.3 | 72.6 | 80.0 | 75.0 |`), md.join("\n"));
+  assert.ok(md.findIndex((l) => l.startsWith("| small |")) < md.findIndex((l) => l.startsWith("| large |")), "smallest model first");
 });

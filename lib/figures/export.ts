@@ -22,6 +22,7 @@ import { templateSensitivity } from "../charts/template_sensitivity.ts";
 import { hasZeropromptRows } from "../charts/zeroprompt_rows.ts";
 import { zeropromptSpread } from "../charts/zeroprompt_spread.ts";
 import { zeropromptTransfer } from "../charts/zeroprompt_transfer.ts";
+import { zeropromptMarkdown } from "../charts/zeroprompt_table.ts";
 import { accuracyVsParams, trainingCurves } from "../charts/training.ts";
 import { lookUpModelSizes } from "../experiments/model_family.ts";
 import { BENCHMARK_GRID, LADDER_GRID } from "../experiments/presets.ts";
@@ -120,6 +121,10 @@ export async function exportFigures(
   for (const [name, spec] of figuresFor(rows, { sizes })) written.push(...await exportChart(spec, dir, name, { ...opts, code }));
   await writeFileAtomic(`${dir}/summary.md`, summaryMarkdown(summaryTable(rows)));
   written.push(`${dir}/summary.md`);
+  if (hasZeropromptRows(rows)) {
+    await writeFileAtomic(`${dir}/transfer_table.md`, zeropromptMarkdown(rows));
+    written.push(`${dir}/transfer_table.md`);
+  }
   if (isBenchmark(chartRows(rows))) {
     await writeFileAtomic(`${dir}/benchmark_table.md`, benchmarkMarkdown(rows));
     written.push(`${dir}/benchmark_table.md`);
