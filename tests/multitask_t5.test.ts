@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { loadAnyModelFolder, type TextToTextFolder } from "../lib/model/folder.ts";
-import { readSafetensors } from "../lib/model/formats/safetensors.ts";
 import { T5Runner } from "../lib/model/t5/runner.ts";
 import type { T5Config } from "../lib/model/t5/config.ts";
 import { buildMixtureRows } from "../lib/multitask/builder.ts";
@@ -158,17 +157,25 @@ sharedTest(
 );
 
 sharedTest(
-  "cli multitask --model T5DIR: trains text to text, points at text2text zero-shot; --help says so",
+  "cli multitask --model T5DIR --lr: trains text to text at the given rate (recorded, a resume at another refused), points at text2text zero-shot; --help says so",
   "data",
   () =>
     withTempDir(async (dir) => {
       await Deno.writeTextFile(`${dir}/tiny.json`, JSON.stringify(mixtureJson()));
       const args = ["--mixture", `${dir}/tiny.json`, "--model", T5, "--out", `${dir}/out`, "--steps", "2", "--mirror", shared("data")];
-      const r = await runDeno(["task", "-q", "cli", "multitask", ...args]);
+      const paused = await runDeno(["task", "-q", "cli", "multitask", ...args, "--lr", "0.0001", "--stop-at", "1"]);
+      assert.equal(paused.code, 0, paused.stderr);
+      const otherRate = await runDeno(["task", "-q", "cli", "multitask", ...args]);
+      assert.equal(otherRate.code, 2, otherRate.stderr);
+      assert.match(otherRate.stderr, /^error: .*another mixture/);
+      const r = await runDeno(["task", "-q", "cli", "multitask", ...args, "--lr", "0.0001"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /"done":true/);
       assert.match(r.stdout + r.stderr, /--method text2text --dataset eprstmt --mode zero-shot --model /);
-      assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/out/multitask.json`)).objective, "text2text");
+      const record = JSON.parse(await Deno.readTextFile(`${dir}/out/multitask.json`));
+      assert.equal(record.objective, "text2text");
+      assert.equal(record.mixture.lr, 1e-4);
+      assert.match(await Deno.readTextFile(`${dir}/out/README.md`), /lr 0\.0001/);
       const help = await runDeno(["task", "-q", "cli", "multitask", "--help"]);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /T5/);

@@ -2,13 +2,13 @@ import { type Command, flagCommand } from "./command.ts";
 import type { CommandSpec } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
-import { readMixture } from "../multitask/mixture.ts";
+import { readMixture, withLr } from "../multitask/mixture.ts";
 import { leaveOneOutPlan, runLeaveOneOut } from "../multitask/leave_one_out.ts";
 import { trainedModelsDir } from "../experiments/setup.ts";
 
 const SPEC = {
   name: "cli zeroprompt",
-  usage: "deno task cli zeroprompt --mixtures FILE,FILE,... --models DIR,DIR,... [--models-dir DIR] [--steps N] [--minutes M]",
+  usage: "deno task cli zeroprompt --mixtures FILE,FILE,... --models DIR,DIR,... [--models-dir DIR] [--steps N] [--lr X] [--minutes M]",
   flags: {
     mixtures: {
       type: "strings",
@@ -23,6 +23,11 @@ const SPEC = {
       help: "folder of the multitask models (default models/zeroprompt; runs/ci/models/zeroprompt at the ci budget)",
     },
     steps: { type: "int", min: 1, help: "multitask steps instead of each mixture's (a cost measurement)" },
+    lr: {
+      type: "number",
+      above: 0,
+      help: "peak learning rate instead of the mixture's (a T5 trains at 1e-4; the mixtures carry a BERT's 2e-5)",
+    },
     minutes: { type: "number", above: 0, help: "start no grid cell or training after this many minutes; rerun to go on" },
     mirror: MIRROR_FLAG,
   },
@@ -41,7 +46,7 @@ export const zeropromptCommand: Command = flagCommand(
   SPEC,
   async ({ values }) => {
     const mixtures = [];
-    for (const file of values.mixtures) mixtures.push(await readMixture(file));
+    for (const file of values.mixtures) mixtures.push(withLr(await readMixture(file), values.lr));
     const cases = await leaveOneOutPlan(mixtures, values.models, { modelsDir: values["models-dir"] ?? trainedModelsDir("zeroprompt") });
     const outcome = await runLeaveOneOut(cases, {
       steps: values.steps,

@@ -93,6 +93,14 @@ export async function readMixture(file: string): Promise<Mixture> {
   return parseMixture(json, file);
 }
 
+/**
+ * `mixture` with its peak learning rate replaced by `lr` (a command's `--lr`; unchanged when undefined). The
+ * rate is part of the run's record, so the card states it and a resume with another rate is refused.
+ */
+export function withLr(mixture: Mixture, lr: number | undefined): Mixture {
+  return lr === undefined ? mixture : { ...mixture, lr };
+}
+
 /** Check a parsed mixture; `file` names it in errors. */
 export function parseMixture(json: unknown, file: string): Mixture {
   const bad = (field: string, problem: string) => new InputError(problem, { file, field });
