@@ -1,7 +1,8 @@
 /**
  * The named pre-training corpora on the real mirror: `reviews-v1` rebuilds what the committed models were
  * trained on, `fewclue-v2` holds no dev or test sentence of any registered task and scores every model on held-out
- * text none trained on; the token counts; the family definition against the committed models.
+ * text none trained on; the token counts; the family definition against the committed models; the zero-shot grids
+ * of the model-size evaluation.
  */
 import assert from "node:assert/strict";
 import { listTasks } from "../lib/data/registry.ts";
@@ -15,6 +16,9 @@ import { corpusTokens } from "../lib/pretrain/corpus_stats.ts";
 import { FAMILY_MEMBERS, FAMILY_RECIPE, familyOptions } from "../lib/pretrain/family.ts";
 import { pretrain } from "../lib/pretrain/pretrain.ts";
 import { loadTokenizer } from "../lib/model/tokenizers/tokenizer.ts";
+import { loadModelFolder } from "../lib/model/folder.ts";
+import { expandGrid, loadGrid } from "../lib/experiments/grid.ts";
+import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { exists } from "../lib/util/fs.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
@@ -133,4 +137,16 @@ Deno.test("the family definition matches the committed sizes: shape, vocabulary,
     for (const k of ["steps", "warmupSteps", "lr", "evalEvery", "checkpointMinutes"] as const) assert.equal(log.options[k], o[k], `${m.name} ${k}`);
   }
   assert.throws(() => familyOptions("promptlab-bert-zh-L9-H9"), (e) => e instanceof InputError && /field "family"/.test(e.message));
+});
+
+sharedTest("grids/model_size_zeroshot-<task>.json: one zero-shot PET cell per new FewCLUE task, passing the grid checker", "data", async () => {
+  const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
+  for (const task of ["iflytek", "csldcp", "csl", "cluewsc", "chid"]) {
+    const file = `grids/model_size_zeroshot-${task}.json`;
+    const grid = await loadGrid(`${root}/${file}`);
+    assert.equal(grid.dataset, task);
+    const cells = expandGrid(grid);
+    assert.deepEqual(cells.map((c) => [c.method, c.zeroShot, c.options.mode]), [["pet", true, "zero-shot"]], file);
+    await checkGrid(grid, { model, task: await gridTask(grid), source, file });
+  }
 });

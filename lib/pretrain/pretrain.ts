@@ -167,7 +167,9 @@ function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptio
  */
 function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file: string): { o: PretrainOptions; changed: string[] } {
   const given = givenOptions(options);
-  const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
+  const stage = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
+  // A checkpoint from before corpora had names trained on the first one.
+  const recorded = stage && { corpusName: DEFAULT_CORPUS, ...stage };
   if (!recorded) {
     if (!options.allowChanges) {
       throw new InputError(
