@@ -15,9 +15,6 @@ import { decodeUtf8, fewclueSpec } from "../data/tasks.ts";
 import type { TextRow } from "../data/types.ts";
 import { type CorpusDefinition, corpusDefinition, DEFAULT_CORPUS, type FileSource, type TaskSource } from "./corpora.ts";
 
-/** The review tasks of the first corpus (`reviews-v1`), in corpus order. */
-export const CORPUS_TASKS = ["eprstmt", "chnsenticorp_htl", "waimai_10k", "online_shopping_10_cats_sentiment"] as const;
-
 /** EPRSTMT's labelled splits: none of their sentences is pre-trained on, in any corpus. */
 const EPRSTMT_LABELLED = ["train_few_all", "dev_few_all", "test_public", "test"];
 
