@@ -90,7 +90,10 @@ sharedTest("reviews-v1 rebuilds the committed models' corpus; fewclue-v2 removes
 Deno.test("corpus names: every corpus once; an unknown name is an input error naming the field", async () => {
   assert.equal(new Set(CORPORA.map((c) => c.name)).size, CORPORA.length);
   for (const c of CORPORA) if (c.heldoutFrom) assert.ok(CORPORA.indexOf(corpusDefinition(c.heldoutFrom)) < CORPORA.indexOf(c));
-  assert.throws(() => corpusDefinition("reviews-v9"), (e) => e instanceof InputError && /field "corpus".*reviews-v1, fewclue-v2/.test(e.message));
+  assert.throws(
+    () => corpusDefinition("reviews-v9"),
+    (e) => e instanceof InputError && /field "corpus".*reviews-v1, fewclue-v2/.test(e.message),
+  );
   const out = await Deno.makeTempDir();
   try {
     await assert.rejects(
@@ -134,19 +137,25 @@ Deno.test("the family definition matches the committed sizes: shape, vocabulary,
     assert.equal(await Deno.readTextFile(`${dir}/vocab.txt`), vocab, `${m.name} shares the family's vocabulary`);
     const log = JSON.parse(await Deno.readTextFile(`${dir}/training_log.json`));
     assert.equal(log.corpus.name ?? "reviews-v1", m.corpusName);
-    for (const k of ["steps", "warmupSteps", "lr", "evalEvery", "checkpointMinutes"] as const) assert.equal(log.options[k], o[k], `${m.name} ${k}`);
+    for (const k of ["steps", "warmupSteps", "lr", "evalEvery", "checkpointMinutes"] as const) {
+      assert.equal(log.options[k], o[k], `${m.name} ${k}`);
+    }
   }
   assert.throws(() => familyOptions("promptlab-bert-zh-L9-H9"), (e) => e instanceof InputError && /field "family"/.test(e.message));
 });
 
-sharedTest("grids/model_size_zeroshot-<task>.json: one zero-shot PET cell per new FewCLUE task, passing the grid checker", "data", async () => {
-  const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
-  for (const task of ["iflytek", "csldcp", "csl", "cluewsc", "chid"]) {
-    const file = `grids/model_size_zeroshot-${task}.json`;
-    const grid = await loadGrid(`${root}/${file}`);
-    assert.equal(grid.dataset, task);
-    const cells = expandGrid(grid);
-    assert.deepEqual(cells.map((c) => [c.method, c.zeroShot, c.options.mode]), [["pet", true, "zero-shot"]], file);
-    await checkGrid(grid, { model, task: await gridTask(grid), source, file });
-  }
-});
+sharedTest(
+  "grids/model_size_zeroshot-<task>.json: one zero-shot PET cell per new FewCLUE task, passing the grid checker",
+  "data",
+  async () => {
+    const model = await loadModelFolder(`${root}/models/promptlab-bert-zh-L4-H256`);
+    for (const task of ["iflytek", "csldcp", "csl", "cluewsc", "chid"]) {
+      const file = `grids/model_size_zeroshot-${task}.json`;
+      const grid = await loadGrid(`${root}/${file}`);
+      assert.equal(grid.dataset, task);
+      const cells = expandGrid(grid);
+      assert.deepEqual(cells.map((c) => [c.method, c.zeroShot, c.options.mode]), [["pet", true, "zero-shot"]], file);
+      await checkGrid(grid, { model, task: await gridTask(grid), source, file });
+    }
+  },
+);

@@ -47,7 +47,8 @@ const NUMERIC = {
 
 const SPEC = {
   name: "cli pretrain",
-  usage: "deno task cli pretrain --out DIR (--steps N | --minutes M | --family NAME) [--arch bert|t5] [--from DIR] [--corpus NAME] [--mirror DIR] [flags]",
+  usage:
+    "deno task cli pretrain --out DIR (--steps N | --minutes M | --family NAME) [--arch bert|t5] [--from DIR] [--corpus NAME] [--mirror DIR] [flags]",
   flags: {
     arch: {
       type: "string",

@@ -191,7 +191,9 @@ export function corpusSection(log: TrainingLog): string {
     decontaminated?: number;
   };
   const def = corpusDefinition(corpus.name ?? DEFAULT_CORPUS);
-  const kept = def.banEveryEvalSplit ? "or of any registered task's evaluation split (dev, test_public, test)" : "or of the source task's own evaluation split";
+  const kept = def.banEveryEvalSplit
+    ? "or of any registered task's evaluation split (dev, test_public, test)"
+    : "or of the source task's own evaluation split";
   const heldout = def.heldoutFrom
     ? `the held-out texts of \`${def.heldoutFrom}\` that this corpus keeps, so no model of the family trained on them`
     : "the first texts in corpus order, EPRSTMT\nunlabeled first, the same rule the reference model's held-out set followed";

@@ -55,14 +55,16 @@ export function corpusText(text: string): string {
 /** Keys of every sentence of `splits` of `task`, in corpus form. */
 async function sentenceKeys(task: string, splits: readonly string[], opts: SourceOptions, into: Set<string>): Promise<void> {
   const t = getTask(task);
-  for (const split of splits) for (const row of (await t.read(split, opts)).rows) for (const s of sentences(row)) into.add(textKey(corpusText(s)));
+  for (const split of splits) {
+    for (const row of (await t.read(split, opts)).rows) for (const s of sentences(row)) into.add(textKey(corpusText(s)));
+  }
 }
 
 /** The sentences a corpus may never hold: EPRSTMT's labelled splits, and every task's evaluation splits when asked. */
 async function bannedKeys(def: CorpusDefinition, opts: SourceOptions): Promise<Set<string>> {
   const banned = new Set<string>();
   await sentenceKeys("eprstmt", EPRSTMT_LABELLED, opts, banned);
-  if (def.banEveryEvalSplit) for (const task of listTasks()) await sentenceKeys(task.name, task.evalSplits, opts, banned);
+  if (def.banEveryEvalSplit) { for (const task of listTasks()) await sentenceKeys(task.name, task.evalSplits, opts, banned); }
   return banned;
 }
 
@@ -122,7 +124,12 @@ function firstHeldout(texts: string[], n: number): Pick<Corpus, "train" | "heldo
 }
 
 /** The held-out texts of corpus `from` that this corpus holds (`keys`), out of its training text. */
-async function keptHeldout(texts: string[], keys: Set<string>, from: string, opts: CorpusOptions): Promise<Pick<Corpus, "train" | "heldout">> {
+async function keptHeldout(
+  texts: string[],
+  keys: Set<string>,
+  from: string,
+  opts: CorpusOptions,
+): Promise<Pick<Corpus, "train" | "heldout">> {
   const earlier = (await pretrainingCorpus({ ...opts, name: from })).heldout;
   const heldout = earlier.filter((t) => keys.has(textKey(t)));
   const out = new Set(heldout.map(textKey));

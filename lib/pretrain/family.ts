@@ -45,6 +45,8 @@ export const FAMILY_MEMBERS: readonly FamilyMember[] = [
  */
 export function familyOptions(name: string): Partial<PretrainOptions> {
   const m = FAMILY_MEMBERS.find((x) => x.name === name);
-  if (!m) throw new InputError(`no family member "${name}" (members: ${FAMILY_MEMBERS.map((x) => x.name).join(", ")})`, { field: "family" });
+  if (!m) {
+    throw new InputError(`no family member "${name}" (members: ${FAMILY_MEMBERS.map((x) => x.name).join(", ")})`, { field: "family" });
+  }
   return { ...FAMILY_RECIPE, layers: m.layers, hidden: m.hidden, heads: m.heads, intermediate: 4 * m.hidden, corpusName: m.corpusName };
 }

@@ -132,7 +132,18 @@ export interface PretrainResult {
 }
 
 /** Options that fix the model's shape, vocabulary, training text or held-out texts: a resume can never change them. */
-const FIXED_ON_RESUME = ["arch", "from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout", "corpusName"] as const;
+const FIXED_ON_RESUME = [
+  "arch",
+  "from",
+  "tokenizer",
+  "layers",
+  "hidden",
+  "heads",
+  "intermediate",
+  "minFreq",
+  "heldout",
+  "corpusName",
+] as const;
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
 const STAGE_OPTIONS = [
   "seed",
