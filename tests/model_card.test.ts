@@ -1,6 +1,6 @@
 /** The model card renders the training log and the comparison rows it is given. */
 import assert from "node:assert/strict";
-import { comparisonTables, modelCard, type ModelComparison, type TrainingLog } from "../lib/experiments/model_card.ts";
+import { comparisonTables, corpusSection, modelCard, type ModelComparison, type TrainingLog } from "../lib/experiments/model_card.ts";
 
 const row = (name: string, loss: number): ModelComparison => ({
   name,
@@ -40,4 +40,18 @@ Deno.test("model card: training trajectory, held-out, zero-shot and few-shot tab
   const continued = modelCard("mini", {}, { ...log, options: { ...log.options, from: "models/a" }, stages: [log] }, []);
   assert.match(continued, /### Stage 1[\s\S]*### Stage 2[\s\S]*continued from `models\/a`/);
   assert.match(continued, /\*\*20 steps, 10,000 tokens,\s+3\.3 minutes\*\*/);
+});
+
+Deno.test("model card: the corpus section names the corpus; a log from before corpora had names read reviews-v1", () => {
+  const log = (corpus: Record<string, unknown>) => ({ corpus, options: {} }) as unknown as TrainingLog;
+  const old = corpusSection(log({ sources: { eprstmt: 10 }, train: 8, heldout: 2, characters: 99, decontaminated: 1 }));
+  assert.match(old, /Corpus `reviews-v1`/);
+  assert.match(old, /source task's own evaluation split was removed \(1\)/);
+  assert.match(old, /the first texts in corpus order/);
+  const wide = corpusSection(log({ name: "fewclue-v2", sources: { eprstmt: 10, chid: 3 }, train: 11, heldout: 2 }));
+  assert.match(wide, /Corpus `fewclue-v2`/);
+  assert.match(wide, /any registered task's evaluation split/);
+  assert.match(wide, /held-out texts of `reviews-v1` that this corpus keeps/);
+  assert.match(wide, /eprstmt 10, chid 3/);
+  assert.throws(() => corpusSection(log({ name: "reviews-v0" })), /unknown corpus "reviews-v0"/);
 });

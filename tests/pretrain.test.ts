@@ -81,6 +81,22 @@ Deno.test("pre-training stopped and resumed reaches bit-identical weights to an 
 const inputError = (field: string | undefined, text: RegExp) => (e: unknown) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
 
+Deno.test("pretrain resume: the corpus is fixed; a checkpoint from before corpora had names counts as reviews-v1", () =>
+  withTempDir(async (dir) => {
+    const out = `${dir}/m`;
+    assert.ok((await pretrain({ ...TINY, out, stopAt: 2 })).stopped);
+    const file = `${out}/checkpoint/state.json`;
+    const state = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(state.loop.stages[0].options.corpusName, "reviews-v1");
+    delete state.loop.stages[0].options.corpusName;
+    await Deno.writeTextFile(file, JSON.stringify(state));
+    await assert.rejects(
+      pretrain({ ...TINY, out, corpusName: "fewclue-v2", allowChanges: true }),
+      inputError("corpusName", /is "reviews-v1" in the checkpoint, "fewclue-v2" now/),
+    );
+    assert.equal((await pretrain({ ...TINY, out, corpusName: "reviews-v1" })).steps, 8);
+  }));
+
 Deno.test("pretrain resume: a changed lr, seed or batch size is refused naming it; the checkpoint stays resumable", () =>
   withTempDir(async (dir) => {
     const out = `${dir}/m`;

@@ -4,6 +4,7 @@ import { data } from "./data.ts";
 import { parity } from "./parity.ts";
 import { run } from "./run.ts";
 import { pretrainCommand } from "./pretrain.ts";
+import { corpusCommand } from "./corpus.ts";
 import { multitaskCommand } from "./multitask.ts";
 import { zeropromptCommand } from "./zeroprompt.ts";
 import { modelCardCommand } from "./model_card.ts";
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   data,
   parity,
   pretrain: pretrainCommand,
+  corpus: corpusCommand,
   multitask: multitaskCommand,
   zeroprompt: zeropromptCommand,
   "model-card": modelCardCommand,

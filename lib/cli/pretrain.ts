@@ -2,6 +2,8 @@ import { stepLogger } from "./progress.ts";
 import { type Command, flagCommand } from "./command.ts";
 import { pretrain, PRETRAIN_ARCHS, PRETRAIN_DEFAULTS, type PretrainOptions } from "../pretrain/pretrain.ts";
 import { T5_SIZES } from "../pretrain/t5_objective.ts";
+import { CORPUS_NAMES } from "../pretrain/corpora.ts";
+import { FAMILY_MEMBERS, familyOptions } from "../pretrain/family.ts";
 import { camelCase, type CommandSpec, type Flag } from "../util/flags.ts";
 import { MIRROR_FLAG } from "./common_flags.ts";
 import { printNextStep } from "../util/next_step.ts";
@@ -45,7 +47,8 @@ const NUMERIC = {
 
 const SPEC = {
   name: "cli pretrain",
-  usage: "deno task cli pretrain --out DIR (--steps N | --minutes M) [--arch bert|t5] [--from DIR] [--mirror DIR] [flags]",
+  usage:
+    "deno task cli pretrain --out DIR (--steps N | --minutes M | --family NAME) [--arch bert|t5] [--from DIR] [--corpus NAME] [--mirror DIR] [flags]",
   flags: {
     arch: {
       type: "string",
@@ -59,6 +62,18 @@ const SPEC = {
       type: "string",
       value: "DIR",
       help: "a new model takes this folder's tokenizer instead of a vocabulary built from the corpus",
+    },
+    corpus: {
+      type: "string",
+      value: "NAME",
+      choices: CORPUS_NAMES,
+      help: `the named corpus to train on (default ${PRETRAIN_DEFAULTS.corpusName})`,
+    },
+    family: {
+      type: "string",
+      value: "NAME",
+      choices: FAMILY_MEMBERS.map((m) => m.name),
+      help: "a size of the model family: its shape, corpus and the family's recipe (lib/pretrain/family.ts); flags given override them",
     },
     mirror: MIRROR_FLAG,
     ...NUMERIC,
@@ -82,11 +97,13 @@ export const pretrainCommand: Command = flagCommand(
       if (values[flag] !== undefined) Object.assign(numbers, { [camelCase(flag)]: values[flag] });
     }
     const result = await pretrain({
+      ...(values.family ? familyOptions(values.family) : {}),
       ...numbers,
+      ...(values.corpus ? { corpusName: values.corpus } : {}),
       arch: values.arch as PretrainOptions["arch"] | undefined, // one of PRETRAIN_ARCHS: the flag's choices
       out: values.out,
       from: values.from,
-      tokenizer: values.tokenizer,
+      ...(values.tokenizer ? { tokenizer: values.tokenizer } : {}),
       allowChanges: values["allow-changes"],
       source: values.mirror ? { mirror: values.mirror } : undefined,
       onLog: (entry) => console.log(JSON.stringify(entry)),

@@ -9,6 +9,7 @@ import { runProtocol, type RunSummary } from "./fewclue_run.ts";
 import { loadModelFolder } from "../model/folder.ts";
 import { baseParameterCount } from "../model/parameter_count.ts";
 import { pretrainingCorpus } from "../pretrain/corpus.ts";
+import { corpusDefinition, DEFAULT_CORPUS } from "../pretrain/corpora.ts";
 import { heldoutMlm, type HeldoutResult } from "../pretrain/heldout.ts";
 import { pet } from "../methods/pet/pet.ts";
 import { modelBaseName } from "./results.ts";
@@ -178,9 +179,10 @@ function stagesOf(log: TrainingLog): TrainingLog[] {
   return [...(log.stages ?? []), log];
 }
 
-/** The card's corpus section: what the first stage trained on. */
+/** The card's corpus section: what the first stage trained on (a log without a corpus name predates them: `reviews-v1`). */
 export function corpusSection(log: TrainingLog): string {
   const corpus = stagesOf(log)[0].corpus as {
+    name?: string;
     sources?: Record<string, number>;
     train?: number;
     heldout?: number;
@@ -188,15 +190,20 @@ export function corpusSection(log: TrainingLog): string {
     duplicates?: number;
     decontaminated?: number;
   };
+  const def = corpusDefinition(corpus.name ?? DEFAULT_CORPUS);
+  const kept = def.banEveryEvalSplit
+    ? "or of any registered task's evaluation split (dev, test_public, test)"
+    : "or of the source task's own evaluation split";
+  const heldout = def.heldoutFrom
+    ? `the held-out texts of \`${def.heldoutFrom}\` that this corpus keeps, so no model of the family trained on them`
+    : "the first texts in corpus order, EPRSTMT\nunlabeled first, the same rule the reference model's held-out set followed";
   return `## Corpus
 
-Unlabelled review and title text of the data mirror: EPRSTMT unlabeled, the training parts of ChnSentiCorp_htl,
-waimai_10k and online_shopping_10_cats (their fixed test parts left out), and TNEWS unlabeled titles. Texts were
+Corpus \`${def.name}\` (\`lib/pretrain/corpora.ts\`). ${def.description} Texts were
 de-duplicated across sources (${corpus.duplicates ?? "?"} repeats) and every sentence of an EPRSTMT labelled split
-(train, dev, test_public, test) or of another task's evaluation split was removed (${corpus.decontaminated ?? "?"}).
+(train, dev, test_public, test) ${kept} was removed (${corpus.decontaminated ?? "?"}).
 Labels were never read. Per source: ${Object.entries(corpus.sources ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}.
-${corpus.train ?? "?"} training texts, ${corpus.heldout ?? "?"} held out (the first texts in corpus order, EPRSTMT
-unlabeled first, the same rule the reference model's held-out set followed), ${corpus.characters ?? "?"} characters in all.`;
+${corpus.train ?? "?"} training texts, ${corpus.heldout ?? "?"} held out (${heldout}), ${corpus.characters ?? "?"} characters in all.`;
 }
 
 /** The card's training section: the objective (`objective`, a sentence start), the totals and each stage's log. */

@@ -24,6 +24,7 @@ import type { TensorMap } from "../util/tensor.ts";
 import { loadCheckpoint, type LoopState, type OptionStage, removeCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { claimOutFolder, startOutFolder } from "./out_folder.ts";
 import { pretrainingCorpus } from "./corpus.ts";
+import { corpusDefinition, DEFAULT_CORPUS } from "./corpora.ts";
 import type { HeldoutResult } from "./heldout.ts";
 import { BucketedBatches, microBatches, MLM_BUCKETS } from "./mlm_batches.ts";
 import { bertPretraining } from "./bert_objective.ts";
@@ -73,7 +74,9 @@ export interface PretrainOptions extends ModelOptions {
    * are the checkpoint's.
    */
   allowChanges?: boolean;
-  /** Text to train on instead of the mirror's corpus (e.g. domain-adaptive pre-training). */
+  /** The named corpus to train on (`corpora.ts`): `reviews-v1` (the default) or a later, broader one. */
+  corpusName: string;
+  /** Text to train on instead of a named corpus (e.g. domain-adaptive pre-training). */
   corpus?: { train: string[]; heldout: string[] };
   source?: SourceOptions;
   onProgress?: ProgressCallback;
@@ -100,6 +103,7 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out"> = {
   heldout: 2000,
   checkpointMinutes: 5,
   seed: 42,
+  corpusName: DEFAULT_CORPUS,
 };
 
 function residentMb(): number {
@@ -127,8 +131,19 @@ export interface PretrainResult {
   threads: number;
 }
 
-/** Options that fix the model's shape, vocabulary or held-out texts: a resume can never change them. */
-const FIXED_ON_RESUME = ["arch", "from", "tokenizer", "layers", "hidden", "heads", "intermediate", "minFreq", "heldout"] as const;
+/** Options that fix the model's shape, vocabulary, training text or held-out texts: a resume can never change them. */
+const FIXED_ON_RESUME = [
+  "arch",
+  "from",
+  "tokenizer",
+  "layers",
+  "hidden",
+  "heads",
+  "intermediate",
+  "minFreq",
+  "heldout",
+  "corpusName",
+] as const;
 /** Options of the training itself: a resume changes them only with `allowChanges`, as a new stage. */
 const STAGE_OPTIONS = [
   "seed",
@@ -163,7 +178,9 @@ function recordedOptions(o: PretrainOptions, keys: readonly (keyof PretrainOptio
  */
 function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file: string): { o: PretrainOptions; changed: string[] } {
   const given = givenOptions(options);
-  const recorded = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
+  const stage = state.stages?.at(-1)?.options as Partial<PretrainOptions> | undefined;
+  // A checkpoint from before corpora had names trained on the first one.
+  const recorded = stage && { corpusName: DEFAULT_CORPUS, ...stage };
   if (!recorded) {
     if (!options.allowChanges) {
       throw new InputError(
@@ -180,7 +197,7 @@ function resumeOptions(options: Partial<PretrainOptions>, state: LoopState, file
     throw new InputError(
       `is ${show(recorded[fixed])} in the checkpoint, ${
         show(given[fixed])
-      } now: it fixes the model's shape, vocabulary or held-out texts, so a resume cannot change it (use another --out)`,
+      } now: it fixes the model's shape, vocabulary, training text or held-out texts, so a resume cannot change it (use another --out)`,
       { file, field: fixed },
     );
   }
@@ -203,6 +220,7 @@ function checkOptions(o: PretrainOptions): void {
     throw new InputError(`must be one of ${Object.keys(PRETRAIN_ARCHS).join(", ")}, got ${JSON.stringify(o.arch)}`, { field: "arch" });
   }
   if (o.steps === undefined && o.minutes === undefined) throw new InputError("give a budget: steps or minutes", { field: "steps" });
+  corpusDefinition(o.corpusName, "corpusName");
   if (o.maxLength < MLM_BUCKETS[0]) {
     throw new InputError(`must be at least ${MLM_BUCKETS[0]} (the shortest length bucket), got ${o.maxLength}`, { field: "maxLength" });
   }
@@ -249,7 +267,7 @@ async function pretrainInto(options: Partial<PretrainOptions> & { out: string })
     // A new budget: a step count is the new length, a time budget fixes it again from the speed measured so far.
     checkpoint.state.totalSteps = o.steps ?? 0;
   }
-  const corpus = o.corpus ?? await pretrainingCorpus({ ...o.source, heldout: o.heldout });
+  const corpus = o.corpus ?? await pretrainingCorpus({ ...o.source, heldout: o.heldout, name: o.corpusName });
 
   // The tokenizer and config are written first, so a resumed run reads back exactly what it started with.
   const arch = PRETRAIN_ARCHS[o.arch];
