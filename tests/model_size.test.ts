@@ -12,7 +12,7 @@ import { compileChart, renderSvg } from "../lib/charts/render.ts";
 import type { ChartSpec } from "../lib/charts/spec.ts";
 import { expandGrid, parseGrid } from "../lib/experiments/grid.ts";
 import { runGrid } from "../lib/experiments/grid_run.ts";
-import { lookUpModelSizes, modelFamily, modelSizeModels } from "../lib/experiments/model_family.ts";
+import { lookUpModelSizes, modelFamily, modelSizeModels, textToTextModels } from "../lib/experiments/model_family.ts";
 import { modelSizeGrid, t5ComparisonGrid } from "../lib/experiments/presets.ts";
 import { loadResults, type ResultRow } from "../lib/experiments/results.ts";
 import { notebookHeader, REFERENCE_MODEL } from "../lib/experiments/setup.ts";
@@ -288,4 +288,10 @@ Deno.test("a family notebook's first cell names every model by folder name and f
   const header = await notebookHeader(await modelFamily(dir));
   assert.match(header, /- \*\*Models:\*\* `small` \(fingerprint `[0-9a-f]{16}`\), `large` \(fingerprint `[0-9a-f]{16}`\)\.$/);
   assert.ok(!header.includes(dir));
+});
+
+Deno.test("the committed models/: the family lists the BERTs only, textToTextModels the kit's T5", async () => {
+  const family = (await modelFamily(`${root}/models`)).map((m) => m.name);
+  assert.ok(family.length >= 3 && family.every((name) => name.startsWith("promptlab-bert-")), family.join(", "));
+  assert.deepEqual(await textToTextModels(`${root}/models`), [`${root}/models/promptlab-t5-zh-L2-H192`]);
 });

@@ -46,20 +46,33 @@ async function familyModel(dir: string): Promise<FamilyModel> {
  * @throws InputError naming the file when a model folder does not load.
  */
 export async function modelFamily(root: string = MODELS_DIR): Promise<FamilyModel[]> {
-  const dirs: string[] = [];
-  for await (const e of Deno.readDir(root)) {
-    const dir = `${root}/${e.name}`;
-    if (e.isDirectory && await isModelFolder(dir) && await isEncoderFolder(dir)) dirs.push(dir);
-  }
   const family: FamilyModel[] = [];
-  for (const dir of dirs) family.push(await familyModel(dir)); // one at a time: each load holds its weights
+  for (const dir of await modelDirs(root, false)) family.push(await familyModel(dir)); // one at a time: each load holds its weights
   return family.sort(bySize);
 }
 
-/** Whether a model folder holds an encoder (the family's BERTs) rather than a text-to-text model such as a T5. */
-async function isEncoderFolder(dir: string): Promise<boolean> {
+/**
+ * The text-to-text model folders (T5s) directly under `root` (default `models/`), by name: the model-size
+ * figure's span-corruption points beside the masked-LM family.
+ */
+export async function textToTextModels(root: string = MODELS_DIR): Promise<string[]> {
+  return (await modelDirs(root, true)).sort();
+}
+
+/** Model folders directly under `root` whose backbone is text-to-text (`textToText`) or an encoder (not). */
+async function modelDirs(root: string, textToText: boolean): Promise<string[]> {
+  const dirs: string[] = [];
+  for await (const e of Deno.readDir(root)) {
+    const dir = `${root}/${e.name}`;
+    if (e.isDirectory && await isModelFolder(dir) && await isTextToTextFolder(dir) === textToText) dirs.push(dir);
+  }
+  return dirs;
+}
+
+/** Whether a model folder holds a text-to-text model such as a T5 rather than an encoder (the family's BERTs). */
+async function isTextToTextFolder(dir: string): Promise<boolean> {
   const file = `${dir}/config.json`;
-  return !readBackbone(await readJsonFile(file), file).textToText;
+  return readBackbone(await readJsonFile(file), file).textToText !== undefined;
 }
 
 /** Smallest first, ties by name. */

@@ -5,7 +5,7 @@
  * predictor variants come with a row per variant (`variant_rows.ts`).
  * @module
  */
-import { loadModelFolder, type ModelFolder } from "../model/folder.ts";
+import { type AnyModelFolder, loadAnyModelFolder, type ModelFolder } from "../model/folder.ts";
 import type { Grid } from "./grid.ts";
 import { finishedRows, runGrid } from "./grid_run.ts";
 import { modelBaseName, modelName, type ResultRow } from "./results.ts";
@@ -13,7 +13,7 @@ import { withVariantRows } from "./variant_rows.ts";
 import { EMBEDDED_MODEL, REFERENCE_MODEL, repoRelative, resultsPath, trainMissing } from "./setup.ts";
 
 /** Rows of `grid` with `model`, from its own results file: trained where missing unless PROMPTLAB_TRAIN=no. */
-function modelRows(grid: Grid, model: ModelFolder): Promise<ResultRow[]> {
+function modelRows(grid: Grid, model: AnyModelFolder): Promise<ResultRow[]> {
   return runGrid(grid, { model, results: resultsPath(grid.name, model.dir), train: trainMissing() });
 }
 
@@ -25,12 +25,12 @@ export async function notebookRows(grid: Grid, model: ModelFolder): Promise<Resu
 }
 
 /**
- * Rows of `grid` with each model folder of `dirs` in turn (the model family), one results file per model, each
- * trained where missing unless PROMPTLAB_TRAIN=no.
+ * Rows of `grid` with each model folder of `dirs` in turn (the model family, or a T5 with the text-to-text
+ * grid), one results file per model, each trained where missing unless PROMPTLAB_TRAIN=no.
  */
 export async function familyRows(grid: Grid, dirs: readonly string[]): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  for (const dir of dirs) rows.push(...await modelRows(grid, await loadModelFolder(dir))); // one model in memory at a time
+  for (const dir of dirs) rows.push(...await modelRows(grid, await loadAnyModelFolder(dir))); // one model in memory at a time
   return withVariantRows(rows);
 }
 
