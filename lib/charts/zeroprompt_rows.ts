@@ -9,6 +9,7 @@ import type { ResultRow } from "../experiments/results.ts";
 import { parseZeropromptModelName } from "../multitask/model_name.ts";
 import { WORDINGS_GRID } from "../multitask/wordings_grid.ts";
 import { chartRows } from "./context.ts";
+import { methodName } from "./palette.ts";
 
 /** Before or after multitask training. */
 export type Phase = "before" | "after";
@@ -30,6 +31,11 @@ export interface ZeropromptRows {
   references: (ResultRow & { base: string })[];
   /** Base model names, smallest first (by the parameters their rows record, then name). */
   bases: string[];
+}
+
+/** A reference row's series: its method and K (`PET, K = 16`), one per tick of the transfer figure and column of its table. */
+export function referenceSeries(r: ResultRow): string {
+  return `${methodName(r)}, K = ${r.k}`;
 }
 
 /** Whether `rows` hold rows of a held-out wordings grid (the figures `figuresFor` draws for them). */

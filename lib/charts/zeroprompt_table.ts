@@ -9,9 +9,8 @@ import type { ResultRow } from "../experiments/results.ts";
 import { collapseOf } from "../eval/collapse.ts";
 import { percent } from "../util/format.ts";
 import { meansWithBand } from "./context.ts";
-import { methodName } from "./palette.ts";
 import { wordingSpreads } from "./zeroprompt_spread.ts";
-import { type Phase, zeropromptRows } from "./zeroprompt_rows.ts";
+import { type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
 import { MEAN_OF_TASKS } from "./zeroprompt_transfer.ts";
 
 /** "61.2 ± 7.8": a mean and its sample std in percent (the std left out for a single value). */
@@ -33,9 +32,9 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
     "accuracy",
   );
   const spreads = wordingSpreads(allRows);
-  const methods = [...new Set(references.map((r) => `${methodName(r)}, K = ${r.k}`))];
+  const methods = [...new Set(references.map(referenceSeries))];
   const refs = meansWithBand(
-    references.map((r) => ({ model: r.base, task: r.dataset, method: `${methodName(r)}, K = ${r.k}`, accuracy: r.accuracy })),
+    references.map((r) => ({ model: r.base, task: r.dataset, method: referenceSeries(r), accuracy: r.accuracy })),
     ["model", "task", "method"],
     "accuracy",
   );
@@ -49,7 +48,7 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
   const refCell = (model: string, task: string, method: string) => {
     const m = refs.find((r) => r.model === model && r.task === task && r.method === method);
     const collapsed =
-      references.filter((r) => r.base === model && r.dataset === task && `${methodName(r)}, K = ${r.k}` === method && collapseOf(r)).length;
+      references.filter((r) => r.base === model && r.dataset === task && referenceSeries(r) === method && collapseOf(r)).length;
     return m ? `${meanText(m)}${collapsed ? ` ⚠${collapsed}` : ""}` : "—";
   };
   const lines = [
@@ -64,7 +63,7 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
     if (tasks.length > 1) {
       // Each task's mean weighs the same, as the figure's "mean of tasks" column.
       const meanOf = (values: (number | undefined)[]) =>
-        values.some((v) => v === undefined) ? "—" : percent(values.reduce((a, b) => a! + b!, 0)! / values.length);
+        values.every((v) => v !== undefined) ? percent(values.reduce((a: number, b) => a + b!, 0) / values.length) : "—";
       const phaseMean = (phase: Phase) =>
         meanOf(tasks.map((t) => phases.find((p) => p.model === model && p.task === t && p.phase === phase)?.mean));
       const refMean = (method: string) =>

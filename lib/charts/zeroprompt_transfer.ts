@@ -11,7 +11,7 @@ import { chanceLevel, chartContext, chartTitle, dataLine, meansWithBand, STD_BAN
 import { collapseFlags } from "./degenerate.ts";
 import { methodColour, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
-import { type Phase, zeropromptRows } from "./zeroprompt_rows.ts";
+import { type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
 
 /** The x position averaging the held-out tasks. */
 export const MEAN_OF_TASKS = "mean of tasks";
@@ -46,7 +46,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
   const refPoints = references.map((r) => ({
     model: r.base,
     task: r.dataset,
-    series: `${methodName(r)}, K = ${r.k}`,
+    series: referenceSeries(r),
     accuracy: r.accuracy,
   }));
   const refs = meansWithBand(refPoints, ["model", "task", "series"], "accuracy");
