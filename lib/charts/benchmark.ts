@@ -186,8 +186,8 @@ function tableRows(b: Benchmark): TableRow[] {
 function scoreText(b: Benchmark): string {
   return `Score: FewCLUE's score, the plain mean of a row's accuracies over the ${b.tasks.length} task(s) shown here only ` +
     "(not FewCLUE's nine), blank where the row lacks one of them. " +
-    `${PUBLISHED_MODEL} rows (grey): FewCLUE's published baselines on ${PUBLISHED_MODEL}, mean ± std over the splits as published ` +
-    "on test_public; their score is recomputed over the tasks shown (the source's averages all nine); " +
+    `${PUBLISHED_MODEL} rows: FewCLUE's published baselines on ${PUBLISHED_MODEL}, accuracy on test_public ± ` +
+    "the std the source gives in brackets; their score is recomputed over the tasks shown (the source's averages all nine); " +
     "P-tuning (v1) is not the kit's P-tuning v2.";
 }
 
@@ -224,7 +224,8 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
       "fine-tuning's chance-normalised accuracy, easiest first) and method (rows). The first row is the accuracy of always " +
       "answering the task's most frequent test class; a cell's colour is its distance above (green) or below (red) that share. " +
       "⚠n: n runs predicted one class for more than 90 % of the test set, or scored a macro-F1 no better than one class: their " +
-      "accuracy is that class's share. " + scoreText(b),
+      "accuracy is that class's share. " + scoreText(b) +
+      " In the chart the score is coloured by its distance from the majority row's score; published cells are grey.",
     data: `${dataText(rows, b)}; published rows: ${PUBLISHED_SOURCE}.`,
     perPoint: `${runsLine(rows, b)}.`,
     band: "± is the sample standard deviation (n − 1) over the runs of a cell.",
