@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart } from "../lib/charts/benchmark.ts";
+import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart, fewclueScore } from "../lib/charts/benchmark.ts";
 import { captionOf } from "../lib/charts/caption.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
@@ -93,8 +93,9 @@ Deno.test("benchmark table: majority row, mean ± std per cell, ⚠ on collapsed
   const rows = benchmarkRows();
   const md = benchmarkMarkdown(rows);
   const lines = md.trim().split("\n");
-  assert.equal(lines[0], "| method | eprstmt | csl | cluewsc |");
-  assert.match(lines[2], /^\| majority class \| 65\.6 \| 50\.0 \| 61\.5 \|$/);
+  assert.equal(lines[0], "| method | eprstmt | csl | cluewsc | score |");
+  // Score of the majority row: (400/610 + 500/1000 + 600/976) / 3 = 0.5902.
+  assert.match(lines[2], /^\| majority class \| 65\.6 \| 50\.0 \| 61\.5 \| 59\.0 \|$/);
   const zeroShot = lines.find((l) => l.startsWith("| PET (zero-shot)"))!;
   assert.match(zeroShot, /\| 50\.0 ⚠1 \|/, "the collapsed zero-shot run is marked, with no ± for one run");
   const ft = lines.find((l) => l.startsWith("| fine-tuning"))!;
@@ -102,6 +103,54 @@ Deno.test("benchmark table: majority row, mean ± std per cell, ⚠ on collapsed
   const spec = benchmarkTable(rows);
   assert.ok(captionOf(spec)!.flags.some((f) => f.includes("csl") && f.includes("collapsed")));
   assert.match(await renderSvg(spec), /<svg/);
+});
+
+Deno.test("FewCLUE score: the plain mean over the tasks, null when one is missing or there are none", () => {
+  const acc: Record<string, number> = { eprstmt: 0.8, csl: 0.5, cluewsc: 0.65 };
+  assert.ok(Math.abs(fewclueScore(["eprstmt", "csl", "cluewsc"], (t) => acc[t])! - 0.65) < 1e-12);
+  assert.equal(fewclueScore(["eprstmt", "csl", "bustm"], (t) => acc[t]), null);
+  assert.equal(fewclueScore([], (t) => acc[t]), null);
+});
+
+Deno.test("benchmark table: score column, blank for a method that lacks a task; published rows in grey under the kit's, with their source", async () => {
+  // AutoPrompt has no CSL runs: its row shows "—" there and no score.
+  const rows = benchmarkRows().filter((r) => !(r.dataset === "csl" && r.method === "autoprompt"));
+  const lines = benchmarkMarkdown(rows).trim().split("\n");
+  assert.match(lines.find((l) => l.startsWith("| AutoPrompt"))!, /\| — \| [\d.]+ ± [\d.]+ \| {2}\|$/);
+  const b = benchmarkOf(rows);
+  const pet = b.tasks.map((t) => b.cells.find((c) => c.task === t.task && c.method === "PET")!.mean);
+  assert.match(lines.find((l) => l.startsWith("| PET |"))!, new RegExp(`\\| ${(100 * (pet[0] + pet[1] + pet[2]) / 3).toFixed(1)} \\|$`));
+  // Published PET on EPRSTMT, CSL and WSC (86.7, 59.4, 57.5): score (86.7 + 59.4 + 57.5) / 3 = 67.9; BUSTM is not shown.
+  const published = lines.findIndex((l) => l.startsWith("| RoBERTa-wwm-ext · PET |"));
+  assert.equal(lines[published], "| RoBERTa-wwm-ext · PET | 86.7 ± 1.0 | 59.4 ± 1.3 | 57.5 ± 2.7 | 67.9 |");
+  assert.ok(published > lines.findIndex((l) => l.startsWith("| fine-tuning |")), "published rows under the kit's");
+  assert.ok(lines.includes("| RoBERTa-wwm-ext · PET (zero-shot) | 85.2 | 52.2 | 50.0 | 62.5 |"));
+  assert.ok(lines.some((l) => l.startsWith("| RoBERTa-wwm-ext · P-tuning (v1) |")), "P-tuning kept apart from P-tuning v2");
+  assert.match(lines.at(-1)!, /Source: Xu et al\. 2021, .*arXiv:2107\.07498.*Table 3.*CLUEbenchmark\/FewCLUE \(commit 62a02c6/);
+
+  const spec = benchmarkTable(rows);
+  const values =
+    (spec as unknown as { data: { values: { task: string; method: string; published: boolean; above: number | null }[] } }).data.values;
+  const greyed = values.filter((v) => v.published);
+  assert.ok(
+    greyed.length && greyed.every((v) => v.above === null && v.method.startsWith("RoBERTa-wwm-ext · ")),
+    "published cells are not coloured",
+  );
+  assert.ok(!values.some((v) => v.task === "bustm"), "a task the kit has no rows for is not shown");
+  assert.equal(values.find((v) => v.method === "AutoPrompt" && v.task === "score")!.above, null);
+  const caption = captionOf(spec)!;
+  assert.match(caption.data, /published rows: Xu et al\. 2021.*Table 3/);
+  assert.match(caption.what, /Score: FewCLUE's score, the plain mean .* over the 3 task\(s\) shown here only/);
+  assert.match(await renderSvg(spec), /RoBERTa-wwm-ext · EFL/);
+});
+
+Deno.test("benchmark caption: a collapsed FewCLUE zero-shot run reads as the zero-shot run, not as seed 0", () => {
+  const flags = captionOf(benchmarkTable(benchmarkRows()))!.flags;
+  assert.ok(
+    flags.some((f) => f.startsWith("csl · PET (zero-shot): predictions collapsed onto one class in the zero-shot run (")),
+    flags.join("\n"),
+  );
+  assert.ok(!flags.some((f) => /seed 0/.test(f)), flags.join("\n"));
 });
 
 Deno.test("difficulty: each method's gap to fine-tuning per task, tasks easiest first, collapsed means ringed", async () => {

@@ -1,7 +1,7 @@
 /**
  * The FewCLUE benchmark (`grids/fewclue_benchmark-<task>.json`): every method over each task's five official
  * splits, drawn two ways. The table gives each method's mean accuracy per task beside the task's majority-class
- * share; the difficulty chart reads the article's last claim, that on hard tasks few-shot prompting falls far
+ * share, FewCLUE's score (the mean over tasks) and FewCLUE's published RoBERTa-wwm-ext baselines; the difficulty chart reads the article's last claim, that on hard tasks few-shot prompting falls far
  * below fine-tuning on a few labels, as each method's gap to fine-tuning with the tasks ordered from the one
  * fine-tuning finds easiest to the one it finds hardest.
  * @module
@@ -14,6 +14,13 @@ import { percent } from "../util/format.ts";
 import type { Caption } from "./caption.ts";
 import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
 import { collapseFlags } from "./degenerate.ts";
+import {
+  PUBLISHED_MODEL,
+  PUBLISHED_SOURCE,
+  type PublishedAccuracy,
+  type PublishedBaseline,
+  publishedBaselines,
+} from "./fewclue_published.ts";
 import { methodColourEncoding, methodName, ZERO_SHOT_SUFFIX } from "./palette.ts";
 import { type ChartSpec, onlyPart, tagParts, topLevel } from "./spec.ts";
 
@@ -100,7 +107,7 @@ function runsLine(rows: readonly ResultRow[], b: Benchmark): string {
   const ctx = chartContext(rows);
   const ns = [...new Set(b.cells.map((c) => c.n))].sort((x, y) => x - y);
   return `${ns.length > 1 ? `${ns[0]}–${ns[ns.length - 1]}` : ns[0]} run(s) per cell: ${ctx.seedKind}s ${formatRange(ctx.seeds)}` +
-    " (zero-shot: one run per split scored)";
+    " (zero-shot: one run, nothing sampled or trained)";
 }
 
 /** The data line both charts share: tasks, model(s), test split. */
@@ -116,50 +123,129 @@ function flagsOf(rows: readonly ResultRow[]): string[] {
   return collapseFlags(chartRows(rows), (r) => `${r.dataset} · ${methodName(r)}`);
 }
 
+/**
+ * FewCLUE's score of one row: the plain mean of its accuracy over `tasks`; null when it lacks any of them (a
+ * mean over fewer tasks would not compare with the other rows') or when there are none.
+ */
+export function fewclueScore(tasks: readonly string[], accuracyOf: (task: string) => number | undefined): number | null {
+  const means = tasks.map(accuracyOf);
+  if (!means.length || !means.every((m): m is number => m !== undefined)) return null;
+  return means.reduce((a, b) => a + b, 0) / means.length;
+}
+
+/** The table's first row. */
+const MAJORITY_ROW = "majority class";
+
+/** The score column's header. */
+const SCORE_COLUMN = "score";
+
+/** A published row's name in the table, kept apart from the kit's rows of the same method: "RoBERTa-wwm-ext · PET". */
+function publishedName(p: PublishedBaseline): string {
+  return `${PUBLISHED_MODEL} · ${p.name}`;
+}
+
+/** "86.7 ± 1.0": a published cell as the source gives it (no ⚠: the source reports no predictions). */
+function publishedText(a: PublishedAccuracy): string {
+  return a.std === null ? percent(a.mean) : `${percent(a.mean)} ± ${percent(a.std)}`;
+}
+
+/** A row of the table: its cells over the tasks shown (text and mean accuracy) and FewCLUE's score over them. */
+interface TableRow {
+  name: string;
+  published: boolean;
+  cells: { task: string; mean: number; text: string }[];
+  score: number | null;
+}
+
+/**
+ * The table's rows: the majority-class share, the kit's methods, then the published baselines on the tasks shown
+ * (a task the kit has no rows for is left out, so every score averages the same tasks).
+ */
+function tableRows(b: Benchmark): TableRow[] {
+  const tasks = b.tasks.map((t) => t.task);
+  const row = (name: string, published: boolean, cells: TableRow["cells"]): TableRow => {
+    const means = new Map(cells.map((c) => [c.task, c.mean]));
+    return { name, published, cells, score: fewclueScore(tasks, (t) => means.get(t)) };
+  };
+  return [
+    row(MAJORITY_ROW, false, b.tasks.map((t) => ({ task: t.task, mean: t.majority, text: percent(t.majority) }))),
+    ...b.methods.map((m) =>
+      row(m, false, b.cells.filter((c) => c.method === m).map((c) => ({ task: c.task, mean: c.mean, text: cellText(c) })))
+    ),
+    ...publishedBaselines.map((p) =>
+      row(
+        publishedName(p),
+        true,
+        tasks.filter((t) => p.accuracy[t]).map((t) => ({ task: t, mean: p.accuracy[t].mean, text: publishedText(p.accuracy[t]) })),
+      )
+    ),
+  ];
+}
+
+/** What the score column and the published rows are, for the caption and (with their source) under the Markdown table. */
+function scoreText(b: Benchmark): string {
+  return `Score: FewCLUE's score, the plain mean of a row's accuracies over the ${b.tasks.length} task(s) shown here only ` +
+    "(not FewCLUE's nine), blank where the row lacks one of them. " +
+    `${PUBLISHED_MODEL} rows: FewCLUE's published baselines on ${PUBLISHED_MODEL}, accuracy on test_public ± ` +
+    "the std the source gives in brackets; their score is recomputed over the tasks shown (the source's averages all nine); " +
+    "P-tuning (v1) is not the kit's P-tuning v2.";
+}
+
 const CELL = { width: 92, height: 30 };
 
 /**
- * The benchmark as a table: one column per task (easiest for fine-tuning first), one row per method and a
- * first row with the task's majority-class share; each cell the mean accuracy ± sample std over splits, ⚠n where
- * n runs collapsed onto one class, coloured by its distance from the majority share (grey: no better).
+ * The benchmark as a table: one column per task (easiest for fine-tuning first) and a last one with FewCLUE's
+ * score, one row per method, a first row with the task's majority-class share and, under the kit's rows, FewCLUE's
+ * published baselines in grey; each cell the mean accuracy ± sample std over splits, ⚠n where n runs collapsed
+ * onto one class, coloured by its distance from the majority share (grey: no better).
  */
 export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
   const rows = chartRows(allRows);
   const b = benchmarkOf(rows);
-  const majorityRow = "majority class";
-  const values = [
-    ...b.tasks.map((t) => ({ task: t.task, method: majorityRow, above: 0, text: percent(t.majority) })),
-    ...b.cells.map((c) => ({
-      task: c.task,
-      method: c.method,
-      above: c.mean - (b.tasks.find((t) => t.task === c.task)?.majority ?? 0),
-      text: cellText(c),
-    })),
-  ];
-  const x = { field: "task", type: "nominal", sort: b.tasks.map((t) => t.task), title: null, axis: { orient: "top", labelAngle: 0 } };
-  const y = { field: "method", type: "nominal", sort: [majorityRow, ...b.methods], title: null, axis: { labelLimit: 220 } };
+  const table = tableRows(b);
+  const majority = new Map([...b.tasks.map((t) => [t.task, t.majority] as const), [SCORE_COLUMN, table[0].score ?? 0]]);
+  // Published cells are not coloured: their distance from this kit's majority share would mean nothing.
+  const value = (r: TableRow, task: string, mean: number | null, text: string) => ({
+    task,
+    method: r.name,
+    published: r.published,
+    above: r.published || mean === null ? null : mean - majority.get(task)!,
+    text,
+  });
+  const values = table.flatMap((r) => [
+    ...r.cells.map((c) => value(r, c.task, c.mean, c.text)),
+    value(r, SCORE_COLUMN, r.score, r.score === null ? "" : percent(r.score)),
+  ]);
+  const columns = [...b.tasks.map((t) => t.task), SCORE_COLUMN];
+  const x = { field: "task", type: "nominal", sort: columns, title: null, axis: { orient: "top", labelAngle: 0 } };
+  const y = { field: "method", type: "nominal", sort: table.map((r) => r.name), title: null, axis: { labelLimit: 260 } };
   const caption: Caption = {
     what: "FewCLUE benchmark: mean test accuracy (%) ± sample std over the official splits, per task (columns, ordered by " +
       "fine-tuning's chance-normalised accuracy, easiest first) and method (rows). The first row is the accuracy of always " +
       "answering the task's most frequent test class; a cell's colour is its distance above (green) or below (red) that share. " +
       "⚠n: n runs predicted one class for more than 90 % of the test set, or scored a macro-F1 no better than one class: their " +
-      "accuracy is that class's share.",
-    data: `${dataText(rows, b)}.`,
+      "accuracy is that class's share. " + scoreText(b) +
+      " In the chart the score is coloured by its distance from the majority row's score; published cells are grey.",
+    data: `${dataText(rows, b)}; published rows: ${PUBLISHED_SOURCE}.`,
     perPoint: `${runsLine(rows, b)}.`,
     band: "± is the sample standard deviation (n − 1) over the runs of a cell.",
     flags: flagsOf(rows),
   };
   return {
     ...topLevel({
-      title: { text: "FewCLUE benchmark: accuracy per task and method", subtitle: [dataText(rows, b), runsLine(rows, b)] },
+      title: {
+        text: "FewCLUE benchmark: accuracy per task and method",
+        subtitle: [dataText(rows, b), runsLine(rows, b), `grey: FewCLUE's published ${PUBLISHED_MODEL} baselines (caption)`],
+      },
       caption,
     }),
     data: { values },
-    width: CELL.width * b.tasks.length,
-    height: CELL.height * (b.methods.length + 1),
+    width: CELL.width * columns.length,
+    height: CELL.height * table.length,
     encoding: { x, y },
     layer: [
       {
+        transform: [{ filter: "!datum.published" }],
         mark: { type: "rect", stroke: "white" },
         encoding: {
           color: {
@@ -171,7 +257,11 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
           },
         },
       },
-      { mark: { type: "text", fontSize: 11 }, encoding: { text: { field: "text" } } },
+      { transform: [{ filter: "datum.published" }], mark: { type: "rect", stroke: "white", color: "#ececec" } },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: { text: { field: "text" }, color: { condition: { test: "datum.published", value: "#666" }, value: "black" } },
+      },
     ],
   } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
 }
@@ -261,18 +351,22 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
   } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
 }
 
-/** The benchmark table as Markdown (README, notebooks): one row per method, one column per task, ⚠n as in the chart. */
+/**
+ * The benchmark table as Markdown (README, notebooks): one row per method, one column per task and the score,
+ * ⚠n as in the chart, the published rows under the kit's and, below the table, what they and the score are.
+ */
 export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
   const b = benchmarkOf(allRows);
-  const cell = (task: string, method: string) => {
-    const c = b.cells.find((x) => x.task === task && x.method === method);
-    return c ? cellText(c) : "—";
+  const line = (r: TableRow) => {
+    const cells = b.tasks.map((t) => r.cells.find((c) => c.task === t.task)?.text ?? "—");
+    return `| ${r.name} | ${cells.join(" | ")} | ${r.score === null ? "" : percent(r.score)} |`;
   };
   const lines = [
-    `| method | ${b.tasks.map((t) => t.task).join(" | ")} |`,
-    `|---|${b.tasks.map(() => "---|").join("")}`,
-    `| majority class | ${b.tasks.map((t) => percent(t.majority)).join(" | ")} |`,
-    ...b.methods.map((m) => `| ${m} | ${b.tasks.map((t) => cell(t.task, m)).join(" | ")} |`),
+    `| method | ${b.tasks.map((t) => t.task).join(" | ")} | ${SCORE_COLUMN} |`,
+    `|---|${b.tasks.map(() => "---|").join("")}---|`,
+    ...tableRows(b).map(line),
+    "",
+    `${scoreText(b)} Source: ${PUBLISHED_SOURCE}.`,
   ];
   return lines.join("\n") + "\n";
 }

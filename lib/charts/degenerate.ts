@@ -26,7 +26,7 @@ export function noTriggerAccepted(row: Pick<ResultRow, "method" | "notes" | "tra
 
 /**
  * One note per group (`name`) of the rows `flagged` picks, ordered by model and K: the group's name, `problem`,
- * the seeds (or FewCLUE splits) it holds, and `detail` of its rows.
+ * the runs it holds ({@link runsText}), and `detail` of its rows.
  */
 function groupFlags(
   rows: readonly ResultRow[],
@@ -41,11 +41,18 @@ function groupFlags(
     const id = name(r);
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
-  return [...groups].map(([id, rs]) => {
-    const seeds = [...new Set(rs.map((r) => r.seed ?? r.index ?? 0))].sort((a, b) => a - b);
-    const which = rs[0].seed === null && rs[0].index !== null ? "split" : "seed";
-    return `${id}: ${problem} in ${which}${seeds.length > 1 ? "s" : ""} ${formatRange(seeds)} (${detail(rs)})`;
-  });
+  return [...groups].map(([id, rs]) => `${id}: ${problem} in ${runsText(rs)} (${detail(rs)})`);
+}
+
+/**
+ * Which runs of a group a flag names: "seeds 1–3", "split 0", or for FewCLUE's zero-shot cells, which have
+ * neither (nothing is sampled: one run scored on the test set), "the zero-shot run".
+ */
+function runsText(rs: readonly ResultRow[]): string {
+  if (rs.every((r) => r.seed === null && r.index === null)) return rs.length > 1 ? `${rs.length} zero-shot runs` : "the zero-shot run";
+  const seeds = [...new Set(rs.map((r) => r.seed ?? r.index ?? 0))].sort((a, b) => a - b);
+  const which = rs[0].seed === null && rs[0].index !== null ? "split" : "seed";
+  return `${which}${seeds.length > 1 ? "s" : ""} ${formatRange(seeds)}`;
 }
 
 /** The note a figure's caption carries for each group of rows with no trigger accepted. */
