@@ -10,7 +10,7 @@ import { finetune } from "../methods/classifier/finetune.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
 import { collapseOf } from "../eval/collapse.ts";
-import { collapseFlags, identicalSeedFlags } from "./degenerate.ts";
+import { degenerateFlags, identicalSeedFlags } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
@@ -138,7 +138,7 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
     perPoint: `${runsPerPoint(means, ctx)}.`,
     band: `${STD_BAND}, drawn as a vertical bar.`,
     flags: [
-      ...collapseFlags(rows, (r) => `${methodName(r)} · ${kOf(r)}`),
+      ...degenerateFlags(rows, (r) => `${methodName(r)} · ${kOf(r)}`),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.method} · ${m.K}` }))),
     ],
   };

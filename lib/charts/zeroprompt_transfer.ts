@@ -8,7 +8,7 @@ import type { ResultRow } from "../experiments/results.ts";
 import { collapseOf } from "../eval/collapse.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartTitle, dataLine, meansWithBand, STD_BAND } from "./context.ts";
-import { collapseFlags } from "./degenerate.ts";
+import { degenerateFlags } from "./degenerate.ts";
 import { methodColour, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 import { type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
@@ -108,7 +108,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     },
   ];
   const wordingCounts = [...new Set(phaseMeans.map((m) => m.n))].sort((a, b) => a - b);
-  const flags = collapseFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`);
+  const flags = degenerateFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`);
   const caption: Caption = {
     what: "Zero-shot accuracy on each held-out task, which multitask training never saw, before (grey: the base model) and " +
       "after (blue: the model trained on the mixture of the other tasks) ZeroPrompt's multitask prompted training, " +
@@ -126,7 +126,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     flags,
   };
   const lines = [`grey: zero-shot before multitask training · blue: after · ticks: few-shot references, ${ks} · thin grey tick: chance`];
-  if (flags.length) lines.push("ring: a wording's predictions collapsed onto one class (caption)");
+  if (collapsed.size) lines.push("ring: a wording's predictions collapsed onto one class (caption)");
   const values = tagParts({ mean: means, ref: refs, link: links, chance });
   const spec = chartByModel({ title: chartTitle(title, { ...ctx, datasets: tasks }, lines), caption }, values, { layer }, {
     size: { width: 90 * (tasks.length + (overall.length ? 1 : 0)) + 60, height: 300 },
