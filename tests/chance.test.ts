@@ -4,9 +4,11 @@
  * in captions; a collapsed run keeps its ⚠ and is not marked twice.
  */
 import assert from "node:assert/strict";
-import { benchmarkMarkdown, benchmarkTable } from "../lib/charts/benchmark.ts";
+import { benchmarkMarkdown, benchmarkTable, difficultyChart } from "../lib/charts/benchmark.ts";
 import { captionOf } from "../lib/charts/caption.ts";
-import { chanceFlags, degenerateFlags } from "../lib/charts/degenerate.ts";
+import { CHANCE_RING, chanceFlags, degenerateFlags } from "../lib/charts/degenerate.ts";
+import { renderSvg } from "../lib/charts/render.ts";
+import type { ChartSpec } from "../lib/charts/spec.ts";
 import { binomialUpperTail, CHANCE_LEVEL, chanceOf, chanceText, majorityTest } from "../lib/eval/chance.ts";
 import { collapseOf } from "../lib/eval/collapse.ts";
 import { CHANCE_LEGEND, degenerateCounts, marksText } from "../lib/eval/marks.ts";
@@ -118,7 +120,7 @@ Deno.test("chance: summaries mark a group ≈n and explain the mark; chart capti
   assert.deepEqual(degenerateFlags(rows, (r) => r.label), chanceFlags(rows, (r) => r.label), "nothing collapsed");
 });
 
-Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption explains both and names the runs", () => {
+Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption explains both; the difficulty chart rings them", async () => {
   // Task "a": a balanced 976-row test set; zero-shot collapsed, PET at 51 %, fine-tuning at 70 %.
   const row = (method: string, zeroShot: boolean, index: number, confusion: number[][]): ResultRow => ({
     ...chartRows()[0],
@@ -155,4 +157,10 @@ Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption
       "(best accuracy 51.0% vs the majority class's 50.0% (one-sided binomial p = 0.27); the score is no result)",
   );
   assert.ok(!captionOf(benchmarkTable(rows.filter((r) => r.method === "finetune")))!.what.includes("≈"));
+
+  const difficulty = difficultyChart(rows) as unknown as { data: { values: Record<string, unknown>[] }; title: { subtitle: string[] } };
+  const gaps = difficulty.data.values.filter((v) => v.part === "gap");
+  assert.deepEqual(gaps.map((g) => [g.method, g.collapsed, g.atChance]), [["PET (zero-shot)", true, false], ["PET", false, true]]);
+  assert.ok(difficulty.title.subtitle.at(-1)!.endsWith(` · ${CHANCE_RING}`));
+  assert.match(await renderSvg(difficulty as unknown as ChartSpec), /stroke-dasharray="3,2"/, "the dashed ring is drawn");
 });

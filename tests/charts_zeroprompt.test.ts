@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { captionOf } from "../lib/charts/caption.ts";
+import { CHANCE_RING } from "../lib/charts/degenerate.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { zeropromptRows } from "../lib/charts/zeroprompt_rows.ts";
 import { wordingSpreads, zeropromptSpread } from "../lib/charts/zeroprompt_spread.ts";
@@ -174,7 +175,7 @@ Deno.test("transfer table: before/after mean ± std over wordings with range and
   assert.ok(md.findIndex((l) => l.startsWith("| small |")) < md.findIndex((l) => l.startsWith("| large |")), "smallest model first");
 });
 
-Deno.test("transfer table: wordings and reference runs at chance counted in words and marked ≈n, the mark explained below", async () => {
+Deno.test("transfer table and chart: wordings and reference runs at chance counted in words, marked ≈n and ringed dashed", async () => {
   // Three of the small model's BUSTM wordings before training and its PET references at 51 % of 100 balanced rows.
   const smallBustm = (r: ResultRow) => r.model.name === "small" && r.dataset === "bustm";
   const reference = (r: ResultRow) => r.grid.startsWith(ZEROPROMPT_FEWSHOT_GRID);
@@ -196,4 +197,9 @@ Deno.test("transfer table: wordings and reference runs at chance counted in word
   assert.equal(md.filter((l) => l.includes("≈")).length, 2, "that line and the legend");
   assert.equal(md.at(-1), CHANCE_LEGEND);
   assert.match(captionOf(zeropromptSpread(all))!.flags.join("\n"), /small · bustm · .*: no better than the majority class/);
+  // The transfer chart rings that phase's mean, dashed, and says so under its title.
+  const transfer = zeropromptTransfer(all) as unknown as Values & { title: { subtitle: string[] } };
+  const ringed = transfer.data.values.filter((v) => v.part === "mean" && v.atChance).map((v) => [v.model, v.task, v.series]);
+  assert.deepEqual(ringed, [["small", "bustm", "before"]]);
+  assert.ok(transfer.title.subtitle.includes(CHANCE_RING), transfer.title.subtitle.join("\n"));
 });

@@ -14,7 +14,7 @@ import { CHANCE_LEGEND, degenerateCounts, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import type { Caption } from "./caption.ts";
 import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
-import { degenerateFlags } from "./degenerate.ts";
+import { CHANCE_RING, chanceRingLayer, degenerateFlags } from "./degenerate.ts";
 import {
   PUBLISHED_MODEL,
   PUBLISHED_SOURCE,
@@ -271,7 +271,8 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
 /**
  * The article's difficulty claim: each method's mean accuracy minus fine-tuning's on the same task (percentage
  * points, ± its sample std over splits), tasks on the x axis from the one fine-tuning finds easiest to the
- * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs.
+ * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs, a dashed ring
+ * one with runs at chance.
  */
 export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
   const rows = chartRows(allRows);
@@ -289,6 +290,7 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
     high: c.mean + (c.std ?? 0) - tuned.get(c.task)!,
     n: c.n,
     collapsed: c.collapsed > 0,
+    atChance: c.atChance > 0,
   }));
   const present = [...new Set(gaps.map((g) => g.method))];
   const color = methodColourEncoding(rows, present);
@@ -315,7 +317,12 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
     ...topLevel({
       title: {
         text: "FewCLUE: gap to fine-tuning as tasks get harder",
-        subtitle: [dataText(rows, b), runsLine(rows, b), "zero line: fine-tuning · ring: a mean with collapsed runs (caption)"],
+        subtitle: [
+          dataText(rows, b),
+          runsLine(rows, b),
+          ["zero line: fine-tuning · ring: a mean with collapsed runs (caption)", ...(gaps.some((g) => g.atChance) ? [CHANCE_RING] : [])]
+            .join(" · "),
+        ],
       },
       caption,
     }),
@@ -349,6 +356,7 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
         mark: { type: "point", shape: "circle", filled: false, size: 260, color: "black" },
         encoding: { x, y },
       },
+      chanceRingLayer(onlyPart("gap"), x, y),
     ],
   } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
 }

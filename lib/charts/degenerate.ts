@@ -93,6 +93,21 @@ export function degenerateFlags(rows: readonly ResultRow[], name: (r: ResultRow)
   return [...collapseFlags(rows, name), ...chanceFlags(rows, name)];
 }
 
+/** The legend of {@link chanceRingLayer}, for a chart's subtitle. */
+export const CHANCE_RING = "dashed ring: a mean with runs no better than the majority class (caption)";
+
+/**
+ * A dashed ring around the points of `transform` with `datum.atChance`: means holding runs at chance, drawn
+ * wider than a collapse's solid ring so that a mean with both shows both.
+ */
+export function chanceRingLayer(transform: readonly object[], x: unknown, y: unknown): Record<string, unknown> {
+  return {
+    transform: [...transform, { filter: "datum.atChance" }],
+    mark: { type: "point", shape: "circle", filled: false, size: 520, color: "black", strokeWidth: 1.2, strokeDash: [3, 2] },
+    encoding: { x, y },
+  };
+}
+
 /** The legend entry of a crossed-out seed. */
 export const NO_TRIGGER_MARK = "AutoPrompt seed with no trigger accepted";
 
