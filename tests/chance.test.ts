@@ -122,7 +122,7 @@ Deno.test("chance: summaries mark a group ≈n and explain the mark; chart capti
 
 Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption explains both; the difficulty chart rings them", async () => {
   // Task "a": a balanced 976-row test set; zero-shot collapsed, PET at 51 %, fine-tuning at 70 %.
-  const row = (method: string, zeroShot: boolean, index: number, confusion: number[][]): ResultRow => ({
+  const row = (method: string, zeroShot: boolean, index: number | null, confusion: number[][]): ResultRow => ({
     ...chartRows()[0],
     method,
     label: method,
@@ -132,14 +132,14 @@ Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption
     seed: null,
     index,
     k: null,
-    split: `split_${index}`,
+    split: index === null ? "zero_shot" : `fewclue_${index}`,
     accuracy: (confusion[0][0] + confusion[1][1]) / 976,
     n: 976,
     confusion,
     labels: ["x", "y"],
   });
   const rows = [
-    row("pet", true, 0, [[488, 0], [488, 0]]),
+    row("pet", true, null, [[488, 0], [488, 0]]),
     ...[0, 1].map((i) => row("pet", false, i, balanced976(498))),
     ...[0, 1].map((i) => row("finetune", false, i, balanced976(683))),
   ];
@@ -147,10 +147,11 @@ Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption
   assert.match(md, /\| PET \(zero-shot\) \| 50\.0 ⚠1 \|/);
   assert.match(md, /\| PET \| 51\.0 ± 0\.0 ≈2 \|/);
   assert.match(md, /\| fine-tuning \| 70\.0 ± 0\.0 \|/);
+  assert.ok(md.includes(`\n\n${CHANCE_LEGEND}\n`), md);
   const caption = captionOf(benchmarkTable(rows))!;
-  assert.ok(caption.what.includes("⚠n: n runs predicted one class") && caption.what.endsWith(CHANCE_LEGEND), caption.what);
+  assert.ok(caption.what.includes("⚠n: n runs predicted one class") && caption.what.includes(CHANCE_LEGEND), caption.what);
   assert.equal(caption.flags.length, 2);
-  assert.match(caption.flags[0], /^a · PET \(zero-shot\): predictions collapsed onto one class in split 0 /);
+  assert.match(caption.flags[0], /^a · PET \(zero-shot\): predictions collapsed onto one class in the zero-shot run /);
   assert.equal(
     caption.flags[1],
     "a · PET: no better than the majority class in splits 0, 1 " +

@@ -375,9 +375,9 @@ export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
     `| method | ${b.tasks.map((t) => t.task).join(" | ")} | ${SCORE_COLUMN} |`,
     `|---|${b.tasks.map(() => "---|").join("")}---|`,
     ...tableRows(b).map(line),
+    ...(b.cells.some((c) => c.atChance) ? ["", CHANCE_LEGEND] : []),
     "",
     `${scoreText(b)} Source: ${PUBLISHED_SOURCE}.`,
-    ...(b.cells.some((c) => c.atChance) ? ["", CHANCE_LEGEND] : []),
   ];
   return lines.join("\n") + "\n";
 }
