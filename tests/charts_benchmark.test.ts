@@ -116,7 +116,8 @@ Deno.test("benchmark table: score column, blank for a method that lacks a task; 
   // AutoPrompt has no CSL runs: its row shows "—" there and no score.
   const rows = benchmarkRows().filter((r) => !(r.dataset === "csl" && r.method === "autoprompt"));
   const lines = benchmarkMarkdown(rows).trim().split("\n");
-  assert.match(lines.find((l) => l.startsWith("| AutoPrompt"))!, /\| — \| [\d.]+ ± [\d.]+ \| {2}\|$/);
+  // Its CLUEWSC runs (58 % against a majority share of 61.5 %) are marked at chance.
+  assert.match(lines.find((l) => l.startsWith("| AutoPrompt"))!, /\| — \| [\d.]+ ± [\d.]+ ≈5 \| {2}\|$/);
   const b = benchmarkOf(rows);
   const pet = b.tasks.map((t) => b.cells.find((c) => c.task === t.task && c.method === "PET")!.mean);
   assert.match(lines.find((l) => l.startsWith("| PET |"))!, new RegExp(`\\| ${(100 * (pet[0] + pet[1] + pet[2]) / 3).toFixed(1)} \\|$`));

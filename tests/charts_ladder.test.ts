@@ -6,6 +6,7 @@ import { expandGrid } from "../lib/experiments/grid.ts";
 import { LADDER_RUNGS, ladderGrid } from "../lib/experiments/presets.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
 import { exportFigures, figuresFor } from "../lib/figures/export.ts";
+import { CHANCE_RING } from "../lib/charts/degenerate.ts";
 import { chartRows } from "./_chart_rows.ts";
 import { fakeRow } from "./_outcome.ts";
 
@@ -87,6 +88,30 @@ Deno.test("ladder: collapsed runs and identical seeds are flagged in the caption
   assert.equal(flags.length, 2);
   assert.match(flags[0], /^soft prompt, input, \[MASK\], P = 3 · K = 16: predictions collapsed onto one class in seeds 1–5/);
   assert.match(flags[1], /^soft prompt, input, \[MASK\], P = 3 · K = 16: all 5 seeds scored exactly the same/);
+});
+
+Deno.test("ladder: a mean with runs at chance gets a dashed ring, its subtitle the legend, its caption the runs", async () => {
+  // The P = 20 input rung at K = 64: 310 of 610 right on gold 305/305 (50.8 %, p = 0.36), predictions spread.
+  const rows = ladderRows().map((r) =>
+    r.label === LADDER_RUNGS[2] && r.k === 64
+      ? { ...r, accuracy: 310 / 610, confusion: [[155, 150], [150, 155]], labels: ["Negative", "Positive"] }
+      : r
+  );
+  const spec = ladderChart(rows);
+  assert.deepEqual(part(spec, "mean").filter((m) => m.atChance).map((m) => [m.method, m.K, m.collapsed]), [[
+    LADDER_RUNGS[2],
+    "K = 64",
+    false,
+  ]]);
+  const subtitle = (spec as unknown as { title: { subtitle: string[] } }).title.subtitle.join("\n");
+  assert.ok(subtitle.includes(CHANCE_RING), subtitle);
+  assert.ok(!(ladderChart(ladderRows()) as unknown as { title: { subtitle: string[] } }).title.subtitle.join("").includes("dashed ring"));
+  const flags = captionOf(spec)!.flags;
+  assert.match(
+    flags[0],
+    /^soft prompt, input, \[MASK\], P = 20 · K = 64: no better than the majority class in seeds 1–5 \(best accuracy 50\.8% vs/,
+  );
+  assert.match(await renderSvg(spec), /stroke-dasharray="3,2"/);
 });
 
 Deno.test("figures: the ladder is drawn for a ladder grid's rows only, with its caption's Code paragraph", async () => {

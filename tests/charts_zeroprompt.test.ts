@@ -5,13 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { captionOf } from "../lib/charts/caption.ts";
+import { CHANCE_RING } from "../lib/charts/degenerate.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { zeropromptRows } from "../lib/charts/zeroprompt_rows.ts";
 import { wordingSpreads, zeropromptSpread } from "../lib/charts/zeroprompt_spread.ts";
 import { zeropromptMarkdown } from "../lib/charts/zeroprompt_table.ts";
 import { MEAN_OF_TASKS, zeropromptTransfer } from "../lib/charts/zeroprompt_transfer.ts";
+import { CHANCE_LEGEND } from "../lib/eval/marks.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
-import { zeropromptFewShotGrid } from "../lib/experiments/presets.ts";
+import { ZEROPROMPT_FEWSHOT_GRID, zeropromptFewShotGrid } from "../lib/experiments/presets.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
 import { figuresFor } from "../lib/figures/export.ts";
 import { readMixture } from "../lib/multitask/mixture.ts";
@@ -171,4 +173,33 @@ Deno.test("transfer table: before/after mean ± std over wordings with range and
   // Mean of tasks: each task's mean weighs the same ((55.5 + 55.0) / 2 before).
   assert.ok(md.includes(`| small | ${MEAN_OF_TASKS} | 55.3 | 72.6 | 80.0 | 75.0 |`), md.join("\n"));
   assert.ok(md.findIndex((l) => l.startsWith("| small |")) < md.findIndex((l) => l.startsWith("| large |")), "smallest model first");
+});
+
+Deno.test("transfer table and chart: wordings and reference runs at chance counted in words, marked ≈n and ringed dashed", async () => {
+  // Three of the small model's BUSTM wordings before training and its PET references at 51 % of 100 balanced rows.
+  const smallBustm = (r: ResultRow) => r.model.name === "small" && r.dataset === "bustm";
+  const reference = (r: ResultRow) => r.grid.startsWith(ZEROPROMPT_FEWSHOT_GRID);
+  let wording = 0;
+  const all = (await rows()).map((r) => {
+    const atChance = smallBustm(r) && (reference(r) ? r.method === "pet" : wording++ < 3);
+    return atChance ? { ...r, confusion: [[26, 24], [25, 25]], labels: ["a", "b"] } : r;
+  });
+  const pets = all.filter((r) => smallBustm(r) && reference(r) && r.method === "pet").length;
+  assert.ok(pets > 0 && wording === 11);
+  const md = zeropromptMarkdown(all).trim().split("\n");
+  const small = md.find((l) => l.startsWith("| small | bustm |"))!;
+  assert.ok(
+    small.startsWith(
+      `| small | bustm | 55.0 ± 3.3 (range 10.0; ≈ 3 of 11 at chance) | 72.5 ± 1.7 (range 5.0; 11 wordings) | 80.0 ± 0.0 ≈${pets} |`,
+    ),
+    small,
+  );
+  assert.equal(md.filter((l) => l.includes("≈")).length, 2, "that line and the legend");
+  assert.equal(md.at(-1), CHANCE_LEGEND);
+  assert.match(captionOf(zeropromptSpread(all))!.flags.join("\n"), /small · bustm · .*: no better than the majority class/);
+  // The transfer chart rings that phase's mean, dashed, and says so under its title.
+  const transfer = zeropromptTransfer(all) as unknown as Values & { title: { subtitle: string[] } };
+  const ringed = transfer.data.values.filter((v) => v.part === "mean" && v.atChance).map((v) => [v.model, v.task, v.series]);
+  assert.deepEqual(ringed, [["small", "bustm", "before"]]);
+  assert.ok(transfer.title.subtitle.includes(CHANCE_RING), transfer.title.subtitle.join("\n"));
 });

@@ -3,6 +3,8 @@
  * real run of the per-split runner on the reference model.
  */
 import assert from "node:assert/strict";
+import { chanceOf, chanceText } from "../lib/eval/chance.ts";
+import { collapseOf } from "../lib/eval/collapse.ts";
 import { methodOptions, protocolOf, RUN_SPEC } from "../lib/cli/run.ts";
 import { camelCase, parseFlags as parseSpec } from "../lib/util/flags.ts";
 import { progressReporter } from "../lib/cli/progress.ts";
@@ -175,4 +177,44 @@ Deno.test("run: the terminal output prints each split's and the summary's scores
   const summary = records.find((r) => r.type === "summary");
   assert.ok(text.stdout.includes(`accuracy ${two(summary.accuracyMean)} ± ${two(summary.accuracyStd)} (`), text.stdout);
   assert.ok(text.stdout.includes(`macro-F1 ${two(summary.macroF1Mean)},`), text.stdout);
+});
+
+Deno.test("run: a split no better than the majority class gets a note saying so; one well above it does not", async () => {
+  const args = (...more: string[]) => [
+    "run",
+    "-A",
+    `${root}/lib/cli/main.ts`,
+    "run",
+    "--method",
+    "pet",
+    "--dataset",
+    "demo",
+    "--protocol",
+    "sampled",
+    "--k",
+    "4",
+    "--seeds",
+    "1",
+    "--mode",
+    "zero-shot",
+    ...more,
+  ];
+  // Calibrated colour words spread the answers over both classes (no collapse) and score 38 of 100: at chance.
+  const chance = ["--calibrate", "true", "--verbalizer", '{"Positive":["红"],"Negative":["绿"]}'];
+  const env = { env: { PROMPTLAB_OFFLINE: "1" } };
+  const [text, json, good] = await Promise.all([
+    runDeno(args(...chance), env),
+    runDeno(args(...chance, "--json"), env),
+    runDeno(args(), env),
+  ]);
+  for (const r of [text, json, good]) assert.equal(r.code, 0, r.stderr);
+  const split = JSON.parse(json.stdout.split("\n")[0]);
+  const test = chanceOf(split)!;
+  assert.ok(test && !collapseOf(split), json.stdout);
+  assert.ok(
+    text.stdout.includes(`\nnote: ${split.split}: no better than the majority class: ${chanceText(test)}, so its score is no result\n`),
+    text.stdout,
+  );
+  assert.match(text.stdout, /accuracy 38\.0% vs the majority class's 50\.0% \(one-sided binomial p = 0\.99\)/);
+  assert.ok(!good.stdout.includes("majority class"), good.stdout);
 });

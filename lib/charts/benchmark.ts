@@ -9,11 +9,12 @@
 import type { ResultRow } from "../experiments/results.ts";
 import { finetune } from "../methods/classifier/finetune.ts";
 import { methods } from "../methods/registry.ts";
-import { collapseOf } from "../eval/collapse.ts";
+import { majorityTest } from "../eval/chance.ts";
+import { CHANCE_LEGEND, degenerateCounts, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import type { Caption } from "./caption.ts";
 import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
-import { collapseFlags } from "./degenerate.ts";
+import { CHANCE_RING, chanceRingLayer, degenerateFlags } from "./degenerate.ts";
 import {
   PUBLISHED_MODEL,
   PUBLISHED_SOURCE,
@@ -24,7 +25,10 @@ import {
 import { methodColourEncoding, methodName, ZERO_SHOT_SUFFIX } from "./palette.ts";
 import { type ChartSpec, onlyPart, tagParts, topLevel } from "./spec.ts";
 
-/** One method on one task: mean accuracy (± sample std) over its runs and how many of them collapsed. */
+/**
+ * One method on one task: mean accuracy (± sample std) over its runs, how many of them collapsed and how many
+ * others sit at chance.
+ */
 export interface BenchmarkCell {
   task: string;
   method: string;
@@ -32,6 +36,7 @@ export interface BenchmarkCell {
   std: number | null;
   n: number;
   collapsed: number;
+  atChance: number;
 }
 
 /** A task of the benchmark: its majority-class share and fine-tuning's chance-normalised accuracy on it. */
@@ -55,10 +60,7 @@ export interface Benchmark {
 
 /** The accuracy of always answering a row's most frequent gold class; null without a confusion matrix. */
 function majorityShare(r: ResultRow): number | null {
-  if (!r.confusion) return null;
-  const gold = r.confusion.map((row) => row.reduce((a, b) => a + b, 0));
-  const n = gold.reduce((a, b) => a + b, 0);
-  return n ? Math.max(...gold) / n : null;
+  return (r.confusion && majorityTest(r.confusion)?.majority) ?? null;
 }
 
 /** Order of a method name: zero-shot series first, then registration order, fine-tuning (the reference) last. */
@@ -83,7 +85,7 @@ export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
     mean,
     std,
     n,
-    collapsed: rows.filter((r) => r.dataset === task && methodName(r) === method && collapseOf(r)).length,
+    ...degenerateCounts(rows.filter((r) => r.dataset === task && methodName(r) === method)),
   }));
   const ft = finetune.display.name;
   const tasks = [...new Set(rows.map((r) => r.dataset))].map((task) => {
@@ -97,9 +99,9 @@ export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
   return { tasks, methods: names, cells };
 }
 
-/** "71.3 ± 2.1 ⚠2": a cell's text in the table. */
+/** "71.3 ± 2.1 ⚠2": a cell's text in the table (⚠n collapsed runs, ≈n runs at chance). */
 function cellText(c: BenchmarkCell): string {
-  return `${percent(c.mean)}${c.std !== null ? ` ± ${percent(c.std)}` : ""}${c.collapsed ? ` ⚠${c.collapsed}` : ""}`;
+  return `${percent(c.mean)}${c.std !== null ? ` ± ${percent(c.std)}` : ""}${marksText(c)}`;
 }
 
 /** Runs per cell and what they are: "5 FewCLUE splits (0–4) per cell". */
@@ -118,9 +120,9 @@ function dataText(rows: readonly ResultRow[], b: Benchmark): string {
   } ${ctx.models.join(", ")}`;
 }
 
-/** The caption notes both charts carry for collapsed runs. */
+/** The caption notes both charts carry for collapsed runs and runs at chance. */
 function flagsOf(rows: readonly ResultRow[]): string[] {
-  return collapseFlags(chartRows(rows), (r) => `${r.dataset} · ${methodName(r)}`);
+  return degenerateFlags(chartRows(rows), (r) => `${r.dataset} · ${methodName(r)}`);
 }
 
 /**
@@ -197,7 +199,7 @@ const CELL = { width: 92, height: 30 };
  * The benchmark as a table: one column per task (easiest for fine-tuning first) and a last one with FewCLUE's
  * score, one row per method, a first row with the task's majority-class share and, under the kit's rows, FewCLUE's
  * published baselines in grey; each cell the mean accuracy ± sample std over splits, ⚠n where n runs collapsed
- * onto one class, coloured by its distance from the majority share (grey: no better).
+ * onto one class, ≈n where n others are at chance, coloured by its distance from the majority share (grey: no better).
  */
 export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
   const rows = chartRows(allRows);
@@ -224,7 +226,7 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
       "fine-tuning's chance-normalised accuracy, easiest first) and method (rows). The first row is the accuracy of always " +
       "answering the task's most frequent test class; a cell's colour is its distance above (green) or below (red) that share. " +
       "⚠n: n runs predicted one class for more than 90 % of the test set, or scored a macro-F1 no better than one class: their " +
-      "accuracy is that class's share. " + scoreText(b) +
+      "accuracy is that class's share. " + (b.cells.some((c) => c.atChance) ? `${CHANCE_LEGEND} ` : "") + scoreText(b) +
       " In the chart the score is coloured by its distance from the majority row's score; published cells are grey.",
     data: `${dataText(rows, b)}; published rows: ${PUBLISHED_SOURCE}.`,
     perPoint: `${runsLine(rows, b)}.`,
@@ -269,7 +271,8 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
 /**
  * The article's difficulty claim: each method's mean accuracy minus fine-tuning's on the same task (percentage
  * points, ± its sample std over splits), tasks on the x axis from the one fine-tuning finds easiest to the
- * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs.
+ * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs, a dashed ring
+ * one with runs at chance.
  */
 export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
   const rows = chartRows(allRows);
@@ -287,6 +290,7 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
     high: c.mean + (c.std ?? 0) - tuned.get(c.task)!,
     n: c.n,
     collapsed: c.collapsed > 0,
+    atChance: c.atChance > 0,
   }));
   const present = [...new Set(gaps.map((g) => g.method))];
   const color = methodColourEncoding(rows, present);
@@ -313,7 +317,12 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
     ...topLevel({
       title: {
         text: "FewCLUE: gap to fine-tuning as tasks get harder",
-        subtitle: [dataText(rows, b), runsLine(rows, b), "zero line: fine-tuning · ring: a mean with collapsed runs (caption)"],
+        subtitle: [
+          dataText(rows, b),
+          runsLine(rows, b),
+          ["zero line: fine-tuning · ring: a mean with collapsed runs (caption)", ...(gaps.some((g) => g.atChance) ? [CHANCE_RING] : [])]
+            .join(" · "),
+        ],
       },
       caption,
     }),
@@ -347,13 +356,14 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
         mark: { type: "point", shape: "circle", filled: false, size: 260, color: "black" },
         encoding: { x, y },
       },
+      chanceRingLayer(onlyPart("gap"), x, y),
     ],
   } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
 }
 
 /**
  * The benchmark table as Markdown (README, notebooks): one row per method, one column per task and the score,
- * ⚠n as in the chart, the published rows under the kit's and, below the table, what they and the score are.
+ * ⚠n and ≈n as in the chart, the published rows under the kit's and, below the table, what they and the score are.
  */
 export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
   const b = benchmarkOf(allRows);
@@ -365,6 +375,7 @@ export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
     `| method | ${b.tasks.map((t) => t.task).join(" | ")} | ${SCORE_COLUMN} |`,
     `|---|${b.tasks.map(() => "---|").join("")}---|`,
     ...tableRows(b).map(line),
+    ...(b.cells.some((c) => c.atChance) ? ["", CHANCE_LEGEND] : []),
     "",
     `${scoreText(b)} Source: ${PUBLISHED_SOURCE}.`,
   ];

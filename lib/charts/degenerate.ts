@@ -2,9 +2,11 @@
  * Degenerate runs, flagged so a figure does not pass them off as results: an AutoPrompt run whose search
  * never accepted a trigger (every slot still its initial `[MASK]`, so the prompt and its score are the same
  * whatever the seed), runs whose predictions collapsed onto one class (`eval/collapse.ts`: their accuracy is
- * that class's share), and groups whose seeds all scored exactly the same.
+ * that class's share), runs at chance (`eval/chance.ts`: no better than the majority class), and groups whose
+ * seeds all scored exactly the same.
  * @module
  */
+import { chanceOf, chanceText } from "../eval/chance.ts";
 import { collapseOf, collapseText } from "../eval/collapse.ts";
 import type { ResultRow } from "../experiments/results.ts";
 import { methods } from "../methods/registry.ts";
@@ -69,6 +71,41 @@ export function collapseFlags(rows: readonly ResultRow[], name: (r: ResultRow) =
     const worst = rs.map((r) => collapseOf(r)!).reduce((a, b) => (b.share > a.share ? b : a));
     return `${collapseText(worst)}; the score is that class's share`;
   });
+}
+
+/**
+ * The note a figure's caption carries for each group of rows at chance that did not collapse, with the run
+ * closest to significance (smallest p-value): such a point is no better than always answering the test set's
+ * most frequent class, however spread its predictions.
+ */
+export function chanceFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+  return groupFlags(rows, name, (r) => chanceOf(r) !== undefined, "no better than the majority class", (rs) => {
+    const best = rs.map((r) => chanceOf(r)!).reduce((a, b) => (b.pValue < a.pValue ? b : a));
+    return `${rs.length > 1 ? "best " : ""}${chanceText(best)}; the score is no result`;
+  });
+}
+
+/**
+ * The caption notes of every degenerate group a chart shows: {@link collapseFlags}, then {@link chanceFlags}
+ * (a row is in at most one of them).
+ */
+export function degenerateFlags(rows: readonly ResultRow[], name: (r: ResultRow) => string): string[] {
+  return [...collapseFlags(rows, name), ...chanceFlags(rows, name)];
+}
+
+/** The legend of {@link chanceRingLayer}, for a chart's subtitle. */
+export const CHANCE_RING = "dashed ring: a mean with runs no better than the majority class (caption)";
+
+/**
+ * A dashed ring around the points of `transform` with `datum.atChance`: means holding runs at chance, drawn
+ * wider than a collapse's solid ring so that a mean with both shows both.
+ */
+export function chanceRingLayer(transform: readonly object[], x: unknown, y: unknown): Record<string, unknown> {
+  return {
+    transform: [...transform, { filter: "datum.atChance" }],
+    mark: { type: "point", shape: "circle", filled: false, size: 520, color: "black", strokeWidth: 1.2, strokeDash: [3, 2] },
+    encoding: { x, y },
+  };
 }
 
 /** The legend entry of a crossed-out seed. */

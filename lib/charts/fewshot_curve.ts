@@ -14,7 +14,7 @@ import {
   STD_BAND,
   trainSizes,
 } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
+import { degenerateFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -113,7 +113,7 @@ export function fewShotCurve(
     band: `${STD_BAND}; faint dots are the single seeds.`,
     flags: [
       ...noTriggerFlags(trained, name),
-      ...collapseFlags(rows, (r) => (r.zeroShot ? `${modelName(r)} · ${methodName(r)}${settingText(r)} · zero-shot` : name(r))),
+      ...degenerateFlags(rows, (r) => (r.zeroShot ? `${modelName(r)} · ${methodName(r)}${settingText(r)} · zero-shot` : name(r))),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${m.method} · K=${m.k}` }))),
     ],
   };

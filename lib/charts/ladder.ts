@@ -9,8 +9,9 @@ import { LADDER_RUNGS } from "../experiments/presets.ts";
 import { finetune } from "../methods/classifier/finetune.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
+import { chanceOf } from "../eval/chance.ts";
 import { collapseOf } from "../eval/collapse.ts";
-import { collapseFlags, identicalSeedFlags } from "./degenerate.ts";
+import { CHANCE_RING, chanceRingLayer, degenerateFlags, identicalSeedFlags } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, type ChartSpec, onlyPart, tagParts, topLevel, VIEW_SIZE } from "./spec.ts";
 
@@ -39,7 +40,7 @@ function rungIndex(name: string, zeroShot: boolean): number {
  * Mean test accuracy (± 1 sample std over seeds) against trained weights (symmetric-log axis, so the discrete
  * prompt's zero-shot cells, which train nothing, sit at 0), one point per rung and K (shape), each rung labelled
  * at its point of the largest K, fine-tuning's mean per K as a dashed ceiling, the chance level; a ring marks a mean
- * with runs collapsed onto one class, which the caption names.
+ * with runs collapsed onto one class, a dashed ring one with runs at chance, which the caption names.
  */
 export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as a ladder: accuracy vs trained weights" } = {}): ChartSpec {
   const rows = chartRows(allRows).sort((a, b) =>
@@ -47,9 +48,10 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
   );
   const ctx = chartContext(rows);
   const points = rows.map((r) => ({ method: methodName(r), K: kOf(r), params: r.trainableParams, accuracy: r.accuracy }));
-  const collapsed = new Set(rows.filter((r) => collapseOf(r)).map((r) => `${methodName(r)} · ${kOf(r)}`));
+  const groupsWith = (flagged: (r: ResultRow) => unknown) => new Set(rows.filter(flagged).map((r) => `${methodName(r)} · ${kOf(r)}`));
+  const collapsed = groupsWith(collapseOf), atChance = groupsWith(chanceOf);
   const means = meansWithBand(points, ["method", "K", "params"], "accuracy")
-    .map((m) => ({ ...m, collapsed: collapsed.has(`${m.method} · ${m.K}`) }));
+    .map((m) => ({ ...m, collapsed: collapsed.has(`${m.method} · ${m.K}`), atChance: atChance.has(`${m.method} · ${m.K}`) }));
   const ks = [...new Set(points.map((p) => p.K))];
   // One label per rung, at its point of the largest K (the last in row order).
   // Labels of points in the top decade go to their left, so they stay inside the plot.
@@ -110,6 +112,7 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
       mark: { type: "point", shape: "circle", filled: false, size: 320, color: "black", strokeWidth: 1.5 },
       encoding: { x, y: { field: "mean", type: "quantitative" } },
     },
+    chanceRingLayer(onlyPart("mean"), x, { field: "mean", type: "quantitative" }),
     ...[false, true].flatMap((left) =>
       [false, true].map((below) => ({
         transform: [...onlyPart("label"), { filter: `datum.left === ${left} && datum.below === ${below}` }],
@@ -125,6 +128,7 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
       "dashed: fine-tuning's mean (the ceiling)",
       chance ? `dotted: chance = 1/${ctx.classes}` : "",
       collapsed.size ? "ring: a mean with runs collapsed onto one class (caption)" : "",
+      atChance.size ? CHANCE_RING : "",
     ].filter(Boolean).join(" · "),
   ];
   const caption: Caption = {
@@ -138,7 +142,7 @@ export function ladderChart(allRows: readonly ResultRow[], { title = "Stage 2 as
     perPoint: `${runsPerPoint(means, ctx)}.`,
     band: `${STD_BAND}, drawn as a vertical bar.`,
     flags: [
-      ...collapseFlags(rows, (r) => `${methodName(r)} · ${kOf(r)}`),
+      ...degenerateFlags(rows, (r) => `${methodName(r)} · ${kOf(r)}`),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.method} · ${m.K}` }))),
     ],
   };

@@ -23,7 +23,7 @@ import {
   trainSizes,
 } from "./context.ts";
 import {
-  collapseFlags,
+  degenerateFlags,
   identicalSeedFlags,
   NO_TRIGGER_MARK,
   NO_TRIGGER_SHAPE,
@@ -231,7 +231,7 @@ export function accuracyVsModelSize(allRows: readonly ResultRow[], o: ModelSizeC
     flags: [
       ...unsized.map((m) => `${m}: left out, its rows record no model size and none was found under models/ or given`),
       ...noTriggerFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
-      ...collapseFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
+      ...degenerateFlags(rows, (r) => `${modelName(r)} · ${methodName(r)} · ${panelOf(r)}`),
       ...identicalSeedFlags(
         means.map((m) => ({ ...m, label: `${m.model} · ${m.method}${m.setting ? ` ${m.setting}` : ""} · ${m.panel}` })),
       ),

@@ -20,7 +20,7 @@ import {
   STD_BAND,
   trainSizes,
 } from "./context.ts";
-import { collapseFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
+import { degenerateFlags, identicalSeedFlags, NO_TRIGGER_MARK, noTriggerAccepted, noTriggerFlags, noTriggerLayer } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -107,7 +107,7 @@ export function paramSensitivity(allRows: readonly ResultRow[], o: SensitivityOp
     band: `${STD_BAND}; faint dots are the single seeds.`,
     flags: [
       ...noTriggerFlags(rows, (r) => `${modelName(r)} · ${axisTitle} ${r.params[o.param]} · ${trainSize(r)}`),
-      ...collapseFlags(rows, (r) => `${modelName(r)} · ${axisTitle} ${r.params[o.param]} · ${trainSize(r)}`),
+      ...degenerateFlags(rows, (r) => `${modelName(r)} · ${axisTitle} ${r.params[o.param]} · ${trainSize(r)}`),
       ...identicalSeedFlags(means.map((m) => ({ ...m, label: `${m.model} · ${axisTitle} ${m.value} · ${m.K}` }))),
     ],
   };

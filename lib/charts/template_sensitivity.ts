@@ -5,7 +5,7 @@ import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
 import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartRows, chartTitle, dataLine, meansWithBand, runsPerPoint, seedsText, STD_BAND } from "./context.ts";
-import { collapseFlags, identicalSeedFlags } from "./degenerate.ts";
+import { degenerateFlags, identicalSeedFlags } from "./degenerate.ts";
 import { methodColourEncoding, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chanceLayers, chanceRecords, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 
@@ -81,7 +81,7 @@ export function templateSensitivity(
     perPoint: `${runsPerPoint(means, ctx)}${hasZeroShot ? " (zero-shot runs do not depend on a seed: one each)" : ""}.`,
     band: `error bars: ${STD_BAND}.`,
     flags: [
-      ...collapseFlags(rows, (r) => {
+      ...degenerateFlags(rows, (r) => {
         const p = pointOf(r);
         return `${p.model} · ${p.setting} · ${p.template} · ${p.verbalizer}`;
       }),

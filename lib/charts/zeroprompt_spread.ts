@@ -5,10 +5,11 @@
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
+import { chanceOf } from "../eval/chance.ts";
 import { collapseOf } from "../eval/collapse.ts";
 import type { Caption } from "./caption.ts";
 import { chartContext, chartTitle, dataLine } from "./context.ts";
-import { collapseFlags } from "./degenerate.ts";
+import { degenerateFlags } from "./degenerate.ts";
 import { ACCURACY_AXIS, type ChartSpec, topLevel } from "./spec.ts";
 import { type Phase, zeropromptRows } from "./zeroprompt_rows.ts";
 
@@ -22,6 +23,8 @@ export interface WordingSpread {
   wordings: number;
   /** Wordings whose predictions collapsed onto one class: their scores are a class share, so a narrow range of them is no robustness. */
   collapsed: number;
+  /** Wordings at chance that did not collapse (`eval/chance.ts`): no better than the majority class either. */
+  atChance: number;
   min: number;
   max: number;
 }
@@ -32,11 +35,12 @@ export function wordingSpreads(allRows: readonly ResultRow[]): WordingSpread[] {
   for (const w of zeropromptRows(allRows).wordings) {
     const key = `${w.base}|${w.task}|${w.phase}`;
     const g = groups.get(key) ??
-      { model: w.base, task: w.task, phase: w.phase, wordings: 0, collapsed: 0, min: Infinity, max: -Infinity };
+      { model: w.base, task: w.task, phase: w.phase, wordings: 0, collapsed: 0, atChance: 0, min: Infinity, max: -Infinity };
     groups.set(key, {
       ...g,
       wordings: g.wordings + 1,
       collapsed: g.collapsed + (collapseOf(w.row) ? 1 : 0),
+      atChance: g.atChance + (chanceOf(w.row) ? 1 : 0),
       min: Math.min(g.min, w.row.accuracy),
       max: Math.max(g.max, w.row.accuracy),
     });
@@ -94,7 +98,7 @@ export function zeropromptSpread(allRows: readonly ResultRow[], { title = "ZeroP
   const spreads = wordingSpreads(allRows);
   const spreadText = spreads.map((s) =>
     `${s.model} · ${s.task} · ${s.phase}: ${(100 * (s.max - s.min)).toFixed(1)} points over ${s.wordings} wordings` +
-    (s.collapsed > 0 ? ` (${s.collapsed} collapsed)` : "")
+    (s.collapsed > 0 ? ` (${s.collapsed} collapsed)` : "") + (s.atChance > 0 ? ` (${s.atChance} at chance)` : "")
   );
   const caption: Caption = {
     what: "Zero-shot accuracy of each held-out wording (template and label words none of the mixture's tasks used) of each " +
@@ -106,7 +110,7 @@ export function zeropromptSpread(allRows: readonly ResultRow[], { title = "ZeroP
     data: `${dataLine(ctx)}.`,
     perPoint: "One zero-shot run per wording (no seeds: zero-shot PET trains nothing); the box summarises the wordings of a panel.",
     band: "box: quartiles of the wordings with the median; whiskers: their min and max (the spread).",
-    flags: collapseFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`),
+    flags: degenerateFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`),
   };
   const lines = ["dots: one held-out wording each (cross: collapsed onto one class) · box: their quartiles, whiskers min–max"];
   const header = { labelFontSize: 12 };

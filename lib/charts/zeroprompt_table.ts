@@ -6,7 +6,7 @@
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
-import { collapseOf } from "../eval/collapse.ts";
+import { CHANCE_LEGEND, CHANCE_MARK, degenerateCounts, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import { meansWithBand } from "./context.ts";
 import { wordingSpreads } from "./zeroprompt_spread.ts";
@@ -21,7 +21,8 @@ function meanText(m: { mean: number; std: number | null }): string {
 /**
  * The table as Markdown: one line per base model and held-out task (smallest model first), then the mean of the
  * tasks per model (each task weighing the same). A phase cell reads "mean ± std over wordings (range; ⚠ collapsed
- * of wordings)"; a reference cell "mean ± std over seeds", with ⚠n when n of its runs collapsed.
+ * of wordings; ≈ at chance of wordings)"; a reference cell "mean ± std over seeds", with ⚠n when n of its runs
+ * collapsed and ≈n when n others are at chance.
  */
 export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
   const { wordings, references, bases } = zeropromptRows(allRows);
@@ -42,14 +43,16 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
     const m = phases.find((p) => p.model === model && p.task === task && p.phase === phase);
     const s = spreads.find((p) => p.model === model && p.task === task && p.phase === phase);
     if (!m || !s) return "—";
-    const collapsed = s.collapsed > 0 ? `; ⚠ ${s.collapsed} of ${s.wordings} collapsed` : `; ${s.wordings} wordings`;
-    return `${meanText(m)} (range ${percent(s.max - s.min)}${collapsed})`;
+    const marks = [
+      ...(s.collapsed > 0 ? [`⚠ ${s.collapsed} of ${s.wordings} collapsed`] : []),
+      ...(s.atChance > 0 ? [`${CHANCE_MARK} ${s.atChance} of ${s.wordings} at chance`] : []),
+    ];
+    return `${meanText(m)} (range ${percent(s.max - s.min)}; ${marks.length ? marks.join("; ") : `${s.wordings} wordings`})`;
   };
   const refCell = (model: string, task: string, method: string) => {
     const m = refs.find((r) => r.model === model && r.task === task && r.method === method);
-    const collapsed =
-      references.filter((r) => r.base === model && r.dataset === task && referenceSeries(r) === method && collapseOf(r)).length;
-    return m ? `${meanText(m)}${collapsed ? ` ⚠${collapsed}` : ""}` : "—";
+    const counts = degenerateCounts(references.filter((r) => r.base === model && r.dataset === task && referenceSeries(r) === method));
+    return m ? `${meanText(m)}${marksText(counts)}` : "—";
   };
   const lines = [
     `| base model | held-out task | zero-shot before | zero-shot after | ${methods.join(" | ")} |`,
@@ -71,5 +74,7 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
       lines.push(`| ${model} | ${MEAN_OF_TASKS} | ${phaseMean("before")} | ${phaseMean("after")} | ${methods.map(refMean).join(" | ")} |`);
     }
   }
+  // ≈ is a symbol, not words: its legend goes under the table whenever a cell carries it.
+  if (lines.some((l) => l.includes(CHANCE_MARK))) lines.push("", CHANCE_LEGEND);
   return lines.join("\n") + "\n";
 }

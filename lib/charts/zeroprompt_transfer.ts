@@ -5,10 +5,11 @@
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
+import { chanceOf } from "../eval/chance.ts";
 import { collapseOf } from "../eval/collapse.ts";
 import type { Caption } from "./caption.ts";
 import { chanceLevel, chartContext, chartTitle, dataLine, meansWithBand, STD_BAND } from "./context.ts";
-import { collapseFlags } from "./degenerate.ts";
+import { CHANCE_RING, chanceRingLayer, degenerateFlags } from "./degenerate.ts";
 import { methodColour, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
 import { type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
@@ -41,8 +42,13 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     ? meansWithBand(phaseMeans.map((m) => ({ ...m, accuracy: m.mean })), ["model", "series"], "accuracy")
       .map((m) => ({ ...m, task: MEAN_OF_TASKS, std: null, low: m.mean, high: m.mean }))
     : [];
-  const collapsed = new Set(wordings.filter((w) => collapseOf(w.row)).map((w) => `${w.base}|${w.task}|${w.phase}`));
-  const means = [...phaseMeans, ...overall].map((m) => ({ ...m, collapsed: collapsed.has(`${m.model}|${m.task}|${m.series}`) }));
+  const phasesWith = (flagged: (r: ResultRow) => unknown) =>
+    new Set(wordings.filter((w) => flagged(w.row)).map((w) => `${w.base}|${w.task}|${w.phase}`));
+  const collapsed = phasesWith(collapseOf), atChance = phasesWith(chanceOf);
+  const means = [...phaseMeans, ...overall].map((m) => {
+    const key = `${m.model}|${m.task}|${m.series}`;
+    return { ...m, collapsed: collapsed.has(key), atChance: atChance.has(key) };
+  });
   const refPoints = references.map((r) => ({
     model: r.base,
     task: r.dataset,
@@ -106,9 +112,10 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
       mark: { type: "point", shape: "circle", filled: false, size: 320, color: "black", strokeWidth: 1.5 },
       encoding: { x, y },
     },
+    chanceRingLayer(onlyPart("mean"), x, y),
   ];
   const wordingCounts = [...new Set(phaseMeans.map((m) => m.n))].sort((a, b) => a - b);
-  const flags = collapseFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`);
+  const flags = degenerateFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`);
   const caption: Caption = {
     what: "Zero-shot accuracy on each held-out task, which multitask training never saw, before (grey: the base model) and " +
       "after (blue: the model trained on the mixture of the other tasks) ZeroPrompt's multitask prompted training, " +
@@ -126,7 +133,8 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
     flags,
   };
   const lines = [`grey: zero-shot before multitask training · blue: after · ticks: few-shot references, ${ks} · thin grey tick: chance`];
-  if (flags.length) lines.push("ring: a wording's predictions collapsed onto one class (caption)");
+  if (collapsed.size) lines.push("ring: a wording's predictions collapsed onto one class (caption)");
+  if (atChance.size) lines.push(CHANCE_RING);
   const values = tagParts({ mean: means, ref: refs, link: links, chance });
   const spec = chartByModel({ title: chartTitle(title, { ...ctx, datasets: tasks }, lines), caption }, values, { layer }, {
     size: { width: 90 * (tasks.length + (overall.length ? 1 : 0)) + 60, height: 300 },

@@ -11,6 +11,7 @@ import { poolProblem } from "../experiments/grid_check.ts";
 import { modelRef } from "../experiments/results.ts";
 import { EMBEDDED_MODEL } from "../experiments/setup.ts";
 import { DivergedRunError, type SplitResult } from "../experiments/split_run.ts";
+import { chanceOf, chanceText } from "../eval/chance.ts";
 import { collapseOf, collapseText } from "../eval/collapse.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { getMethod } from "../methods/registry.ts";
@@ -276,6 +277,8 @@ export const run: Command = flagCommand(
       for (const r of splits) {
         const collapse = collapseOf(r);
         if (collapse) console.log(`note: ${r.split}: ${collapseText(collapse)} (its score is that class's share, not a method working)`);
+        const chance = chanceOf(r);
+        if (chance) console.log(`note: ${r.split}: no better than the majority class: ${chanceText(chance)}, so its score is no result`);
       }
     }
     const saved = values.save === undefined ? [] : splits.map((r) => `${values.save}/${r.split}`);

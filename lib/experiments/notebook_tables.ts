@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { marksText } from "../eval/marks.ts";
 import { STD_LABEL } from "../eval/summary.ts";
 import { TEMPLATE_PRESETS } from "../methods/pet/template.ts";
 import { VERBALIZER_PRESETS } from "../methods/pet/verbalizer.ts";
@@ -41,8 +42,8 @@ export function summaryRecords(rows: readonly ResultRow[]): TableRecord[] {
     ...(withParams ? { parameters: r.params } : {}),
     K: r.k === null ? "FewCLUE" : r.k === 0 ? "0 (zero-shot)" : String(r.k),
     n: r.runs,
-    // ⚠n: n runs whose predictions collapsed onto one class (as `summaryMarkdown` marks and explains them).
-    "accuracy %": percent(r.accuracy) + (r.collapsed ? ` ⚠${r.collapsed}` : ""),
+    // ⚠n: n runs collapsed onto one class, ≈n: n others at chance (as `summaryMarkdown` marks and explains them).
+    "accuracy %": percent(r.accuracy) + marksText(r),
     [STD_COLUMN]: r.runs > 1 ? percent(r.std) : "",
     "macro-F1 %": percent(r.macroF1),
     trainable: r.trainableParams.toLocaleString("en-US"),

@@ -6,7 +6,9 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { chanceOf } from "../eval/chance.ts";
 import { COLLAPSE_SHARE, collapseOf } from "../eval/collapse.ts";
+import { CHANCE_LEGEND, marksText } from "../eval/marks.ts";
 import { STD_LABEL, summarizeValues, t95 } from "../eval/summary.ts";
 import { loadResults, modelName, type ReadOptions, type ResultRow } from "./results.ts";
 import { withVariantRows } from "./variant_rows.ts";
@@ -50,6 +52,8 @@ export function flatRow(r: ResultRow): Record<string, unknown> {
     wallSeconds: r.wallSeconds,
     n: r.n,
     collapsed: collapseOf(r) !== undefined,
+    /** No better than the majority class and not collapsed (`eval/chance.ts`); false when not judged. */
+    atChance: chanceOf(r) !== undefined,
   };
 }
 
@@ -119,6 +123,8 @@ export interface SummaryRow {
   numerics: string;
   /** Runs of the group whose predictions collapsed onto one class (`eval/collapse.ts`). */
   collapsed: number;
+  /** Runs of the group no better than the majority class whose predictions did not collapse (`eval/chance.ts`). */
+  atChance: number;
 }
 
 /**
@@ -140,10 +146,16 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     wallSeconds: rows.map((r) => r.wallSeconds),
     numerics: rows.map(rowNumerics),
     collapsed: rows.map((r) => (collapseOf(r) ? 1 : 0)),
+    atChance: rows.map((r) => (chanceOf(r) ? 1 : 0)),
   });
   // Rows of different numerics never share a group: their numbers come from different training code; nor do two datasets.
   const groups = frame.lazy().groupBy(["model", "dataset", "method", "paramsKey", "k", "numerics"], { maintainOrder: true })
-    .agg(...spread("accuracy"), ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()), pl.col("collapsed").sum())
+    .agg(
+      ...spread("accuracy"),
+      ...["macroF1", "trainableParams", "wallSeconds"].map((c) => pl.col(c).mean()),
+      pl.col("collapsed").sum(),
+      pl.col("atChance").sum(),
+    )
     .collectSync().toRecords() as unknown as SummaryGroup[];
   // Sort keys per group: first-seen index of model and method; each parameter by value when a number, else
   // by first-seen index; then K.
@@ -173,6 +185,7 @@ export function summaryTable(rows: readonly ResultRow[]): SummaryRow[] {
     seconds: g.wallSeconds,
     numerics: g.numerics,
     collapsed: g.collapsed,
+    atChance: g.atChance,
   }));
 }
 
@@ -191,11 +204,13 @@ interface SummaryGroup {
   wallSeconds: number;
   numerics: string;
   collapsed: number;
+  atChance: number;
 }
 
 /**
  * {@link summaryTable} as a Markdown table (percentages with one decimal; no spread for a single run). A group
- * with runs whose predictions collapsed onto one class has its accuracy marked ⚠ and counted in a note below.
+ * with runs whose predictions collapsed onto one class has its accuracy marked ⚠n, one with runs at chance ≈n
+ * (`eval/marks.ts`), each mark explained in a note below.
  */
 export function summaryMarkdown(table: readonly SummaryRow[]): string {
   // A numerics column only when the rows mix numerics: then no two of its lines may be compared blindly.
@@ -210,19 +225,22 @@ export function summaryMarkdown(table: readonly SummaryRow[]): string {
     ...table.map((r) =>
       `| ${r.model} |${tasks ? ` ${r.dataset} |` : ""} ${r.method} | ${r.params} | ${r.k ?? "FewCLUE"} | ${r.runs} | ${
         percent(r.accuracy)
-      }${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${r.collapsed ? ` ⚠${r.collapsed}` : ""} | ${
-        percent(r.macroF1)
-      } | ${r.trainableParams} | ${r.seconds.toFixed(0)} |` +
+      }${r.runs > 1 ? ` ± ${percent(r.std)}` : ""}${marksText(r)} | ${percent(r.macroF1)} | ${r.trainableParams} | ${
+        r.seconds.toFixed(0)
+      } |` +
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
-  if (table.some((r) => r.collapsed)) {
-    lines.push(
-      "",
-      `⚠n: n of the group's runs predicted one class for more than ${
-        percent(COLLAPSE_SHARE, 0)
-      }% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`,
-    );
-  }
+  const notes = [
+    ...(table.some((r) => r.collapsed)
+      ? [
+        `⚠n: n of the group's runs predicted one class for more than ${
+          percent(COLLAPSE_SHARE, 0)
+        }% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`,
+      ]
+      : []),
+    ...(table.some((r) => r.atChance) ? [CHANCE_LEGEND] : []),
+  ];
+  for (const note of notes) lines.push("", note);
   return lines.join("\n") + "\n";
 }
