@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { COLLAPSE_LEGEND } from "../lib/eval/marks.ts";
 import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart, fewclueScore } from "../lib/charts/benchmark.ts";
 import { captionOf } from "../lib/charts/caption.ts";
 import { renderSvg } from "../lib/charts/render.ts";
@@ -98,6 +99,7 @@ Deno.test("benchmark table: majority row, mean ± std per cell, ⚠ on collapsed
   assert.match(lines[2], /^\| majority class \| 65\.6 \| 50\.0 \| 61\.5 \| 59\.0 \|$/);
   const zeroShot = lines.find((l) => l.startsWith("| PET (zero-shot)"))!;
   assert.match(zeroShot, /\| 50\.0 ⚠1 \|/, "the collapsed zero-shot run is marked, with no ± for one run");
+  assert.ok(lines.includes(COLLAPSE_LEGEND), "the ⚠ legend under the table");
   const ft = lines.find((l) => l.startsWith("| fine-tuning"))!;
   assert.match(ft, /\| 85\.\d ± 1\.\d \|/);
   const spec = benchmarkTable(rows);

@@ -11,7 +11,7 @@ import { zeropromptRows } from "../lib/charts/zeroprompt_rows.ts";
 import { wordingSpreads, zeropromptSpread } from "../lib/charts/zeroprompt_spread.ts";
 import { zeropromptMarkdown } from "../lib/charts/zeroprompt_table.ts";
 import { MEAN_OF_TASKS, zeropromptTransfer } from "../lib/charts/zeroprompt_transfer.ts";
-import { CHANCE_LEGEND } from "../lib/eval/marks.ts";
+import { CHANCE_LEGEND, COLLAPSE_LEGEND } from "../lib/eval/marks.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
 import { ZEROPROMPT_FEWSHOT_GRID, zeropromptFewShotGrid } from "../lib/experiments/presets.ts";
 import type { ResultRow } from "../lib/experiments/results.ts";
@@ -169,7 +169,8 @@ Deno.test("transfer table: before/after mean ± std over wordings with range and
   // The large model's first EPRSTMT wording collapsed after training: counted there only.
   const large = md.find((l) => l.startsWith("| large | eprstmt |"))!;
   assert.match(large, /\| 55\.5 ± 3\.6 \(range 11\.0; 12 wordings\) \| 72\.8 ± 1\.8 \(range 5\.5; ⚠ 1 of 12 collapsed\) \|/);
-  assert.equal(md.filter((l) => l.includes("⚠")).length, 1);
+  assert.equal(md.filter((l) => l.startsWith("|") && l.includes("⚠")).length, 1);
+  assert.ok(md.includes(COLLAPSE_LEGEND), "the ⚠ legend under the table");
   // Mean of tasks: each task's mean weighs the same ((55.5 + 55.0) / 2 before).
   assert.ok(md.includes(`| small | ${MEAN_OF_TASKS} | 55.3 | 72.6 | 80.0 | 75.0 |`), md.join("\n"));
   assert.ok(md.findIndex((l) => l.startsWith("| small |")) < md.findIndex((l) => l.startsWith("| large |")), "smallest model first");

@@ -81,7 +81,7 @@ Deno.test("collapse: summaries mark a group with collapsed runs, captions name t
   assert.ok(table.filter((t) => t.k !== 0).every((t) => t.collapsed === 0));
   const md = summaryMarkdown(table);
   assert.match(md, /\| 0 \| 1 \| 50\.0 ⚠1 \| 33\.3 \|/);
-  assert.match(md, /⚠n: n of the group's runs predicted one class for more than 90% of the test set/);
+  assert.match(md, /⚠n: n runs predicted one class for more than 90 % of the test set/);
   assert.ok(summaryRecords(rows).some((r) => String(r["accuracy %"]).endsWith(" ⚠1")));
   assert.ok(!summaryMarkdown(summaryTable(chartRows())).includes("⚠"));
 

@@ -10,7 +10,7 @@ import type { ResultRow } from "../experiments/results.ts";
 import { finetune } from "../methods/classifier/finetune.ts";
 import { methods } from "../methods/registry.ts";
 import { majorityTest } from "../eval/chance.ts";
-import { CHANCE_LEGEND, degenerateCounts, marksText } from "../eval/marks.ts";
+import { degenerateCounts, marksLegends, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import type { Caption } from "./caption.ts";
 import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
@@ -225,8 +225,7 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
     what: "FewCLUE benchmark: mean test accuracy (%) ± sample std over the official splits, per task (columns, ordered by " +
       "fine-tuning's chance-normalised accuracy, easiest first) and method (rows). The first row is the accuracy of always " +
       "answering the task's most frequent test class; a cell's colour is its distance above (green) or below (red) that share. " +
-      "⚠n: n runs predicted one class for more than 90 % of the test set, or scored a macro-F1 no better than one class: their " +
-      "accuracy is that class's share. " + (b.cells.some((c) => c.atChance) ? `${CHANCE_LEGEND} ` : "") + scoreText(b) +
+      [...marksLegends(b.cells), scoreText(b)].join(" ") +
       " In the chart the score is coloured by its distance from the majority row's score; published cells are grey.",
     data: `${dataText(rows, b)}; published rows: ${PUBLISHED_SOURCE}.`,
     perPoint: `${runsLine(rows, b)}.`,
@@ -375,7 +374,7 @@ export function benchmarkMarkdown(allRows: readonly ResultRow[]): string {
     `| method | ${b.tasks.map((t) => t.task).join(" | ")} | ${SCORE_COLUMN} |`,
     `|---|${b.tasks.map(() => "---|").join("")}---|`,
     ...tableRows(b).map(line),
-    ...(b.cells.some((c) => c.atChance) ? ["", CHANCE_LEGEND] : []),
+    ...marksLegends(b.cells).flatMap((legend) => ["", legend]),
     "",
     `${scoreText(b)} Source: ${PUBLISHED_SOURCE}.`,
   ];

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ResultRow } from "../experiments/results.ts";
-import { CHANCE_LEGEND, CHANCE_MARK, degenerateCounts, marksText } from "../eval/marks.ts";
+import { CHANCE_MARK, COLLAPSE_MARK, degenerateCounts, marksLegends, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import { meansWithBand } from "./context.ts";
 import { wordingSpreads } from "./zeroprompt_spread.ts";
@@ -44,7 +44,7 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
     const s = spreads.find((p) => p.model === model && p.task === task && p.phase === phase);
     if (!m || !s) return "—";
     const marks = [
-      ...(s.collapsed > 0 ? [`⚠ ${s.collapsed} of ${s.wordings} collapsed`] : []),
+      ...(s.collapsed > 0 ? [`${COLLAPSE_MARK} ${s.collapsed} of ${s.wordings} collapsed`] : []),
       ...(s.atChance > 0 ? [`${CHANCE_MARK} ${s.atChance} of ${s.wordings} at chance`] : []),
     ];
     return `${meanText(m)} (range ${percent(s.max - s.min)}; ${marks.length ? marks.join("; ") : `${s.wordings} wordings`})`;
@@ -74,7 +74,8 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
       lines.push(`| ${model} | ${MEAN_OF_TASKS} | ${phaseMean("before")} | ${phaseMean("after")} | ${methods.map(refMean).join(" | ")} |`);
     }
   }
-  // ≈ is a symbol, not words: its legend goes under the table whenever a cell carries it.
-  if (lines.some((l) => l.includes(CHANCE_MARK))) lines.push("", CHANCE_LEGEND);
+  // The marks are symbols, not words: their legends go under the table whenever a cell carries them.
+  const marked = { collapsed: +lines.some((l) => l.includes(COLLAPSE_MARK)), atChance: +lines.some((l) => l.includes(CHANCE_MARK)) };
+  for (const legend of marksLegends([marked])) lines.push("", legend);
   return lines.join("\n") + "\n";
 }

@@ -7,8 +7,8 @@
  */
 import pl from "nodejs-polars";
 import { chanceOf } from "../eval/chance.ts";
-import { COLLAPSE_SHARE, collapseOf } from "../eval/collapse.ts";
-import { CHANCE_LEGEND, marksText } from "../eval/marks.ts";
+import { collapseOf } from "../eval/collapse.ts";
+import { marksLegends, marksText } from "../eval/marks.ts";
 import { STD_LABEL, summarizeValues, t95 } from "../eval/summary.ts";
 import { loadResults, modelName, type ReadOptions, type ResultRow } from "./results.ts";
 import { withVariantRows } from "./variant_rows.ts";
@@ -231,16 +231,7 @@ export function summaryMarkdown(table: readonly SummaryRow[]): string {
       (mixed ? ` ${r.numerics} |` : "")
     ),
   ];
-  const notes = [
-    ...(table.some((r) => r.collapsed)
-      ? [
-        `⚠n: n of the group's runs predicted one class for more than ${
-          percent(COLLAPSE_SHARE, 0)
-        }% of the test set, or scored a macro-F1 no better than always answering one class: their accuracy is that class's share, not a method working.`,
-      ]
-      : []),
-    ...(table.some((r) => r.atChance) ? [CHANCE_LEGEND] : []),
-  ];
+  const notes = marksLegends(table);
   for (const note of notes) lines.push("", note);
   return lines.join("\n") + "\n";
 }
