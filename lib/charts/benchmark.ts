@@ -193,7 +193,7 @@ function scoreText(b: Benchmark): string {
     "P-tuning (v1) is not the kit's P-tuning v2.";
 }
 
-const CELL = { width: 92, height: 30 };
+const CELL = { width: 92, height: 30, charWidth: 7.5 };
 
 /**
  * The benchmark as a table: one column per task (easiest for fine-tuning first) and a last one with FewCLUE's
@@ -241,7 +241,8 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
       caption,
     }),
     data: { values },
-    width: CELL.width * columns.length,
+    // A cell with both marks ("49.6 ± 0.2 ⚠1 ≈4") is wider than the default cell: widen every column to the longest text.
+    width: Math.max(CELL.width, Math.ceil(Math.max(...values.map((v) => v.text.length)) * CELL.charWidth) + 12) * columns.length,
     height: CELL.height * table.length,
     encoding: { x, y },
     layer: [
