@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { COLLAPSE_LEGEND } from "../lib/eval/marks.ts";
 import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart, difficultyLabel, fewclueScore } from "../lib/charts/benchmark.ts";
+import { benchmarkCostMarkdown } from "../lib/charts/benchmark_cost.ts";
 import { captionOf } from "../lib/charts/caption.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
@@ -200,7 +201,7 @@ Deno.test("difficulty: x labels name the classes (a multiple-choice task's candi
   assert.deepEqual(chid.tasks.filter((t) => t.task === "chid").map((t) => [t.classes, t.multipleChoice]), [[7, true]]);
 });
 
-Deno.test("figures: benchmark rows of several tasks get the table, the difficulty chart and benchmark_table.md", async () => {
+Deno.test("figures: benchmark rows of several tasks get the table, the difficulty chart, benchmark_table.md and benchmark_cost.md", async () => {
   const rows = benchmarkRows();
   const names = [...figuresFor(rows).keys()];
   assert.ok(names.includes("benchmark_table") && names.includes("difficulty"), names.join(", "));
@@ -208,8 +209,9 @@ Deno.test("figures: benchmark rows of several tasks get the table, the difficult
   const dir = await Deno.makeTempDir();
   try {
     const written = await exportFigures(rows, dir);
-    assert.ok(written.includes(`${dir}/benchmark_table.md`));
+    assert.ok(written.includes(`${dir}/benchmark_table.md`) && written.includes(`${dir}/benchmark_cost.md`));
     assert.equal(await Deno.readTextFile(`${dir}/benchmark_table.md`), benchmarkMarkdown(rows));
+    assert.equal(await Deno.readTextFile(`${dir}/benchmark_cost.md`), benchmarkCostMarkdown(rows));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
