@@ -160,8 +160,11 @@ Deno.test("chance: the benchmark table marks cells ≈n beside ⚠n, its caption
   assert.ok(!captionOf(benchmarkTable(rows.filter((r) => r.method === "finetune")))!.what.includes("≈"));
 
   const difficulty = difficultyChart(rows) as unknown as { data: { values: Record<string, unknown>[] }; title: { subtitle: string[] } };
-  const gaps = difficulty.data.values.filter((v) => v.part === "gap");
-  assert.deepEqual(gaps.map((g) => [g.method, g.collapsed, g.atChance]), [["PET (zero-shot)", true, false], ["PET", false, true]]);
+  const points = difficulty.data.values.filter((v) => v.part === "gap" || v.part === "zeroShot");
+  assert.deepEqual(points.map((g) => [g.part, g.method, g.collapsed, g.atChance]), [
+    ["gap", "PET", false, true],
+    ["zeroShot", "PET (zero-shot)", true, false],
+  ]);
   assert.ok(difficulty.title.subtitle.at(-1)!.endsWith(` · ${CHANCE_RING}`));
   assert.match(await renderSvg(difficulty as unknown as ChartSpec), /stroke-dasharray="3,2"/, "the dashed ring is drawn");
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { COLLAPSE_LEGEND } from "../lib/eval/marks.ts";
-import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart, fewclueScore } from "../lib/charts/benchmark.ts";
+import { benchmarkMarkdown, benchmarkOf, benchmarkTable, difficultyChart, difficultyLabel, fewclueScore } from "../lib/charts/benchmark.ts";
+import { benchmarkCostMarkdown } from "../lib/charts/benchmark_cost.ts";
 import { captionOf } from "../lib/charts/caption.ts";
 import { renderSvg } from "../lib/charts/render.ts";
 import { expandGrid } from "../lib/experiments/grid.ts";
@@ -156,20 +157,51 @@ Deno.test("benchmark caption: a collapsed FewCLUE zero-shot run reads as the zer
   assert.ok(!flags.some((f) => /seed 0/.test(f)), flags.join("\n"));
 });
 
-Deno.test("difficulty: each method's gap to fine-tuning per task, tasks easiest first, collapsed means ringed", async () => {
+Deno.test("difficulty: each few-shot method's gap to fine-tuning per task, tasks easiest first, collapsed means ringed", async () => {
   const rows = benchmarkRows();
   const spec = difficultyChart(rows);
-  const values = (spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values.filter((v) => v.part === "gap");
+  const all = (spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
+  const values = all.filter((v) => v.part === "gap");
   assert.ok(!values.some((v) => v.method === "fine-tuning"), "fine-tuning is the zero line, not a series");
+  assert.ok(!values.some((v) => v.method === "PET (zero-shot)"), "zero-shot has its own panel");
   const b = benchmarkOf(rows);
   const mean = (task: string, method: string) => b.cells.find((c) => c.task === task && c.method === method)!.mean;
   const csl = values.find((v) => String(v.task).startsWith("csl") && v.method === "PET")!;
   assert.ok(Math.abs((csl.gap as number) - (mean("csl", "PET") - mean("csl", "fine-tuning"))) < 1e-12);
-  assert.deepEqual(values.filter((v) => v.collapsed).map((v) => [String(v.task).split(" ")[0], v.method]), [["csl", "PET (zero-shot)"]]);
+  const zeroShot = all.filter((v) => v.part === "zeroShot");
+  assert.deepEqual(zeroShot.filter((v) => v.collapsed).map((v) => [String(v.task).split(" ")[0], v.method]), [["csl", "PET (zero-shot)"]]);
   assert.match(await renderSvg(spec), /<svg/);
 });
 
-Deno.test("figures: benchmark rows of several tasks get the table, the difficulty chart and benchmark_table.md", async () => {
+Deno.test("difficulty: the zero-shot panel is zero-shot accuracy minus the task's majority share, one point per task", () => {
+  const all = (difficultyChart(benchmarkRows()) as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
+  const above = new Map(all.filter((v) => v.part === "zeroShot").map((v) => [String(v.task).split(" ")[0], v.gap as number]));
+  // confusionFor: EPRSTMT at 70 % of 610 rows is 183 errors split 92/91, so 308 + 119 = 427 right against 400
+  // majority rows; CLUEWSC at 55 % of 976 is 439 errors split 220/219, 380 + 157 = 537 right against 600; CSL's
+  // collapsed run answers one class of a balanced set: exactly its share.
+  assert.deepEqual([...above.keys()], ["eprstmt", "csl", "cluewsc"]);
+  assert.ok(Math.abs(above.get("eprstmt")! - 27 / 610) < 1e-12, String(above.get("eprstmt")));
+  assert.ok(Math.abs(above.get("csl")!) < 1e-12);
+  assert.ok(Math.abs(above.get("cluewsc")! - -63 / 976) < 1e-12, String(above.get("cluewsc")));
+  const band = all.find((v) => v.part === "zeroShot" && String(v.task).startsWith("eprstmt"))!;
+  assert.equal(band.n, 1);
+});
+
+Deno.test("difficulty: x labels name the classes (a multiple-choice task's candidates) and fine-tuning's headroom", () => {
+  const rows = benchmarkRows();
+  const b = benchmarkOf(rows);
+  const spec = difficultyChart(rows) as unknown as { vconcat: { layer: { encoding?: { x?: { sort: string[] } } }[] }[] };
+  const expected = b.tasks.map((t) => `${t.task} (2 classes; FT ${(100 * t.headroom!).toFixed(0)} %)`);
+  for (const panel of spec.vconcat) assert.deepEqual(panel.layer.find((l) => l.encoding?.x)!.encoding!.x!.sort, expected);
+  const task = { task: "chid", testRows: 2002, majority: 286 / 2002, headroom: 0.034 };
+  assert.equal(difficultyLabel({ ...task, classes: 7, multipleChoice: true }), "chid (7 candidates; FT 3 %)");
+  assert.equal(difficultyLabel({ ...task, task: "local", classes: null, multipleChoice: false }), "local (FT 3 %)");
+  // CHID's rows: the registry makes it multiple choice with 7 candidates.
+  const chid = benchmarkOf(rows.map((r) => ({ ...r, dataset: r.dataset === "csl" ? "chid" : r.dataset })));
+  assert.deepEqual(chid.tasks.filter((t) => t.task === "chid").map((t) => [t.classes, t.multipleChoice]), [[7, true]]);
+});
+
+Deno.test("figures: benchmark rows of several tasks get the table, the difficulty chart, benchmark_table.md and benchmark_cost.md", async () => {
   const rows = benchmarkRows();
   const names = [...figuresFor(rows).keys()];
   assert.ok(names.includes("benchmark_table") && names.includes("difficulty"), names.join(", "));
@@ -177,8 +209,9 @@ Deno.test("figures: benchmark rows of several tasks get the table, the difficult
   const dir = await Deno.makeTempDir();
   try {
     const written = await exportFigures(rows, dir);
-    assert.ok(written.includes(`${dir}/benchmark_table.md`));
+    assert.ok(written.includes(`${dir}/benchmark_table.md`) && written.includes(`${dir}/benchmark_cost.md`));
     assert.equal(await Deno.readTextFile(`${dir}/benchmark_table.md`), benchmarkMarkdown(rows));
+    assert.equal(await Deno.readTextFile(`${dir}/benchmark_cost.md`), benchmarkCostMarkdown(rows));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

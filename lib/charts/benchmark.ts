@@ -13,7 +13,7 @@ import { majorityTest } from "../eval/chance.ts";
 import { degenerateCounts, marksLegends, marksText } from "../eval/marks.ts";
 import { percent } from "../util/format.ts";
 import type { Caption } from "./caption.ts";
-import { chartContext, chartRows, formatRange, meansWithBand } from "./context.ts";
+import { chartContext, chartRows, formatRange, knownTask, meansWithBand } from "./context.ts";
 import { CHANCE_RING, chanceRingLayer, degenerateFlags } from "./degenerate.ts";
 import {
   PUBLISHED_MODEL,
@@ -37,11 +37,25 @@ export interface BenchmarkCell {
   n: number;
   collapsed: number;
   atChance: number;
+  /** Wall seconds of its runs together (`ResultRow.wallSeconds`: loading, training, selection, test prediction). */
+  wallSeconds: number;
 }
 
-/** A task of the benchmark: its majority-class share and fine-tuning's chance-normalised accuracy on it. */
+/**
+ * A task of the benchmark: its test set, classes, majority-class share and fine-tuning's chance-normalised
+ * accuracy on it.
+ */
 export interface BenchmarkTask {
   task: string;
+  /** Test rows each run scores (the largest `n` of its rows). */
+  testRows: number;
+  /**
+   * Classes, or a multiple-choice task's candidates per row (CHID: 7), from the registry, else from the rows'
+   * recorded labels; null when neither says.
+   */
+  classes: number | null;
+  /** Whether the task is multiple choice (`Task.choices`): its "classes" are candidates per row. */
+  multipleChoice: boolean;
   /** Accuracy of always answering the test set's most frequent class (from the runs' confusion matrices). */
   majority: number;
   /**
@@ -63,6 +77,13 @@ function majorityShare(r: ResultRow): number | null {
   return (r.confusion && majorityTest(r.confusion)?.majority) ?? null;
 }
 
+/** {@link BenchmarkTask.classes} and {@link BenchmarkTask.multipleChoice} of `task`, whose rows are `rows`. */
+function classesOf(task: string, rows: readonly ResultRow[]): Pick<BenchmarkTask, "classes" | "multipleChoice"> {
+  const known = knownTask(task);
+  const recorded = Math.max(0, ...rows.map((r) => r.labels?.length ?? 0));
+  return { classes: known?.choices ?? known?.labels.length ?? (recorded || null), multipleChoice: known?.choices !== undefined };
+}
+
 /** Order of a method name: zero-shot series first, then registration order, fine-tuning (the reference) last. */
 function methodRank(name: string, registered: readonly string[]): number {
   const base = name.endsWith(ZERO_SHOT_SUFFIX) ? name.slice(0, -ZERO_SHOT_SUFFIX.length) : name;
@@ -79,20 +100,23 @@ export function benchmarkOf(allRows: readonly ResultRow[]): Benchmark {
     rows.map((r) => ({ task: r.dataset, method: methodName(r), accuracy: r.accuracy })),
     ["task", "method"],
     "accuracy",
-  ).map(({ task, method, mean, std, n }) => ({
-    task,
-    method,
-    mean,
-    std,
-    n,
-    ...degenerateCounts(rows.filter((r) => r.dataset === task && methodName(r) === method)),
-  }));
+  ).map(({ task, method, mean, std, n }) => {
+    const runs = rows.filter((r) => r.dataset === task && methodName(r) === method);
+    return { task, method, mean, std, n, ...degenerateCounts(runs), wallSeconds: runs.reduce((s, r) => s + r.wallSeconds, 0) };
+  });
   const ft = finetune.display.name;
   const tasks = [...new Set(rows.map((r) => r.dataset))].map((task) => {
-    const shares = rows.filter((r) => r.dataset === task).map(majorityShare).filter((s): s is number => s !== null);
+    const runs = rows.filter((r) => r.dataset === task);
+    const shares = runs.map(majorityShare).filter((s): s is number => s !== null);
     const majority = shares.length ? Math.max(...shares) : 0;
     const tuned = cells.find((c) => c.task === task && c.method === ft);
-    return { task, majority, headroom: tuned ? (tuned.mean - majority) / (1 - majority) : null };
+    return {
+      task,
+      testRows: Math.max(...runs.map((r) => r.n)),
+      ...classesOf(task, runs),
+      majority,
+      headroom: tuned ? (tuned.mean - majority) / (1 - majority) : null,
+    };
   }).sort((a, b) => (b.headroom ?? -Infinity) - (a.headroom ?? -Infinity));
   const registered = [...methods.values()].map((m) => m.display.name);
   const names = [...new Set(cells.map((c) => c.method))].sort((a, b) => methodRank(a, registered) - methodRank(b, registered));
@@ -269,10 +293,78 @@ export function benchmarkTable(allRows: readonly ResultRow[]): ChartSpec {
 }
 
 /**
- * The article's difficulty claim: each method's mean accuracy minus fine-tuning's on the same task (percentage
- * points, ± its sample std over splits), tasks on the x axis from the one fine-tuning finds easiest to the
- * hardest (chance-normalised), fine-tuning the zero line; a ring marks a mean with collapsed runs, a dashed ring
- * one with runs at chance.
+ * A task as the difficulty chart's x axis names it: its classes (candidates of a multiple-choice task) and
+ * fine-tuning's headroom, "csl (2 classes; FT 3 %)".
+ */
+export function difficultyLabel(t: BenchmarkTask): string {
+  const classes = t.classes === null ? "" : `${t.classes} ${t.multipleChoice ? "candidates" : "classes"}; `;
+  return `${t.task} (${classes}FT ${t.headroom === null ? "—" : `${percent(t.headroom, 0)} %`})`;
+}
+
+/** A point of the difficulty chart: a cell's mean minus `reference` (± its std), with its marks. */
+function differenceOf(c: BenchmarkCell, label: string, reference: number) {
+  return {
+    task: label,
+    method: c.method,
+    gap: c.mean - reference,
+    low: c.mean - (c.std ?? 0) - reference,
+    high: c.mean + (c.std ?? 0) - reference,
+    n: c.n,
+    collapsed: c.collapsed > 0,
+    atChance: c.atChance > 0,
+  };
+}
+
+/**
+ * One panel of the difficulty chart: the records of `part` (differences in `gap`) against the dashed zero line,
+ * one line per method, a bar of ± std where `bars`, a ring around a mean with collapsed runs and a dashed one
+ * around a mean with runs at chance.
+ */
+function differencePanel(
+  part: string,
+  { x, color, title, yTitle, bars, width }: { x: object; color: object; title: string; yTitle: string; bars: boolean; width: number },
+): Record<string, unknown> {
+  const y = { field: "gap", type: "quantitative", title: yTitle, axis: { format: "+.0%" } };
+  const mine = onlyPart(part);
+  return {
+    title: { text: title, fontSize: 12, anchor: "start" },
+    width,
+    height: 240,
+    layer: [
+      {
+        transform: onlyPart("zero"),
+        mark: { type: "rule", color: "#444", strokeDash: [6, 4] },
+        encoding: { y: { field: "zero", type: "quantitative" } },
+      },
+      { transform: mine, mark: { type: "line", opacity: 0.6 }, encoding: { x, y, color } },
+      ...(bars
+        ? [{
+          transform: mine,
+          mark: { type: "rule", strokeWidth: 1.5 },
+          encoding: { x, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color },
+        }]
+        : []),
+      {
+        transform: mine,
+        mark: { type: "point", filled: true, size: 70 },
+        encoding: { x, y, color, tooltip: [{ field: "task" }, { field: "method" }, { field: "gap", format: "+.1%" }, { field: "n" }] },
+      },
+      {
+        transform: [...mine, { filter: "datum.collapsed" }],
+        mark: { type: "point", shape: "circle", filled: false, size: 260, color: "black" },
+        encoding: { x, y },
+      },
+      chanceRingLayer(mine, x, y),
+    ],
+  };
+}
+
+/**
+ * The article's difficulty claim in two panels over the same tasks, ordered from the one fine-tuning finds
+ * easiest to the hardest (chance-normalised) and named with their classes: above, each few-shot method's mean
+ * accuracy minus fine-tuning's on the same task (± its sample std over splits), fine-tuning the zero line; below,
+ * each zero-shot run's accuracy minus the task's majority-class share, that share the zero line. A ring marks a
+ * mean with collapsed runs, a dashed ring one with runs at chance, in both panels.
  */
 export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
   const rows = chartRows(allRows);
@@ -280,85 +372,77 @@ export function difficultyChart(allRows: readonly ResultRow[]): ChartSpec {
   const ft = finetune.display.name;
   const tuned = new Map(b.cells.filter((c) => c.method === ft).map((c) => [c.task, c.mean]));
   const order = b.tasks.filter((t) => t.headroom !== null);
-  const taskLabel = (t: BenchmarkTask) => `${t.task} (${percent(t.headroom!, 0)} %)`;
-  const labelOf = new Map(order.map((t) => [t.task, taskLabel(t)]));
-  const gaps = b.cells.filter((c) => c.method !== ft && tuned.has(c.task)).map((c) => ({
-    task: labelOf.get(c.task)!,
-    method: c.method,
-    gap: c.mean - tuned.get(c.task)!,
-    low: c.mean - (c.std ?? 0) - tuned.get(c.task)!,
-    high: c.mean + (c.std ?? 0) - tuned.get(c.task)!,
-    n: c.n,
-    collapsed: c.collapsed > 0,
-    atChance: c.atChance > 0,
-  }));
-  const present = [...new Set(gaps.map((g) => g.method))];
-  const color = methodColourEncoding(rows, present);
-  const x = {
+  const taskOf = new Map(order.map((t) => [t.task, t]));
+  const shown = b.cells.filter((c) => taskOf.has(c.task) && c.method !== ft);
+  const zeroShot = (c: BenchmarkCell) => c.method.endsWith(ZERO_SHOT_SUFFIX);
+  const gaps = shown.filter((c) => !zeroShot(c)).map((c) => differenceOf(c, difficultyLabel(taskOf.get(c.task)!), tuned.get(c.task)!));
+  const floors = shown.filter(zeroShot).map((c) => differenceOf(c, difficultyLabel(taskOf.get(c.task)!), taskOf.get(c.task)!.majority));
+  const labels = order.map(difficultyLabel);
+  const color = methodColourEncoding(rows, [...new Set([...gaps, ...floors].map((g) => g.method))]);
+  // Both panels list every task in the same order, whether or not a panel has a point there.
+  const x = (title: string | null) => ({
     field: "task",
     type: "ordinal",
-    sort: order.map(taskLabel),
-    title: "task (fine-tuning's accuracy above the majority share, as a fraction of what is left: easiest first)",
+    sort: labels,
+    scale: { domain: labels },
+    title,
     axis: { labelAngle: -30 },
-  };
-  const y = { field: "gap", type: "quantitative", title: "accuracy − fine-tuning's (percentage points)", axis: { format: "+.0%" } };
+  });
+  const width = Math.max(360, 90 * order.length);
   const caption: Caption = {
-    what: "The article's difficulty claim: each method's mean test accuracy minus fine-tuning's on the same task and splits, " +
-      "tasks ordered by how much of the way from the majority-class share to 100 % fine-tuning gets (in brackets), from the " +
-      "easiest to the hardest. Below the zero line a method falls short of fine-tuning on a few labels; the claim reads as the " +
-      "gaps of the prompting methods growing to the right.",
+    what: "The article's difficulty claim: tasks ordered by how much of the way from the majority-class share to 100 % " +
+      "fine-tuning gets (FT, with each task's number of classes, or candidates per row for a multiple-choice task, in " +
+      "brackets), from the easiest to the hardest. Top: each few-shot method's mean test accuracy minus fine-tuning's on " +
+      "the same task and splits; below the zero line a method falls short of fine-tuning on a few labels, and the claim " +
+      "reads as the gaps of the prompting methods growing to the right. Bottom: zero-shot PET's test accuracy minus the " +
+      "task's majority-class share (the accuracy of always answering its most frequent test class; for a multiple-choice " +
+      "task about 1 / candidates), so at or below the zero line it does no better than a blind guess; zero-shot is kept " +
+      "out of the top panel, whose zero line is fine-tuning.",
     data: `${dataText(rows, b)}.`,
     perPoint: `${runsLine(rows, b)}.`,
-    band: "sample std (n − 1) of the method's accuracy over the runs, as a vertical bar around the gap.",
+    band: "top: sample std (n − 1) of the method's accuracy over the runs, as a vertical bar around the gap; bottom: none " +
+      "(one zero-shot run per task).",
     flags: flagsOf(rows),
   };
-  const values = tagParts({ gap: gaps, zero: [{ zero: 0 }] });
+  const values = tagParts({ gap: gaps, zeroShot: floors, zero: [{ zero: 0 }] });
+  const marked = [...gaps, ...floors];
   return {
     ...topLevel({
       title: {
-        text: "FewCLUE: gap to fine-tuning as tasks get harder",
+        text: "FewCLUE: gap to fine-tuning and zero-shot above chance as tasks get harder",
         subtitle: [
           dataText(rows, b),
           runsLine(rows, b),
-          ["zero line: fine-tuning · ring: a mean with collapsed runs (caption)", ...(gaps.some((g) => g.atChance) ? [CHANCE_RING] : [])]
-            .join(" · "),
+          [
+            "top zero line: fine-tuning · bottom zero line: the majority-class share",
+            "ring: a mean with collapsed runs (caption)",
+            ...(marked.some((g) => g.atChance) ? [CHANCE_RING] : []),
+          ].join(" · "),
         ],
       },
       caption,
     }),
     data: { values },
-    width: Math.max(360, 80 * order.length),
-    height: 300,
-    layer: [
-      {
-        transform: onlyPart("zero"),
-        mark: { type: "rule", color: "#444", strokeDash: [6, 4] },
-        encoding: { y: { field: "zero", type: "quantitative" } },
-      },
-      { transform: onlyPart("gap"), mark: { type: "line", opacity: 0.6 }, encoding: { x, y, color } },
-      {
-        transform: onlyPart("gap"),
-        mark: { type: "rule", strokeWidth: 1.5 },
-        encoding: { x, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color },
-      },
-      {
-        transform: onlyPart("gap"),
-        mark: { type: "point", filled: true, size: 70 },
-        encoding: {
-          x,
-          y,
-          color,
-          tooltip: [{ field: "task" }, { field: "method" }, { field: "gap", format: "+.1%" }, { field: "n" }],
-        },
-      },
-      {
-        transform: [...onlyPart("gap"), { filter: "datum.collapsed" }],
-        mark: { type: "point", shape: "circle", filled: false, size: 260, color: "black" },
-        encoding: { x, y },
-      },
-      chanceRingLayer(onlyPart("gap"), x, y),
+    vconcat: [
+      differencePanel("gap", {
+        x: x(null),
+        color,
+        title: "few-shot methods − fine-tuning",
+        yTitle: "accuracy − fine-tuning's (points)",
+        bars: true,
+        width,
+      }),
+      differencePanel("zeroShot", {
+        x: x("task (classes; FT: fine-tuning's accuracy above the majority share, as a fraction of what is left: easiest first)"),
+        color,
+        title: "zero-shot − majority-class share",
+        yTitle: "accuracy − majority share (points)",
+        bars: false,
+        width,
+      }),
     ],
-  } as unknown as ChartSpec; // hand-built layers, checked by compiling it in the tests
+    resolve: { scale: { y: "independent" } },
+  } as unknown as ChartSpec; // hand-built panels, checked by compiling it in the tests
 }
 
 /**

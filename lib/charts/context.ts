@@ -5,6 +5,7 @@
  * @module
  */
 import { getTask } from "../data/registry.ts";
+import type { Task } from "../data/types.ts";
 import { modelName, type ResultRow } from "../experiments/results.ts";
 import type { Summary } from "../eval/summary.ts";
 import { groupSummaries } from "../experiments/stats.ts";
@@ -57,7 +58,8 @@ export function chartContext(rows: readonly ResultRow[]): ChartContext {
   };
 }
 
-function knownTask(name: string) {
+/** The registry's task of that name, or undefined for a local dataset (one the registry does not know). */
+export function knownTask(name: string): Task | undefined {
   try {
     return getTask(name);
   } catch {

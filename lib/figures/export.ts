@@ -11,6 +11,7 @@
  */
 import { fewShotCurve } from "../charts/fewshot_curve.ts";
 import { benchmarkMarkdown, benchmarkTable, difficultyChart } from "../charts/benchmark.ts";
+import { benchmarkCostMarkdown } from "../charts/benchmark_cost.ts";
 import { ladderChart } from "../charts/ladder.ts";
 import { accuracyVsModelSize, type ModelSizes, modelSizes } from "../charts/model_size.ts";
 import { sweepChart } from "../charts/param_sensitivity.ts";
@@ -105,7 +106,8 @@ export async function exportChart(
 
 /**
  * Export every chart of {@link figuresFor} to `dir`, and `summary.md`, the {@link summaryTable} of `rows` as
- * Markdown; returns the written paths. Models whose rows record no size are looked up by name under
+ * Markdown (with benchmark rows also `benchmark_table.md` and `benchmark_cost.md`, what the grid's cells cost);
+ * returns the written paths. Models whose rows record no size are looked up by name under
  * `opts.modelsDir` (default `models/`). No rows write nothing, so a grid not yet run for this model leaves an
  * earlier export of the folder as it was instead of an empty table beside charts of other rows.
  */
@@ -127,7 +129,8 @@ export async function exportFigures(
   }
   if (isBenchmark(chartRows(rows))) {
     await writeFileAtomic(`${dir}/benchmark_table.md`, benchmarkMarkdown(rows));
-    written.push(`${dir}/benchmark_table.md`);
+    await writeFileAtomic(`${dir}/benchmark_cost.md`, benchmarkCostMarkdown(rows));
+    written.push(`${dir}/benchmark_table.md`, `${dir}/benchmark_cost.md`);
   }
   return written;
 }
