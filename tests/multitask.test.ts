@@ -23,7 +23,13 @@ import { readResultsFile } from "../lib/experiments/results.ts";
 import { fakeOutcome } from "./_outcome.ts";
 import { checkGrid, gridTask } from "../lib/experiments/grid_check.ts";
 import { loadGrid } from "../lib/experiments/grid.ts";
-import { HELDOUT_TASKS, LEAVE_ONE_OUT_MODELS } from "../lib/multitask/leave_one_out_preset.ts";
+import {
+  HELDOUT_TASKS,
+  LEAVE_ONE_OUT_MODELS,
+  LEAVE_ONE_OUT_T5,
+  leaveOneOutPreset,
+  T5_MULTITASK_LR,
+} from "../lib/multitask/leave_one_out_preset.ts";
 import { InputError } from "../lib/util/errors.ts";
 import { root, shared, sharedTest } from "./_shared.ts";
 import { runDeno } from "./_subprocess.ts";
@@ -290,6 +296,25 @@ sharedTest(
     }
   },
 );
+
+Deno.test("the leave-one-task-out preset: every held-out task on both BERT sizes at the mixture's rate and on the T5 at its own", async () => {
+  for (const b of ["full", "ci"] as const) {
+    const { cases, steps } = await leaveOneOutPreset(b);
+    const tasks = b === "full" ? HELDOUT_TASKS : HELDOUT_TASKS.slice(0, 1);
+    const planned = cases.map((c) => [c.base, c.mixture.heldout.task.name, c.mixture.lr]);
+    const committed = await Promise.all(tasks.map((t) => readMixture(`${root}/mixtures/holdout_${t}.json`)));
+    assert.deepEqual(planned, [
+      ...committed.flatMap((m) => LEAVE_ONE_OUT_MODELS.map((dir) => [dir, m.heldout.task.name, m.lr])),
+      ...committed.map((m) => [LEAVE_ONE_OUT_T5, m.heldout.task.name, T5_MULTITASK_LR]),
+    ]);
+    assert.ok(committed.every((m) => m.lr !== T5_MULTITASK_LR), "the mixtures carry the BERT's rate");
+    // The T5 scores its wordings with text2text and trains into its own multitask folder.
+    const t5 = cases.filter((c) => c.base === LEAVE_ONE_OUT_T5);
+    assert.ok(t5.every((c) => c.grids[0].grid.methods.every((m) => m.method === "text2text")), "T5 wordings are text2text");
+    assert.ok(t5.every((c) => c.multitaskDir.endsWith(`promptlab-t5-zh-L2-H192-zeroprompt-${c.mixture.heldout.task.name}`)));
+    assert.equal(steps, b === "full" ? undefined : 20);
+  }
+});
 
 Deno.test("cli zeroprompt: a bad mixture or a missing flag exits 2 with one line, nothing trained", async () => {
   const dir = await Deno.makeTempDir();
