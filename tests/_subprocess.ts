@@ -21,3 +21,9 @@ export async function taskFlags(task: string): Promise<string[]> {
   const line = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks[task] as string;
   return line.split(/\s+/).filter((a) => a.startsWith("--allow-")).map((a) => a.replace("$HOME", Deno.env.get("HOME") ?? ""));
 }
+
+/** `deno run … cli run` of zero-shot PET on the embedded demo reviews (sampled protocol, K = 4), with `more` flags. */
+export function demoZeroShotArgs(seeds: string, ...more: string[]): string[] {
+  const flags = ["--method", "pet", "--dataset", "demo", "--protocol", "sampled", "--k", "4", "--seeds", seeds, "--mode", "zero-shot"];
+  return ["run", "-A", `${root}/lib/cli/main.ts`, "run", ...flags, ...more];
+}

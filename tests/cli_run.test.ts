@@ -12,8 +12,8 @@ import { runProtocol } from "../lib/experiments/fewclue_run.ts";
 import { PTUNING_V2_DEFAULTS } from "../lib/methods/classifier/ptuning_v2.ts";
 import { loadModelFolder } from "../lib/model/folder.ts";
 import { InputError } from "../lib/util/errors.ts";
-import { root, shared, sharedTest } from "./_shared.ts";
-import { runDeno } from "./_subprocess.ts";
+import { shared, sharedTest } from "./_shared.ts";
+import { demoZeroShotArgs, runDeno } from "./_subprocess.ts";
 
 const isInputError = (field: string, text: RegExp) => (e: Error) =>
   e instanceof InputError && e.location.field === field && text.test(e.message);
@@ -143,24 +143,7 @@ sharedTest("run: one FewCLUE split of P-tuning v2 through the runner", "models/z
 });
 
 Deno.test("run: the terminal output prints each split's and the summary's scores as percentages with two decimals", async () => {
-  const args = [
-    "run",
-    "-A",
-    `${root}/lib/cli/main.ts`,
-    "run",
-    "--method",
-    "pet",
-    "--dataset",
-    "demo",
-    "--protocol",
-    "sampled",
-    "--k",
-    "4",
-    "--seeds",
-    "1,2",
-    "--mode",
-    "zero-shot",
-  ];
+  const args = demoZeroShotArgs("1,2");
   const [text, json] = await Promise.all([
     runDeno(args, { env: { PROMPTLAB_OFFLINE: "1" } }),
     runDeno([...args, "--json"], { env: { PROMPTLAB_OFFLINE: "1" } }),
@@ -180,25 +163,7 @@ Deno.test("run: the terminal output prints each split's and the summary's scores
 });
 
 Deno.test("run: a split no better than the majority class gets a note saying so; one well above it does not", async () => {
-  const args = (...more: string[]) => [
-    "run",
-    "-A",
-    `${root}/lib/cli/main.ts`,
-    "run",
-    "--method",
-    "pet",
-    "--dataset",
-    "demo",
-    "--protocol",
-    "sampled",
-    "--k",
-    "4",
-    "--seeds",
-    "1",
-    "--mode",
-    "zero-shot",
-    ...more,
-  ];
+  const args = (...more: string[]) => demoZeroShotArgs("1", ...more);
   // Calibrated colour words spread the answers over both classes (no collapse) and score 38 of 100: at chance.
   const chance = ["--calibrate", "true", "--verbalizer", '{"Positive":["红"],"Negative":["绿"]}'];
   const env = { env: { PROMPTLAB_OFFLINE: "1" } };

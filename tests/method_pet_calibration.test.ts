@@ -9,7 +9,7 @@ import { InputError } from "../lib/util/errors.ts";
 import { templateSensitivity } from "../lib/charts/template_sensitivity.ts";
 import { chartRows } from "./_chart_rows.ts";
 import { runSplit } from "../lib/experiments/split_run.ts";
-import { runDeno } from "./_subprocess.ts";
+import { demoZeroShotArgs, runDeno } from "./_subprocess.ts";
 import { root } from "./_shared.ts";
 
 const LABELS = ["Positive", "Negative"];
@@ -157,30 +157,9 @@ Deno.test("a calibrated run also scores its uncalibrated reading: exactly what a
 
 Deno.test("cli run prints a calibrated run's uncalibrated reading beside its own scores", async () => {
   const run = (calibrate: boolean) =>
-    runDeno([
-      "run",
-      "-A",
-      `${root}/lib/cli/main.ts`,
-      "run",
-      "--method",
-      "pet",
-      "--dataset",
-      "demo",
-      "--protocol",
-      "sampled",
-      "--k",
-      "4",
-      "--seeds",
-      "1",
-      "--mode",
-      "zero-shot",
-      "--template",
-      "article",
-      "--verbalizer",
-      "good-bad",
-      "--calibrate",
-      String(calibrate),
-    ], { env: { PROMPTLAB_OFFLINE: "1" } });
+    runDeno(demoZeroShotArgs("1", "--template", "article", "--verbalizer", "good-bad", "--calibrate", String(calibrate)), {
+      env: { PROMPTLAB_OFFLINE: "1" },
+    });
   const [calibrated, plain] = [await run(true), await run(false)];
   assert.equal(calibrated.code, 0, calibrated.stderr);
   const accuracy = (out: string) => out.match(/\): accuracy ([\d.]+)/)![1];
