@@ -98,6 +98,12 @@ Deno.test("transfer: mean over wordings before and after per task and base, refe
   const tasksMean = (avg("after", "eprstmt") + avg("after", "bustm")) / 2;
   assert.ok(Math.abs((mean("small", MEAN_OF_TASKS, "after").mean as number) - tasksMean) < 1e-12, "each task weighs the same");
   assert.equal(mean("large", "eprstmt", "after").collapsed, true);
+  // The subtitle names the base models only; the caption says how their multitask models are named.
+  for (const chart of [spec, zeropromptSpread(r)]) {
+    const subtitle = (chart as unknown as { title: { subtitle: string[] } }).title.subtitle[0];
+    assert.match(subtitle, /models: small, large$/);
+    assert.match(captionOf(chart)!.data, /after: each base's multitask model for the held-out task, <base>-zeroprompt-<task>\.$/);
+  }
   assert.equal(mean("small", "eprstmt", "after").collapsed, false);
   const links = values.filter((v) => v.part === "link");
   assert.equal(links.length, 2 * 3, "before → after per base, for each task and their mean");

@@ -6,9 +6,9 @@
  */
 import { ZEROPROMPT_FEWSHOT_GRID } from "../experiments/presets.ts";
 import type { ResultRow } from "../experiments/results.ts";
-import { parseZeropromptModelName } from "../multitask/model_name.ts";
+import { parseZeropromptModelName, zeropromptModelName } from "../multitask/model_name.ts";
 import { WORDINGS_GRID } from "../multitask/wordings_grid.ts";
-import { chartRows } from "./context.ts";
+import { type ChartContext, chartRows } from "./context.ts";
 import { methodName } from "./palette.ts";
 
 /** Before or after multitask training. */
@@ -70,3 +70,14 @@ export function zeropromptRows(allRows: readonly ResultRow[]): ZeropromptRows {
     .sort((a, b) => (size.get(a) ?? Infinity) - (size.get(b) ?? Infinity) || a.localeCompare(b));
   return { wordings, references, bases };
 }
+
+/**
+ * `ctx` naming only the base models: every base has a multitask model per held-out task, and listing those (15 for
+ * four tasks on three bases) made the subtitle wider than the panels. The caption's data line says how they are named.
+ */
+export function baseModelsContext(ctx: ChartContext, bases: readonly string[]): ChartContext {
+  return { ...ctx, models: [...bases] };
+}
+
+/** The caption's note on the multitask models the "after" rows were scored on. */
+export const MULTITASK_MODELS_NOTE = `after: each base's multitask model for the held-out task, ${zeropromptModelName("<base>", "<task>")}`;

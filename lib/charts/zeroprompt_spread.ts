@@ -11,7 +11,7 @@ import type { Caption } from "./caption.ts";
 import { chartContext, chartTitle, dataLine } from "./context.ts";
 import { degenerateFlags } from "./degenerate.ts";
 import { ACCURACY_AXIS, type ChartSpec, topLevel } from "./spec.ts";
-import { type Phase, zeropromptRows } from "./zeroprompt_rows.ts";
+import { baseModelsContext, MULTITASK_MODELS_NOTE, type Phase, zeropromptRows } from "./zeroprompt_rows.ts";
 
 const PHASES: Phase[] = ["before", "after"];
 
@@ -55,7 +55,7 @@ export function wordingSpreads(allRows: readonly ResultRow[]): WordingSpread[] {
  */
 export function zeropromptSpread(allRows: readonly ResultRow[], { title = "ZeroPrompt: spread over held-out wordings" } = {}): ChartSpec {
   const { wordings, bases } = zeropromptRows(allRows);
-  const ctx = chartContext(wordings.map((w) => w.row));
+  const ctx = baseModelsContext(chartContext(wordings.map((w) => w.row)), bases);
   const values = wordings.map((w) => ({
     model: w.base,
     task: w.task,
@@ -107,7 +107,7 @@ export function zeropromptSpread(allRows: readonly ResultRow[], { title = "ZeroP
       "claims — unless the wordings collapsed onto one class (crosses): their scores are that class's share of the test " +
       "set, so a narrow box of crosses is a model that stopped reading the text, not a robust one. " +
       `Range (max − min) per panel and phase: ${spreadText.join("; ") || "none"}.`,
-    data: `${dataLine(ctx)}.`,
+    data: `${dataLine(ctx)}; ${MULTITASK_MODELS_NOTE}.`,
     perPoint: "One zero-shot run per wording (no seeds: zero-shot PET trains nothing); the box summarises the wordings of a panel.",
     band: "box: quartiles of the wordings with the median; whiskers: their min and max (the spread).",
     flags: degenerateFlags(wordings.map((w) => w.row), (r) => `${r.model.name} · ${r.dataset} · ${r.label}`),

@@ -12,7 +12,7 @@ import { chanceLevel, chartContext, chartTitle, dataLine, meansWithBand, STD_BAN
 import { CHANCE_RING, chanceRingLayer, degenerateFlags } from "./degenerate.ts";
 import { methodColour, methodName } from "./palette.ts";
 import { ACCURACY_AXIS, chartByModel, type ChartSpec, onlyPart, tagParts } from "./spec.ts";
-import { type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
+import { baseModelsContext, MULTITASK_MODELS_NOTE, type Phase, referenceSeries, zeropromptRows } from "./zeroprompt_rows.ts";
 
 /** The x position averaging the held-out tasks. */
 export const MEAN_OF_TASKS = "mean of tasks";
@@ -33,7 +33,7 @@ type Mean = { model: string; task: string; series: string; mean: number; std: nu
 export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "ZeroPrompt: zero-shot on unseen tasks" } = {}): ChartSpec {
   const { wordings, references, bases } = zeropromptRows(allRows);
   const rows = [...wordings.map((w) => w.row), ...references];
-  const ctx = chartContext(rows);
+  const ctx = baseModelsContext(chartContext(rows), bases);
   const points = wordings.map((w) => ({ model: w.base, task: w.task, series: w.phase, accuracy: w.row.accuracy }));
   const phaseMeans: Mean[] = meansWithBand(points, ["model", "task", "series"], "accuracy");
   const tasks = [...new Set(points.map((p) => p.task))];
@@ -125,7 +125,7 @@ export function zeropromptTransfer(allRows: readonly ResultRow[], { title = "Zer
         new Intl.ListFormat("en").format(refMethods) || "none"
       }, ${ks}); the thin grey tick is chance.` +
       (overall.length ? ` "${MEAN_OF_TASKS}" averages the tasks' means, each task weighing the same.` : ""),
-    data: `${dataLine(ctx)}.`,
+    data: `${dataLine(ctx)}; ${MULTITASK_MODELS_NOTE}.`,
     perPoint: `Before/after: the mean over ${wordingCounts.join("–")} held-out wordings (one zero-shot run each) of a task; ` +
       `references: the mean over their seeds (${refs.length ? [...new Set(refs.map((r) => r.n))].join("–") : 0} per tick).`,
     band:
