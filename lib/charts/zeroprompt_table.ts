@@ -74,8 +74,8 @@ export function zeropromptMarkdown(allRows: readonly ResultRow[]): string {
       lines.push(`| ${model} | ${MEAN_OF_TASKS} | ${phaseMean("before")} | ${phaseMean("after")} | ${methods.map(refMean).join(" | ")} |`);
     }
   }
-  // The marks are symbols, not words: their legends go under the table whenever a cell carries them.
-  const marked = { collapsed: +lines.some((l) => l.includes(COLLAPSE_MARK)), atChance: +lines.some((l) => l.includes(CHANCE_MARK)) };
-  for (const legend of marksLegends([marked])) lines.push("", legend);
+  // The marks are symbols, not words: their legends go under the table whenever a cell carries them (every
+  // spread and reference group has a cell).
+  for (const legend of marksLegends([...spreads, degenerateCounts(references)])) lines.push("", legend);
   return lines.join("\n") + "\n";
 }
